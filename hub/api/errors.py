@@ -1,0 +1,60 @@
+"""The API's error shape ``{"error": {"code", "message"}}`` and the one mapping to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from hub.accounts import AdminError
+from hub.conversations import InvalidChange, NotFound
+from hub.outbox import OutboxError
+from hub.plans import PlanError
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message, **extra}
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+async def handle(request: Request, exc: Exception) -> JSONResponse:
+    """Map every typed error the API's services raise to its public answer."""
+    if isinstance(exc, ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+    if isinstance(exc, NotFound):
+        return error_response(404, "not_found", "no such resource in this account")
+    if isinstance(exc, InvalidChange):
+        return error_response(400, exc.code, exc.message)
+    if isinstance(exc, PlanError):
+        return error_response(exc.status, exc.code, exc.message)
+    if isinstance(exc, (OutboxError, AdminError)):
+        return error_response(exc.status, exc.code, exc.message)
+    if isinstance(exc, ValidationError):
+        return error_response(400, "invalid_request", _validation_message(exc))
+    raise exc
+
+
+HANDLED: tuple[type[Exception], ...] = (
+    ApiError, NotFound, InvalidChange, PlanError, OutboxError, AdminError, ValidationError
+)

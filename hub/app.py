@@ -1,0 +1,107 @@
+"""The application: ``create_app(settings)`` assembles routes, services and workers.
+
+This is the composition root: the one place that knows every part. The hub's
+core modules (ingest, outbox, realtime…) import none of the views.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute, Route
+
+from hub import db, health, webhooks
+from hub.api import errors as api_errors
+from hub.api import mount as api_mount
+from hub.contract import Connector
+from hub.inbox import events
+from hub.outbox import Dispatcher
+from hub.services import Hub
+from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    connectors: dict[str, type[Connector]] | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> Starlette:
+    """Build the hub for ``settings`` (``mongodb_uri`` must be set: see ``hub.cli``).
+
+    ``connectors`` replaces the installed connector set (tests); ``http`` replaces
+    the shared outgoing client.
+    """
+    if not settings.mongodb_uri:
+        raise ValueError("settings.mongodb_uri is required (parley serve starts the embedded one)")
+    state: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        client = db.connect(settings.mongodb_uri or "")
+        database = await db.init(client, settings.database)
+        own_http = http is None
+        http_client = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
+        hub = Hub(settings, database, http_client, connectors)
+        app.state.hub = hub
+        extra = [route for connector in hub.registry.all() for route in connector.routes()]
+        app.router.routes.extend(extra)
+        await hub.realtime.start()
+        dispatcher = Dispatcher(hub)
+        started: list[Connector] = []
+        if settings.run_workers:
+            await dispatcher.start()
+            for connector in hub.registry.all():
+                await connector.start()
+                started.append(connector)
+        state["dispatcher"] = dispatcher
+        try:
+            yield
+        finally:
+            for connector in started:
+                await connector.stop()
+            await dispatcher.stop()
+            await hub.realtime.stop()
+            for route in extra:
+                app.router.routes.remove(route)
+            if own_http:
+                await http_client.aclose()
+            await client.close()
+
+    app = Starlette(
+        routes=_routes(),
+        middleware=[
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key or "insecure-test-key",
+                session_cookie="parley_session",
+                max_age=settings.session_max_age,
+                same_site="lax",
+                https_only=settings.public_url.startswith("https://"),
+            )
+        ],
+        exception_handlers={exc: api_errors.handle for exc in api_errors.HANDLED},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.workers = state
+    return app
+
+
+def _routes() -> list[BaseRoute]:
+    """The hub's own routes; each connector's ``routes()`` join them at start-up."""
+    routes: list[BaseRoute] = [
+        *health.routes,
+        *webhooks.routes,
+        api_mount(),
+        Route("/inbox/events", events.stream, methods=["GET"]),
+    ]
+    return routes

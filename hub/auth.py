@@ -1,0 +1,108 @@
+"""Passwords (Argon2), API keys (hashed, shown once), sessions and roles."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from beanie import PydanticObjectId
+from starlette.requests import Request
+
+from hub.models import ApiKey, User
+from hub.models.user import ROLE_RANK
+
+_hasher = PasswordHasher()
+#: Checked against when the email is unknown, so both paths take the same time.
+_DUMMY_HASH = _hasher.hash("not a password")
+KEY_PREFIX = "pk_"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None."""
+    user = await User.find_one(User.email == email.strip().lower(), User.active == True)  # noqa: E712
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    return user if verify_password(user.password_hash, password) else None
+
+
+def has_role(user: User, role: str) -> bool:
+    return ROLE_RANK[user.role] >= ROLE_RANK[role]
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def login(request: Request, user: User) -> None:
+    """Start a signed-cookie session for ``user`` with a fresh CSRF token."""
+    request.session.clear()
+    request.session.update(
+        {"uid": str(user.id), "aid": str(user.account_id), "csrf": secrets.token_urlsafe(24)}
+    )
+
+
+def logout(request: Request) -> None:
+    request.session.clear()
+
+
+async def session_user(request: Request) -> User | None:
+    """The signed-in user of this request, if the session names an active one."""
+    uid = request.session.get("uid")
+    aid = request.session.get("aid")
+    if not uid or not aid:
+        return None
+    try:
+        user_id, account_id = PydanticObjectId(uid), PydanticObjectId(aid)
+    except Exception:
+        return None
+    return await User.find_one(
+        User.id == user_id, User.account_id == account_id, User.active == True  # noqa: E712
+    )
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def csrf_ok(request: Request, submitted: str | None) -> bool:
+    expected = request.session.get("csrf")
+    return bool(expected and submitted and secrets.compare_digest(str(expected), submitted))
+
+
+# --------------------------------------------------------------------------- API keys
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def create_api_key(account_id: PydanticObjectId, name: str = "default") -> tuple[ApiKey, str]:
+    """A new key for the account; the plain key is returned once and never stored."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    record = ApiKey(account_id=account_id, name=name, prefix=key[:10], digest=_digest(key))
+    await record.insert()
+    return record, key
+
+
+async def api_key_account(key: str) -> ApiKey | None:
+    """The live key record for a presented key, or None."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    return await ApiKey.find_one(ApiKey.digest == _digest(key), ApiKey.revoked == False)  # noqa: E712

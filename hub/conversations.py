@@ -1,0 +1,153 @@
+"""Tenant-scoped reads and changes of conversations and messages, for the API and the inbox.
+
+Every function takes the account id first and filters on it: an id from another
+account is simply not found.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+
+from beanie import PydanticObjectId
+from bson.errors import InvalidId
+
+from hub.contract import now
+from hub.models import Conversation, Message, User
+
+
+class NotFound(LookupError):
+    pass
+
+
+class InvalidChange(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def oid(value: str | PydanticObjectId | None) -> PydanticObjectId:
+    try:
+        return PydanticObjectId(value)
+    except (InvalidId, TypeError, ValueError):
+        raise NotFound(str(value)) from None
+
+
+# --------------------------------------------------------------------------- cursors
+
+
+def encode_cursor(at: dt.datetime, id_: PydanticObjectId | None) -> str:
+    raw = f"{at.isoformat()}|{id_}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, PydanticObjectId]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, id_ = raw.partition("|")
+        return dt.datetime.fromisoformat(at), PydanticObjectId(id_)
+    except (ValueError, InvalidId, UnicodeDecodeError):
+        raise InvalidChange("invalid_cursor", "the cursor is not one this API gave out") from None
+
+
+def _after(field: str, cursor: str | None, descending: bool) -> dict[str, Any]:
+    if not cursor:
+        return {}
+    at, id_ = decode_cursor(cursor)
+    op = "$lt" if descending else "$gt"
+    return {"$or": [{field: {op: at}}, {field: at, "_id": {op: id_}}]}
+
+
+# --------------------------------------------------------------------------- conversations
+
+
+async def get_conversation(account_id: PydanticObjectId, conversation_id: str) -> Conversation:
+    found = await Conversation.find_one(
+        Conversation.id == oid(conversation_id), Conversation.account_id == account_id
+    )
+    if found is None:
+        raise NotFound(conversation_id)
+    return found
+
+
+async def list_conversations(
+    account_id: PydanticObjectId,
+    filters: dict[str, Any],
+    limit: int = 25,
+    cursor: str | None = None,
+) -> tuple[list[Conversation], str | None]:
+    """Conversations newest activity first; ``filters`` are exact-match fields."""
+    query: dict[str, Any] = {"account_id": account_id, **filters, **_after("last_message_at", cursor, True)}
+    docs = await Conversation.find(query).sort(
+        [("last_message_at", -1), ("_id", -1)]
+    ).limit(limit + 1).to_list()
+    return _page(docs, limit, lambda c: c.last_message_at)
+
+
+async def update_conversation(
+    account_id: PydanticObjectId, conversation_id: str, changes: dict[str, Any]
+) -> Conversation:
+    """Apply status, assignee, team, labels or priority changes after checking them."""
+    conversation = await get_conversation(account_id, conversation_id)
+    update: dict[str, Any] = {}
+    if "assignee_id" in changes:
+        assignee = changes["assignee_id"]
+        if assignee is not None:
+            user = await User.find_one(
+                User.id == oid(assignee), User.account_id == account_id, User.active == True  # noqa: E712
+            )
+            if user is None:
+                raise InvalidChange("unknown_assignee", "no active user of this account has that id")
+            assignee = str(user.id)
+        update["assignee_id"] = assignee
+    if "status" in changes:
+        status = changes["status"]
+        update["status"] = status
+        update["resolved_at"] = now() if status == "resolved" else None
+        if status != "snoozed":
+            update["snoozed_until"] = None
+        elif changes.get("snoozed_until"):
+            update["snoozed_until"] = changes["snoozed_until"]
+    for key in ("team_id", "labels", "priority", "handler"):
+        if key in changes:
+            update[key] = changes[key]
+    if update:
+        update["updated_at"] = now()
+        await Conversation.get_pymongo_collection().update_one(
+            {"_id": conversation.id, "account_id": account_id}, {"$set": update}
+        )
+        conversation = await get_conversation(account_id, conversation_id)
+    return conversation
+
+
+# --------------------------------------------------------------------------- messages
+
+
+async def list_messages(
+    account_id: PydanticObjectId, conversation_id: str, limit: int = 50, cursor: str | None = None
+) -> tuple[list[Message], str | None]:
+    """A conversation's messages, oldest first."""
+    conversation = await get_conversation(account_id, conversation_id)
+    query: dict[str, Any] = {
+        "account_id": account_id,
+        "conversation_id": conversation.id,
+        **_after("created_at", cursor, False),
+    }
+    docs = await Message.find(query).sort([("created_at", 1), ("_id", 1)]).limit(limit + 1).to_list()
+    return _page(docs, limit, lambda m: m.created_at)
+
+
+async def get_message(account_id: PydanticObjectId, message_id: str) -> Message:
+    found = await Message.find_one(Message.id == oid(message_id), Message.account_id == account_id)
+    if found is None:
+        raise NotFound(message_id)
+    return found
+
+
+def _page(docs: list[Any], limit: int, key: Any) -> tuple[list[Any], str | None]:
+    if len(docs) <= limit:
+        return docs, None
+    docs = docs[:limit]
+    return docs, encode_cursor(key(docs[-1]), docs[-1].id)

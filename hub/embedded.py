@@ -1,0 +1,178 @@
+"""The embedded database: a SecantusDB server run as a child process.
+
+With no ``PARLEY_MONGODB_URI``, ``parley serve`` starts ``secantusd-py`` on
+127.0.0.1 with its data in ``<data dir>/db`` and publishes its address in
+``<data dir>/db.json`` so that admin commands (and a second ``serve``) reach
+the same server. A lock file holds the owner's pid; a lock whose process is
+gone (a crash) is taken over. SecantusDB is GPL-2.0-only, so it always runs
+as its own process and is never imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+START_TIMEOUT = 20.0
+
+
+class EmbeddedDatabaseError(RuntimeError):
+    """The embedded server could not be started or reached."""
+
+
+@dataclass
+class EmbeddedServer:
+    """A running SecantusDB child process (or a published one owned by another process)."""
+
+    uri: str
+    pid: int
+    process: subprocess.Popen[bytes] | None = None
+    data_dir: Path | None = None
+    #: True when this process must stop the server on exit (it started or adopted it).
+    owned: bool = False
+
+    def stop(self) -> None:
+        """Stop the server if this process owns it, and unpublish it."""
+        if not self.owned:
+            return
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        else:
+            _terminate(self.pid)
+        if self.data_dir is not None:
+            with contextlib.suppress(FileNotFoundError):
+                (self.data_dir / "db.json").unlink()
+        self.owned = False
+
+
+def _terminate(pid: int) -> None:
+    """Stop a server this process adopted (it is not our child, so poll for its end)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _uri(port: int) -> str:
+    return f"mongodb://127.0.0.1:{port}/?directConnection=true"
+
+
+def published(data_dir: Path) -> EmbeddedServer | None:
+    """The server published on this data directory, if it is alive.
+
+    The returned server is not owned; ``start`` adopts one whose owner has died.
+    """
+    path = data_dir / "db.json"
+    try:
+        info = json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    if _alive(int(info["pid"])) and _port_open(int(info["port"])):
+        server = EmbeddedServer(uri=_uri(int(info["port"])), pid=int(info["pid"]))
+        server.data_dir = data_dir
+        return server
+    return None
+
+
+def _owner_alive(data_dir: Path) -> bool:
+    try:
+        info = json.loads((data_dir / "db.json").read_text())
+    except (FileNotFoundError, ValueError):
+        return False
+    owner = info.get("owner")
+    return bool(owner) and owner != os.getpid() and _alive(int(owner))
+
+
+def _daemon_command() -> list[str]:
+    exe = Path(sys.executable).with_name("secantusd-py")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("secantusd-py")
+    if found is None:
+        raise EmbeddedDatabaseError("secantusd-py not found: install the secantusdb package")
+    return [found]
+
+
+def start(data_dir: Path, port: int | None = None) -> EmbeddedServer:
+    """Start SecantusDB for ``data_dir``, or reuse the one already published there.
+
+    The caller owns (and must ``stop``) a server it started, or one it adopted
+    because the process that started it has died (a crashed ``serve``).
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    running = published(data_dir)
+    if running is not None:
+        if not _owner_alive(data_dir):
+            running.owned = True
+            _publish(data_dir, running.pid, int(running.uri.split(":")[2].split("/")[0]))
+        return running
+    with contextlib.suppress(FileNotFoundError):  # a crashed server's stale address
+        (data_dir / "db.json").unlink()
+    port = port or free_port()
+    storage_path = str(data_dir / "db")
+    log = open(data_dir / "db.log", "ab")  # noqa: SIM115 - handed to the child
+    cmd = [*_daemon_command(), "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--storage-path", storage_path, "--sync-on-commit", "--log-level", "WARNING"]
+    process = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=True)
+    log.close()
+    deadline = time.monotonic() + START_TIMEOUT
+    while not _port_open(port):
+        if process.poll() is not None:
+            raise EmbeddedDatabaseError(
+                f"secantusd-py exited with {process.returncode}; see {data_dir / 'db.log'}"
+            )
+        if time.monotonic() > deadline:
+            process.kill()
+            raise EmbeddedDatabaseError("secantusd-py did not start in time")
+        time.sleep(0.05)
+    _publish(data_dir, process.pid, port)
+    return EmbeddedServer(
+        uri=_uri(port), pid=process.pid, process=process, data_dir=data_dir, owned=True
+    )
+
+
+def _publish(data_dir: Path, pid: int, port: int) -> None:
+    info = {"pid": pid, "port": port, "uri": _uri(port), "owner": os.getpid()}
+    tmp = data_dir / f"db.json.{os.getpid()}"
+    tmp.write_text(json.dumps(info))
+    tmp.replace(data_dir / "db.json")

@@ -1,0 +1,35 @@
+"""Operational routes: ``/healthz`` (alive), ``/readyz`` (database reachable), ``/metrics``."""
+
+from __future__ import annotations
+
+from pymongo.errors import PyMongoError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hub.services import Hub
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    hub: Hub = request.app.state.hub
+    try:
+        await hub.database.command("ping")
+    except PyMongoError as exc:
+        return JSONResponse({"status": "unavailable", "reason": str(exc)[:200]}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+async def metrics(request: Request) -> Response:
+    hub: Hub = request.app.state.hub
+    return Response(hub.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+routes = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+]

@@ -1,0 +1,360 @@
+"""Ingest: the one pipeline every inbound event of every channel goes through.
+
+``receive`` stores what a connector parsed: each message idempotently on
+(channel, provider message id), its contact found or created by address, its
+conversation found, reopened or opened (with routing for a new one); each
+status update moves a message's delivery forward only. It returns once every
+event is durably written, so the caller may answer the provider 2xx.
+
+A steady-state inbound message costs two database writes: one atomic
+conversation upsert (an update pipeline holding the open/reopen rules) and the
+message insert. A new conversation adds the contact upsert and one update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from beanie import PydanticObjectId
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from hub.contract import (
+    DELIVERY_RANK,
+    Attachment,
+    InboundMessage,
+    StatusUpdate,
+    WebhookResult,
+    now,
+)
+from hub.models import Channel, Contact, Conversation, EarlyStatus, Message, Sender, SendError
+from hub.models.conversation import CURRENT_THREAD
+from hub.routing import priority_for, route_new_conversation
+
+if TYPE_CHECKING:
+    from hub.services import Hub
+
+log = logging.getLogger(__name__)
+
+#: A resolved conversation older than this is not reopened: a new one starts.
+REOPEN_WINDOW = dt.timedelta(days=7)
+PREVIEW_LENGTH = 140
+
+
+@dataclass
+class Receipt:
+    """What ``receive`` stored: new messages, duplicates skipped, statuses applied."""
+
+    messages: list[Message] = field(default_factory=list)
+    duplicates: int = 0
+    statuses_applied: int = 0
+    new_conversations: list[PydanticObjectId] = field(default_factory=list)
+
+
+async def receive(hub: Hub, channel: Channel, result: WebhookResult) -> Receipt:
+    """Store every event of ``result`` for ``channel``; returns once all are written."""
+    receipt = Receipt()
+    for inbound in result.messages:
+        message, conversation_created = await receive_message(hub, channel, inbound)
+        if message is None:
+            receipt.duplicates += 1
+            continue
+        receipt.messages.append(message)
+        if conversation_created:
+            receipt.new_conversations.append(message.conversation_id)
+    for status in result.statuses:
+        if await apply_status(channel, status):
+            receipt.statuses_applied += 1
+    hub.metrics.messages_in.inc(len(receipt.messages))
+    return receipt
+
+
+async def receive_message(
+    hub: Hub, channel: Channel, inbound: InboundMessage
+) -> tuple[Message | None, bool]:
+    """Store one inbound message. Returns (message, conversation created); None if a duplicate."""
+    assert channel.id is not None
+    if inbound.attachments and await _known(channel, inbound.provider_message_id):
+        return None, False  # a retry: do not fetch its media again
+    attachments = await _store_attachments(hub, channel, inbound)
+    at = inbound.sent_at or now()
+    thread_key = await _thread_key(channel, inbound, hub)
+    conversation, prev = await _touch_conversation(hub, channel, inbound, thread_key, at)
+    created = prev is None
+    if created:
+        await _attach_contact(channel, conversation, inbound)
+    message = Message(
+        account_id=channel.account_id,
+        conversation_id=conversation,
+        channel_id=channel.id,
+        direction="in",
+        text=inbound.text,
+        html=inbound.html,
+        subject=inbound.subject,
+        attachments=attachments,
+        sender=Sender(type="contact", name=inbound.sender.name),
+        payload=inbound.payload,
+        location=inbound.location,
+        reply_to=inbound.reply_to,
+        thread_refs=inbound.thread_refs,
+        automated=inbound.automated,
+        delivery="received",
+        provider_message_id=inbound.provider_message_id,
+        metadata={**inbound.metadata, "from": inbound.sender.value},
+        created_at=at,
+    )
+    try:
+        await message.insert()
+    except DuplicateKeyError:
+        await _undo_touch(channel, conversation, prev)
+        return None, False
+    return message, created
+
+
+async def _known(channel: Channel, provider_message_id: str) -> bool:
+    found = await Message.get_pymongo_collection().find_one(
+        {"channel_id": channel.id, "provider_message_id": provider_message_id}, {"_id": 1}
+    )
+    return found is not None
+
+
+async def _store_attachments(hub: Hub, channel: Channel, inbound: InboundMessage) -> list[Attachment]:
+    """Keep the message's media; one that cannot be fetched is noted, not fatal."""
+    stored: list[Attachment] = []
+    connector = hub.registry.get(channel.type)
+    limit = connector.capabilities.max_media_bytes
+    info = hub.channel_info(channel)
+    for item in inbound.attachments:
+        data = item.data
+        try:
+            if data is None and item.url:
+                data = await connector.fetch_media(info, item.url, limit)
+        except Exception as exc:  # the provider's side failed; keep the message
+            log.warning("media of %s not fetched: %s", inbound.provider_message_id, exc)
+            inbound.metadata.setdefault("media_errors", []).append(
+                {"url": item.url, "error": str(exc)[:300]}
+            )
+            continue
+        if data is None:
+            continue
+        if len(data) > limit:
+            inbound.metadata.setdefault("media_errors", []).append(
+                {"filename": item.filename, "error": f"larger than {limit} bytes"}
+            )
+            continue
+        stored.append(
+            await hub.media.put(
+                channel.account_id, data, item.filename, item.content_type, item.content_id
+            )
+        )
+    return stored
+
+
+async def _thread_key(channel: Channel, inbound: InboundMessage, hub: Hub) -> str:
+    """``current`` for chat channels; for threaded ones the root of the thread it joins."""
+    if hub.registry.get(channel.type).capabilities.threading == "contact":
+        return CURRENT_THREAD
+    if inbound.thread_refs:
+        found = await Message.get_pymongo_collection().find_one(
+            {"account_id": channel.account_id, "provider_message_id": {"$in": inbound.thread_refs}},
+            {"conversation_id": 1},
+        )
+        if found is not None:
+            conv = await Conversation.get_pymongo_collection().find_one(
+                {"_id": found["conversation_id"], "account_id": channel.account_id},
+                {"thread_key": 1, "contact_key": 1},
+            )
+            if conv is not None and conv["contact_key"] == inbound.sender.key:
+                return str(conv["thread_key"])
+    return inbound.provider_message_id
+
+
+def _touch_pipeline(
+    channel: Channel, inbound: InboundMessage, at: dt.datetime, new_id: PydanticObjectId
+) -> list[dict[str, Any]]:
+    """The update pipeline that records an inbound message on its conversation.
+
+    New: opened with routing. Resolved or snoozed: reopened. Either way the
+    unread count, waiting time and last-message fields move.
+    """
+    route = route_new_conversation(channel)
+    preview = (inbound.text or inbound.subject or "")[:PREVIEW_LENGTH]
+    if not preview and inbound.attachments:
+        preview = "[attachment]"
+
+    def keep(name: str, default: Any) -> dict[str, Any]:
+        return {"$ifNull": [f"${name}", default]}
+
+    reopen = {"$in": [keep("status", "open"), ["resolved", "snoozed"]]}
+    stage: dict[str, Any] = {
+        "_id": keep("_id", new_id),
+        "created_at": keep("created_at", at),
+        "channel_type": channel.type,
+        "handler": keep("handler", route.handler),
+        "bot_id": keep("bot_id", route.bot_id),
+        "team_id": keep("team_id", route.team_id),
+        "assignee_id": keep("assignee_id", None),
+        "labels": keep("labels", []),
+        "priority": keep("priority", "normal"),
+        "subject": keep("subject", inbound.subject),
+        "status": {"$cond": [reopen, "open", keep("status", "open")]},
+        "resolved_at": {"$cond": [reopen, None, keep("resolved_at", None)]},
+        "snoozed_until": {"$cond": [reopen, None, keep("snoozed_until", None)]},
+        "unread": {"$add": [keep("unread", 0), 1]},
+        "waiting_since": keep("waiting_since", at),
+        "last_message_at": {"$max": [keep("last_message_at", at), at]},
+        "last_inbound_at": {"$max": [keep("last_inbound_at", at), at]},
+        "last_message_preview": preview,
+        "updated_at": now(),
+    }
+    if inbound.sender.name:
+        stage["contact_name"] = inbound.sender.name
+    else:
+        stage["contact_name"] = keep("contact_name", None)
+    return [{"$set": stage}]
+
+
+async def _touch_conversation(
+    hub: Hub, channel: Channel, inbound: InboundMessage, thread_key: str, at: dt.datetime
+) -> tuple[PydanticObjectId, dict[str, Any] | None]:
+    """Upsert the conversation; returns its id and the document as it was before (None: new)."""
+    key = {
+        "account_id": channel.account_id,
+        "channel_id": channel.id,
+        "contact_key": inbound.sender.key,
+        "thread_key": thread_key,
+    }
+    collection = Conversation.get_pymongo_collection()
+    for _ in range(3):
+        new_id = PydanticObjectId()
+        try:
+            prev = await collection.find_one_and_update(
+                key,
+                _touch_pipeline(channel, inbound, at, new_id),
+                upsert=True,
+                return_document=ReturnDocument.BEFORE,
+            )
+        except DuplicateKeyError:
+            continue  # a concurrent first message created it: update that one
+        if prev is not None and _too_old_to_reopen(prev, at):
+            await _retire(prev)
+            continue
+        return (new_id if prev is None else prev["_id"]), prev
+    raise RuntimeError("conversation upsert did not settle")
+
+
+def _too_old_to_reopen(prev: dict[str, Any], at: dt.datetime) -> bool:
+    resolved_at = prev.get("resolved_at")
+    return (
+        prev.get("status") == "resolved"
+        and prev.get("thread_key") == CURRENT_THREAD
+        and resolved_at is not None
+        and at - resolved_at > REOPEN_WINDOW
+    )
+
+
+async def _retire(prev: dict[str, Any]) -> None:
+    """Put a long-resolved conversation back as it was and free its key for a new one."""
+    restore = {k: prev.get(k) for k in ("status", "resolved_at", "unread", "last_message_at")}
+    restore["waiting_since"] = prev.get("waiting_since")
+    restore["thread_key"] = str(prev["_id"])
+    await Conversation.get_pymongo_collection().update_one(
+        {"_id": prev["_id"], "account_id": prev["account_id"]}, {"$set": restore}
+    )
+
+
+async def _undo_touch(
+    channel: Channel, conversation_id: PydanticObjectId, prev: dict[str, Any] | None
+) -> None:
+    """A duplicate delivery lost the insert race: take back what its upsert changed."""
+    update: dict[str, Any] = {"$inc": {"unread": -1}}
+    if prev is not None:
+        keys = ("status", "resolved_at", "snoozed_until", "waiting_since")
+        update["$set"] = {k: prev.get(k) for k in keys}
+    await Conversation.get_pymongo_collection().update_one(
+        {"_id": conversation_id, "account_id": channel.account_id}, update
+    )
+
+
+async def _attach_contact(
+    channel: Channel, conversation_id: PydanticObjectId, inbound: InboundMessage
+) -> None:
+    """Find or create the contact of a new conversation and link it."""
+    contact = await find_or_create_contact(channel.account_id, inbound)
+    update: dict[str, Any] = {"contact_id": contact.id}
+    if not inbound.sender.name and contact.name:
+        update["contact_name"] = contact.name
+    priority = priority_for(contact)
+    if priority:
+        update["priority"] = priority
+    await Conversation.get_pymongo_collection().update_one(
+        {"_id": conversation_id, "account_id": channel.account_id}, {"$set": update}
+    )
+
+
+async def find_or_create_contact(account_id: PydanticObjectId, inbound: InboundMessage) -> Contact:
+    """The account's contact with the sender's address, created on first sight."""
+    address = inbound.sender
+    on_insert: dict[str, Any] = {
+        "account_id": account_id,
+        "addresses": [address.key],
+        "primary_address": address.key,
+        "created_at": now(),
+        "vip": False,
+        "attributes": {},
+        "name": address.name,
+        "email": address.value if address.kind == "email" else None,
+        "phone": address.value if address.kind == "phone" else None,
+    }
+    collection = Contact.get_pymongo_collection()
+    for _ in range(3):
+        try:
+            doc = await collection.find_one_and_update(
+                {"account_id": account_id, "addresses": {"$elemMatch": {"$eq": address.key}}},
+                {"$setOnInsert": on_insert},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+            return Contact.model_validate(doc)
+        except DuplicateKeyError:
+            continue
+    raise RuntimeError("contact upsert did not settle")
+
+
+# --------------------------------------------------------------------------- statuses
+
+
+async def apply_status(channel: Channel, status: StatusUpdate) -> bool:
+    """Move a sent message's delivery forward; never backward. Early reports are kept."""
+    rank = DELIVERY_RANK[status.status]
+    update: dict[str, Any] = {"delivery": status.status, "delivery_rank": rank, "updated_at": now()}
+    if status.error_code or status.status in ("failed", "undelivered"):
+        update["error"] = SendError(
+            code=status.error_code or status.status,
+            message=status.error_message or f"the provider reported {status.status}",
+        ).model_dump()
+    result = await Message.get_pymongo_collection().update_one(
+        {
+            "account_id": channel.account_id,
+            "channel_id": channel.id,
+            "provider_message_id": status.provider_message_id,
+            "direction": "out",
+            "delivery_rank": {"$lt": rank},
+        },
+        {"$set": update, "$unset": {"outbox_due": "", "outbox_owner": ""}},
+    )
+    if result.modified_count:
+        return True
+    if not await _known(channel, status.provider_message_id):
+        # The report beat the send call's answer: keep it for the dispatcher to apply.
+        await EarlyStatus(
+            account_id=channel.account_id,
+            channel_id=channel.id,  # type: ignore[arg-type]
+            provider_message_id=status.provider_message_id,
+            status=status.status,
+            error=SendError(**update["error"]) if "error" in update else None,
+        ).insert()
+    return False

@@ -1,0 +1,41 @@
+"""The stored documents, one Beanie Document per collection."""
+
+from hub.models.account import Account
+from hub.models.apikey import ApiKey
+from hub.models.audit import AuditEvent, UsageEvent
+from hub.models.channel import Channel
+from hub.models.contact import Contact
+from hub.models.conversation import Conversation
+from hub.models.message import EarlyStatus, Message, Sender, SendError
+from hub.models.user import User
+
+#: Every document class Beanie initializes at start-up; a new collection is added here.
+DOCUMENTS: list[type] = [
+    Account,
+    User,
+    Channel,
+    Contact,
+    Conversation,
+    Message,
+    EarlyStatus,
+    ApiKey,
+    AuditEvent,
+    UsageEvent,
+]
+
+
+__all__ = [
+    "DOCUMENTS",
+    "Account",
+    "ApiKey",
+    "AuditEvent",
+    "Channel",
+    "Contact",
+    "Conversation",
+    "EarlyStatus",
+    "Message",
+    "SendError",
+    "Sender",
+    "UsageEvent",
+    "User",
+]

@@ -1,0 +1,25 @@
+"""Accounts: the tenants. Plan, seats and add-ons live here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from beanie import Document
+from pydantic import Field
+
+from hub.contract import now
+
+
+class Account(Document):
+    name: str
+    plan: str  # "HUB" | "PRO"; see hub.plans
+    seats: int
+    addons: list[str] = []
+    #: CRM look-up link for the contact panel, e.g. ``https://crm.example/search?phone={phone}``.
+    crm_url_template: str | None = None
+    slug: str | None = None
+    created_at: dt.datetime = Field(default_factory=now)
+
+    class Settings:
+        name = "accounts"
+        indexes = [[("slug", 1)]]

@@ -1,0 +1,29 @@
+"""Contacts: the people who write in, with their addresses on every channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pymongo
+
+from hub.models.base import TenantDocument
+
+
+class Contact(TenantDocument):
+    name: str | None = None
+    #: Address keys such as ``phone:+4512345678`` or ``email:ann@example.com``.
+    addresses: list[str]
+    #: The address the contact was first seen with; unique per account.
+    primary_address: str
+    email: str | None = None
+    phone: str | None = None
+    vip: bool = False
+    attributes: dict[str, Any] = {}
+
+    class Settings:
+        name = "contacts"
+        indexes = [
+            pymongo.IndexModel([("account_id", 1), ("primary_address", 1)], unique=True),
+            [("account_id", 1), ("addresses", 1)],
+            [("account_id", 1), ("name", 1)],
+        ]

@@ -1,0 +1,89 @@
+"""Messages: inbound and outbound, with delivery state and the outbox's claim fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import pymongo
+from beanie import PydanticObjectId
+from pydantic import BaseModel
+
+from hub.contract import Attachment, DeliveryState, Location, QuickReply
+from hub.models.base import TenantDocument
+
+
+class Sender(BaseModel):
+    type: Literal["contact", "agent", "bot", "system", "api"]
+    id: str | None = None
+    name: str | None = None
+
+
+class SendError(BaseModel):
+    code: str
+    message: str
+
+
+class Message(TenantDocument):
+    conversation_id: PydanticObjectId
+    channel_id: PydanticObjectId
+    direction: Literal["in", "out"]
+    text: str = ""
+    html: str | None = None
+    subject: str | None = None
+    attachments: list[Attachment] = []
+    sender: Sender
+    private: bool = False
+    payload: str | None = None
+    quick_replies: list[QuickReply] = []
+    template: dict[str, Any] | None = None
+    location: Location | None = None
+    reply_to: str | None = None
+    thread_refs: list[str] = []
+    automated: bool = False
+    delivery: DeliveryState
+    delivery_rank: int = 0
+    error: SendError | None = None
+    provider_message_id: str | None = None
+    metadata: dict[str, Any] = {}
+    idempotency_key: str | None = None
+    # The outbox's claim: due time (next attempt, or lease end once claimed); unset when done.
+    outbox_due: dt.datetime | None = None
+    outbox_owner: str | None = None
+    attempts: int = 0
+    updated_at: dt.datetime | None = None
+
+    class Settings:
+        name = "messages"
+        indexes = [
+            pymongo.IndexModel(
+                [("channel_id", 1), ("provider_message_id", 1)],
+                unique=True,
+                partialFilterExpression={"provider_message_id": {"$type": "string"}},
+            ),
+            pymongo.IndexModel(
+                [("account_id", 1), ("idempotency_key", 1)],
+                unique=True,
+                partialFilterExpression={"idempotency_key": {"$type": "string"}},
+            ),
+            [("account_id", 1), ("conversation_id", 1), ("created_at", 1)],
+            pymongo.IndexModel(
+                [("outbox_due", 1)], partialFilterExpression={"outbox_due": {"$type": "date"}}
+            ),
+        ]
+
+
+class EarlyStatus(TenantDocument):
+    """A status report that arrived before the send call returned the provider's id."""
+
+    channel_id: PydanticObjectId
+    provider_message_id: str
+    status: DeliveryState
+    error: SendError | None = None
+
+    class Settings:
+        name = "early_statuses"
+        indexes = [
+            [("channel_id", 1), ("provider_message_id", 1)],
+            pymongo.IndexModel([("created_at", 1)], expireAfterSeconds=7 * 24 * 3600),
+        ]

@@ -1,0 +1,425 @@
+"""The outbox: every outbound message is stored first, then sent by a dispatcher.
+
+``enqueue`` is the only way anything leaves the hub: it checks the channel's
+rules (reply window, length), writes the message with ``delivery: queued`` and
+a due time, and returns. The ``Dispatcher`` in each ``parley serve`` claims due
+messages atomically — the claim moves ``outbox_due`` to the end of a lease, so
+a message whose sender died becomes due again when the lease runs out —
+calls ``connector.send``, and records the result. It wakes at once on new work
+from the change stream and sleeps until the next retry otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from beanie import PydanticObjectId
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from hub.contract import (
+    DELIVERY_RANK,
+    Address,
+    Attachment,
+    OutboundMessage,
+    OutsideReplyWindow,
+    PermanentSendError,
+    QuickReply,
+    RetryableSendError,
+    StatusUpdate,
+    now,
+)
+from hub.ingest import apply_status
+from hub.models import Channel, Conversation, EarlyStatus, Message, Sender, SendError
+from hub.realtime import Event
+
+if TYPE_CHECKING:
+    from hub.services import Hub
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = 900.0
+IDLE_POLL = 5.0
+
+
+class OutboxError(Exception):
+    """A reply refused before it was stored. ``code`` and ``status`` are the public answer."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+class IdempotencyConflict(OutboxError):
+    def __init__(self) -> None:
+        super().__init__("idempotency_conflict", "this Idempotency-Key was used with another body", 409)
+
+
+def _address_from_key(key: str) -> Address:
+    kind, _, value = key.partition(":")
+    return Address(kind=kind if kind in ("phone", "email", "visitor") else "other", value=value)  # type: ignore[arg-type]
+
+
+async def enqueue(
+    hub: Hub,
+    conversation: Conversation,
+    *,
+    text: str = "",
+    sender: Sender,
+    attachments: list[Attachment] | None = None,
+    private: bool = False,
+    template: dict[str, Any] | None = None,
+    quick_replies: list[QuickReply] | None = None,
+    subject: str | None = None,
+    html: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+) -> Message:
+    """Store a reply in ``conversation`` (queued for sending, or a private note).
+
+    Raises ``OutboxError`` (nothing stored) when the channel's rules refuse it.
+    """
+    channel = await hub.channel(conversation.channel_id)
+    if channel is None or channel.account_id != conversation.account_id:
+        raise OutboxError("channel_inactive", "the conversation's channel is not active", 409)
+    if not private:
+        _check_channel_rules(hub, channel, conversation, text, template, attachments or [])
+    at = now()
+    message = Message(
+        account_id=conversation.account_id,
+        conversation_id=conversation.id,  # type: ignore[arg-type]
+        channel_id=channel.id,  # type: ignore[arg-type]
+        direction="out",
+        text=text,
+        html=html,
+        subject=subject,
+        attachments=attachments or [],
+        sender=sender,
+        private=private,
+        template=template,
+        quick_replies=quick_replies or [],
+        delivery="sent" if private else "queued",
+        delivery_rank=DELIVERY_RANK["sent"] if private else 0,
+        metadata=metadata or {},
+        idempotency_key=idempotency_key,
+        outbox_due=None if private else at,
+        created_at=at,
+        updated_at=at,
+    )
+    try:
+        await message.insert()
+    except DuplicateKeyError:
+        return await _replay(conversation.account_id, idempotency_key, message)
+    if not private:
+        await _mark_answered(conversation, message, at)
+    return message
+
+
+def _check_channel_rules(
+    hub: Hub,
+    channel: Channel,
+    conversation: Conversation,
+    text: str,
+    template: dict[str, Any] | None,
+    attachments: list[Attachment],
+) -> None:
+    caps = hub.registry.get(channel.type).capabilities_for(hub.channel_info(channel))
+    if template is None and not text.strip() and not attachments:
+        raise OutboxError("empty_message", "a reply needs text, attachments or a template")
+    if template is not None and not caps.templates:
+        raise OutboxError("templates_unsupported", f"{channel.type} channels have no templates")
+    if attachments and not caps.media:
+        raise OutboxError("media_unsupported", f"{channel.type} channels cannot carry attachments")
+    if caps.max_text_length is not None and len(text) > caps.max_text_length:
+        raise OutboxError(
+            "text_too_long", f"{channel.type} messages hold at most {caps.max_text_length} characters"
+        )
+    if caps.reply_window is not None and template is None:
+        last = conversation.last_inbound_at
+        if last is None or now() - last > caps.reply_window:
+            raise OutboxError(
+                OutsideReplyWindow.code,
+                "the customer last wrote more than "
+                f"{int(caps.reply_window.total_seconds() // 3600)} hours ago: send a template",
+                422,
+            )
+
+
+async def _replay(
+    account_id: PydanticObjectId, idempotency_key: str | None, attempted: Message
+) -> Message:
+    """The message an earlier request with the same Idempotency-Key stored."""
+    existing = await Message.find_one(
+        Message.account_id == account_id, Message.idempotency_key == idempotency_key
+    )
+    if existing is None:
+        raise OutboxError("conflict", "the message could not be stored; try again", 409)
+    same = (existing.conversation_id, existing.text, existing.template, existing.private) == (
+        attempted.conversation_id,
+        attempted.text,
+        attempted.template,
+        attempted.private,
+    )
+    if not same:
+        raise IdempotencyConflict()
+    return existing
+
+
+async def _mark_answered(conversation: Conversation, message: Message, at: dt.datetime) -> None:
+    preview = (message.text or message.subject or "[attachment]")[:140]
+    await Conversation.get_pymongo_collection().update_one(
+        {"_id": conversation.id, "account_id": conversation.account_id},
+        {
+            "$set": {"last_message_at": at, "last_message_preview": preview, "updated_at": at},
+            "$unset": {"waiting_since": ""},
+        },
+    )
+
+
+# --------------------------------------------------------------------------- dispatcher
+
+
+class Dispatcher:
+    """Claims due outbound messages and sends them; one per ``parley serve`` process."""
+
+    def __init__(self, hub: Hub, concurrency: int = 8) -> None:
+        self.hub = hub
+        self.owner = f"{uuid.uuid4().hex[:12]}"
+        self.lease = dt.timedelta(seconds=hub.settings.outbox_lease_seconds)
+        self.concurrency = concurrency
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._sub = hub.realtime.subscribe(None, self._is_new_work)
+
+    def _is_new_work(self, event: Event) -> bool:
+        if event.type.startswith("message.") and event.data.get("outbox_due") is not None:
+            self._wake.set()
+        return False
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="parley-dispatcher")
+
+    async def stop(self) -> None:
+        self.hub.realtime.unsubscribe(self._sub)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for task in list(self._inflight):
+            task.cancel()
+        if self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                claimed = await self.drain()
+            except PyMongoError as exc:
+                log.warning("dispatcher: database error %s", exc)
+                claimed = 0
+            if claimed == 0:
+                await self._sleep()
+
+    async def _sleep(self) -> None:
+        self._wake.clear()
+        timeout = IDLE_POLL
+        nxt = await Message.get_pymongo_collection().find_one(
+            {"outbox_due": {"$type": "date"}}, {"outbox_due": 1}, sort=[("outbox_due", 1)]
+        )
+        if nxt is not None:
+            timeout = max(0.0, min(timeout, (nxt["outbox_due"] - now()).total_seconds()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+
+    async def drain(self) -> int:
+        """Claim and send due messages until none is due; returns how many were claimed."""
+        claimed = 0
+        while True:
+            while len(self._inflight) >= self.concurrency:
+                await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
+            message = await self.claim()
+            if message is None:
+                break
+            claimed += 1
+            task = asyncio.create_task(self.process(message))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        return claimed
+
+    async def claim(self) -> Message | None:
+        """Take one due message for this dispatcher, for the length of the lease."""
+        at = now()
+        doc = await Message.get_pymongo_collection().find_one_and_update(
+            {"outbox_due": {"$lte": at}, "delivery_rank": {"$lte": DELIVERY_RANK["sending"]}},
+            {
+                "$set": {
+                    "outbox_due": at + self.lease,
+                    "outbox_owner": self.owner,
+                    "delivery": "sending",
+                    "delivery_rank": DELIVERY_RANK["sending"],
+                    "updated_at": at,
+                },
+                "$inc": {"attempts": 1},
+            },
+            sort=[("outbox_due", 1)],
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            return None
+        message = Message.model_validate(doc)
+        if message.attempts == 1:
+            self.hub.metrics.dispatcher_lag.set((at - message.created_at).total_seconds())
+        return message
+
+    async def process(self, message: Message) -> None:
+        """Send one claimed message and record the outcome."""
+        try:
+            outbound, channel = await self._outbound(message)
+            connector = self.hub.registry.get(channel.type)
+            timeout = self.lease.total_seconds() * 0.8
+            result = await asyncio.wait_for(
+                connector.send(self.hub.channel_info(channel), outbound), timeout
+            )
+        except PermanentSendError as exc:
+            await self._fail(message, exc.code, exc.message)
+        except RetryableSendError as exc:
+            await self._retry(message, exc.code, exc.message, exc.retry_after)
+        except TimeoutError:
+            await self._retry(message, "timeout", "the provider did not answer in time", None)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a connector bug must not kill the dispatcher
+            log.exception("send of %s failed", message.id)
+            await self._retry(message, "internal_error", str(exc)[:300] or type(exc).__name__, None)
+        else:
+            await self._sent(message, channel, result.provider_message_id, result.status, result.metadata)
+
+    async def _outbound(self, message: Message) -> tuple[OutboundMessage, Channel]:
+        channel = await self.hub.channel(message.channel_id)
+        if channel is None:
+            raise PermanentSendError("channel_inactive", "the channel was removed or deactivated")
+        conversation = await Conversation.find_one(
+            Conversation.id == message.conversation_id, Conversation.account_id == message.account_id
+        )
+        if conversation is None:
+            raise PermanentSendError("conversation_gone", "the conversation no longer exists")
+        threaded = self.hub.registry.get(channel.type).capabilities.threading == "thread"
+        refs = await _thread_refs(message) if threaded else []
+        outbound = OutboundMessage(
+            id=str(message.id),
+            conversation_id=str(message.conversation_id),
+            to=_address_from_key(conversation.contact_key),
+            text=message.text,
+            html=message.html,
+            subject=message.subject or conversation.subject,
+            attachments=message.attachments,
+            quick_replies=message.quick_replies,
+            template=message.template,
+            reply_to=refs[-1] if refs else None,
+            thread_refs=refs,
+            last_inbound_at=conversation.last_inbound_at,
+            status_callback_url=self.hub.webhook_url(channel),
+            metadata=message.metadata,
+        )
+        return outbound, channel
+
+    def _mine(self, message: Message) -> dict[str, Any]:
+        return {"_id": message.id, "account_id": message.account_id, "outbox_owner": self.owner}
+
+    async def _sent(
+        self, message: Message, channel: Channel, provider_id: str, status: str, meta: dict[str, Any]
+    ) -> None:
+        rank = DELIVERY_RANK.get(status, DELIVERY_RANK["sent"])
+        update: dict[str, Any] = {
+            "provider_message_id": provider_id,
+            "delivery": status if rank >= DELIVERY_RANK["sent"] else "sent",
+            "delivery_rank": max(rank, DELIVERY_RANK["sent"]),
+            "error": None,
+            "updated_at": now(),
+        }
+        for key, value in meta.items():
+            update[f"metadata.{key}"] = value
+        await Message.get_pymongo_collection().update_one(
+            self._mine(message), {"$set": update, "$unset": {"outbox_due": "", "outbox_owner": ""}}
+        )
+        self.hub.metrics.messages_out.inc()
+        await self._apply_early_statuses(channel, provider_id)
+
+    async def _apply_early_statuses(self, channel: Channel, provider_id: str) -> None:
+        early = await EarlyStatus.find(
+            EarlyStatus.account_id == channel.account_id,
+            EarlyStatus.channel_id == channel.id,
+            EarlyStatus.provider_message_id == provider_id,
+        ).to_list()
+        for item in early:
+            await apply_status(
+                channel,
+                StatusUpdate(
+                    provider_message_id=provider_id,
+                    status=item.status,
+                    error_code=item.error.code if item.error else None,
+                    error_message=item.error.message if item.error else None,
+                ),
+            )
+            await item.delete()
+
+    async def _fail(self, message: Message, code: str, text: str) -> None:
+        self.hub.metrics.send_failures.labels(kind="permanent").inc()
+        await Message.get_pymongo_collection().update_one(
+            self._mine(message),
+            {
+                "$set": {
+                    "delivery": "failed",
+                    "delivery_rank": DELIVERY_RANK["failed"],
+                    "error": SendError(code=code, message=text).model_dump(),
+                    "updated_at": now(),
+                },
+                "$unset": {"outbox_due": "", "outbox_owner": ""},
+            },
+        )
+
+    async def _retry(self, message: Message, code: str, text: str, after: float | None) -> None:
+        if message.attempts >= self.hub.settings.outbox_max_attempts:
+            await self._fail(message, code, f"{text} (gave up after {message.attempts} attempts)")
+            return
+        self.hub.metrics.send_failures.labels(kind="retryable").inc()
+        backoff = self.hub.settings.outbox_base_backoff * 2 ** (message.attempts - 1)
+        delay = min(MAX_BACKOFF, max(after or 0.0, backoff))
+        await Message.get_pymongo_collection().update_one(
+            self._mine(message),
+            {
+                "$set": {
+                    "delivery": "queued",
+                    "delivery_rank": DELIVERY_RANK["queued"],
+                    "outbox_due": now() + dt.timedelta(seconds=delay),
+                    "error": SendError(code=code, message=text).model_dump(),
+                    "updated_at": now(),
+                },
+                "$unset": {"outbox_owner": ""},
+            },
+        )
+
+
+async def _thread_refs(message: Message) -> list[str]:
+    """Provider ids of the conversation's earlier messages, oldest first (email threading)."""
+    docs = Message.get_pymongo_collection().find(
+        {
+            "account_id": message.account_id,
+            "conversation_id": message.conversation_id,
+            "provider_message_id": {"$type": "string"},
+            "created_at": {"$lt": message.created_at},
+        },
+        {"provider_message_id": 1},
+        sort=[("created_at", 1)],
+        limit=50,
+    )
+    return [d["provider_message_id"] async for d in docs]

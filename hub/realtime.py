@@ -1,0 +1,152 @@
+"""Live updates: one change-stream watcher per process, fanned out to in-process subscribers.
+
+Every process watches the database itself, so an event written by any
+``parley serve`` reaches the subscribers of all of them. Subscribers pick an
+account (or all, for the dispatcher and webhook workers) and get ``Event``s on
+a bounded queue; a subscriber that falls behind is told so (``lagged``) and
+catches up from the database. After an error the watcher resumes from its
+last resume token, so no change is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from beanie import PydanticObjectId
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+log = logging.getLogger(__name__)
+
+#: Collections whose changes are published, and the event name prefix of each.
+WATCHED: dict[str, str] = {
+    "messages": "message",
+    "conversations": "conversation",
+    "channels": "channel",
+    "users": "user",
+}
+QUEUE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change: ``type`` such as ``message.created``; ``data`` the full document."""
+
+    type: str
+    account_id: PydanticObjectId | None
+    data: dict[str, Any]
+    #: Resume token of the change, usable as an SSE event id.
+    token: str = ""
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(eq=False)
+class Subscription:
+    account_id: PydanticObjectId | None
+    accept: Callable[[Event], bool] | None = None
+    queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    lagged: bool = False
+
+    def offer(self, event: Event) -> None:
+        if self.account_id is not None and event.account_id != self.account_id:
+            return
+        if self.accept is not None and not self.accept(event):
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.lagged = True
+
+    async def get(self) -> Event:
+        return await self.queue.get()
+
+
+class Realtime:
+    """The process's change-stream watcher and its subscribers."""
+
+    def __init__(self, database: AsyncDatabase) -> None:
+        self.database = database
+        self._subscribers: set[Subscription] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._resume_token: Any = None
+        self.ready = asyncio.Event()
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def subscribe(
+        self, account_id: PydanticObjectId | None, accept: Callable[[Event], bool] | None = None
+    ) -> Subscription:
+        sub = Subscription(account_id, accept)
+        self._subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        self._subscribers.discard(sub)
+
+    @contextlib.asynccontextmanager
+    async def subscription(
+        self, account_id: PydanticObjectId | None, accept: Callable[[Event], bool] | None = None
+    ) -> AsyncIterator[Subscription]:
+        sub = self.subscribe(account_id, accept)
+        try:
+            yield sub
+        finally:
+            self.unsubscribe(sub)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="parley-realtime")
+        await asyncio.wait_for(self.ready.wait(), timeout=15)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        delay = 0.1
+        pipeline = [{"$match": {"ns.coll": {"$in": list(WATCHED)}}}]
+        while True:
+            try:
+                async with await self.database.watch(
+                    pipeline, full_document="updateLookup", resume_after=self._resume_token
+                ) as stream:
+                    self.ready.set()
+                    delay = 0.1
+                    async for change in stream:
+                        self._resume_token = stream.resume_token
+                        self._publish(change)
+            except asyncio.CancelledError:
+                raise
+            except PyMongoError as exc:
+                log.warning("change stream interrupted (%s); resuming in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _publish(self, change: dict[str, Any]) -> None:
+        prefix = WATCHED.get(change.get("ns", {}).get("coll", ""))
+        op = change.get("operationType")
+        doc = change.get("fullDocument")
+        if prefix is None or doc is None or op not in ("insert", "update", "replace"):
+            return
+        changed: tuple[str, ...] = ()
+        if op == "update":
+            desc = change.get("updateDescription") or {}
+            changed = tuple(desc.get("updatedFields", {})) + tuple(desc.get("removedFields", []))
+        event = Event(
+            type=f"{prefix}.{'created' if op == 'insert' else 'updated'}",
+            account_id=doc.get("account_id"),
+            data=doc,
+            token=str((change.get("_id") or {}).get("_data", "")),
+            changed=changed,
+        )
+        for sub in list(self._subscribers):
+            sub.offer(event)

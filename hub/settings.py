@@ -1,0 +1,63 @@
+"""Settings read from the environment (``PARLEY_*``), in one frozen object."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the hub reads from its environment.
+
+    Built once by ``Settings.from_env()`` (the CLI) or directly (tests).
+    """
+
+    data_dir: Path = Path("var")
+    mongodb_uri: str | None = None
+    database: str = "parley"
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_port: int = 2525
+    smtp_host: str = "127.0.0.1"
+    secret_key: str = field(default="", repr=False)
+    #: Largest webhook body accepted, in bytes (413 past it).
+    max_webhook_bytes: int = 1024 * 1024
+    #: Seconds a dispatcher owns a claimed outbound message before another may take it.
+    outbox_lease_seconds: float = 60.0
+    outbox_max_attempts: int = 8
+    outbox_base_backoff: float = 2.0
+    #: Run the dispatcher and connector listeners in this process.
+    run_workers: bool = True
+    session_max_age: int = 12 * 3600
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("PARLEY_DATA_DIR", "var"))
+        return cls(
+            data_dir=data_dir,
+            mongodb_uri=env.get("PARLEY_MONGODB_URI") or None,
+            database=env.get("PARLEY_DATABASE", "parley"),
+            public_url=env.get("PARLEY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            smtp_port=int(env.get("PARLEY_SMTP_PORT", "2525")),
+            smtp_host=env.get("PARLEY_SMTP_HOST", "127.0.0.1"),
+            secret_key=env.get("PARLEY_SECRET_KEY") or _stored_secret(data_dir),
+        )
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """The secret key kept in the data directory, generated on first use."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

@@ -267,6 +267,11 @@ class HubServices(Protocol):
     http: httpx.AsyncClient
     #: The public base URL providers call back (``PARLEY_PUBLIC_URL``), no trailing slash.
     public_url: str
+    #: Where listeners bind (``PARLEY_SMTP_HOST``, default 127.0.0.1) and the SMTP port.
+    listen_host: str
+    smtp_port: int
+    #: A secret of this installation (``PARLEY_SECRET_KEY``) for signing tokens.
+    secret_key: str
 
     async def deliver(self, channel: ChannelInfo, result: WebhookResult) -> None:
         """Store inbound events that did not come through the webhook route (SMTP, widget)."""

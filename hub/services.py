@@ -38,6 +38,9 @@ class Hub:
         self.database = database
         self.http = http
         self.public_url = settings.public_url
+        self.listen_host = settings.smtp_host
+        self.smtp_port = settings.smtp_port
+        self.secret_key = settings.secret_key
         self.media = MediaStore(database)
         self.metrics = Metrics()
         self.realtime = Realtime(database)

@@ -50,12 +50,17 @@ async def create_account(
     assert account.id is not None
     chosen = plans.plan(plan)
     await UsageEvent(
-        account_id=account.id, kind="seats", quantity=seats, unit_price_eur=chosen.seat_price_eur,
+        account_id=account.id,
+        kind="seats",
+        quantity=seats,
+        unit_price_eur=chosen.seat_price_eur,
         details={"plan": chosen.name},
     ).insert()
     for addon in addons:
         await UsageEvent(
-            account_id=account.id, kind="addon", unit_price_eur=plans.ADDONS[addon].price_eur,
+            account_id=account.id,
+            kind="addon",
+            unit_price_eur=plans.ADDONS[addon].price_eur,
             details={"addon": addon},
         ).insert()
     await audit(account.id, "system", "account.created", str(account.id), {"plan": account.plan})
@@ -101,7 +106,9 @@ async def create_channel(
     try:
         connector = hub.registry.get(type)
     except UnknownConnector as exc:
-        raise AdminError("unknown_channel_type", f"{exc}; installed: {hub.registry.types()}") from None
+        raise AdminError(
+            "unknown_channel_type", f"{exc}; installed: {hub.registry.types()}"
+        ) from None
     try:
         validated = connector.validate_config(config)
     except ValueError as exc:
@@ -109,7 +116,9 @@ async def create_channel(
     channel = Channel(account_id=account.id, type=type, name=name, config=validated)
     await channel.insert()
     await UsageEvent(
-        account_id=account.id, kind="channel_activation", unit_price_eur=plans.CHANNEL_ACTIVATION_FEE_EUR,
+        account_id=account.id,
+        kind="channel_activation",
+        unit_price_eur=plans.CHANNEL_ACTIVATION_FEE_EUR,
         details={"channel_id": str(channel.id), "type": type},
     ).insert()
     await audit(account.id, "system", "channel.created", str(channel.id), {"type": type})
@@ -125,7 +134,11 @@ async def create_key(account: Account, name: str = "default") -> tuple[str, str]
 
 
 async def audit(
-    account_id: PydanticObjectId, actor: str, action: str, target: str | None, details: dict[str, Any]
+    account_id: PydanticObjectId,
+    actor: str,
+    action: str,
+    target: str | None,
+    details: dict[str, Any],
 ) -> None:
     await AuditEvent(
         account_id=account_id, actor=actor, action=action, target=target, details=details

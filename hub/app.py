@@ -21,6 +21,7 @@ from hub import db, health, webhooks
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
 from hub.contract import Connector
+from hub.housekeeping import Housekeeper
 from hub.inbox import events
 from hub.outbox import Dispatcher
 from hub.services import Hub
@@ -56,9 +57,11 @@ def create_app(
         app.router.routes.extend(extra)
         await hub.realtime.start()
         dispatcher = Dispatcher(hub)
+        housekeeper = Housekeeper()
         started: list[Connector] = []
         if settings.run_workers:
             await dispatcher.start()
+            await housekeeper.start()
             for connector in hub.registry.all():
                 await connector.start()
                 started.append(connector)
@@ -69,6 +72,7 @@ def create_app(
             for connector in started:
                 await connector.stop()
             await dispatcher.stop()
+            await housekeeper.stop()
             await hub.realtime.stop()
             for route in extra:
                 app.router.routes.remove(route)

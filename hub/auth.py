@@ -69,7 +69,9 @@ async def session_user(request: Request) -> User | None:
     except Exception:
         return None
     return await User.find_one(
-        User.id == user_id, User.account_id == account_id, User.active == True  # noqa: E712
+        User.id == user_id,
+        User.account_id == account_id,
+        User.active == True,  # noqa: E712
     )
 
 

@@ -132,7 +132,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
             print(asyncio.run(ensure_demo(settings)), flush=True)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        marker.write_text(json.dumps({"url": f"http://{args.host}:{args.port}", "pid": os.getpid()}))
+        marker.write_text(
+            json.dumps({"url": f"http://{args.host}:{args.port}", "pid": os.getpid()})
+        )
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -193,8 +195,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--text", required=True)
     p.set_defaults(handler=_simulate)
     return parser
-
-
 
 
 def main(argv: list[str] | None = None) -> int:

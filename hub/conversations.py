@@ -79,10 +79,17 @@ async def list_conversations(
     cursor: str | None = None,
 ) -> tuple[list[Conversation], str | None]:
     """Conversations newest activity first; ``filters`` are exact-match fields."""
-    query: dict[str, Any] = {"account_id": account_id, **filters, **_after("last_message_at", cursor, True)}
-    docs = await Conversation.find(query).sort(
-        [("last_message_at", -1), ("_id", -1)]
-    ).limit(limit + 1).to_list()
+    query: dict[str, Any] = {
+        "account_id": account_id,
+        **filters,
+        **_after("last_message_at", cursor, True),
+    }
+    docs = (
+        await Conversation.find(query)
+        .sort([("last_message_at", -1), ("_id", -1)])
+        .limit(limit + 1)
+        .to_list()
+    )
     return _page(docs, limit, lambda c: c.last_message_at)
 
 
@@ -96,10 +103,14 @@ async def update_conversation(
         assignee = changes["assignee_id"]
         if assignee is not None:
             user = await User.find_one(
-                User.id == oid(assignee), User.account_id == account_id, User.active == True  # noqa: E712
+                User.id == oid(assignee),
+                User.account_id == account_id,
+                User.active == True,  # noqa: E712
             )
             if user is None:
-                raise InvalidChange("unknown_assignee", "no active user of this account has that id")
+                raise InvalidChange(
+                    "unknown_assignee", "no active user of this account has that id"
+                )
             assignee = str(user.id)
         update["assignee_id"] = assignee
     if "status" in changes:
@@ -135,7 +146,9 @@ async def list_messages(
         "conversation_id": conversation.id,
         **_after("created_at", cursor, False),
     }
-    docs = await Message.find(query).sort([("created_at", 1), ("_id", 1)]).limit(limit + 1).to_list()
+    docs = (
+        await Message.find(query).sort([("created_at", 1), ("_id", 1)]).limit(limit + 1).to_list()
+    )
     return _page(docs, limit, lambda m: m.created_at)
 
 

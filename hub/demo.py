@@ -28,7 +28,10 @@ async def ensure_demo(settings: Settings) -> str:
                 await accounts.create_user(account, email, DEMO_PASSWORD, role, name)
             if "webchat" in hub.registry.types():
                 await accounts.create_channel(
-                    hub, account, "webchat", "Demo web chat",
+                    hub,
+                    account,
+                    "webchat",
+                    "Demo web chat",
                     {"allowed_origins": [settings.public_url], "prechat_fields": []},
                 )
         has_chat = await Channel.find_one(

@@ -9,6 +9,8 @@ event is durably written, so the caller may answer the provider 2xx.
 A steady-state inbound message costs two database writes: one atomic
 conversation upsert (an update pipeline holding the open/reopen rules) and the
 message insert. A new conversation adds the contact upsert and one update.
+A conversation resolved long ago is not reopened: ``hub.housekeeping`` retires
+it first, so the next message opens a new one.
 """
 
 from __future__ import annotations
@@ -39,8 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: A resolved conversation older than this is not reopened: a new one starts.
-REOPEN_WINDOW = dt.timedelta(days=7)
 PREVIEW_LENGTH = 140
 
 
@@ -82,8 +82,7 @@ async def receive_message(
     attachments = await _store_attachments(hub, channel, inbound)
     at = inbound.sent_at or now()
     thread_key = await _thread_key(channel, inbound, hub)
-    conversation, prev = await _touch_conversation(hub, channel, inbound, thread_key, at)
-    created = prev is None
+    conversation, created = await _touch_conversation(hub, channel, inbound, thread_key, at)
     if created:
         await _attach_contact(channel, conversation, inbound)
     message = Message(
@@ -109,7 +108,7 @@ async def receive_message(
     try:
         await message.insert()
     except DuplicateKeyError:
-        await _undo_touch(channel, conversation, prev)
+        await _undo_touch(channel, conversation)
         return None, False
     return message, created
 
@@ -121,7 +120,9 @@ async def _known(channel: Channel, provider_message_id: str) -> bool:
     return found is not None
 
 
-async def _store_attachments(hub: Hub, channel: Channel, inbound: InboundMessage) -> list[Attachment]:
+async def _store_attachments(
+    hub: Hub, channel: Channel, inbound: InboundMessage
+) -> list[Attachment]:
     """Keep the message's media; one that cannot be fetched is noted, not fatal."""
     stored: list[Attachment] = []
     connector = hub.registry.get(channel.type)
@@ -219,8 +220,13 @@ def _touch_pipeline(
 
 async def _touch_conversation(
     hub: Hub, channel: Channel, inbound: InboundMessage, thread_key: str, at: dt.datetime
-) -> tuple[PydanticObjectId, dict[str, Any] | None]:
-    """Upsert the conversation; returns its id and the document as it was before (None: new)."""
+) -> tuple[PydanticObjectId, bool]:
+    """Upsert the conversation; returns its id and whether this call created it.
+
+    Only the document *after* the update is trusted: SecantusDB may answer a
+    racing upsert with a stale "before" image or with nothing, although the
+    update itself is applied atomically. Creation is told by the id we offered.
+    """
     key = {
         "account_id": channel.account_id,
         "channel_id": channel.id,
@@ -231,51 +237,30 @@ async def _touch_conversation(
     for _ in range(3):
         new_id = PydanticObjectId()
         try:
-            prev = await collection.find_one_and_update(
+            doc = await collection.find_one_and_update(
                 key,
                 _touch_pipeline(channel, inbound, at, new_id),
                 upsert=True,
-                return_document=ReturnDocument.BEFORE,
+                return_document=ReturnDocument.AFTER,
+                projection={"_id": 1},
             )
         except DuplicateKeyError:
             continue  # a concurrent first message created it: update that one
-        if prev is not None and _too_old_to_reopen(prev, at):
-            await _retire(prev)
-            continue
-        return (new_id if prev is None else prev["_id"]), prev
+        if doc is None:  # applied, but not returned (a racing upsert): read it back
+            doc = await collection.find_one(key, {"_id": 1})
+        if doc is not None:
+            return doc["_id"], doc["_id"] == new_id
     raise RuntimeError("conversation upsert did not settle")
 
 
-def _too_old_to_reopen(prev: dict[str, Any], at: dt.datetime) -> bool:
-    resolved_at = prev.get("resolved_at")
-    return (
-        prev.get("status") == "resolved"
-        and prev.get("thread_key") == CURRENT_THREAD
-        and resolved_at is not None
-        and at - resolved_at > REOPEN_WINDOW
-    )
+async def _undo_touch(channel: Channel, conversation_id: PydanticObjectId) -> None:
+    """A duplicate delivery lost the insert race: take back its unread count.
 
-
-async def _retire(prev: dict[str, Any]) -> None:
-    """Put a long-resolved conversation back as it was and free its key for a new one."""
-    restore = {k: prev.get(k) for k in ("status", "resolved_at", "unread", "last_message_at")}
-    restore["waiting_since"] = prev.get("waiting_since")
-    restore["thread_key"] = str(prev["_id"])
+    (A duplicate that arrives after the conversation was resolved also reopened
+    it; that is left as is: the agent sees the conversation again, nothing is lost.)
+    """
     await Conversation.get_pymongo_collection().update_one(
-        {"_id": prev["_id"], "account_id": prev["account_id"]}, {"$set": restore}
-    )
-
-
-async def _undo_touch(
-    channel: Channel, conversation_id: PydanticObjectId, prev: dict[str, Any] | None
-) -> None:
-    """A duplicate delivery lost the insert race: take back what its upsert changed."""
-    update: dict[str, Any] = {"$inc": {"unread": -1}}
-    if prev is not None:
-        keys = ("status", "resolved_at", "snoozed_until", "waiting_since")
-        update["$set"] = {k: prev.get(k) for k in keys}
-    await Conversation.get_pymongo_collection().update_one(
-        {"_id": conversation_id, "account_id": channel.account_id}, update
+        {"_id": conversation_id, "account_id": channel.account_id}, {"$inc": {"unread": -1}}
     )
 
 
@@ -310,17 +295,21 @@ async def find_or_create_contact(account_id: PydanticObjectId, inbound: InboundM
         "phone": address.value if address.kind == "phone" else None,
     }
     collection = Contact.get_pymongo_collection()
+    query = {"account_id": account_id, "addresses": {"$elemMatch": {"$eq": address.key}}}
     for _ in range(3):
         try:
             doc = await collection.find_one_and_update(
-                {"account_id": account_id, "addresses": {"$elemMatch": {"$eq": address.key}}},
+                query,
                 {"$setOnInsert": on_insert},
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
             )
-            return Contact.model_validate(doc)
         except DuplicateKeyError:
             continue
+        if doc is None:  # a racing upsert (see _touch_conversation): read it back
+            doc = await collection.find_one(query)
+        if doc is not None:
+            return Contact.model_validate(doc)
     raise RuntimeError("contact upsert did not settle")
 
 

@@ -56,7 +56,9 @@ class MediaStore:
             stream = await self.bucket.open_download_stream(oid)
         except NoFile:
             raise MediaNotFound(attachment_id) from None
-        return await stream.read(), str(doc["metadata"].get("content_type", "application/octet-stream"))
+        return await stream.read(), str(
+            doc["metadata"].get("content_type", "application/octet-stream")
+        )
 
     async def delete(self, attachment_id: str) -> None:
         try:

@@ -12,7 +12,9 @@ class Metrics:
             "parley_messages_in", "Inbound messages stored", registry=self.registry
         )
         self.messages_out = Counter(
-            "parley_messages_out", "Outbound messages accepted by a provider", registry=self.registry
+            "parley_messages_out",
+            "Outbound messages accepted by a provider",
+            registry=self.registry,
         )
         self.send_failures = Counter(
             "parley_send_failures",

@@ -60,7 +60,9 @@ class OutboxError(Exception):
 
 class IdempotencyConflict(OutboxError):
     def __init__(self) -> None:
-        super().__init__("idempotency_conflict", "this Idempotency-Key was used with another body", 409)
+        super().__init__(
+            "idempotency_conflict", "this Idempotency-Key was used with another body", 409
+        )
 
 
 def _address_from_key(key: str) -> Address:
@@ -140,7 +142,8 @@ def _check_channel_rules(
         raise OutboxError("media_unsupported", f"{channel.type} channels cannot carry attachments")
     if caps.max_text_length is not None and len(text) > caps.max_text_length:
         raise OutboxError(
-            "text_too_long", f"{channel.type} messages hold at most {caps.max_text_length} characters"
+            "text_too_long",
+            f"{channel.type} messages hold at most {caps.max_text_length} characters",
         )
     if caps.reply_window is not None and template is None:
         last = conversation.last_inbound_at
@@ -301,14 +304,17 @@ class Dispatcher:
             log.exception("send of %s failed", message.id)
             await self._retry(message, "internal_error", str(exc)[:300] or type(exc).__name__, None)
         else:
-            await self._sent(message, channel, result.provider_message_id, result.status, result.metadata)
+            await self._sent(
+                message, channel, result.provider_message_id, result.status, result.metadata
+            )
 
     async def _outbound(self, message: Message) -> tuple[OutboundMessage, Channel]:
         channel = await self.hub.channel(message.channel_id)
         if channel is None:
             raise PermanentSendError("channel_inactive", "the channel was removed or deactivated")
         conversation = await Conversation.find_one(
-            Conversation.id == message.conversation_id, Conversation.account_id == message.account_id
+            Conversation.id == message.conversation_id,
+            Conversation.account_id == message.account_id,
         )
         if conversation is None:
             raise PermanentSendError("conversation_gone", "the conversation no longer exists")
@@ -336,7 +342,12 @@ class Dispatcher:
         return {"_id": message.id, "account_id": message.account_id, "outbox_owner": self.owner}
 
     async def _sent(
-        self, message: Message, channel: Channel, provider_id: str, status: str, meta: dict[str, Any]
+        self,
+        message: Message,
+        channel: Channel,
+        provider_id: str,
+        status: str,
+        meta: dict[str, Any],
     ) -> None:
         rank = DELIVERY_RANK.get(status, DELIVERY_RANK["sent"])
         update: dict[str, Any] = {

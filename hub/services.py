@@ -100,7 +100,9 @@ class Hub:
     async def store_media(
         self, channel: ChannelInfo, data: bytes, filename: str | None, content_type: str
     ) -> Attachment:
-        return await self.media.put(PydanticObjectId(channel.account_id), data, filename, content_type)
+        return await self.media.put(
+            PydanticObjectId(channel.account_id), data, filename, content_type
+        )
 
     async def read_media(self, channel: ChannelInfo, attachment_id: str) -> bytes:
         data, _ = await self.media.get(PydanticObjectId(channel.account_id), attachment_id)

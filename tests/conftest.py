@@ -40,9 +40,20 @@ def mongodb_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("secantus")
     log = open(data / "log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
-        [*cmd, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(data / "db"),
-         "--sync-on-commit", "--log-level", "WARNING"],
-        stdout=log, stderr=log,
+        [
+            *cmd,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(data / "db"),
+            "--sync-on-commit",
+            "--log-level",
+            "WARNING",
+        ],
+        stdout=log,
+        stderr=log,
     )
     deadline = time.monotonic() + 30
     while not embedded._port_open(port):
@@ -138,11 +149,20 @@ class Tenant:
         return f"/webhooks/{self.channel.type}/{self.channel.id}"
 
 
-async def make_tenant(hub: Hub, name: str = "Acme", addons: list[str] | None = None,
-                      plan: str = "HUB", channel_type: str = "test",
-                      config: dict[str, Any] | None = None) -> Tenant:
-    account = await accounts.create_account(name, plan, 3, ["generic_api"] if addons is None else addons)
-    channel, extra = await accounts.create_channel(hub, account, channel_type, f"{name} line", config or {})
+async def make_tenant(
+    hub: Hub,
+    name: str = "Acme",
+    addons: list[str] | None = None,
+    plan: str = "HUB",
+    channel_type: str = "test",
+    config: dict[str, Any] | None = None,
+) -> Tenant:
+    account = await accounts.create_account(
+        name, plan, 3, ["generic_api"] if addons is None else addons
+    )
+    channel, extra = await accounts.create_channel(
+        hub, account, channel_type, f"{name} line", config or {}
+    )
     _, key = await accounts.create_key(account)
     return Tenant(account, channel, key, extra)
 

@@ -72,8 +72,9 @@ class EchoConnector(Connector):
                 for m in data.get("messages", [])
             ]
             statuses = [
-                StatusUpdate(provider_message_id=s["id"], status=s["status"],
-                             error_code=s.get("code"))
+                StatusUpdate(
+                    provider_message_id=s["id"], status=s["status"], error_code=s.get("code")
+                )
                 for s in data.get("statuses", [])
             ]
         except (ValueError, KeyError, TypeError) as exc:
@@ -105,13 +106,16 @@ class EchoConnector(Connector):
         ).encode()
         return SimulatedRequest(
             body=body,
-            headers={"content-type": "application/json",
-                     "x-test-signature": sign(channel.config["secret"], body)},
+            headers={
+                "content-type": "application/json",
+                "x-test-signature": sign(channel.config["secret"], body),
+            },
         )
 
 
-def webhook_body(messages: list[dict[str, Any]] | None = None,
-                 statuses: list[dict[str, Any]] | None = None) -> bytes:
+def webhook_body(
+    messages: list[dict[str, Any]] | None = None, statuses: list[dict[str, Any]] | None = None
+) -> bytes:
     return json.dumps({"messages": messages or [], "statuses": statuses or []}).encode()
 
 

@@ -56,5 +56,11 @@ async def handle(request: Request, exc: Exception) -> JSONResponse:
 
 
 HANDLED: tuple[type[Exception], ...] = (
-    ApiError, NotFound, InvalidChange, PlanError, OutboxError, AdminError, ValidationError
+    ApiError,
+    NotFound,
+    InvalidChange,
+    PlanError,
+    OutboxError,
+    AdminError,
+    ValidationError,
 )

@@ -29,26 +29,59 @@ class Operation:
 
 ID = "{id}"
 OPERATIONS: list[Operation] = [
-    Operation("get", "/channels", "The account's channels", response=schemas.ChannelOut, paged=True),
     Operation(
-        "get", "/conversations", "Conversations, newest activity first",
-        response=schemas.ConversationOut, paged=True,
+        "get", "/channels", "The account's channels", response=schemas.ChannelOut, paged=True
+    ),
+    Operation(
+        "get",
+        "/conversations",
+        "Conversations, newest activity first",
+        response=schemas.ConversationOut,
+        paged=True,
         query=("status", "channel_id", "contact_id", "assignee_id", "limit", "cursor"),
         errors=(400, 401, 403),
     ),
-    Operation("get", f"/conversations/{ID}", "One conversation", response=schemas.ConversationOut,
-              errors=(401, 403, 404)),
-    Operation("patch", f"/conversations/{ID}", "Change status, assignee, team, labels or priority",
-              response=schemas.ConversationOut, body=schemas.ConversationPatch,
-              errors=(400, 401, 403, 404)),
-    Operation("get", f"/conversations/{ID}/messages", "A conversation's messages, oldest first",
-              response=schemas.MessageOut, paged=True, query=("limit", "cursor"),
-              errors=(400, 401, 403, 404)),
-    Operation("post", f"/conversations/{ID}/messages", "Reply (queued for sending) or add a note",
-              status=202, response=schemas.MessageOut, body=schemas.ReplyIn,
-              errors=(400, 401, 403, 404, 409, 422), headers=("Idempotency-Key",)),
-    Operation("get", f"/messages/{ID}", "One message with its delivery state and error",
-              response=schemas.MessageOut, errors=(401, 403, 404)),
+    Operation(
+        "get",
+        f"/conversations/{ID}",
+        "One conversation",
+        response=schemas.ConversationOut,
+        errors=(401, 403, 404),
+    ),
+    Operation(
+        "patch",
+        f"/conversations/{ID}",
+        "Change status, assignee, team, labels or priority",
+        response=schemas.ConversationOut,
+        body=schemas.ConversationPatch,
+        errors=(400, 401, 403, 404),
+    ),
+    Operation(
+        "get",
+        f"/conversations/{ID}/messages",
+        "A conversation's messages, oldest first",
+        response=schemas.MessageOut,
+        paged=True,
+        query=("limit", "cursor"),
+        errors=(400, 401, 403, 404),
+    ),
+    Operation(
+        "post",
+        f"/conversations/{ID}/messages",
+        "Reply (queued for sending) or add a note",
+        status=202,
+        response=schemas.MessageOut,
+        body=schemas.ReplyIn,
+        errors=(400, 401, 403, 404, 409, 422),
+        headers=("Idempotency-Key",),
+    ),
+    Operation(
+        "get",
+        f"/messages/{ID}",
+        "One message with its delivery state and error",
+        response=schemas.MessageOut,
+        errors=(401, 403, 404),
+    ),
 ]
 
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -79,12 +112,14 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
                 },
             }
         responses[str(op.status)] = {
-            "description": op.summary, "content": {"application/json": {"schema": schema}}
+            "description": op.summary,
+            "content": {"application/json": {"schema": schema}},
         }
     error = _ref(schemas.ErrorOut, components)
     for status in op.errors:
         responses[str(status)] = {
-            "description": "error", "content": {"application/json": {"schema": error}}
+            "description": "error",
+            "content": {"application/json": {"schema": error}},
         }
     params: list[dict[str, Any]] = []
     if ID in op.path:
@@ -93,7 +128,9 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         schema = QUERY_SCHEMAS.get(name, {"type": "string"})
         params.append({"name": name, "in": "query", "required": False, "schema": schema})
     for name in op.headers:
-        params.append({"name": name, "in": "header", "required": False, "schema": {"type": "string"}})
+        params.append(
+            {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
+        )
     result: dict[str, Any] = {"summary": op.summary, "responses": responses}
     if params:
         result["parameters"] = params

@@ -61,7 +61,9 @@ async def patch_conversation(request: Request) -> JSONResponse:
     assert account.id is not None
     patch = await json_body(request, ConversationPatch)
     changes = patch.model_dump(exclude_unset=True)
-    updated = await conversations.update_conversation(account.id, request.path_params["id"], changes)
+    updated = await conversations.update_conversation(
+        account.id, request.path_params["id"], changes
+    )
     return JSONResponse(ConversationOut.of(updated).model_dump(mode="json"))
 
 
@@ -69,7 +71,9 @@ async def list_messages(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     docs, cursor = await conversations.list_messages(
-        account.id, request.path_params["id"], limit_of(request, 50, 200),
+        account.id,
+        request.path_params["id"],
+        limit_of(request, 50, 200),
         request.query_params.get("cursor"),
     )
     return JSONResponse(page([MessageOut.of(m) for m in docs], cursor))  # type: ignore[arg-type]
@@ -89,7 +93,9 @@ async def _attachments(request: Request, account: Account, ids: list[str]) -> li
             raise ApiError(400, "unknown_attachment", f"no uploaded media {attachment_id}")
         found.append(
             Attachment(
-                id=attachment_id, filename=doc.get("filename"), size=int(doc.get("length", 0)),
+                id=attachment_id,
+                filename=doc.get("filename"),
+                size=int(doc.get("length", 0)),
                 content_type=doc["metadata"].get("content_type", "application/octet-stream"),
             )
         )

@@ -121,8 +121,12 @@ class ChannelOut(BaseModel):
     @classmethod
     def of(cls, ch: Channel, webhook_url: str) -> ChannelOut:
         return cls(
-            id=str(ch.id), type=ch.type, name=ch.name, active=ch.active,
-            webhook_url=webhook_url, created_at=ch.created_at,
+            id=str(ch.id),
+            type=ch.type,
+            name=ch.name,
+            active=ch.active,
+            webhook_url=webhook_url,
+            created_at=ch.created_at,
         )
 
 

@@ -23,7 +23,9 @@ PRIVATE_FIELDS = {"password_hash", "config", "outbox_owner"}
 
 def event_payload(event: Event) -> str:
     data = {k: v for k, v in event.data.items() if k not in PRIVATE_FIELDS}
-    doc: dict[str, Any] = json.loads(json_util.dumps(data, json_options=json_util.RELAXED_JSON_OPTIONS))
+    doc: dict[str, Any] = json.loads(
+        json_util.dumps(data, json_options=json_util.RELAXED_JSON_OPTIONS)
+    )
     doc["id"] = str(event.data.get("_id"))
     return json.dumps({"type": event.type, "changed": list(event.changed), "data": doc})
 

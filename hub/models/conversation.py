@@ -56,4 +56,6 @@ class Conversation(TenantDocument):
             [("account_id", 1), ("status", 1), ("last_message_at", -1)],
             [("account_id", 1), ("assignee_id", 1), ("last_message_at", -1)],
             [("account_id", 1), ("contact_id", 1)],
+            [("status", 1), ("resolved_at", 1)],
+            [("status", 1), ("snoozed_until", 1)],
         ]

@@ -1,0 +1,64 @@
+"""Housekeeping: timed changes no request triggers, swept once a minute by every serve process.
+
+Each sweep is one idempotent update, so several processes running it at once agree.
+- A conversation resolved more than ``REOPEN_WINDOW`` ago is retired (its thread key
+  becomes its own id), so the contact's next message opens a new conversation.
+- A snoozed conversation whose time has come is opened again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from pymongo.errors import PyMongoError
+
+from hub.contract import now
+from hub.models import Conversation
+from hub.models.conversation import CURRENT_THREAD
+
+log = logging.getLogger(__name__)
+REOPEN_WINDOW = dt.timedelta(days=7)
+INTERVAL_SECONDS = 60.0
+
+
+async def sweep() -> None:
+    at = now()
+    collection = Conversation.get_pymongo_collection()
+    await collection.update_many(
+        {
+            "thread_key": CURRENT_THREAD,
+            "status": "resolved",
+            "resolved_at": {"$lt": at - REOPEN_WINDOW},
+        },
+        [{"$set": {"thread_key": {"$toString": "$_id"}}}],
+    )
+    await collection.update_many(
+        {"status": "snoozed", "snoozed_until": {"$lte": at}},
+        {"$set": {"status": "open", "snoozed_until": None, "updated_at": at}},
+    )
+
+
+class Housekeeper:
+    def __init__(self, interval: float = INTERVAL_SECONDS) -> None:
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="parley-housekeeping")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await sweep()
+            except PyMongoError as exc:
+                log.warning("housekeeping sweep failed: %s", exc)
+            await asyncio.sleep(self.interval)

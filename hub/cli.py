@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -135,6 +136,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         marker.write_text(
             json.dumps({"url": f"http://{args.host}:{args.port}", "pid": os.getpid()})
         )
+        # uvicorn shuts down gracefully on SIGTERM and then re-raises it; make that
+        # re-raise an ordinary exit so the embedded database is stopped below.
+        signal.signal(signal.SIGTERM, _exit_cleanly)
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -142,6 +146,10 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         if server is not None:
             server.stop()
     return 0
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 # --------------------------------------------------------------------------- parser

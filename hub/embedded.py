@@ -11,6 +11,7 @@ as its own process and is never imported.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -140,6 +141,17 @@ def start(data_dir: Path, port: int | None = None) -> EmbeddedServer:
     because the process that started it has died (a crashed ``serve``).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
+    # One process at a time decides whether to start the server: a command run while
+    # `serve` is still starting waits here, then finds the published address.
+    with open(data_dir / "db.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _start_locked(data_dir, port)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _start_locked(data_dir: Path, port: int | None) -> EmbeddedServer:
     running = published(data_dir)
     if running is not None:
         if not _owner_alive(data_dir):

@@ -183,6 +183,8 @@ class StatusUpdate(BaseModel):
     error_code: str | None = None
     error_message: str | None = None
     at: dt.datetime | None = None
+    #: Details kept on the message whatever the order (e.g. the channel an RCS send fell back to).
+    metadata: dict[str, Any] = {}
 
 
 class WebhookResult(BaseModel):

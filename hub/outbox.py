@@ -33,6 +33,7 @@ from hub.contract import (
     RetryableSendError,
     StatusUpdate,
     now,
+    render_quick_replies_as_text,
 )
 from hub.ingest import apply_status
 from hub.models import Channel, Conversation, EarlyStatus, Message, Sender, SendError
@@ -318,17 +319,23 @@ class Dispatcher:
         )
         if conversation is None:
             raise PermanentSendError("conversation_gone", "the conversation no longer exists")
-        threaded = self.hub.registry.get(channel.type).capabilities.threading == "thread"
+        connector = self.hub.registry.get(channel.type)
+        threaded = connector.capabilities.threading == "thread"
         refs = await _thread_refs(message) if threaded else []
+        text, quick_replies = message.text, message.quick_replies
+        caps = connector.capabilities_for(self.hub.channel_info(channel))
+        if quick_replies and not caps.quick_replies:
+            # The one text fallback for every channel without buttons; ingest maps "2" back.
+            text, quick_replies = render_quick_replies_as_text(text, quick_replies), []
         outbound = OutboundMessage(
             id=str(message.id),
             conversation_id=str(message.conversation_id),
             to=_address_from_key(conversation.contact_key),
-            text=message.text,
+            text=text,
             html=message.html,
             subject=message.subject or conversation.subject,
             attachments=message.attachments,
-            quick_replies=message.quick_replies,
+            quick_replies=quick_replies,
             template=message.template,
             reply_to=refs[-1] if refs else None,
             thread_refs=refs,
@@ -379,6 +386,7 @@ class Dispatcher:
                     status=item.status,
                     error_code=item.error.code if item.error else None,
                     error_message=item.error.message if item.error else None,
+                    metadata=item.metadata,
                 ),
             )
             await item.delete()

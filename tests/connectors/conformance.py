@@ -91,3 +91,30 @@ async def wait_delivery(
             return message
         await asyncio.sleep(0.05)
     raise AssertionError(f"message {message_id} stayed {message.delivery}")
+
+
+def starlette_request(
+    body: bytes, headers: dict[str, str], path: str = "/webhooks/x/1", query: str = ""
+) -> Any:
+    """A Starlette request as the webhook route hands it to ``parse_webhook`` (unit tests)."""
+    from starlette.requests import Request
+
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "query_string": query.encode(),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "scheme": "https",
+        "server": ("hub.test", 443),
+    }
+    return Request(scope, receive)

@@ -118,3 +118,16 @@ def starlette_request(
         "server": ("hub.test", 443),
     }
     return Request(scope, receive)
+
+
+def outbound(to: str = "+4520123456", text: str = "hello") -> Any:
+    """A stored outbound message as the dispatcher hands it to ``send`` (unit tests)."""
+    from hub.contract import Address, OutboundMessage
+
+    return OutboundMessage(
+        id="m1",
+        conversation_id="c1",
+        to=Address(kind="phone", value=to),
+        text=text,
+        status_callback_url="https://hub.test/webhooks/x/1",
+    )

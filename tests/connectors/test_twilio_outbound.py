@@ -14,8 +14,6 @@ from pytest_httpx import HTTPXMock
 from connectors.twilio.base import map_error
 from hub import outbox
 from hub.contract import (
-    Address,
-    OutboundMessage,
     PermanentSendError,
     QuickReply,
     RetryableSendError,
@@ -24,7 +22,7 @@ from hub.contract import (
 from hub.models import Conversation, Message, Sender
 from hub.services import Hub
 from tests.conftest import Tenant, make_tenant
-from tests.connectors.conformance import installed_connectors, payload, wait_delivery
+from tests.connectors.conformance import installed_connectors, outbound, payload, wait_delivery
 from tests.connectors.kit_twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -308,16 +306,6 @@ async def test_network_failure_is_retryable(hub: Hub, httpx_mock: HTTPXMock) -> 
 def test_error_mapping_table() -> None:
     assert isinstance(map_error(400, "63018", "rate"), RetryableSendError)
     assert isinstance(map_error(404, "20404", "gone"), PermanentSendError)
-
-
-def outbound() -> OutboundMessage:
-    return OutboundMessage(
-        id="m1",
-        conversation_id="c1",
-        to=Address(kind="phone", value="+4520123456"),
-        text="hello",
-        status_callback_url="https://hub.test/webhooks/twilio_sms/x",
-    )
 
 
 async def test_simulated_webhook_is_accepted(client: httpx.AsyncClient, hub: Hub) -> None:

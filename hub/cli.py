@@ -84,6 +84,9 @@ async def _channel_add(args: argparse.Namespace, settings: Settings) -> dict[str
 
 
 async def _simulate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    if "PARLEY_PUBLIC_URL" not in os.environ:
+        # Sign over the URL the running hub checks: `serve` defaults it to its own address.
+        settings = dataclasses.replace(settings, public_url=running_hub_url(settings))
     async with open_hub(settings) as hub:
         channel = await hub.channel(args.channel)
         if channel is None:

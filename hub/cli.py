@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -99,7 +100,12 @@ async def _simulate(args: argparse.Namespace, settings: Settings) -> dict[str, A
     base = running_hub_url(settings)
     url = base + (request.path or f"/webhooks/{channel.type}/{channel.id}")
     async with httpx.AsyncClient(timeout=30) as http:
-        response = await http.post(url, content=request.body, headers=request.headers)
+        try:
+            response = await http.post(url, content=request.body, headers=request.headers)
+        except httpx.TransportError as exc:
+            raise CliError(
+                f"no hub answered at {base} ({exc}); is `parley serve` running?"
+            ) from None
     if response.status_code >= 300:
         raise CliError(f"the hub answered {response.status_code}: {response.text[:200]}")
     return {"status": response.status_code, "url": url}
@@ -115,6 +121,10 @@ def running_hub_url(settings: Settings) -> str:
 
 
 # --------------------------------------------------------------------------- serve
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -138,6 +148,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         marker.write_text(
             json.dumps({"url": f"http://{args.host}:{args.port}", "pid": os.getpid()})
         )
+        # uvicorn re-raises SIGTERM after its graceful shutdown; without a handler that kills
+        # the process before `finally`, orphaning the embedded database.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -322,3 +322,62 @@ async def test_simulated_webhook_is_accepted(client: httpx.AsyncClient, hub: Hub
         stored = await Message.find_one(Message.channel_id == tenant.channel.id)
         assert stored is not None and stored.text == "hi from the demo"
         assert stored.metadata["from"] == "+4520999999"
+
+
+async def test_rcs_status_that_beats_the_send_answer_still_records_the_channel(
+    client: httpx.AsyncClient, hub: Hub, httpx_mock: HTTPXMock
+) -> None:
+    tenant = await line(hub, "twilio_rcs", messaging_service_sid="MG" + "d" * 32)
+    conv = await customer_writes(
+        client, hub, tenant, kit_for("twilio_rcs", httpx_mock), "hi", "SM9"
+    )
+    url = hub.channel_info(tenant.channel).webhook_url
+    fallback = {
+        **payload("twilio/status_sms_fallback_delivered.json"),
+        "MessageSid": "SMout9",
+        "SmsSid": "SMout9",
+    }
+
+    async def report_first(request: httpx.Request) -> httpx.Response:
+        early = signed(AUTH_TOKEN, url, fallback)  # Twilio's callback arrives first
+        answer = await client.post(tenant.webhook, content=early.body, headers=early.headers)
+        assert answer.is_success
+        created = {**payload("twilio/message_created.json"), "sid": "SMout9", "from": None}
+        return httpx.Response(201, json=created)
+
+    httpx_mock.add_callback(report_first, url=MESSAGES_URL, method="POST")
+    reply = await outbox.enqueue(hub, conv, text="On its way", sender=Sender(type="agent"))
+    await wait_delivery(reply.id, {"delivered"})  # type: ignore[arg-type]
+    stored = await Message.get(reply.id)
+    assert stored is not None and stored.provider_message_id == "SMout9"
+    assert (stored.metadata["channel"], stored.metadata["sms_fallback"]) == ("sms", True)
+
+
+async def test_whatsapp_quick_replies_become_content_api_buttons(
+    client: httpx.AsyncClient, hub: Hub, httpx_mock: HTTPXMock
+) -> None:
+    tenant = await line(hub, "twilio_whatsapp")
+    kit = kit_for("twilio_whatsapp", httpx_mock)
+    conv = await customer_writes(client, hub, tenant, kit, "hi", "SM10")
+    content = {**payload("twilio/content_created.json"), "sid": TEMPLATE_SID}
+    httpx_mock.add_response(
+        url=f"{TWILIO_STUB}/v1/Content", method="POST", status_code=201, json=content
+    )
+    ok(httpx_mock, "SMout10")
+    options = [QuickReply(title="Yes", payload="yes"), QuickReply(title="No", payload="no")]
+    reply = await outbox.enqueue(
+        hub, conv, text="Keep it?", sender=Sender(type="bot"), quick_replies=options
+    )
+    await wait_delivery(reply.id)  # type: ignore[arg-type]
+    created = json.loads(httpx_mock.get_requests(url=f"{TWILIO_STUB}/v1/Content")[0].content)
+    buttons = created["types"]["twilio/quick-reply"]
+    assert buttons == {
+        "body": "Keep it?",
+        "actions": [{"title": "Yes", "id": "yes"}, {"title": "No", "id": "no"}],
+    }
+    sent = sent_form(httpx_mock)
+    assert sent["ContentSid"] == [TEMPLATE_SID] and "Body" not in sent
+    # The phone shows buttons, so a typed "1" is text, not the first option.
+    await customer_writes(client, hub, tenant, kit, "1", "SM11")
+    typed = await Message.find_one(Message.provider_message_id == "SM11")
+    assert typed is not None and typed.payload is None

@@ -324,6 +324,13 @@ class Connector:
         """Capabilities of one channel; override where config changes them."""
         return self.capabilities
 
+    def templates(self, channel: ChannelInfo) -> list[dict[str, Any]]:
+        """The channel's approved templates (``name``, ``language``, ``variables``, ``body``?).
+
+        Offered where free text is refused (outside a reply window) and in composers.
+        """
+        return []
+
     async def parse_webhook(self, request: Request, channel: ChannelInfo) -> WebhookResult:
         """Verify and read a provider request.
 

@@ -134,7 +134,8 @@ def _check_channel_rules(
     template: dict[str, Any] | None,
     attachments: list[Attachment],
 ) -> None:
-    caps = hub.registry.get(channel.type).capabilities_for(hub.channel_info(channel))
+    connector = hub.registry.get(channel.type)
+    caps = connector.capabilities_for(hub.channel_info(channel))
     if template is None and not text.strip() and not attachments:
         raise OutboxError("empty_message", "a reply needs text, attachments or a template")
     if template is not None and not caps.templates:
@@ -149,10 +150,13 @@ def _check_channel_rules(
     if caps.reply_window is not None and template is None:
         last = conversation.last_inbound_at
         if last is None or now() - last > caps.reply_window:
+            names = [t["name"] for t in connector.templates(hub.channel_info(channel))]
+            offer = ", ".join(names) if names else "none is set up on this channel"
             raise OutboxError(
                 OutsideReplyWindow.code,
                 "the customer last wrote more than "
-                f"{int(caps.reply_window.total_seconds() // 3600)} hours ago: send a template",
+                f"{int(caps.reply_window.total_seconds() // 3600)} hours ago: "
+                f"send a template ({offer})",
                 422,
             )
 

@@ -59,6 +59,9 @@ class TwilioConnector(Connector):
     def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
         return TwilioConfig.model_validate(config).model_dump(mode="json", exclude_none=True)
 
+    def templates(self, channel: ChannelInfo) -> list[dict[str, Any]]:
+        return [t.model_dump(exclude_none=True) for t in self.settings(channel).templates]
+
     # ------------------------------------------------------------------ inbound
 
     async def parse_webhook(self, request: Request, channel: ChannelInfo) -> WebhookResult:

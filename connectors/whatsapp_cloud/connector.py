@@ -55,6 +55,9 @@ class WhatsAppCloudConnector(Connector):
     def describe(self, channel: ChannelInfo) -> dict[str, Any]:
         return {"verify_token": channel.config.get("verify_token")}
 
+    def templates(self, channel: ChannelInfo) -> list[dict[str, Any]]:
+        return [t.model_dump(exclude_none=True) for t in self.settings(channel).templates]
+
     # ------------------------------------------------------------------ inbound
 
     async def verify_webhook(self, request: Request, channel: ChannelInfo) -> Response:

@@ -135,6 +135,7 @@ async def test_whatsapp_free_text_refused_outside_window_template_sent(
     with pytest.raises(outbox.OutboxError) as refused:
         await outbox.enqueue(hub, conv, text="Are you there?", sender=Sender(type="agent"))
     assert (refused.value.code, refused.value.status) == ("outside_reply_window", 422)
+    assert "(order_update)" in refused.value.message  # the approved templates are offered
     assert await Message.find(Message.conversation_id == conv.id).count() == before
     ok(httpx_mock, "SMout3")
     ref = {"name": "order_update", "variables": {"name": "Mette", "order": "A-17"}}

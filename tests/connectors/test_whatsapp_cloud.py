@@ -222,6 +222,7 @@ async def test_template_outside_window_and_free_text_refused(
     with pytest.raises(outbox.OutboxError) as refused:
         await outbox.enqueue(hub, conv, text="Still there?", sender=Sender(type="agent"))
     assert refused.value.code == "outside_reply_window"
+    assert "(order_update)" in refused.value.message
     ok(httpx_mock, "wamid.t4")
     ref = {"name": "order_update", "variables": {"order": "A-17", "name": "Sheena"}}
     assert (await send(hub, conv, template=ref)).delivery == "sent"

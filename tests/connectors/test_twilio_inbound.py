@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from twilio.request_validator import RequestValidator
 
 from connectors.twilio import TwilioRCSConnector, TwilioSMSConnector, TwilioWhatsAppConnector
 from hub.contract import ChannelInfo, MalformedRequest, SignatureError
@@ -34,8 +35,9 @@ def channel(
     )
 
 
-def form(params: Any, signature: str, query: str = "") -> Any:
+def form(params: Any, signature: str, query: str = "", **extra: str) -> Any:
     headers = {"content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature}
+    headers.update({k.replace("_", "-"): v for k, v in extra.items()})
     return starlette_request(urlencode(params).encode(), headers, query=query)
 
 
@@ -170,3 +172,34 @@ async def test_unknown_status_is_malformed(sms: TwilioSMSConnector) -> None:
     req = signed("tok", info.webhook_url, params)
     with pytest.raises(MalformedRequest, match="exploded"):
         await sms.parse_webhook(starlette_request(req.body, req.headers), info)
+
+
+async def test_shared_key_hmac_sha256_signatures(sms: TwilioSMSConnector) -> None:
+    info = channel()
+    info.config["webhook_signing_key"] = "shared-key-secret"
+    params = payload("twilio/inbound_sms.json")
+    signature = RequestValidator("shared-key-secret").compute_signature(
+        info.webhook_url, params, "HMAC_SHA256"
+    )
+    request = form(
+        params,
+        signature,
+        x_twilio_webhooks_signature_settings="key=webhooks_sharedkey_1,algorithm=HMAC_SHA256",
+    )
+    assert len((await sms.parse_webhook(request, info)).messages) == 1
+    with pytest.raises(SignatureError):  # the same signature read as the legacy HMAC-SHA1
+        await sms.parse_webhook(form(params, signature), info)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"from_number": None}, "from_number or messaging_service_sid"),
+        ({"account_sid": "XX123"}, "account_sid"),
+        ({"templates": [{"name": "t", "sid": "nope"}]}, "templates"),
+    ],
+)
+def test_config_is_validated(sms: TwilioSMSConnector, change: dict[str, Any], problem: str) -> None:
+    config = {**channel().config, **change}
+    with pytest.raises(ValueError, match=problem):
+        sms.validate_config(config)

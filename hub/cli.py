@@ -85,6 +85,9 @@ async def _channel_add(args: argparse.Namespace, settings: Settings) -> dict[str
 
 
 async def _simulate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    if "PARLEY_PUBLIC_URL" not in os.environ:
+        # Sign over the URL the running hub checks: `serve` defaults it to its own address.
+        settings = dataclasses.replace(settings, public_url=running_hub_url(settings))
     async with open_hub(settings) as hub:
         channel = await hub.channel(args.channel)
         if channel is None:
@@ -97,7 +100,12 @@ async def _simulate(args: argparse.Namespace, settings: Settings) -> dict[str, A
     base = running_hub_url(settings)
     url = base + (request.path or f"/webhooks/{channel.type}/{channel.id}")
     async with httpx.AsyncClient(timeout=30) as http:
-        response = await http.post(url, content=request.body, headers=request.headers)
+        try:
+            response = await http.post(url, content=request.body, headers=request.headers)
+        except httpx.TransportError as exc:
+            raise CliError(
+                f"no hub answered at {base} ({exc}); is `parley serve` running?"
+            ) from None
     if response.status_code >= 300:
         raise CliError(f"the hub answered {response.status_code}: {response.text[:200]}")
     return {"status": response.status_code, "url": url}
@@ -113,6 +121,10 @@ def running_hub_url(settings: Settings) -> str:
 
 
 # --------------------------------------------------------------------------- serve
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -138,7 +150,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         )
         # uvicorn shuts down gracefully on SIGTERM and then re-raises it; make that
         # re-raise an ordinary exit so the embedded database is stopped below.
-        signal.signal(signal.SIGTERM, _exit_cleanly)
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -146,10 +158,6 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         if server is not None:
             server.stop()
     return 0
-
-
-def _exit_cleanly(signum: int, frame: object) -> None:
-    raise SystemExit(0)
 
 
 # --------------------------------------------------------------------------- parser

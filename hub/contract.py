@@ -183,6 +183,8 @@ class StatusUpdate(BaseModel):
     error_code: str | None = None
     error_message: str | None = None
     at: dt.datetime | None = None
+    #: Details kept on the message whatever the order (e.g. the channel an RCS send fell back to).
+    metadata: dict[str, Any] = {}
 
 
 class WebhookResult(BaseModel):
@@ -321,6 +323,13 @@ class Connector:
     def capabilities_for(self, channel: ChannelInfo) -> Capabilities:
         """Capabilities of one channel; override where config changes them."""
         return self.capabilities
+
+    def templates(self, channel: ChannelInfo) -> list[dict[str, Any]]:
+        """The channel's approved templates (``name``, ``language``, ``variables``, ``body``?).
+
+        Offered where free text is refused (outside a reply window) and in composers.
+        """
+        return []
 
     async def parse_webhook(self, request: Request, channel: ChannelInfo) -> WebhookResult:
         """Verify and read a provider request.

@@ -85,6 +85,9 @@ async def receive_message(
     conversation, created = await _touch_conversation(hub, channel, inbound, thread_key, at)
     if created:
         await _attach_contact(channel, conversation, inbound)
+    payload = inbound.payload
+    if payload is None and not created:
+        payload = await _numbered_choice(hub, channel, conversation, inbound.text)
     message = Message(
         account_id=channel.account_id,
         conversation_id=conversation,
@@ -95,7 +98,7 @@ async def receive_message(
         subject=inbound.subject,
         attachments=attachments,
         sender=Sender(type="contact", name=inbound.sender.name),
-        payload=inbound.payload,
+        payload=payload,
         location=inbound.location,
         reply_to=inbound.reply_to,
         thread_refs=inbound.thread_refs,
@@ -111,6 +114,35 @@ async def receive_message(
         await _undo_touch(channel, conversation)
         return None, False
     return message, created
+
+
+async def _numbered_choice(
+    hub: Hub, channel: Channel, conversation_id: PydanticObjectId, text: str
+) -> str | None:
+    """The payload of option N when a contact answers "N" to quick replies shown as text.
+
+    Channels without buttons get quick replies as a numbered list (``hub.outbox``);
+    this is the other half of that one fallback.
+    """
+    choice = text.strip().rstrip(".)")
+    if not choice.isdigit() or len(choice) > 2:
+        return None
+    info = hub.channel_info(channel)
+    if hub.registry.get(channel.type).capabilities_for(info).quick_replies:
+        return None
+    last = await Message.get_pymongo_collection().find_one(
+        {
+            "account_id": channel.account_id,
+            "conversation_id": conversation_id,
+            "direction": "out",
+            "private": False,
+        },
+        {"quick_replies": 1},
+        sort=[("created_at", -1)],
+    )
+    options = (last or {}).get("quick_replies") or []
+    index = int(choice) - 1
+    return str(options[index]["payload"]) if 0 <= index < len(options) else None
 
 
 async def _known(channel: Channel, provider_message_id: str) -> bool:
@@ -325,14 +357,18 @@ async def apply_status(channel: Channel, status: StatusUpdate) -> bool:
             code=status.error_code or status.status,
             message=status.error_message or f"the provider reported {status.status}",
         ).model_dump()
-    result = await Message.get_pymongo_collection().update_one(
-        {
-            "account_id": channel.account_id,
-            "channel_id": channel.id,
-            "provider_message_id": status.provider_message_id,
-            "direction": "out",
-            "delivery_rank": {"$lt": rank},
-        },
+    mine = {
+        "account_id": channel.account_id,
+        "channel_id": channel.id,
+        "provider_message_id": status.provider_message_id,
+        "direction": "out",
+    }
+    collection = Message.get_pymongo_collection()
+    if status.metadata:  # facts, not states: kept even when the state does not move
+        facts = {f"metadata.{k}": v for k, v in status.metadata.items()}
+        await collection.update_one(mine, {"$set": facts})
+    result = await collection.update_one(
+        {**mine, "delivery_rank": {"$lt": rank}},
         {"$set": update, "$unset": {"outbox_due": "", "outbox_owner": ""}},
     )
     if result.modified_count:
@@ -345,5 +381,6 @@ async def apply_status(channel: Channel, status: StatusUpdate) -> bool:
             provider_message_id=status.provider_message_id,
             status=status.status,
             error=SendError(**update["error"]) if "error" in update else None,
+            metadata=status.metadata,
         ).insert()
     return False

@@ -33,6 +33,7 @@ from hub.contract import (
     RetryableSendError,
     StatusUpdate,
     now,
+    render_quick_replies_as_text,
 )
 from hub.ingest import apply_status
 from hub.models import Channel, Conversation, EarlyStatus, Message, Sender, SendError
@@ -133,7 +134,8 @@ def _check_channel_rules(
     template: dict[str, Any] | None,
     attachments: list[Attachment],
 ) -> None:
-    caps = hub.registry.get(channel.type).capabilities_for(hub.channel_info(channel))
+    connector = hub.registry.get(channel.type)
+    caps = connector.capabilities_for(hub.channel_info(channel))
     if template is None and not text.strip() and not attachments:
         raise OutboxError("empty_message", "a reply needs text, attachments or a template")
     if template is not None and not caps.templates:
@@ -148,10 +150,13 @@ def _check_channel_rules(
     if caps.reply_window is not None and template is None:
         last = conversation.last_inbound_at
         if last is None or now() - last > caps.reply_window:
+            names = [t["name"] for t in connector.templates(hub.channel_info(channel))]
+            offer = ", ".join(names) if names else "none is set up on this channel"
             raise OutboxError(
                 OutsideReplyWindow.code,
                 "the customer last wrote more than "
-                f"{int(caps.reply_window.total_seconds() // 3600)} hours ago: send a template",
+                f"{int(caps.reply_window.total_seconds() // 3600)} hours ago: "
+                f"send a template ({offer})",
                 422,
             )
 
@@ -318,17 +323,23 @@ class Dispatcher:
         )
         if conversation is None:
             raise PermanentSendError("conversation_gone", "the conversation no longer exists")
-        threaded = self.hub.registry.get(channel.type).capabilities.threading == "thread"
+        connector = self.hub.registry.get(channel.type)
+        threaded = connector.capabilities.threading == "thread"
         refs = await _thread_refs(message) if threaded else []
+        text, quick_replies = message.text, message.quick_replies
+        caps = connector.capabilities_for(self.hub.channel_info(channel))
+        if quick_replies and not caps.quick_replies:
+            # The one text fallback for every channel without buttons; ingest maps "2" back.
+            text, quick_replies = render_quick_replies_as_text(text, quick_replies), []
         outbound = OutboundMessage(
             id=str(message.id),
             conversation_id=str(message.conversation_id),
             to=_address_from_key(conversation.contact_key),
-            text=message.text,
+            text=text,
             html=message.html,
             subject=message.subject or conversation.subject,
             attachments=message.attachments,
-            quick_replies=message.quick_replies,
+            quick_replies=quick_replies,
             template=message.template,
             reply_to=refs[-1] if refs else None,
             thread_refs=refs,
@@ -379,6 +390,7 @@ class Dispatcher:
                     status=item.status,
                     error_code=item.error.code if item.error else None,
                     error_message=item.error.message if item.error else None,
+                    metadata=item.metadata,
                 ),
             )
             await item.delete()

@@ -80,6 +80,7 @@ class EarlyStatus(TenantDocument):
     provider_message_id: str
     status: DeliveryState
     error: SendError | None = None
+    metadata: dict[str, Any] = {}
 
     class Settings:
         name = "early_statuses"

@@ -52,7 +52,9 @@ def decode_bytes(data: bytes, label: str | None) -> str:
             return data.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
-    return data.decode(codec or "cp1252", errors="replace")
+    # Mislabelled UTF-8 is nearly always Windows text; a broken multi-byte text keeps its codec.
+    fallback = "cp1252" if codec in (None, "utf-8") else codec
+    return data.decode(fallback, errors="replace")
 
 
 def decode_header_value(raw: str | None) -> str:

@@ -61,12 +61,10 @@ def _disarm_img(match: re.Match[str]) -> str:
     # of its own output is exact.
     parts: list[str] = []
     for name, value in _ATTR.findall(match.group(1)):
-        if not name:
-            continue
         if name.lower() == "src" and not value.lower().startswith("cid:"):
             name = "data-remote-src"
-        parts.append(f'{name}="{value}"' if value or name != "data-remote-src" else "")
-    return "<img " + " ".join(p for p in parts if p) + ">"
+        parts.append(f'{name}="{value}"')
+    return "<img" + "".join(" " + part for part in parts) + ">"
 
 
 def remote_images(cleaned: str) -> list[str]:

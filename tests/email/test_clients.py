@@ -42,6 +42,7 @@ async def _stored(hub: Hub, tenant: Tenant, name: str, sender: str) -> Message:
             "naïve.\n\nRegards,\nRenée",
         ),
     ],
+    ids=["ks_c_5601-1987", "iso-2022-jp", "windows-1252"],
 )
 async def test_charsets_stored_with_the_right_text(
     hub: Hub, mail_tenant: Tenant, name: str, sender: str, subject: str, contact: str, text: str

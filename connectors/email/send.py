@@ -45,6 +45,11 @@ class SmtpSettings(BaseModel):
     smtp_security: Literal["none", "starttls", "tls"] = "starttls"
 
 
+def new_message_id(domain: str) -> str:
+    """A fresh ``<unique@domain>`` Message-ID (the conformance kit pins it to a known id)."""
+    return make_msgid(domain=domain)
+
+
 def reply_subject(subject: str | None, is_reply: bool) -> str:
     """``Re: <subject>`` for replies, never ``Re: Re:``; a neutral subject when there is none."""
     base = (subject or "").strip()
@@ -59,7 +64,7 @@ def compose(
 ) -> tuple[EmailMessage, str]:
     """The MIME message for ``message`` and its Message-ID (without brackets)."""
     domain = settings.address.rsplit("@", 1)[-1]
-    msgid = make_msgid(domain=domain)
+    msgid = new_message_id(domain)
     mail = EmailMessage()
     mail["From"] = HeaderAddress(display_name=settings.from_name or "", addr_spec=settings.address)
     mail["To"] = HeaderAddress(display_name=message.to.name or "", addr_spec=message.to.value)

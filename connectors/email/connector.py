@@ -193,13 +193,26 @@ def _basic_password(authorization: str) -> str:
 
 
 async def _raw_message(request: Request) -> bytes:
-    """The MIME bytes: the body itself, or a form field that holds them."""
+    """The MIME bytes: a form field that holds them (SendGrid, Mailgun), or the body itself.
+
+    A urlencoded body without such a field is taken as the message: that is what
+    ``curl --data-binary @mail.eml`` sends without a Content-Type of its own.
+    """
     content_type = request.headers.get("content-type", "").lower()
-    if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-        body = await request.body()
-        if not body.strip():
-            raise MalformedRequest("the body is empty; POST the raw MIME message")
-        return body
+    is_multipart = content_type.startswith("multipart/form-data")
+    if is_multipart or content_type.startswith("application/x-www-form-urlencoded"):
+        raw = await _raw_form_field(request)
+        if raw is not None:
+            return raw
+        if is_multipart:
+            raise MalformedRequest("the form has no raw message field (email or body-mime)")
+    body = await request.body()
+    if not body.strip():
+        raise MalformedRequest("the body is empty; POST the raw MIME message")
+    return body
+
+
+async def _raw_form_field(request: Request) -> bytes | None:
     try:
         form = await request.form()
     except Exception as exc:  # python-multipart's errors have no common base
@@ -210,4 +223,4 @@ async def _raw_message(request: Request) -> bytes:
             return await value.read()
         if isinstance(value, str) and value.strip():
             return value.encode("utf-8", "surrogateescape")
-    raise MalformedRequest("the form has no raw message field (email or body-mime)")
+    return None

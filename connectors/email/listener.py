@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 #: How long the address → channel table is trusted before it is read again.
 CHANNELS_TTL = 5.0
+MISS_REFRESH = 1.0
 MAX_RECIPIENTS = 50
 
 
@@ -41,8 +42,10 @@ class ChannelDirectory:
     async def find(self, address: str) -> ChannelInfo | None:
         key = address.strip().strip("<>").lower()
         async with self._lock:
-            stale = time.monotonic() - self._read_at > CHANNELS_TTL
-            if stale or key not in self._by_address:
+            age = time.monotonic() - self._read_at
+            # A miss may be a channel added a moment ago, but a flood of unknown
+            # recipients must not turn into a flood of queries: at most one a second.
+            if age > CHANNELS_TTL or (key not in self._by_address and age > MISS_REFRESH):
                 await self._refresh()
         return self._by_address.get(key)
 

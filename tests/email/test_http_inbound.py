@@ -52,6 +52,13 @@ async def test_query_secret_basic_auth_and_sendgrid_form(
         mail_tenant.webhook, content=two, headers={"authorization": f"Basic {auth}"}
     )
     assert r.status_code == 200
+    curl = RAW.replace(b"fake1@mail.gmail.com", b"curl@mail.gmail.com")
+    r = await client.post(  # curl --data-binary labels any body as a urlencoded form
+        f"{mail_tenant.webhook}?secret={secret}",
+        content=curl,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 200
     three = RAW.replace(b"fake1@mail.gmail.com", b"form@mail.gmail.com")
     r = await client.post(
         f"{mail_tenant.webhook}?secret={secret}",
@@ -64,6 +71,7 @@ async def test_query_secret_basic_auth_and_sendgrid_form(
         "CAHx7dJ3kq9Vh2f1yX0b4FzQ_w8pQ2m-q@mail.gmail.com",
         "CAHx7dJ3kq9Vh2f1yX0b4FzQ_w8pQ2m-basic@mail.gmail.com",
         "CAHx7dJ3kq9Vh2f1yX0b4FzQ_w8pQ2m-form@mail.gmail.com",
+        "CAHx7dJ3kq9Vh2f1yX0b4FzQ_w8pQ2m-curl@mail.gmail.com",
     }
 
 

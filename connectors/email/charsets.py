@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from email.errors import HeaderParseError
 from email.header import decode_header
 
 #: Labels whose real encoding is a superset of what the label says (what senders mean).
@@ -57,20 +58,34 @@ def decode_bytes(data: bytes, label: str | None) -> str:
     return data.decode(fallback, errors="replace")
 
 
+def unescape_raw(value: str) -> str:
+    """A header value as the parser kept it (8-bit bytes as surrogates) made real text.
+
+    Headers may carry raw UTF-8 (RFC 6532) or, from broken senders, raw Latin-1.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return decode_bytes(value.encode("utf-8", "surrogateescape"), "utf-8")
+    return value
+
+
 def decode_header_value(raw: str | None) -> str:
     """An RFC 2047 header value as text, with our charset aliases (not Python's)."""
     if raw is None:
         return ""
     try:
         chunks = decode_header(raw)
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, HeaderParseError):  # a broken encoded word: keep it raw
         return " ".join(raw.split())
     parts: list[str] = []
     for chunk, label in chunks:
         if isinstance(chunk, str):
             parts.append(chunk)
+        elif label is None:  # an unencoded run next to encoded words: the library's own form
+            parts.append(chunk.decode("raw-unicode-escape", errors="replace"))
         else:
-            parts.append(decode_bytes(chunk, label or "utf-8"))
+            parts.append(decode_bytes(chunk, label))
     # decode_header keeps the whitespace between plain and encoded runs in the plain
     # chunks, so joining without a separator is right; then fold line breaks.
     return " ".join("".join(parts).split())

@@ -14,6 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.errors import MessageError
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses
@@ -29,7 +30,7 @@ from hub.contract import (
     WebhookResult,
 )
 
-from .charsets import decode_bytes, decode_header_value
+from .charsets import decode_bytes, decode_header_value, unescape_raw
 from .quotes import fold_text, split_html
 from .sanitize import clean_html, html_to_text, remote_images
 
@@ -48,6 +49,7 @@ class _Walk:
     dsn: dict[str, str] = field(default_factory=dict)
     original_message_id: str | None = None
     report: bool = False
+    skipped: list[str] = field(default_factory=list)
 
 
 def parse_mail(raw: bytes, envelope_from: str | None = None) -> WebhookResult:
@@ -69,10 +71,13 @@ def parse_mail(raw: bytes, envelope_from: str | None = None) -> WebhookResult:
 
 def header(msg: Message, name: str) -> str | None:
     """The first raw value of a header, or None (raw: our charset aliases decode it)."""
-    for key, value in msg.raw_items():
-        if key.lower() == name.lower():
-            return str(value)
-    return None
+    values = raw_values(msg, name)
+    return values[0] if values else None
+
+
+def raw_values(msg: Message, name: str) -> list[str]:
+    """Every raw value of a header, 8-bit bytes turned into text."""
+    return [unescape_raw(str(v)) for k, v in msg.raw_items() if k.lower() == name.lower()]
 
 
 def message_ids(value: str | None) -> list[str]:
@@ -86,9 +91,8 @@ def message_ids(value: str | None) -> list[str]:
 
 
 def addresses(msg: Message, name: str) -> list[Address]:
-    values = [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
     found: list[Address] = []
-    for display, addr in getaddresses(values):
+    for display, addr in getaddresses(raw_values(msg, name)):
         addr = addr.strip()
         if "@" in addr:
             found.append(
@@ -105,17 +109,25 @@ def _formatted(items: list[Address]) -> list[str]:
 
 
 def _walk(part: Message, out: _Walk) -> None:
+    if part.is_multipart() and not part.get_content_type().startswith("message/"):
+        out.report = out.report or part.get_content_type() == "multipart/report"
+        for sub in part.get_payload():  # type: ignore[union-attr]
+            if isinstance(sub, Message):
+                _walk(sub, out)
+        return
+    try:
+        _leaf(part, out)
+    except (MessageError, ValueError, LookupError, TypeError) as exc:
+        # One unreadable part (a broken header or encoding) must not cost the whole mail.
+        out.skipped.append(f"{part.get_content_type()}: {exc}"[:200])
+
+
+def _leaf(part: Message, out: _Walk) -> None:
     ctype = part.get_content_type()
-    # message/* parts count as multipart to the email package: sort them out first.
     if ctype in ("message/rfc822", "message/global"):
         _attach_message(part, out)
     elif ctype in ("message/delivery-status", "message/global-delivery-status"):
         out.dsn.update(_delivery_status(part))
-    elif part.is_multipart():
-        out.report = out.report or ctype == "multipart/report"
-        for sub in part.get_payload():  # type: ignore[union-attr]
-            if isinstance(sub, Message):
-                _walk(sub, out)
     elif ctype == "text/rfc822-headers":
         out.original_message_id = _first_id_in(_payload(part)) or out.original_message_id
         _attach(part, out, "original-headers.txt")
@@ -141,10 +153,11 @@ def _is_attachment(part: Message) -> bool:
 def _filename(part: Message) -> str | None:
     try:
         name = part.get_filename()
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, MessageError):
         return None
     if not name:
         return None
+    name = unescape_raw(name)
     if "=?" in name:  # RFC 2047 inside a parameter: not standard, but Outlook and others do it
         name = decode_header_value(name)
     name = _UNSAFE_NAME.sub("_", name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip(" ._")
@@ -202,7 +215,7 @@ def _delivery_status(part: Message) -> dict[str, str]:
         for block in blocks:
             if isinstance(block, Message):
                 for key, value in block.raw_items():
-                    fields.setdefault(key.lower(), " ".join(str(value).split()))
+                    fields.setdefault(key.lower(), " ".join(unescape_raw(str(value)).split()))
     wanted = ("action", "status", "final-recipient", "diagnostic-code")
     return {key: fields[key] for key in wanted if key in fields}
 
@@ -237,6 +250,8 @@ def _inbound(
         metadata["automated_reason"] = reason
     if walk.dsn:
         metadata["dsn"] = walk.dsn
+    if walk.skipped:
+        metadata["unreadable_parts"] = walk.skipped[:20]
     if walk.original_message_id and reason:
         metadata["original_message_id"] = walk.original_message_id
     return InboundMessage(

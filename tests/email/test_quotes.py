@@ -71,3 +71,31 @@ def test_charset_fallbacks() -> None:
     assert decode_bytes("€".encode("cp1252"), "iso-8859-1") == "€"  # latin-1 label, Windows text
     assert decode_bytes(b"caf\xc3\xa9", "x-made-up") == "café"
     assert decode_header_value("=?gb2312?B?1tDOxA==?= plain") == "中文 plain"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # Raw UTF-8 headers (RFC 6532) and raw Latin-1 ones from broken senders.
+        "From: Zoë <zoe@example.org>\r\nSubject: Grüße\r\nMessage-ID: <ü@x.org>\r\n\r\nHällo\r\n".encode(),
+        "From: Zoë <zoe@example.org>\r\nSubject: Grüße\r\n\r\nHällo\r\n".encode("latin-1"),
+        # A broken encoded word, a bogus charset, junk between references, bad base64.
+        b"From: a@b.example\r\nSubject: =?utf-8?b?broken\r\nReferences: ,, <r1@x> junk <r2@x>\r\n"
+        b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"
+        b'Content-Type: text/plain; charset="bogus"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        b"!!!not-base64\r\n--x\r\nContent-Type: application/pdf; name*=utf-8''%FF%FE\r\n\r\nxx\r\n",
+    ],
+    ids=["utf8-headers", "latin1-headers", "broken-parts"],
+)
+def test_broken_mail_still_parses_to_storable_text(raw: bytes) -> None:
+    import bson
+
+    from connectors.email.parse import parse_mail
+
+    [message] = parse_mail(raw).messages
+    bson.encode(message.model_dump())  # no lone surrogates reach the database
+    assert message.sender.value.endswith(("example.org", "b.example"))
+    if b"References" in raw:
+        assert message.thread_refs == ["r1@x", "r2@x"]
+    else:
+        assert message.subject == "Grüße" and message.text == "Hällo"

@@ -41,6 +41,9 @@ class ChannelDirectory:
 
     async def find(self, address: str) -> ChannelInfo | None:
         key = address.strip().strip("<>").lower()
+        local, at, domain = key.rpartition("@")
+        if "+" in local:  # plus-addressing: support+orders@ is support@'s mail
+            key = f"{local.split('+', 1)[0]}{at}{domain}"
         async with self._lock:
             age = time.monotonic() - self._read_at
             # A miss may be a channel added a moment ago, but a flood of unknown
@@ -111,6 +114,9 @@ class InboundHandler:
             result = only_own_statuses(parse_mail(raw, envelope_from), channel)
         except MalformedRequest as exc:
             return f"550 5.6.0 Message not accepted: {exc}"
+        except Exception:  # our bug, not the sender's: keep the mail coming back
+            log.exception("smtp: mail for channel %s not parsed", channel.id)
+            return "451 4.3.0 Message not processed, try again later"
         try:
             await self.hub.deliver(channel, result)
         except LookupError:

@@ -26,6 +26,8 @@ from hub.contract import (
     now,
 )
 
+from .sanitize import html_to_text
+
 #: A run of reply prefixes in the languages clients localize them to (Re, AW, SV, Antw, Odp, VS).
 _REPLY_PREFIXES = re.compile(r"^\s*((re|aw|sv|antw|odp|vs)(\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE)
 #: References can grow without end in a long thread; keep the root and the latest ids.
@@ -75,7 +77,7 @@ def compose(
     if refs:
         mail["In-Reply-To"] = f"<{message.reply_to or refs[-1]}>"
         mail["References"] = " ".join(f"<{ref}>" for ref in refs)
-    mail.set_content(message.text or "")
+    mail.set_content(message.text or html_to_text(message.html or ""))
     mail.add_alternative(message.html or text_to_html(message.text), subtype="html")
     for attachment, data in files:
         maintype, _, subtype = attachment.content_type.partition("/")

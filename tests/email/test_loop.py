@@ -143,3 +143,14 @@ async def _received(receiver: Receiver, count: int = 1) -> list | None:
 async def _sent(message_id: object) -> Message | None:
     found = await Message.get(message_id)  # type: ignore[arg-type]
     return found if found is not None and found.delivery == "sent" else None
+
+
+async def test_known_and_unknown_recipients_in_one_mail(hub: Hub, mail_tenant: Tenant) -> None:
+    raw = FIRST.replace(b"\n", b"\r\n")
+    async with aiosmtplib.SMTP(hostname=hub.listen_host, port=hub.smtp_port) as smtp:
+        refused, answer = await smtp.sendmail(
+            "jane@customer.example", ["nobody@acme.example", SUPPORT], raw
+        )
+    assert refused["nobody@acme.example"].code == 550
+    assert "stored" in answer
+    assert len(await _messages(mail_tenant)) == 1

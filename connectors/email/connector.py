@@ -3,13 +3,14 @@
 Inbound mail arrives at the embedded SMTP listener (``listener``) or at
 ``POST /webhooks/email/{channel_id}`` as a raw MIME message from a provider
 that forwards mail by HTTP (guarded by the channel's ``inbound_secret``).
-Both paths parse with ``parse.parse_mail``. Outbound replies are composed and
+Both paths parse with ``parse.parse_for_channel``. Outbound replies are composed and
 submitted by ``send``. Conversations follow mail threads: the hub joins a mail
 to the conversation that holds any id of its References/In-Reply-To.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 from base64 import b64decode
@@ -39,7 +40,7 @@ from hub.contract import (
 )
 
 from .listener import SmtpListener
-from .parse import only_own_statuses, parse_mail
+from .parse import parse_for_channel
 from .send import SmtpSettings, compose, submit
 
 #: Largest mail the SMTP listener takes (SIZE); base64 makes 25 MB of files about 34 MB.
@@ -129,7 +130,8 @@ class EmailConnector(Connector):
             raise SignatureError("missing or wrong inbound secret")
         raw = await _raw_message(request)
         try:
-            return only_own_statuses(parse_mail(raw), channel)
+            # In a thread: a big mail takes a while to parse and clean, the loop must not wait.
+            return await asyncio.to_thread(parse_for_channel, raw, channel)
         except MalformedRequest:
             raise
         except (ValueError, TypeError, IndexError, LookupError) as exc:

@@ -20,7 +20,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from hub.contract import ChannelInfo, HubServices, MalformedRequest
 
-from .parse import only_own_statuses, parse_mail
+from .parse import parse_for_channel
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +110,9 @@ class InboundHandler:
     ) -> str | None:
         """Store the mail for one channel; an SMTP error answer, or None when stored."""
         try:
-            # Parsed per channel: ingest may annotate the result it is given.
-            result = only_own_statuses(parse_mail(raw, envelope_from), channel)
+            # Parsed per channel (ingest may annotate the result it is given), in a
+            # thread: a big mail takes a while to parse and clean.
+            result = await asyncio.to_thread(parse_for_channel, raw, channel, envelope_from)
         except MalformedRequest as exc:
             return f"550 5.6.0 Message not accepted: {exc}"
         except Exception:  # our bug, not the sender's: keep the mail coming back

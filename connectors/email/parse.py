@@ -337,12 +337,23 @@ def _bounce_status(walk: _Walk) -> list[StatusUpdate]:
     ]
 
 
-def only_own_statuses(result: WebhookResult, channel: ChannelInfo) -> WebhookResult:
-    """Keep bounce statuses only for Message-IDs this channel could have made.
+def parse_for_channel(
+    raw: bytes, channel: ChannelInfo, envelope_from: str | None = None
+) -> WebhookResult:
+    """``parse_mail``, then what only the receiving channel can tell.
 
-    Our ids end in the channel address's domain (``send.compose``); a forged
-    report about anything else would only leave noise in the hub.
+    Bounce statuses are kept only for Message-IDs this channel could have made
+    (ours end in the channel address's domain: ``send.compose``); a forged report
+    about anything else would only leave noise. Mail *from* the channel's own
+    address (our reply forwarded back to us) is flagged automated, so nothing
+    answers it and no loop starts.
     """
-    domain = "@" + str(channel.config.get("address", "")).rpartition("@")[2].lower()
+    result = parse_mail(raw, envelope_from)
+    address = str(channel.config.get("address", "")).lower()
+    domain = "@" + address.rpartition("@")[2]
     result.statuses = [s for s in result.statuses if s.provider_message_id.lower().endswith(domain)]
+    for message in result.messages:
+        if message.sender.value.lower() == address and not message.automated:
+            message.automated = True
+            message.metadata["automated_reason"] = "sent from the channel's own address"
     return result

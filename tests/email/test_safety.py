@@ -118,3 +118,14 @@ async def _of(tenant: Tenant) -> list[Message]:
 async def _with_provider_id(message_id: object) -> Message | None:
     found = await Message.get(message_id)  # type: ignore[arg-type]
     return found if found is not None and found.provider_message_id else None
+
+
+async def test_mail_from_our_own_address_is_never_answered(hub: Hub, mail_tenant: Tenant) -> None:
+    looped = (
+        b"From: Acme Support <support@acme.example>\r\nTo: support@acme.example\r\n"
+        b"Subject: Re: Order\r\nMessage-ID: <loop-1@acme.example>\r\n\r\nforwarded back\r\n"
+    )
+    await smtp_send(hub, looped, sender="support@acme.example")
+    [message] = await _of(mail_tenant)
+    assert message.automated is True
+    assert message.metadata["automated_reason"] == "sent from the channel's own address"

@@ -15,6 +15,7 @@ import hmac
 import secrets
 from base64 import b64decode
 from binascii import Error as BinasciiError
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any, ClassVar, Literal
@@ -109,7 +110,7 @@ class EmailConnector(Connector):
         return {
             "address": channel.config["address"],
             "inbound_secret": channel.config["inbound_secret"],
-            "inbound_http": f"{channel.webhook_url} (header X-Parley-Secret, raw MIME body)",
+            "inbound_secret_header": "X-Parley-Secret",
             "smtp_listener": f"{self.hub.listen_host}:{self.hub.smtp_port}",
         }
 
@@ -134,7 +135,7 @@ class EmailConnector(Connector):
             return await asyncio.to_thread(parse_for_channel, raw, channel)
         except MalformedRequest:
             raise
-        except (ValueError, TypeError, IndexError, LookupError) as exc:
+        except (ValueError, TypeError, IndexError, LookupError, MessageError) as exc:
             raise MalformedRequest(f"the message cannot be parsed: {exc}") from None
 
     def simulated_webhook(self, channel: ChannelInfo, sender: str, text: str) -> SimulatedRequest:

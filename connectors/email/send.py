@@ -125,7 +125,13 @@ async def submit(settings: SmtpSettings, mail: EmailMessage) -> None:
         raise _by_code(exc.code, exc.message) from None
     except aiosmtplib.SMTPNotSupported as exc:
         raise PermanentSendError("smtp_not_supported", str(exc)) from None
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+    except aiosmtplib.SMTPException as exc:
+        # aiosmtplib reports a missing STARTTLS or AUTH extension as a plain SMTPException;
+        # retrying cannot help, and falling back to plain text must not happen.
+        if "extension not supported" in str(exc):
+            raise PermanentSendError("smtp_not_supported", str(exc)) from None
+        raise RetryableSendError("smtp_connection", str(exc) or type(exc).__name__) from None
+    except (OSError, TimeoutError) as exc:
         raise RetryableSendError("smtp_connection", str(exc) or type(exc).__name__) from None
 
 

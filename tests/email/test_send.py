@@ -131,3 +131,14 @@ async def test_invalid_config_is_refused_when_adding(hub: Hub) -> None:
     with pytest.raises(accounts.AdminError) as refused:
         await accounts.create_channel(hub, account, "email", "Mail", {"address": "nope"})
     assert refused.value.code == "invalid_config"
+
+
+async def test_starttls_required_but_not_offered_fails(hub: Hub, receiver: Receiver) -> None:
+    config = channel_config(receiver) | {"smtp_security": "starttls"}
+    tenant = await make_tenant(hub, "Plain", channel_type="email", config=config)
+    conversation = await _conversation(hub, tenant)
+    reply = await outbox.enqueue(hub, conversation, text="Hi", sender=Sender(type="agent"))
+    failed = await eventually(lambda: _settled(reply.id))
+    assert failed.delivery == "failed"
+    assert failed.error is not None and failed.error.code == "smtp_not_supported"
+    assert receiver.received == []  # never sent in the clear when TLS was asked for

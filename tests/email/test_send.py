@@ -142,3 +142,46 @@ async def test_starttls_required_but_not_offered_fails(hub: Hub, receiver: Recei
     assert failed.delivery == "failed"
     assert failed.error is not None and failed.error.code == "smtp_not_supported"
     assert receiver.received == []  # never sent in the clear when TLS was asked for
+
+
+# aiosmtpd itself still touches its deprecated Session.login_data after a login.
+@pytest.mark.filterwarnings("ignore:Session.login_data is deprecated:DeprecationWarning")
+async def test_smtp_auth(hub: Hub) -> None:
+    import asyncio
+
+    from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+    receiver = Receiver()
+
+    def authenticator(
+        server: object, session: object, envelope: object, mechanism: str, data: object
+    ) -> AuthResult:
+        login = (data.login, data.password) if isinstance(data, LoginPassword) else None
+        ok = login in ((b"acme", b"s3cret"), ("acme", "s3cret"))
+        return AuthResult(success=ok, handled=False)
+
+    server = await asyncio.get_running_loop().create_server(
+        lambda: SMTP(receiver, authenticator=authenticator, auth_require_tls=False),
+        host="127.0.0.1",
+        port=0,
+    )
+    receiver.port = server.sockets[0].getsockname()[1]
+    try:
+        good = channel_config(receiver) | {"smtp_username": "acme", "smtp_password": "s3cret"}
+        tenant = await make_tenant(hub, "Auth", channel_type="email", config=good)
+        conversation = await _conversation(hub, tenant)
+        reply = await outbox.enqueue(hub, conversation, text="Hi", sender=Sender(type="agent"))
+        assert (await eventually(lambda: _settled(reply.id))).delivery == "sent"
+        assert len(receiver.received) == 1
+
+        channel = tenant.channel
+        channel.config = {**channel.config, "smtp_password": "wrong"}
+        await channel.save()
+        hub._channels.clear()  # the hub caches channels briefly; a config change drops it
+        reply = await outbox.enqueue(hub, conversation, text="Again", sender=Sender(type="agent"))
+        failed = await eventually(lambda: _settled(reply.id))
+        assert failed.delivery == "failed" and failed.error is not None
+        assert failed.error.code == "535"
+    finally:
+        server.close()
+        await server.wait_closed()

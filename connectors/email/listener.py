@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from typing import Any
 
@@ -138,6 +139,7 @@ class SmtpListener:
         self.handler = InboundHandler(hub, self.directory)
         self._server: asyncio.AbstractServer | None = None
         self._connections: set[asyncio.BaseTransport] = set()
+        self.hostname = "localhost"
 
     def _protocol(self) -> SMTP:
         return _TrackedSMTP(
@@ -146,10 +148,13 @@ class SmtpListener:
             data_size_limit=self.max_message_bytes,
             enable_SMTPUTF8=True,
             decode_data=False,
+            hostname=self.hostname,
             ident="Parley ESMTP",
         )
 
     async def start(self) -> None:
+        # aiosmtpd would call getfqdn() (a DNS lookup) in the loop for every connection.
+        self.hostname = await asyncio.to_thread(socket.getfqdn)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             self._protocol, host=self.hub.listen_host, port=self.hub.smtp_port

@@ -154,3 +154,18 @@ async def test_known_and_unknown_recipients_in_one_mail(hub: Hub, mail_tenant: T
     assert refused["nobody@acme.example"].code == 550
     assert "stored" in answer
     assert len(await _messages(mail_tenant)) == 1
+
+
+async def test_stop_closes_open_sessions(hub: Hub, mail_tenant: Tenant) -> None:
+    import asyncio
+
+    connector = hub.registry.get("email")
+    idle = aiosmtplib.SMTP(hostname=hub.listen_host, port=hub.smtp_port)
+    await idle.connect()
+    await idle.ehlo()
+    await asyncio.wait_for(connector.stop(), timeout=10)  # must not wait for the client
+    with pytest.raises(aiosmtplib.SMTPException):
+        await idle.noop()
+    await connector.start()  # and it comes back on the same port
+    await smtp_send(hub, FIRST.replace(b"\n", b"\r\n"))
+    assert len(await _messages(mail_tenant)) == 1

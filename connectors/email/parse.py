@@ -35,6 +35,9 @@ from .quotes import fold_text, split_html
 from .sanitize import clean_html, html_to_text, remote_images
 
 MAX_ATTACHMENTS = 100
+#: Characters of text and of raw HTML kept on the message (see ``_content``).
+MAX_TEXT = 1_000_000
+MAX_HTML = 2_000_000
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
@@ -278,11 +281,16 @@ def _sender(msg: Message, envelope_from: str | None) -> Address:
 
 
 def _content(walk: _Walk, metadata: dict[str, Any]) -> tuple[str, str | None]:
-    """New text and sanitized HTML; the quoted history goes into ``metadata``."""
+    """New text and sanitized HTML; the quoted history goes into ``metadata``.
+
+    Bodies are capped (a stored message must stay far below MongoDB's 16 MB
+    document limit, or a huge mail would be refused with 451 forever); the
+    attachments carry the rest. A capped body is flagged ``metadata.truncated``.
+    """
     html: str | None = None
     quoted_html = ""
     if walk.html:
-        new_raw, quoted_raw = split_html("".join(walk.html))
+        new_raw, quoted_raw = split_html(_capped("".join(walk.html), MAX_HTML, metadata))
         html = clean_html(new_raw)
         quoted_html = clean_html(quoted_raw) if quoted_raw else ""
         images = remote_images(html + quoted_html)
@@ -291,7 +299,8 @@ def _content(walk: _Walk, metadata: dict[str, Any]) -> tuple[str, str | None]:
         if quoted_html:
             metadata["quoted_html"] = quoted_html
     if walk.plain:
-        folded = fold_text("\n\n".join(p.rstrip() for p in walk.plain))
+        plain = _capped("\n\n".join(p.rstrip() for p in walk.plain), MAX_TEXT, metadata)
+        folded = fold_text(plain)
         text, quoted = folded.text, folded.quoted
     else:
         text = html_to_text(html or "")
@@ -299,6 +308,13 @@ def _content(walk: _Walk, metadata: dict[str, Any]) -> tuple[str, str | None]:
     if quoted:
         metadata["quoted_text"] = quoted
     return text, html or None
+
+
+def _capped(body: str, limit: int, metadata: dict[str, Any]) -> str:
+    if len(body) <= limit:
+        return body
+    metadata["truncated"] = True
+    return body[:limit]
 
 
 def automated_reason(msg: Message, envelope_from: str | None, report: bool) -> str | None:

@@ -99,3 +99,23 @@ def test_broken_mail_still_parses_to_storable_text(raw: bytes) -> None:
         assert message.thread_refs == ["r1@x", "r2@x"]
     else:
         assert message.subject == "Grüße" and message.text == "Hällo"
+
+
+def test_huge_bodies_are_capped_and_flagged() -> None:
+    from connectors.email import parse
+
+    line = "All work and no play makes Jack a dull boy. " * 2 + "\n"
+    body = line * (parse.MAX_TEXT // len(line) + 500)
+    html = "<p>" + "x" * (parse.MAX_HTML + 1000) + "</p>"
+    raw = (
+        "From: a@b.example\r\nMessage-ID: <big@b.example>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/alternative; boundary="b"\r\n\r\n--b\r\n'
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n--b\r\n"
+        f"Content-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--b--\r\n"
+    ).encode()
+    [message] = parse.parse_mail(raw).messages
+    assert message.metadata["truncated"] is True
+    assert len(message.text) <= parse.MAX_TEXT
+    assert message.text.startswith("All work and no play")
+    assert message.html is not None and len(message.html) <= parse.MAX_HTML + 20
+    assert message.html.startswith("<p>xxx") and message.html.endswith("</p>")

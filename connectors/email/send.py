@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from email import policy
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -33,6 +34,9 @@ _REPLY_PREFIXES = re.compile(r"^\s*((re|aw|sv|antw|odp|vs)(\[\d+\])?\s*[:：]\s*
 #: References can grow without end in a long thread; keep the root and the latest ids.
 MAX_REFERENCES = 20
 SMTP_TIMEOUT = 30.0
+#: Bodies as quoted-printable or base64, whichever is shorter: 7-bit clean mail passes
+#: every relay, including the ones that do not offer 8BITMIME.
+SEVEN_BIT = policy.default.clone(cte_type="7bit")
 
 
 class SmtpSettings(BaseModel):
@@ -67,7 +71,7 @@ def compose(
     """The MIME message for ``message`` and its Message-ID (without brackets)."""
     domain = settings.address.rsplit("@", 1)[-1]
     msgid = new_message_id(domain)
-    mail = EmailMessage()
+    mail = EmailMessage(policy=SEVEN_BIT)
     mail["From"] = HeaderAddress(display_name=settings.from_name or "", addr_spec=settings.address)
     mail["To"] = HeaderAddress(display_name=message.to.name or "", addr_spec=message.to.value)
     mail["Subject"] = reply_subject(message.subject, bool(message.thread_refs or message.reply_to))

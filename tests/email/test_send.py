@@ -185,3 +185,40 @@ async def test_smtp_auth(hub: Hub) -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+def test_compose_encodes_non_ascii_headers_and_threads() -> None:
+    from email import policy
+    from email.parser import BytesParser
+
+    from connectors.email.send import SmtpSettings, compose
+    from hub.contract import Address, OutboundMessage
+
+    settings = SmtpSettings(
+        address="support@acme.example", from_name="Société Générale", smtp_host="x", smtp_port=25
+    )
+    refs = [f"r{i}@x.example" for i in range(30)]
+    outbound = OutboundMessage(
+        id="m1",
+        conversation_id="c1",
+        to=Address(kind="email", value="zoe@example.org", name="Zoë"),
+        text="감사합니다",
+        subject="RE: 주문 확인",
+        thread_refs=refs,
+        reply_to=refs[-1],
+        status_callback_url="http://hub.test/webhooks/email/1",
+    )
+    mail, message_id = compose(settings, outbound, [])
+    wire = mail.as_bytes()
+    wire.decode("ascii")  # every header encoded for 7-bit transports
+    back = BytesParser(policy=policy.default).parsebytes(wire)
+    assert str(back["From"]) == "Société Générale <support@acme.example>"
+    assert str(back["To"]) == "Zoë <zoe@example.org>"
+    assert str(back["Subject"]) == "Re: 주문 확인"
+    assert back["Message-ID"] == f"<{message_id}>"
+    assert back["In-Reply-To"] == "<r29@x.example>"
+    references = back["References"].split()
+    assert len(references) == 20 and references[0] == "<r0@x.example>"
+    assert references[-1] == "<r29@x.example>"
+    body = back.get_body(("plain",))
+    assert body is not None and body.get_content().strip() == "감사합니다"

@@ -179,6 +179,10 @@ class SmtpListener:
 class _TrackedSMTP(SMTP):
     """aiosmtpd's protocol, remembering its transport so ``stop`` can close it."""
 
+    #: RFC 5321 says 1000 octets a line, but real senders (HTML newsletters, some
+    #: webmailers) send longer ones; refusing their mail helps nobody.
+    line_length_limit = 64 * 1024
+
     def __init__(
         self, handler: Any, connections: set[asyncio.BaseTransport], **kwargs: Any
     ) -> None:

@@ -169,3 +169,16 @@ async def test_stop_closes_open_sessions(hub: Hub, mail_tenant: Tenant) -> None:
     await connector.start()  # and it comes back on the same port
     await smtp_send(hub, FIRST.replace(b"\n", b"\r\n"))
     assert len(await _messages(mail_tenant)) == 1
+
+
+async def test_overlong_lines_are_tolerated(hub: Hub, mail_tenant: Tenant) -> None:
+    long_line = b"<p>" + b"word " * 2000 + b"</p>"  # 10 kB on one line, as some senders do
+    raw = (
+        b"From: news@shop.example\r\nTo: support@acme.example\r\nSubject: Long\r\n"
+        b"Message-ID: <long-1@shop.example>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        + long_line
+        + b"\r\n"
+    )
+    await smtp_send(hub, raw)
+    [message] = await _messages(mail_tenant)
+    assert message.text.count("word") == 2000

@@ -156,8 +156,13 @@ class SmtpListener:
         # aiosmtpd would call getfqdn() (a DNS lookup) in the loop for every connection.
         self.hostname = await asyncio.to_thread(socket.getfqdn)
         loop = asyncio.get_running_loop()
+        # SO_REUSEPORT: several `parley serve` processes on one host share the port (the
+        # kernel spreads connections), as they share everything else through the database.
         self._server = await loop.create_server(
-            self._protocol, host=self.hub.listen_host, port=self.hub.smtp_port
+            self._protocol,
+            host=self.hub.listen_host,
+            port=self.hub.smtp_port,
+            reuse_port=hasattr(socket, "SO_REUSEPORT"),
         )
         log.info("smtp: listening on %s:%s", self.hub.listen_host, self.hub.smtp_port)
 

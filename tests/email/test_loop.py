@@ -182,3 +182,18 @@ async def test_overlong_lines_are_tolerated(hub: Hub, mail_tenant: Tenant) -> No
     await smtp_send(hub, raw)
     [message] = await _messages(mail_tenant)
     assert message.text.count("word") == 2000
+
+
+async def test_two_processes_share_the_smtp_port(hub: Hub, mail_tenant: Tenant) -> None:
+    from connectors.email.listener import SmtpListener
+
+    second = SmtpListener(hub, 1024 * 1024)  # what a second `parley serve` would start
+    await second.start()
+    try:
+        assert second.port == hub.smtp_port
+        for i in range(4):
+            raw = FIRST.replace(b"first-1@", f"shared-{i}@".encode()).replace(b"\n", b"\r\n")
+            await smtp_send(hub, raw)
+    finally:
+        await second.stop()
+    assert len(await _messages(mail_tenant)) == 4

@@ -39,6 +39,7 @@ MAX_ATTACHMENTS = 100
 MAX_TEXT = 1_000_000
 MAX_HTML = 2_000_000
 _MSGID = re.compile(r"<([^<>\s]+)>")
+_FOLD = re.compile(r"\r?\n[ \t]*")
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
@@ -80,7 +81,11 @@ def header(msg: Message, name: str) -> str | None:
 
 def raw_values(msg: Message, name: str) -> list[str]:
     """Every raw value of a header, 8-bit bytes turned into text."""
-    return [unescape_raw(str(v)) for k, v in msg.raw_items() if k.lower() == name.lower()]
+    return [
+        _FOLD.sub(" ", unescape_raw(str(v))).strip()
+        for k, v in msg.raw_items()
+        if k.lower() == name.lower()
+    ]
 
 
 def message_ids(value: str | None) -> list[str]:
@@ -243,6 +248,9 @@ def _inbound(
         "cc": _formatted(addresses(msg, "Cc")),
         "subject": subject,
         "date": header(msg, "Date"),
+        # Recorded, not trusted: only the MX in front of Parley can vouch for these.
+        "authentication_results": header(msg, "Authentication-Results"),
+        "list_id": header(msg, "List-Id"),
     }
     reply_to = addresses(msg, "Reply-To")
     if reply_to:

@@ -87,6 +87,7 @@ class InboundHandler:
         if channel is None:
             return f"550 5.1.1 <{address}>: no such mailbox here"
         envelope.rcpt_tos.append(address)
+        _accepted(envelope)[channel.id] = channel
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
@@ -95,12 +96,9 @@ class InboundHandler:
             raw = raw.encode("utf-8", "surrogateescape")
         mail_from = envelope.mail_from
         envelope_from = "" if mail_from in ("", "<>") else mail_from
-        delivered: set[str] = set()
-        for rcpt in envelope.rcpt_tos:
-            channel = await self.directory.find(rcpt)
-            if channel is None or channel.id in delivered:
-                continue
-            delivered.add(channel.id)
+        # The channels accepted at RCPT time (one mail to two addresses of one channel
+        # is stored once); a later failure answers 451 and the retry is deduplicated.
+        for channel in _accepted(envelope).values():
             answer = await self._deliver(channel, raw, envelope_from)
             if answer is not None:
                 return answer
@@ -127,6 +125,15 @@ class InboundHandler:
             log.exception("smtp: mail for channel %s not stored", channel.id)
             return "451 4.3.0 Message not stored, try again later"
         return None
+
+
+def _accepted(envelope: Envelope) -> dict[str, ChannelInfo]:
+    """The channels of this envelope's accepted recipients, by id (kept on the envelope)."""
+    found: dict[str, ChannelInfo] | None = getattr(envelope, "parley_channels", None)
+    if found is None:
+        found = {}
+        envelope.parley_channels = found  # type: ignore[attr-defined]
+    return found
 
 
 class SmtpListener:

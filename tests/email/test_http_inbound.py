@@ -66,12 +66,20 @@ async def test_query_secret_basic_auth_and_sendgrid_form(
         files={"attachment-info": ("x", b"{}")},
     )
     assert r.status_code == 200
+    four = RAW.replace(b"fake1@mail.gmail.com", b"mailgun@mail.gmail.com")
+    r = await client.post(  # Mailgun's "…/mime" route: the message as a file field
+        f"{mail_tenant.webhook}?secret={secret}",
+        data={"recipient": "support@acme.example"},
+        files={"body-mime": ("message.mime", four, "message/rfc822")},
+    )
+    assert r.status_code == 200
     ids = {m.provider_message_id for m in await Message.find_all().to_list()}
     assert ids == {
         "CAHx7dJ3kq9Vh2f1yX0b4FzQ_w8pQ2m-q@mail.gmail.com",
         "CAHx7dJ3kq9Vh2f1yX0b4FzQ_w8pQ2m-basic@mail.gmail.com",
         "CAHx7dJ3kq9Vh2f1yX0b4FzQ_w8pQ2m-form@mail.gmail.com",
         "CAHx7dJ3kq9Vh2f1yX0b4FzQ_w8pQ2m-curl@mail.gmail.com",
+        "CAHx7dJ3kq9Vh2f1yX0b4FzQ_w8pQ2m-mailgun@mail.gmail.com",
     }
 
 

@@ -35,6 +35,7 @@ from .quotes import fold_text, split_html
 from .sanitize import clean_html, html_to_text, remote_images
 
 MAX_ATTACHMENTS = 100
+MAX_REFS = 100
 #: Characters of text and of raw HTML kept on the message (see ``_content``).
 MAX_TEXT = 1_000_000
 MAX_HTML = 2_000_000
@@ -240,31 +241,18 @@ def _inbound(
     provider_id = ids[0] if ids else f"{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id"
     in_reply_to = message_ids(header(msg, "In-Reply-To"))
     refs = list(dict.fromkeys(message_ids(header(msg, "References")) + in_reply_to))
+    if len(refs) > MAX_REFS:  # the thread's root and its latest mails are what matter
+        refs = [refs[0], *refs[-(MAX_REFS - 1) :]]
     subject = decode_header_value(header(msg, "Subject")) or None
-    metadata: dict[str, Any] = {
-        "message_id": provider_id,
-        "from": _formatted([sender])[0],
-        "to": _formatted(addresses(msg, "To")),
-        "cc": _formatted(addresses(msg, "Cc")),
-        "subject": subject,
-        "date": header(msg, "Date"),
-        # Recorded, not trusted: only the MX in front of Parley can vouch for these.
-        "authentication_results": header(msg, "Authentication-Results"),
-        "list_id": header(msg, "List-Id"),
-    }
-    reply_to = addresses(msg, "Reply-To")
-    if reply_to:
-        metadata["reply_to_address"] = reply_to[0].value
+    metadata = _header_metadata(msg, sender, provider_id, subject)
     text, html = _content(walk, metadata)
     reason = automated_reason(msg, envelope_from, walk.report)
-    if reason:
-        metadata["automated_reason"] = reason
-    if walk.dsn:
-        metadata["dsn"] = walk.dsn
-    if walk.skipped:
-        metadata["unreadable_parts"] = walk.skipped[:20]
-    if walk.original_message_id and reason:
-        metadata["original_message_id"] = walk.original_message_id
+    metadata.update(
+        automated_reason=reason,
+        dsn=walk.dsn,
+        unreadable_parts=walk.skipped[:20],
+        original_message_id=walk.original_message_id if reason else None,
+    )
     return InboundMessage(
         provider_message_id=provider_id[:998],
         sender=sender,
@@ -275,8 +263,27 @@ def _inbound(
         reply_to=in_reply_to[0] if in_reply_to else None,
         thread_refs=refs,
         automated=reason is not None,
-        metadata={k: v for k, v in metadata.items() if v not in (None, [], "")},
+        metadata={k: v for k, v in metadata.items() if v not in (None, [], {}, "")},
     )
+
+
+def _header_metadata(
+    msg: Message, sender: Address, provider_id: str, subject: str | None
+) -> dict[str, Any]:
+    """The headers kept with the message for the inbox (empty ones are dropped later)."""
+    reply_to = addresses(msg, "Reply-To")
+    return {
+        "message_id": provider_id,
+        "from": _formatted([sender])[0],
+        "to": _formatted(addresses(msg, "To")),
+        "cc": _formatted(addresses(msg, "Cc")),
+        "subject": subject,
+        "date": header(msg, "Date"),
+        "reply_to_address": reply_to[0].value if reply_to else None,
+        # Recorded, not trusted: only the MX in front of Parley can vouch for these.
+        "authentication_results": header(msg, "Authentication-Results"),
+        "list_id": header(msg, "List-Id"),
+    }
 
 
 def _sender(msg: Message, envelope_from: str | None) -> Address:

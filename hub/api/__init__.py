@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from starlette.routing import Mount, Route
 
-from hub.api import openapi, routes
+from hub.api import bots, contacts, openapi, routes, webhooks
 
-api_routes = [Route("/openapi.json", openapi.openapi_json, methods=["GET"]), *routes.routes]
+api_routes = [
+    Route("/openapi.json", openapi.openapi_json, methods=["GET"]),
+    *routes.routes,
+    *contacts.routes,
+    *webhooks.routes,
+    *bots.routes,
+]
 
 
 def mount() -> Mount:

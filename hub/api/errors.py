@@ -9,6 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub.accounts import AdminError
+from hub.bots import BotError
+from hub.contacts import ContactExists
 from hub.conversations import InvalidChange, NotFound
 from hub.outbox import OutboxError
 from hub.plans import PlanError
@@ -48,7 +50,7 @@ async def handle(request: Request, exc: Exception) -> JSONResponse:
         return error_response(400, exc.code, exc.message)
     if isinstance(exc, PlanError):
         return error_response(exc.status, exc.code, exc.message)
-    if isinstance(exc, (OutboxError, AdminError)):
+    if isinstance(exc, (OutboxError, AdminError, BotError, ContactExists)):
         return error_response(exc.status, exc.code, exc.message)
     if isinstance(exc, ValidationError):
         return error_response(400, "invalid_request", _validation_message(exc))
@@ -62,5 +64,7 @@ HANDLED: tuple[type[Exception], ...] = (
     PlanError,
     OutboxError,
     AdminError,
+    BotError,
+    ContactExists,
     ValidationError,
 )

@@ -1,0 +1,106 @@
+"""Outbound event webhooks: signed deliveries to a flaky real receiver all arrive, logged."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from hub import webhook_events
+from hub.models import WebhookDelivery
+from tests.api.conftest import eventually, inbound, serve
+from tests.conftest import Tenant
+
+
+class FlakyReceiver:
+    """Answers every other request with 503: a receiver that fails half the time."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.app = Starlette(routes=[Route("/hook", self.hook, methods=["POST"])])
+
+    async def hook(self, request: Request) -> JSONResponse:
+        self.requests.append((dict(request.headers), await request.body()))
+        if len(self.requests) % 2 == 1:
+            return JSONResponse({"error": "try later"}, status_code=503)
+        return JSONResponse({"ok": True})
+
+
+async def test_flaky_receiver_gets_everything_signed(
+    client: httpx.AsyncClient, tenant: Tenant, provider: Any
+) -> None:
+    receiver = FlakyReceiver()
+    async with serve(receiver.app) as base:
+        r = await client.post(
+            "/api/v1/webhooks",
+            json={"url": f"{base}/hook", "events": ["message.created", "conversation.created"]},
+            headers=tenant.auth,
+        )
+        assert r.status_code == 201, r.text
+        sub = r.json()
+        secret = sub["secret"]
+        for i in range(4):
+            await inbound(client, tenant.webhook, f"w{i}", f"+45{i}", f"hello {i}")
+
+        async def all_delivered() -> list[WebhookDelivery] | None:
+            found = await WebhookDelivery.find(
+                WebhookDelivery.account_id == tenant.account.id
+            ).to_list()
+            done = [d for d in found if d.status == "delivered"]
+            return found if len(found) == 8 and len(done) == 8 else None
+
+        deliveries = await eventually(all_delivered, "8 deliveries")
+
+    delivered: dict[str, dict[str, Any]] = {}
+    for headers, body in receiver.requests:
+        assert webhook_events.verify(secret, headers["parley-signature"], body)
+        assert not webhook_events.verify("other-secret", headers["parley-signature"], body)
+        event = json.loads(body)
+        assert set(event) == {"id", "type", "created_at", "data"}
+        delivered[event["id"]] = event
+    assert len(delivered) == 8  # each event once, whatever the retries
+    texts = sorted(e["data"]["text"] for e in delivered.values() if e["type"] == "message.created")
+    assert texts == [f"hello {i}" for i in range(4)]
+    assert {e["type"] for e in delivered.values()} == {"message.created", "conversation.created"}
+    assert any(d.attempts > 1 for d in deliveries)
+
+    log = await client.get(f"/api/v1/webhooks/{sub['id']}/deliveries", headers=tenant.auth)
+    assert log.status_code == 200
+    entries = log.json()["data"]
+    assert len(entries) == 8 and all(e["status"] == "delivered" for e in entries)
+    codes = [a["status_code"] for e in entries for a in e["log"]]
+    assert 503 in codes and 200 in codes
+
+
+async def test_subscriptions_are_per_account(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    r = await client.post(
+        "/api/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/x", "events": ["message.updated"]},
+        headers=tenant.auth,
+    )
+    sub_id = r.json()["id"]
+    listed = await client.get("/api/v1/webhooks", headers=tenant.auth)
+    assert [s["id"] for s in listed.json()["data"]] == [sub_id]
+    assert "secret" not in listed.json()["data"][0]
+    assert (await client.get("/api/v1/webhooks", headers=other_tenant.auth)).json()["data"] == []
+    for method, path in (
+        ("GET", f"/api/v1/webhooks/{sub_id}"),
+        ("GET", f"/api/v1/webhooks/{sub_id}/deliveries"),
+        ("DELETE", f"/api/v1/webhooks/{sub_id}"),
+    ):
+        assert (await client.request(method, path, headers=other_tenant.auth)).status_code == 404
+    bad = await client.post(
+        "/api/v1/webhooks", json={"url": "ftp://x", "events": ["nope"]}, headers=tenant.auth
+    )
+    assert bad.status_code == 400
+    assert (
+        await client.delete(f"/api/v1/webhooks/{sub_id}", headers=tenant.auth)
+    ).status_code == 200
+    assert (await client.get(f"/api/v1/webhooks/{sub_id}", headers=tenant.auth)).status_code == 404

@@ -99,7 +99,11 @@ class DeliveryWorker:
             claimed += 1
             task = asyncio.create_task(self.send(delivery))
             self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()  # a retry may now be due sooner than the loop planned to look
 
     async def claim(self) -> WebhookDelivery | None:
         at = now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -55,6 +56,13 @@ async def handle(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, ValidationError):
         return error_response(400, "invalid_request", _validation_message(exc))
     raise exc
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own refusals (unknown path, wrong method) in the API's error shape."""
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail), exc.headers)
 
 
 HANDLED: tuple[type[Exception], ...] = (

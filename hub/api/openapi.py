@@ -234,6 +234,8 @@ OPERATIONS: list[Operation] = [
     ),
 ]
 
+#: Every id the API gives out is a 24-digit hex ObjectId.
+ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-f]{24}$"}
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 100},
 }
@@ -272,7 +274,7 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         }
     params: list[dict[str, Any]] = []
     if ID in op.path:
-        params.append({"name": "id", "in": "path", "required": True, "schema": {"type": "string"}})
+        params.append({"name": "id", "in": "path", "required": True, "schema": ID_SCHEMA})
     for name in op.query:
         schema = QUERY_SCHEMAS.get(name, {"type": "string"})
         params.append({"name": name, "in": "query", "required": False, "schema": schema})

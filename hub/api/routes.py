@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -39,6 +40,13 @@ async def list_channels(request: Request) -> JSONResponse:
     return JSONResponse(page(items, cursor))  # type: ignore[arg-type]
 
 
+def _filter_id(name: str, value: str) -> PydanticObjectId:
+    try:
+        return conversations.oid(value)
+    except conversations.NotFound:
+        raise ApiError(400, "invalid_filter", f"{name} is not an id this API gave out") from None
+
+
 async def list_conversations(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -46,8 +54,7 @@ async def list_conversations(request: Request) -> JSONResponse:
     for key in CONVERSATION_FILTERS:
         value = request.query_params.get(key)
         if value:
-            is_oid = key in ("channel_id", "contact_id")
-            filters[key] = conversations.oid(value) if is_oid else value
+            filters[key] = _filter_id(key, value) if key in ("channel_id", "contact_id") else value
     docs, cursor = await conversations.list_conversations(
         account.id, filters, limit_of(request), request.query_params.get("cursor")
     )

@@ -12,7 +12,14 @@ from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
 from hub.conversations import InvalidChange, NotFound, oid
-from hub.models import AuditEvent, Contact, Conversation, Message, WebhookDelivery
+from hub.models import (
+    AuditEvent,
+    Contact,
+    Conversation,
+    IdempotencyRecord,
+    Message,
+    WebhookDelivery,
+)
 from hub.paging import page_of
 
 if TYPE_CHECKING:
@@ -129,8 +136,17 @@ async def export_contact(account_id: PydanticObjectId, contact_id: str) -> dict[
     return {"contact": contact, "conversations": conversations, "messages": messages}
 
 
+async def _forget_answers(account_id: PydanticObjectId, ids: list[Any]) -> None:
+    """Drop kept Idempotency-Key answers that mention the contact or its conversations."""
+    if ids:
+        pattern = "|".join(str(i) for i in ids)
+        await IdempotencyRecord.get_pymongo_collection().delete_many(
+            {"account_id": account_id, "body": {"$regex": pattern}}
+        )
+
+
 async def erase_contact(hub: Hub, account_id: PydanticObjectId, contact_id: str) -> int:
-    """Erase a contact with its conversations, messages, attachments and webhook payloads.
+    """Erase a contact: conversations, messages, attachments, webhook payloads, kept answers.
 
     The contact goes last, so an interrupted erasure is finished by asking again.
     Returns how many messages were erased.
@@ -144,6 +160,7 @@ async def erase_contact(hub: Hub, account_id: PydanticObjectId, contact_id: str)
             await hub.media.delete(attachment["id"])
     erased = (await messages.delete_many(scope)).deleted_count
     await WebhookDelivery.get_pymongo_collection().delete_many(scope)
+    await _forget_answers(account_id, [contact.id, *conversation_ids])
     await Conversation.get_pymongo_collection().delete_many(
         {"account_id": account_id, "_id": {"$in": conversation_ids}}
     )

@@ -5,18 +5,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 import pytest
 import uvicorn
 
+from hub.contract import Capabilities
 from hub.settings import Settings
-from tests.fakes import TEST_API, signed_headers, webhook_body
+from tests.fakes import TEST_API, EchoConnector, signed_headers, webhook_body
 
 T = TypeVar("T")
+
+
+class WindowConnector(EchoConnector):
+    """The test connector with a 24-hour reply window and templates, as on WhatsApp."""
+
+    type: ClassVar[str] = "test_window"
+    aliases: ClassVar[tuple[str, ...]] = ()
+    capabilities = Capabilities(templates=True, reply_window=dt.timedelta(hours=24))
 
 
 def _outside(request: httpx.Request) -> bool:
@@ -36,6 +46,12 @@ def settings(settings: Settings) -> Settings:
     return dataclasses.replace(
         settings, webhook_base_backoff=0.05, bot_max_attempts=2, bot_answer_timeout_seconds=60
     )
+
+
+@pytest.fixture
+def connectors(connectors: dict[str, Any]) -> dict[str, Any]:
+    """The test connector, and a variant with a WhatsApp-like reply window and templates."""
+    return {**connectors, "test_window": WindowConnector}
 
 
 @pytest.fixture

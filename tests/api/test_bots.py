@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 import httpx
+from beanie import PydanticObjectId
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -13,7 +14,7 @@ from starlette.routing import Route
 
 from examples.faq_bot import FaqBot
 from hub import bots
-from hub.models import Conversation, Message
+from hub.models import Conversation, Message, WebhookDelivery
 from hub.services import Hub
 from tests.api.conftest import eventually, inbound, serve
 from tests.conftest import Tenant, make_tenant
@@ -92,10 +93,28 @@ async def test_full_bot_conversation(
         return found is not None and found.delivery == "sent"
 
     await eventually(sent, "the agent's reply sent")
-    # the customer's next message stays with humans: nothing more goes to the bot
-    await inbound(client, tenant.webhook, "b3", "+4570", "thanks")
-    bot_msgs = [m for m in await _messages(tenant) if m.sender.type == "bot" and not m.private]
-    assert len(bot_msgs) == 1
+
+    # the customer's next message stays with humans: the event goes out, not to the bot
+    async def ok(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    async with serve(Starlette(routes=[Route("/all", ok, methods=["POST"])])) as base:
+        r = await client.post(
+            "/api/v1/webhooks",
+            json={"url": f"{base}/all", "events": ["message.created"]},
+            headers=tenant.auth,
+        )
+        await inbound(client, tenant.webhook, "b3", "+4570", "thanks")
+
+        async def seen() -> bool:
+            docs = await WebhookDelivery.find(
+                WebhookDelivery.target_id == PydanticObjectId(r.json()["id"])
+            ).to_list()
+            return any('"thanks"' in d.body for d in docs)
+
+        await eventually(seen, "the event of the next message")
+    to_bot = await WebhookDelivery.find(WebhookDelivery.target == "bot").to_list()
+    assert len(to_bot) == 2 and not any('"thanks"' in d.body for d in to_bot)
 
 
 async def test_fallback_when_bot_is_down(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from hub.models import Contact, Conversation, Message
+from hub.models import Contact, Conversation, IdempotencyRecord, Message
 from hub.services import Hub
 from tests.api.conftest import inbound
 from tests.conftest import Tenant
@@ -74,23 +74,39 @@ async def test_export_and_erase(
         {"account_id": tenant.account.id}, {"$set": {"attachments": [attachment.model_dump()]}}
     )
     cid = str(conv.contact_id)
+    sent = await client.post(
+        "/api/v1/messages",
+        json={"channel_id": str(tenant.channel.id), "to": "+4533", "text": "order 17 shipped"},
+        headers={**tenant.auth, "Idempotency-Key": "ship-17"},
+    )
+    assert sent.status_code == 202 and sent.json()["conversation_id"] == str(conv.id)
 
     assert (
         await client.get(f"/api/v1/contacts/{cid}", headers=other_tenant.auth)
     ).status_code == 404
-    assert (
-        await client.delete(f"/api/v1/contacts/{cid}", headers=other_tenant.auth)
-    ).status_code == 404
+    for method, path in (
+        ("DELETE", f"/api/v1/contacts/{cid}"),
+        ("GET", f"/api/v1/contacts/{cid}/export"),
+        ("PATCH", f"/api/v1/contacts/{cid}"),
+    ):
+        r = await client.request(method, path, json={"vip": True}, headers=other_tenant.auth)
+        assert r.status_code == 404, (method, path)
+    assert (await client.get("/api/v1/contacts?search=33", headers=other_tenant.auth)).json()[
+        "data"
+    ][0]["id"] != cid
     export = await client.get(f"/api/v1/contacts/{cid}/export", headers=tenant.auth)
     assert export.status_code == 200
-    assert [m["text"] for m in export.json()["messages"]] == ["my order 17"]
+    assert [m["text"] for m in export.json()["messages"]] == ["my order 17", "order 17 shipped"]
     assert len(export.json()["conversations"]) == 1
 
     r = await client.delete(f"/api/v1/contacts/{cid}", headers=tenant.auth)
-    assert r.status_code == 200 and r.json()["messages"] == 1
+    assert r.status_code == 200 and r.json()["messages"] == 2
     assert await Message.find(Message.account_id == tenant.account.id).count() == 0
     assert await Conversation.find(Conversation.account_id == tenant.account.id).count() == 0
     assert await Contact.find(Contact.account_id == tenant.account.id).count() == 0
+    assert (
+        await IdempotencyRecord.find(IdempotencyRecord.account_id == tenant.account.id).count() == 0
+    )
     assert await hub.media.files.find_one({"_id": conv.id}) is None
     assert await hub.media.files.count_documents({"metadata.account_id": tenant.account.id}) == 0
     # the other tenant's contact with the same number is untouched

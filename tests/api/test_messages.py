@@ -10,7 +10,7 @@ import httpx
 from hub.models import Conversation, IdempotencyRecord, Message, User
 from hub.services import Hub
 from tests.api.conftest import eventually, inbound
-from tests.conftest import Tenant
+from tests.conftest import Tenant, make_tenant
 
 
 async def test_send_starts_then_continues(
@@ -154,3 +154,27 @@ async def test_patch_conversation(
         await client.patch(url, json={"status": "open"}, headers=other_tenant.auth)
     ).status_code == 404
     assert (await client.get(url, headers=other_tenant.auth)).status_code == 404
+
+
+async def test_send_follows_the_reply_window(
+    client: httpx.AsyncClient, hub: Hub, connectors: dict[str, Any]
+) -> None:
+    assert "test_window" in connectors
+    tenant = await make_tenant(hub, "Chat", channel_type="test_window")
+    body = {"channel_id": str(tenant.channel.id), "to": "+4544"}
+    r = await client.post("/api/v1/messages", json={**body, "text": "hi"}, headers=tenant.auth)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "outside_reply_window"
+    assert await Message.find(Message.account_id == tenant.account.id).count() == 0
+    template = {"name": "order_update", "language": "en", "variables": {"1": "17"}}
+    r = await client.post(
+        "/api/v1/messages", json={**body, "template": template}, headers=tenant.auth
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["template"]["name"] == "order_update"
+    # once the customer writes, free text is fine in the same conversation
+    await inbound(client, tenant.webhook, "w1", "+4544", "ok, thanks")
+    r = await client.post(
+        "/api/v1/messages", json={**body, "text": "You're welcome"}, headers=tenant.auth
+    )
+    assert r.status_code == 202, r.text
+    assert await Conversation.find(Conversation.account_id == tenant.account.id).count() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -12,9 +13,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from hub import webhook_events
-from hub.models import WebhookDelivery
+from hub.models import Conversation, WebhookDelivery, WebhookSubscription
+from hub.realtime import Event
+from hub.settings import Settings
 from tests.api.conftest import eventually, inbound, serve
-from tests.conftest import Tenant
+from tests.conftest import Tenant, make_tenant, start_app
 
 
 class FlakyReceiver:
@@ -104,3 +107,65 @@ async def test_subscriptions_are_per_account(
         await client.delete(f"/api/v1/webhooks/{sub_id}", headers=tenant.auth)
     ).status_code == 200
     assert (await client.get(f"/api/v1/webhooks/{sub_id}", headers=tenant.auth)).status_code == 404
+
+
+async def test_two_processes_deliver_each_event_once(
+    settings: Settings, connectors: dict[str, Any], provider: Any
+) -> None:
+    """Two hubs on one database both see every change; each event is still delivered once."""
+    receiver = FlakyReceiver()
+    async with (
+        httpx.AsyncClient() as http,
+        serve(receiver.app) as base,
+        contextlib.aclosing(start_app(settings, connectors, http)) as first_app,
+    ):
+        first = await anext(first_app)
+        async with contextlib.aclosing(start_app(settings, connectors, http)) as second_app:
+            second = await anext(second_app)
+            tenant = await make_tenant(first.hub)
+            r = await first.client.post(
+                "/api/v1/webhooks",
+                json={"url": f"{base}/hook", "events": ["message.created"]},
+                headers=tenant.auth,
+            )
+            assert r.status_code == 201
+            for i, app in enumerate((first, second, first)):
+                await inbound(app.client, tenant.webhook, f"x{i}", "+4580", f"m{i}")
+
+            async def delivered() -> bool:
+                docs = await WebhookDelivery.find(
+                    WebhookDelivery.account_id == tenant.account.id
+                ).to_list()
+                return len(docs) == 3 and all(d.status == "delivered" for d in docs)
+
+            await eventually(delivered, "three deliveries")
+    ids = [json.loads(body)["id"] for _, body in receiver.requests if b'"m' in body]
+    succeeded = [
+        json.loads(body)["data"]["text"]
+        for i, (_, body) in enumerate(receiver.requests)
+        if i % 2 == 1
+    ]
+    assert sorted(succeeded) == ["m0", "m1", "m2"]
+    assert len(set(ids)) == 3
+
+
+async def test_fan_out_of_one_change_is_stored_once(hub: Any, tenant: Tenant) -> None:
+    sub = WebhookSubscription(
+        account_id=tenant.account.id,  # type: ignore[arg-type]
+        url="http://127.0.0.1:9/",
+        events=["conversation.updated"],
+        secret="s",
+    )
+    await sub.insert()
+    conv = Conversation(
+        account_id=tenant.account.id,  # type: ignore[arg-type]
+        channel_id=tenant.channel.id,  # type: ignore[arg-type]
+        channel_type="test",
+        contact_key="phone:+45",
+    )
+    await conv.insert()
+    doc = await Conversation.get_pymongo_collection().find_one({"_id": conv.id})
+    event = Event("conversation.updated", tenant.account.id, doc, token="resume-token-1")
+    assert await webhook_events.fan_out(event) == 1
+    assert await webhook_events.fan_out(event) == 0  # the same change seen by another process
+    assert await WebhookDelivery.find(WebhookDelivery.target_id == sub.id).count() == 1

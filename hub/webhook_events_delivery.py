@@ -150,7 +150,7 @@ class DeliveryWorker:
                 url, content=body, headers=headers, timeout=REQUEST_TIMEOUT
             )
             status = response.status_code
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
         attempt = _attempt(delivery, status, int((time.monotonic() - started) * 1000), error)
         if status is not None and 200 <= status < 300:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import httpx
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from hub.contract import Attachment, QuickReply
 from hub.models import (
@@ -262,10 +263,26 @@ class SendIn(BaseModel):
 # --------------------------------------------------------------------------- webhooks
 
 
+def _http_url(value: str) -> str:
+    """An absolute http(s) URL that the shared HTTP client can call."""
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, ValueError):
+        raise ValueError("not a valid URL") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("an absolute http or https URL is needed")
+    return value
+
+
+HttpUrl = Annotated[
+    str, Field(pattern=r"^https?://[^\s/]+", max_length=2000), AfterValidator(_http_url)
+]
+
+
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(pattern=r"^https?://[^\s/]+", max_length=2000)
+    url: HttpUrl
     events: list[EventType] = Field(min_length=1, max_length=4)
 
 
@@ -326,7 +343,7 @@ class BotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    webhook_url: str = Field(pattern=r"^https?://[^\s/]+", max_length=2000)
+    webhook_url: HttpUrl
     channel_ids: list[str] = Field(min_length=1, max_length=50)
 
 

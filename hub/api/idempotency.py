@@ -51,6 +51,17 @@ async def _replay(record_id: str, fingerprint: str) -> Response:
     )
 
 
+async def _remember(record: IdempotencyRecord, response: Response) -> None:
+    """Keep a successful answer for repeats; forget a refusal so a fixed request may reuse the key."""
+    if not 200 <= response.status_code < 300:
+        await record.delete()
+        return
+    await IdempotencyRecord.get_pymongo_collection().update_one(
+        {"_id": record.id},
+        {"$set": {"status_code": response.status_code, "body": bytes(response.body).decode()}},
+    )
+
+
 def idempotent(handler: Handler) -> Handler:
     """Wrap a POST handler so an ``Idempotency-Key`` header makes it safe to retry."""
 
@@ -77,18 +88,7 @@ def idempotent(handler: Handler) -> Handler:
         except BaseException:
             await record.delete()
             raise
-        if 200 <= response.status_code < 300:
-            await IdempotencyRecord.get_pymongo_collection().update_one(
-                {"_id": record.id},
-                {
-                    "$set": {
-                        "status_code": response.status_code,
-                        "body": bytes(response.body).decode(),
-                    }
-                },
-            )
-        else:
-            await record.delete()
+        await _remember(record, response)
         return response
 
     return wrapped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -109,7 +110,9 @@ async def test_idempotency_keys_are_per_account(
 async def test_rate_limit(
     client: httpx.AsyncClient, hub: Hub, tenant: Tenant, other_tenant: Tenant
 ) -> None:
-    hub.settings = dataclasses.replace(hub.settings, api_rate_limit=3, api_rate_window_seconds=10**9)
+    hub.settings = dataclasses.replace(
+        hub.settings, api_rate_limit=3, api_rate_window_seconds=10**9
+    )
     codes = [
         (await client.get("/api/v1/contacts", headers=tenant.auth)).status_code for _ in range(5)
     ]
@@ -178,3 +181,20 @@ async def test_send_follows_the_reply_window(
     )
     assert r.status_code == 202, r.text
     assert await Conversation.find(Conversation.account_id == tenant.account.id).count() == 1
+
+
+async def test_concurrent_repeats_store_once(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    body = {"channel_id": str(tenant.channel.id), "to": "+4523", "text": "just once"}
+    key = {**tenant.auth, "Idempotency-Key": "burst"}
+    answers = await asyncio.gather(
+        *[client.post("/api/v1/messages", json=body, headers=key) for _ in range(6)]
+    )
+    codes = [r.status_code for r in answers]
+    assert set(codes) <= {202, 409} and 202 in codes, codes
+    assert all(
+        r.json()["error"]["code"] == "idempotency_in_progress"
+        for r in answers
+        if r.status_code == 409
+    )
+    assert await Message.find(Message.account_id == tenant.account.id).count() == 1
+    assert len({r.json()["id"] for r in answers if r.status_code == 202}) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from typing import Any
 
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from hub import webhook_events
+from hub.contract import now
 from hub.models import Conversation, WebhookDelivery, WebhookSubscription
 from hub.realtime import Event
 from hub.settings import Settings
@@ -169,3 +171,44 @@ async def test_fan_out_of_one_change_is_stored_once(hub: Any, tenant: Tenant) ->
     assert await webhook_events.fan_out(event) == 1
     assert await webhook_events.fan_out(event) == 0  # the same change seen by another process
     assert await WebhookDelivery.find(WebhookDelivery.target_id == sub.id).count() == 1
+
+
+async def test_retries_for_a_day_then_fails(running: Any, tenant: Tenant) -> None:
+    """A failing delivery younger than the retry horizon is rescheduled; an older one fails."""
+    sub = WebhookSubscription(
+        account_id=tenant.account.id,  # type: ignore[arg-type]
+        url="http://127.0.0.1:9/",  # nothing listens: every attempt fails
+        events=["message.created"],
+        secret="s",
+    )
+    await sub.insert()
+    hours = running.hub.settings.webhook_retry_hours
+    assert hours >= 24
+
+    async def delivery(age_hours: float, key: str) -> WebhookDelivery:
+        at = now() - dt.timedelta(hours=age_hours)
+        doc = WebhookDelivery(
+            account_id=tenant.account.id,  # type: ignore[arg-type]
+            target="subscription",
+            target_id=sub.id,  # type: ignore[arg-type]
+            event_key=key,
+            event_type="message.created",
+            body="{}",
+            due=now(),
+            created_at=at,
+        )
+        await doc.insert()
+        return doc
+
+    young = await delivery(hours - 1, "young")
+    old = await delivery(hours + 1, "old")
+    running.app.state.workers["webhook_deliveries"].wake()
+
+    async def settled() -> tuple[WebhookDelivery, WebhookDelivery] | None:
+        y, o = await WebhookDelivery.get(young.id), await WebhookDelivery.get(old.id)
+        assert y is not None and o is not None
+        return (y, o) if y.attempts >= 1 and y.owner is None and o.status == "failed" else None
+
+    y, o = await eventually(settled, "both deliveries attempted")
+    assert y.status == "pending" and y.due is not None and y.log[0].error
+    assert o.status == "failed" and o.due is None and o.log[-1].status_code is None

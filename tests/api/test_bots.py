@@ -64,7 +64,8 @@ async def test_full_bot_conversation(
 
         async def handed_over() -> Conversation | None:
             found = await Conversation.get(conv.id)
-            return found if found and found.handler == "human" else None
+            noted = any(m.private for m in await _messages(tenant))
+            return found if found and found.handler == "human" and noted else None
 
         human = await eventually(handed_over, "the hand-over")
     assert human.status == "open" and human.waiting_since is not None
@@ -126,7 +127,8 @@ async def test_fallback_when_bot_is_down(
 
     async def handed_over() -> Conversation | None:
         found = await Conversation.find_one(Conversation.account_id == tenant.account.id)
-        return found if found and found.handler == "human" else None
+        noted = any(m.private for m in await _messages(tenant))
+        return found if found and found.handler == "human" and noted else None
 
     conv = await eventually(handed_over, "the fallback hand-over")
     assert conv.status == "open"
@@ -152,7 +154,8 @@ async def test_fallback_when_bot_is_silent(client: httpx.AsyncClient, hub: Hub) 
     async def moved() -> Conversation | None:
         await bots.hand_over_unanswered(hub)  # BotWatch runs the same check on its timer
         found = await Conversation.find_one(Conversation.account_id == tenant.account.id)
-        return found if found and found.handler == "human" else None
+        noted = any(m.private for m in await _messages(tenant))
+        return found if found and found.handler == "human" and noted else None
 
     await eventually(moved, "the timed hand-over")
     notes = [m.text for m in await _messages(tenant) if m.private]

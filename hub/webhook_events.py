@@ -182,3 +182,5 @@ class EventFanOut:
                     self.on_new()
             except (PyMongoError, ValueError) as exc:
                 log.warning("webhook event %s not stored: %s", event.type, exc)
+            except Exception:  # a bug must not stop every later event
+                log.exception("webhook event %s not stored", event.type)

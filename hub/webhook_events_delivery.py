@@ -103,6 +103,9 @@ class DeliveryWorker:
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The claim's lease runs out and the delivery is tried again.
+            log.warning("webhook delivery failed: %r", task.exception())
         self._wake.set()  # a retry may now be due sooner than the loop planned to look
 
     async def claim(self) -> WebhookDelivery | None:

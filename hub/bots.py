@@ -179,13 +179,16 @@ async def handoff(
         return None
     conversation = Conversation.model_validate(doc)
     if note:
-        await outbox.enqueue(
-            hub,
-            conversation,
-            text=note,
-            private=True,
-            sender=sender or Sender(type="system", name="Parley"),
-        )
+        try:
+            await outbox.enqueue(
+                hub,
+                conversation,
+                text=note,
+                private=True,
+                sender=sender or Sender(type="system", name="Parley"),
+            )
+        except outbox.OutboxError as exc:  # e.g. the channel was removed: the hand-over stands
+            log.warning("hand-over note of %s not stored: %s", conversation_id, exc.message)
     return conversation
 
 
@@ -229,4 +232,6 @@ class BotWatch:
                 await hand_over_unanswered(self.hub)
             except PyMongoError as exc:
                 log.warning("bot fallback check failed: %s", exc)
+            except Exception:  # a bug must not end the fallback for everyone
+                log.exception("bot fallback check failed")
             await asyncio.sleep(self.interval)

@@ -20,12 +20,15 @@ from starlette.routing import BaseRoute, Route
 from hub import db, health, webhooks
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
+from hub.bots import BotWatch
 from hub.contract import Connector
 from hub.housekeeping import Housekeeper
 from hub.inbox import events
 from hub.outbox import Dispatcher
 from hub.services import Hub
 from hub.settings import Settings
+from hub.webhook_events import EventFanOut
+from hub.webhook_events_delivery import DeliveryWorker
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +61,21 @@ def create_app(
         await hub.realtime.start()
         dispatcher = Dispatcher(hub)
         housekeeper = Housekeeper()
+        deliveries = DeliveryWorker(hub)
+        fan_out = EventFanOut(hub, deliveries.wake)
+        bot_watch = BotWatch(hub)
         started: list[Connector] = []
         if settings.run_workers:
             await dispatcher.start()
             await housekeeper.start()
+            await deliveries.start()
+            await fan_out.start()
+            await bot_watch.start()
             for connector in hub.registry.all():
                 await connector.start()
                 started.append(connector)
         state["dispatcher"] = dispatcher
+        state["webhook_deliveries"] = deliveries
         try:
             yield
         finally:
@@ -73,6 +83,9 @@ def create_app(
                 await connector.stop()
             await dispatcher.stop()
             await housekeeper.stop()
+            await bot_watch.stop()
+            await fan_out.stop()
+            await deliveries.stop()
             await hub.realtime.stop()
             for route in extra:
                 app.router.routes.remove(route)

@@ -26,6 +26,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.contract import (
     DELIVERY_RANK,
+    Address,
     Attachment,
     InboundMessage,
     StatusUpdate,
@@ -314,7 +315,11 @@ async def _attach_contact(
 
 async def find_or_create_contact(account_id: PydanticObjectId, inbound: InboundMessage) -> Contact:
     """The account's contact with the sender's address, created on first sight."""
-    address = inbound.sender
+    return await contact_for_address(account_id, inbound.sender)
+
+
+async def contact_for_address(account_id: PydanticObjectId, address: Address) -> Contact:
+    """The account's contact with ``address``, created on first sight."""
     on_insert: dict[str, Any] = {
         "account_id": account_id,
         "addresses": [address.key],
@@ -343,6 +348,57 @@ async def find_or_create_contact(account_id: PydanticObjectId, inbound: InboundM
         if doc is not None:
             return Contact.model_validate(doc)
     raise RuntimeError("contact upsert did not settle")
+
+
+async def open_conversation(
+    hub: Hub, channel: Channel, address: Address
+) -> tuple[Conversation, bool]:
+    """The conversation a business-side message to ``address`` on ``channel`` goes into.
+
+    For the API's first message to a contact: no inbound message exists, so the
+    contact is found or created by address and the channel's running conversation
+    continued, or a new one opened with routing (never a bot: the business speaks
+    first). On threaded channels (email) every such message starts its own thread.
+    Returns (conversation, created).
+    """
+    assert channel.id is not None
+    contact = await contact_for_address(channel.account_id, address)
+    threaded = hub.registry.get(channel.type).capabilities.threading == "thread"
+    new_id = PydanticObjectId()
+    key = {
+        "account_id": channel.account_id,
+        "channel_id": channel.id,
+        "contact_key": address.key,
+        "thread_key": f"out:{new_id}" if threaded else CURRENT_THREAD,
+    }
+    at = now()
+    route = route_new_conversation(channel)
+    on_insert: dict[str, Any] = {
+        "_id": new_id,
+        "created_at": at,
+        "channel_type": channel.type,
+        "contact_id": contact.id,
+        "contact_name": contact.name,
+        "status": "open",
+        "handler": "human",
+        "team_id": route.team_id,
+        "labels": [],
+        "priority": priority_for(contact) or "normal",
+        "unread": 0,
+        "last_message_at": at,
+        "last_message_preview": "",
+        "updated_at": at,
+    }
+    collection = Conversation.get_pymongo_collection()
+    for _ in range(3):
+        try:
+            await collection.update_one(key, {"$setOnInsert": on_insert}, upsert=True)
+        except DuplicateKeyError:
+            continue  # a concurrent first message created it
+        doc = await collection.find_one(key)
+        if doc is not None:
+            return Conversation.model_validate(doc), doc["_id"] == new_id
+    raise RuntimeError("conversation upsert did not settle")
 
 
 # --------------------------------------------------------------------------- statuses

@@ -31,6 +31,16 @@ class Settings:
     #: Run the dispatcher and connector listeners in this process.
     run_workers: bool = True
     session_max_age: int = 12 * 3600
+    #: Generic/chatbot API requests an account may make per window (429 past it).
+    api_rate_limit: int = 1200
+    api_rate_window_seconds: int = 60
+    #: Outbound event webhooks: first retry delay (doubling), and how long to keep trying.
+    webhook_base_backoff: float = 5.0
+    webhook_retry_hours: float = 25.0
+    #: A bot that does not answer an inbound message within this time hands over to humans.
+    bot_answer_timeout_seconds: float = 120.0
+    #: Attempts at a bot's webhook before its conversation goes to humans.
+    bot_max_attempts: int = 3
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -44,6 +54,8 @@ class Settings:
             smtp_port=int(env.get("PARLEY_SMTP_PORT", "2525")),
             smtp_host=env.get("PARLEY_SMTP_HOST", "127.0.0.1"),
             secret_key=env.get("PARLEY_SECRET_KEY") or _stored_secret(data_dir),
+            api_rate_limit=int(env.get("PARLEY_API_RATE_LIMIT", "1200")),
+            bot_answer_timeout_seconds=float(env.get("PARLEY_BOT_ANSWER_TIMEOUT", "120")),
         )
 
 

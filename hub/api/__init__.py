@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from starlette.routing import Mount, Route
+from starlette.exceptions import HTTPException
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.routing import Mount, Route, Router
 
-from hub.api import openapi, routes
+from hub.api import bots, contacts, errors, openapi, routes, webhooks
 
-api_routes = [Route("/openapi.json", openapi.openapi_json, methods=["GET"]), *routes.routes]
+api_routes = [
+    Route("/openapi.json", openapi.openapi_json, methods=["GET"]),
+    *routes.routes,
+    *contacts.routes,
+    *webhooks.routes,
+    *bots.routes,
+]
 
 
 def mount() -> Mount:
-    return Mount("/api/v1", routes=api_routes)
+    """``/api/v1`` with its own error handling, so even an unknown path answers in JSON."""
+    handlers = {exc: errors.handle for exc in errors.HANDLED}
+    handlers[HTTPException] = errors.http_error
+    return Mount("/api/v1", app=ExceptionMiddleware(Router(api_routes), handlers=handlers))

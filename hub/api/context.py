@@ -1,17 +1,19 @@
-"""Who is calling the API: the account behind a bearer key, with its add-ons checked."""
+"""Who is calling the API: the account behind a bearer key (or bot token), add-ons and limits."""
 
 from __future__ import annotations
 
 import json
 from typing import Any, TypeVar
 
+from beanie import PydanticObjectId
 from pydantic import BaseModel
 from starlette.requests import Request
 
-from hub import plans
+from hub import bots, plans
+from hub.api import ratelimit
 from hub.api.errors import ApiError
 from hub.auth import api_key_account
-from hub.models import Account
+from hub.models import Account, Bot
 from hub.services import Hub
 
 M = TypeVar("M", bound=BaseModel)
@@ -31,14 +33,47 @@ def bearer(request: Request) -> str:
 
 
 async def api_account(request: Request, addon: str = "generic_api") -> Account:
-    """The account of the request's API key; 401 without a valid key, 403 without the add-on."""
-    record = await api_key_account(bearer(request))
-    if record is None:
-        raise ApiError(401, "unauthorized", "the API key is unknown or revoked")
-    account = await Account.get(record.account_id)
+    """The account of the request's API key; 401 without a valid key, 403 without the add-on.
+
+    The first call in a request also counts it against the account's rate limit (429).
+    """
+    account: Account | None = getattr(request.state, "account", None)
     if account is None:
-        raise ApiError(401, "unauthorized", "the API key's account no longer exists")
+        record = await api_key_account(bearer(request))
+        if record is None:
+            raise ApiError(401, "unauthorized", "the API key is unknown or revoked")
+        account = await _account(request, record.account_id)
+        request.state.account = account
     plans.require_addon(account.addons, addon)
+    return account
+
+
+async def bot_of(request: Request) -> tuple[Account, Bot]:
+    """The bot of the request's bot token and its account (which needs the chatbot add-on)."""
+    found: tuple[Account, Bot] | None = getattr(request.state, "bot", None)
+    if found is None:
+        bot = await bots.bot_for_token(bearer(request))
+        if bot is None:
+            raise ApiError(401, "unauthorized", "the bot token is unknown or the bot was removed")
+        found = (await _account(request, bot.account_id), bot)
+        request.state.bot = found
+    plans.require_addon(found[0].addons, "chatbot_api")
+    return found
+
+
+async def caller_account(request: Request) -> Account:
+    """The account of either kind of caller: an API key or (under ``/bot``) a bot token."""
+    if request.url.path.startswith("/api/v1/bot/"):
+        return (await bot_of(request))[0]
+    return await api_account(request)
+
+
+async def _account(request: Request, account_id: PydanticObjectId) -> Account:
+    account = await Account.get(account_id)
+    if account is None:
+        raise ApiError(401, "unauthorized", "the key's account no longer exists")
+    settings = hub_of(request).settings
+    await ratelimit.count(account_id, settings.api_rate_limit, settings.api_rate_window_seconds)
     return account
 
 
@@ -63,3 +98,7 @@ def limit_of(request: Request, default: int = 25, maximum: int = 100) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= maximum:
         raise ApiError(400, "invalid_limit", f"limit must be a whole number from 1 to {maximum}")
     return int(raw)
+
+
+def cursor_of(request: Request) -> str | None:
+    return request.query_params.get("cursor") or None

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub.accounts import AdminError
+from hub.bots import BotError
+from hub.contacts import ContactExists
 from hub.conversations import InvalidChange, NotFound
 from hub.outbox import OutboxError
 from hub.plans import PlanError
@@ -48,11 +51,18 @@ async def handle(request: Request, exc: Exception) -> JSONResponse:
         return error_response(400, exc.code, exc.message)
     if isinstance(exc, PlanError):
         return error_response(exc.status, exc.code, exc.message)
-    if isinstance(exc, (OutboxError, AdminError)):
+    if isinstance(exc, (OutboxError, AdminError, BotError, ContactExists)):
         return error_response(exc.status, exc.code, exc.message)
     if isinstance(exc, ValidationError):
         return error_response(400, "invalid_request", _validation_message(exc))
     raise exc
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own refusals (unknown path, wrong method) in the API's error shape."""
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail), exc.headers)
 
 
 HANDLED: tuple[type[Exception], ...] = (
@@ -62,5 +72,7 @@ HANDLED: tuple[type[Exception], ...] = (
     PlanError,
     OutboxError,
     AdminError,
+    BotError,
+    ContactExists,
     ValidationError,
 )

@@ -23,14 +23,26 @@ class Operation:
     paged: bool = False
     body: type[BaseModel] | None = None
     query: tuple[str, ...] = ()
-    errors: tuple[int, ...] = (401, 403)
+    #: Statuses beyond ``COMMON_ERRORS`` this operation may answer.
+    errors: tuple[int, ...] = ()
     headers: tuple[str, ...] = field(default=())
 
 
 ID = "{id}"
+PAGE = ("limit", "cursor")
+IDEMPOTENT = ("Idempotency-Key",)
+#: Every operation may answer these: bad input, no key, missing add-on, rate limit.
+COMMON_ERRORS = (400, 401, 403, 429)
+BOT = "Chatbot API (bot token): "
 OPERATIONS: list[Operation] = [
+    # channels, conversations, messages
     Operation(
-        "get", "/channels", "The account's channels", response=schemas.ChannelOut, paged=True
+        "get",
+        "/channels",
+        "The account's channels",
+        response=schemas.ChannelOut,
+        paged=True,
+        query=PAGE,
     ),
     Operation(
         "get",
@@ -38,15 +50,14 @@ OPERATIONS: list[Operation] = [
         "Conversations, newest activity first",
         response=schemas.ConversationOut,
         paged=True,
-        query=("status", "channel_id", "contact_id", "assignee_id", "limit", "cursor"),
-        errors=(400, 401, 403),
+        query=("status", "channel_id", "contact_id", "assignee_id", *PAGE),
     ),
     Operation(
         "get",
         f"/conversations/{ID}",
         "One conversation",
         response=schemas.ConversationOut,
-        errors=(401, 403, 404),
+        errors=(404,),
     ),
     Operation(
         "patch",
@@ -54,7 +65,7 @@ OPERATIONS: list[Operation] = [
         "Change status, assignee, team, labels or priority",
         response=schemas.ConversationOut,
         body=schemas.ConversationPatch,
-        errors=(400, 401, 403, 404),
+        errors=(404,),
     ),
     Operation(
         "get",
@@ -62,8 +73,8 @@ OPERATIONS: list[Operation] = [
         "A conversation's messages, oldest first",
         response=schemas.MessageOut,
         paged=True,
-        query=("limit", "cursor"),
-        errors=(400, 401, 403, 404),
+        query=PAGE,
+        errors=(404,),
     ),
     Operation(
         "post",
@@ -72,21 +83,161 @@ OPERATIONS: list[Operation] = [
         status=202,
         response=schemas.MessageOut,
         body=schemas.ReplyIn,
-        errors=(400, 401, 403, 404, 409, 422),
-        headers=("Idempotency-Key",),
+        errors=(404, 409, 413, 422),
+        headers=IDEMPOTENT,
+    ),
+    Operation(
+        "post",
+        "/messages",
+        "Start or continue a conversation from the business side (a template outside a reply window)",
+        status=202,
+        response=schemas.MessageOut,
+        body=schemas.SendIn,
+        errors=(404, 409, 413, 422),
+        headers=IDEMPOTENT,
     ),
     Operation(
         "get",
         f"/messages/{ID}",
         "One message with its delivery state and error",
         response=schemas.MessageOut,
-        errors=(401, 403, 404),
+        errors=(404,),
+    ),
+    # contacts
+    Operation(
+        "get",
+        "/contacts",
+        "Contacts, newest first; search matches name, email, phone or address",
+        response=schemas.ContactOut,
+        paged=True,
+        query=("search", *PAGE),
+    ),
+    Operation(
+        "post",
+        "/contacts",
+        "Create a contact (an email or a phone number is needed)",
+        status=201,
+        response=schemas.ContactOut,
+        body=schemas.ContactIn,
+        errors=(409, 413),
+        headers=IDEMPOTENT,
+    ),
+    Operation("get", f"/contacts/{ID}", "One contact", response=schemas.ContactOut, errors=(404,)),
+    Operation(
+        "patch",
+        f"/contacts/{ID}",
+        "Change name, VIP flag or attributes; add an email or phone",
+        response=schemas.ContactOut,
+        body=schemas.ContactPatch,
+        errors=(404, 409, 413),
+    ),
+    Operation(
+        "delete",
+        f"/contacts/{ID}",
+        "Erase the contact with its conversations, messages and attachments",
+        response=schemas.ErasedOut,
+        errors=(404,),
+    ),
+    Operation(
+        "get",
+        f"/contacts/{ID}/export",
+        "Everything stored about the contact, as JSON",
+        response=schemas.ContactExport,
+        errors=(404,),
+    ),
+    # outbound webhooks
+    Operation(
+        "get",
+        "/webhooks",
+        "The account's event subscriptions",
+        response=schemas.WebhookOut,
+        paged=True,
+        query=PAGE,
+    ),
+    Operation(
+        "post",
+        "/webhooks",
+        "Subscribe a URL to events; the answer holds the signing secret (shown once)",
+        status=201,
+        response=schemas.WebhookCreated,
+        body=schemas.WebhookIn,
+        errors=(409, 413),
+        headers=IDEMPOTENT,
+    ),
+    Operation(
+        "get", f"/webhooks/{ID}", "One subscription", response=schemas.WebhookOut, errors=(404,)
+    ),
+    Operation(
+        "delete",
+        f"/webhooks/{ID}",
+        "Remove a subscription",
+        response=schemas.WebhookOut,
+        errors=(404,),
+    ),
+    Operation(
+        "get",
+        f"/webhooks/{ID}/deliveries",
+        "The subscription's deliveries, newest first, with every attempt",
+        response=schemas.DeliveryOut,
+        paged=True,
+        query=("status", *PAGE),
+        errors=(404,),
+    ),
+    # chatbot API: registration (API key)
+    Operation(
+        "get", "/bots", "The account's bots", response=schemas.BotOut, paged=True, query=PAGE
+    ),
+    Operation(
+        "post",
+        "/bots",
+        "Register a bot on channels; the answer holds its token and secret (shown once)",
+        status=201,
+        response=schemas.BotCreated,
+        body=schemas.BotIn,
+        errors=(404, 409, 413),
+        headers=IDEMPOTENT,
+    ),
+    Operation("get", f"/bots/{ID}", "One bot", response=schemas.BotOut, errors=(404,)),
+    Operation(
+        "delete",
+        f"/bots/{ID}",
+        "Remove a bot; its running conversations go to humans",
+        response=schemas.BotOut,
+        errors=(404,),
+    ),
+    # chatbot API: the bot's own routes (bot token)
+    Operation(
+        "get",
+        f"/bot/conversations/{ID}",
+        BOT + "one of the bot's conversations",
+        response=schemas.ConversationOut,
+        errors=(404,),
+    ),
+    Operation(
+        "post",
+        f"/bot/conversations/{ID}/messages",
+        BOT + "answer, with optional quick replies",
+        status=202,
+        response=schemas.MessageOut,
+        body=schemas.BotReplyIn,
+        errors=(404, 409, 413, 422),
+        headers=IDEMPOTENT,
+    ),
+    Operation(
+        "post",
+        f"/bot/conversations/{ID}/handoff",
+        BOT + "hand the conversation to humans, with an optional note and team",
+        response=schemas.ConversationOut,
+        body=schemas.HandoffIn,
+        errors=(404, 409, 413),
+        headers=IDEMPOTENT,
     ),
 ]
 
+#: Every id the API gives out is a 24-digit hex ObjectId.
+ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-f]{24}$"}
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": 200},
-    "status": {"type": "string", "enum": ["open", "pending", "snoozed", "resolved"]},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 100},
 }
 
 
@@ -116,14 +267,14 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
             "content": {"application/json": {"schema": schema}},
         }
     error = _ref(schemas.ErrorOut, components)
-    for status in op.errors:
+    for status in sorted({*COMMON_ERRORS, *op.errors}):
         responses[str(status)] = {
             "description": "error",
             "content": {"application/json": {"schema": error}},
         }
     params: list[dict[str, Any]] = []
     if ID in op.path:
-        params.append({"name": "id", "in": "path", "required": True, "schema": {"type": "string"}})
+        params.append({"name": "id", "in": "path", "required": True, "schema": ID_SCHEMA})
     for name in op.query:
         schema = QUERY_SCHEMAS.get(name, {"type": "string"})
         params.append({"name": name, "in": "query", "required": False, "schema": schema})

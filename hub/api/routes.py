@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub import conversations, outbox
-from hub.api.context import api_account, hub_of, json_body, limit_of
+from hub import conversations, ingest, outbox
+from hub.api.context import api_account, cursor_of, hub_of, json_body, limit_of
 from hub.api.errors import ApiError
+from hub.api.idempotency import idempotent
 from hub.api.schemas import (
     ChannelOut,
     ConversationOut,
     ConversationPatch,
     MessageOut,
     ReplyIn,
+    SendIn,
     page,
 )
-from hub.contract import Attachment
+from hub.contract import Address, Attachment
 from hub.media import MediaNotFound
 from hub.models import Account, Channel, Sender
+from hub.paging import page_of
 
 CONVERSATION_FILTERS = ("status", "channel_id", "contact_id", "assignee_id")
 
@@ -29,9 +33,18 @@ CONVERSATION_FILTERS = ("status", "channel_id", "contact_id", "assignee_id")
 async def list_channels(request: Request) -> JSONResponse:
     account = await api_account(request)
     hub = hub_of(request)
-    found = await Channel.find(Channel.account_id == account.id).sort("created_at").to_list()
+    found, cursor = await page_of(
+        Channel, {"account_id": account.id}, limit_of(request), cursor_of(request), descending=False
+    )
     items = [ChannelOut.of(ch, hub.webhook_url(ch)) for ch in found]
-    return JSONResponse(page(items, None))  # type: ignore[arg-type]
+    return JSONResponse(page(items, cursor))  # type: ignore[arg-type]
+
+
+def _filter_id(name: str, value: str) -> PydanticObjectId:
+    try:
+        return conversations.oid(value)
+    except conversations.NotFound:
+        raise ApiError(400, "invalid_filter", f"{name} is not an id this API gave out") from None
 
 
 async def list_conversations(request: Request) -> JSONResponse:
@@ -41,8 +54,7 @@ async def list_conversations(request: Request) -> JSONResponse:
     for key in CONVERSATION_FILTERS:
         value = request.query_params.get(key)
         if value:
-            is_oid = key in ("channel_id", "contact_id")
-            filters[key] = conversations.oid(value) if is_oid else value
+            filters[key] = _filter_id(key, value) if key in ("channel_id", "contact_id") else value
     docs, cursor = await conversations.list_conversations(
         account.id, filters, limit_of(request), request.query_params.get("cursor")
     )
@@ -102,6 +114,7 @@ async def _attachments(request: Request, account: Account, ids: list[str]) -> li
     return found
 
 
+@idempotent
 async def post_reply(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -121,6 +134,43 @@ async def post_reply(request: Request) -> JSONResponse:
     return JSONResponse(MessageOut.of(message).model_dump(mode="json"), status_code=202)
 
 
+def _address(to: str) -> Address:
+    """``+4512345678`` is a phone, ``ann@example.com`` an email; ``kind:value`` says it outright."""
+    kind, sep, value = to.partition(":")
+    if sep and kind in ("phone", "email", "visitor", "other") and value:
+        return Address(kind=kind, value=value)  # type: ignore[arg-type]
+    if "@" in to:
+        return Address(kind="email", value=to)
+    digits = to.replace(" ", "").replace("-", "")
+    if digits.lstrip("+").isdigit():
+        return Address(kind="phone", value=digits)
+    return Address(kind="other", value=to)
+
+
+@idempotent
+async def send_message(request: Request) -> JSONResponse:
+    """Start or continue a conversation from the business side, under the channel's rules."""
+    account = await api_account(request)
+    assert account.id is not None
+    body = await json_body(request, SendIn)
+    channel = await hub_of(request).channel(body.channel_id)
+    if channel is None or channel.account_id != account.id:
+        raise ApiError(404, "not_found", "no active channel with that id in this account")
+    template = body.template.model_dump(exclude_none=True) if body.template else None
+    if not body.text.strip() and template is None:
+        raise ApiError(400, "empty_message", "send text or a template")
+    conversation, _ = await ingest.open_conversation(hub_of(request), channel, _address(body.to))
+    message = await outbox.enqueue(
+        hub_of(request),
+        conversation,
+        text=body.text,
+        sender=Sender(type="api", name="API"),
+        template=template,
+        idempotency_key=request.headers.get("idempotency-key"),
+    )
+    return JSONResponse(MessageOut.of(message).model_dump(mode="json"), status_code=202)
+
+
 async def get_message(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -135,5 +185,6 @@ routes = [
     Route("/conversations/{id}", patch_conversation, methods=["PATCH"]),
     Route("/conversations/{id}/messages", list_messages, methods=["GET"]),
     Route("/conversations/{id}/messages", post_reply, methods=["POST"]),
+    Route("/messages", send_message, methods=["POST"]),
     Route("/messages/{id}", get_message, methods=["GET"]),
 ]

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import httpx
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from hub.contract import Attachment, QuickReply
-from hub.models import Channel, Conversation, Message
+from hub.models import (
+    Bot,
+    Channel,
+    Contact,
+    Conversation,
+    Message,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+
+EventType = Literal[
+    "message.created", "message.updated", "conversation.created", "conversation.updated"
+]
 
 
 class ErrorBody(BaseModel):
@@ -137,8 +150,18 @@ class ConversationPatch(BaseModel):
     snoozed_until: dt.datetime | None = None
     assignee_id: str | None = None
     team_id: str | None = None
-    labels: list[str] | None = Field(default=None, max_length=50)
+    labels: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        default=None, max_length=50
+    )
     priority: Literal["low", "normal", "high", "urgent"] | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> ConversationPatch:
+        """``null`` unassigns an assignee or team; status, labels and priority always have one."""
+        for name in ("status", "labels", "priority"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class TemplateIn(BaseModel):
@@ -160,3 +183,202 @@ class ReplyIn(BaseModel):
 
 def page(items: list[BaseModel], next_cursor: str | None) -> dict[str, Any]:
     return {"data": [i.model_dump(mode="json") for i in items], "next_cursor": next_cursor}
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+class ContactOut(BaseModel):
+    id: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    addresses: list[str]
+    vip: bool
+    attributes: dict[str, Any]
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, c: Contact) -> ContactOut:
+        return cls(
+            id=str(c.id),
+            name=c.name,
+            email=c.email,
+            phone=c.phone,
+            addresses=c.addresses,
+            vip=c.vip,
+            attributes=c.attributes,
+            created_at=c.created_at,
+        )
+
+
+PHONE = r"^\+?[0-9]{3,20}$"
+EMAIL = r"^[^@\s]+@[^@\s]+$"
+
+
+class ContactPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320, pattern=EMAIL)
+    phone: str | None = Field(default=None, pattern=PHONE)
+    vip: bool | None = None
+    attributes: dict[str, Any] | None = Field(default=None, max_length=100)
+
+
+class ContactIn(ContactPatch):
+    """A new contact needs an email or a phone number (its first address)."""
+
+
+class ContactExport(BaseModel):
+    contact: ContactOut
+    conversations: list[ConversationOut]
+    messages: list[MessageOut]
+
+
+class ErasedOut(BaseModel):
+    id: str
+    erased: bool
+    messages: int
+
+
+# --------------------------------------------------------------------------- messages
+
+
+class SendIn(BaseModel):
+    """A message from the business side: continues the contact's conversation or starts one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel_id: str
+    to: str = Field(
+        min_length=1,
+        max_length=320,
+        description="the contact's address: +4512345678, ann@example.com, or kind:value",
+    )
+    text: str = Field(default="", max_length=65536)
+    template: TemplateIn | None = None
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+def _http_url(value: str) -> str:
+    """An absolute http(s) URL that the shared HTTP client can call."""
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, ValueError):
+        raise ValueError("not a valid URL") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("an absolute http or https URL is needed")
+    return value
+
+
+HttpUrl = Annotated[
+    str, Field(pattern=r"^https?://[^\s/]+", max_length=2000), AfterValidator(_http_url)
+]
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: HttpUrl
+    events: list[EventType] = Field(min_length=1, max_length=4)
+
+
+class WebhookOut(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    active: bool
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, s: WebhookSubscription) -> WebhookOut:
+        return cls(
+            id=str(s.id), url=s.url, events=s.events, active=s.active, created_at=s.created_at
+        )
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="signs deliveries (Parley-Signature); shown only now")
+
+
+class AttemptOut(BaseModel):
+    attempt: int
+    at: dt.datetime
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    event_id: str
+    event_type: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    log: list[AttemptOut]
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, d: WebhookDelivery) -> DeliveryOut:
+        return cls(
+            id=str(d.id),
+            event_id=d.event_key,
+            event_type=d.event_type,
+            status=d.status,
+            attempts=d.attempts,
+            next_attempt_at=d.due if d.status == "pending" else None,
+            log=[AttemptOut(**a.model_dump()) for a in d.log],
+            created_at=d.created_at,
+        )
+
+
+# --------------------------------------------------------------------------- bots
+
+
+class BotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    webhook_url: HttpUrl
+    channel_ids: list[str] = Field(min_length=1, max_length=50)
+
+
+class BotOut(BaseModel):
+    id: str
+    name: str
+    webhook_url: str
+    channel_ids: list[str]
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, b: Bot) -> BotOut:
+        return cls(
+            id=str(b.id),
+            name=b.name,
+            webhook_url=b.webhook_url,
+            channel_ids=[str(c) for c in b.channel_ids],
+            created_at=b.created_at,
+        )
+
+
+class BotCreated(BotOut):
+    token: str = Field(description="the bot's bearer token for /api/v1/bot; shown only now")
+    secret: str = Field(description="signs the bot's webhook deliveries; shown only now")
+
+
+class BotReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=65536)
+    quick_replies: list[QuickReply] = Field(default=[], max_length=10)
+
+
+class HandoffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    team_id: str | None = Field(default=None, max_length=100)
+    note: str | None = Field(default=None, max_length=10000)

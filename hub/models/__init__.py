@@ -2,12 +2,15 @@
 
 from hub.models.account import Account
 from hub.models.apikey import ApiKey
+from hub.models.apistate import IdempotencyRecord, RateCounter
 from hub.models.audit import AuditEvent, UsageEvent
+from hub.models.bot import Bot
 from hub.models.channel import Channel
 from hub.models.contact import Contact
 from hub.models.conversation import Conversation
 from hub.models.message import EarlyStatus, Message, Sender, SendError
 from hub.models.user import User
+from hub.models.webhook import WebhookDelivery, WebhookSubscription
 
 #: Every document class Beanie initializes at start-up; a new collection is added here.
 DOCUMENTS: list[type] = [
@@ -21,6 +24,11 @@ DOCUMENTS: list[type] = [
     ApiKey,
     AuditEvent,
     UsageEvent,
+    WebhookSubscription,
+    WebhookDelivery,
+    Bot,
+    IdempotencyRecord,
+    RateCounter,
 ]
 
 
@@ -29,13 +37,18 @@ __all__ = [
     "Account",
     "ApiKey",
     "AuditEvent",
+    "Bot",
     "Channel",
     "Contact",
     "Conversation",
     "EarlyStatus",
+    "IdempotencyRecord",
     "Message",
+    "RateCounter",
     "SendError",
     "Sender",
     "UsageEvent",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -1,0 +1,237 @@
+"""Chatbots: registration on channels, the bot's token, replies, hand-over and the fallback.
+
+A bot registered on a channel makes routing (``hub.routing``) open that channel's new
+conversations with ``handler: "bot"``. Their inbound messages go to the bot's webhook
+(``hub.webhook_events``), not to the agents' queue. The conversation comes to humans
+when the bot hands it over, when its webhook keeps failing, or when it leaves an
+inbound message unanswered longer than ``Settings.bot_answer_timeout_seconds``
+(``BotWatch``, a timed check in every ``parley serve``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from beanie import PydanticObjectId
+from pymongo import ReturnDocument
+from pymongo.errors import PyMongoError
+
+from hub import outbox
+from hub.contract import QuickReply, now
+from hub.conversations import NotFound, oid
+from hub.models import Bot, Channel, Conversation, Message, Sender
+
+if TYPE_CHECKING:
+    from hub.services import Hub
+
+log = logging.getLogger(__name__)
+TOKEN_PREFIX = "pb_"
+
+
+class BotError(Exception):
+    """A refused bot action; ``code``/``status`` are the public answer."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- registration
+
+
+async def register(
+    account_id: PydanticObjectId, name: str, webhook_url: str, channel_ids: list[str]
+) -> tuple[Bot, str]:
+    """Store a bot and put it on its channels; returns the bot and its token (shown once)."""
+    ids = list(dict.fromkeys(oid(c) for c in channel_ids))
+    channels = await Channel.find({"account_id": account_id, "_id": {"$in": ids}}).to_list()
+    if len(channels) != len(ids):
+        raise BotError("unknown_channel", "every channel_id must be a channel of this account")
+    taken = [str(c.id) for c in channels if c.bot_id]
+    if taken:
+        raise BotError("channel_has_bot", f"channels {taken} already have a bot", 409)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    bot = Bot(
+        account_id=account_id,
+        name=name,
+        webhook_url=webhook_url,
+        channel_ids=ids,
+        token_digest=_digest(token),
+        secret=secrets.token_hex(32),
+    )
+    await bot.insert()
+    result = await Channel.get_pymongo_collection().update_many(
+        {"account_id": account_id, "_id": {"$in": ids}, "bot_id": None},
+        {"$set": {"bot_id": str(bot.id)}},
+    )
+    if result.modified_count != len(ids):  # another bot took a channel meanwhile
+        await _unregister(bot)
+        raise BotError("channel_has_bot", "a channel got another bot meanwhile; try again", 409)
+    return bot, token
+
+
+async def bot_for_token(token: str) -> Bot | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    return await Bot.find_one(Bot.token_digest == _digest(token))
+
+
+async def get_bot(account_id: PydanticObjectId, bot_id: str) -> Bot:
+    found = await Bot.find_one(Bot.id == oid(bot_id), Bot.account_id == account_id)
+    if found is None:
+        raise NotFound(bot_id)
+    return found
+
+
+async def remove(hub: Hub, account_id: PydanticObjectId, bot_id: str) -> None:
+    """Take the bot off its channels and give its running conversations to humans."""
+    bot = await get_bot(account_id, bot_id)
+    await _unregister(bot)
+    async for doc in Conversation.get_pymongo_collection().find(
+        {"account_id": account_id, "handler": "bot", "bot_id": str(bot.id)}, {"_id": 1}
+    ):
+        await handoff(hub, account_id, doc["_id"], note=f"The bot {bot.name} was removed.")
+
+
+async def _unregister(bot: Bot) -> None:
+    await Channel.get_pymongo_collection().update_many(
+        {"account_id": bot.account_id, "bot_id": str(bot.id)}, {"$set": {"bot_id": None}}
+    )
+    await Bot.get_pymongo_collection().delete_one({"_id": bot.id, "account_id": bot.account_id})
+
+
+# --------------------------------------------------------------------------- conversations
+
+
+async def bot_conversation_any(bot: Bot, conversation_id: str) -> Conversation:
+    """A conversation this bot was given (with it still or not); 404 for any other."""
+    found = await Conversation.find_one(
+        Conversation.id == oid(conversation_id),
+        Conversation.account_id == bot.account_id,
+        Conversation.bot_id == str(bot.id),
+    )
+    if found is None:
+        raise NotFound(conversation_id)
+    return found
+
+
+async def bot_conversation(bot: Bot, conversation_id: str) -> Conversation:
+    """A conversation this bot handles now; 404 for others, 409 once it went to humans."""
+    found = await bot_conversation_any(bot, conversation_id)
+    if found.handler != "bot":
+        raise BotError("handed_off", "this conversation is with humans now", 409)
+    return found
+
+
+async def reply(
+    hub: Hub, bot: Bot, conversation: Conversation, text: str, quick_replies: list[QuickReply]
+) -> Message:
+    """The bot's answer, queued through the outbox like every outbound message."""
+    return await outbox.enqueue(
+        hub,
+        conversation,
+        text=text,
+        quick_replies=quick_replies,
+        sender=Sender(type="bot", id=str(bot.id), name=bot.name),
+    )
+
+
+async def handoff(
+    hub: Hub,
+    account_id: PydanticObjectId,
+    conversation_id: PydanticObjectId,
+    team_id: str | None = None,
+    note: str | None = None,
+    sender: Sender | None = None,
+) -> Conversation | None:
+    """Give a bot conversation to humans: open, in the queue, with ``note`` as a private note.
+
+    Atomic on ``handler: "bot"``, so of several processes (or a bot and the timed
+    fallback) exactly one hands it over. Returns None when it was with humans already.
+    """
+    at = now()
+    stage: dict[str, Any] = {
+        "handler": "human",
+        "status": "open",
+        "waiting_since": {"$ifNull": ["$waiting_since", at]},
+        "updated_at": at,
+    }
+    if team_id is not None:
+        stage["team_id"] = team_id
+    doc = await Conversation.get_pymongo_collection().find_one_and_update(
+        {"_id": conversation_id, "account_id": account_id, "handler": "bot"},
+        [{"$set": stage}],
+        return_document=ReturnDocument.AFTER,
+    )
+    if doc is None:
+        return None
+    conversation = Conversation.model_validate(doc)
+    if note:
+        try:
+            await outbox.enqueue(
+                hub,
+                conversation,
+                text=note,
+                private=True,
+                sender=sender or Sender(type="system", name="Parley"),
+            )
+        except outbox.OutboxError as exc:  # e.g. the channel was removed: the hand-over stands
+            log.warning("hand-over note of %s not stored: %s", conversation_id, exc.message)
+    return conversation
+
+
+# --------------------------------------------------------------------------- fallback
+
+
+async def hand_over_unanswered(hub: Hub) -> int:
+    """Give humans every bot conversation whose customer waited past the answer timeout."""
+    timeout = hub.settings.bot_answer_timeout_seconds
+    limit = now() - dt.timedelta(seconds=timeout)
+    moved = 0
+    async for doc in Conversation.get_pymongo_collection().find(
+        {"handler": "bot", "waiting_since": {"$lte": limit}}, {"_id": 1, "account_id": 1}
+    ):
+        note = f"The bot did not answer within {timeout:g} s; handed over to the team."
+        if await handoff(hub, doc["account_id"], doc["_id"], note=note):
+            moved += 1
+    return moved
+
+
+class BotWatch:
+    """The timed check behind the fallback; one per ``parley serve``."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.interval = min(30.0, max(0.2, hub.settings.bot_answer_timeout_seconds / 4))
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="parley-botwatch")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await hand_over_unanswered(self.hub)
+            except PyMongoError as exc:
+                log.warning("bot fallback check failed: %s", exc)
+            except Exception:  # a bug must not end the fallback for everyone
+                log.exception("bot fallback check failed")
+            await asyncio.sleep(self.interval)

@@ -1,0 +1,186 @@
+"""Outbound events: from the change stream to stored, signed webhook deliveries.
+
+Every ``parley serve`` watches every change (``hub.realtime``) and turns each
+message or conversation change into one ``WebhookDelivery`` per interested
+target: the account's subscriptions to that event type, and, for an inbound
+message of a bot conversation, the bot. A delivery's key is (target, event key)
+under a unique index, so when several processes see the same change the
+delivery is created once. ``hub.webhook_events_delivery`` sends them.
+
+Bodies are ``{"id", "type", "created_at", "data"}`` signed in the header
+``Parley-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from beanie import PydanticObjectId
+from pymongo.errors import BulkWriteError, PyMongoError
+
+from hub.api.schemas import ConversationOut, MessageOut
+from hub.contract import now
+from hub.models import Conversation, Message, WebhookDelivery, WebhookSubscription
+from hub.realtime import Event, Subscription
+
+if TYPE_CHECKING:
+    from hub.services import Hub
+
+log = logging.getLogger(__name__)
+SIGNATURE_HEADER = "Parley-Signature"
+#: Signatures older than this are refused by ``verify`` (replay protection for receivers).
+TOLERANCE_SECONDS = 300
+
+
+# --------------------------------------------------------------------------- signatures
+
+
+def sign(secret: str, body: bytes, at: int | None = None) -> str:
+    """The ``Parley-Signature`` header value for ``body``."""
+    t = int(time.time()) if at is None else at
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def verify(secret: str, header: str, body: bytes, tolerance: int = TOLERANCE_SECONDS) -> bool:
+    """Whether ``header`` signs ``body`` with ``secret`` within ``tolerance`` seconds."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    try:
+        t = int(parts.get("t", ""))
+    except ValueError:
+        return False
+    if abs(time.time() - t) > tolerance:
+        return False
+    expected = sign(secret, body, t).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+# --------------------------------------------------------------------------- events
+
+
+def event_key(event: Event) -> str:
+    """A name of the change that every process computes alike (the change's resume token)."""
+    if event.token:
+        return event.token
+    stamp = event.data.get("updated_at") or event.data.get("created_at")
+    return f"{event.type}:{event.data.get('_id')}:{stamp}"
+
+
+def _data(event: Event) -> dict[str, Any]:
+    if event.type.startswith("message."):
+        return MessageOut.of(Message.model_validate(event.data)).model_dump(mode="json")
+    return ConversationOut.of(Conversation.model_validate(event.data)).model_dump(mode="json")
+
+
+def envelope(event: Event, key: str) -> str:
+    """The JSON body of the event's deliveries."""
+    at = event.data.get("updated_at") or event.data.get("created_at") or now()
+    if isinstance(at, dt.datetime) and at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    body = {
+        "id": "evt_" + hashlib.sha256(key.encode()).hexdigest()[:24],
+        "type": event.type,
+        "created_at": at.isoformat() if isinstance(at, dt.datetime) else str(at),
+        "data": _data(event),
+    }
+    return json.dumps(body, separators=(",", ":"))
+
+
+async def _targets(event: Event) -> list[tuple[str, PydanticObjectId]]:
+    """Who gets this event: subscriptions to its type, and the bot of an inbound message."""
+    subs = WebhookSubscription.get_pymongo_collection().find(
+        {"account_id": event.account_id, "active": True, "events": event.type}, {"_id": 1}
+    )
+    targets = [("subscription", doc["_id"]) async for doc in subs]
+    data = event.data
+    if event.type == "message.created" and data.get("direction") == "in":
+        conv = await Conversation.get_pymongo_collection().find_one(
+            {"_id": data.get("conversation_id"), "account_id": event.account_id},
+            {"handler": 1, "bot_id": 1},
+        )
+        if conv is not None and conv.get("handler") == "bot" and conv.get("bot_id"):
+            targets.append(("bot", PydanticObjectId(conv["bot_id"])))
+    return targets
+
+
+async def fan_out(event: Event) -> int:
+    """Store the deliveries of one change; returns how many this call created."""
+    targets = await _targets(event)
+    if not targets or event.account_id is None:
+        return 0
+    key = event_key(event)
+    body = envelope(event, key)
+    data = event.data
+    conversation_id = (
+        data.get("conversation_id") if event.type.startswith("message.") else data.get("_id")
+    )
+    at = now()
+    deliveries = [
+        WebhookDelivery(
+            account_id=event.account_id,
+            target=kind,  # type: ignore[arg-type]
+            target_id=target_id,
+            event_key=key,
+            event_type=event.type,
+            body=body,
+            conversation_id=conversation_id,
+            due=at,
+            created_at=at,
+            updated_at=at,
+        )
+        for kind, target_id in targets
+    ]
+    try:
+        result = await WebhookDelivery.insert_many(deliveries, ordered=False)
+        return len(result.inserted_ids)
+    except BulkWriteError as exc:  # another process stored some of them first
+        return int(exc.details.get("nInserted", 0))
+
+
+def _wanted(event: Event) -> bool:
+    return event.type.split(".")[0] in ("message", "conversation")
+
+
+class EventFanOut:
+    """Reads the process's change events and stores their deliveries; one per process."""
+
+    def __init__(self, hub: Hub, on_new: Callable[[], None]) -> None:
+        self.hub = hub
+        self.on_new = on_new
+        self._sub: Subscription | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._sub = self.hub.realtime.subscribe(None, _wanted)
+        self._task = asyncio.create_task(self._run(self._sub), name="parley-webhook-events")
+
+    async def stop(self) -> None:
+        if self._sub is not None:
+            self.hub.realtime.unsubscribe(self._sub)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self, sub: Subscription) -> None:
+        while True:
+            event = await sub.get()
+            if sub.lagged:
+                log.warning("webhook events fell behind the change stream; some were skipped")
+                sub.lagged = False
+            try:
+                if await fan_out(event):
+                    self.on_new()
+            except (PyMongoError, ValueError) as exc:
+                log.warning("webhook event %s not stored: %s", event.type, exc)
+            except Exception:  # a bug must not stop every later event
+                log.exception("webhook event %s not stored", event.type)

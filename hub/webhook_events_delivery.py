@@ -1,0 +1,216 @@
+"""Sending stored webhook deliveries: claimed atomically with a lease, retried with backoff.
+
+Like the outbox's dispatcher: a worker claims a due delivery by moving its ``due``
+to the end of a lease (a crashed worker's claim runs out and is taken again),
+POSTs the signed body through the app's shared HTTP client, and records each
+attempt (status code, duration) in the delivery's log. A failed attempt is retried
+with doubling backoff until the delivery is ``Settings.webhook_retry_hours`` old,
+then marked failed. A bot's delivery gets ``Settings.bot_max_attempts`` tries (a
+customer is waiting); when they fail, the conversation goes to humans.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from pymongo import ReturnDocument
+from pymongo.errors import PyMongoError
+
+from hub import __version__, bots
+from hub.contract import now
+from hub.models import Bot, WebhookDelivery, WebhookSubscription
+from hub.webhook_events import SIGNATURE_HEADER, sign
+
+if TYPE_CHECKING:
+    from hub.services import Hub
+
+log = logging.getLogger(__name__)
+LEASE_SECONDS = 60.0
+REQUEST_TIMEOUT = 15.0
+MAX_BACKOFF = 3600.0
+IDLE_POLL = 5.0
+LOG_KEPT = 50
+
+
+class DeliveryWorker:
+    """Claims due deliveries and POSTs them; one per ``parley serve`` process."""
+
+    def __init__(self, hub: Hub, concurrency: int = 8) -> None:
+        self.hub = hub
+        self.owner = uuid.uuid4().hex[:12]
+        self.concurrency = concurrency
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="parley-webhook-delivery")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for task in list(self._inflight):
+            task.cancel()
+        if self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                claimed = await self.drain()
+            except PyMongoError as exc:
+                log.warning("webhook delivery: database error %s", exc)
+                claimed = 0
+            if claimed == 0:
+                await self._sleep()
+
+    async def _sleep(self) -> None:
+        self._wake.clear()
+        timeout = IDLE_POLL
+        nxt = await WebhookDelivery.get_pymongo_collection().find_one(
+            {"due": {"$type": "date"}}, {"due": 1}, sort=[("due", 1)]
+        )
+        if nxt is not None:
+            timeout = max(0.0, min(timeout, (nxt["due"] - now()).total_seconds()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+
+    async def drain(self) -> int:
+        """Claim and send due deliveries until none is due; returns how many were claimed."""
+        claimed = 0
+        while True:
+            while len(self._inflight) >= self.concurrency:
+                await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
+            delivery = await self.claim()
+            if delivery is None:
+                return claimed
+            claimed += 1
+            task = asyncio.create_task(self.send(delivery))
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The claim's lease runs out and the delivery is tried again.
+            log.warning("webhook delivery failed: %r", task.exception())
+        self._wake.set()  # a retry may now be due sooner than the loop planned to look
+
+    async def claim(self) -> WebhookDelivery | None:
+        at = now()
+        doc = await WebhookDelivery.get_pymongo_collection().find_one_and_update(
+            {"due": {"$lte": at}, "status": "pending"},
+            {
+                "$set": {"due": at + dt.timedelta(seconds=LEASE_SECONDS), "owner": self.owner},
+                "$inc": {"attempts": 1},
+            },
+            sort=[("due", 1)],
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else WebhookDelivery.model_validate(doc)
+
+    async def _target(self, delivery: WebhookDelivery) -> tuple[str, str] | None:
+        """The URL and secret of the delivery's target, or None once it was removed."""
+        query = {"_id": delivery.target_id, "account_id": delivery.account_id}
+        if delivery.target == "bot":
+            bot = await Bot.find_one(query)
+            return None if bot is None else (bot.webhook_url, bot.secret)
+        sub = await WebhookSubscription.find_one({**query, "active": True})
+        return None if sub is None else (sub.url, sub.secret)
+
+    async def send(self, delivery: WebhookDelivery) -> None:
+        """POST one claimed delivery and record the attempt."""
+        target = await self._target(delivery)
+        if target is None:
+            await self._finish(delivery, "failed", _attempt(delivery, None, 0, "target removed"))
+            return
+        url, secret = target
+        body = delivery.body.encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": f"Parley-Webhooks/{__version__}",
+            "Parley-Event": delivery.event_type,
+            "Parley-Delivery": str(delivery.id),
+            SIGNATURE_HEADER: sign(secret, body),
+        }
+        started = time.monotonic()
+        status: int | None = None
+        error: str | None = None
+        try:
+            response = await self.hub.http.post(
+                url, content=body, headers=headers, timeout=REQUEST_TIMEOUT
+            )
+            status = response.status_code
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        attempt = _attempt(delivery, status, int((time.monotonic() - started) * 1000), error)
+        if status is not None and 200 <= status < 300:
+            await self._finish(delivery, "delivered", attempt)
+        else:
+            await self._retry(delivery, attempt)
+
+    def _mine(self, delivery: WebhookDelivery) -> dict[str, Any]:
+        return {"_id": delivery.id, "account_id": delivery.account_id, "owner": self.owner}
+
+    async def _finish(
+        self, delivery: WebhookDelivery, status: str, attempt: dict[str, Any]
+    ) -> None:
+        await WebhookDelivery.get_pymongo_collection().update_one(
+            self._mine(delivery),
+            {
+                "$set": {"status": status, "updated_at": now()},
+                "$unset": {"due": "", "owner": ""},
+                "$push": {"log": {"$each": [attempt], "$slice": -LOG_KEPT}},
+            },
+        )
+
+    async def _retry(self, delivery: WebhookDelivery, attempt: dict[str, Any]) -> None:
+        settings = self.hub.settings
+        if delivery.target == "bot":
+            given_up = delivery.attempts >= settings.bot_max_attempts
+        else:
+            age = now() - delivery.created_at
+            given_up = age > dt.timedelta(hours=settings.webhook_retry_hours)
+        if given_up:
+            await self._finish(delivery, "failed", attempt)
+            if delivery.target == "bot" and delivery.conversation_id is not None:
+                await bots.handoff(
+                    self.hub,
+                    delivery.account_id,
+                    delivery.conversation_id,
+                    note="The bot's webhook kept failing; handed over to the team.",
+                )
+            return
+        delay = min(MAX_BACKOFF, settings.webhook_base_backoff * 2 ** (delivery.attempts - 1))
+        await WebhookDelivery.get_pymongo_collection().update_one(
+            self._mine(delivery),
+            {
+                "$set": {"due": now() + dt.timedelta(seconds=delay), "updated_at": now()},
+                "$unset": {"owner": ""},
+                "$push": {"log": {"$each": [attempt], "$slice": -LOG_KEPT}},
+            },
+        )
+
+
+def _attempt(
+    delivery: WebhookDelivery, status: int | None, duration_ms: int, error: str | None
+) -> dict[str, Any]:
+    return {
+        "attempt": delivery.attempts,
+        "at": now(),
+        "status_code": status,
+        "duration_ms": duration_ms,
+        "error": error,
+    }

@@ -28,22 +28,6 @@ def connectors() -> dict[str, Any]:
     return {**CONNECTORS, "webchat": WebchatConnector}
 
 
-@pytest.fixture
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    }
-
-
 async def chat_tenant(hub: Hub, name: str = "Shop", **config: Any) -> Tenant:
     full = {"allowed_origins": [SHOP], "prechat_fields": [], **config}
     return await make_tenant(hub, name, channel_type="webchat", config=full)

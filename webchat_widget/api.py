@@ -24,7 +24,7 @@ from hub.contract import Address, InboundAttachment, InboundMessage, WebhookResu
 from hub.ingest import find_or_create_contact
 from hub.media import MediaNotFound
 from hub.models import Contact, Conversation, Message
-from webchat_widget import session, typing
+from webchat_widget import indicators, session
 from webchat_widget.config import WebchatConfig
 from webchat_widget.connector import MAX_MEDIA_BYTES, MAX_TEXT
 from webchat_widget.context import (
@@ -288,7 +288,7 @@ async def visitor_typing(request: Request) -> Response:
     body: TypingIn = await _json(request, TypingIn)
     conversations = await ctx.conversation_ids()
     if conversations:
-        await typing.set_typing(
+        await indicators.set_typing(
             ctx.hub.database,
             account_id=ctx.account_id,
             conversation_id=conversations[-1],
@@ -345,7 +345,7 @@ async def agent_typing(request: Request) -> Response:
     if conversation is None:
         raise ApiError(404, "not_found", "no such conversation")
     await ensure_indexes(hub_of(request))
-    await typing.set_typing(
+    await indicators.set_typing(
         hub_of(request).database,
         account_id=user.account_id,
         conversation_id=oid,

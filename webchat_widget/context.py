@@ -17,7 +17,7 @@ from hub.api.errors import ApiError
 from hub.contract import ChannelInfo
 from hub.models import Channel, Conversation, Message
 from hub.services import Hub
-from webchat_widget import limits, session, typing
+from webchat_widget import indicators, limits, session
 from webchat_widget.config import WebchatConfig, origin_of
 from webchat_widget.session import InvalidSession, Visitor
 
@@ -79,7 +79,7 @@ async def ensure_indexes(hub: Hub) -> None:
     if id(hub.database) in _indexes_ready:
         return
     await limits.ensure_indexes(hub.database)
-    await typing.ensure_indexes(hub.database)
+    await indicators.ensure_indexes(hub.database)
     _indexes_ready.add(id(hub.database))
 
 

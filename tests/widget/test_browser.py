@@ -31,8 +31,9 @@ from starlette.routing import Route
 
 from hub import accounts, embedded, outbox
 from hub.cli import open_hub
-from hub.models import Conversation, Sender
+from hub.models import Contact, Conversation, Sender
 from hub.settings import Settings
+from webchat_widget import indicators
 from webchat_widget.session import identity_hash
 
 pytestmark = pytest.mark.browser
@@ -176,6 +177,7 @@ class World:
     strict_channel: str
     strict_secret: str
     api_key: str
+    night_channel: str
 
     def page_url(self, server: PageServer, channel: str, path: str = "/", **q: str) -> str:
         query = "&".join(
@@ -206,7 +208,7 @@ def world(mongodb_uri: str, tmp_path: Path) -> Iterator[World]:
     live = LiveHub(settings, env, port, tmp_path / "hub.log")
     with PageServer() as shop, PageServer() as elsewhere:
 
-        async def setup(hub: Any) -> tuple[str, str, str, str]:
+        async def setup(hub: Any) -> tuple[str, str, str, str, str]:
             account = await accounts.create_account("Shop", "HUB", 3, ["generic_api"])
             chat, _ = await accounts.create_channel(
                 hub,
@@ -222,13 +224,21 @@ def world(mongodb_uri: str, tmp_path: Path) -> Iterator[World]:
                 "Members chat",
                 {"allowed_origins": [shop.origin], "require_identity": True, "prechat_fields": []},
             )
+            closed = {"timezone": "UTC", "days": {}}
+            night, _ = await accounts.create_channel(
+                hub,
+                account,
+                "webchat",
+                "Night chat",
+                {"allowed_origins": [shop.origin], "business_hours": closed},
+            )
             _, key = await accounts.create_key(account)
-            return str(chat.id), str(strict.id), extra["identity_secret"], key
+            return str(chat.id), str(strict.id), extra["identity_secret"], key, str(night.id)
 
-        channel, strict, secret, key = live.run(setup)
+        channel, strict, secret, key, night = live.run(setup)
         live.start()
         try:
-            yield World(live, shop, elsewhere, channel, strict, secret, key)
+            yield World(live, shop, elsewhere, channel, strict, secret, key, night)
         finally:
             live.stop()
 
@@ -358,3 +368,64 @@ def test_refusals(page: Page, world: World) -> None:
     expect(frame.locator(".composer button.send")).to_have_text("Send")
     conversations = world.api("GET", "/conversations").json()["data"]
     assert len(conversations) == 1
+
+
+def test_prechat_offline_typing_and_unread(page: Page, world: World) -> None:
+    frame = open_chat(page, world.page_url(world.shop, world.night_channel, lang="fr"))
+    expect(frame.locator(".notice p").first).to_have_text(
+        "Nous sommes absents pour le moment. Laissez votre adresse e-mail et nous répondrons par e-mail."
+    )
+    prechat = frame.locator("form.prechat")
+    expect(frame.locator(".composer")).to_be_hidden()
+    prechat.locator("input[name=name]").fill("Zoé")
+    prechat.locator("input[name=email]").fill("zoe@example.com")
+    prechat.locator("button").click()
+    expect(prechat).to_have_count(0)
+    expect(frame.locator(".notice .saved")).to_have_text("Merci ! Nous répondrons par e-mail.")
+    say(frame, "Bonjour")
+    expect(frame.locator(".msg.in:not(.pending) .text")).to_have_text(["Bonjour"])
+
+    async def contact(hub: Any) -> tuple[Any, Any]:
+        found = await Contact.find_one(Contact.email == "zoe@example.com")
+        conv = await Conversation.find_one(Conversation.contact_id == found.id) if found else None
+        return found, conv
+
+    found, conversation = world.hub.run(contact)
+    assert found.name == "Zoé" and found.attributes["reply_by_email"] is True
+    assert conversation is not None and conversation.contact_name == "Zoé"
+
+    # Typing, both ways, through the database's change stream.
+    frame.locator(".composer textarea").press_sequentially("enc")
+
+    async def visitor_typing(hub: Any) -> bool:
+        for _ in range(100):
+            doc = await hub.database["widget_typing"].find_one(
+                {"conversation_id": conversation.id, "side": "visitor"}
+            )
+            if doc and doc["typing"]:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    assert world.hub.run(visitor_typing)
+
+    async def agent_types(hub: Any) -> None:
+        await indicators.set_typing(
+            hub.database,
+            account_id=conversation.account_id,
+            conversation_id=conversation.id,
+            side="agent",
+            typing=True,
+            name="Alex",
+        )
+
+    world.hub.run(agent_types)
+    expect(frame.locator(".typing")).to_have_text("Alex écrit…")
+
+    # Closed from inside the frame; a reply then shows as an unread count on the launcher.
+    frame.locator("button.close").click()
+    expect(page.locator("iframe[data-parley=frame]")).to_be_hidden()
+    r = world.api("POST", f"/conversations/{conversation.id}/messages", json={"text": "Oui ?"})
+    assert r.status_code == 202, r.text
+    expect(page.locator("button[data-parley=launcher] span")).to_have_text("1")
+    expect(frame.locator(".typing")).to_have_text("")

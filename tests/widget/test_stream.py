@@ -9,7 +9,7 @@ from hub.models import Conversation, Message, Sender
 from hub.services import Hub
 from tests.conftest import Running, Tenant
 from tests.widget.conftest import SSEReader, chat_tenant, serve, visitor
-from webchat_widget import typing
+from webchat_widget import indicators
 
 
 async def _conversation(tenant: Tenant) -> Conversation:
@@ -32,7 +32,7 @@ async def test_stream_live_typing_and_resume(running: Running, chat: Tenant) -> 
             replayed = await events.next()
             assert replayed["id"] == first["id"] and replayed["data"]["text"].startswith("Hi,")
             assert (await events.next())["event"] == "caught_up"
-            await typing.set_typing(
+            await indicators.set_typing(
                 hub.database,
                 account_id=chat.account.id,
                 conversation_id=conversation.id,  # type: ignore[arg-type]

@@ -222,6 +222,8 @@
     var f = fieldsForm(fields, t.start, function (node) {
       put("prechat", "1");
       node.remove();
+      var offline = notice.querySelector("form");
+      if (offline && fields.indexOf("email") >= 0) offline.replaceWith(el("p", "saved", t.saved));
       form.hidden = false;
       input.focus();
     });

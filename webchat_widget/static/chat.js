@@ -76,6 +76,19 @@
     if (text !== undefined && text !== null) n.textContent = text;
     return n;
   }
+  function icon(d) {
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg"), path = document.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "18");
+    svg.setAttribute("height", "18");
+    svg.setAttribute("aria-hidden", "true");
+    path.setAttribute("d", d);
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "1.8");
+    svg.appendChild(path);
+    return svg;
+  }
   function randomKey() {
     var a = new Uint8Array(16);
     crypto.getRandomValues(a);
@@ -106,7 +119,8 @@
   var fileInput = el("input");
   fileInput.type = "file";
   fileInput.hidden = true;
-  var attachBtn = el("button", "attach", "📎");
+  var attachBtn = el("button", "attach");
+  attachBtn.appendChild(icon("M16.5 6.5v9.5a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10a1.5 1.5 0 0 1-3 0V6.5"));
   attachBtn.type = "button";
   attachBtn.setAttribute("aria-label", t.attach);
   var sendBtn = el("button", "send", t.send);

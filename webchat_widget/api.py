@@ -220,6 +220,12 @@ def public_message(doc: dict[str, Any], config: WebchatConfig) -> dict[str, Any]
     }
 
 
+async def ticket(request: Request) -> Response:
+    """``POST /widget/v1/ticket``: a short-lived read-only ticket for the stream and media URLs."""
+    ctx = await visitor_context(request)
+    return JSONResponse({"ticket": session.issue_ticket(ctx.hub.secret_key, ctx.visitor)})
+
+
 async def list_messages(request: Request) -> Response:
     """``GET /widget/v1/messages``: the visitor's conversation history, oldest first."""
     ctx = await visitor_context(request)
@@ -263,7 +269,10 @@ async def _message_body(request: Request) -> tuple[MessageIn, InboundAttachment 
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         return await _json(request, MessageIn), None
-    if int(request.headers.get("content-length") or 0) > MAX_MEDIA_BYTES + 64 * 1024:
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():  # browsers always send it; refuse unbounded uploads
+        raise ApiError(411, "length_required", "uploads need a Content-Length")
+    if int(length) > MAX_MEDIA_BYTES + 64 * 1024:
         raise ApiError(413, "too_large", f"files may be at most {MAX_MEDIA_BYTES} bytes")
     async with request.form(max_files=1, max_fields=5) as form:
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -300,8 +309,8 @@ async def visitor_typing(request: Request) -> Response:
 
 
 async def media(request: Request) -> Response:
-    """``GET /widget/v1/media/{id}``: a file of one of the visitor's visible messages."""
-    ctx = await visitor_context(request)
+    """``GET /widget/v1/media/{id}?ticket=…``: a file of one of the visitor's visible messages."""
+    ctx = await visitor_context(request, read_only=True)
     attachment_id = request.path_params["id"]
     if not await ctx.messages({"attachments.id": attachment_id}, limit=1):
         raise ApiError(404, "not_found", "no such file in this conversation")

@@ -106,19 +106,23 @@ def check_request_origin(request: Request, hub: Hub, config: WebchatConfig) -> N
     raise ApiError(403, "origin_not_allowed", f"{origin} may not use this chat")
 
 
-def token_of(request: Request) -> str | None:
+def _credentials(request: Request, read_only: bool) -> tuple[str | None, bool]:
+    """The bearer token; or, for read-only routes reached by URL, the ``?ticket=``."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
-    return request.query_params.get("token")
+        return auth[7:].strip(), False
+    if read_only:
+        return request.query_params.get("ticket"), True
+    return None, False
 
 
-async def visitor_context(request: Request) -> VisitorContext:
+async def visitor_context(request: Request, *, read_only: bool = False) -> VisitorContext:
     """The visitor of a request, or an ``ApiError`` (401 bad token, 403 origin/identity)."""
     hub = hub_of(request)
     await ensure_indexes(hub)
+    token, is_ticket = _credentials(request, read_only)
     try:
-        visitor = session.read(hub.secret_key, token_of(request))
+        visitor = session.read(hub.secret_key, token, ticket=is_ticket)
     except InvalidSession as exc:
         raise ApiError(401, "invalid_session", str(exc)) from None
     channel, config = await webchat_channel(hub, visitor.channel_id)

@@ -13,6 +13,7 @@ def all_routes() -> list[BaseRoute]:
         Route("/widget/v1/frame", pages.frame, methods=["GET"]),
         Route("/widget/v1/session", api.open_session, methods=["POST"]),
         Route("/widget/v1/contact", api.update_contact, methods=["POST"]),
+        Route("/widget/v1/ticket", api.ticket, methods=["POST"]),
         Route("/widget/v1/messages", api.list_messages, methods=["GET"]),
         Route("/widget/v1/messages", api.post_message, methods=["POST"]),
         Route("/widget/v1/typing", api.visitor_typing, methods=["POST"]),

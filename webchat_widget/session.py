@@ -18,6 +18,10 @@ from pydantic import BaseModel, ValidationError
 SALT = "parley.webchat.visitor.v1"
 #: A visitor who comes back within this many seconds resumes their conversation.
 MAX_AGE = 180 * 24 * 3600
+#: Tickets are read-only and short-lived: they travel in URLs (the stream, media), which
+#: end up in logs, where the token itself must never be.
+TICKET_SALT = "parley.webchat.ticket.v1"
+TICKET_MAX_AGE = 3600
 
 
 class InvalidSession(Exception):
@@ -45,20 +49,25 @@ def new_visitor_id() -> str:
     return "anon:" + secrets.token_urlsafe(18)
 
 
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key or "insecure-test-key", salt=SALT)
+def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key or "insecure-test-key", salt=salt)
 
 
 def issue(secret_key: str, visitor: Visitor) -> str:
-    return _serializer(secret_key).dumps(visitor.model_dump(mode="json"))
+    return _serializer(secret_key, SALT).dumps(visitor.model_dump(mode="json"))
 
 
-def read(secret_key: str, token: str | None) -> Visitor:
-    """The visitor a token names; raises ``InvalidSession``."""
+def issue_ticket(secret_key: str, visitor: Visitor) -> str:
+    return _serializer(secret_key, TICKET_SALT).dumps(visitor.model_dump(mode="json"))
+
+
+def read(secret_key: str, token: str | None, *, ticket: bool = False) -> Visitor:
+    """The visitor a token (or a read-only ticket) names; raises ``InvalidSession``."""
     if not token:
         raise InvalidSession("no visitor token")
+    salt, max_age = (TICKET_SALT, TICKET_MAX_AGE) if ticket else (SALT, MAX_AGE)
     try:
-        data = _serializer(secret_key).loads(token, max_age=MAX_AGE)
+        data = _serializer(secret_key, salt).loads(token, max_age=max_age)
         return Visitor.model_validate(data)
     except (BadSignature, ValidationError, TypeError):
         raise InvalidSession("the visitor token is not valid") from None

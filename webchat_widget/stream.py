@@ -95,8 +95,8 @@ def _typing_event(data: dict[str, Any], ctx: VisitorContext) -> dict[str, str]:
 
 
 async def events(request: Request) -> Response:
-    """``GET /widget/v1/events?token=…[&after=<message id>]``."""
-    ctx = await visitor_context(request)
+    """``GET /widget/v1/events?ticket=…[&after=<message id>]``."""
+    ctx = await visitor_context(request, read_only=True)
     after = request.headers.get("last-event-id") or request.query_params.get("after")
     accept = _Filter(ctx, await ctx.conversation_ids())
 

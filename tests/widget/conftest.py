@@ -54,6 +54,11 @@ class VisitorClient:
             "/widget/v1/messages", json={"key": key, "text": text, **extra}, headers=self.headers
         )
 
+    async def ticket(self) -> str:
+        r = await self.client.post("/widget/v1/ticket", headers=self.headers)
+        assert r.status_code == 200, r.text
+        return r.json()["ticket"]  # type: ignore[no-any-return]
+
     async def history(self) -> list[dict[str, Any]]:
         r = await self.client.get("/widget/v1/messages", headers=self.headers)
         assert r.status_code == 200, r.text

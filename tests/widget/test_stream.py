@@ -24,7 +24,7 @@ async def test_stream_live_typing_and_resume(running: Running, chat: Tenant) -> 
     first = (await v.say("Hi, is the blue one in stock?", "key-00000001")).json()
     conversation = await _conversation(chat)
     async with serve(running.app) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
-        url = f"/widget/v1/events?token={v.token}"
+        url = f"/widget/v1/events?ticket={await v.ticket()}"
         async with http.stream("GET", url) as response:
             assert response.status_code == 200
             events = SSEReader(response)
@@ -72,7 +72,8 @@ async def test_stream_sees_only_own_conversation(running: Running, chat: Tenant)
     await neighbour.say("neighbour's question", "key-00000001")
     await stranger.say("stranger's question", "key-00000001")
     async with serve(running.app) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
-        async with http.stream("GET", f"/widget/v1/events?token={mine.token}") as response:
+        url = f"/widget/v1/events?ticket={await mine.ticket()}"
+        async with http.stream("GET", url) as response:
             events = SSEReader(response)
             assert (await events.next())["event"] == "ready"
             assert (await events.next())["event"] == "caught_up"
@@ -91,5 +92,7 @@ async def test_stream_sees_only_own_conversation(running: Running, chat: Tenant)
             )
             event = await events.until("message")
             assert event["id"] == str(reply.id) and event["data"]["text"] == "for you"
-        r = await http.get("/widget/v1/events?token=forged")
-        assert r.status_code == 401
+        assert (await http.get("/widget/v1/events?ticket=forged")).status_code == 401
+        # The long-lived token never travels in a URL: it is refused there.
+        assert (await http.get(f"/widget/v1/events?ticket={mine.token}")).status_code == 401
+        assert (await http.get(f"/widget/v1/events?token={mine.token}")).status_code == 401

@@ -198,8 +198,19 @@ async def test_tenant_isolation(hub: Hub, client: httpx.AsyncClient, chat: Tenan
     assert [m["attachments"][0]["id"] for m in await theirs.history()] == [their_file]
     r = await client.get(f"/widget/v1/media/{their_file}", headers=mine.headers)
     assert r.status_code == 404
-    ok = await client.get(f"/widget/v1/media/{their_file}?token={theirs.token}")
+    ticket = await theirs.ticket()
+    ok = await client.get(f"/widget/v1/media/{their_file}?ticket={ticket}")
     assert ok.status_code == 200 and ok.content == PNG
+    assert ok.headers["x-content-type-options"] == "nosniff"
+    # A read-only ticket cannot post, and cannot read the other visitor's files.
+    as_bearer = {**HUB_ORIGIN, "Authorization": f"Bearer {ticket}"}
+    r = await client.post(
+        "/widget/v1/messages", json={"key": "key-00000009", "text": "x"}, headers=as_bearer
+    )
+    assert r.status_code == 401
+    mine_ticket = await mine.ticket()
+    r = await client.get(f"/widget/v1/media/{their_file}?ticket={mine_ticket}")
+    assert r.status_code == 404
     # A token is bound to its channel: it cannot open a session on another account's channel.
     resumed = await open_session(client, other, token=mine.token)
     assert resumed.status_code == 200 and resumed.json()["token"] != mine.token

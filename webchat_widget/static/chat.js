@@ -247,7 +247,7 @@
 
   // ------------------------------------------------------------------ messages
   function mediaUrl(a) {
-    return "/widget/v1/media/" + encodeURIComponent(a.id) + "?token=" + encodeURIComponent(S.token);
+    return "/widget/v1/media/" + encodeURIComponent(a.id) + "?ticket=" + encodeURIComponent(S.ticket);
   }
 
   function bubble(m, state) {
@@ -413,8 +413,15 @@
   function connect() {
     if (S.es) S.es.close();
     S.caughtUp = false;
-    var url = "/widget/v1/events?token=" + encodeURIComponent(S.token) +
-      (S.last ? "&after=" + encodeURIComponent(S.last) : "");
+    // The stream's URL carries a short-lived read-only ticket, never the token itself.
+    api("POST", "/widget/v1/ticket").then(function (j) {
+      S.ticket = j.ticket;
+      listen("/widget/v1/events?ticket=" + encodeURIComponent(S.ticket) +
+        (S.last ? "&after=" + encodeURIComponent(S.last) : ""));
+    }).catch(function () { setTimeout(connect, 2000); });
+  }
+
+  function listen(url) {
     var es = new EventSource(url);
     S.es = es;
     es.addEventListener("message", function (e) {

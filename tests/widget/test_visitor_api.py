@@ -6,14 +6,18 @@ import asyncio
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from hub import accounts, outbox
+from hub.auth import csrf_token, login
 from hub.contract import QuickReply
 from hub.models import Contact, Conversation, Message, Sender
 from hub.services import Hub
-from tests.conftest import Tenant
+from tests.conftest import Running, Tenant
 from tests.widget.conftest import HUB_ORIGIN, SHOP, chat_tenant, open_session, visitor
-from webchat_widget import api
+from webchat_widget import api, session
 from webchat_widget.limits import Limit
 from webchat_widget.session import identity_hash
 
@@ -217,6 +221,18 @@ async def test_tenant_isolation(hub: Hub, client: httpx.AsyncClient, chat: Tenan
     stranger = resumed.json()["token"]
     h = {**HUB_ORIGIN, "Authorization": f"Bearer {stranger}"}
     assert (await client.get("/widget/v1/messages", headers=h)).json()["data"] == []
+    # Even a correctly signed token is refused when its account is not the channel's.
+    crossed = session.issue(
+        hub.secret_key,
+        session.Visitor(
+            channel_id=str(other.channel.id),
+            account_id=str(chat.account.id),
+            visitor_id="anon:x",
+            origin=SHOP,
+        ),
+    )
+    h = {**HUB_ORIGIN, "Authorization": f"Bearer {crossed}"}
+    assert (await client.get("/widget/v1/messages", headers=h)).status_code == 401
     forged = mine.token[:-4] + ("AAAA" if not mine.token.endswith("AAAA") else "BBBB")
     h = {**HUB_ORIGIN, "Authorization": f"Bearer {forged}"}
     assert (await client.get("/widget/v1/messages", headers=h)).status_code == 401
@@ -290,3 +306,37 @@ async def test_demo_page(hub: Hub, client: httpx.AsyncClient) -> None:
     assert page.status_code == 200
     assert f'data-channel="{channel.id}"' in page.text
     assert 'src="http://hub.test/widget/v1/loader.js"' in page.text
+
+
+async def test_agent_typing(running: Running, chat: Tenant) -> None:
+    hub, client = running.hub, running.client
+    other = await chat_tenant(hub, "Globex")
+    user = await accounts.create_user(
+        chat.account, "alex@shop.example", "pw-123456789", "agent", "Alex"
+    )
+
+    async def sign_in(request: Request) -> JSONResponse:
+        # The inbox's sign-in is not part of this package; this uses the same hub.auth calls.
+        login(request, user)
+        return JSONResponse({"csrf": csrf_token(request)})
+
+    running.app.router.routes.append(Route("/test-sign-in", sign_in, methods=["POST"]))
+    csrf = (await client.post("/test-sign-in")).json()["csrf"]
+    v = await visitor(client, chat)
+    await v.say("hello", "key-00000001")
+    theirs = await visitor(client, other)
+    await theirs.say("hello", "key-00000001")
+    mine = await Conversation.find_one(Conversation.account_id == chat.account.id)
+    foreign = await Conversation.find_one(Conversation.account_id == other.account.id)
+    assert mine is not None and foreign is not None
+    body = {"conversation_id": str(mine.id), "typing": True}
+    assert (await client.post("/widget/v1/agent/typing", json=body)).status_code == 403
+    headers = {"X-CSRF-Token": csrf}
+    r = await client.post("/widget/v1/agent/typing", json=body, headers=headers)
+    assert r.status_code == 204
+    doc = await hub.database["widget_typing"].find_one({"conversation_id": mine.id})
+    assert doc is not None and doc["side"] == "agent" and doc["name"] == "Alex" and doc["typing"]
+    body = {"conversation_id": str(foreign.id), "typing": True}
+    r = await client.post("/widget/v1/agent/typing", json=body, headers=headers)
+    assert r.status_code == 404
+    assert await hub.database["widget_typing"].count_documents({"conversation_id": foreign.id}) == 0

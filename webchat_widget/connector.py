@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from hub.contract import (
     Capabilities,
     ChannelInfo,
     Connector,
+    MalformedRequest,
     OutboundMessage,
     SendResult,
+    WebhookResult,
 )
 from webchat_widget.config import WebchatConfig
 
@@ -49,6 +52,10 @@ class WebchatConnector(Connector):
             "embed": embed_snippet(self.hub.public_url, channel.id),
             "identity_secret": channel.config.get("identity_secret", ""),
         }
+
+    async def parse_webhook(self, request: Request, channel: ChannelInfo) -> WebhookResult:
+        # Nothing posts to the hub's webhook route for this channel: answer 400, not 500.
+        raise MalformedRequest("web chat messages come through /widget/v1/messages, not a webhook")
 
     async def send(self, channel: ChannelInfo, message: OutboundMessage) -> SendResult:
         # The reply is already stored; the visitor's stream delivers it from the database.

@@ -66,6 +66,8 @@ async def test_message_stored_once_per_key(client: httpx.AsyncClient, chat: Tena
     assert (await other.say("Me too", "key-00000001")).json()["id"] != first.json()["id"]
     bad = await v.say("x", "short")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_key"
+    hook = await client.post(f"/webhooks/webchat/{chat.channel.id}", json={"text": "x"})
+    assert hook.status_code == 400
     assert (await v.say("   ", "key-00000002")).status_code == 400
 
 

@@ -331,6 +331,24 @@ async def media(request: Request) -> Response:
     )
 
 
+async def _webchat_conversation(
+    account_id: PydanticObjectId, conversation_id: str
+) -> PydanticObjectId:
+    """The id of one of the account's web chat conversations; 404 for any other."""
+    try:
+        oid = PydanticObjectId(conversation_id)
+    except (InvalidId, TypeError, ValueError):
+        raise ApiError(404, "not_found", "no such conversation") from None
+    found = await Conversation.find_one(
+        Conversation.id == oid,
+        Conversation.account_id == account_id,
+        Conversation.channel_type == "webchat",
+    )
+    if found is None:
+        raise ApiError(404, "not_found", "no such conversation")
+    return oid
+
+
 async def agent_typing(request: Request) -> Response:
     """``POST /widget/v1/agent/typing``: an inbox user types in a web chat conversation.
 
@@ -342,17 +360,7 @@ async def agent_typing(request: Request) -> Response:
     if not csrf_ok(request, request.headers.get("x-csrf-token")):
         raise ApiError(403, "csrf", "missing or wrong CSRF token")
     body: AgentTypingIn = await _json(request, AgentTypingIn)
-    try:
-        oid = PydanticObjectId(body.conversation_id)
-    except (InvalidId, TypeError, ValueError):
-        raise ApiError(404, "not_found", "no such conversation") from None
-    conversation = await Conversation.find_one(
-        Conversation.id == oid,
-        Conversation.account_id == user.account_id,
-        Conversation.channel_type == "webchat",
-    )
-    if conversation is None:
-        raise ApiError(404, "not_found", "no such conversation")
+    oid = await _webchat_conversation(user.account_id, body.conversation_id)
     await ensure_indexes(hub_of(request))
     await indicators.set_typing(
         hub_of(request).database,

@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from hub.contract import now
 from hub.models import Message
-from hub.realtime import Event
+from hub.realtime import Event, Subscription
 from webchat_widget.api import public_message
 from webchat_widget.context import VisitorContext, visitor_context
 
@@ -94,6 +94,25 @@ def _typing_event(data: dict[str, Any], ctx: VisitorContext) -> dict[str, str]:
     return {"event": "typing", "data": json.dumps({"typing": live, "name": name})}
 
 
+async def _live(
+    ctx: VisitorContext, sub: Subscription, sent: set[str]
+) -> AsyncIterator[dict[str, str]]:
+    """Live events after the replay; ends with ``resync`` if the subscriber fell behind."""
+    while True:
+        try:
+            event = await asyncio.wait_for(sub.get(), KEEPALIVE_SECONDS)
+        except TimeoutError:
+            continue
+        if sub.lagged:  # events were dropped: let the client reconnect and replay
+            yield {"event": "resync", "data": "{}"}
+            return
+        if event.type.startswith("typing."):
+            yield _typing_event(event.data, ctx)
+        elif str(event.data["_id"]) not in sent:
+            sent.add(str(event.data["_id"]))
+            yield _message_event(event.data, ctx)
+
+
 async def events(request: Request) -> Response:
     """``GET /widget/v1/events?ticket=…[&after=<message id>]``."""
     ctx = await visitor_context(request, read_only=True)
@@ -111,19 +130,8 @@ async def events(request: Request) -> Response:
                 sent.add(str(doc["_id"]))
                 yield _message_event(doc, ctx)
             yield {"event": "caught_up", "data": "{}"}
-            while True:
-                try:
-                    event = await asyncio.wait_for(sub.get(), KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    continue
-                if sub.lagged:  # events were dropped: let the client reconnect and replay
-                    yield {"event": "resync", "data": "{}"}
-                    return
-                if event.type.startswith("typing."):
-                    yield _typing_event(event.data, ctx)
-                elif str(event.data["_id"]) not in sent:
-                    sent.add(str(event.data["_id"]))
-                    yield _message_event(event.data, ctx)
+            async for item in _live(ctx, sub, sent):
+                yield item
         finally:
             ctx.hub.metrics.sse_subscribers.dec()
             ctx.hub.realtime.unsubscribe(sub)

@@ -115,6 +115,8 @@ async def open_session(request: Request) -> Response:
     if not config.allows(body.origin):
         raise ApiError(403, "origin_not_allowed", f"{body.origin} may not use this chat")
     visitor = _visitor_for(hub.secret_key, body, str(channel.id), str(channel.account_id), config)
+    if visitor.verified and (body.name or body.email):
+        await _save_contact(channel.account_id, visitor, body.name, body.email, offline=False)
     contact = await _contact(channel.account_id, visitor)
     token = session.issue(hub.secret_key, visitor)
     needed = [f for f in config.prechat_fields if not _known(contact, visitor, body, f)]
@@ -176,24 +178,37 @@ async def update_contact(request: Request) -> Response:
     body: ContactIn = await _json(request, ContactIn)
     if body.email is not None and not _EMAIL.match(body.email):
         raise ApiError(400, "invalid_email", "that does not look like an email address")
+    offline = not ctx.config.is_open(now())
+    await _save_contact(ctx.account_id, ctx.visitor, body.name, body.email, offline=offline)
+    visitor = ctx.visitor.model_copy(update={"name": body.name or ctx.visitor.name})
+    return JSONResponse({"token": session.issue(ctx.hub.secret_key, visitor)})
+
+
+async def _save_contact(
+    account_id: PydanticObjectId,
+    visitor: Visitor,
+    name: str | None,
+    email: str | None,
+    *,
+    offline: bool,
+) -> None:
+    """Keep the visitor's name and email on their contact (created now if need be)."""
     inbound = InboundMessage(
         provider_message_id="contact",
-        sender=Address(kind="visitor", value=ctx.visitor.visitor_id, name=body.name),
+        sender=Address(kind="visitor", value=visitor.visitor_id, name=name),
     )
-    contact = await find_or_create_contact(ctx.account_id, inbound)
+    contact = await find_or_create_contact(account_id, inbound)
     changes: dict[str, Any] = {}
-    if body.name:
-        changes["name"] = body.name
-    if body.email:
-        changes["email"] = body.email
-        if not ctx.config.is_open(now()):
+    if name:
+        changes["name"] = name
+    if email and _EMAIL.match(email):
+        changes["email"] = email
+        if offline:  # asked outside business hours: the answer goes by mail
             changes["attributes.reply_by_email"] = True
     if changes:
         await Contact.get_pymongo_collection().update_one(
-            {"_id": contact.id, "account_id": ctx.account_id}, {"$set": changes}
+            {"_id": contact.id, "account_id": account_id}, {"$set": changes}
         )
-    visitor = ctx.visitor.model_copy(update={"name": body.name or ctx.visitor.name})
-    return JSONResponse({"token": session.issue(ctx.hub.secret_key, visitor)})
 
 
 def public_message(doc: dict[str, Any], config: WebchatConfig) -> dict[str, Any]:

@@ -37,6 +37,10 @@ from webchat_widget import indicators
 from webchat_widget.session import identity_hash
 
 pytestmark = pytest.mark.browser
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4c40000000049454e44ae426082"
+)
 SECRET = "browser-test-secret"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -384,6 +388,13 @@ def test_prechat_offline_typing_and_unread(page: Page, world: World) -> None:
     expect(frame.locator(".notice .saved")).to_have_text("Merci ! Nous répondrons par e-mail.")
     say(frame, "Bonjour")
     expect(frame.locator(".msg.in:not(.pending) .text")).to_have_text(["Bonjour"])
+    # A picture: uploaded, stored, and shown from the hub through a read-only ticket.
+    frame.locator("input[type=file]").set_input_files(
+        files=[{"name": "dot.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    picture = frame.locator(".msg.in:not(.pending) img")
+    expect(picture).to_have_attribute("alt", "dot.png")
+    expect(picture).to_have_js_property("naturalWidth", 1)
 
     async def contact(hub: Any) -> tuple[Any, Any]:
         found = await Contact.find_one(Contact.email == "zoe@example.com")

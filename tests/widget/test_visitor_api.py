@@ -158,6 +158,9 @@ async def test_identity_verification(hub: Hub, client: httpx.AsyncClient) -> Non
         client, tenant, user_id="u-42", user_hash=identity_hash(secret, "u-42"), name="Ann"
     )
     assert good.status_code == 200 and good.json()["verified"] is True
+    contact = await Contact.find_one(Contact.account_id == tenant.account.id)
+    assert contact is not None and contact.name == "Ann"
+    assert contact.addresses == ["visitor:user:u-42"]
     v = await visitor(client, tenant, user_id="u-42", user_hash=identity_hash(secret, "u-42"))
     await v.say("Where is my card?", "key-00000001")
     # Another device of the same verified user sees the same conversation.

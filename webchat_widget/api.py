@@ -232,6 +232,8 @@ def public_message(doc: dict[str, Any], config: WebchatConfig) -> dict[str, Any]
         #: The client's idempotency key of the visitor's own messages (to match its pending copy).
         "key": None if outbound else str(doc.get("provider_message_id") or "").rpartition(":")[2],
         "created_at": doc["created_at"].isoformat(),
+        #: Milliseconds since the epoch: the widget orders messages by it.
+        "ts": int(doc["created_at"].timestamp() * 1000),
     }
 
 

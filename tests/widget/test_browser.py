@@ -196,8 +196,10 @@ class World:
         )
 
 
-@pytest.fixture
-def world(mongodb_uri: str, tmp_path: Path) -> Iterator[World]:
+@pytest.fixture(scope="module")
+def world(mongodb_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One hub and two page servers for the module; each test uses its own channel."""
+    tmp_path = tmp_path_factory.mktemp("widget-browser")
     port = embedded.free_port()
     env = {
         **os.environ,
@@ -270,7 +272,7 @@ def test_chat_both_ways_resume_and_drop(page: Page, world: World) -> None:
     expect(mine).to_have_text(["Hello <b>shop</b>"])  # shown as text, never as markup
     assert frame.locator(".msg b").count() == 0
 
-    conversations = world.api("GET", "/conversations").json()["data"]
+    conversations = world.api("GET", f"/conversations?channel_id={world.channel}").json()["data"]
     assert len(conversations) == 1
     conv_id = conversations[0]["id"]
     r = world.api(
@@ -370,8 +372,8 @@ def test_refusals(page: Page, world: World) -> None:
     say(frame, "Hej")
     expect(frame.locator(".msg.in:not(.pending) .text")).to_have_text(["Hej"])
     expect(frame.locator(".composer button.send")).to_have_text("Send")
-    conversations = world.api("GET", "/conversations").json()["data"]
-    assert len(conversations) == 1
+    conversations = world.api("GET", f"/conversations?channel_id={world.strict_channel}")
+    assert len(conversations.json()["data"]) == 1
 
 
 def test_prechat_offline_typing_and_unread(page: Page, world: World) -> None:

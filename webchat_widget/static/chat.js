@@ -299,9 +299,15 @@
     clearQuickReplies();
     var li = bubble(m);
     li.dataset.id = m.id;
+    li.dataset.ts = m.ts;
     quickReplies(li, m);
-    var firstPending = list.querySelector(".pending");
-    list.insertBefore(li, firstPending);
+    // In stored order: a reply stored while we were offline goes before what we sent later.
+    var next = list.querySelector(".pending");
+    Array.prototype.some.call(list.querySelectorAll("li[data-ts]"), function (n) {
+      if (Number(n.dataset.ts) > m.ts) { next = n; return true; }
+      return false;
+    });
+    list.insertBefore(li, next);
     list.scrollTop = list.scrollHeight;
     if (m.direction === "out") {
       agentTyping(false);

@@ -153,6 +153,7 @@
   }
 
   function startSession(identity) {
+    S.identity = identity;
     var body = { channel: CHANNEL, origin: ORIGIN, token: S.token };
     if (identity) {
       body.user_id = identity.user_id;
@@ -165,12 +166,22 @@
     }).then(function (r) {
       return r.json().then(function (j) { return { status: r.status, body: j }; });
     }).then(function (res) {
+      if (res.status === 429 || res.status >= 500) throw new Error("retry");
       if (res.status !== 200) return refuse(res.body.error || {});
       S.token = res.body.token;
       put("token", S.token);
       S.config = res.body;
       ready();
     }).catch(function () { setTimeout(function () { startSession(identity); }, 2000); });
+  }
+
+  function renew() {
+    // The token is no longer valid (expired, or the hub's key changed): start a new session.
+    S.token = null;
+    S.config = null;
+    put("token", null);
+    if (S.es) S.es.close();
+    startSession(S.identity);
   }
 
   function refuse(error) {
@@ -359,6 +370,7 @@
       flush();
     }).catch(function (err) {
       S.flushing = false;
+      if (err.status === 401) return renew();
       var retry = !err.status || err.status === 429 || err.status >= 500;
       if (retry) {
         showPending(item, t.retrying);
@@ -424,7 +436,9 @@
       S.ticket = j.ticket;
       listen("/widget/v1/events?ticket=" + encodeURIComponent(S.ticket) +
         (S.last ? "&after=" + encodeURIComponent(S.last) : ""));
-    }).catch(function () { setTimeout(connect, 2000); });
+    }).catch(function (err) {
+      if (err.status === 401) renew(); else setTimeout(connect, 2000);
+    });
   }
 
   function listen(url) {

@@ -8,6 +8,7 @@ stored once. Rate limits count per visitor and per IP in the database.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
@@ -24,6 +25,7 @@ from hub.contract import Address, InboundAttachment, InboundMessage, WebhookResu
 from hub.ingest import find_or_create_contact
 from hub.media import MediaNotFound
 from hub.models import Contact, Conversation, Message
+from hub.webhooks import BodyTooLarge, read_body_limited
 from webchat_widget import indicators, session
 from webchat_widget.config import WebchatConfig
 from webchat_widget.connector import MAX_MEDIA_BYTES, MAX_TEXT
@@ -53,6 +55,7 @@ MEDIA_TYPES = {
     "application/pdf",
     "text/plain",
 }
+MAX_JSON_BYTES = 64 * 1024
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -90,7 +93,13 @@ class AgentTypingIn(BaseModel):
 
 async def _json(request: Request, model: type[BaseModel]) -> Any:
     try:
-        body = await request.json()
+        raw = await read_body_limited(request, MAX_JSON_BYTES)
+    except BodyTooLarge:
+        raise ApiError(
+            413, "too_large", f"the body may be at most {MAX_JSON_BYTES} bytes"
+        ) from None
+    try:
+        body = json.loads(raw)
     except ValueError:
         raise ApiError(400, "invalid_json", "the body is not JSON") from None
     return model.model_validate(body)

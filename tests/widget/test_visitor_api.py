@@ -69,6 +69,12 @@ async def test_message_stored_once_per_key(client: httpx.AsyncClient, chat: Tena
     hook = await client.post(f"/webhooks/webchat/{chat.channel.id}", json={"text": "x"})
     assert hook.status_code == 400
     assert (await v.say("   ", "key-00000002")).status_code == 400
+    huge = await v.say("x" * 70_000, "key-00000003")
+    assert huge.status_code == 413
+    r = await client.post("/widget/v1/messages", content=b"{not json", headers=v.headers)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_json"
+    r = await client.post("/widget/v1/messages", json=["a list"], headers=v.headers)
+    assert r.status_code == 400
 
 
 async def test_agent_reply_reaches_history(

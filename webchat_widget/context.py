@@ -7,19 +7,25 @@ can only ever reach its own conversations.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from beanie import PydanticObjectId
+from pydantic import BaseModel
 from starlette.requests import Request
 
 from hub.api.errors import ApiError
 from hub.contract import ChannelInfo
 from hub.models import Channel, Conversation, Message
 from hub.services import Hub
+from hub.webhooks import BodyTooLarge, read_body_limited
 from webchat_widget import indicators, limits, session
 from webchat_widget.config import WebchatConfig, origin_of
 from webchat_widget.session import InvalidSession, Visitor
+
+#: Largest JSON body a visitor route reads.
+MAX_JSON_BYTES = 64 * 1024
 
 
 @dataclass
@@ -147,3 +153,18 @@ async def rate_limit(request: Request, hub: Hub, scope: str, key: str, limit: li
         raise ApiError(
             429, "rate_limited", str(exc), headers={"Retry-After": str(exc.retry_after)}
         ) from None
+
+
+async def read_json(request: Request, model: type[BaseModel]) -> Any:
+    """The body as ``model``: 413 over the limit, 400 when it is not JSON or not valid."""
+    try:
+        raw = await read_body_limited(request, MAX_JSON_BYTES)
+    except BodyTooLarge:
+        raise ApiError(
+            413, "too_large", f"the body may be at most {MAX_JSON_BYTES} bytes"
+        ) from None
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_json", "the body is not JSON") from None
+    return model.model_validate(body)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from webchat_widget import api, pages, stream
+from webchat_widget import api, pages, stream, visit
 
 
 def all_routes() -> list[BaseRoute]:
     return [
         Route("/widget/demo", pages.demo, methods=["GET"]),
         Route("/widget/v1/frame", pages.frame, methods=["GET"]),
-        Route("/widget/v1/session", api.open_session, methods=["POST"]),
-        Route("/widget/v1/contact", api.update_contact, methods=["POST"]),
-        Route("/widget/v1/ticket", api.ticket, methods=["POST"]),
+        Route("/widget/v1/session", visit.open_session, methods=["POST"]),
+        Route("/widget/v1/contact", visit.update_contact, methods=["POST"]),
+        Route("/widget/v1/ticket", visit.ticket, methods=["POST"]),
         Route("/widget/v1/messages", api.list_messages, methods=["GET"]),
         Route("/widget/v1/messages", api.post_message, methods=["POST"]),
         Route("/widget/v1/typing", api.visitor_typing, methods=["POST"]),

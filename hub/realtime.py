@@ -29,6 +29,7 @@ WATCHED: dict[str, str] = {
     "conversations": "conversation",
     "channels": "channel",
     "users": "user",
+    "widget_typing": "typing",
 }
 QUEUE_SIZE = 1000
 

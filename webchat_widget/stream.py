@@ -1,0 +1,141 @@
+"""The visitor's live stream: server-sent events of their conversation, resumable.
+
+Each message event carries the message id as its SSE id. A reconnecting
+client sends the last id it saw (``Last-Event-ID``, or ``?after=`` when it
+reconnects by itself) and first gets every visible message stored after that
+one, read from the database; then live events from ``hub.realtime``. The
+subscription starts before the replay, and ids already sent are skipped, so
+nothing falls between the two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from beanie import PydanticObjectId
+from bson.errors import InvalidId
+from sse_starlette.sse import EventSourceResponse
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hub.contract import now
+from hub.models import Message
+from hub.realtime import Event, Subscription
+from webchat_widget.api import public_message
+from webchat_widget.context import VisitorContext, visitor_context
+
+KEEPALIVE_SECONDS = 15
+RETRY_MS = 1500
+
+
+class _Filter:
+    """Decides which change events belong to one visitor; learns new conversations as they open."""
+
+    def __init__(self, ctx: VisitorContext, conversations: list[PydanticObjectId]) -> None:
+        self.channel_id = ctx.channel.id
+        self.key = ctx.visitor.address_key
+        self.visitor_id = ctx.visitor.visitor_id
+        self.conversations = set(conversations)
+
+    def __call__(self, event: Event) -> bool:
+        data = event.data
+        kind = event.type.split(".")[0]
+        if kind == "conversation":
+            if data.get("channel_id") == self.channel_id and data.get("contact_key") == self.key:
+                self.conversations.add(data["_id"])
+            return False
+        if kind == "typing":
+            return data.get("side") == "agent" and data.get("conversation_id") in self.conversations
+        if event.type != "message.created" or data.get("channel_id") != self.channel_id:
+            return False
+        if data.get("private"):
+            return False
+        if data.get("conversation_id") in self.conversations:
+            return True
+        mine = data.get("direction") == "in" and (data.get("metadata") or {}).get("from") == (
+            self.visitor_id
+        )
+        if mine:
+            self.conversations.add(data["conversation_id"])
+        return mine
+
+
+async def _replay(ctx: VisitorContext, after: str | None) -> list[dict[str, Any]]:
+    """Visible messages after the message ``after`` (all recent ones if unknown)."""
+    if after:
+        try:
+            anchor = await Message.get_pymongo_collection().find_one(
+                {"_id": PydanticObjectId(after), "account_id": ctx.account_id},
+                {"created_at": 1},
+            )
+        except (InvalidId, TypeError, ValueError):
+            anchor = None
+        if anchor is not None:
+            at, oid = anchor["created_at"], anchor["_id"]
+            query = {"$or": [{"created_at": {"$gt": at}}, {"created_at": at, "_id": {"$gt": oid}}]}
+            return await ctx.messages(query, limit=1000)
+    return await ctx.messages({})
+
+
+def _message_event(doc: dict[str, Any], ctx: VisitorContext) -> dict[str, str]:
+    return {
+        "event": "message",
+        "id": str(doc["_id"]),
+        "data": json.dumps(public_message(doc, ctx.config)),
+    }
+
+
+def _typing_event(data: dict[str, Any], ctx: VisitorContext) -> dict[str, str]:
+    live = bool(data.get("typing")) and data.get("expires_at", now()) > now()
+    name = data.get("name") or ctx.config.agent_name
+    return {"event": "typing", "data": json.dumps({"typing": live, "name": name})}
+
+
+async def _live(
+    ctx: VisitorContext, sub: Subscription, sent: set[str]
+) -> AsyncIterator[dict[str, str]]:
+    """Live events after the replay; ends with ``resync`` if the subscriber fell behind."""
+    while True:
+        try:
+            event = await asyncio.wait_for(sub.get(), KEEPALIVE_SECONDS)
+        except TimeoutError:
+            continue
+        if sub.lagged:  # events were dropped: let the client reconnect and replay
+            yield {"event": "resync", "data": "{}"}
+            return
+        if event.type.startswith("typing."):
+            yield _typing_event(event.data, ctx)
+        elif str(event.data["_id"]) not in sent:
+            sent.add(str(event.data["_id"]))
+            yield _message_event(event.data, ctx)
+
+
+async def events(request: Request) -> Response:
+    """``GET /widget/v1/events?ticket=…[&after=<message id>]``."""
+    ctx = await visitor_context(request, read_only=True)
+    after = request.headers.get("last-event-id") or request.query_params.get("after")
+    accept = _Filter(ctx, await ctx.conversation_ids())
+
+    async def stream() -> AsyncIterator[dict[str, Any]]:
+        sub = ctx.hub.realtime.subscribe(ctx.account_id, accept)
+        ctx.hub.metrics.sse_subscribers.inc()
+        try:
+            ready = {"open": ctx.config.is_open(now())}
+            yield {"event": "ready", "data": json.dumps(ready), "retry": RETRY_MS}
+            sent: set[str] = set()
+            for doc in await _replay(ctx, after):
+                sent.add(str(doc["_id"]))
+                yield _message_event(doc, ctx)
+            yield {"event": "caught_up", "data": "{}"}
+            async for item in _live(ctx, sub, sent):
+                yield item
+        finally:
+            ctx.hub.metrics.sse_subscribers.dec()
+            ctx.hub.realtime.unsubscribe(sub)
+
+    return EventSourceResponse(
+        stream(), ping=KEEPALIVE_SECONDS, headers={"Cache-Control": "no-store"}
+    )

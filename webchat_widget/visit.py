@@ -1,0 +1,178 @@
+"""Opening a visit: the session route (token, identity check, resume) and contact details.
+
+A visitor's session is the signed token of ``webchat_widget.session``; opening
+one checks the page origin against the channel, verifies a claimed identity's
+HMAC, and resumes the token the browser kept when it is still valid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from beanie import PydanticObjectId
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from hub.api.errors import ApiError
+from hub.contract import Address, InboundMessage, now
+from hub.ingest import find_or_create_contact
+from hub.models import Contact
+from webchat_widget import session
+from webchat_widget.api import MEDIA_TYPES
+from webchat_widget.config import WebchatConfig
+from webchat_widget.connector import MAX_MEDIA_BYTES
+from webchat_widget.context import (
+    check_request_origin,
+    client_ip,
+    ensure_indexes,
+    hub_of,
+    rate_limit,
+    read_json,
+    visitor_context,
+    webchat_channel,
+)
+from webchat_widget.limits import Limit
+from webchat_widget.session import InvalidSession, Visitor
+
+SESSION_LIMIT = Limit(30, dt.timedelta(minutes=1))
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+class SessionIn(BaseModel):
+    channel: str
+    #: The page the widget is embedded in, as the loader saw it (``location.origin``).
+    origin: str
+    token: str | None = None
+    user_id: str | None = Field(default=None, min_length=1, max_length=200)
+    user_hash: str | None = Field(default=None, max_length=128)
+    name: str | None = Field(default=None, max_length=100)
+    email: str | None = Field(default=None, max_length=200)
+
+
+class ContactIn(BaseModel):
+    name: str | None = Field(default=None, max_length=100)
+    email: str | None = Field(default=None, max_length=200)
+
+
+def _resumed(hub_secret: str, token: str | None, channel_id: str) -> Visitor | None:
+    try:
+        old = session.read(hub_secret, token)
+    except InvalidSession:
+        return None
+    return old if old.channel_id == channel_id else None
+
+
+async def open_session(request: Request) -> Response:
+    """``POST /widget/v1/session``: issue (or renew) a visitor token for a page origin."""
+    hub = hub_of(request)
+    await ensure_indexes(hub)
+    await rate_limit(request, hub, "session-ip", client_ip(request), SESSION_LIMIT)
+    body: SessionIn = await read_json(request, SessionIn)
+    channel, config = await webchat_channel(hub, body.channel)
+    check_request_origin(request, hub, config)
+    if not config.allows(body.origin):
+        raise ApiError(403, "origin_not_allowed", f"{body.origin} may not use this chat")
+    visitor = _visitor_for(hub.secret_key, body, str(channel.id), str(channel.account_id), config)
+    if visitor.verified and (body.name or body.email):
+        await _save_contact(channel.account_id, visitor, body.name, body.email, offline=False)
+    contact = await _contact(channel.account_id, visitor)
+    token = session.issue(hub.secret_key, visitor)
+    needed = [f for f in config.prechat_fields if not _known(contact, visitor, body, f)]
+    return JSONResponse(
+        {
+            "token": token,
+            "verified": visitor.verified,
+            "open": config.is_open(now()),
+            "prechat_fields": needed,
+            "language": config.language,
+            "agent_name": config.agent_name,
+            "max_media_bytes": MAX_MEDIA_BYTES,
+            "media_types": sorted(MEDIA_TYPES),
+        }
+    )
+
+
+def _visitor_for(
+    secret: str, body: SessionIn, channel_id: str, account_id: str, config: WebchatConfig
+) -> Visitor:
+    """Resume the token's visitor, or start one; a claimed identity must carry its HMAC."""
+    old = _resumed(secret, body.token, channel_id)
+    if body.user_id is not None:
+        if not session.identity_ok(config.identity_secret, body.user_id, body.user_hash):
+            raise ApiError(403, "identity_invalid", "the identity hash does not match the user id")
+        visitor_id, verified = f"user:{body.user_id}", True
+    elif config.require_identity:
+        raise ApiError(403, "identity_required", "this chat needs a verified identity")
+    elif old is not None and not old.verified:
+        visitor_id, verified = old.visitor_id, False
+    else:
+        visitor_id, verified = session.new_visitor_id(), False
+    name = body.name or (old.name if old and old.visitor_id == visitor_id else None)
+    return Visitor(
+        channel_id=channel_id,
+        account_id=account_id,
+        visitor_id=visitor_id,
+        origin=body.origin,
+        name=name,
+        verified=verified,
+    )
+
+
+async def _contact(account_id: PydanticObjectId, visitor: Visitor) -> Contact | None:
+    return await Contact.find_one(
+        Contact.account_id == account_id, Contact.addresses == visitor.address_key
+    )
+
+
+def _known(contact: Contact | None, visitor: Visitor, body: SessionIn, field: str) -> bool:
+    if field == "name":
+        return bool(visitor.name or (contact and contact.name))
+    return bool(body.email or (contact and contact.email))
+
+
+async def update_contact(request: Request) -> Response:
+    """``POST /widget/v1/contact``: the pre-chat form or the offline email address."""
+    ctx = await visitor_context(request)
+    body: ContactIn = await read_json(request, ContactIn)
+    if body.email is not None and not _EMAIL.match(body.email):
+        raise ApiError(400, "invalid_email", "that does not look like an email address")
+    offline = not ctx.config.is_open(now())
+    await _save_contact(ctx.account_id, ctx.visitor, body.name, body.email, offline=offline)
+    visitor = ctx.visitor.model_copy(update={"name": body.name or ctx.visitor.name})
+    return JSONResponse({"token": session.issue(ctx.hub.secret_key, visitor)})
+
+
+async def _save_contact(
+    account_id: PydanticObjectId,
+    visitor: Visitor,
+    name: str | None,
+    email: str | None,
+    *,
+    offline: bool,
+) -> None:
+    """Keep the visitor's name and email on their contact (created now if need be)."""
+    inbound = InboundMessage(
+        provider_message_id="contact",
+        sender=Address(kind="visitor", value=visitor.visitor_id, name=name),
+    )
+    contact = await find_or_create_contact(account_id, inbound)
+    changes: dict[str, Any] = {}
+    if name:
+        changes["name"] = name
+    if email and _EMAIL.match(email):
+        changes["email"] = email
+        if offline:  # asked outside business hours: the answer goes by mail
+            changes["attributes.reply_by_email"] = True
+    if changes:
+        await Contact.get_pymongo_collection().update_one(
+            {"_id": contact.id, "account_id": account_id}, {"$set": changes}
+        )
+
+
+async def ticket(request: Request) -> Response:
+    """``POST /widget/v1/ticket``: a short-lived read-only ticket for the stream and media URLs."""
+    ctx = await visitor_context(request)
+    return JSONResponse({"ticket": session.issue_ticket(ctx.hub.secret_key, ctx.visitor)})

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 from beanie import PydanticObjectId
 from pymongo.errors import BulkWriteError, PyMongoError
 
-from hub.api.schemas import ConversationOut, MessageOut
 from hub.contract import now
 from hub.models import Conversation, Message, WebhookDelivery, WebhookSubscription
 from hub.realtime import Event, Subscription
+from hub.representations import ConversationOut, MessageOut
 
 if TYPE_CHECKING:
     from hub.services import Hub

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from starlette.routing import Mount, Route
 
-from hub.api import openapi, routes
+from hub.api import openapi, routes, users
 
-api_routes = [Route("/openapi.json", openapi.openapi_json, methods=["GET"]), *routes.routes]
+api_routes = [
+    Route("/openapi.json", openapi.openapi_json, methods=["GET"]),
+    *routes.routes,
+    *users.routes,
+]
 
 
 def mount() -> Mount:

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from beanie import PydanticObjectId
 
-from hub import plans
+from hub import accounts, plans
 from hub.models import Account, User
 from hub.services import Hub
 from hub.settings import Settings
@@ -119,16 +118,15 @@ async def test_cli_refusals(settings: Settings, hub: Hub) -> None:
     account_id = json.loads(results[2].stdout)["id"]
     assert [str(a.id) for a in await Account.find_all().to_list()] == [account_id]
 
-    def user(n: int) -> subprocess.CompletedProcess[str]:
-        return run(
-            "user", "create", "--account", account_id, "--email", f"u{n}@shop.test",
-            "--password", "password1", "--role", "agent",
-        )  # fmt: skip
-
-    made = await asyncio.gather(*[asyncio.to_thread(user, n) for n in range(3)])
-    assert [r.returncode for r in made] == [0, 0, 0], [r.stderr for r in made]
-    refused(await asyncio.to_thread(user, 3), "seat_limit")
-    assert await User.find(User.account_id == PydanticObjectId(account_id)).count() == 3
+    account = await accounts.get_account(account_id)
+    for n in range(3):
+        await accounts.create_user(account, f"u{n}@shop.test", "password1", "agent")
+    over = await asyncio.to_thread(
+        run, "user", "create", "--account", account_id, "--email", "u3@shop.test",
+        "--password", "password1", "--role", "agent",
+    )  # fmt: skip
+    refused(over, "seat_limit")
+    assert await User.find(User.account_id == account.id).count() == 3
 
 
 async def test_api_seats_hold_under_concurrent_requests(

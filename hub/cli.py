@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -114,11 +115,26 @@ def running_hub_url(settings: Settings) -> str:
 # --------------------------------------------------------------------------- serve
 
 
+def _exit_on_sigterm() -> None:
+    """Make SIGTERM end ``serve`` through its ``finally`` (which stops the database).
+
+    uvicorn handles SIGTERM itself, shuts down, then restores this handler and
+    raises the signal again; with the default handler the process would die
+    there and leave the embedded database running.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from hub.app import create_app
 
+    _exit_on_sigterm()
     if "PARLEY_PUBLIC_URL" not in os.environ:
         settings = dataclasses.replace(settings, public_url=f"http://{args.host}:{args.port}")
     server = None

@@ -115,7 +115,12 @@ async def receive_message(
 
 async def _known(channel: Channel, provider_message_id: str) -> bool:
     found = await Message.get_pymongo_collection().find_one(
-        {"channel_id": channel.id, "provider_message_id": provider_message_id}, {"_id": 1}
+        {
+            "account_id": channel.account_id,
+            "channel_id": channel.id,
+            "provider_message_id": provider_message_id,
+        },
+        {"_id": 1},
     )
     return found is not None
 

@@ -300,7 +300,10 @@ async def find_or_create_contact(account_id: PydanticObjectId, inbound: InboundM
         "phone": address.value if address.kind == "phone" else None,
     }
     collection = Contact.get_pymongo_collection()
-    query = {"account_id": account_id, "addresses": {"$elemMatch": {"$eq": address.key}}}
+    # Plain equality matches an element of the array; SecantusDB's planner uses the
+    # (account_id, addresses) index for it but scanned every contact for $elemMatch.
+    # On insert, $setOnInsert replaces the seeded scalar with the array.
+    query = {"account_id": account_id, "addresses": address.key}
     for _ in range(3):
         try:
             doc = await collection.find_one_and_update(

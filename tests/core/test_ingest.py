@@ -50,7 +50,8 @@ async def test_first_messages_of_a_new_contact_racing(
     convs = await Conversation.find(Conversation.account_id == tenant.account.id).to_list()
     assert len(convs) == 1
     assert convs[0].unread == 10 and convs[0].contact_id is not None
-    assert await Contact.find(Contact.account_id == tenant.account.id).count() == 1
+    contacts = await Contact.find(Contact.account_id == tenant.account.id).to_list()
+    assert [c.addresses for c in contacts] == [["phone:+4532"]]
     assert await Message.find(Message.conversation_id == convs[0].id).count() == 10
 
 

@@ -391,7 +391,8 @@ async def throughput(args: argparse.Namespace, uri: str, info: dict[str, str], d
                 for _ in range(args.messages)
             ]
             pids = {"db": args.db_pid, "bench (clients)": os.getpid()}
-            pids.update({f"uvicorn worker {i + 1}": p for i, p in enumerate(children(process.pid))})
+            workers = children(process.pid) or [process.pid]  # one worker: uvicorn serves itself
+            pids.update({f"uvicorn worker {i + 1}": p for i, p in enumerate(workers)})
             cpu0 = {k: cpu_seconds(p) for k, p in pids.items()}
             elapsed, started = await post_all(base, info["webhook"], load, args.concurrency)
             cpu = {k: (cpu_seconds(p) - cpu0[k]) for k, p in pids.items()}

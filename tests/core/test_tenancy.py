@@ -7,6 +7,7 @@ import re
 import httpx
 import pytest
 from beanie import PydanticObjectId
+from pytest_httpx import HTTPXMock
 
 from hub import outbox
 from hub.api import api_routes
@@ -16,6 +17,7 @@ from hub.models import ApiKey, Conversation, Message, Sender
 from hub.services import Hub
 from tests.conftest import Tenant, make_tenant
 from tests.core.helpers import inbound_conversation
+from tests.fakes import TEST_API
 
 
 def _body(method: str, path: str) -> dict[str, object] | None:
@@ -82,8 +84,17 @@ async def test_every_route_needs_the_generic_api_addon(client: httpx.AsyncClient
 
 
 @pytest.fixture
-async def owned(client: httpx.AsyncClient, hub: Hub, tenant: Tenant) -> dict[str, str]:
-    """Ids of things the first tenant owns: a conversation and an outbound message."""
+async def owned(
+    client: httpx.AsyncClient, hub: Hub, tenant: Tenant, httpx_mock: HTTPXMock
+) -> dict[str, str]:
+    """Ids of things the first tenant owns: a conversation and an outbound message.
+
+    The app's dispatcher sends the queued replies; the provider is stubbed so that no
+    request leaves the machine (an unanswered DNS look-up would hold up the teardown).
+    """
+    httpx_mock.add_response(
+        url=f"{TEST_API}/send", json={"sid": "p-tenancy"}, is_optional=True, is_reusable=True
+    )
     conversation = await inbound_conversation(client, tenant)
     message = await outbox.enqueue(hub, conversation, text="ours", sender=Sender(type="agent"))
     return {"conversation": str(conversation.id), "message": str(message.id)}

@@ -116,11 +116,12 @@ async def test_status_before_the_send_call_returned(
     httpx_mock.add_callback(provider, url=f"{TEST_API}/send")
     queued = await outbox.enqueue(hub, conversation, text="reply", sender=Sender(type="agent"))
 
-    async def delivered() -> bool:
+    async def applied() -> bool:
+        """Delivered, and the kept report consumed (it is deleted just after it is applied)."""
         found = await Message.get(queued.id)
-        return found is not None and found.delivery == "delivered"
+        kept = await EarlyStatus.find(EarlyStatus.account_id == tenant.account.id).count()
+        return found is not None and found.delivery == "delivered" and kept == 0
 
-    await wait_for(delivered, "the early status to be applied")
+    await wait_for(applied, "the early status to be applied")
     found = await Message.get(queued.id)
     assert found is not None and found.provider_message_id == "p-early"
-    assert await EarlyStatus.find(EarlyStatus.account_id == tenant.account.id).count() == 0

@@ -10,6 +10,7 @@ from typing import Any
 
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from hub import plans
@@ -79,7 +80,6 @@ async def create_user(
         raise AdminError("invalid_role", "role must be agent, supervisor or admin")
     if len(password) < 8:
         raise AdminError("weak_password", "a password needs at least 8 characters")
-    plans.check_seat_available(account.seats, await seats_used(account.id))
     user = User(
         account_id=account.id,
         email=email.strip().lower(),
@@ -88,11 +88,36 @@ async def create_user(
         role=role,  # type: ignore[arg-type]
     )
     try:
-        await user.insert()
+        await _take_seat(account, user)
     except DuplicateKeyError:
         raise AdminError("email_taken", f"a user with {email} exists already", 409) from None
     await audit(account.id, "system", "user.created", str(user.id), {"role": role})
     return user
+
+
+async def _take_seat(account: Account, user: User) -> None:
+    """Count the seats in use and insert ``user`` as one transaction.
+
+    A count alone cannot see a racing insert, so each transaction first bumps
+    the account's ``seat_version``: two concurrent sign-ups then conflict on
+    that write and the loser is retried against the new count.
+    """
+    client = User.get_pymongo_collection().database.client
+
+    async def attempt(session: AsyncClientSession) -> None:
+        await Account.get_pymongo_collection().update_one(
+            {"_id": account.id}, {"$inc": {"seat_version": 1}}, session=session
+        )
+        used = await User.find(
+            User.account_id == account.id,
+            User.active == True,  # noqa: E712
+            session=session,
+        ).count()
+        plans.check_seat_available(account.seats, used)
+        await user.insert(session=session)
+
+    async with client.start_session() as session:
+        await session.with_transaction(attempt)
 
 
 async def create_channel(

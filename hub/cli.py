@@ -123,8 +123,18 @@ def running_hub_url(settings: Settings) -> str:
 # --------------------------------------------------------------------------- serve
 
 
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(0)
+def _exit_on_sigterm() -> None:
+    """Make SIGTERM end ``serve`` through its ``finally`` (which stops the database).
+
+    uvicorn handles SIGTERM itself, shuts down, then restores this handler and
+    raises the signal again; with the default handler the process would die
+    there and leave the embedded database running.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -132,6 +142,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from hub.app import create_app
 
+    _exit_on_sigterm()
     if "PARLEY_PUBLIC_URL" not in os.environ:
         settings = dataclasses.replace(settings, public_url=f"http://{args.host}:{args.port}")
     server = None
@@ -148,9 +159,6 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         marker.write_text(
             json.dumps({"url": f"http://{args.host}:{args.port}", "pid": os.getpid()})
         )
-        # uvicorn shuts down gracefully on SIGTERM and then re-raises it; make that
-        # re-raise an ordinary exit so the embedded database is stopped below.
-        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     finally:
         with contextlib.suppress(FileNotFoundError):

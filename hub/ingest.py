@@ -148,7 +148,12 @@ async def _numbered_choice(
 
 async def _known(channel: Channel, provider_message_id: str) -> bool:
     found = await Message.get_pymongo_collection().find_one(
-        {"channel_id": channel.id, "provider_message_id": provider_message_id}, {"_id": 1}
+        {
+            "account_id": channel.account_id,
+            "channel_id": channel.id,
+            "provider_message_id": provider_message_id,
+        },
+        {"_id": 1},
     )
     return found is not None
 
@@ -332,7 +337,10 @@ async def contact_for_address(account_id: PydanticObjectId, address: Address) ->
         "phone": address.value if address.kind == "phone" else None,
     }
     collection = Contact.get_pymongo_collection()
-    query = {"account_id": account_id, "addresses": {"$elemMatch": {"$eq": address.key}}}
+    # Plain equality matches an element of the array; SecantusDB's planner uses the
+    # (account_id, addresses) index for it but scanned every contact for $elemMatch.
+    # On insert, $setOnInsert replaces the seeded scalar with the array.
+    query = {"account_id": account_id, "addresses": address.key}
     for _ in range(3):
         try:
             doc = await collection.find_one_and_update(

@@ -7,6 +7,7 @@ from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Mount, Route, Router
 
 from hub.api import bots, contacts, errors, openapi, routes, webhooks
+from hub.api import openapi, routes, users
 
 api_routes = [
     Route("/openapi.json", openapi.openapi_json, methods=["GET"]),
@@ -14,6 +15,7 @@ api_routes = [
     *contacts.routes,
     *webhooks.routes,
     *bots.routes,
+    *users.routes,
 ]
 
 

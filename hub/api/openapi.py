@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub import __version__
-from hub.api import schemas
+from hub.api import schemas, users
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,16 @@ OPERATIONS: list[Operation] = [
         body=schemas.HandoffIn,
         errors=(404, 409, 413),
         headers=IDEMPOTENT,
+    ),
+    Operation("get", "/users", "The account's users", response=users.UserOut, paged=True),
+    Operation(
+        "post",
+        "/users",
+        "Add a user (agent or supervisor); takes a seat",
+        status=201,
+        response=users.UserOut,
+        body=users.UserIn,
+        errors=(400, 401, 402, 403, 409),
     ),
 ]
 

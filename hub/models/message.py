@@ -56,8 +56,9 @@ class Message(TenantDocument):
     class Settings:
         name = "messages"
         indexes = [
+            # Once per channel; account_id leads so the index survives sharding on it.
             pymongo.IndexModel(
-                [("channel_id", 1), ("provider_message_id", 1)],
+                [("account_id", 1), ("channel_id", 1), ("provider_message_id", 1)],
                 unique=True,
                 partialFilterExpression={"provider_message_id": {"$type": "string"}},
             ),

@@ -1,0 +1,151 @@
+"""The ``parley`` command end to end on the embedded database, as an operator runs it.
+
+Slow by nature (real processes, a real SecantusDB started and stopped), so it is
+one scenario: admin commands with no hub running and beside a running one, a
+clean stop, a restart that keeps everything, and recovery after a ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from hub import embedded, ingest
+from hub.accounts import create_channel, get_account
+from hub.cli import open_hub
+from hub.contract import Address, InboundMessage, WebhookResult
+from hub.settings import Settings
+from tests.core.helpers import WAIT_LIMIT
+from tests.fakes import EchoConnector
+
+PARLEY = str(Path(sys.executable).with_name("parley"))
+
+
+class Operator:
+    """Runs ``parley`` commands and ``parley serve`` on one data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = embedded.free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+        self.env.update(PARLEY_DATA_DIR=str(data_dir), PARLEY_SMTP_PORT=str(embedded.free_port()))
+
+    def run(self, *args: str) -> dict[str, Any]:
+        done = subprocess.run(
+            [PARLEY, *args], env=self.env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        result: dict[str, Any] = json.loads(done.stdout)
+        return result
+
+    def serve(self) -> subprocess.Popen[bytes]:
+        log = open(self.data_dir.parent / "serve.log", "ab")  # noqa: SIM115
+        process = subprocess.Popen(
+            [PARLEY, "serve", "--port", str(self.port)], env=self.env, stdout=log, stderr=log
+        )
+        log.close()
+        deadline = time.monotonic() + WAIT_LIMIT * 2
+        while True:
+            assert process.poll() is None, (self.data_dir.parent / "serve.log").read_text()
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                    return process
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "parley serve did not become ready"
+            time.sleep(0.1)
+
+    def published(self) -> dict[str, Any]:
+        info: dict[str, Any] = json.loads((self.data_dir / "db.json").read_text())
+        return info
+
+    def db_processes(self) -> list[int]:
+        """Pids of SecantusDB servers running on this data directory."""
+        storage = str(self.data_dir / "db")
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                args = (proc / "cmdline").read_bytes().split(b"\0")
+                state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state != "Z" and storage.encode() in args and b"--storage-path" in args:
+                found.append(int(proc.name))
+        return found
+
+    def api(self, key: str, path: str) -> Any:
+        r = httpx.get(self.base + path, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
+    process.send_signal(sig)
+    return process.wait(timeout=60)
+
+
+async def _ingest_one(data_dir: Path, account_id: str, text: str) -> str:
+    """Store an inbound message from another process on the same data directory."""
+    async with open_hub(Settings(data_dir=data_dir)) as hub:
+        hub.registry.register(EchoConnector)
+        account = await get_account(account_id)
+        channel, _ = await create_channel(hub, account, "test", "Line", {})
+        await ingest.receive(
+            hub,
+            channel,
+            WebhookResult(
+                messages=[
+                    InboundMessage(
+                        provider_message_id="keep-1",
+                        sender=Address(kind="phone", value="+4560"),
+                        text=text,
+                    )
+                ]
+            ),
+        )
+    return str(channel.id)
+
+
+async def test_operator_lifecycle(tmp_path: Path) -> None:
+    op = Operator(tmp_path / "var")
+    # No hub running: the command starts the embedded database and stops it again.
+    account = op.run("account", "create", "--name", "Shop", "--plan", "PRO", "--seats", "3",
+                     "--addon", "generic_api")["id"]  # fmt: skip
+    assert not (op.data_dir / "db.json").exists() and op.db_processes() == []
+
+    serve = op.serve()
+    db = op.published()
+    assert db["owner"] == serve.pid and op.db_processes() == [db["pid"]]
+    key = op.run("apikey", "create", "--account", account)["key"]
+    op.run("user", "create", "--account", account, "--email", "ann@shop.test",
+           "--password", "password1", "--role", "admin")  # fmt: skip
+    assert op.published() == db and op.db_processes() == [db["pid"]]  # still the hub's
+    await _ingest_one(op.data_dir, account, "kept across restarts")
+    assert stop(serve) == 0
+    assert not (op.data_dir / "db.json").exists() and op.db_processes() == []
+
+    # A restart keeps accounts, keys and messages.
+    serve = op.serve()
+    conversations = op.api(key, "/api/v1/conversations")["data"]
+    assert len(conversations) == 1
+    messages = op.api(key, f"/api/v1/conversations/{conversations[0]['id']}/messages")["data"]
+    assert [m["text"] for m in messages] == ["kept across restarts"]
+    orphan = op.published()["pid"]
+
+    # A crash leaves the database running with a dead owner; the next start adopts it.
+    stop(serve, signal.SIGKILL)
+    assert op.db_processes() == [orphan]
+    serve = op.serve()
+    assert op.published()["pid"] == orphan and op.published()["owner"] == serve.pid
+    assert len(op.api(key, "/api/v1/users")["data"]) == 1
+    assert stop(serve) == 0
+    assert not (op.data_dir / "db.json").exists() and op.db_processes() == []

@@ -14,7 +14,7 @@ from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
 from hub.contract import now
-from hub.models import Conversation, Message, User
+from hub.models import Conversation, Message, Team, User
 
 
 class NotFound(LookupError):
@@ -103,7 +103,7 @@ async def update_conversation(
         assignee = changes["assignee_id"]
         if assignee is not None:
             user = await User.find_one(
-                User.id == oid(assignee),
+                User.id == oid_or_invalid(assignee),
                 User.account_id == account_id,
                 User.active == True,  # noqa: E712
             )
@@ -114,16 +114,21 @@ async def update_conversation(
             assignee = str(user.id)
         update["assignee_id"] = assignee
     if "status" in changes:
-        status = changes["status"]
-        update["status"] = status
-        update["resolved_at"] = now() if status == "resolved" else None
-        if status != "snoozed":
-            update["snoozed_until"] = None
-        elif changes.get("snoozed_until"):
-            update["snoozed_until"] = changes["snoozed_until"]
-    for key in ("team_id", "labels", "priority", "handler"):
-        if key in changes:
-            update[key] = changes[key]
+        update.update(_status_change(changes["status"], changes.get("snoozed_until")))
+    if changes.get("team_id") is not None:
+        update["team_id"] = await _team_of(account_id, changes["team_id"])
+    elif "team_id" in changes:
+        update["team_id"] = None
+    if "labels" in changes:
+        update["labels"] = _labels(changes["labels"])
+    if "priority" in changes:
+        if changes["priority"] not in PRIORITIES:
+            raise InvalidChange(
+                "invalid_priority", f"priority must be one of {', '.join(PRIORITIES)}"
+            )
+        update["priority"] = changes["priority"]
+    if "handler" in changes:
+        update["handler"] = changes["handler"]
     if update:
         update["updated_at"] = now()
         await Conversation.get_pymongo_collection().update_one(
@@ -131,6 +136,51 @@ async def update_conversation(
         )
         conversation = await get_conversation(account_id, conversation_id)
     return conversation
+
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+STATUSES = ("open", "pending", "snoozed", "resolved")
+
+
+def _status_change(status: str, snoozed_until: dt.datetime | None) -> dict[str, Any]:
+    if status not in STATUSES:
+        raise InvalidChange("invalid_status", f"status must be one of {', '.join(STATUSES)}")
+    update: dict[str, Any] = {
+        "status": status,
+        "resolved_at": now() if status == "resolved" else None,
+        "snoozed_until": None,
+    }
+    if status == "snoozed":
+        if snoozed_until is None:
+            raise InvalidChange("snooze_needs_time", "snoozing needs the time to wake it")
+        if snoozed_until.tzinfo is None:
+            raise InvalidChange("snooze_needs_timezone", "the wake-up time needs a time zone")
+        update["snoozed_until"] = snoozed_until
+    return update
+
+
+async def _team_of(account_id: PydanticObjectId, team_id: str) -> str:
+    team = await Team.find_one(Team.id == oid_or_invalid(team_id), Team.account_id == account_id)
+    if team is None:
+        raise InvalidChange("unknown_team", "no team of this account has that id")
+    return str(team.id)
+
+
+def oid_or_invalid(value: str) -> PydanticObjectId:
+    try:
+        return oid(value)
+    except NotFound:
+        raise InvalidChange("invalid_id", f"{value!r} is not an id") from None
+
+
+def _labels(labels: list[str]) -> list[str]:
+    """Labels trimmed, lower-cased and de-duplicated, in the order given."""
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise InvalidChange("invalid_labels", "labels must be a list of strings")
+    clean = [x.strip().lower()[:50] for x in labels if x.strip()]
+    if len(clean) > 50:
+        raise InvalidChange("too_many_labels", "a conversation holds at most 50 labels")
+    return list(dict.fromkeys(clean))
 
 
 # --------------------------------------------------------------------------- messages
@@ -150,6 +200,30 @@ async def list_messages(
         await Message.find(query).sort([("created_at", 1), ("_id", 1)]).limit(limit + 1).to_list()
     )
     return _page(docs, limit, lambda m: m.created_at)
+
+
+async def recent_messages(
+    account_id: PydanticObjectId, conversation: Conversation, limit: int = 200
+) -> list[Message]:
+    """The conversation's newest ``limit`` messages, oldest first (the inbox's thread)."""
+    docs = (
+        await Message.find({"account_id": account_id, "conversation_id": conversation.id})
+        .sort([("created_at", -1), ("_id", -1)])
+        .limit(limit)
+        .to_list()
+    )
+    return docs[::-1]
+
+
+async def mark_read(account_id: PydanticObjectId, conversation: Conversation) -> None:
+    """Clear the unread count. Writes only when there is something to clear, so a page
+    that refreshes on its own conversation's change event does not loop."""
+    if conversation.unread:
+        await Conversation.get_pymongo_collection().update_one(
+            {"_id": conversation.id, "account_id": account_id, "unread": {"$gt": 0}},
+            {"$set": {"unread": 0}},
+        )
+        conversation.unread = 0
 
 
 async def get_message(account_id: PydanticObjectId, message_id: str) -> Message:

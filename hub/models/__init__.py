@@ -3,10 +3,13 @@
 from hub.models.account import Account
 from hub.models.apikey import ApiKey
 from hub.models.audit import AuditEvent, UsageEvent
+from hub.models.canned import CannedResponse
 from hub.models.channel import Channel
 from hub.models.contact import Contact
 from hub.models.conversation import Conversation
+from hub.models.login_attempt import LoginAttempt
 from hub.models.message import EarlyStatus, Message, Sender, SendError
+from hub.models.team import Team
 from hub.models.user import User
 
 #: Every document class Beanie initializes at start-up; a new collection is added here.
@@ -21,6 +24,9 @@ DOCUMENTS: list[type] = [
     ApiKey,
     AuditEvent,
     UsageEvent,
+    Team,
+    CannedResponse,
+    LoginAttempt,
 ]
 
 
@@ -29,13 +35,16 @@ __all__ = [
     "Account",
     "ApiKey",
     "AuditEvent",
+    "CannedResponse",
     "Channel",
     "Contact",
     "Conversation",
     "EarlyStatus",
+    "LoginAttempt",
     "Message",
     "SendError",
     "Sender",
+    "Team",
     "UsageEvent",
     "User",
 ]

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub import conversations, outbox
+from hub.contract import now
 from hub.conversations import InvalidChange
 from hub.inbox import directory, pages
 from hub.inbox.guard import Ctx, error_page, inbox_view
@@ -91,7 +92,7 @@ def wake_time(local: str, tz_offset_minutes: str) -> dt.datetime:
 async def snooze(request: Request, ctx: Ctx) -> Response:
     form = await _form(request)
     until = wake_time(form.get("until", ""), form.get("tz", "0"))
-    if until <= dt.datetime.now(dt.UTC):
+    if until <= now():
         raise InvalidChange("snooze_in_past", "the wake-up time must be in the future")
     return await _apply(request, ctx, {"status": "snoozed", "snoozed_until": until})
 

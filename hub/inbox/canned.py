@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.conversations import oid
+from hub.conversations import NotFound, oid
 from hub.inbox import pages
 from hub.inbox.guard import Ctx, inbox_view
 from hub.inbox.presence import layout_context
@@ -51,10 +51,13 @@ async def create(request: Request, ctx: Ctx) -> Response:
 
 @inbox_view(role="admin")
 async def delete(request: Request, ctx: Ctx) -> Response:
-    await CannedResponse.find(
+    found = await CannedResponse.find_one(
         CannedResponse.id == oid(request.path_params["id"]),
         CannedResponse.account_id == ctx.account.id,
-    ).delete()
+    )
+    if found is None:
+        raise NotFound(request.path_params["id"])
+    await found.delete()
     return pages.redirect(request, "/inbox/canned")
 
 

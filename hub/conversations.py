@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -91,6 +92,63 @@ async def list_conversations(
         .to_list()
     )
     return _page(docs, limit, lambda c: c.last_message_at)
+
+
+#: How far back (hours before the page's upper bound) each successive window reaches;
+#: ``None``: everything older.
+WINDOW_HOURS: tuple[int | None, ...] = (1, 6, 24, 7 * 24, 30 * 24, 90 * 24, 365 * 24, None)
+
+
+async def recent_first(
+    account_id: PydanticObjectId,
+    shape: dict[str, Any],
+    keep: Callable[[dict[str, Any]], bool],
+    limit: int = 25,
+    cursor: str | None = None,
+    horizon_hours: int | None = None,
+) -> tuple[list[Conversation], str | None]:
+    """A page of conversations, newest activity first, read in growing time windows
+    (back to ``horizon_hours`` before now if given, else through the whole history).
+
+    The embedded database uses an index only when a query's fields are exactly the
+    leading fields of one index, and it sorts in memory. So every query here is
+    ``account_id`` + ``shape`` (equality fields that lead a declared index, e.g.
+    ``{"assignee_id": …}``) + a ``last_message_at`` range, and ``keep`` applies the
+    other filters in Python, to the raw document (only kept ones become models). The windows grow until the page is full, so a page
+    reads about as many conversations as recent activity holds, not the whole account.
+    """
+    collection = Conversation.get_pymongo_collection()
+    top = decode_cursor(cursor) if cursor else None
+    anchor = top[0] if top else now()
+    upper: dict[str, Any] = {"$lte": top[0]} if top else {}
+    found: list[Conversation] = []
+    for hours in windows(horizon_hours):
+        bounds = dict(upper)
+        if hours is not None:
+            bounds["$gte"] = anchor - dt.timedelta(hours=hours)
+        query: dict[str, Any] = {"account_id": account_id, **shape}
+        if bounds:
+            query["last_message_at"] = bounds
+        async for doc in collection.find(query).sort([("last_message_at", -1), ("_id", -1)]):
+            if (top is None or _older(doc, top)) and keep(doc):
+                found.append(Conversation.model_validate(doc))
+        if len(found) > limit or hours is None:
+            break
+        upper = {"$lt": bounds["$gte"]}
+    return _page(found, limit, lambda c: c.last_message_at)
+
+
+def windows(horizon_hours: int | None) -> tuple[int | None, ...]:
+    """``WINDOW_HOURS`` cut at a horizon (the horizon itself is the last window)."""
+    if horizon_hours is None:
+        return WINDOW_HOURS
+    return (*(h for h in WINDOW_HOURS if h is not None and h < horizon_hours), horizon_hours)
+
+
+def _older(doc: dict[str, Any], top: tuple[dt.datetime, PydanticObjectId]) -> bool:
+    """After the cursor in newest-first order (ties on the time broken by id)."""
+    at, id_ = top
+    return bool(doc["last_message_at"] < at or (doc["last_message_at"] == at and doc["_id"] < id_))
 
 
 async def update_conversation(

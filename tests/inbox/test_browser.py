@@ -86,11 +86,11 @@ async def served(settings: Settings, connectors: dict[str, Any]) -> AsyncIterato
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+async def chromium() -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
 
 
 class Provider:
@@ -138,7 +138,7 @@ async def sign_in(page: Page, served: Served, email: str, shot: str | None = Non
     )
 
 
-async def test_agent_day(served: Served, browser: Browser, httpx_mock: Any) -> None:
+async def test_agent_day(served: Served, chromium: Browser, httpx_mock: Any) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     tenant = await make_tenant(served.hub)
     await add_user(tenant, "agnes@acme.test", "admin", "Agnes")
@@ -150,9 +150,9 @@ async def test_agent_day(served: Served, browser: Browser, httpx_mock: Any) -> N
     provider = Provider()
     httpx_mock.add_callback(provider, url="https://provider.test/send", is_reusable=True)
 
-    page = await open_page(browser, served)
+    page = await open_page(chromium, served)
     await sign_in(page, served, "agnes@acme.test", shot="login.png")
-    colleague = await open_page(browser, served)
+    colleague = await open_page(chromium, served)
     await sign_in(colleague, served, "bob@acme.test")
 
     # A live message from a webhook posted now, with a script in its text, reaches both tabs.
@@ -242,7 +242,7 @@ async def test_agent_day(served: Served, browser: Browser, httpx_mock: Any) -> N
     await expect(colleague.locator("li.conv", has_text="Carl")).to_contain_text("Missed me?")
 
     # The page at phone width, and the admin's canned answers page.
-    phone = await open_page(browser, served, width=390, height=844)
+    phone = await open_page(chromium, served, width=390, height=844)
     await sign_in(phone, served, "agnes@acme.test")
     await phone.goto(f"{served.url}/inbox/c/{conv.id}")
     await phone.screenshot(path=ARTIFACTS / "conversation-phone.png", full_page=True)

@@ -49,10 +49,6 @@ class Ctx:
     account: Account
     csrf: str
 
-    @property
-    def account_id(self):  # type: ignore[no-untyped-def]
-        return self.account.id
-
 
 View = Callable[[Request, Ctx], Awaitable[Response]]
 

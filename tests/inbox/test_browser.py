@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -167,6 +168,13 @@ async def test_agent_day(served: Served, chromium: Browser, httpx_mock: Any) -> 
         await expect(row).to_contain_text("Is my order shipped?")
         await expect(row.locator(".badge")).to_have_text("1")
     await page.screenshot(path=ARTIFACTS / "inbox-list.png", full_page=True)
+    await page.get_by_text("Mine", exact=True).click()  # nothing is assigned yet
+    await expect(page.locator("#rows")).to_contain_text("No conversations here.")
+    await expect(page).to_have_url(re.compile(r"/inbox\?.*view=mine"))  # a reload keeps the view
+    await page.get_by_role("searchbox", name="Search").fill("shipped")
+    await page.get_by_text("All", exact=True).click()
+    await expect(page.locator("li.conv", has_text="Ann")).to_have_count(1)
+    await page.get_by_role("searchbox", name="Search").fill("")
 
     # A hostile HTML email-like message, stored as a connector would store it.
     conv = await Conversation.find_one(Conversation.account_id == tenant.account.id)
@@ -248,6 +256,11 @@ async def test_agent_day(served: Served, chromium: Browser, httpx_mock: Any) -> 
     await phone.screenshot(path=ARTIFACTS / "conversation-phone.png", full_page=True)
     await page.goto(served.url + "/inbox/canned")
     await page.screenshot(path=ARTIFACTS / "canned.png", full_page=True)
+    await page.goto(served.url + "/inbox/teams")
+    await page.get_by_label("Team name").fill("Billing")
+    await page.get_by_role("button", name="Add team").click()
+    await expect(page.locator(".team-list")).to_contain_text("Billing")
+    await page.screenshot(path=ARTIFACTS / "teams.png", full_page=True)
 
     for tab in (page, colleague, phone):
         assert await tab.evaluate("window.__pwned") is None

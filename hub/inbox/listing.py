@@ -105,9 +105,7 @@ def _text_match(text: str) -> Callable[[Any], bool]:
     return lambda value: isinstance(value, str) and needle in value.casefold()
 
 
-async def search(
-    account_id: PydanticObjectId, f: ListFilter, keep: Callable[[dict[str, Any]], bool]
-) -> list[Conversation]:
+async def search(account_id: PydanticObjectId, f: ListFilter, me: str) -> list[Conversation]:
     """The newest conversations whose contact name, address, last message or any message
     text contains ``f.q`` (case-insensitive), within the filters; at most ``SEARCH_LIMIT``.
 
@@ -116,14 +114,14 @@ async def search(
     ``SEARCH_HORIZON_HOURS``, read newest first in time windows, so a search with many
     hits ends early.
     """
-    hit = _text_match(f.q)
+    hit, keep = _text_match(f.q), matcher(f, me)
     fields = ("contact_name", "contact_key", "last_message_preview", "subject")
 
     def named(c: dict[str, Any]) -> bool:
         return keep(c) and any(hit(c.get(name)) for name in fields)
 
     found, _ = await conversations.recent_first(
-        account_id, shape(f, ""), named, SEARCH_LIMIT, horizon_hours=SEARCH_HORIZON_HOURS
+        account_id, shape(f, me), named, SEARCH_LIMIT, horizon_hours=SEARCH_HORIZON_HOURS
     )
     ids = {c.id for c in found}
     for doc in [
@@ -187,13 +185,12 @@ async def conversation_list(request: Request, ctx: Ctx) -> Response:
     assert ctx.account.id is not None
     f = parse_filter(request)
     me = str(ctx.user.id)
-    keep = matcher(f, me)
     next_cursor = None
     if f.q:
-        rows = await search(ctx.account.id, f, keep)
+        rows = await search(ctx.account.id, f, me)
     else:
         rows, next_cursor = await conversations.recent_first(
-            ctx.account.id, shape(f, me), keep, PAGE_SIZE, f.cursor or None
+            ctx.account.id, shape(f, me), matcher(f, me), PAGE_SIZE, f.cursor or None
         )
     context = {
         **await layout_context(ctx),

@@ -91,6 +91,8 @@ async def test_search(
     assert await rows(signed_in, q="(a+b)*") == [ids["free"]]  # regex characters are literal
     assert await rows(signed_in, q="nothing like this") == []
     assert await rows(signed_in, q="refund", status="any") == [ids["bobs"]]
+    assert await rows(signed_in, q="order", view="mine") == [ids["mine"]]
+    assert await rows(signed_in, q="refund", view="mine", status="any") == []
     # only in an earlier message (not the last one shown in the row)
     await post_inbound(running.client, tenant, "id-free-2", "+4510000003", "thanks", "Free")
     assert await rows(signed_in, q="(A+B)") == [ids["free"]]

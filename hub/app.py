@@ -15,15 +15,17 @@ import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import BaseRoute, Route
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
-from hub import db, health, webhooks
+from hub import db, health, inbox, webhooks
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
 from hub.bots import BotWatch
 from hub.contract import Connector
 from hub.housekeeping import Housekeeper
-from hub.inbox import events
 from hub.outbox import Dispatcher
 from hub.services import Hub
 from hub.settings import Settings
@@ -113,12 +115,18 @@ def create_app(
     return app
 
 
+async def _to_inbox(request: Request) -> Response:
+    return RedirectResponse("/inbox", status_code=303)
+
+
 def _routes() -> list[BaseRoute]:
     """The hub's own routes; each connector's ``routes()`` join them at start-up."""
     routes: list[BaseRoute] = [
         *health.routes,
         *webhooks.routes,
         api_mount(),
-        Route("/inbox/events", events.stream, methods=["GET"]),
+        *inbox.routes(),
+        Route("/", _to_inbox, methods=["GET"]),
+        Mount("/static", StaticFiles(packages=[("hub", "static")]), name="static"),
     ]
     return routes

@@ -195,6 +195,36 @@ async def _mark_answered(conversation: Conversation, message: Message, at: dt.da
     )
 
 
+async def requeue(account_id: PydanticObjectId, message_id: PydanticObjectId) -> bool:
+    """Send a failed outbound message again: queued, due now, error and attempts cleared.
+
+    Only a message of the account that ended ``failed`` or ``undelivered`` moves;
+    returns whether one did. The dispatcher picks it up like a new reply.
+    """
+    at = now()
+    result = await Message.get_pymongo_collection().update_one(
+        {
+            "_id": message_id,
+            "account_id": account_id,
+            "direction": "out",
+            "private": False,
+            "delivery": {"$in": ["failed", "undelivered"]},
+        },
+        {
+            "$set": {
+                "delivery": "queued",
+                "delivery_rank": DELIVERY_RANK["queued"],
+                "error": None,
+                "attempts": 0,
+                "outbox_due": at,
+                "updated_at": at,
+            },
+            "$unset": {"outbox_owner": "", "provider_message_id": ""},
+        },
+    )
+    return result.modified_count == 1
+
+
 # --------------------------------------------------------------------------- dispatcher
 
 

@@ -1,1 +1,34 @@
 """The agent inbox: pages, fragments and the live event stream for signed-in users."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+
+def routes() -> list[BaseRoute]:
+    """Every inbox route; mounted by ``hub.app``."""
+    from hub.inbox import (
+        actions,
+        canned,
+        composer,
+        contacts,
+        events,
+        listing,
+        presence,
+        signin,
+        teams,
+        thread,
+    )
+
+    return [
+        *signin.routes,
+        *listing.routes,
+        *presence.routes,
+        *composer.routes,  # before canned: /inbox/canned/suggest is more specific
+        *canned.routes,
+        *teams.routes,
+        *thread.routes,
+        *contacts.routes,
+        *actions.routes,
+        Route("/inbox/events", events.stream, methods=["GET"]),
+    ]

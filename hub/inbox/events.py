@@ -1,4 +1,18 @@
-"""The inbox's live stream: server-sent events of the signed-in user's account."""
+"""The inbox's live stream: server-sent events of the signed-in user's account.
+
+The events are signals, not data: the page refetches the fragment a signal
+names, so what it shows is always rendered by the same views and templates.
+
+- ``inbox``: a conversation of the account was created or changed (lists refresh);
+- ``c-<conversation id>``: a message of that conversation, or the conversation itself,
+  changed (its open views refresh thread and header);
+- ``presence``: a colleague's presence changed;
+- ``resync``: the stream may have missed events (a reconnect with ``Last-Event-ID``,
+  or this subscriber fell behind): every live fragment refetches.
+
+Each event's data is a small JSON object (ids and the new delivery state) so
+other clients and tests can read it; the event id is the change's resume token.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +21,6 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from bson import json_util
 from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,21 +30,34 @@ from hub.realtime import Event
 from hub.services import Hub
 
 KEEPALIVE_SECONDS = 15
-#: Fields never sent to a browser.
-PRIVATE_FIELDS = {"password_hash", "config", "outbox_owner"}
-
-
-def event_payload(event: Event) -> str:
-    data = {k: v for k, v in event.data.items() if k not in PRIVATE_FIELDS}
-    doc: dict[str, Any] = json.loads(
-        json_util.dumps(data, json_options=json_util.RELAXED_JSON_OPTIONS)
-    )
-    doc["id"] = str(event.data.get("_id"))
-    return json.dumps({"type": event.type, "changed": list(event.changed), "data": doc})
+#: ``retry:`` sent to browsers: reconnect one second after a dropped connection.
+RETRY_MS = 1000
 
 
 def _for_inbox(event: Event) -> bool:
     return event.type.split(".")[0] in ("message", "conversation", "user")
+
+
+def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
+    """The SSE events (name, data) one database change becomes."""
+    data = event.data
+    kind = event.type.split(".")[0]
+    if kind == "user":
+        if event.type == "user.updated" and not {"presence", "active", "name"} & set(event.changed):
+            return []  # last_seen_at and the like: nothing a colleague sees
+        return [("presence", {"user_id": str(data.get("_id")), "presence": data.get("presence")})]
+    if kind == "message":
+        conv = str(data.get("conversation_id"))
+        payload = {
+            "message_id": str(data.get("_id")),
+            "conversation_id": conv,
+            "delivery": data.get("delivery"),
+            "type": event.type,
+        }
+        return [(f"c-{conv}", payload)]
+    conv = str(data.get("_id"))
+    payload = {"conversation_id": conv, "type": event.type, "status": data.get("status")}
+    return [("inbox", payload), (f"c-{conv}", payload)]
 
 
 async def stream(request: Request) -> Response:
@@ -40,11 +66,14 @@ async def stream(request: Request) -> Response:
         return JSONResponse({"error": {"code": "unauthorized", "message": "sign in"}}, 401)
     hub: Hub = request.app.state.hub
     sub = hub.realtime.subscribe(user.account_id, _for_inbox)
+    resumed = bool(request.headers.get("last-event-id"))
 
-    async def events() -> AsyncIterator[dict[str, str]]:
+    async def events() -> AsyncIterator[dict[str, Any]]:
         hub.metrics.sse_subscribers.inc()
         try:
-            yield {"event": "ready", "data": "{}"}
+            yield {"event": "ready", "data": "{}", "retry": RETRY_MS}
+            if resumed:  # events between the drop and now are not replayed: refetch instead
+                yield {"event": "resync", "data": "{}"}
             while True:
                 try:
                     event = await asyncio.wait_for(sub.get(), KEEPALIVE_SECONDS)
@@ -53,7 +82,8 @@ async def stream(request: Request) -> Response:
                 if sub.lagged:
                     sub.lagged = False
                     yield {"event": "resync", "data": "{}"}
-                yield {"event": event.type, "id": event.token, "data": event_payload(event)}
+                for name, data in signals(event):
+                    yield {"event": name, "id": event.token, "data": json.dumps(data)}
         finally:
             hub.metrics.sse_subscribers.dec()
             hub.realtime.unsubscribe(sub)

@@ -5,10 +5,13 @@ from hub.models.apikey import ApiKey
 from hub.models.apistate import IdempotencyRecord, RateCounter
 from hub.models.audit import AuditEvent, UsageEvent
 from hub.models.bot import Bot
+from hub.models.canned import CannedResponse
 from hub.models.channel import Channel
 from hub.models.contact import Contact
 from hub.models.conversation import Conversation
+from hub.models.login_attempt import LoginAttempt
 from hub.models.message import EarlyStatus, Message, Sender, SendError
+from hub.models.team import Team
 from hub.models.user import User
 from hub.models.webhook import WebhookDelivery, WebhookSubscription
 
@@ -29,6 +32,9 @@ DOCUMENTS: list[type] = [
     Bot,
     IdempotencyRecord,
     RateCounter,
+    Team,
+    CannedResponse,
+    LoginAttempt,
 ]
 
 
@@ -38,15 +44,18 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Bot",
+    "CannedResponse",
     "Channel",
     "Contact",
     "Conversation",
     "EarlyStatus",
     "IdempotencyRecord",
+    "LoginAttempt",
     "Message",
     "RateCounter",
     "SendError",
     "Sender",
+    "Team",
     "UsageEvent",
     "User",
     "WebhookDelivery",

@@ -56,6 +56,14 @@ class Conversation(TenantDocument):
             [("account_id", 1), ("status", 1), ("last_message_at", -1)],
             [("account_id", 1), ("assignee_id", 1), ("last_message_at", -1)],
             [("account_id", 1), ("contact_id", 1)],
+            # The inbox's filters: each one can lead the query with newest activity first.
+            [("account_id", 1), ("handler", 1), ("status", 1), ("last_message_at", -1)],
+            [("account_id", 1), ("assignee_id", 1), ("status", 1), ("last_message_at", -1)],
+            [("account_id", 1), ("channel_id", 1), ("last_message_at", -1)],
+            [("account_id", 1), ("team_id", 1), ("last_message_at", -1)],
+            [("account_id", 1), ("labels", 1), ("last_message_at", -1)],
+            [("account_id", 1), ("contact_name", 1)],
+            [("account_id", 1), ("contact_key", 1)],
             [("status", 1), ("resolved_at", 1)],
             [("status", 1), ("snoozed_until", 1)],
         ]

@@ -68,6 +68,8 @@ class Message(TenantDocument):
                 partialFilterExpression={"idempotency_key": {"$type": "string"}},
             ),
             [("account_id", 1), ("conversation_id", 1), ("created_at", 1)],
+            # The inbox's message-text search reads an account's messages newest first.
+            [("account_id", 1), ("created_at", -1)],
             pymongo.IndexModel(
                 [("outbox_due", 1)], partialFilterExpression={"outbox_due": {"$type": "date"}}
             ),

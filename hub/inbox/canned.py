@@ -1,0 +1,68 @@
+"""Canned answers: the admin's list of saved replies (``/shortcut`` → text)."""
+
+from __future__ import annotations
+
+import re
+
+from pymongo.errors import DuplicateKeyError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.conversations import NotFound, oid
+from hub.inbox import pages
+from hub.inbox.guard import Ctx, inbox_view
+from hub.inbox.presence import layout_context
+from hub.models import CannedResponse
+
+SHORTCUT = re.compile(r"^[\w-]{1,40}$")
+
+
+async def _page(request: Request, ctx: Ctx, error: str = "", status: int = 200) -> Response:
+    items = (
+        await CannedResponse.find(CannedResponse.account_id == ctx.account.id)
+        .sort("shortcut")
+        .to_list()
+    )
+    context = {**await layout_context(ctx), "items": items, "error": error, "suggestions": []}
+    return pages.render(request, "inbox/canned.html", context, status)
+
+
+@inbox_view(role="admin")
+async def index(request: Request, ctx: Ctx) -> Response:
+    return await _page(request, ctx)
+
+
+@inbox_view(role="admin")
+async def create(request: Request, ctx: Ctx) -> Response:
+    form = await request.form()
+    shortcut = str(form.get("shortcut", "")).strip().lstrip("/").lower()
+    text = str(form.get("text", "")).strip()
+    if not SHORTCUT.match(shortcut) or not text or len(text) > 4000:
+        message = "A shortcut is 1–40 letters, digits, - or _; the text 1–4000 characters."
+        return await _page(request, ctx, message, 400)
+    assert ctx.account.id is not None
+    try:
+        await CannedResponse(account_id=ctx.account.id, shortcut=shortcut, text=text).insert()
+    except DuplicateKeyError:
+        return await _page(request, ctx, f"/{shortcut} exists already.", 409)
+    return pages.redirect(request, "/inbox/canned")
+
+
+@inbox_view(role="admin")
+async def delete(request: Request, ctx: Ctx) -> Response:
+    found = await CannedResponse.find_one(
+        CannedResponse.id == oid(request.path_params["id"]),
+        CannedResponse.account_id == ctx.account.id,
+    )
+    if found is None:
+        raise NotFound(request.path_params["id"])
+    await found.delete()
+    return pages.redirect(request, "/inbox/canned")
+
+
+routes = [
+    Route("/inbox/canned", index, methods=["GET"]),
+    Route("/inbox/canned", create, methods=["POST"]),
+    Route("/inbox/canned/{id}/delete", delete, methods=["POST"]),
+]

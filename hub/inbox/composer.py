@@ -1,0 +1,163 @@
+"""The composer: replies, private notes, templates, attachments, retries, canned answers.
+
+A reply is stored by ``hub.outbox.enqueue`` and sent by the dispatcher, never
+from here. A refusal (``OutboxError``) comes back in the composer, readable,
+with what the agent typed kept; attachments stored for a refused reply are
+removed again, so nothing half-written stays.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub import conversations, outbox
+from hub.contract import Attachment
+from hub.inbox import pages
+from hub.inbox.guard import Ctx, inbox_view
+from hub.inbox.thread import _templates, composer_state, render_conversation
+from hub.models import CannedResponse, Channel, Conversation, Sender
+from hub.registry import UnknownConnector
+
+EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+MAX_ATTACHMENTS = 10
+CANNED_TOKEN = re.compile(r"(?:^|\s)/([\w-]{0,40})$")
+
+
+class ComposerError(Exception):
+    """A reply refused before the outbox saw it (bad cc, oversize file, unknown template)."""
+
+
+def _sender(ctx: Ctx) -> Sender:
+    return Sender(type="agent", id=str(ctx.user.id), name=ctx.user.name or ctx.user.email)
+
+
+def _cc(raw: str) -> list[str]:
+    found = [part.strip() for part in re.split(r"[,;]", raw) if part.strip()]
+    bad = [x for x in found if not EMAIL_RE.match(x)]
+    if bad:
+        raise ComposerError(f"Not an email address: {', '.join(bad)}")
+    return found
+
+
+def _template(channel: Channel | None, key: str, variables: str) -> dict[str, Any] | None:
+    if not key:
+        return None
+    match = next(
+        (t for t in _templates(channel.config if channel else {}) if t["key"] == key), None
+    )
+    if match is None:
+        raise ComposerError("That template is not configured on this channel.")
+    chosen = {k: v for k, v in match["template"].items() if k in ("name", "sid", "language")}
+    pairs = [p.split("=", 1) for p in re.split(r",\s*", variables) if "=" in p]
+    chosen["variables"] = {k.strip(): v.strip() for k, v in pairs if k.strip()}
+    return chosen
+
+
+async def _store_files(ctx: Ctx, channel: Channel | None, form: FormData) -> list[Attachment]:
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+    if not files:
+        return []
+    if len(files) > MAX_ATTACHMENTS:
+        raise ComposerError(f"At most {MAX_ATTACHMENTS} attachments a message.")
+    limit = 16 * 1024 * 1024
+    if channel is not None:
+        try:
+            limit = ctx.hub.registry.get(channel.type).capabilities.max_media_bytes
+        except UnknownConnector:
+            pass
+    stored: list[Attachment] = []
+    for upload in files:
+        data = await upload.read(limit + 1)
+        if len(data) > limit:
+            await _forget(ctx, stored)
+            raise ComposerError(f"{upload.filename} is larger than {limit // (1024 * 1024)} MB.")
+        assert ctx.account.id is not None
+        content_type = upload.content_type or "application/octet-stream"
+        stored.append(await ctx.hub.media.put(ctx.account.id, data, upload.filename, content_type))
+    return stored
+
+
+async def _forget(ctx: Ctx, attachments: list[Attachment]) -> None:
+    for attachment in attachments:
+        await ctx.hub.media.delete(attachment.id)
+
+
+async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
+    text = str(form.get("text", "")).strip()
+    if form.get("kind") == "note":
+        if not text:
+            raise ComposerError("A note needs some text.")
+        await outbox.enqueue(ctx.hub, conversation, text=text, sender=_sender(ctx), private=True)
+        return
+    channel = await ctx.hub.channel(conversation.channel_id)
+    template = _template(channel, str(form.get("template", "")), str(form.get("variables", "")))
+    cc = _cc(str(form.get("cc", "")))
+    subject = str(form.get("subject", "")).strip() or None
+    attachments = await _store_files(ctx, channel, form)
+    try:
+        await outbox.enqueue(
+            ctx.hub, conversation, text=text, sender=_sender(ctx), attachments=attachments,
+            template=template, subject=subject, metadata={"cc": cc} if cc else None,
+        )  # fmt: skip
+    except outbox.OutboxError:
+        await _forget(ctx, attachments)
+        raise
+
+
+@inbox_view()
+async def reply(request: Request, ctx: Ctx) -> Response:
+    conversation = await conversations.get_conversation(ctx.account.id, request.path_params["id"])
+    form = await request.form()
+    try:
+        await _send(ctx, conversation, form)
+    except (ComposerError, outbox.OutboxError) as exc:
+        kept = {k: str(form.get(k, "")) for k in ("kind", "text", "subject", "cc", "template")}
+        state = composer_state(**kept, error=getattr(exc, "message", None) or str(exc))
+        return await render_conversation(request, ctx, conversation, "composer", state, 422)
+    kind = "note" if form.get("kind") == "note" else "reply"
+    return await render_conversation(
+        request, ctx, conversation, "composer", composer_state(kind=kind),
+        headers={"HX-Trigger": "thread-changed"},
+    )  # fmt: skip
+
+
+@inbox_view()
+async def retry(request: Request, ctx: Ctx) -> Response:
+    """Queue a failed message again (the dispatcher sends it like a new reply)."""
+    assert ctx.account.id is not None
+    conversation = await conversations.get_conversation(ctx.account.id, request.path_params["id"])
+    message = await conversations.get_message(ctx.account.id, request.path_params["mid"])
+    if message.conversation_id != conversation.id:
+        raise conversations.NotFound(request.path_params["mid"])
+    assert message.id is not None
+    await outbox.requeue(ctx.account.id, message.id)
+    return pages.changed(request, f"/inbox/c/{conversation.id}", "thread-changed")
+
+
+@inbox_view()
+async def suggest(request: Request, ctx: Ctx) -> Response:
+    """Canned answers whose shortcut starts with the ``/word`` being typed at the text's end."""
+    match = CANNED_TOKEN.search(request.query_params.get("text", ""))
+    found: list[CannedResponse] = []
+    if match is not None:
+        prefix = {"$regex": "^" + re.escape(match.group(1)), "$options": "i"}
+        found = (
+            await CannedResponse.find({"account_id": ctx.account.id, "shortcut": prefix})
+            .sort("shortcut")
+            .limit(8)
+            .to_list()
+        )
+    return pages.render(request, "inbox/canned.html", {"suggestions": found}, block="suggestions")
+
+
+routes = [
+    Route("/inbox/c/{id}/reply", reply, methods=["POST"]),
+    Route("/inbox/c/{id}/m/{mid}/retry", retry, methods=["POST"]),
+    Route("/inbox/canned/suggest", suggest, methods=["GET"]),
+]

@@ -1,0 +1,113 @@
+"""The gate in front of every inbox view: session, role, CSRF, and the error pages.
+
+``inbox_view`` wraps a view ``(request, ctx) -> Response``. It signs the
+visitor in from the session (or sends them to /login), refuses unsafe
+requests without the session's CSRF token, checks the role the view needs,
+and turns the typed errors of the services into readable pages with the
+right status: another account's ids are simply not found (404).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hub import auth
+from hub.conversations import InvalidChange, NotFound
+from hub.inbox import pages
+from hub.media import MediaNotFound
+from hub.models import Account, User
+from hub.services import Hub
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf"
+#: Scripts only from our own origin: an HTML email or chat text that slipped
+#: through escaping still could not run.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "media-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass
+class Ctx:
+    """Who is asking, for which account, through which hub."""
+
+    hub: Hub
+    user: User
+    account: Account
+    csrf: str
+
+
+View = Callable[[Request, Ctx], Awaitable[Response]]
+
+
+def inbox_view(role: str = "agent") -> Callable[[View], Callable[[Request], Awaitable[Response]]]:
+    """Wrap ``view`` with sign-in, CSRF and role checks and the error pages."""
+
+    def wrap(view: View) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(view)
+        async def endpoint(request: Request) -> Response:
+            response = await _guarded(request, view, role)
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+            return response
+
+        return endpoint
+
+    return wrap
+
+
+async def _guarded(request: Request, view: View, role: str) -> Response:
+    user = await auth.session_user(request)
+    if user is None:
+        if request.method in SAFE_METHODS:
+            return pages.redirect(request, pages.login_url(request))
+        return error_page(request, 401, "Your session has ended. Sign in again.", login=True)
+    if request.method not in SAFE_METHODS and not await _csrf_ok(request):
+        return error_page(request, 403, "This form has expired. Reload the page and try again.")
+    if not auth.has_role(user, role):
+        return error_page(request, 403, f"This needs the {role} role.")
+    account = await Account.get(user.account_id)
+    if account is None:
+        return error_page(request, 401, "Your account no longer exists.", login=True)
+    ctx = Ctx(request.app.state.hub, user, account, auth.csrf_token(request))
+    try:
+        return await view(request, ctx)
+    except (NotFound, MediaNotFound):
+        return error_page(request, 404, "Not found in this account.")
+    except InvalidChange as exc:
+        return error_page(request, 400, exc.message)
+
+
+async def _csrf_ok(request: Request) -> bool:
+    submitted = request.headers.get(CSRF_HEADER)
+    if submitted is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            submitted = value if isinstance(value, str) else None
+    return auth.csrf_ok(request, submitted)
+
+
+def error_page(request: Request, status: int, message: str, login: bool = False) -> Response:
+    """A readable error; htmx shows it in the page's alert area (see inbox.js)."""
+    headers = {"HX-Retarget": "#alert", "HX-Reswap": "innerHTML"} if pages.is_htmx(request) else {}
+    if login and pages.is_htmx(request):
+        headers["HX-Redirect"] = "/login"
+    context = {"status": status, "message": message, "user": None, "csrf": ""}
+    response = pages.render(request, "inbox/error.html", context, status, headers)
+    response.headers.update(SECURITY_HEADERS)
+    return response

@@ -1,0 +1,205 @@
+"""The conversation list: Mine / Unassigned / All, filters, search, cursor pages, live rows.
+
+The most selective filter leads an indexed, account-scoped query read in time
+windows (``hub.conversations.recent_first``); the other filters are applied to
+what it reads. Bot-handled conversations stay out of the human queues unless
+the handler filter asks for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from collections.abc import Callable
+from typing import Any, Literal
+
+from beanie import PydanticObjectId
+from pydantic import BaseModel, ValidationError, field_validator
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub import conversations
+from hub.contract import now
+from hub.inbox import directory, pages
+from hub.inbox.guard import Ctx, inbox_view
+from hub.inbox.presence import layout_context
+from hub.models import Conversation, Message
+
+PAGE_SIZE = 25
+#: A search shows at most this many conversations, the most recently active.
+SEARCH_LIMIT = 50
+#: How far back a substring search reads (exact addresses and name starts: any age).
+SEARCH_HORIZON_HOURS = 30 * 24
+
+
+class ListFilter(BaseModel):
+    """The list's query string, validated."""
+
+    view: Literal["mine", "unassigned", "all"] = "all"
+    status: Literal["open", "pending", "snoozed", "resolved", "any"] = "open"
+    handler: Literal["human", "bot", "any"] = "human"
+    channel: str = ""
+    team: str = ""
+    label: str = ""
+    q: str = ""
+    cursor: str = ""
+
+    @field_validator("q", "label")
+    @classmethod
+    def _trim(cls, value: str) -> str:
+        return value.strip()[:100]
+
+    def query_string(self, **changes: str) -> str:
+        values = {**self.model_dump(), **changes}
+        return urllib.parse.urlencode({k: v for k, v in values.items() if v})
+
+
+def parse_filter(request: Request) -> ListFilter:
+    try:
+        return ListFilter.model_validate(dict(request.query_params))
+    except ValidationError:
+        return ListFilter()
+
+
+def shape(f: ListFilter, me: str) -> dict[str, Any]:
+    """The most selective filter that leads an index (see ``recent_first``)."""
+    if f.label:
+        return {"labels": f.label.lower()}
+    if f.team:
+        return {"team_id": f.team}
+    if f.channel:
+        return {"channel_id": conversations.oid_or_invalid(f.channel)}
+    if f.view == "mine" and f.status != "any":
+        return {"assignee_id": me, "status": f.status}
+    if f.view == "mine":
+        return {"assignee_id": me}
+    if f.handler != "any" and f.status != "any":
+        return {"handler": f.handler, "status": f.status}
+    if f.status != "any":
+        return {"status": f.status}
+    return {}
+
+
+def matcher(f: ListFilter, me: str) -> Callable[[dict[str, Any]], bool]:
+    """Every filter of ``f`` as a test on one raw conversation document."""
+    channel = conversations.oid_or_invalid(f.channel) if f.channel else None
+    assignee = {"mine": me, "unassigned": None}.get(f.view, "any")
+    label = f.label.lower()
+
+    def keep(c: dict[str, Any]) -> bool:
+        return (
+            (f.handler == "any" or c.get("handler", "human") == f.handler)
+            and (f.status == "any" or c.get("status") == f.status)
+            and (assignee == "any" or c.get("assignee_id") == assignee)
+            and (channel is None or c.get("channel_id") == channel)
+            and (not f.team or c.get("team_id") == f.team)
+            and (not label or label in c.get("labels", []))
+        )
+
+    return keep
+
+
+def _text_match(text: str) -> Callable[[Any], bool]:
+    needle = text.casefold()
+    return lambda value: isinstance(value, str) and needle in value.casefold()
+
+
+async def search(account_id: PydanticObjectId, f: ListFilter, me: str) -> list[Conversation]:
+    """The newest conversations whose contact name, address, last message or any message
+    text contains ``f.q`` (case-insensitive), within the filters; at most ``SEARCH_LIMIT``.
+
+    An exact address or the start of a contact's name is found at any age through
+    their indexes; other substrings (names, last messages, message texts) in the last
+    ``SEARCH_HORIZON_HOURS``, read newest first in time windows, so a search with many
+    hits ends early.
+    """
+    hit, keep = _text_match(f.q), matcher(f, me)
+    fields = ("contact_name", "contact_key", "last_message_preview", "subject")
+
+    def named(c: dict[str, Any]) -> bool:
+        return keep(c) and any(hit(c.get(name)) for name in fields)
+
+    found, _ = await conversations.recent_first(
+        account_id, shape(f, me), named, SEARCH_LIMIT, horizon_hours=SEARCH_HORIZON_HOURS
+    )
+    ids = {c.id for c in found}
+    for doc in [
+        *await _direct_hits(account_id, f.q),
+        *await _message_hits(account_id, hit, set(ids)),
+    ]:
+        if doc["_id"] not in ids and keep(doc):
+            ids.add(doc["_id"])
+            found.append(Conversation.model_validate(doc))
+    found.sort(key=lambda c: (c.last_message_at, c.id), reverse=True)
+    return found[:SEARCH_LIMIT]
+
+
+async def _direct_hits(account_id: PydanticObjectId, text: str) -> list[dict[str, Any]]:
+    """Conversations with exactly this address, or a contact name starting with ``text``
+    (as typed, capitalised or in lower case): indexed equality and range reads."""
+    collection = Conversation.get_pymongo_collection()
+    queries: list[dict[str, Any]] = [
+        {"contact_key": f"{kind}:{text.lower() if kind == 'email' else text}"}
+        for kind in ("phone", "email", "visitor")
+    ]
+    for variant in dict.fromkeys((text, text.capitalize(), text.title(), text.lower())):
+        queries.append({"contact_name": {"$gte": variant, "$lt": variant + "\uffff"}})
+    found: list[dict[str, Any]] = []
+    for query in queries:
+        found += (
+            await collection.find({"account_id": account_id, **query}).limit(SEARCH_LIMIT).to_list()
+        )
+    return found
+
+
+async def _message_hits(
+    account_id: PydanticObjectId, hit: Callable[[Any], bool], seen: set[Any]
+) -> list[dict[str, Any]]:
+    """Conversations (not in ``seen``) with a message whose text matches, newest first."""
+    messages = Message.get_pymongo_collection()
+    upper: dict[str, Any] = {}
+    new_ids: list[Any] = []
+    for hours in conversations.windows(SEARCH_HORIZON_HOURS):
+        bounds = dict(upper)
+        if hours is not None:
+            bounds["$gte"] = now() - dt.timedelta(hours=hours)
+        query: dict[str, Any] = {"account_id": account_id}
+        if bounds:
+            query["created_at"] = bounds
+        async for doc in messages.find(query, {"conversation_id": 1, "text": 1}):
+            cid = doc["conversation_id"]
+            if cid not in seen and hit(doc.get("text")):
+                seen.add(cid)
+                new_ids.append(cid)
+        if len(new_ids) >= SEARCH_LIMIT or hours is None:
+            break
+        upper = {"$lt": bounds["$gte"]}
+    # By id alone (the id index), then the account checked on every document.
+    docs = Conversation.get_pymongo_collection().find({"_id": {"$in": new_ids[:SEARCH_LIMIT]}})
+    return [d async for d in docs if d["account_id"] == account_id]
+
+
+@inbox_view()
+async def conversation_list(request: Request, ctx: Ctx) -> Response:
+    assert ctx.account.id is not None
+    f = parse_filter(request)
+    me = str(ctx.user.id)
+    next_cursor = None
+    if f.q:
+        rows = await search(ctx.account.id, f, me)
+    else:
+        rows, next_cursor = await conversations.recent_first(
+            ctx.account.id, shape(f, me), matcher(f, me), PAGE_SIZE, f.cursor or None
+        )
+    context = {
+        **await layout_context(ctx),
+        "f": f,
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "names": await directory.load(ctx.account.id),
+    }
+    return pages.render(request, "inbox/list.html", context)
+
+
+routes = [Route("/inbox", conversation_list, methods=["GET"])]

@@ -1,0 +1,64 @@
+"""Presence: an agent sets available / away / offline; colleagues see it live.
+
+Also builds the context every page's layout needs (the colleagues list lives there).
+"""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.contract import now
+from hub.inbox import pages
+from hub.inbox.guard import Ctx, error_page, inbox_view
+from hub.models import User
+
+PRESENCES = get_args(User.model_fields["presence"].annotation)
+
+
+async def colleagues(ctx: Ctx) -> list[User]:
+    """The account's active users, available ones first, then by name."""
+    users = await User.find(User.account_id == ctx.account.id, User.active == True).to_list()  # noqa: E712
+    order = {"available": 0, "away": 1, "offline": 2}
+    return sorted(users, key=lambda u: (order[u.presence], (u.name or u.email).lower()))
+
+
+async def layout_context(ctx: Ctx) -> dict[str, Any]:
+    return {
+        "user": ctx.user,
+        "csrf": ctx.csrf,
+        "account": ctx.account,
+        "colleagues": await colleagues(ctx),
+    }
+
+
+async def _panel(ctx: Ctx) -> Response:
+    html = pages.render_block("base.html", "presence", await layout_context(ctx))
+    return Response(html, media_type="text/html")
+
+
+@inbox_view()
+async def show(request: Request, ctx: Ctx) -> Response:
+    return await _panel(ctx)
+
+
+@inbox_view()
+async def set_presence(request: Request, ctx: Ctx) -> Response:
+    value = str((await request.form()).get("presence", ""))
+    if value not in PRESENCES:
+        return error_page(request, 400, f"Status must be one of {', '.join(PRESENCES)}.")
+    await User.get_pymongo_collection().update_one(
+        {"_id": ctx.user.id, "account_id": ctx.account.id},
+        {"$set": {"presence": value, "last_seen_at": now()}},
+    )
+    ctx.user.presence = value  # type: ignore[assignment]
+    return await _panel(ctx)
+
+
+routes = [
+    Route("/inbox/presence", show, methods=["GET"]),
+    Route("/inbox/presence", set_presence, methods=["POST"]),
+]

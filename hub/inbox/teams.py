@@ -1,0 +1,43 @@
+"""Teams: the admin's list of teams conversations can be assigned or transferred to."""
+
+from __future__ import annotations
+
+from pymongo.errors import DuplicateKeyError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.inbox import pages
+from hub.inbox.guard import Ctx, inbox_view
+from hub.inbox.presence import layout_context
+from hub.models import Team
+
+
+async def _page(request: Request, ctx: Ctx, error: str = "", status: int = 200) -> Response:
+    teams = await Team.find(Team.account_id == ctx.account.id).sort("name").to_list()
+    context = {**await layout_context(ctx), "teams": teams, "error": error}
+    return pages.render(request, "inbox/teams.html", context, status)
+
+
+@inbox_view(role="admin")
+async def index(request: Request, ctx: Ctx) -> Response:
+    return await _page(request, ctx)
+
+
+@inbox_view(role="admin")
+async def create(request: Request, ctx: Ctx) -> Response:
+    name = str((await request.form()).get("name", "")).strip()
+    if not 1 <= len(name) <= 80:
+        return await _page(request, ctx, "A team name is 1–80 characters.", 400)
+    assert ctx.account.id is not None
+    try:
+        await Team(account_id=ctx.account.id, name=name).insert()
+    except DuplicateKeyError:
+        return await _page(request, ctx, f"A team called {name} exists already.", 409)
+    return pages.redirect(request, "/inbox/teams")
+
+
+routes = [
+    Route("/inbox/teams", index, methods=["GET"]),
+    Route("/inbox/teams", create, methods=["POST"]),
+]

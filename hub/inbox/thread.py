@@ -1,0 +1,138 @@
+"""The conversation view: the thread rendered per channel, its live refresh, and its media.
+
+``render_conversation`` builds the one context the page and all its fragments
+(header, messages, composer, contact panel) are rendered from, so an action
+or a reply answers with exactly the block it changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub import conversations
+from hub.auth import has_role
+from hub.contract import Capabilities, now
+from hub.inbox import contacts, directory, pages
+from hub.inbox.guard import Ctx, inbox_view
+from hub.inbox.presence import layout_context
+from hub.models import Conversation
+from hub.registry import UnknownConnector
+
+THREAD_LIMIT = 200
+#: Media a browser may show inline; anything else downloads (an HTML or SVG file never renders).
+INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "audio/", "video/")
+
+
+def composer_state(**values: Any) -> dict[str, Any]:
+    state = {"kind": "reply", "text": "", "subject": "", "cc": "", "template": "", "error": ""}
+    state.update(values)
+    return state
+
+
+def _templates(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The channel's message templates as ``{"key", "label", "template"}``, whatever their shape."""
+    found = []
+    for item in config.get("templates") or []:
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict):
+            continue
+        key = str(item.get("name") or item.get("sid") or "")
+        if key:
+            label = str(item.get("label") or item.get("body") or key)
+            found.append({"key": key, "label": label[:120], "template": item})
+    return found
+
+
+async def _channel_context(ctx: Ctx, conversation: Conversation) -> dict[str, Any]:
+    channel = await ctx.hub.channel(conversation.channel_id)
+    caps, label, usable = Capabilities(), conversation.channel_type, False
+    if channel is not None and channel.account_id == ctx.account.id:
+        try:
+            connector = ctx.hub.registry.get(channel.type)
+            caps = connector.capabilities_for(ctx.hub.channel_info(channel))
+            label, usable = connector.label or channel.type, True
+        except UnknownConnector:
+            pass
+    window_open = True
+    if caps.reply_window is not None:
+        last = conversation.last_inbound_at
+        window_open = last is not None and now() - last <= caps.reply_window
+    return {
+        "channel": channel,
+        "channel_label": label,
+        "caps": caps,
+        "can_send": usable,
+        "window_open": window_open,
+        "window_hours": int(caps.reply_window.total_seconds() // 3600) if caps.reply_window else 0,
+        "templates": _templates(channel.config) if channel and caps.templates else [],
+    }
+
+
+async def render_conversation(
+    request: Request,
+    ctx: Ctx,
+    conversation: Conversation,
+    block: str | None = None,
+    composer: dict[str, Any] | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    assert ctx.account.id is not None
+    await conversations.mark_read(ctx.account.id, conversation)
+    context = {
+        **await layout_context(ctx),
+        **await _channel_context(ctx, conversation),
+        **await contacts.panel(ctx.account, conversation),
+        "c": conversation,
+        "messages": await conversations.recent_messages(ctx.account.id, conversation, THREAD_LIMIT),
+        "names": await directory.load(ctx.account.id),
+        "composer": composer or composer_state(),
+        "can_reassign": can_reassign(ctx, conversation),
+    }
+    if not context["composer"]["subject"] and conversation.subject:
+        subject = conversation.subject
+        context["composer"]["subject"] = (
+            subject if subject.lower().startswith("re:") else f"Re: {subject}"
+        )
+    return pages.render(
+        request, "inbox/conversation.html", context, status, headers or {}, block=block
+    )
+
+
+def can_reassign(ctx: Ctx, conversation: Conversation) -> bool:
+    """Agents hand over what is theirs or nobody's; taking a colleague's needs a supervisor."""
+    mine_or_free = conversation.assignee_id in (None, str(ctx.user.id))
+    return mine_or_free or has_role(ctx.user, "supervisor")
+
+
+@inbox_view()
+async def show(request: Request, ctx: Ctx) -> Response:
+    conversation = await conversations.get_conversation(ctx.account.id, request.path_params["id"])
+    return await render_conversation(request, ctx, conversation)
+
+
+@inbox_view()
+async def media(request: Request, ctx: Ctx) -> Response:
+    """An attachment of the signed-in user's account (another account's id: 404)."""
+    assert ctx.account.id is not None
+    data, content_type = await ctx.hub.media.get(ctx.account.id, request.path_params["id"])
+    inline = content_type.startswith(INLINE_TYPES)
+    headers = {
+        "Content-Disposition": "inline" if inline else "attachment",
+        "Content-Security-Policy": "sandbox; default-src 'none'",
+        "Cache-Control": "private, max-age=3600",
+    }
+    return Response(
+        data, media_type=content_type if inline else "application/octet-stream", headers=headers
+    )
+
+
+routes = [
+    Route("/inbox/c/{id}", show, methods=["GET"]),
+    Route("/inbox/media/{id}", media, methods=["GET"]),
+]

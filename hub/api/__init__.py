@@ -6,8 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Mount, Route, Router
 
-from hub.api import bots, contacts, errors, openapi, routes, webhooks
-from hub.api import openapi, routes, users
+from hub.api import bots, contacts, errors, openapi, routes, users, webhooks
 
 api_routes = [
     Route("/openapi.json", openapi.openapi_json, methods=["GET"]),

@@ -93,7 +93,7 @@ def create_app(
                 app.router.routes.remove(route)
             if own_http:
                 await http_client.aclose()
-            await client.close()
+            await db.release(client)
 
     app = Starlette(
         routes=_routes(),

@@ -46,7 +46,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         async with httpx.AsyncClient() as http:
             yield Hub(dataclasses.replace(settings, mongodb_uri=uri), database, http)
     finally:
-        await client.close()
+        await db.release(client)
         if server is not None:
             await asyncio.to_thread(server.stop)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from hub.models import Conversation, IdempotencyRecord, Message, User
+from hub.models import Conversation, IdempotencyRecord, Message, Team, User
 from hub.services import Hub
 from tests.api.conftest import eventually, inbound
 from tests.conftest import Tenant, make_tenant
@@ -134,11 +134,17 @@ async def test_patch_conversation(
     await user.insert()
     stranger = User(account_id=other_tenant.account.id, email="eve@x.test", password_hash="x")  # type: ignore[arg-type]
     await stranger.insert()
+    billing = Team(account_id=tenant.account.id, name="Billing")  # type: ignore[arg-type]
+    await billing.insert()
+    their_team = Team(account_id=other_tenant.account.id, name="Billing")  # type: ignore[arg-type]
+    await their_team.insert()
     url = f"/api/v1/conversations/{conv.id}"
+    r = await client.patch(url, json={"team_id": str(their_team.id)}, headers=tenant.auth)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "unknown_team"
     change = {
         "status": "pending",
         "assignee_id": str(user.id),
-        "team_id": "billing",
+        "team_id": str(billing.id),
         "labels": ["refund", "vip"],
         "priority": "urgent",
     }

@@ -44,7 +44,7 @@ async def _tenant(settings: Settings) -> tuple[str, str]:
         _, token = await bots.register(account.id, "fuzz", "http://127.0.0.1:9/", [str(channel.id)])
         return key, token
     finally:
-        await client.close()
+        await db.release(client)
 
 
 @pytest.fixture

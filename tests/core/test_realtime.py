@@ -16,11 +16,12 @@ from typing import Any
 import httpx
 import itsdangerous
 import uvicorn
+from beanie import PydanticObjectId
 from starlette.applications import Starlette
 
 from hub import accounts, embedded
 from hub.app import create_app
-from hub.models import User
+from hub.models import Message, User
 from hub.services import Hub
 from hub.settings import Settings
 from tests.conftest import CONNECTORS, Tenant
@@ -75,11 +76,20 @@ async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, dict[
 
 
 async def next_message_event(events: AsyncIterator[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The next new-message signal (the inbox stream names the conversation, ``c-<id>``)."""
     async with asyncio.timeout(WAIT_LIMIT):
         async for name, data in events:
-            if name == "message.created":
+            if name.startswith("c-") and data.get("type") == "message.created":
+                assert name == f"c-{data['conversation_id']}"
                 return data
     raise AssertionError("the stream ended")
+
+
+async def stored(data: dict[str, Any]) -> Message:
+    """The message a signal names, read back from the database."""
+    message = await Message.get(PydanticObjectId(data["message_id"]))
+    assert message is not None
+    return message
 
 
 async def test_message_through_a_reaches_sse_of_b(
@@ -115,10 +125,9 @@ async def test_message_through_a_reaches_sse_of_b(
             r = await post_webhook(client, tenant, [{"id": "x-1", "from": "+4550", "text": "hej"}])
             assert r.status_code == 200
 
-            pushed = await next_message_event(events)
-            assert pushed["data"]["text"] == "hej" and pushed["data"]["direction"] == "in"
-            assert pushed["data"]["account_id"] == {"$oid": str(tenant.account.id)}
-            assert "outbox_owner" not in pushed["data"]
+            pushed = await stored(await next_message_event(events))
+            assert pushed.text == "hej" and pushed.direction == "in"
+            assert pushed.account_id == tenant.account.id
 
             async with asyncio.timeout(WAIT_LIMIT):
                 while (event := await direct.get()).type != "message.created":
@@ -130,6 +139,6 @@ async def test_message_through_a_reaches_sse_of_b(
                 client, other_tenant, [{"id": "y-1", "from": "+4551", "text": "hallo"}]
             )
             assert r.status_code == 200
-            theirs_first = await next_message_event(rival_events)
-            assert theirs_first["data"]["text"] == "hallo"
-            assert theirs_first["data"]["account_id"] == {"$oid": str(other_tenant.account.id)}
+            theirs_first = await stored(await next_message_event(rival_events))
+            assert theirs_first.text == "hallo"
+            assert theirs_first.account_id == other_tenant.account.id

@@ -11,7 +11,6 @@ inbound message unanswered longer than ``Settings.bot_answer_timeout_seconds``
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -22,7 +21,7 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import PyMongoError
 
-from hub import outbox
+from hub import outbox, tasks
 from hub.contract import QuickReply, now
 from hub.conversations import NotFound, oid
 from hub.models import Bot, Channel, Conversation, Message, Sender
@@ -221,10 +220,7 @@ class BotWatch:
         self._task = asyncio.create_task(self._run(), name="parley-botwatch")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
 
     async def _run(self) -> None:
         while True:

@@ -9,12 +9,12 @@ Each sweep is one idempotent update, so several processes running it at once agr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 
 from pymongo.errors import PyMongoError
 
+from hub import tasks
 from hub.contract import now
 from hub.models import Conversation
 from hub.models.conversation import CURRENT_THREAD
@@ -50,10 +50,7 @@ class Housekeeper:
         self._task = asyncio.create_task(self._run(), name="parley-housekeeping")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
 
     async def _run(self) -> None:
         while True:

@@ -22,6 +22,7 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from hub import tasks
 from hub.contract import (
     DELIVERY_RANK,
     Address,
@@ -251,14 +252,7 @@ class Dispatcher:
 
     async def stop(self) -> None:
         self.hub.realtime.unsubscribe(self._sub)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        for task in list(self._inflight):
-            task.cancel()
-        if self._inflight:
-            await asyncio.gather(*self._inflight, return_exceptions=True)
+        await tasks.stop(self._task, *self._inflight)
 
     async def _run(self) -> None:
         while True:

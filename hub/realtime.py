@@ -21,6 +21,8 @@ from beanie import PydanticObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+from hub import tasks
+
 log = logging.getLogger(__name__)
 
 #: Collections whose changes are published, and the event name prefix of each.
@@ -106,11 +108,8 @@ class Realtime:
         await asyncio.wait_for(self.ready.wait(), timeout=15)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         delay = 0.1

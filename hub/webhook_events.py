@@ -14,7 +14,6 @@ Bodies are ``{"id", "type", "created_at", "data"}`` signed in the header
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from beanie import PydanticObjectId
 from pymongo.errors import BulkWriteError, PyMongoError
 
+from hub import tasks
 from hub.contract import now
 from hub.models import Conversation, Message, WebhookDelivery, WebhookSubscription
 from hub.realtime import Event, Subscription
@@ -166,10 +166,7 @@ class EventFanOut:
     async def stop(self) -> None:
         if self._sub is not None:
             self.hub.realtime.unsubscribe(self._sub)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
 
     async def _run(self, sub: Subscription) -> None:
         while True:

@@ -23,7 +23,7 @@ import httpx
 from pymongo import ReturnDocument
 from pymongo.errors import PyMongoError
 
-from hub import __version__, bots
+from hub import __version__, bots, tasks
 from hub.contract import now
 from hub.models import Bot, WebhookDelivery, WebhookSubscription
 from hub.webhook_events import SIGNATURE_HEADER, sign
@@ -57,14 +57,7 @@ class DeliveryWorker:
         self._task = asyncio.create_task(self._run(), name="parley-webhook-delivery")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        for task in list(self._inflight):
-            task.cancel()
-        if self._inflight:
-            await asyncio.gather(*self._inflight, return_exceptions=True)
+        await tasks.stop(self._task, *self._inflight)
 
     async def _run(self) -> None:
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import shutil
@@ -24,6 +25,7 @@ from hub.services import Hub
 from hub.settings import Settings
 from tests.fakes import EchoConnector
 
+SHUTDOWN_LIMIT = 60
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
@@ -105,10 +107,25 @@ async def start_app(
     settings: Settings, connectors: dict[str, Any], http: httpx.AsyncClient | None = None
 ) -> AsyncIterator[Running]:
     app = create_app(settings, connectors=connectors, http=http)
-    async with app.router.lifespan_context(app):
+    lifespan = app.router.lifespan_context(app)
+    await lifespan.__aenter__()
+    try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
             yield Running(app, client)
+    finally:
+        await _shut_down(lifespan)
+
+
+async def _shut_down(lifespan: Any) -> None:
+    """Leave the app's lifespan; if that hangs, show every task's stack and fail."""
+    try:
+        async with asyncio.timeout(SHUTDOWN_LIMIT):
+            await lifespan.__aexit__(None, None, None)
+    except TimeoutError:
+        for task in asyncio.all_tasks():
+            task.print_stack(file=sys.stderr)
+        raise AssertionError(f"the app did not shut down within {SHUTDOWN_LIMIT} s") from None
 
 
 @pytest.fixture

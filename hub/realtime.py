@@ -32,6 +32,9 @@ WATCHED: dict[str, str] = {
     "channels": "channel",
     "users": "user",
     "widget_typing": "typing",
+    # Only so the webhook fan-out learns at once which accounts want events.
+    "webhook_subscriptions": "webhook_subscription",
+    "bots": "bot",
 }
 QUEUE_SIZE = 1000
 

@@ -28,7 +28,7 @@ from pymongo.errors import BulkWriteError, PyMongoError
 
 from hub import tasks
 from hub.contract import now
-from hub.models import Conversation, Message, WebhookDelivery, WebhookSubscription
+from hub.models import Bot, Conversation, Message, WebhookDelivery, WebhookSubscription
 from hub.realtime import Event, Subscription
 from hub.representations import ConversationOut, MessageOut
 
@@ -146,21 +146,56 @@ async def fan_out(event: Event) -> int:
         return int(exc.details.get("nInserted", 0))
 
 
-def _wanted(event: Event) -> bool:
-    return event.type.split(".")[0] in ("message", "conversation")
+#: Seconds between re-reads of which accounts have subscriptions or bots, besides the
+#: immediate re-read their change events trigger.
+INTEREST_SECONDS = 30.0
 
 
 class EventFanOut:
-    """Reads the process's change events and stores their deliveries; one per process."""
+    """Reads the process's change events and stores their deliveries; one per process.
+
+    Only accounts with an active subscription or a bot are interested in events; the
+    set is kept in memory and re-read when a subscription or bot changes anywhere
+    (their collections are in ``realtime.WATCHED``), so the events of every other
+    account cost nothing here — under load they would otherwise cost reads per message
+    and push this subscriber behind the change stream.
+    """
 
     def __init__(self, hub: Hub, on_new: Callable[[], None]) -> None:
         self.hub = hub
         self.on_new = on_new
         self._sub: Subscription | None = None
         self._task: asyncio.Task[None] | None = None
+        self._interested: set[PydanticObjectId] = set()
+        self._stale = True
+        self._read_at = 0.0
+
+    def _wanted(self, event: Event) -> bool:
+        kind = event.type.split(".")[0]
+        if kind in ("webhook_subscription", "bot"):
+            self._stale = True
+            return False
+        if kind not in ("message", "conversation"):
+            return False
+        return self._stale or event.account_id in self._interested
+
+    async def _refresh(self) -> None:
+        if not self._stale and time.monotonic() - self._read_at < INTEREST_SECONDS:
+            return
+        self._stale = False  # changes from here on mark it stale again
+        self._read_at = time.monotonic()
+        found: set[PydanticObjectId] = set()
+        for collection, query in (
+            (WebhookSubscription.get_pymongo_collection(), {"active": True}),
+            (Bot.get_pymongo_collection(), {}),
+        ):
+            async for doc in collection.find(query, {"account_id": 1}):
+                found.add(doc["account_id"])
+        self._interested = found
 
     async def start(self) -> None:
-        self._sub = self.hub.realtime.subscribe(None, _wanted)
+        await self._refresh()
+        self._sub = self.hub.realtime.subscribe(None, self._wanted)
         self._task = asyncio.create_task(self._run(self._sub), name="parley-webhook-events")
 
     async def stop(self) -> None:
@@ -175,6 +210,9 @@ class EventFanOut:
                 log.warning("webhook events fell behind the change stream; some were skipped")
                 sub.lagged = False
             try:
+                await self._refresh()
+                if event.account_id not in self._interested:
+                    continue
                 if await fan_out(event):
                     self.on_new()
             except (PyMongoError, ValueError) as exc:

@@ -12,17 +12,15 @@ from the change stream and sleeps until the next retry otherwise.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
 
-from hub import tasks
+from hub.claims import ClaimLoop
 from hub.contract import (
     DELIVERY_RANK,
     Address,
@@ -229,17 +227,15 @@ async def requeue(account_id: PydanticObjectId, message_id: PydanticObjectId) ->
 # --------------------------------------------------------------------------- dispatcher
 
 
-class Dispatcher:
+class Dispatcher(ClaimLoop[Message]):
     """Claims due outbound messages and sends them; one per ``parley serve`` process."""
 
+    name = "dispatcher"
+
     def __init__(self, hub: Hub, concurrency: int = 8) -> None:
+        super().__init__(concurrency)
         self.hub = hub
-        self.owner = f"{uuid.uuid4().hex[:12]}"
         self.lease = dt.timedelta(seconds=hub.settings.outbox_lease_seconds)
-        self.concurrency = concurrency
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._inflight: set[asyncio.Task[None]] = set()
         self._sub = hub.realtime.subscribe(None, self._is_new_work)
 
     def _is_new_work(self, event: Event) -> bool:
@@ -247,51 +243,21 @@ class Dispatcher:
             self._wake.set()
         return False
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="parley-dispatcher")
-
     async def stop(self) -> None:
         self.hub.realtime.unsubscribe(self._sub)
-        await tasks.stop(self._task, *self._inflight)
+        await super().stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                claimed = await self.drain()
-            except PyMongoError as exc:
-                log.warning("dispatcher: database error %s", exc)
-                claimed = 0
-            if claimed == 0:
-                await self._sleep()
+    def idle_poll(self) -> float:
+        return IDLE_POLL
 
-    async def _sleep(self) -> None:
-        self._wake.clear()
-        timeout = IDLE_POLL
+    async def next_due(self) -> dt.datetime | None:
         nxt = await Message.get_pymongo_collection().find_one(
             {"outbox_due": {"$type": "date"}},
             {"outbox_due": 1},
             sort=[("outbox_due", 1)],
             hint=DUE_INDEX,
         )
-        if nxt is not None:
-            timeout = max(0.0, min(timeout, (nxt["outbox_due"] - now()).total_seconds()))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-
-    async def drain(self) -> int:
-        """Claim and send due messages until none is due; returns how many were claimed."""
-        claimed = 0
-        while True:
-            while len(self._inflight) >= self.concurrency:
-                await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
-            message = await self.claim()
-            if message is None:
-                break
-            claimed += 1
-            task = asyncio.create_task(self.process(message))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
-        return claimed
+        return None if nxt is None else nxt["outbox_due"]
 
     async def claim(self) -> Message | None:
         """Take one due message for this dispatcher, for the length of the lease."""

@@ -12,18 +12,16 @@ customer is waiting); when they fail, the conversation goes to humans.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from pymongo import ReturnDocument
-from pymongo.errors import PyMongoError
 
-from hub import __version__, bots, tasks
+from hub import __version__, bots
+from hub.claims import ClaimLoop
 from hub.contract import now
 from hub.models import Bot, WebhookDelivery, WebhookSubscription
 from hub.webhook_events import SIGNATURE_HEADER, sign
@@ -39,60 +37,26 @@ IDLE_POLL = 5.0
 LOG_KEPT = 50
 
 
-class DeliveryWorker:
+class DeliveryWorker(ClaimLoop[WebhookDelivery]):
     """Claims due deliveries and POSTs them; one per ``parley serve`` process."""
 
+    name = "webhook-delivery"
+
     def __init__(self, hub: Hub, concurrency: int = 8) -> None:
+        super().__init__(concurrency)
         self.hub = hub
-        self.owner = uuid.uuid4().hex[:12]
-        self.concurrency = concurrency
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._inflight: set[asyncio.Task[None]] = set()
 
-    def wake(self) -> None:
-        self._wake.set()
+    def idle_poll(self) -> float:
+        return IDLE_POLL
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="parley-webhook-delivery")
-
-    async def stop(self) -> None:
-        await tasks.stop(self._task, *self._inflight)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                claimed = await self.drain()
-            except PyMongoError as exc:
-                log.warning("webhook delivery: database error %s", exc)
-                claimed = 0
-            if claimed == 0:
-                await self._sleep()
-
-    async def _sleep(self) -> None:
-        self._wake.clear()
-        timeout = IDLE_POLL
+    async def next_due(self) -> dt.datetime | None:
         nxt = await WebhookDelivery.get_pymongo_collection().find_one(
             {"due": {"$type": "date"}}, {"due": 1}, sort=[("due", 1)]
         )
-        if nxt is not None:
-            timeout = max(0.0, min(timeout, (nxt["due"] - now()).total_seconds()))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+        return None if nxt is None else nxt["due"]
 
-    async def drain(self) -> int:
-        """Claim and send due deliveries until none is due; returns how many were claimed."""
-        claimed = 0
-        while True:
-            while len(self._inflight) >= self.concurrency:
-                await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
-            delivery = await self.claim()
-            if delivery is None:
-                return claimed
-            claimed += 1
-            task = asyncio.create_task(self.send(delivery))
-            self._inflight.add(task)
-            task.add_done_callback(self._done)
+    async def process(self, item: WebhookDelivery) -> None:
+        await self.send(item)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/ingest.py [--messages 2000] [--concurrency 32] [--workers 2]
 
-Starts the embedded SecantusDB (``hub.embedded.start``) on a temporary data
+Starts the embedded SecantusDB (``hub.ops.embedded.start``) on a temporary data
 directory and prints, on that one database:
 
 - the rate of signed webhooks ingested through ``POST /webhooks/test/{id}`` of a
@@ -50,10 +50,11 @@ from pymongo import monitoring
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hub import accounts, db, embedded  # noqa: E402
+from hub import db, embedded  # noqa: E402
 from hub.app import create_app  # noqa: E402
-from hub.services import Hub  # noqa: E402
+from hub.pipeline.services import Hub  # noqa: E402
 from hub.settings import Settings  # noqa: E402
+from hub.tenants import accounts  # noqa: E402
 from tests.fakes import EchoConnector, sign  # noqa: E402
 
 SECRET = "bench-secret"

@@ -20,17 +20,19 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hub import db, health, inbox, webhooks
+from hub import db, inbox
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
-from hub.bots import BotWatch
 from hub.contract import Connector
-from hub.housekeeping import Housekeeper
-from hub.outbox import Dispatcher
-from hub.services import Hub
+from hub.intake import webhooks
+from hub.integrations.bots import BotWatch
+from hub.integrations.event_delivery import DeliveryWorker
+from hub.integrations.event_webhooks import EventFanOut
+from hub.ops import health
+from hub.pipeline.housekeeping import Housekeeper
+from hub.pipeline.outbox import Dispatcher
+from hub.pipeline.services import Hub
 from hub.settings import Settings
-from hub.webhook_events import EventFanOut
-from hub.webhook_events_delivery import DeliveryWorker
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def create_app(
     connectors: dict[str, type[Connector]] | None = None,
     http: httpx.AsyncClient | None = None,
 ) -> Starlette:
-    """Build the hub for ``settings`` (``mongodb_uri`` must be set: see ``hub.cli``).
+    """Build the hub for ``settings`` (``mongodb_uri`` must be set: see ``hub.ops.cli``).
 
     ``connectors`` replaces the installed connector set (tests); ``http`` replaces
     the shared outgoing client.

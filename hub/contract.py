@@ -44,9 +44,24 @@ DELIVERY_RANK: dict[str, int] = {
 }
 
 
+_clock: Any = None
+
+
 def now() -> dt.datetime:
-    """The current time, timezone-aware UTC (the only clock the hub uses)."""
+    """The current time, timezone-aware UTC (the only clock the hub uses).
+
+    Every time-dependent rule (SLA clocks, overflow, snooze, retention, callback
+    offers) reads this, so a test can set the time with ``set_clock``.
+    """
+    if _clock is not None:
+        return _clock()  # type: ignore[no-any-return]
     return dt.datetime.now(dt.UTC)
+
+
+def set_clock(source: Any = None) -> None:
+    """Replace the hub's clock with ``source()`` (a callable returning aware UTC); None restores it."""
+    global _clock
+    _clock = source
 
 
 # --------------------------------------------------------------------------- errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -18,11 +19,12 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from hub import accounts, embedded
 from hub.app import create_app
 from hub.models import Account, Channel
-from hub.services import Hub
+from hub.ops import embedded
+from hub.pipeline.services import Hub
 from hub.settings import Settings
+from hub.tenants import accounts
 from tests.fakes import EchoConnector
 
 SHUTDOWN_LIMIT = 60
@@ -192,3 +194,33 @@ async def tenant(hub: Hub) -> Tenant:
 @pytest.fixture
 async def other_tenant(hub: Hub) -> Tenant:
     return await make_tenant(hub, "Globex")
+
+
+class Clock:
+    """The hub's clock under a test's control: ``set`` a time, ``advance`` it; it never moves by itself."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.at = start
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+    def set(self, at: dt.datetime) -> None:
+        self.at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+    def advance(self, **delta: float) -> dt.datetime:
+        self.at += dt.timedelta(**delta)
+        return self.at
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """Freeze the hub's clock (``hub.contract.now``) for one test; restored afterwards."""
+    from hub import contract
+
+    controlled = Clock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))  # a Monday, 09:00 UTC
+    contract.set_clock(controlled)
+    try:
+        yield controlled
+    finally:
+        contract.set_clock(None)

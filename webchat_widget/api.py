@@ -19,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hub.api.errors import ApiError
-from hub.auth import csrf_ok, session_user
 from hub.contract import Address, InboundAttachment, InboundMessage, WebhookResult
-from hub.media import MediaNotFound
 from hub.models import Conversation, Message
+from hub.pipeline.media import MediaNotFound
+from hub.tenants.auth import csrf_ok, session_user
 from webchat_widget import indicators
 from webchat_widget.config import WebchatConfig
 from webchat_widget.connector import MAX_MEDIA_BYTES, MAX_TEXT

@@ -17,9 +17,9 @@ from starlette.requests import Request
 
 from hub.api.errors import ApiError
 from hub.contract import ChannelInfo
+from hub.intake.webhooks import BodyTooLarge, read_body_limited
 from hub.models import Channel, Conversation, Message
-from hub.services import Hub
-from hub.webhooks import BodyTooLarge, read_body_limited
+from hub.pipeline.services import Hub
 from webchat_widget import indicators, limits, session
 from webchat_widget.config import WebchatConfig, origin_of
 from webchat_widget.session import InvalidSession, Visitor

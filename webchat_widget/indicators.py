@@ -1,7 +1,7 @@
 """Typing indicators: ephemeral, and carried between processes by the change stream.
 
 One small document per (conversation, side) is upserted on every change; its
-change event (``typing.created``/``typing.updated`` in ``hub.realtime``) reaches
+change event (``typing.created``/``typing.updated`` in ``hub.pipeline.realtime``) reaches
 the widget's and the inbox's streams in every process. Indicators expire on the
 client after ``TTL`` seconds, and a TTL index removes stale documents.
 """

@@ -3,7 +3,7 @@
 Each message event carries the message id as its SSE id. A reconnecting
 client sends the last id it saw (``Last-Event-ID``, or ``?after=`` when it
 reconnects by itself) and first gets every visible message stored after that
-one, read from the database; then live events from ``hub.realtime``. The
+one, read from the database; then live events from ``hub.pipeline.realtime``. The
 subscription starts before the replay, and ids already sent are skipped, so
 nothing falls between the two.
 """
@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from hub.contract import now
 from hub.models import Message
-from hub.realtime import Event, Subscription
+from hub.pipeline.realtime import Event, Subscription
 from webchat_widget.api import public_message
 from webchat_widget.context import VisitorContext, visitor_context
 

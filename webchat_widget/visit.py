@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse, Response
 
 from hub.api.errors import ApiError
 from hub.contract import Address, InboundMessage, now
-from hub.ingest import find_or_create_contact
 from hub.models import Contact
+from hub.pipeline.ingest import find_or_create_contact
 from webchat_widget import session
 from webchat_widget.api import MEDIA_TYPES
 from webchat_widget.config import WebchatConfig

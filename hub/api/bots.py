@@ -6,7 +6,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub import bots
 from hub.api.context import api_account, bot_of, cursor_of, hub_of, json_body, limit_of
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
@@ -19,8 +18,9 @@ from hub.api.schemas import (
     MessageOut,
     page,
 )
+from hub.integrations import bots
 from hub.models import Account, Bot, Sender
-from hub.paging import page_of
+from hub.store.paging import page_of
 
 
 async def _bot_account(request: Request) -> Account:

@@ -6,7 +6,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub import contacts
 from hub.api.context import api_account, cursor_of, hub_of, json_body, limit_of
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
@@ -19,6 +18,7 @@ from hub.api.schemas import (
     MessageOut,
     page,
 )
+from hub.store import contacts
 
 
 async def list_contacts(request: Request) -> JSONResponse:

@@ -9,12 +9,13 @@ from beanie import PydanticObjectId
 from pydantic import BaseModel
 from starlette.requests import Request
 
-from hub import bots, plans
 from hub.api import ratelimit
 from hub.api.errors import ApiError
-from hub.auth import api_key_account
+from hub.integrations import bots
 from hub.models import Account, Bot
-from hub.services import Hub
+from hub.pipeline.services import Hub
+from hub.tenants import plans
+from hub.tenants.auth import api_key_account
 
 M = TypeVar("M", bound=BaseModel)
 MAX_JSON_BYTES = 1024 * 1024

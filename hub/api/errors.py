@@ -9,12 +9,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hub.accounts import AdminError
-from hub.bots import BotError
-from hub.contacts import ContactExists
-from hub.conversations import InvalidChange, NotFound
-from hub.outbox import OutboxError
-from hub.plans import PlanError
+from hub.integrations.bots import BotError
+from hub.pipeline.outbox import OutboxError
+from hub.store.contacts import ContactExists
+from hub.store.conversations import InvalidChange, NotFound
+from hub.tenants.accounts import AdminError
+from hub.tenants.plans import PlanError
 
 
 class ApiError(Exception):

@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub import conversations, ingest, outbox
 from hub.api.context import api_account, cursor_of, hub_of, json_body, limit_of
 from hub.api.errors import ApiError
 from hub.api.idempotency import idempotent
@@ -23,9 +22,11 @@ from hub.api.schemas import (
     page,
 )
 from hub.contract import Address, Attachment
-from hub.media import MediaNotFound
 from hub.models import Account, Channel, Sender
-from hub.paging import page_of
+from hub.pipeline import ingest, outbox
+from hub.pipeline.media import MediaNotFound
+from hub.store import conversations
+from hub.store.paging import page_of
 
 CONVERSATION_FILTERS = ("status", "channel_id", "contact_id", "assignee_id")
 

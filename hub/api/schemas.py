@@ -9,6 +9,12 @@ import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from hub.contract import QuickReply
+
+# Shapes shared with outbound webhooks live in hub.representations; re-exported here
+# so the route table names every schema from one module.
+from hub.integrations.representations import ConversationOut as ConversationOut
+from hub.integrations.representations import ErrorOut as ErrorOut
+from hub.integrations.representations import MessageOut as MessageOut
 from hub.models import (
     Bot,
     Channel,
@@ -16,12 +22,6 @@ from hub.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-
-# Shapes shared with outbound webhooks live in hub.representations; re-exported here
-# so the route table names every schema from one module.
-from hub.representations import ConversationOut as ConversationOut
-from hub.representations import ErrorOut as ErrorOut
-from hub.representations import MessageOut as MessageOut
 
 EventType = Literal[
     "message.created", "message.updated", "conversation.created", "conversation.updated"

@@ -1,7 +1,7 @@
 """Users through the API (``/api/v1/users``): list the account's users, add an agent seat.
 
 Creating a user takes a seat, so the plan's seat limit answers here exactly as
-in the CLI and the admin pages: ``hub.accounts.create_user`` applies it and the
+in the CLI and the admin pages: ``hub.tenants.accounts.create_user`` applies it and the
 API's error mapping turns ``SeatLimit`` into 402 ``seat_limit``.
 """
 
@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub import accounts
 from hub.api.context import api_account, json_body
 from hub.models import User
+from hub.tenants import accounts
 
 
 class UserOut(BaseModel):

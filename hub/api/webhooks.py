@@ -11,9 +11,9 @@ from starlette.routing import Route
 from hub.api.context import api_account, cursor_of, json_body, limit_of
 from hub.api.idempotency import idempotent
 from hub.api.schemas import DeliveryOut, WebhookCreated, WebhookIn, WebhookOut, page
-from hub.conversations import NotFound, oid
 from hub.models import Account, WebhookDelivery, WebhookSubscription
-from hub.paging import page_of
+from hub.store.conversations import NotFound, oid
+from hub.store.paging import page_of
 
 
 async def _subscription(account: Account, subscription_id: str) -> WebhookSubscription:

@@ -13,13 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub import conversations, outbox
 from hub.contract import now
-from hub.conversations import InvalidChange
 from hub.inbox import directory, pages
 from hub.inbox.guard import Ctx, error_page, inbox_view
 from hub.inbox.thread import can_reassign
 from hub.models import Conversation, Sender
+from hub.pipeline import outbox
+from hub.store import conversations
+from hub.store.conversations import InvalidChange
 
 
 async def _apply(request: Request, ctx: Ctx, changes: dict[str, Any]) -> Response:

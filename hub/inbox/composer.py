@@ -1,6 +1,6 @@
 """The composer: replies, private notes, templates, attachments, retries, canned answers.
 
-A reply is stored by ``hub.outbox.enqueue`` and sent by the dispatcher, never
+A reply is stored by ``hub.pipeline.outbox.enqueue`` and sent by the dispatcher, never
 from here. A refusal (``OutboxError``) comes back in the composer, readable,
 with what the agent typed kept; attachments stored for a refused reply are
 removed again, so nothing half-written stays.
@@ -16,13 +16,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub import conversations, outbox
 from hub.contract import Attachment
 from hub.inbox import pages
 from hub.inbox.guard import Ctx, inbox_view
 from hub.inbox.thread import _templates, composer_state, render_conversation
 from hub.models import CannedResponse, Channel, Conversation, Sender
-from hub.registry import UnknownConnector
+from hub.pipeline import outbox
+from hub.pipeline.registry import UnknownConnector
+from hub.store import conversations
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 MAX_ATTACHMENTS = 10

@@ -25,9 +25,9 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.auth import session_user
-from hub.realtime import Event
-from hub.services import Hub
+from hub.pipeline.realtime import Event
+from hub.pipeline.services import Hub
+from hub.tenants.auth import session_user
 
 KEEPALIVE_SECONDS = 15
 #: ``retry:`` sent to browsers: reconnect one second after a dropped connection.

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub import auth
-from hub.conversations import InvalidChange, NotFound
 from hub.inbox import pages
-from hub.media import MediaNotFound
 from hub.models import Account, User
-from hub.services import Hub
+from hub.pipeline.media import MediaNotFound
+from hub.pipeline.services import Hub
+from hub.store.conversations import InvalidChange, NotFound
+from hub.tenants import auth
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_HEADER = "x-csrf-token"

@@ -1,7 +1,7 @@
 """The conversation list: Mine / Unassigned / All, filters, search, cursor pages, live rows.
 
 The most selective filter leads an indexed, account-scoped query read in time
-windows (``hub.conversations.recent_first``); the other filters are applied to
+windows (``hub.store.conversations.recent_first``); the other filters are applied to
 what it reads. Bot-handled conversations stay out of the human queues unless
 the handler filter asks for them.
 """
@@ -19,12 +19,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub import conversations
 from hub.contract import now
 from hub.inbox import directory, pages
 from hub.inbox.guard import Ctx, inbox_view
 from hub.inbox.presence import layout_context
 from hub.models import Conversation, Message
+from hub.store import conversations
 
 PAGE_SIZE = 25
 #: A search shows at most this many conversations, the most recently active.

@@ -6,11 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub import auth
 from hub.contract import now
 from hub.inbox import pages, throttle
 from hub.inbox.guard import SECURITY_HEADERS, Ctx, inbox_view
 from hub.models import User
+from hub.tenants import auth
 
 
 def _page(request: Request, error: str = "", email: str = "", status: int = 200) -> Response:

@@ -13,14 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub import conversations
-from hub.auth import has_role
 from hub.contract import Capabilities, now
 from hub.inbox import contacts, directory, pages
 from hub.inbox.guard import Ctx, inbox_view
 from hub.inbox.presence import layout_context
 from hub.models import Conversation
-from hub.registry import UnknownConnector
+from hub.pipeline.registry import UnknownConnector
+from hub.store import conversations
+from hub.tenants.auth import has_role
 
 THREAD_LIMIT = 200
 #: Media a browser may show inline; anything else downloads (an HTML or SVG file never renders).

@@ -1,6 +1,7 @@
 """The stored documents, one Beanie Document per collection."""
 
 from hub.models.account import Account
+from hub.models.activity import ActivityEvent, DailyCounter
 from hub.models.apikey import ApiKey
 from hub.models.apistate import IdempotencyRecord, RateCounter
 from hub.models.audit import AuditEvent, UsageEvent
@@ -35,18 +36,22 @@ DOCUMENTS: list[type] = [
     Team,
     CannedResponse,
     LoginAttempt,
+    ActivityEvent,
+    DailyCounter,
 ]
 
 
 __all__ = [
     "DOCUMENTS",
     "Account",
+    "ActivityEvent",
     "ApiKey",
     "AuditEvent",
     "Bot",
     "CannedResponse",
     "Channel",
     "Contact",
+    "DailyCounter",
     "Conversation",
     "EarlyStatus",
     "IdempotencyRecord",

@@ -13,9 +13,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from examples.faq_bot import FaqBot
-from hub import bots
+from hub.integrations import bots
 from hub.models import Conversation, Message, WebhookDelivery
-from hub.services import Hub
+from hub.pipeline.services import Hub
 from tests.api.conftest import eventually, inbound, serve
 from tests.conftest import Tenant, make_tenant
 

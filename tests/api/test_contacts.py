@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from hub.models import Contact, Conversation, IdempotencyRecord, Message
-from hub.services import Hub
+from hub.pipeline.services import Hub
 from tests.api.conftest import inbound
 from tests.conftest import Tenant
 

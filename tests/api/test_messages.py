@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from hub.models import Conversation, IdempotencyRecord, Message, Team, User
-from hub.services import Hub
+from hub.pipeline.services import Hub
 from tests.api.conftest import eventually, inbound
 from tests.conftest import Tenant, make_tenant
 

@@ -20,10 +20,12 @@ import uvicorn
 from hypothesis import HealthCheck, Phase
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from hub import accounts, bots, db
+from hub import db
 from hub.app import create_app
+from hub.integrations import bots
 from hub.models import Channel
 from hub.settings import Settings
+from hub.tenants import accounts
 from tests.api.conftest import _free_port
 
 EXAMPLES = 8

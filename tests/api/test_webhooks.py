@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub import webhook_events
 from hub.contract import now
+from hub.integrations import event_webhooks as webhook_events
 from hub.models import Conversation, WebhookDelivery, WebhookSubscription
-from hub.realtime import Event
+from hub.pipeline.realtime import Event
 from hub.settings import Settings
 from tests.api.conftest import eventually, inbound, serve
 from tests.conftest import Tenant, make_tenant, start_app

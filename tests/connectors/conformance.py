@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from beanie import PydanticObjectId
 
 from hub.models import Message
-from hub.registry import discover
+from hub.pipeline.registry import discover
 from tests.fakes import EchoConnector
 
 PAYLOADS = Path(__file__).resolve().parent.parent / "payloads"

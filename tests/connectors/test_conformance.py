@@ -11,9 +11,9 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from hub import outbox
 from hub.models import Conversation, Message, Sender
-from hub.services import Hub
+from hub.pipeline import outbox
+from hub.pipeline.services import Hub
 from tests.conftest import Tenant, make_tenant
 from tests.connectors.conformance import (
     Kit,

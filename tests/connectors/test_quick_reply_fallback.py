@@ -11,10 +11,10 @@ import json
 import httpx
 from pytest_httpx import HTTPXMock
 
-from hub import outbox
 from hub.contract import QuickReply
 from hub.models import Conversation, Message, Sender
-from hub.services import Hub
+from hub.pipeline import outbox
+from hub.pipeline.services import Hub
 from tests.conftest import Tenant
 from tests.connectors.conformance import wait_delivery
 from tests.fakes import TEST_API, signed_headers, webhook_body

@@ -12,7 +12,6 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from connectors.twilio.base import map_error
-from hub import outbox
 from hub.contract import (
     PermanentSendError,
     QuickReply,
@@ -20,7 +19,8 @@ from hub.contract import (
     now,
 )
 from hub.models import Conversation, Message, Sender
-from hub.services import Hub
+from hub.pipeline import outbox
+from hub.pipeline.services import Hub
 from tests.conftest import Tenant, make_tenant
 from tests.connectors.conformance import installed_connectors, outbound, payload, wait_delivery
 from tests.connectors.kit_twilio import (

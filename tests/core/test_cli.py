@@ -18,11 +18,12 @@ from typing import Any
 
 import httpx
 
-from hub import embedded, ingest
-from hub.accounts import create_channel, get_account
-from hub.cli import open_hub
 from hub.contract import Address, InboundMessage, WebhookResult
+from hub.ops import embedded
+from hub.ops.cli import open_hub
+from hub.pipeline import ingest
 from hub.settings import Settings
+from hub.tenants.accounts import create_channel, get_account
 from tests.core.helpers import WAIT_LIMIT
 from tests.fakes import EchoConnector
 

@@ -7,9 +7,9 @@ import asyncio
 import httpx
 from pytest_httpx import HTTPXMock
 
-from hub import outbox
 from hub.models import Contact, Conversation, EarlyStatus, Message, Sender
-from hub.services import Hub
+from hub.pipeline import outbox
+from hub.pipeline.services import Hub
 from tests.conftest import Tenant
 from tests.core.helpers import inbound_conversation, post_webhook, wait_for
 from tests.fakes import TEST_API

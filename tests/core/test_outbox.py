@@ -19,10 +19,10 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from hub import outbox
 from hub.models import Conversation, Message, Sender
-from hub.outbox import Dispatcher
-from hub.services import Hub
+from hub.pipeline import outbox
+from hub.pipeline.outbox import Dispatcher
+from hub.pipeline.services import Hub
 from hub.settings import Settings
 from tests.conftest import Tenant
 from tests.core.helpers import inbound_conversation, wait_for

@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub import accounts, plans
 from hub.models import Account, User
-from hub.services import Hub
+from hub.pipeline.services import Hub
 from hub.settings import Settings
+from hub.tenants import accounts, plans
 from tests.conftest import Tenant
 
 PARLEY = str(Path(sys.executable).with_name("parley"))

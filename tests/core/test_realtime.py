@@ -19,11 +19,12 @@ import uvicorn
 from beanie import PydanticObjectId
 from starlette.applications import Starlette
 
-from hub import accounts, embedded
 from hub.app import create_app
 from hub.models import Message, User
-from hub.services import Hub
+from hub.ops import embedded
+from hub.pipeline.services import Hub
 from hub.settings import Settings
+from hub.tenants import accounts
 from tests.conftest import CONNECTORS, Tenant
 from tests.core.helpers import WAIT_LIMIT, post_webhook
 

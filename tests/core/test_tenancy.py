@@ -9,12 +9,12 @@ import pytest
 from beanie import PydanticObjectId
 from pytest_httpx import HTTPXMock
 
-from hub import outbox
 from hub.api import api_routes
 from hub.api import routes as core_routes
 from hub.api import users as user_routes
 from hub.models import ApiKey, Conversation, Message, Sender
-from hub.services import Hub
+from hub.pipeline import outbox
+from hub.pipeline.services import Hub
 from tests.conftest import Tenant, make_tenant
 from tests.core.helpers import inbound_conversation
 from tests.fakes import TEST_API

@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from connectors.email import EmailConnector
-from hub.services import Hub
+from hub.pipeline.services import Hub
 from tests.conftest import CONNECTORS, Tenant, make_tenant
 
 PAYLOADS = Path(__file__).resolve().parent.parent / "payloads" / "email"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.models import Conversation, Message
-from hub.services import Hub
+from hub.pipeline.services import Hub
 from tests.conftest import Tenant
 from tests.email.conftest import payload, smtp_send
 

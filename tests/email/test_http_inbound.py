@@ -7,7 +7,7 @@ import base64
 import httpx
 
 from hub.models import Channel, Message
-from hub.services import Hub
+from hub.pipeline.services import Hub
 from tests.conftest import Tenant, make_tenant
 from tests.email.conftest import Receiver, channel_config, payload
 

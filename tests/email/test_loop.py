@@ -5,9 +5,9 @@ from __future__ import annotations
 import aiosmtplib
 import pytest
 
-from hub import outbox
 from hub.models import Conversation, Message, Sender
-from hub.services import Hub
+from hub.pipeline import outbox
+from hub.pipeline.services import Hub
 from tests.conftest import Tenant
 from tests.email.conftest import SUPPORT, Receiver, eventually, payload, smtp_send
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from hub import outbox
 from hub.models import Conversation, Message, Sender
-from hub.services import Hub
+from hub.pipeline import outbox
+from hub.pipeline.services import Hub
 from tests.conftest import Tenant, make_tenant
 from tests.email.conftest import Receiver, channel_config, eventually, payload, smtp_send
 

@@ -6,11 +6,12 @@ import pytest
 
 from connectors.email import EmailConfig
 from connectors.email.send import reply_subject
-from hub import accounts, outbox
 from hub.contract import Attachment
-from hub.embedded import free_port
 from hub.models import Conversation, Message, Sender
-from hub.services import Hub
+from hub.ops.embedded import free_port
+from hub.pipeline import outbox
+from hub.pipeline.services import Hub
+from hub.tenants import accounts
 from tests.conftest import Tenant, make_tenant
 from tests.email.conftest import Receiver, channel_config, eventually, smtp_send
 

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from itsdangerous import TimestampSigner
 
-from hub import auth
 from hub.contract import Capabilities
 from hub.models import User
+from hub.tenants import auth
 from tests.conftest import CONNECTORS, Running, Tenant
 from tests.fakes import EchoConnector, TestConfig, signed_headers, webhook_body
 

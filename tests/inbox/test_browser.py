@@ -20,10 +20,10 @@ import pytest
 import uvicorn
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from hub import embedded
 from hub.app import create_app
 from hub.models import CannedResponse, Conversation, Message, Sender
-from hub.services import Hub
+from hub.ops import embedded
+from hub.pipeline.services import Hub
 from hub.settings import Settings
 from tests.conftest import ARTIFACTS, Tenant, make_tenant
 from tests.fakes import signed_headers, webhook_body

@@ -7,7 +7,7 @@ from typing import Any
 
 from hub.inbox.events import signals
 from hub.models import Conversation, User
-from hub.realtime import Event
+from hub.pipeline.realtime import Event
 from tests.conftest import Running, Tenant
 from tests.inbox.conftest import post_inbound, session_client
 

@@ -14,8 +14,8 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
-from hub import embedded
-from hub.services import Hub
+from hub.ops import embedded
+from hub.pipeline.services import Hub
 from tests.conftest import CONNECTORS, Tenant, make_tenant
 from webchat_widget.connector import WebchatConnector
 

@@ -29,10 +29,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from hub import accounts, embedded, outbox
-from hub.cli import open_hub
 from hub.models import Contact, Conversation, Sender
+from hub.ops import embedded
+from hub.ops.cli import open_hub
+from hub.pipeline import outbox
 from hub.settings import Settings
+from hub.tenants import accounts
 from webchat_widget import indicators
 from webchat_widget.session import identity_hash
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from hub import outbox
 from hub.models import Conversation, Message, Sender
-from hub.services import Hub
+from hub.pipeline import outbox
+from hub.pipeline.services import Hub
 from tests.conftest import Running, Tenant
 from tests.widget.conftest import SSEReader, chat_tenant, serve, visitor
 from webchat_widget import indicators

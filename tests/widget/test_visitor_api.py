@@ -10,11 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub import accounts, outbox
-from hub.auth import csrf_token, login
 from hub.contract import QuickReply
 from hub.models import Contact, Conversation, Message, Sender
-from hub.services import Hub
+from hub.pipeline import outbox
+from hub.pipeline.services import Hub
+from hub.tenants import accounts
+from hub.tenants.auth import csrf_token, login
 from tests.conftest import Running, Tenant
 from tests.widget.conftest import HUB_ORIGIN, SHOP, chat_tenant, open_session, visitor
 from webchat_widget import api, session

@@ -13,11 +13,11 @@ from bson.errors import InvalidId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from hub import plans
-from hub.auth import create_api_key, hash_password
 from hub.models import Account, AuditEvent, Channel, UsageEvent, User
-from hub.registry import UnknownConnector
-from hub.services import Hub
+from hub.pipeline.registry import UnknownConnector
+from hub.pipeline.services import Hub
+from hub.tenants import plans
+from hub.tenants.auth import create_api_key, hash_password
 
 
 class AdminError(Exception):

@@ -9,7 +9,7 @@ event is durably written, so the caller may answer the provider 2xx.
 A steady-state inbound message costs two database writes: one atomic
 conversation upsert (an update pipeline holding the open/reopen rules) and the
 message insert. A new conversation adds the contact upsert and one update.
-A conversation resolved long ago is not reopened: ``hub.housekeeping`` retires
+A conversation resolved long ago is not reopened: ``hub.pipeline.housekeeping`` retires
 it first, so the next message opens a new one.
 """
 
@@ -24,6 +24,7 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from hub.centre.routing import priority_for, route_new_conversation
 from hub.contract import (
     DELIVERY_RANK,
     Address,
@@ -35,10 +36,9 @@ from hub.contract import (
 )
 from hub.models import Channel, Contact, Conversation, EarlyStatus, Message, Sender, SendError
 from hub.models.conversation import CURRENT_THREAD
-from hub.routing import priority_for, route_new_conversation
 
 if TYPE_CHECKING:
-    from hub.services import Hub
+    from hub.pipeline.services import Hub
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ async def _numbered_choice(
 ) -> str | None:
     """The payload of option N when a contact answers "N" to quick replies shown as text.
 
-    Channels without buttons get quick replies as a numbered list (``hub.outbox``);
+    Channels without buttons get quick replies as a numbered list (``hub.pipeline.outbox``);
     this is the other half of that one fallback.
     """
     choice = text.strip().rstrip(".)")

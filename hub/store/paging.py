@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from beanie import Document
 
-from hub.conversations import decode_cursor, encode_cursor
+from hub.store.conversations import decode_cursor, encode_cursor
 
 D = TypeVar("D", bound=Document)
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
-from hub.conversations import InvalidChange, NotFound, oid
 from hub.models import (
     AuditEvent,
     Contact,
@@ -20,10 +19,11 @@ from hub.models import (
     Message,
     WebhookDelivery,
 )
-from hub.paging import page_of
+from hub.store.conversations import InvalidChange, NotFound, oid
+from hub.store.paging import page_of
 
 if TYPE_CHECKING:
-    from hub.services import Hub
+    from hub.pipeline.services import Hub
 
 SEARCHED = ("name", "email", "phone", "primary_address")
 

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.services import Hub
+from hub.pipeline.services import Hub
 
 
 async def healthz(request: Request) -> Response:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from hub import accounts
-from hub.cli import open_hub
 from hub.models import Account, Channel
+from hub.ops.cli import open_hub
 from hub.settings import Settings
+from hub.tenants import accounts
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "parley-demo"

@@ -9,11 +9,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub import ingest
 from hub.contract import MalformedRequest, SignatureError
 from hub.models import Channel
-from hub.registry import UnknownConnector
-from hub.services import Hub
+from hub.pipeline import ingest
+from hub.pipeline.registry import UnknownConnector
+from hub.pipeline.services import Hub
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Chatbots: registration on channels, the bot's token, replies, hand-over and the fallback.
 
-A bot registered on a channel makes routing (``hub.routing``) open that channel's new
+A bot registered on a channel makes routing (``hub.centre.routing``) open that channel's new
 conversations with ``handler: "bot"``. Their inbound messages go to the bot's webhook
-(``hub.webhook_events``), not to the agents' queue. The conversation comes to humans
+(``hub.integrations.event_webhooks``), not to the agents' queue. The conversation comes to humans
 when the bot hands it over, when its webhook keeps failing, or when it leaves an
 inbound message unanswered longer than ``Settings.bot_answer_timeout_seconds``
 (``BotWatch``, a timed check in every ``parley serve``).
@@ -21,13 +21,14 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import PyMongoError
 
-from hub import outbox, tasks
+from hub import tasks
 from hub.contract import QuickReply, now
-from hub.conversations import NotFound, oid
 from hub.models import Bot, Channel, Conversation, Message, Sender
+from hub.pipeline import outbox
+from hub.store.conversations import NotFound, oid
 
 if TYPE_CHECKING:
-    from hub.services import Hub
+    from hub.pipeline.services import Hub
 
 log = logging.getLogger(__name__)
 TOKEN_PREFIX = "pb_"

@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from pymongo import ReturnDocument
 
-from hub import __version__, bots
-from hub.claims import ClaimLoop
+from hub import __version__
 from hub.contract import now
+from hub.integrations import bots
+from hub.integrations.event_webhooks import SIGNATURE_HEADER, sign
 from hub.models import Bot, WebhookDelivery, WebhookSubscription
-from hub.webhook_events import SIGNATURE_HEADER, sign
+from hub.pipeline.claims import ClaimLoop
 
 if TYPE_CHECKING:
-    from hub.services import Hub
+    from hub.pipeline.services import Hub
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 60.0

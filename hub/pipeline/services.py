@@ -14,13 +14,13 @@ from beanie import PydanticObjectId
 from bson.errors import InvalidId
 from pymongo.asynchronous.database import AsyncDatabase
 
-from hub import ingest
 from hub.contract import Attachment, ChannelInfo, WebhookResult
-from hub.media import MediaStore
-from hub.metrics import Metrics
 from hub.models import Channel
-from hub.realtime import Event, Realtime
-from hub.registry import Registry
+from hub.pipeline import ingest
+from hub.pipeline.media import MediaStore
+from hub.pipeline.metrics import Metrics
+from hub.pipeline.realtime import Event, Realtime
+from hub.pipeline.registry import Registry
 from hub.settings import Settings
 
 CHANNEL_CACHE_SECONDS = 30.0

@@ -21,9 +21,11 @@ from typing import Any
 
 import httpx
 
-from hub import accounts, db, embedded, plans
-from hub.services import Hub
+from hub import db
+from hub.ops import embedded
+from hub.pipeline.services import Hub
 from hub.settings import Settings
+from hub.tenants import accounts, plans
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[dict[str, Any]]]
 
@@ -152,7 +154,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     marker = settings.data_dir / "hub.json"
     try:
         if args.demo:
-            from hub.demo import ensure_demo
+            from hub.ops.demo import ensure_demo
 
             print(asyncio.run(ensure_demo(settings)), flush=True)
         settings.data_dir.mkdir(parents=True, exist_ok=True)

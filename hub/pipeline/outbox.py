@@ -20,7 +20,6 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hub.claims import ClaimLoop
 from hub.contract import (
     DELIVERY_RANK,
     Address,
@@ -34,12 +33,13 @@ from hub.contract import (
     now,
     render_quick_replies_as_text,
 )
-from hub.ingest import apply_status
 from hub.models import Channel, Conversation, EarlyStatus, Message, Sender, SendError
-from hub.realtime import Event
+from hub.pipeline.claims import ClaimLoop
+from hub.pipeline.ingest import apply_status
+from hub.pipeline.realtime import Event
 
 if TYPE_CHECKING:
-    from hub.services import Hub
+    from hub.pipeline.services import Hub
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 900.0

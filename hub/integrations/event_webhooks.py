@@ -1,11 +1,11 @@
 """Outbound events: from the change stream to stored, signed webhook deliveries.
 
-Every ``parley serve`` watches every change (``hub.realtime``) and turns each
+Every ``parley serve`` watches every change (``hub.pipeline.realtime``) and turns each
 message or conversation change into one ``WebhookDelivery`` per interested
 target: the account's subscriptions to that event type, and, for an inbound
 message of a bot conversation, the bot. A delivery's key is (target, event key)
 under a unique index, so when several processes see the same change the
-delivery is created once. ``hub.webhook_events_delivery`` sends them.
+delivery is created once. ``hub.integrations.event_delivery`` sends them.
 
 Bodies are ``{"id", "type", "created_at", "data"}`` signed in the header
 ``Parley-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``.
@@ -28,12 +28,12 @@ from pymongo.errors import BulkWriteError, PyMongoError
 
 from hub import tasks
 from hub.contract import now
+from hub.integrations.representations import ConversationOut, MessageOut
 from hub.models import Bot, Conversation, Message, WebhookDelivery, WebhookSubscription
-from hub.realtime import Event, Subscription
-from hub.representations import ConversationOut, MessageOut
+from hub.pipeline.realtime import Event, Subscription
 
 if TYPE_CHECKING:
-    from hub.services import Hub
+    from hub.pipeline.services import Hub
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "Parley-Signature"

@@ -1,0 +1,1 @@
+"""The contact centre: routing, queues, presence, SLA, callbacks and reports."""

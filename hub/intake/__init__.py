@@ -1,0 +1,1 @@
+"""Where providers' requests come in: the inbound webhook routes."""

@@ -1,0 +1,1 @@
+"""Developers' integrations: outbound event webhooks, their delivery, bots, JSON shapes."""

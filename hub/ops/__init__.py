@@ -1,0 +1,1 @@
+"""Operations: the CLI, the embedded database, health checks, the demo."""

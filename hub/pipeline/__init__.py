@@ -1,0 +1,1 @@
+"""The message pipeline: ingest, outbox, delivery states, realtime, claims, media."""

@@ -1,0 +1,1 @@
+"""The conversation store: tenant-scoped queries over conversations, messages and contacts."""

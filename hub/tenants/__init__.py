@@ -1,0 +1,1 @@
+"""Accounts, users, API keys and plans: who may do what, and what it costs."""

@@ -14,13 +14,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.contract import now
-from hub.inbox import directory, pages
-from hub.inbox.guard import Ctx, error_page, inbox_view
+from hub.inbox import directory
 from hub.inbox.thread import can_reassign
 from hub.models import Conversation, Sender
 from hub.pipeline import outbox
 from hub.store import conversations
 from hub.store.conversations import InvalidChange
+from hub.web import pages
+from hub.web.guard import Ctx, error_page, inbox_view
 
 
 async def _apply(request: Request, ctx: Ctx, changes: dict[str, Any]) -> Response:

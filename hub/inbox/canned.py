@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.inbox import pages
-from hub.inbox.guard import Ctx, inbox_view
-from hub.inbox.presence import layout_context
 from hub.models import CannedResponse
 from hub.store.conversations import NotFound, oid
+from hub.web import pages
+from hub.web.guard import Ctx, inbox_view
+from hub.web.layout import layout_context
 
 SHORTCUT = re.compile(r"^[\w-]{1,40}$")
 

@@ -17,13 +17,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.contract import Attachment
-from hub.inbox import pages
-from hub.inbox.guard import Ctx, inbox_view
 from hub.inbox.thread import _templates, composer_state, render_conversation
 from hub.models import CannedResponse, Channel, Conversation, Sender
 from hub.pipeline import outbox
 from hub.pipeline.registry import UnknownConnector
 from hub.store import conversations
+from hub.web import pages
+from hub.web.guard import Ctx, inbox_view
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 MAX_ATTACHMENTS = 10

@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.inbox import display
-from hub.inbox.guard import Ctx, inbox_view
 from hub.models import Account, Contact, Conversation
 from hub.store import conversations
+from hub.web import display
+from hub.web.guard import Ctx, inbox_view
 
 EARLIER_LIMIT = 10
 

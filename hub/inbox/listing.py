@@ -20,11 +20,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.contract import now
-from hub.inbox import directory, pages
-from hub.inbox.guard import Ctx, inbox_view
-from hub.inbox.presence import layout_context
+from hub.inbox import directory
 from hub.models import Conversation, Message
 from hub.store import conversations
+from hub.web import pages
+from hub.web.guard import Ctx, inbox_view
+from hub.web.layout import layout_context
 
 PAGE_SIZE = 25
 #: A search shows at most this many conversations, the most recently active.

@@ -1,38 +1,20 @@
-"""Presence: an agent sets available / away / offline; colleagues see it live.
-
-Also builds the context every page's layout needs (the colleagues list lives there).
-"""
+"""Presence: an agent sets available / away / offline; colleagues see it live."""
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import get_args
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.contract import now
-from hub.inbox import pages
-from hub.inbox.guard import Ctx, error_page, inbox_view
 from hub.models import User
+from hub.web import pages
+from hub.web.guard import Ctx, error_page, inbox_view
+from hub.web.layout import layout_context
 
 PRESENCES = get_args(User.model_fields["presence"].annotation)
-
-
-async def colleagues(ctx: Ctx) -> list[User]:
-    """The account's active users, available ones first, then by name."""
-    users = await User.find(User.account_id == ctx.account.id, User.active == True).to_list()  # noqa: E712
-    order = {"available": 0, "away": 1, "offline": 2}
-    return sorted(users, key=lambda u: (order[u.presence], (u.name or u.email).lower()))
-
-
-async def layout_context(ctx: Ctx) -> dict[str, Any]:
-    return {
-        "user": ctx.user,
-        "csrf": ctx.csrf,
-        "account": ctx.account,
-        "colleagues": await colleagues(ctx),
-    }
 
 
 async def _panel(ctx: Ctx) -> Response:

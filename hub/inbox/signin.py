@@ -7,10 +7,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.contract import now
-from hub.inbox import pages, throttle
-from hub.inbox.guard import SECURITY_HEADERS, Ctx, inbox_view
+from hub.inbox import throttle
 from hub.models import User
 from hub.tenants import auth
+from hub.web import pages
+from hub.web.guard import SECURITY_HEADERS, Ctx, inbox_view
 
 
 def _page(request: Request, error: str = "", email: str = "", status: int = 200) -> Response:

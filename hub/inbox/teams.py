@@ -7,10 +7,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.inbox import pages
-from hub.inbox.guard import Ctx, inbox_view
-from hub.inbox.presence import layout_context
 from hub.models import Team
+from hub.web import pages
+from hub.web.guard import Ctx, inbox_view
+from hub.web.layout import layout_context
 
 
 async def _page(request: Request, ctx: Ctx, error: str = "", status: int = 200) -> Response:

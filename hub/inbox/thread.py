@@ -14,13 +14,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.contract import Capabilities, now
-from hub.inbox import contacts, directory, pages
-from hub.inbox.guard import Ctx, inbox_view
-from hub.inbox.presence import layout_context
+from hub.inbox import contacts, directory
 from hub.models import Conversation
 from hub.pipeline.registry import UnknownConnector
 from hub.store import conversations
 from hub.tenants.auth import has_role
+from hub.web import pages
+from hub.web.guard import Ctx, inbox_view
+from hub.web.layout import layout_context
 
 THREAD_LIMIT = 200
 #: Media a browser may show inline; anything else downloads (an HTML or SVG file never renders).

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from hub.contract import Attachment
-from hub.inbox.display import crm_link, safe_email_html, sms_segments, waiting
 from hub.models import Contact
+from hub.web.display import crm_link, safe_email_html, sms_segments, waiting
 
 
 @pytest.mark.parametrize(

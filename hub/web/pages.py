@@ -16,7 +16,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hub.inbox import display
+from hub.web import display
 
 env = jinja2.Environment(
     loader=jinja2.PackageLoader("templates", ""),

@@ -1,6 +1,6 @@
-"""The gate in front of every inbox view: session, role, CSRF, and the error pages.
+"""The gate in front of every page view (inbox, admin, wallboard): session, role, CSRF, error pages.
 
-``inbox_view`` wraps a view ``(request, ctx) -> Response``. It signs the
+``page_view`` (alias ``inbox_view``) wraps a view ``(request, ctx) -> Response``. It signs the
 visitor in from the session (or sends them to /login), refuses unsafe
 requests without the session's CSRF token, checks the role the view needs,
 and turns the typed errors of the services into readable pages with the
@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.inbox import pages
 from hub.models import Account, User
 from hub.pipeline.media import MediaNotFound
 from hub.pipeline.services import Hub
 from hub.store.conversations import InvalidChange, NotFound
 from hub.tenants import auth
+from hub.web import pages
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_HEADER = "x-csrf-token"
@@ -53,7 +53,7 @@ class Ctx:
 View = Callable[[Request, Ctx], Awaitable[Response]]
 
 
-def inbox_view(role: str = "agent") -> Callable[[View], Callable[[Request], Awaitable[Response]]]:
+def page_view(role: str = "agent") -> Callable[[View], Callable[[Request], Awaitable[Response]]]:
     """Wrap ``view`` with sign-in, CSRF and role checks and the error pages."""
 
     def wrap(view: View) -> Callable[[Request], Awaitable[Response]]:
@@ -111,3 +111,7 @@ def error_page(request: Request, status: int, message: str, login: bool = False)
     response = pages.render(request, "inbox/error.html", context, status, headers)
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+#: The inbox's views predate the other pages; the same gate.
+inbox_view = page_view

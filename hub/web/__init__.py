@@ -1,0 +1,1 @@
+"""What every page view shares: rendering, the sign-in/role/CSRF gate, display filters, the layout context."""

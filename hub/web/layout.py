@@ -1,0 +1,24 @@
+"""The context every page's layout needs: who is signed in, the CSRF token, the colleagues list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.models import User
+from hub.web.guard import Ctx
+
+
+async def colleagues(ctx: Ctx) -> list[User]:
+    """The account's active users, available ones first, then by name."""
+    users = await User.find(User.account_id == ctx.account.id, User.active == True).to_list()  # noqa: E712
+    order = {"available": 0, "away": 1, "offline": 2}
+    return sorted(users, key=lambda u: (order[u.presence], (u.name or u.email).lower()))
+
+
+async def layout_context(ctx: Ctx) -> dict[str, Any]:
+    return {
+        "user": ctx.user,
+        "csrf": ctx.csrf,
+        "account": ctx.account,
+        "colleagues": await colleagues(ctx),
+    }

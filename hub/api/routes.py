@@ -160,13 +160,23 @@ async def send_message(request: Request) -> JSONResponse:
     template = body.template.model_dump(exclude_none=True) if body.template else None
     if not body.text.strip() and template is None:
         raise ApiError(400, "empty_message", "send text or a template")
-    conversation, _ = await ingest.open_conversation(hub_of(request), channel, _address(body.to))
+    hub = hub_of(request)
+    address = _address(body.to)
+    running = await ingest.running_conversation(hub, channel, address)
+    # Refused before anything is created: a 422 keeps no empty conversation or contact.
+    outbox.check_rules(
+        hub, channel, running.last_inbound_at if running else None, body.text, template, []
+    )
+    conversation, _ = await ingest.open_conversation(hub, channel, address)
+    if body.subject and not conversation.subject:
+        await conversations.set_subject(account.id, conversation, body.subject)
     message = await outbox.enqueue(
-        hub_of(request),
+        hub,
         conversation,
         text=body.text,
         sender=Sender(type="api", name="API"),
         template=template,
+        subject=body.subject,
         idempotency_key=request.headers.get("idempotency-key"),
     )
     return JSONResponse(MessageOut.of(message).model_dump(mode="json"), status_code=202)

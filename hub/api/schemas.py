@@ -163,6 +163,9 @@ class SendIn(BaseModel):
     )
     text: str = Field(default="", max_length=65536)
     template: TemplateIn | None = None
+    subject: str | None = Field(
+        default=None, max_length=998, description="email: the subject of the new thread"
+    )
 
 
 # --------------------------------------------------------------------------- webhooks

@@ -9,6 +9,7 @@ import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from hub.contract import QuickReply
+from hub.integrations import event_webhooks
 
 # Shapes shared with outbound webhooks live in hub.representations; re-exported here
 # so the route table names every schema from one module.
@@ -234,7 +235,7 @@ class DeliveryOut(BaseModel):
     def of(cls, d: WebhookDelivery) -> DeliveryOut:
         return cls(
             id=str(d.id),
-            event_id=d.event_key,
+            event_id=event_webhooks.public_id(d.event_key),
             event_type=d.event_type,
             status=d.status,
             attempts=d.attempts,

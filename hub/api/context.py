@@ -101,5 +101,15 @@ def limit_of(request: Request, default: int = 25, maximum: int = 100) -> int:
     return int(raw)
 
 
+def choice_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    """A closed-set query value (``?status=``): None when absent, 400 naming the allowed values."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in allowed:
+        raise ApiError(400, "invalid_filter", f"{name} must be one of: {', '.join(allowed)}")
+    return raw
+
+
 def cursor_of(request: Request) -> str | None:
     return request.query_params.get("cursor") or None

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import api_account, cursor_of, hub_of, json_body, limit_of
+from hub.api.context import api_account, choice_of, cursor_of, hub_of, json_body, limit_of
 from hub.api.errors import ApiError
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
@@ -23,12 +23,14 @@ from hub.api.schemas import (
 )
 from hub.contract import Address, Attachment
 from hub.models import Account, Channel, Sender
+from hub.models.conversation import Status as ConversationStatus
 from hub.pipeline import ingest, outbox
 from hub.pipeline.media import MediaNotFound
 from hub.store import conversations
 from hub.store.paging import page_of
 
-CONVERSATION_FILTERS = ("status", "channel_id", "contact_id", "assignee_id")
+CONVERSATION_FILTERS = ("channel_id", "contact_id", "assignee_id")
+CONVERSATION_STATUSES: tuple[str, ...] = get_args(ConversationStatus)
 
 
 async def list_channels(request: Request) -> JSONResponse:
@@ -52,6 +54,9 @@ async def list_conversations(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     filters: dict[str, Any] = {}
+    status = choice_of(request, "status", CONVERSATION_STATUSES)
+    if status:
+        filters["status"] = status
     for key in CONVERSATION_FILTERS:
         value = request.query_params.get(key)
         if value:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -221,11 +221,15 @@ class AttemptOut(BaseModel):
     error: str | None
 
 
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+DELIVERY_STATUSES: tuple[str, ...] = get_args(DeliveryStatus)
+
+
 class DeliveryOut(BaseModel):
     id: str
     event_id: str
     event_type: str
-    status: Literal["pending", "delivered", "failed"]
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: dt.datetime | None
     log: list[AttemptOut]

@@ -161,6 +161,12 @@ async def test_patch_conversation(
         url, json={"assignee_id": None, "status": "resolved"}, headers=tenant.auth
     )
     assert r.json()["assignee_id"] is None and r.json()["status"] == "resolved"
+    assert r.json()["resolved_at"] is not None
+    wake = "2031-01-02T09:00:00+00:00"
+    r = await client.patch(
+        url, json={"status": "snoozed", "snoozed_until": wake}, headers=tenant.auth
+    )
+    assert r.status_code == 200 and r.json()["snoozed_until"] == wake.replace("+00:00", "Z")
     assert (
         await client.patch(url, json={"status": "open"}, headers=other_tenant.auth)
     ).status_code == 404

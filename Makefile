@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test install lint bench clean
+.PHONY: serve test install lint bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,15 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+# Extract the pages' strings and merge them into every language's catalog (hub/locale).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -o hub/locale/messages.pot --no-location --omit-header .
+	for lang in da sv nb nl fr; do \
+	  if [ -f hub/locale/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -i hub/locale/messages.pot -d hub/locale -l $$lang --no-fuzzy-matching --omit-header; \
+	  else $(BIN)/pybabel init -i hub/locale/messages.pot -d hub/locale -l $$lang; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -15,6 +15,7 @@ import nh3
 from markupsafe import Markup
 
 from hub.contract import Attachment, now
+from hub.web import i18n
 
 #: Tags an email may keep; everything else is stripped (scripts and styles with their content).
 EMAIL_TAGS = {
@@ -135,7 +136,8 @@ def map_link(latitude: float, longitude: float) -> str:
 
 
 def local_time(at: dt.datetime | None) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC") if at else ""
+    """A time as the reader reads it: their time zone, their language (Babel)."""
+    return i18n.format_datetime(at, "medium") if at else ""
 
 
 def install(env: jinja2.Environment) -> None:
@@ -143,6 +145,10 @@ def install(env: jinja2.Environment) -> None:
         safe_email_html=safe_email_html,
         waiting=waiting,
         local_time=local_time,
+        short_time=i18n.format_time,
+        local_date=i18n.format_date,
+        number=i18n.format_number,
+        money=i18n.format_currency,
     )
     env.globals.update(
         tick=tick,

@@ -16,7 +16,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hub.web import display
+from hub.web import display, i18n
 
 env = jinja2.Environment(
     loader=jinja2.PackageLoader("templates", ""),
@@ -24,8 +24,22 @@ env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
+env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 display.install(env)
+
+
+def speech_of(request: Request, context: Mapping[str, Any]) -> i18n.Speech:
+    """The language and time zone to render in: the user's, else the account's, else the browser's."""
+    user, account = context.get("user"), context.get("account")
+    language = i18n.negotiate(
+        getattr(user, "language", None),
+        getattr(account, "language", None),
+        request.headers.get("accept-language"),
+    )
+    zone = getattr(user, "timezone", None) or getattr(account, "timezone", None) or "UTC"
+    return i18n.Speech(language, zone)
 
 
 def is_htmx(request: Request) -> bool:
@@ -50,13 +64,16 @@ def render(
     """The page, its htmx layout, or one block: ``block``, or the one the htmx request targets."""
     template = env.get_template(template_name)
     target = block or request.headers.get("hx-target", "")
-    full = {**context, "request": request, "layout": "base.html"}
-    if is_htmx(request) or block:
-        full["layout"] = "fragment.html"
-        if target in template.blocks:
-            html = render_block(template_name, target, full)
-            return HTMLResponse(html, status_code, headers=dict(headers or {}))
-    return HTMLResponse(template.render(full), status_code, headers=dict(headers or {}))
+    speech = speech_of(request, context)
+    full = {**context, "request": request, "layout": "base.html", "lang": speech.language}
+    with i18n.speaking(speech):
+        if is_htmx(request) or block:
+            full["layout"] = "fragment.html"
+            if target in template.blocks:
+                html = render_block(template_name, target, full)
+                return HTMLResponse(html, status_code, headers=dict(headers or {}))
+        html = template.render(full)
+    return HTMLResponse(html, status_code, headers=dict(headers or {}))
 
 
 def redirect(request: Request, url: str) -> Response:

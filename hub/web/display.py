@@ -7,6 +7,7 @@ so they are tested without a page.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import urllib.parse
 from typing import Any
 
@@ -131,6 +132,23 @@ def address_label(key: str) -> dict[str, str]:
     return {"kind": kind, "value": value}
 
 
+def contact_title(name: str | None, key: str, origin: str | None = None) -> str:
+    """What to call a contact: their name; an anonymous web visitor is "Visitor 4821" (a number
+    stable for the visitor, never their token), "from shop.example" when the page is known."""
+    if name:
+        return name
+    kind, _, value = key.partition(":")
+    if kind != "visitor":
+        return value or key
+    number = int(hashlib.sha256(value.encode()).hexdigest(), 16) % 9000 + 1000
+    host = urllib.parse.urlsplit(origin).hostname if origin else None
+    return (
+        i18n.gettext("Visitor %(number)s from %(host)s") % {"number": number, "host": host}
+        if host
+        else i18n.gettext("Visitor %(number)s") % {"number": number}
+    )
+
+
 def map_link(latitude: float, longitude: float) -> str:
     return f"https://www.openstreetmap.org/?mlat={latitude:.6f}&mlon={longitude:.6f}#map=16/{latitude:.6f}/{longitude:.6f}"
 
@@ -154,5 +172,6 @@ def install(env: jinja2.Environment) -> None:
         tick=tick,
         sms_segments=sms_segments,
         address_label=address_label,
+        contact_title=contact_title,
         map_link=map_link,
     )

@@ -298,7 +298,9 @@ def _page(docs: list[Any], limit: int, key: Any) -> tuple[list[Any], str | None]
     return docs, encode_cursor(key(docs[-1]), docs[-1].id)
 
 
-async def set_subject(account_id: PydanticObjectId, conversation: Conversation, subject: str) -> None:
+async def set_subject(
+    account_id: PydanticObjectId, conversation: Conversation, subject: str
+) -> None:
     """Name a thread the business starts (email): its replies then carry ``Re: <subject>``."""
     await Conversation.get_pymongo_collection().update_one(
         {"_id": conversation.id, "account_id": account_id}, {"$set": {"subject": subject}}

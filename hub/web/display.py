@@ -149,6 +149,16 @@ def contact_title(name: str | None, key: str, origin: str | None = None) -> str:
     )
 
 
+def initials(name: str) -> str:
+    """Up to two letters for an avatar: "Ann Lee" is AL, an address its first letter."""
+    name = name.partition(":")[2] if ":" in name and " " not in name else name
+    words = [w for w in name.replace("@", " ").replace(".", " ").split() if w[:1].isalnum()]
+    if not words:
+        return "?"
+    letters = words[0][0] + (words[1][0] if len(words) > 1 and "@" not in name else "")
+    return letters.upper()
+
+
 def map_link(latitude: float, longitude: float) -> str:
     return f"https://www.openstreetmap.org/?mlat={latitude:.6f}&mlon={longitude:.6f}#map=16/{latitude:.6f}/{longitude:.6f}"
 
@@ -173,5 +183,6 @@ def install(env: jinja2.Environment) -> None:
         sms_segments=sms_segments,
         address_label=address_label,
         contact_title=contact_title,
+        initials=initials,
         map_link=map_link,
     )

@@ -8,6 +8,7 @@ just that block, so a fragment never has a second copy of its markup.
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -65,7 +66,13 @@ def render(
     template = env.get_template(template_name)
     target = block or request.headers.get("hx-target", "")
     speech = speech_of(request, context)
-    full = {**context, "request": request, "layout": "base.html", "lang": speech.language}
+    full = {
+        "flash": take_flash(request),
+        **context,
+        "request": request,
+        "layout": "base.html",
+        "lang": speech.language,
+    }
     with i18n.speaking(speech):
         if is_htmx(request) or block:
             full["layout"] = "fragment.html"
@@ -74,6 +81,48 @@ def render(
                 return HTMLResponse(html, status_code, headers=dict(headers or {}))
         html = template.render(full)
     return HTMLResponse(html, status_code, headers=dict(headers or {}))
+
+
+TOAST_EVENT = "parley:toast"
+
+
+def flash(request: Request, message: str) -> None:
+    """A confirmation the next full page shows (after a redirect without htmx)."""
+    if "session" in request.scope:
+        request.session["flash"] = message
+
+
+def take_flash(request: Request) -> str:
+    if "session" not in request.scope:
+        return ""
+    return str(request.session.pop("flash", "") or "")
+
+
+def toast(response: Response, message: str, kind: str = "ok") -> Response:
+    """Confirm an htmx action with a short toast (``kind``: ok or error), beside its other events."""
+    events: dict[str, Any] = {}
+    current = response.headers.get("HX-Trigger")
+    if current:
+        try:
+            loaded = json.loads(current)
+            events = loaded if isinstance(loaded, dict) else {}
+        except ValueError:
+            events = {name.strip(): None for name in current.split(",") if name.strip()}
+    events[TOAST_EVENT] = {"message": message, "kind": kind}
+    response.headers["HX-Trigger"] = json.dumps(events)
+    return response
+
+
+def done(request: Request, url: str, message: str, *events: str) -> Response:
+    """The answer to a successful action: the refresh ``events`` and a toast under htmx; a
+    redirect to ``url`` with the message shown there without it."""
+    if is_htmx(request):
+        response = Response(
+            status_code=204, headers={"HX-Trigger": ", ".join(events)} if events else {}
+        )
+        return toast(response, message)
+    flash(request, message)
+    return RedirectResponse(url, status_code=303)
 
 
 def redirect(request: Request, url: str) -> Response:

@@ -104,6 +104,7 @@ class EmailConnector(Connector):
 
     type: ClassVar[str] = "email"
     label = "Email"
+    icon = "email"
     aliases: ClassVar[tuple[str, ...]] = ("mail",)
     capabilities = Capabilities(
         media=True,

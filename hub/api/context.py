@@ -12,7 +12,7 @@ from starlette.requests import Request
 from hub.api import ratelimit
 from hub.api.errors import ApiError
 from hub.integrations import bots
-from hub.models import Account, Bot
+from hub.models import Account, Bot, Sender
 from hub.pipeline.services import Hub
 from hub.tenants import plans
 from hub.tenants.auth import api_key_account
@@ -45,8 +45,17 @@ async def api_account(request: Request, addon: str = "generic_api") -> Account:
             raise ApiError(401, "unauthorized", "the API key is unknown or revoked")
         account = await _account(request, record.account_id)
         request.state.account = account
+        request.state.api_key = record
     plans.require_addon(account.addons, addon)
     return account
+
+
+def api_sender(request: Request) -> Sender:
+    """Who a message sent through the API is from, as the inbox shows it: "API (key name)"."""
+    record = getattr(request.state, "api_key", None)
+    if record is None:
+        return Sender(type="api", name="API")
+    return Sender(type="api", id=str(record.id), name=f"API ({record.name})")
 
 
 async def bot_of(request: Request) -> tuple[Account, Bot]:

@@ -9,7 +9,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import api_account, choice_of, cursor_of, hub_of, json_body, limit_of
+from hub.api.context import (
+    api_account,
+    api_sender,
+    choice_of,
+    cursor_of,
+    hub_of,
+    json_body,
+    limit_of,
+)
 from hub.api.errors import ApiError
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
@@ -22,7 +30,7 @@ from hub.api.schemas import (
     page,
 )
 from hub.contract import Address, Attachment
-from hub.models import Account, Channel, Sender
+from hub.models import Account, Channel
 from hub.models.conversation import Status as ConversationStatus
 from hub.pipeline import ingest, outbox
 from hub.pipeline.media import MediaNotFound
@@ -130,7 +138,7 @@ async def post_reply(request: Request) -> JSONResponse:
         hub_of(request),
         conversation,
         text=body.text,
-        sender=Sender(type="api", name="API"),
+        sender=api_sender(request),
         attachments=await _attachments(request, account, body.attachments),
         private=body.private,
         template=body.template.model_dump(exclude_none=True) if body.template else None,
@@ -179,7 +187,7 @@ async def send_message(request: Request) -> JSONResponse:
         hub,
         conversation,
         text=body.text,
-        sender=Sender(type="api", name="API"),
+        sender=api_sender(request),
         template=template,
         subject=body.subject,
         idempotency_key=request.headers.get("idempotency-key"),

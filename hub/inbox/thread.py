@@ -95,7 +95,7 @@ async def render_conversation(
         "origin": next(
             (m.metadata["page_origin"] for m in messages if m.metadata.get("page_origin")), None
         ),
-        "names": await directory.load(ctx.account.id),
+        "names": await directory.load(ctx.account.id, directory.icons_of(ctx.hub)),
         "composer": composer or composer_state(),
         "can_reassign": can_reassign(ctx, conversation),
     }

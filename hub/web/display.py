@@ -152,6 +152,9 @@ def contact_title(name: str | None, key: str, origin: str | None = None) -> str:
 def initials(name: str) -> str:
     """Up to two letters for an avatar: "Ann Lee" is AL, an address its first letter."""
     name = name.partition(":")[2] if ":" in name and " " not in name else name
+    digits = name.replace("+", "").replace(" ", "").replace("-", "")
+    if digits.isdigit():
+        return digits[-2:]  # a phone number: its last two digits tell rows apart
     words = [w for w in name.replace("@", " ").replace(".", " ").split() if w[:1].isalnum()]
     if not words:
         return "?"
@@ -159,8 +162,34 @@ def initials(name: str) -> str:
     return letters.upper()
 
 
+def sender_label(sender: Any, user_name: Any) -> str:
+    """Who wrote a message: the person (by their current name), the bot, "API (key name)"."""
+    kind, name = getattr(sender, "type", ""), getattr(sender, "name", None)
+    if kind == "agent":
+        return str(user_name(getattr(sender, "id", None)) or name or i18n.gettext("An agent"))
+    if kind == "bot":
+        return i18n.gettext("Bot: %(name)s") % {"name": name or "bot"}
+    if kind == "api":
+        return str(name or "API")
+    if kind == "system":
+        return "Parley"
+    return str(name or i18n.gettext("Customer"))
+
+
 def map_link(latitude: float, longitude: float) -> str:
     return f"https://www.openstreetmap.org/?mlat={latitude:.6f}&mlon={longitude:.6f}#map=16/{latitude:.6f}/{longitude:.6f}"
+
+
+def since(at: dt.datetime | None) -> str:
+    """A list's last-activity time: the time today, the date before (reader's zone and language)."""
+    if at is None:
+        return ""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    zone = i18n.current().zone
+    if at.astimezone(zone).date() == now().astimezone(zone).date():
+        return i18n.format_time(at)
+    return i18n.format_date(at)
 
 
 def local_time(at: dt.datetime | None) -> str:
@@ -173,6 +202,7 @@ def install(env: jinja2.Environment) -> None:
         safe_email_html=safe_email_html,
         waiting=waiting,
         local_time=local_time,
+        since=since,
         short_time=i18n.format_time,
         local_date=i18n.format_date,
         number=i18n.format_number,
@@ -184,5 +214,6 @@ def install(env: jinja2.Environment) -> None:
         address_label=address_label,
         contact_title=contact_title,
         initials=initials,
+        sender_label=sender_label,
         map_link=map_link,
     )

@@ -32,15 +32,35 @@ EMAIL_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 
+def _(message: str) -> str:
+    """Mark a string for the catalogs; it is translated where it is shown."""
+    return message
+
+
 TICKS: dict[str, tuple[str, str]] = {
-    "queued": ("◷", "Queued"),
-    "sending": ("…", "Sending"),
-    "sent": ("✓", "Sent"),
-    "delivered": ("✓✓", "Delivered"),
-    "read": ("✓✓", "Read"),
-    "failed": ("!", "Failed"),
-    "undelivered": ("!", "Not delivered"),
+    "queued": ("◷", _("Queued")),
+    "sending": ("…", _("Sending")),
+    "sent": ("✓", _("Sent")),
+    "delivered": ("✓✓", _("Delivered")),
+    "read": ("✓✓", _("Read")),
+    "failed": ("!", _("Failed")),
+    "undelivered": ("!", _("Not delivered")),
 }
+STATUS_NAMES = {
+    "open": _("open"),
+    "pending": _("pending"),
+    "snoozed": _("snoozed"),
+    "resolved": _("resolved"),
+}
+PRIORITY_NAMES = {"low": _("low"), "normal": _("normal"), "high": _("high"), "urgent": _("urgent")}
+
+
+def status_name(status: str) -> str:
+    return i18n.gettext(STATUS_NAMES.get(status, status))
+
+
+def priority_name(priority: str) -> str:
+    return i18n.gettext(PRIORITY_NAMES.get(priority, priority))
 
 GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -80,6 +100,7 @@ def safe_email_html(html: str | None, attachments: list[Attachment]) -> Markup:
 
 def tick(delivery: str) -> dict[str, str]:
     symbol, label = TICKS.get(delivery, ("", delivery))
+    label = i18n.gettext(label)
     return {"symbol": symbol, "label": label, "state": delivery}
 
 
@@ -215,5 +236,7 @@ def install(env: jinja2.Environment) -> None:
         contact_title=contact_title,
         initials=initials,
         sender_label=sender_label,
+        status_name=status_name,
+        priority_name=priority_name,
         map_link=map_link,
     )

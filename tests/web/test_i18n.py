@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import httpx
 from babel.messages.pofile import read_po
 
 from hub.web import i18n
 
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
 TRANSLATED = [lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT_LANGUAGE]
 
 
@@ -45,6 +47,12 @@ def test_catalogs_translate_every_string() -> None:
             if not (catalog.get(m) and catalog.get(m).string)  # type: ignore[union-attr]
         )
         assert not missing, f"{lang} lacks translations for {missing[:10]}"
+        for message in catalog:
+            if message.id and message.string:
+                wanted_names = set(PLACEHOLDER.findall(str(message.id)))
+                assert set(PLACEHOLDER.findall(str(message.string))) == wanted_names, (
+                    f"{lang}: {message.id!r} -> {message.string!r} changes its placeholders"
+                )
 
 
 async def test_sign_in_page_in_the_browsers_language(client: httpx.AsyncClient) -> None:

@@ -15,6 +15,7 @@ def routes() -> list[BaseRoute]:
         contacts,
         events,
         listing,
+        preferences,
         presence,
         signin,
         teams,
@@ -25,6 +26,7 @@ def routes() -> list[BaseRoute]:
         *signin.routes,
         *listing.routes,
         *presence.routes,
+        *preferences.routes,
         *composer.routes,  # before canned: /inbox/canned/suggest is more specific
         *canned.routes,
         *teams.routes,

@@ -41,6 +41,10 @@
 
   function announce(data) {
     var p = prefs();
+    var open = window.ParleyPanes && window.ParleyPanes.openId();
+    if (open && open === data.conversation_id && !document.hidden && document.hasFocus()) {
+      return; // the agent is looking at it already (their own assignment, a reply they see)
+    }
     var title = text(TITLES[data.kind] || "titleReply", "Parley");
     if (document.hidden || !document.hasFocus()) { unseen += 1; titleCount(); }
     if (window.ParleyToast) window.ParleyToast(title + (data.text ? ": " + data.text : ""), "ok");

@@ -37,6 +37,11 @@ LANGUAGES: dict[str, str] = {
     "fr": "Français",
 }
 DEFAULT_LANGUAGE = "en"
+#: Offered first in the preferences: the seeds' markets, then Europe's other usual zones.
+COMMON_ZONES = (
+    "Europe/Copenhagen", "Europe/Stockholm", "Europe/Oslo", "Europe/Amsterdam", "Europe/Paris",
+    "Europe/Brussels", "Europe/Berlin", "Europe/Helsinki", "Europe/London", "UTC",
+)  # fmt: skip
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 

@@ -25,6 +25,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from hub.contract import (
+    EMAIL,
     Attachment,
     Capabilities,
     ChannelInfo,
@@ -90,6 +91,7 @@ class EmailConnector(Connector):
     label = "Email"
     aliases: ClassVar[tuple[str, ...]] = ("mail",)
     capabilities = Capabilities(
+        address_kind=EMAIL,
         media=True,
         html=True,
         subject=True,

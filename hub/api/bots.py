@@ -34,7 +34,7 @@ async def list_bots(request: Request) -> JSONResponse:
     docs, cursor = await page_of(
         Bot, {"account_id": account.id}, limit_of(request), cursor_of(request), descending=False
     )
-    return JSONResponse(page([BotOut.of(b) for b in docs], cursor))  # type: ignore[arg-type]
+    return JSONResponse(page([BotOut.of(b) for b in docs], cursor))
 
 
 @idempotent

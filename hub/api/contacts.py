@@ -27,7 +27,7 @@ async def list_contacts(request: Request) -> JSONResponse:
     docs, cursor = await contacts.list_contacts(
         account.id, request.query_params.get("search"), limit_of(request), cursor_of(request)
     )
-    return JSONResponse(page([ContactOut.of(c) for c in docs], cursor))  # type: ignore[arg-type]
+    return JSONResponse(page([ContactOut.of(c) for c in docs], cursor))
 
 
 @idempotent

@@ -22,7 +22,7 @@ MAX_JSON_BYTES = 1024 * 1024
 
 
 def hub_of(request: Request) -> Hub:
-    return request.app.state.hub  # type: ignore[no-any-return]
+    return request.app.state.hub
 
 
 def bearer(request: Request) -> str:

@@ -21,10 +21,11 @@ from hub.api.schemas import (
     SendIn,
     page,
 )
-from hub.contract import Address, Attachment
+from hub.contract import OTHER, Address, AddressKind, Attachment
 from hub.models import Account, Channel, Sender
 from hub.pipeline import ingest, outbox
 from hub.pipeline.media import MediaNotFound
+from hub.pipeline.registry import Registry
 from hub.store import conversations
 from hub.store.paging import page_of
 
@@ -37,7 +38,7 @@ async def list_channels(request: Request) -> JSONResponse:
     found, cursor = await page_of(
         Channel, {"account_id": account.id}, limit_of(request), cursor_of(request), descending=False
     )
-    items = [ChannelOut.of(ch, hub.webhook_url(ch)) for ch in found]
+    items = [ChannelOut.of(ch, hub.channels.webhook_url(ch)) for ch in found]
     return JSONResponse(page(items, cursor))  # type: ignore[arg-type]
 
 
@@ -59,7 +60,7 @@ async def list_conversations(request: Request) -> JSONResponse:
     docs, cursor = await conversations.list_conversations(
         account.id, filters, limit_of(request), request.query_params.get("cursor")
     )
-    return JSONResponse(page([ConversationOut.of(c) for c in docs], cursor))  # type: ignore[arg-type]
+    return JSONResponse(page([ConversationOut.of(c) for c in docs], cursor))
 
 
 async def get_conversation(request: Request) -> JSONResponse:
@@ -89,7 +90,7 @@ async def list_messages(request: Request) -> JSONResponse:
         limit_of(request, 50, 200),
         request.query_params.get("cursor"),
     )
-    return JSONResponse(page([MessageOut.of(m) for m in docs], cursor))  # type: ignore[arg-type]
+    return JSONResponse(page([MessageOut.of(m) for m in docs], cursor))
 
 
 async def _attachments(request: Request, account: Account, ids: list[str]) -> list[Attachment]:
@@ -135,17 +136,19 @@ async def post_reply(request: Request) -> JSONResponse:
     return JSONResponse(MessageOut.of(message).model_dump(mode="json"), status_code=202)
 
 
-def _address(to: str) -> Address:
-    """``+4512345678`` is a phone, ``ann@example.com`` an email; ``kind:value`` says it outright."""
+def _address(to: str, own: AddressKind, registry: Registry) -> Address:
+    """``kind:value`` names any installed connector's kind outright; otherwise the kind the
+    value looks like (``+4512345678`` a phone, ``ann@example.com`` an email), the channel's
+    own kind first, and the channel's own kind when it looks like none."""
+    kinds = registry.address_kinds()
     kind, sep, value = to.partition(":")
-    if sep and kind in ("phone", "email", "visitor", "other") and value:
-        return Address(kind=kind, value=value)  # type: ignore[arg-type]
-    if "@" in to:
-        return Address(kind="email", value=to)
-    digits = to.replace(" ", "").replace("-", "")
-    if digits.lstrip("+").isdigit():
-        return Address(kind="phone", value=digits)
-    return Address(kind="other", value=to)
+    if sep and value and kind in {k.name for k in kinds} | {OTHER.name}:
+        return Address(kind=kind, value=value)
+    for candidate in (own, *kinds):
+        recognized = candidate.recognize(to)
+        if recognized is not None:
+            return Address(kind=candidate.name, value=recognized)
+    return Address(kind=own.name, value=to)
 
 
 @idempotent
@@ -154,13 +157,14 @@ async def send_message(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     body = await json_body(request, SendIn)
-    channel = await hub_of(request).channel(body.channel_id)
+    channel = await hub_of(request).channels.resolve(body.channel_id)
     if channel is None or channel.account_id != account.id:
         raise ApiError(404, "not_found", "no active channel with that id in this account")
     template = body.template.model_dump(exclude_none=True) if body.template else None
     if not body.text.strip() and template is None:
         raise ApiError(400, "empty_message", "send text or a template")
-    conversation, _ = await ingest.open_conversation(hub_of(request), channel, _address(body.to))
+    to = _address(body.to, channel.capabilities.address_kind, hub_of(request).registry)
+    conversation, _ = await ingest.open_conversation(hub_of(request), channel, to)
     message = await outbox.enqueue(
         hub_of(request),
         conversation,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -35,7 +36,7 @@ async def list_webhooks(request: Request) -> JSONResponse:
         cursor_of(request),
         descending=False,
     )
-    return JSONResponse(page([WebhookOut.of(s) for s in docs], cursor))  # type: ignore[arg-type]
+    return JSONResponse(page([WebhookOut.of(s) for s in docs], cursor))
 
 
 @idempotent
@@ -75,12 +76,12 @@ async def list_deliveries(request: Request) -> JSONResponse:
     """The subscription's delivery log, newest first: each attempt's status code and duration."""
     account = await api_account(request)
     sub = await _subscription(account, request.path_params["id"])
-    query = {"account_id": account.id, "target_id": sub.id}
+    query: dict[str, Any] = {"account_id": account.id, "target_id": sub.id}
     status = request.query_params.get("status")
     if status:
         query["status"] = status
     docs, cursor = await page_of(WebhookDelivery, query, limit_of(request), cursor_of(request))
-    return JSONResponse(page([DeliveryOut.of(d) for d in docs], cursor))  # type: ignore[arg-type]
+    return JSONResponse(page([DeliveryOut.of(d) for d in docs], cursor))
 
 
 routes = [

@@ -11,7 +11,6 @@ def routes() -> list[BaseRoute]:
         actions,
         canned,
         composer,
-        contacts,
         events,
         listing,
         presence,
@@ -28,7 +27,6 @@ def routes() -> list[BaseRoute]:
         *canned.routes,
         *teams.routes,
         *thread.routes,
-        *contacts.routes,
         *actions.routes,
         Route("/inbox/events", events.stream, methods=["GET"]),
     ]

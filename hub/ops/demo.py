@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.models import Account, Channel
-from hub.ops.cli import open_hub
+from hub.ops.connection import open_hub
 from hub.settings import Settings
 from hub.tenants import accounts
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import api_account, cursor_of, hub_of, json_body, limit_of
+from hub.api.context import answer, api_account, hub_of, json_body, limit_of, listed
 from hub.api.errors import ApiError
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
@@ -27,19 +27,18 @@ from hub.pipeline import ingest, outbox
 from hub.pipeline.media import MediaNotFound
 from hub.pipeline.registry import Registry
 from hub.store import conversations
-from hub.store.paging import page_of
 
 CONVERSATION_FILTERS = ("status", "channel_id", "contact_id", "assignee_id")
 
 
 async def list_channels(request: Request) -> JSONResponse:
     account = await api_account(request)
-    hub = hub_of(request)
-    found, cursor = await page_of(
-        Channel, {"account_id": account.id}, limit_of(request), cursor_of(request), descending=False
-    )
-    items = [ChannelOut.of(ch, hub.channels.webhook_url(ch)) for ch in found]
-    return JSONResponse(page(items, cursor))  # type: ignore[arg-type]
+    urls = hub_of(request).channels
+
+    def shape(ch: Channel) -> ChannelOut:
+        return ChannelOut.of(ch, webhook_url=urls.webhook_url(ch))
+
+    return await listed(request, Channel, {"account_id": account.id}, shape, descending=False)
 
 
 def _filter_id(name: str, value: str) -> PydanticObjectId:
@@ -67,7 +66,7 @@ async def get_conversation(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     found = await conversations.get_conversation(account.id, request.path_params["id"])
-    return JSONResponse(ConversationOut.of(found).model_dump(mode="json"))
+    return answer(ConversationOut.of(found))
 
 
 async def patch_conversation(request: Request) -> JSONResponse:
@@ -78,7 +77,7 @@ async def patch_conversation(request: Request) -> JSONResponse:
     updated = await conversations.update_conversation(
         account.id, request.path_params["id"], changes
     )
-    return JSONResponse(ConversationOut.of(updated).model_dump(mode="json"))
+    return answer(ConversationOut.of(updated))
 
 
 async def list_messages(request: Request) -> JSONResponse:
@@ -133,7 +132,7 @@ async def post_reply(request: Request) -> JSONResponse:
         quick_replies=body.quick_replies,
         idempotency_key=request.headers.get("idempotency-key"),
     )
-    return JSONResponse(MessageOut.of(message).model_dump(mode="json"), status_code=202)
+    return answer(MessageOut.of(message), 202)
 
 
 def _address(to: str, own: AddressKind, registry: Registry) -> Address:
@@ -173,14 +172,14 @@ async def send_message(request: Request) -> JSONResponse:
         template=template,
         idempotency_key=request.headers.get("idempotency-key"),
     )
-    return JSONResponse(MessageOut.of(message).model_dump(mode="json"), status_code=202)
+    return answer(MessageOut.of(message), 202)
 
 
 async def get_message(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     message = await conversations.get_message(account.id, request.path_params["id"])
-    return JSONResponse(MessageOut.of(message).model_dump(mode="json"))
+    return answer(MessageOut.of(message))
 
 
 routes = [

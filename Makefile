@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test install lint bench clean messages
+.PHONY: serve test install lint check bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/parley serve --demo
 
-test: $(STAMP)
+# The import directions of DESIGN.md (import-linter, contracts in pyproject.toml) and the
+# types (mypy, strict on the contract and the pipeline) hold before any test runs.
+check: $(STAMP)
 	$(BIN)/ruff check hub connectors webchat_widget tests bench examples
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+test: check
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: $(STAMP)

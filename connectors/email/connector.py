@@ -26,6 +26,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from hub.contract import (
+    EMAIL,
     Attachment,
     Capabilities,
     ChannelInfo,
@@ -107,6 +108,7 @@ class EmailConnector(Connector):
     icon = "email"
     aliases: ClassVar[tuple[str, ...]] = ("mail",)
     capabilities = Capabilities(
+        address_kind=EMAIL,
         media=True,
         html=True,
         subject=True,

@@ -124,7 +124,7 @@ def _formatted(items: list[Address]) -> list[str]:
 def _walk(part: Message, out: _Walk) -> None:
     if part.is_multipart() and not part.get_content_type().startswith("message/"):
         out.report = out.report or part.get_content_type() == "multipart/report"
-        for sub in part.get_payload():  # type: ignore[union-attr]
+        for sub in part.get_payload():
             if isinstance(sub, Message):
                 _walk(sub, out)
         return

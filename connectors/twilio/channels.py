@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from connectors.twilio.base import TwilioConnector
 from connectors.twilio.config import TwilioConfig
 from connectors.twilio.inbound import split_address
-from hub.contract import Capabilities, OutboundMessage
+from hub.contract import PHONE, Capabilities, OutboundMessage
 
 
 class TwilioSMSConnector(TwilioConnector):
@@ -19,7 +19,11 @@ class TwilioSMSConnector(TwilioConnector):
     icon = "sms"
     aliases: ClassVar[tuple[str, ...]] = ("sms",)
     capabilities = Capabilities(
-        media=True, segments=True, max_text_length=1600, max_media_bytes=5 * 1024 * 1024
+        address_kind=PHONE,
+        media=True,
+        segments=True,
+        max_text_length=1600,
+        max_media_bytes=5 * 1024 * 1024,
     )
 
 
@@ -32,6 +36,7 @@ class TwilioWhatsAppConnector(TwilioConnector):
     aliases: ClassVar[tuple[str, ...]] = ("whatsapp",)
     prefix: ClassVar[str] = "whatsapp"
     capabilities = Capabilities(
+        address_kind=PHONE,
         media=True,
         templates=True,
         quick_replies=True,
@@ -55,6 +60,7 @@ class TwilioRCSConnector(TwilioConnector):
     aliases: ClassVar[tuple[str, ...]] = ("rcs",)
     prefix: ClassVar[str] = "rcs"
     capabilities = Capabilities(
+        address_kind=PHONE,
         media=True,
         templates=True,
         quick_replies=True,

@@ -26,8 +26,8 @@ from hub.web.i18n import gettext as _
 
 
 async def _apply(request: Request, ctx: Ctx, changes: dict[str, Any], message: str) -> Response:
-    conversation = await conversations.get_conversation(ctx.account.id, request.path_params["id"])
-    await conversations.update_conversation(ctx.account.id, str(conversation.id), changes)
+    conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
+    await conversations.update_conversation(ctx.account_id, str(conversation.id), changes)
     return _done(request, conversation, message)
 
 
@@ -46,7 +46,7 @@ async def _form(request: Request) -> dict[str, str]:
 async def assign(request: Request, ctx: Ctx) -> Response:
     """Assign to me, to an agent, or to a team; a note turns it into a transfer."""
     form = await _form(request)
-    conversation = await conversations.get_conversation(ctx.account.id, request.path_params["id"])
+    conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
     if not can_reassign(ctx, conversation):
         return error_page(request, 403, _("Only a supervisor can take a colleague's conversation."))
     changes: dict[str, Any] = {}
@@ -54,7 +54,7 @@ async def assign(request: Request, ctx: Ctx) -> Response:
     changes["assignee_id"] = str(ctx.user.id) if assignee == "me" else (assignee or None)
     if "team" in form:
         changes["team_id"] = form["team"] or None
-    updated = await conversations.update_conversation(ctx.account.id, str(conversation.id), changes)
+    updated = await conversations.update_conversation(ctx.account_id, str(conversation.id), changes)
     note = form.get("note", "").strip()
     if note or (updated.assignee_id != conversation.assignee_id and assignee != "me"):
         await _transfer_note(ctx, updated, note)

@@ -53,7 +53,7 @@ async def _detail(
         await Conversation.find(
             Conversation.account_id == ctx.account.id, Conversation.contact_id == contact.id
         )
-        .sort([("last_message_at", -1)])
+        .sort(-Conversation.last_message_at)  # type: ignore[operator]
         .limit(20)
         .to_list()
     )

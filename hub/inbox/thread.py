@@ -16,7 +16,6 @@ from starlette.routing import Route
 from hub.contract import Capabilities, now
 from hub.inbox import contacts, directory
 from hub.models import Conversation
-from hub.pipeline.registry import UnknownConnector
 from hub.store import conversations
 from hub.tenants.auth import has_role
 from hub.web import pages
@@ -50,15 +49,14 @@ def _templates(config: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def _channel_context(ctx: Ctx, conversation: Conversation) -> dict[str, Any]:
-    channel = await ctx.hub.channel(conversation.channel_id)
+    resolved = await ctx.hub.channels.resolve(conversation.channel_id)
+    if resolved is not None and resolved.account_id != ctx.account.id:
+        resolved = None
+    channel = resolved.document if resolved else None
     caps, label, usable = Capabilities(), conversation.channel_type, False
-    if channel is not None and channel.account_id == ctx.account.id:
-        try:
-            connector = ctx.hub.registry.get(channel.type)
-            caps = connector.capabilities_for(ctx.hub.channel_info(channel))
-            label, usable = connector.label or channel.type, True
-        except UnknownConnector:
-            pass
+    if resolved is not None:
+        caps, usable = resolved.capabilities, True
+        label = resolved.connector.label or resolved.type
     window_open = True
     if caps.reply_window is not None:
         last = conversation.last_inbound_at
@@ -117,8 +115,15 @@ def can_reassign(ctx: Ctx, conversation: Conversation) -> bool:
 
 @inbox_view()
 async def show(request: Request, ctx: Ctx) -> Response:
-    conversation = await conversations.get_conversation(ctx.account.id, request.path_params["id"])
+    conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
     return await render_conversation(request, ctx, conversation)
+
+
+@inbox_view()
+async def show_contact(request: Request, ctx: Ctx) -> Response:
+    """The contact panel of a conversation, as its fragment."""
+    conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
+    return await render_conversation(request, ctx, conversation, block="contact")
 
 
 @inbox_view()
@@ -140,4 +145,5 @@ async def media(request: Request, ctx: Ctx) -> Response:
 routes = [
     Route("/inbox/c/{id}", show, methods=["GET"]),
     Route("/inbox/media/{id}", media, methods=["GET"]),
+    Route("/inbox/c/{id}/contact", show_contact, methods=["GET"]),
 ]

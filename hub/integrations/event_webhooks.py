@@ -132,7 +132,7 @@ async def fan_out(event: Event) -> int:
     deliveries = [
         WebhookDelivery(
             account_id=event.account_id,
-            target=kind,  # type: ignore[arg-type]
+            target=kind,
             target_id=target_id,
             event_key=key,
             event_type=event.type,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.models import Account, Channel, Team
-from hub.ops.cli import open_hub
+from hub.ops.connection import open_hub
 from hub.settings import Settings
 from hub.tenants import accounts
 
@@ -42,7 +42,7 @@ async def ensure_demo(settings: Settings) -> str:
             for email, role, name in DEMO_USERS:
                 await accounts.create_user(account, email, DEMO_PASSWORD, role, name)
             for team in DEMO_TEAMS:
-                await Team(account_id=account.id, name=team).insert()  # type: ignore[arg-type]
+                await Team(account_id=account.id, name=team).insert()
             if "webchat" in hub.registry.types():
                 await accounts.create_channel(
                     hub,

@@ -77,7 +77,7 @@ class Subscription:
 class Realtime:
     """The process's change-stream watcher and its subscribers."""
 
-    def __init__(self, database: AsyncDatabase) -> None:
+    def __init__(self, database: AsyncDatabase[Any]) -> None:
         self.database = database
         self._subscribers: set[Subscription] = set()
         self._task: asyncio.Task[None] | None = None

@@ -15,18 +15,12 @@ from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
 from hub.contract import now
+from hub.errors import InvalidInput as InvalidInput
+from hub.errors import NotFound as NotFound
 from hub.models import Conversation, Message, Team, User
 
-
-class NotFound(LookupError):
-    pass
-
-
-class InvalidChange(ValueError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+#: A refused change of a conversation (kept name; the hub's ``InvalidInput``).
+InvalidChange = InvalidInput
 
 
 def oid(value: str | PydanticObjectId | None) -> PydanticObjectId:
@@ -86,10 +80,7 @@ async def list_conversations(
         **_after("last_message_at", cursor, True),
     }
     docs = (
-        await Conversation.find(query)
-        .sort([("last_message_at", -1), ("_id", -1)])
-        .limit(limit + 1)
-        .to_list()
+        await Conversation.find(query).sort("-last_message_at", "-_id").limit(limit + 1).to_list()
     )
     return _page(docs, limit, lambda c: c.last_message_at)
 
@@ -254,9 +245,7 @@ async def list_messages(
         "conversation_id": conversation.id,
         **_after("created_at", cursor, False),
     }
-    docs = (
-        await Message.find(query).sort([("created_at", 1), ("_id", 1)]).limit(limit + 1).to_list()
-    )
+    docs = await Message.find(query).sort("+created_at", "+_id").limit(limit + 1).to_list()
     return _page(docs, limit, lambda m: m.created_at)
 
 
@@ -266,7 +255,7 @@ async def recent_messages(
     """The conversation's newest ``limit`` messages, oldest first (the inbox's thread)."""
     docs = (
         await Message.find({"account_id": account_id, "conversation_id": conversation.id})
-        .sort([("created_at", -1), ("_id", -1)])
+        .sort("-created_at", "-_id")
         .limit(limit)
         .to_list()
     )

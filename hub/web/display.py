@@ -15,7 +15,7 @@ import jinja2
 import nh3
 from markupsafe import Markup
 
-from hub.contract import Attachment, now
+from hub.contract import Address, AddressKind, Attachment, now
 from hub.web import i18n
 
 #: Tags an email may keep; everything else is stripped (scripts and styles with their content).
@@ -150,9 +150,10 @@ def crm_link(template: str | None, contact: Any) -> str | None:
 
 
 def address_label(key: str) -> dict[str, str]:
-    """``phone:+45…`` as a kind and a value for display."""
-    kind, _, value = key.partition(":")
-    return {"kind": kind, "value": value}
+    """``phone:+45…`` as its kind, the kind's label (declared by its connector) and the value."""
+    address = Address.from_key(key)
+    label = AddressKind.named(address.kind).label
+    return {"kind": address.kind, "label": label, "value": address.value}
 
 
 def contact_title(name: str | None, key: str, origin: str | None = None) -> str:

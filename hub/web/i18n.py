@@ -83,7 +83,7 @@ def negotiate(
     """The first supported of: the user's choice, the account's default, the browser's list."""
     for choice in (user_language, account_language):
         if choice in LANGUAGES:
-            return choice  # type: ignore[return-value]
+            return choice
     for tag in _accepted(accept_language or ""):
         base = tag.split("-")[0]
         if base in ("no", "nn"):  # Norwegian without a variant reads Bokmål here

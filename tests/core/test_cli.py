@@ -106,7 +106,7 @@ async def _ingest_one(data_dir: Path, account_id: str, text: str) -> str:
         channel, _ = await create_channel(hub, account, "test", "Line", {})
         await ingest.receive(
             hub,
-            channel,
+            hub.channels.of(channel),
             WebhookResult(
                 messages=[
                     InboundMessage(

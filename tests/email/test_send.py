@@ -179,7 +179,7 @@ async def test_smtp_auth(hub: Hub) -> None:
         channel = tenant.channel
         channel.config = {**channel.config, "smtp_password": "wrong"}
         await channel.save()
-        hub._channels.clear()  # the hub caches channels briefly; a config change drops it
+        hub.channels.forget(channel.id)  # cached briefly; a saved change drops it
         reply = await outbox.enqueue(hub, conversation, text="Again", sender=Sender(type="agent"))
         failed = await eventually(lambda: _settled(reply.id))
         assert failed.delivery == "failed" and failed.error is not None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
@@ -59,7 +58,7 @@ async def _no_sideways_scroll(page: Page) -> None:
     assert width <= viewport, f"{page.url} scrolls sideways: {width} > {viewport}"
 
 
-async def test_a_shift_by_keyboard(served: Served, chromium: Browser, httpx_mock: Any) -> None:
+async def test_a_shift_by_keyboard(served: Served, chromium: Browser, httpx_mock: Any) -> None:  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
     httpx_mock.add_response(url="https://provider.test/send", json={"sid": "P"}, is_reusable=True)
     tenant = await make_tenant(served.hub)

@@ -1,0 +1,1 @@
+"""Administration pages (/admin); filled by the admin work."""

@@ -10,7 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub import __version__
-from hub.api import schemas, users
+from hub.api import callbacks, schemas, users
+from hub.centre import callbacks as callback_rules
+from hub.integrations.representations import CallbackOut
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class Operation:
     #: Statuses beyond ``COMMON_ERRORS`` this operation may answer.
     errors: tuple[int, ...] = ()
     headers: tuple[str, ...] = field(default=())
+    operation_id: str = ""
+    tag: str = ""
+    #: Schemas of this operation's query parameters (enums), beside ``QUERY_SCHEMAS``.
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 ID = "{id}"
@@ -34,6 +40,65 @@ IDEMPOTENT = ("Idempotency-Key",)
 #: Every operation may answer these: bad input, no key, missing add-on, rate limit.
 COMMON_ERRORS = (400, 401, 403, 429)
 BOT = "Chatbot API (bot token): "
+CALLBACK_OPERATIONS: list[Operation] = [
+    Operation(
+        "get",
+        "/callbacks",
+        "The callback list, sorted by one column (open callbacks unless status says otherwise)",
+        response=CallbackOut,
+        paged=True,
+        query=("status", "team_id", "sort", "order", *PAGE),
+        operation_id="listCallbacks",
+        tag="callbacks",
+        params={
+            "status": {"type": "string", "enum": list(callback_rules.STATUS_FILTERS)},
+            "sort": {"type": "string", "enum": list(callback_rules.SORTS)},
+            "order": {"type": "string", "enum": ["asc", "desc"]},
+            "team_id": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
+        },
+    ),
+    Operation(
+        "post",
+        "/callbacks",
+        "Ask for a callback (e.g. from a phone system's IVR)",
+        status=201,
+        response=CallbackOut,
+        body=callbacks.CallbackIn,
+        errors=(413,),
+        operation_id="createCallback",
+        tag="callbacks",
+    ),
+    Operation(
+        "get",
+        f"/callbacks/{ID}",
+        "One callback with its attempts",
+        response=CallbackOut,
+        errors=(404,),
+        operation_id="getCallback",
+        tag="callbacks",
+    ),
+    Operation(
+        "patch",
+        f"/callbacks/{ID}",
+        "Change or cancel a callback; handler_id marks who is calling now (409 if another is)",
+        response=CallbackOut,
+        body=callbacks.CallbackPatch,
+        errors=(404, 409, 413),
+        operation_id="updateCallback",
+        tag="callbacks",
+    ),
+    Operation(
+        "post",
+        f"/callbacks/{ID}/attempts",
+        "Log a call: reached ends it done, no_answer re-queues it; a note is required",
+        status=201,
+        response=CallbackOut,
+        body=callbacks.AttemptIn,
+        errors=(404, 409, 413),
+        operation_id="logCallbackAttempt",
+        tag="callbacks",
+    ),
+]
 OPERATIONS: list[Operation] = [
     # channels, conversations, messages
     Operation(
@@ -242,6 +307,7 @@ OPERATIONS: list[Operation] = [
         body=users.UserIn,
         errors=(400, 401, 402, 403, 409),
     ),
+    *CALLBACK_OPERATIONS,
 ]
 
 #: Every id the API gives out is a 24-digit hex ObjectId.
@@ -286,13 +352,17 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
     if ID in op.path:
         params.append({"name": "id", "in": "path", "required": True, "schema": ID_SCHEMA})
     for name in op.query:
-        schema = QUERY_SCHEMAS.get(name, {"type": "string"})
+        schema = op.params.get(name) or QUERY_SCHEMAS.get(name, {"type": "string"})
         params.append({"name": name, "in": "query", "required": False, "schema": schema})
     for name in op.headers:
         params.append(
             {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
         )
     result: dict[str, Any] = {"summary": op.summary, "responses": responses}
+    if op.operation_id:
+        result["operationId"] = op.operation_id
+    if op.tag:
+        result["tags"] = [op.tag]
     if params:
         result["parameters"] = params
     if op.body is not None:

@@ -24,7 +24,12 @@ from hub.models import (
 )
 
 EventType = Literal[
-    "message.created", "message.updated", "conversation.created", "conversation.updated"
+    "message.created",
+    "message.updated",
+    "conversation.created",
+    "conversation.updated",
+    "callback.created",
+    "callback.updated",
 ]
 
 

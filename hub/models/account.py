@@ -18,6 +18,8 @@ class Account(Document):
     #: CRM look-up link for the contact panel, e.g. ``https://crm.example/search?phone={phone}``.
     crm_url_template: str | None = None
     slug: str | None = None
+    #: IANA time zone of the account's local times (callback offer hours and windows, reports).
+    timezone: str = "UTC"
     created_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

@@ -58,12 +58,16 @@ class Receipt:
 async def receive(hub: Hub, channel: Channel, result: WebhookResult) -> Receipt:
     """Store every event of ``result`` for ``channel``; returns once all are written."""
     receipt = Receipt()
+    # Imported here: the offer sends through the outbox, which imports this module.
+    from hub.centre.callback_offer import take_answer
+
     for inbound in result.messages:
         message, conversation_created = await receive_message(hub, channel, inbound)
         if message is None:
             receipt.duplicates += 1
             continue
         receipt.messages.append(message)
+        await take_answer(hub, channel, message)  # an answer to a callback offer
         if conversation_created:
             receipt.new_conversations.append(message.conversation_id)
     for status in result.statuses:

@@ -9,6 +9,7 @@ def routes() -> list[BaseRoute]:
     """Every inbox route; mounted by ``hub.app``."""
     from hub.inbox import (
         actions,
+        callbacks,
         canned,
         composer,
         contacts,
@@ -27,6 +28,7 @@ def routes() -> list[BaseRoute]:
         *composer.routes,  # before canned: /inbox/canned/suggest is more specific
         *canned.routes,
         *teams.routes,
+        *callbacks.routes,
         *thread.routes,
         *contacts.routes,
         *actions.routes,

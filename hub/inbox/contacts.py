@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.models import Account, Contact, Conversation
+from hub.centre import callbacks
+from hub.models import Account, CallbackRequest, Contact, Conversation
 from hub.store import conversations
 from hub.web import display
 from hub.web.guard import Ctx, inbox_view
@@ -37,11 +38,20 @@ async def panel(account: Account, conversation: Conversation) -> dict[str, Any]:
         )
     addresses = contact.addresses if contact else [conversation.contact_key]
     return {
+        "callbacks": await _callbacks(account, conversation),
         "contact": contact,
         "addresses": [display.address_label(a) for a in addresses],
         "earlier": earlier,
         "crm_url": display.crm_link(account.crm_url_template, contact) if contact else None,
     }
+
+
+async def _callbacks(account: Account, conversation: Conversation) -> list[CallbackRequest]:
+    """The contact's callbacks (their timeline), or those asked from this conversation."""
+    assert account.id is not None
+    if conversation.contact_id is not None:
+        return await callbacks.for_contact(account.id, conversation.contact_id)
+    return await callbacks.for_conversation(account.id, conversation.id)  # type: ignore[arg-type]
 
 
 @inbox_view()

@@ -7,6 +7,7 @@ names, so what it shows is always rendered by the same views and templates.
 - ``c-<conversation id>``: a message of that conversation, or the conversation itself,
   changed (its open views refresh thread and header);
 - ``presence``: a colleague's presence changed;
+- ``callbacks``: a callback of the account was created or changed (the callback list refreshes);
 - ``resync``: the stream may have missed events (a reconnect with ``Last-Event-ID``,
   or this subscriber fell behind): every live fragment refetches.
 
@@ -35,7 +36,7 @@ RETRY_MS = 1000
 
 
 def _for_inbox(event: Event) -> bool:
-    return event.type.split(".")[0] in ("message", "conversation", "user")
+    return event.type.split(".")[0] in ("message", "conversation", "user", "callback")
 
 
 def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
@@ -46,6 +47,9 @@ def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
         if event.type == "user.updated" and not {"presence", "active", "name"} & set(event.changed):
             return []  # last_seen_at and the like: nothing a colleague sees
         return [("presence", {"user_id": str(data.get("_id")), "presence": data.get("presence")})]
+    if kind == "callback":
+        payload = {"callback_id": str(data.get("_id")), "status": data.get("status")}
+        return [("callbacks", payload)]
     if kind == "message":
         conv = str(data.get("conversation_id"))
         payload = {

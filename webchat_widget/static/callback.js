@@ -83,10 +83,11 @@
     if (d.toDateString() === tomorrow.toDateString()) return t.tomorrow;
     return new Intl.DateTimeFormat(lang, { weekday: "long", day: "numeric", month: "short" }).format(d);
   }
-  function label(w) {
+  function label(w, inSentence) {
     var a = new Date(w.from), b = new Date(w.until);
     var hm = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
-    return dayWord(a) + " " + hm.format(a) + "–" + hm.format(b);
+    var day = inSentence ? dayWord(a).toLowerCase() : dayWord(a);
+    return day + " " + hm.format(a) + "–" + hm.format(b);
   }
 
   var root = document.getElementById("parley-chat");
@@ -144,7 +145,7 @@
       api("POST", { phone: phone.value.trim(), window: w, note: note.value.trim() }).then(function (j) {
         S.done = true;
         panel.textContent = "";
-        var p = el("p", "cb-done", t.done.replace("{phone}", j.phone).replace("{when}", label(j.window)));
+        var p = el("p", "cb-done", t.done.replace("{phone}", j.phone).replace("{when}", label(j.window, true)));
         p.setAttribute("role", "status");
         panel.appendChild(p);
         openBtn.hidden = true;

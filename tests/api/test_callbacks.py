@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
+from hub.contract import now
 from hub.models import CallbackRequest, Team
 from hub.pipeline.services import Hub
+from tests.api.conftest import eventually, serve
 from tests.centre.helpers import team_with_callbacks, window
 from tests.conftest import Clock, Tenant
 from tests.inbox.conftest import add_user
@@ -234,3 +241,50 @@ async def test_another_accounts_callbacks_are_not_found(
     assert r.status_code == 400
     mine = await client.get(url, headers=other_tenant.auth)
     assert mine.json()["status"] == "waiting"
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.app = Starlette(routes=[Route("/hook", self.hook, methods=["POST"])])
+
+    async def hook(self, request: Request) -> JSONResponse:
+        self.events.append(json.loads(await request.body()))
+        return JSONResponse({"ok": True})
+
+
+async def test_callback_events_reach_subscribed_webhooks(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    receiver = Receiver()
+    async with serve(receiver.app) as base:
+        events = ["callback.created", "callback.updated"]
+        r = await client.post(
+            "/api/v1/webhooks", json={"url": f"{base}/hook", "events": events}, headers=tenant.auth
+        )
+        assert r.status_code == 201, r.text
+        start = now() + dt.timedelta(hours=1)
+        made = await _create(
+            client,
+            tenant,
+            window={
+                "from": start.isoformat(),
+                "until": (start + dt.timedelta(hours=2)).isoformat(),
+            },
+        )
+        r = await client.post(
+            f"/api/v1/callbacks/{made['id']}/attempts",
+            json={"outcome": "reached", "note": "spoke to her"},
+            headers=tenant.auth,
+        )
+        assert r.status_code == 201
+
+        async def both() -> list[dict[str, Any]] | None:
+            done = [e for e in receiver.events if e["data"].get("status") == "done"]
+            return receiver.events if done else None
+
+        seen = await eventually(both, "callback events")
+    assert seen[0]["type"] == "callback.created" and seen[0]["data"]["id"] == made["id"]
+    assert seen[0]["data"]["window"]["from"] and seen[0]["data"]["phone"] == "+4520123456"
+    last = seen[-1]
+    assert last["type"] == "callback.updated" and last["data"]["last_note"] == "spoke to her"

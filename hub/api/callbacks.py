@@ -167,8 +167,7 @@ async def patch_callback(request: Request) -> Response:
             raise callbacks.InvalidCallback("invalid_request", f"{name}: may not be null")
     callback = await callbacks.update(account, callback_id, changes)
     if handler is None:
-        current = callback.handler_id or ""
-        callback = await callbacks.release(account.id, callback_id, current)
+        callback = await callbacks.release(account.id, callback_id, None)
     elif handler is not ...:
         user = await _user(account, str(handler), "handler_id")
         callback = await callbacks.start_call(

@@ -231,11 +231,17 @@ async def start_call(
     raise await _refusal(account_id, key)
 
 
-async def release(account_id: PydanticObjectId, callback_id: str, by_id: str) -> CallbackRequest:
-    """Stop calling without an attempt (the agent pressed "I'm calling now" by mistake)."""
+async def release(
+    account_id: PydanticObjectId, callback_id: str, by_id: str | None
+) -> CallbackRequest:
+    """Stop calling without an attempt: the handler ``by_id`` (or, with None, whoever calls:
+    a supervisor freeing a callback someone left)."""
     key = oid(callback_id)
+    query: dict[str, Any] = {"_id": key, "account_id": account_id}
+    if by_id is not None:
+        query["handler_id"] = by_id
     doc = await CallbackRequest.get_pymongo_collection().find_one_and_update(
-        {"_id": key, "account_id": account_id, "handler_id": by_id},
+        query,
         {"$set": {"calling_since": None, "updated_at": now()}},
         return_document=ReturnDocument.AFTER,
     )

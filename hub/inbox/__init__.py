@@ -9,6 +9,7 @@ def routes() -> list[BaseRoute]:
     """Every inbox route; mounted by ``hub.app``."""
     from hub.inbox import (
         actions,
+        callback_offer,
         callbacks,
         canned,
         composer,
@@ -29,6 +30,7 @@ def routes() -> list[BaseRoute]:
         *canned.routes,
         *teams.routes,
         *callbacks.routes,
+        *callback_offer.routes,
         *thread.routes,
         *contacts.routes,
         *actions.routes,

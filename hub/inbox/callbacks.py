@@ -20,6 +20,7 @@ from hub.centre import callbacks
 from hub.centre.callback_settings import zone
 from hub.contract import now
 from hub.models import CallbackRequest
+from hub.tenants.auth import has_role
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
 from hub.web.layout import layout_context
@@ -117,6 +118,7 @@ async def _context(ctx: Ctx, f: Filters, message: str = "", error: str = "") -> 
         "message": message,
         "error": error,
         "me": str(ctx.user.id),
+        "supervising": has_role(ctx.user, "supervisor"),
     }
 
 
@@ -125,6 +127,8 @@ async def _render(
 ) -> Response:
     context = await _context(ctx, f, message, error)
     block = "rows" if pages.is_htmx(request) else None
+    #: An action's answer carries its feedback out of band (see the template).
+    context["oob"] = block is not None and request.method == "POST"
     return pages.render(request, "inbox/callbacks.html", context, status, block=block)
 
 
@@ -148,8 +152,9 @@ async def _act(request: Request, ctx: Ctx, action: str) -> Response:
             done = await callbacks.start_call(ctx.account.id, callback_id, by_id, by_name)
             message = f"You are calling {done.phone}. Log the outcome when you hang up."
         elif action == "release":
-            done = await callbacks.release(ctx.account.id, callback_id, by_id)
-            message = f"You stopped calling {done.phone}."
+            anyone = has_role(ctx.user, "supervisor")  # supervisors free what others left
+            done = await callbacks.release(ctx.account.id, callback_id, None if anyone else by_id)
+            message = f"Nobody is calling {done.phone} now."
         else:
             outcome, note = str(form.get("outcome", "")), str(form.get("note", ""))
             done = await callbacks.log_attempt(

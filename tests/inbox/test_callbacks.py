@@ -8,7 +8,7 @@ import re
 import httpx
 
 from hub.centre import callbacks
-from hub.models import CallbackRequest, User
+from hub.models import CallbackRequest, Team, User
 from hub.pipeline.services import Hub
 from tests.centre.helpers import team_with_callbacks, window
 from tests.conftest import Clock, Running, Tenant
@@ -137,3 +137,64 @@ async def test_the_conversation_panel_shows_the_contacts_callbacks(
         and "Ann: no answer — voicemail" in page.text
         and "asked here" in page.text
     )
+
+
+async def test_admin_sets_a_teams_offer_and_bad_values_name_the_field(
+    running: Running, signed_in: httpx.AsyncClient, hub: Hub, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    team = await team_with_callbacks(hub, tenant, "Support", route=False)
+    admin = await add_user(tenant, "boss@acme.test", "admin", "Boss")
+    theirs = await team_with_callbacks(hub, other_tenant, "Theirs", route=False)
+    url = f"/inbox/teams/{team.id}/callback"
+    assert (await signed_in.get(url)).status_code == 403  # agents do not set it
+    async with session_client(running, admin) as boss:
+        page = await boss.get(url)
+        assert page.status_code == 200 and "10:00-12:00\n14:00-16:00" in page.text
+        form = {
+            "csrf": csrf_of(page.text),
+            "enabled": "on",
+            "offer_when_wait_minutes": "3",
+            "offer_from": "07:30",
+            "offer_until": "19:00",
+            "windows": "09:00-10:00\n18:00-19:00",
+            "requeue_after_minutes": "45",
+        }
+        r = await boss.post(url, data=form)
+        assert r.status_code == 200 and "Callback offer saved." in r.text
+        saved = await Team.get(team.id)
+        assert saved is not None and saved.callback == {
+            "enabled": True,
+            "offer_when_wait_minutes": 3,
+            "offer_from": "07:30",
+            "offer_until": "19:00",
+            "windows": [["09:00", "10:00"], ["18:00", "19:00"]],
+            "requeue_after_minutes": 45,
+            "always_in_widget": False,
+        }
+        r = await boss.post(url, data={**form, "windows": "11:00-10:00"})
+        assert r.status_code == 400 and "callback.windows[0]: must start before it ends" in r.text
+        assert (await Team.get(team.id)).callback == saved.callback  # type: ignore[union-attr]
+        assert (await boss.get(f"/inbox/teams/{theirs.id}/callback")).status_code == 404
+        r = await boss.post(f"/inbox/teams/{theirs.id}/callback", data=form)
+        assert r.status_code == 404
+
+
+async def test_a_supervisor_frees_a_callback_a_colleague_left(
+    clock: Clock, running: Running, signed_in: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    made = await _callback(tenant)
+    await callbacks.start_call(tenant.account.id, str(made.id), "someone", "Sam")  # type: ignore[arg-type]
+    csrf = csrf_of((await signed_in.get("/inbox/callbacks")).text)
+    await signed_in.post(f"/inbox/callbacks/{made.id}/release", data={"csrf": csrf})
+    assert (await callbacks.get(tenant.account.id, made.id)).calling_since is not None  # type: ignore[arg-type]
+    lead = await add_user(tenant, "lead@acme.test", "supervisor", "Lead")
+    async with session_client(running, lead) as sup:
+        page = await sup.get("/inbox/callbacks")
+        assert "Release from Sam" in page.text
+        r = await sup.post(
+            f"/inbox/callbacks/{made.id}/release",
+            data={"csrf": csrf_of(page.text)},
+            headers={"HX-Request": "true", "HX-Target": "rows"},
+        )
+        assert "Nobody is calling +4520123456 now." in r.text
+    assert (await callbacks.get(tenant.account.id, made.id)).calling_since is None  # type: ignore[arg-type]

@@ -69,11 +69,12 @@ async def test_visitor_asks_agent_sees_it_live_and_logs_an_attempt(
         channel_type="webchat",
         config={"allowed_origins": [shop], "prechat_fields": []},
     )
-    await team_with_callbacks(
+    team = await team_with_callbacks(
         served.hub, tenant, always_in_widget=True, offer_from="00:00", offer_until="23:59",
         windows=[["08:00", "10:00"], ["16:00", "18:00"]],
     )  # fmt: skip
     await add_user(tenant, "agnes@shop.test", name="Agnes")
+    await add_user(tenant, "boss@shop.test", "admin", name="Boss")
 
     agent = await open_page(chromium, served)
     await sign_in(agent, served, "agnes@shop.test")
@@ -134,3 +135,11 @@ async def test_visitor_asks_agent_sees_it_live_and_logs_an_attempt(
     await phone.goto(served.url + "/inbox/callbacks")
     await expect(phone.locator("#rows tr.cb")).to_have_count(1)
     await phone.screenshot(path=ARTIFACTS / "callbacks-phone.png", full_page=True)
+
+    admin = await open_page(chromium, served)
+    await sign_in(admin, served, "boss@shop.test")
+    await admin.goto(f"{served.url}/inbox/teams/{team.id}/callback")
+    await admin.get_by_label("Try a no-answer callback again after (minutes)").fill("45")
+    await admin.get_by_role("button", name="Save").click()
+    await expect(admin.locator(".notice")).to_have_text("Callback offer saved.")
+    await admin.screenshot(path=ARTIFACTS / "callback-offer-settings.png", full_page=True)

@@ -23,6 +23,8 @@ from starlette.staticfiles import StaticFiles
 from hub import db, health, inbox
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
+from hub.centre.callback_offer import CallbackOfferWorker
+from hub.centre.rules import CentreRules
 from hub.contract import Connector
 from hub.intake import webhooks
 from hub.integrations.bots import BotWatch
@@ -58,6 +60,7 @@ def create_app(
         own_http = http is None
         http_client = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
         hub = Hub(settings, database, http_client, connectors)
+        hub.rules = CentreRules(hub)
         app.state.hub = hub
         extra = [route for connector in hub.registry.all() for route in connector.routes()]
         app.router.routes.extend(extra)
@@ -67,6 +70,7 @@ def create_app(
         deliveries = DeliveryWorker(hub)
         fan_out = EventFanOut(hub, deliveries.wake)
         bot_watch = BotWatch(hub)
+        callback_offers = CallbackOfferWorker(hub)
         started: list[Connector] = []
         if settings.run_workers:
             await dispatcher.start()
@@ -74,6 +78,7 @@ def create_app(
             await deliveries.start()
             await fan_out.start()
             await bot_watch.start()
+            await callback_offers.start()
             for connector in hub.registry.all():
                 await connector.start()
                 started.append(connector)
@@ -87,6 +92,7 @@ def create_app(
             await dispatcher.stop()
             await housekeeper.stop()
             await bot_watch.stop()
+            await callback_offers.stop()
             await fan_out.stop()
             await deliveries.stop()
             await hub.realtime.stop()

@@ -24,6 +24,8 @@ FILES = {
     "loader.js": "text/javascript; charset=utf-8",
     "chat.js": "text/javascript; charset=utf-8",
     "chat.css": "text/css; charset=utf-8",
+    "callback.js": "text/javascript; charset=utf-8",
+    "callback.css": "text/css; charset=utf-8",
 }
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(templates.__file__).parent / "widget"),

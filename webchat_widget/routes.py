@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from webchat_widget import api, pages, stream, visit
+from webchat_widget import api, callback, pages, stream, visit
 
 
 def all_routes() -> list[BaseRoute]:
@@ -20,5 +20,7 @@ def all_routes() -> list[BaseRoute]:
         Route("/widget/v1/events", stream.events, methods=["GET"]),
         Route("/widget/v1/media/{id}", api.media, methods=["GET"]),
         Route("/widget/v1/agent/typing", api.agent_typing, methods=["POST"]),
+        Route("/widget/v1/callback", callback.offer, methods=["GET"]),
+        Route("/widget/v1/callback", callback.request_callback, methods=["POST"]),
         Route("/widget/v1/{name}", pages.static_file, methods=["GET"]),
     ]

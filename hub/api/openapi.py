@@ -10,8 +10,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub import __version__
-from hub.api import schemas, users
+from hub.api import callbacks, schemas, users
 from hub.api.routes import CONVERSATION_STATUSES
+from hub.centre import callbacks as callback_rules
+from hub.integrations.representations import CallbackOut
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,16 @@ class Operation:
     headers: tuple[str, ...] = field(default=())
     #: The generated clients' method name; derived from the method and path when empty.
     operation_id: str = ""
+    #: The group of the operation; its first path segment when empty.
+    tag: str = ""
+    #: Schemas of this operation's query parameters (enums), beside ``QUERY_SCHEMAS``.
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
-    def tag(self) -> str:
-        """The resource the operation belongs to (its first path segment), for grouping."""
+    def group(self) -> str:
+        """The resource the operation belongs to, for grouping in generated clients."""
+        if self.tag:
+            return self.tag
         first = self.path.strip("/").split("/")[0]
         return "chatbot" if first == "bot" else first
 
@@ -66,6 +74,56 @@ IDEMPOTENT = ("Idempotency-Key",)
 #: Every operation may answer these: bad input, no key, missing add-on, rate limit.
 COMMON_ERRORS = (400, 401, 403, 429)
 BOT = "Chatbot API (bot token): "
+CALLBACK_OPERATIONS: list[Operation] = [
+    Operation(
+        "get",
+        "/callbacks",
+        "The callback list, sorted by one column (open callbacks unless status says otherwise)",
+        response=CallbackOut,
+        paged=True,
+        query=("status", "team_id", "sort", "order", *PAGE),
+        params={
+            "status": {"type": "string", "enum": list(callback_rules.STATUS_FILTERS)},
+            "sort": {"type": "string", "enum": list(callback_rules.SORTS)},
+            "order": {"type": "string", "enum": ["asc", "desc"]},
+            "team_id": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
+        },
+    ),
+    Operation(
+        "post",
+        "/callbacks",
+        "Ask for a callback (e.g. from a phone system's IVR)",
+        status=201,
+        response=CallbackOut,
+        body=callbacks.CallbackIn,
+        errors=(413,),
+    ),
+    Operation(
+        "get",
+        f"/callbacks/{ID}",
+        "One callback with its attempts",
+        response=CallbackOut,
+        errors=(404,),
+    ),
+    Operation(
+        "patch",
+        f"/callbacks/{ID}",
+        "Change or cancel a callback; handler_id marks who is calling now (409 if another is)",
+        response=CallbackOut,
+        body=callbacks.CallbackPatch,
+        errors=(404, 409, 413),
+    ),
+    Operation(
+        "post",
+        f"/callbacks/{ID}/attempts",
+        "Log a call: reached ends it done, no_answer re-queues it; a note is required",
+        status=201,
+        response=CallbackOut,
+        body=callbacks.AttemptIn,
+        errors=(404, 409, 413),
+        operation_id="log_callback_attempt",
+    ),
+]
 OPERATIONS: list[Operation] = [
     # channels, conversations, messages
     Operation(
@@ -274,6 +332,7 @@ OPERATIONS: list[Operation] = [
         body=users.UserIn,
         errors=(400, 401, 402, 403, 409),
     ),
+    *CALLBACK_OPERATIONS,
 ]
 
 #: Every id the API gives out is a 24-digit hex ObjectId.
@@ -325,7 +384,7 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
     if ID in op.path:
         params.append({"name": "id", "in": "path", "required": True, "schema": ID_SCHEMA})
     for name in op.query:
-        schema = QUERY_SCHEMAS.get(name, {"type": "string"})
+        schema = op.params.get(name) or QUERY_SCHEMAS.get(name, {"type": "string"})
         if (op.path, name) in QUERY_ENUMS:
             schema = {"type": "string", "enum": list(QUERY_ENUMS[(op.path, name)])}
         params.append({"name": name, "in": "query", "required": False, "schema": schema})
@@ -335,7 +394,7 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         )
     result: dict[str, Any] = {
         "operationId": op.id,
-        "tags": [op.tag],
+        "tags": [op.group],
         "summary": op.summary,
         "responses": responses,
     }

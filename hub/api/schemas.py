@@ -20,7 +20,12 @@ from hub.integrations.representations import MessageOut as MessageOut
 from hub.integrations.representations import Representation as Representation
 
 EventType = Literal[
-    "message.created", "message.updated", "conversation.created", "conversation.updated"
+    "message.created",
+    "message.updated",
+    "conversation.created",
+    "conversation.updated",
+    "callback.created",
+    "callback.updated",
 ]
 
 

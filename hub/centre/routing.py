@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hub.models import Channel, Contact
-
-
-@dataclass(frozen=True)
-class Route:
-    handler: str = "human"
-    bot_id: str | None = None
-    team_id: str | None = None
+from hub.pipeline.rules import Route
 
 
 def route_new_conversation(channel: Channel) -> Route:

@@ -9,6 +9,8 @@ def routes() -> list[BaseRoute]:
     """Every inbox route; mounted by ``hub.app``."""
     from hub.inbox import (
         actions,
+        callback_offer,
+        callbacks,
         canned,
         composer,
         contact_book,
@@ -29,6 +31,8 @@ def routes() -> list[BaseRoute]:
         *composer.routes,  # before canned: /inbox/canned/suggest is more specific
         *canned.routes,
         *teams.routes,
+        *callbacks.routes,
+        *callback_offer.routes,
         *thread.routes,
         *contact_book.routes,
         *actions.routes,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.models import Account, Contact, Conversation
+from hub.centre import callbacks
+from hub.models import Account, CallbackRequest, Contact, Conversation
 from hub.web import display
 
 EARLIER_LIMIT = 10
@@ -31,8 +32,18 @@ async def panel(account: Account, conversation: Conversation) -> dict[str, Any]:
         )
     addresses = contact.addresses if contact else [conversation.contact_key]
     return {
+        "callbacks": await _callbacks(account, conversation),
         "contact": contact,
         "addresses": [display.address_label(a) for a in addresses],
         "earlier": earlier,
         "crm_url": display.crm_link(account.crm_url_template, contact) if contact else None,
     }
+
+
+async def _callbacks(account: Account, conversation: Conversation) -> list[CallbackRequest]:
+    """The contact's callbacks (their timeline), or those asked from this conversation."""
+    assert account.id is not None
+    if conversation.contact_id is not None:
+        return await callbacks.for_contact(account.id, conversation.contact_id)
+    return await callbacks.for_conversation(account.id, conversation.id)  # type: ignore[arg-type]
+

@@ -10,6 +10,7 @@ names, so what it shows is always rendered by the same views and templates.
 - ``notify``: something for this user alone (``{"kind", "conversation_id", "text"}``):
   a conversation assigned to them, a customer reply in one of theirs, a whisper or an
   @mention; the page shows a desktop notification and counts it in the tab title;
+- ``callbacks``: a callback of the account was created or changed (the callback list refreshes);
 - ``resync``: the stream may have missed events (a reconnect with ``Last-Event-ID``,
   or this subscriber fell behind): every live fragment refetches.
 
@@ -40,7 +41,7 @@ RETRY_MS = 1000
 
 
 def _for_inbox(event: Event) -> bool:
-    return event.type.split(".")[0] in ("message", "conversation", "user", "notification")
+    return event.type.split(".")[0] in ("message", "conversation", "user", "notification", "callback")
 
 
 @dataclass
@@ -112,6 +113,9 @@ def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
         if event.type == "user.updated" and not {"presence", "active", "name"} & set(event.changed):
             return []  # last_seen_at and the like: nothing a colleague sees
         return [("presence", {"user_id": str(data.get("_id")), "presence": data.get("presence")})]
+    if kind == "callback":
+        payload = {"callback_id": str(data.get("_id")), "status": data.get("status")}
+        return [("callbacks", payload)]
     if kind == "message":
         conv = str(data.get("conversation_id"))
         payload = {

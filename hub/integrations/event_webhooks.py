@@ -28,8 +28,15 @@ from pymongo.errors import BulkWriteError, PyMongoError
 
 from hub import tasks
 from hub.contract import now
-from hub.integrations.representations import ConversationOut, MessageOut
-from hub.models import Bot, Conversation, Message, WebhookDelivery, WebhookSubscription
+from hub.integrations.representations import CallbackOut, ConversationOut, MessageOut
+from hub.models import (
+    Bot,
+    CallbackRequest,
+    Conversation,
+    Message,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from hub.pipeline.realtime import Event, Subscription
 
 if TYPE_CHECKING:
@@ -78,6 +85,8 @@ def event_key(event: Event) -> str:
 def _data(event: Event) -> dict[str, Any]:
     if event.type.startswith("message."):
         return MessageOut.of(Message.model_validate(event.data)).model_dump(mode="json")
+    if event.type.startswith("callback."):
+        return CallbackOut.of(CallbackRequest.model_validate(event.data)).to_json()
     return ConversationOut.of(Conversation.model_validate(event.data)).model_dump(mode="json")
 
 
@@ -126,7 +135,7 @@ async def fan_out(event: Event) -> int:
     body = envelope(event, key)
     data = event.data
     conversation_id = (
-        data.get("conversation_id") if event.type.startswith("message.") else data.get("_id")
+        data.get("_id") if event.type.startswith("conversation.") else data.get("conversation_id")
     )
     at = now()
     deliveries = [
@@ -180,7 +189,7 @@ class EventFanOut:
         if kind in ("webhook_subscription", "bot"):
             self._stale = True
             return False
-        if kind not in ("message", "conversation"):
+        if kind not in ("message", "conversation", "callback"):
             return False
         return self._stale or event.account_id in self._interested
 

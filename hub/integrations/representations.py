@@ -13,6 +13,7 @@ from bson import ObjectId
 from pydantic import BaseModel
 
 from hub.contract import Attachment, QuickReply
+from hub.models import CallbackRequest
 
 
 def _plain(value: Any) -> Any:
@@ -98,3 +99,67 @@ class ConversationOut(Representation):
     snoozed_until: dt.datetime | None
     resolved_at: dt.datetime | None
     created_at: dt.datetime
+
+
+class CallbackWindow(BaseModel):
+    #: ``from`` in JSON (a Python keyword otherwise).
+    from_: dt.datetime
+    until: dt.datetime
+
+    model_config = {
+        "populate_by_name": True,
+        "alias_generator": lambda f: "from" if f == "from_" else f,
+    }
+
+
+class CallbackAttemptOut(BaseModel):
+    at: dt.datetime
+    by: str
+    by_name: str
+    outcome: Literal["reached", "no_answer"]
+    note: str
+
+
+class CallbackOut(BaseModel):
+    """A callback request as the API and the ``callback.*`` events show it."""
+
+    id: str
+    contact_id: str | None
+    phone: str
+    team_id: str | None
+    conversation_id: str | None
+    source: str
+    requested_at: dt.datetime
+    window: CallbackWindow
+    customer_input: str
+    handler_id: str | None
+    handler_name: str
+    calling_since: dt.datetime | None
+    status: Literal["waiting", "requeued", "done", "cancelled"]
+    due_at: dt.datetime | None
+    attempts: list[CallbackAttemptOut]
+    last_note: str
+
+    @classmethod
+    def of(cls, c: CallbackRequest) -> CallbackOut:
+        return cls(
+            id=str(c.id),
+            contact_id=str(c.contact_id) if c.contact_id else None,
+            phone=c.phone,
+            team_id=c.team_id,
+            conversation_id=str(c.conversation_id) if c.conversation_id else None,
+            source=c.source,
+            requested_at=c.requested_at,
+            window=CallbackWindow(from_=c.window_from, until=c.window_until),
+            customer_input=c.customer_input,
+            handler_id=c.handler_id,
+            handler_name=c.handler_name,
+            calling_since=c.calling_since,
+            status=c.status,
+            due_at=c.due_at,
+            attempts=[CallbackAttemptOut(**a.model_dump()) for a in c.attempts],
+            last_note=c.last_note,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)

@@ -6,6 +6,7 @@ from hub.models.apikey import ApiKey
 from hub.models.apistate import IdempotencyRecord, RateCounter
 from hub.models.audit import AuditEvent, UsageEvent
 from hub.models.bot import Bot
+from hub.models.callback import CallbackAttempt, CallbackOffer, CallbackRequest
 from hub.models.canned import CannedResponse
 from hub.models.channel import Channel
 from hub.models.contact import Contact
@@ -40,6 +41,8 @@ DOCUMENTS: list[type] = [
     ActivityEvent,
     DailyCounter,
     Notification,
+    CallbackRequest,
+    CallbackOffer,
 ]
 
 
@@ -50,6 +53,9 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Bot",
+    "CallbackAttempt",
+    "CallbackOffer",
+    "CallbackRequest",
     "CannedResponse",
     "Channel",
     "Contact",

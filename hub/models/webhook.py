@@ -11,7 +11,14 @@ from pydantic import BaseModel
 
 from hub.models.base import TenantDocument
 
-EVENT_TYPES = ("message.created", "message.updated", "conversation.created", "conversation.updated")
+EVENT_TYPES = (
+    "message.created",
+    "message.updated",
+    "conversation.created",
+    "conversation.updated",
+    "callback.created",
+    "callback.updated",
+)
 
 
 class WebhookSubscription(TenantDocument):

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 
 from hub import db
+from hub.centre.rules import CentreRules
 from hub.ops import embedded
 from hub.ops.marker import as_running
 from hub.pipeline.services import Hub
@@ -29,7 +30,9 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     try:
         database = await db.init(client, settings.database)
         async with httpx.AsyncClient() as http:
-            yield Hub(dataclasses.replace(settings, mongodb_uri=uri), database, http)
+            hub = Hub(dataclasses.replace(settings, mongodb_uri=uri), database, http)
+            hub.rules = CentreRules(hub)
+            yield hub
     finally:
         await db.release(client)
         if server is not None:

@@ -24,7 +24,6 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hub.centre.routing import priority_for, route_new_conversation
 from hub.contract import Address, Attachment, InboundMessage, WebhookResult, now
 from hub.models import Contact, Conversation, Message, Sender
 from hub.models.conversation import CURRENT_THREAD
@@ -32,6 +31,7 @@ from hub.pipeline import delivery
 from hub.pipeline.channels import ResolvedChannel
 from hub.pipeline.media import MediaStore
 from hub.pipeline.metrics import Metrics
+from hub.pipeline.rules import ConversationRules, Route
 from hub.store.contacts import find_or_create_contact as contact_for_address
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,9 @@ class IngestServices(Protocol):
 
     @property
     def metrics(self) -> Metrics: ...
+
+    @property
+    def rules(self) -> ConversationRules: ...
 
 
 @dataclass
@@ -68,6 +71,7 @@ async def receive(hub: IngestServices, channel: ResolvedChannel, result: Webhook
             receipt.duplicates += 1
             continue
         receipt.messages.append(message)
+        await hub.rules.after_inbound(channel, message, conversation_created)
         if conversation_created:
             receipt.new_conversations.append(message.conversation_id)
     for status in result.statuses:
@@ -88,7 +92,7 @@ async def receive_message(
     thread_key = await _thread_key(channel, inbound)
     conversation, created = await _touch_conversation(hub, channel, inbound, thread_key, at)
     if created:
-        await _attach_contact(channel, conversation, inbound)
+        await _attach_contact(hub, channel, conversation, inbound)
     payload = inbound.payload
     if payload is None and not created:
         payload = await _numbered_choice(hub, channel, conversation, inbound.text)
@@ -212,14 +216,17 @@ async def _thread_key(channel: ResolvedChannel, inbound: InboundMessage) -> str:
 
 
 def _touch_pipeline(
-    channel: ResolvedChannel, inbound: InboundMessage, at: dt.datetime, new_id: PydanticObjectId
+    channel: ResolvedChannel,
+    inbound: InboundMessage,
+    at: dt.datetime,
+    new_id: PydanticObjectId,
+    route: Route,
 ) -> list[dict[str, Any]]:
     """The update pipeline that records an inbound message on its conversation.
 
-    New: opened with routing. Resolved or snoozed: reopened. Either way the
+    New: opened with ``route``. Resolved or snoozed: reopened. Either way the
     unread count, waiting time and last-message fields move.
     """
-    route = route_new_conversation(channel.document)
     preview = (inbound.text or inbound.subject or "")[:PREVIEW_LENGTH]
     if not preview and inbound.attachments:
         preview = "[attachment]"
@@ -281,7 +288,7 @@ async def _touch_conversation(
         try:
             doc = await collection.find_one_and_update(
                 key,
-                _touch_pipeline(channel, inbound, at, new_id),
+                _touch_pipeline(channel, inbound, at, new_id, hub.rules.route(channel.document)),
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
                 projection={"_id": 1},
@@ -307,14 +314,17 @@ async def _undo_touch(channel: ResolvedChannel, conversation_id: PydanticObjectI
 
 
 async def _attach_contact(
-    channel: ResolvedChannel, conversation_id: PydanticObjectId, inbound: InboundMessage
+    hub: IngestServices,
+    channel: ResolvedChannel,
+    conversation_id: PydanticObjectId,
+    inbound: InboundMessage,
 ) -> None:
     """Find or create the contact of a new conversation and link it."""
     contact = await find_or_create_contact(channel.account_id, inbound)
     update: dict[str, Any] = {"contact_id": contact.id}
     if not inbound.sender.name and contact.name:
         update["contact_name"] = contact.name
-    priority = priority_for(contact)
+    priority = hub.rules.priority(contact)
     if priority:
         update["priority"] = priority
     await Conversation.get_pymongo_collection().update_one(
@@ -365,7 +375,7 @@ async def open_conversation(
         "thread_key": f"out:{new_id}" if threaded else CURRENT_THREAD,
     }
     at = now()
-    route = route_new_conversation(channel.document)
+    route = hub.rules.route(channel.document)
     on_insert: dict[str, Any] = {
         "_id": new_id,
         "created_at": at,
@@ -376,7 +386,7 @@ async def open_conversation(
         "handler": "human",
         "team_id": route.team_id,
         "labels": [],
-        "priority": priority_for(contact) or "normal",
+        "priority": hub.rules.priority(contact) or "normal",
         "unread": 0,
         "last_message_at": at,
         "last_message_preview": "",

@@ -37,6 +37,7 @@ WATCHED: dict[str, str] = {
     # Only so the webhook fan-out learns at once which accounts want events.
     "webhook_subscriptions": "webhook_subscription",
     "bots": "bot",
+    "callback_requests": "callback",
 }
 QUEUE_SIZE = 1000
 

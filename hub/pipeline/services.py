@@ -23,6 +23,7 @@ from hub.pipeline.media import MediaStore
 from hub.pipeline.metrics import Metrics
 from hub.pipeline.realtime import Realtime
 from hub.pipeline.registry import Registry
+from hub.pipeline.rules import BasicRules, ConversationRules
 from hub.settings import Settings
 
 
@@ -50,6 +51,9 @@ class Hub:
         self.registry = Registry(self.connector_services, connector_classes)
         self.channels = ChannelResolver(self.registry, settings.public_url, self.realtime)
         self.connector_services.bind(self.channels)
+        #: The conversation rules ingest and the outbox apply; the app injects the contact
+        #: centre's (``hub.centre.rules.CentreRules``), a bare hub applies the basic ones.
+        self.rules: ConversationRules = BasicRules()
 
     async def resolve(self, channel_id: str | ObjectId | None) -> ResolvedChannel | None:
         """The active channel with this id with its connector, capabilities and info."""

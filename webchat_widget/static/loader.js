@@ -1,7 +1,8 @@
 /* Parley web chat loader: adds a launcher button and the chat iframe served by the hub.
    Embed: <script src="HUB/widget/v1/loader.js" data-channel="ID" async></script>
    Optional attributes: data-lang, data-user-id + data-user-hash (HMAC-SHA256 of the user id
-   with the channel's identity secret, computed on your server), data-user-name, data-user-email. */
+   with the channel's identity secret, computed on your server), data-user-name, data-user-email,
+   data-user-phone (prefills the "call me back" panel). */
 (function () {
   "use strict";
   var me = document.currentScript ||
@@ -65,7 +66,8 @@
     var m = e.data;
     if (m.parley === "ready") {
       post({ parley: "init", open: open, identity: d.userId ? { user_id: d.userId,
-        user_hash: d.userHash || "", name: d.userName || null, email: d.userEmail || null } : null });
+        user_hash: d.userHash || "", name: d.userName || null, email: d.userEmail || null,
+        phone: d.userPhone || null } : null });
     } else if (m.parley === "close") {
       toggle(false);
     } else if (m.parley === "unread" && !open && m.count > 0) {

@@ -1,0 +1,41 @@
+"""The contact centre's rules, as the pipeline applies them (``hub.pipeline.rules``).
+
+One object, built by the composition root with the app's services, that each part
+of the contact centre adds its step to: routing decides who handles a conversation;
+after an inbound message, an answer to a callback offer becomes a callback.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hub.centre import routing
+from hub.models import Channel, Contact, Conversation, Message
+from hub.pipeline.rules import Route
+
+if TYPE_CHECKING:
+    from hub.pipeline.channels import ResolvedChannel
+    from hub.pipeline.services import Hub
+
+
+class CentreRules:
+    """``ConversationRules`` with the contact centre's parts behind it."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def route(self, channel: Channel) -> Route:
+        return routing.route_new_conversation(channel)
+
+    def priority(self, contact: Contact) -> str | None:
+        return routing.priority_for(contact)
+
+    async def after_inbound(
+        self, channel: ResolvedChannel, message: Message, created: bool
+    ) -> None:
+        from hub.centre.callback_offer import take_answer
+
+        await take_answer(self.hub, channel.document, message)  # an answer to a callback offer
+
+    async def after_reply(self, conversation: Conversation, message: Message) -> None:
+        return None

@@ -1,0 +1,201 @@
+"""The callback list page (``/inbox/callbacks``): sortable columns, filters, calling, outcomes.
+
+Live: the rows refetch on the stream's ``callbacks`` signal. "I'm calling now" marks
+the agent as the handler (a colleague who tries the same gets a 409 with who is
+calling); an outcome needs a note. The rules are ``hub.centre.callbacks``'s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.centre import callbacks
+from hub.centre.callback_settings import zone
+from hub.contract import now
+from hub.models import CallbackRequest
+from hub.tenants.auth import has_role
+from hub.web import pages
+from hub.web.guard import Ctx, inbox_view
+from hub.web.layout import layout_context
+
+COLUMNS = (
+    ("requested_at", "Requested"),
+    ("window", "Call between"),
+    ("team", "Queue"),
+    ("customer_input", "Customer input"),
+    ("handler", "Handler"),
+    ("status", "Status"),
+    ("last_note", "Last note"),
+)
+STATUS_CHOICES = (
+    ("open", "To do"),
+    ("waiting", "Not handled"),
+    ("requeued", "Re-queued"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+    ("any", "All"),
+)
+
+
+@dataclass
+class Filters:
+    status: str = "open"
+    team: str = ""
+    sort: str = "requested_at"
+    order: str = "asc"
+
+    @classmethod
+    def of(cls, values: Any) -> Filters:
+        f = cls(
+            status=str(values.get("status") or "open"),
+            team=str(values.get("team") or ""),
+            sort=str(values.get("sort") or "requested_at"),
+            order=str(values.get("order") or "asc"),
+        )
+        if f.status not in callbacks.STATUS_FILTERS:
+            f.status = "open"
+        if f.sort not in callbacks.SORTS:
+            f.sort = "requested_at"
+        if f.order not in ("asc", "desc"):
+            f.order = "asc"
+        return f
+
+    def url(self, **changes: str) -> str:
+        query = {"status": self.status, "team": self.team, "sort": self.sort, "order": self.order}
+        return "/inbox/callbacks?" + urllib.parse.urlencode({**query, **changes})
+
+    def sort_link(self, column: str) -> str:
+        order = "desc" if self.sort == column and self.order == "asc" else "asc"
+        return self.url(sort=column, order=order)
+
+    def aria_sort(self, column: str) -> str:
+        if self.sort != column:
+            return "none"
+        return "ascending" if self.order == "asc" else "descending"
+
+
+def _when(at: dt.datetime | None, tz: str) -> str:
+    return at.astimezone(zone(tz)).strftime("%a %d %b %H:%M") if at else ""
+
+
+def row(callback: CallbackRequest, team_names: dict[str, str], tz: str) -> dict[str, Any]:
+    """What a row shows, in the account's time zone."""
+    end = callback.window_until.astimezone(zone(tz)).strftime("%H:%M")
+    due = callback.due_at
+    return {
+        "c": callback,
+        "requested": _when(callback.requested_at, tz),
+        "window": f"{_when(callback.window_from, tz)}–{end}",
+        "team": team_names.get(callback.team_id or "", ""),
+        "calling": callback.calling_since is not None,
+        "due": _when(due, tz) if due and due > now() else "",
+        "open": callback.status in callbacks.OPEN,
+    }
+
+
+async def _context(ctx: Ctx, f: Filters, message: str = "", error: str = "") -> dict[str, Any]:
+    assert ctx.account.id is not None
+    names = await callbacks.names_of_teams(ctx.account.id)
+    team = f.team if f.team in names else None
+    found = await callbacks.list_callbacks(
+        ctx.account.id, status=f.status, team_id=team, sort=f.sort, order=f.order, team_names=names
+    )
+    tz = callbacks.account_tz(ctx.account)
+    return {
+        **await layout_context(ctx),
+        "f": f,
+        "columns": COLUMNS,
+        "statuses": STATUS_CHOICES,
+        "teams": names,
+        "rows": [row(c, names, tz) for c in found],
+        "message": message,
+        "error": error,
+        "me": str(ctx.user.id),
+        "supervising": has_role(ctx.user, "supervisor"),
+    }
+
+
+async def _render(
+    request: Request, ctx: Ctx, f: Filters, message: str = "", error: str = "", status: int = 200
+) -> Response:
+    context = await _context(ctx, f, message, error)
+    block = "rows" if pages.is_htmx(request) else None
+    #: An action's answer carries its feedback out of band (see the template).
+    context["oob"] = block is not None and request.method == "POST"
+    return pages.render(request, "inbox/callbacks.html", context, status, block=block)
+
+
+@inbox_view()
+async def index(request: Request, ctx: Ctx) -> Response:
+    return await _render(request, ctx, Filters.of(request.query_params))
+
+
+def _me(ctx: Ctx) -> tuple[str, str]:
+    return str(ctx.user.id), ctx.user.name or ctx.user.email
+
+
+async def _act(request: Request, ctx: Ctx, action: str) -> Response:
+    assert ctx.account.id is not None
+    form = await request.form()
+    f = Filters.of(form)
+    callback_id = request.path_params["id"]
+    by_id, by_name = _me(ctx)
+    try:
+        if action == "call":
+            done = await callbacks.start_call(ctx.account.id, callback_id, by_id, by_name)
+            message = f"You are calling {done.phone}. Log the outcome when you hang up."
+        elif action == "release":
+            anyone = has_role(ctx.user, "supervisor")  # supervisors free what others left
+            done = await callbacks.release(ctx.account.id, callback_id, None if anyone else by_id)
+            message = f"Nobody is calling {done.phone} now."
+        else:
+            outcome, note = str(form.get("outcome", "")), str(form.get("note", ""))
+            done = await callbacks.log_attempt(
+                ctx.account, callback_id, by_id, by_name, outcome, note
+            )
+            message = {
+                "done": f"Reached {done.phone}: the callback is done.",
+                "requeued": f"No answer at {done.phone}: re-queued for another try.",
+            }.get(done.status, "Saved.")
+    except callbacks.AlreadyCalling as exc:
+        return await _render(
+            request, ctx, f, error=f"{exc.handler_name} is calling this customer now.", status=409
+        )
+    except callbacks.CallbackClosed as exc:
+        return await _render(request, ctx, f, error=exc.message.capitalize() + ".", status=409)
+    except callbacks.InvalidCallback as exc:
+        text = "Write a note about the call first." if exc.code == "note_required" else exc.message
+        return await _render(request, ctx, f, error=text, status=400)
+    if not pages.is_htmx(request):
+        return pages.redirect(request, f.url())
+    return await _render(request, ctx, f, message=message)
+
+
+@inbox_view()
+async def call(request: Request, ctx: Ctx) -> Response:
+    return await _act(request, ctx, "call")
+
+
+@inbox_view()
+async def release(request: Request, ctx: Ctx) -> Response:
+    return await _act(request, ctx, "release")
+
+
+@inbox_view()
+async def attempt(request: Request, ctx: Ctx) -> Response:
+    return await _act(request, ctx, "attempt")
+
+
+routes = [
+    Route("/inbox/callbacks", index, methods=["GET"]),
+    Route("/inbox/callbacks/{id}/call", call, methods=["POST"]),
+    Route("/inbox/callbacks/{id}/release", release, methods=["POST"]),
+    Route("/inbox/callbacks/{id}/attempts", attempt, methods=["POST"]),
+]

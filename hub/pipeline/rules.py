@@ -1,0 +1,71 @@
+"""The seam between the message pipeline and the contact centre's rules.
+
+Ingest and the outbox apply the conversation rules at fixed, visible points: who
+handles a new conversation, what priority a contact earns, what happens after an
+inbound message is stored and after a reply is queued. The rules themselves live in
+``hub.centre`` (routing, assignment, callback offers, SLA clocks, CSAT), which sits
+above the pipeline and sends through its outbox; the composition root (``hub.app``)
+injects them as ``hub.rules``. ``BasicRules`` is what a hub without the contact
+centre (a CLI command, a unit test) applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from hub.models import Channel, Contact, Conversation, Message
+
+if TYPE_CHECKING:
+    from hub.pipeline.channels import ResolvedChannel
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who handles a new conversation: a bot or the human queue, and which team."""
+
+    handler: str = "human"
+    bot_id: str | None = None
+    team_id: str | None = None
+
+
+class ConversationRules(Protocol):
+    """What the pipeline asks of the contact centre, at the points it names."""
+
+    def route(self, channel: Channel) -> Route:
+        """The handler and team of a conversation opened on ``channel``."""
+        ...
+
+    def priority(self, contact: Contact) -> str | None:
+        """A priority the contact earns on every new conversation, or None."""
+        ...
+
+    async def after_inbound(
+        self, channel: ResolvedChannel, message: Message, created: bool
+    ) -> None:
+        """After an inbound message is stored (``created``: it opened its conversation)."""
+        ...
+
+    async def after_reply(self, conversation: Conversation, message: Message) -> None:
+        """After a reply or note is stored in ``conversation`` (queued for sending)."""
+        ...
+
+
+class BasicRules:
+    """The rules without the contact centre: the channel's bot or default team, VIPs high."""
+
+    def route(self, channel: Channel) -> Route:
+        if channel.bot_id:
+            return Route(handler="bot", bot_id=channel.bot_id, team_id=channel.default_team_id)
+        return Route(handler="human", team_id=channel.default_team_id)
+
+    def priority(self, contact: Contact) -> str | None:
+        return "high" if contact.vip else None
+
+    async def after_inbound(
+        self, channel: ResolvedChannel, message: Message, created: bool
+    ) -> None:
+        return None
+
+    async def after_reply(self, conversation: Conversation, message: Message) -> None:
+        return None

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 
 from hub import __version__
 from hub.api import schemas, users
+from hub.centre import reports
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ class Operation:
     #: Statuses beyond ``COMMON_ERRORS`` this operation may answer.
     errors: tuple[int, ...] = ()
     headers: tuple[str, ...] = field(default=())
+    operation_id: str = ""
+    tag: str = ""
+    #: Also answers ``text/csv`` (with ``?format=csv``).
+    csv: bool = False
 
 
 ID = "{id}"
@@ -244,11 +249,57 @@ OPERATIONS: list[Operation] = [
     ),
 ]
 
+REPORT_QUERY = ("from", "to", "team_id", "channel_id", "format")
+OPERATIONS += [
+    Operation(
+        "get",
+        "/reports/agents",
+        "Per agent in a period: assigned, handled, answer rate, first response, handle time, "
+        "transfers out, outgoing messages",
+        response=reports.AgentRow,
+        paged=True,
+        query=REPORT_QUERY,
+        operation_id="reportAgents",
+        tag="reports",
+        csv=True,
+    ),
+    Operation(
+        "get",
+        "/reports/conversations",
+        "One row per conversation opened in a period (JSON, or CSV with format=csv)",
+        response=reports.ConversationRow,
+        paged=True,
+        query=REPORT_QUERY,
+        operation_id="reportConversations",
+        tag="reports",
+        csv=True,
+    ),
+    Operation(
+        "get",
+        "/reports/summary",
+        "A time series per hour or day: opened, resolved, answered, median first response",
+        response=reports.SummaryPoint,
+        paged=True,
+        query=(*REPORT_QUERY, "interval"),
+        operation_id="reportSummary",
+        tag="reports",
+        csv=True,
+    ),
+]
+
 #: Every id the API gives out is a 24-digit hex ObjectId.
 ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-f]{24}$"}
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+    "from": {"type": "string", "format": "date"},
+    "to": {"type": "string", "format": "date"},
+    "team_id": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
+    "channel_id": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
+    "format": {"type": "string", "enum": ["json", "csv"]},
+    "interval": {"type": "string", "enum": ["hour", "day"]},
 }
+#: Query parameters an operation cannot do without.
+REQUIRED_QUERY = {"from", "to"}
 
 
 def _ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
@@ -272,10 +323,10 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
                     "next_cursor": {"type": ["string", "null"]},
                 },
             }
-        responses[str(op.status)] = {
-            "description": op.summary,
-            "content": {"application/json": {"schema": schema}},
-        }
+        content: dict[str, Any] = {"application/json": {"schema": schema}}
+        if op.csv:
+            content["text/csv"] = {"schema": {"type": "string"}}
+        responses[str(op.status)] = {"description": op.summary, "content": content}
     error = _ref(schemas.ErrorOut, components)
     for status in sorted({*COMMON_ERRORS, *op.errors}):
         responses[str(status)] = {
@@ -287,12 +338,17 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         params.append({"name": "id", "in": "path", "required": True, "schema": ID_SCHEMA})
     for name in op.query:
         schema = QUERY_SCHEMAS.get(name, {"type": "string"})
-        params.append({"name": name, "in": "query", "required": False, "schema": schema})
+        required = op.tag == "reports" and name in REQUIRED_QUERY
+        params.append({"name": name, "in": "query", "required": required, "schema": schema})
     for name in op.headers:
         params.append(
             {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
         )
     result: dict[str, Any] = {"summary": op.summary, "responses": responses}
+    if op.operation_id:
+        result["operationId"] = op.operation_id
+    if op.tag:
+        result["tags"] = [op.tag]
     if params:
         result["parameters"] = params
     if op.body is not None:

@@ -14,8 +14,11 @@ def routes() -> list[BaseRoute]:
         contacts,
         events,
         listing,
+        monitor,
         presence,
+        reports,
         signin,
+        supervise,
         teams,
         thread,
     )
@@ -30,5 +33,8 @@ def routes() -> list[BaseRoute]:
         *thread.routes,
         *contacts.routes,
         *actions.routes,
+        *supervise.routes,
+        *monitor.routes,
+        *reports.routes,
         Route("/inbox/events", events.stream, methods=["GET"]),
     ]

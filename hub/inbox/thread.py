@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.centre import supervising
 from hub.contract import Capabilities, now
 from hub.inbox import contacts, directory
 from hub.models import Conversation
@@ -90,7 +91,11 @@ async def render_conversation(
         **await _channel_context(ctx, conversation),
         **await contacts.panel(ctx.account, conversation),
         "c": conversation,
-        "messages": await conversations.recent_messages(ctx.account.id, conversation, THREAD_LIMIT),
+        "messages": supervising.visible(
+            ctx.user,
+            await conversations.recent_messages(ctx.account.id, conversation, THREAD_LIMIT),
+        ),
+        "supervisor": supervising.is_supervisor(ctx.user),
         "names": await directory.load(ctx.account.id),
         "composer": composer or composer_state(),
         "can_reassign": can_reassign(ctx, conversation),

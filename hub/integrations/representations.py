@@ -41,6 +41,7 @@ class MessageOut(BaseModel):
     attachments: list[Attachment]
     sender: SenderOut
     private: bool
+    visibility: Literal["public", "note", "whisper"] = "public"
     payload: str | None = None
     quick_replies: list[QuickReply] = []
     template: dict[str, Any] | None = None
@@ -62,6 +63,7 @@ class MessageOut(BaseModel):
             attachments=m.attachments,
             sender=SenderOut(**m.sender.model_dump()),
             private=m.private,
+            visibility=m.visibility,
             payload=m.payload,
             quick_replies=m.quick_replies,
             template=m.template,

@@ -18,6 +18,8 @@ class Account(Document):
     #: CRM look-up link for the contact panel, e.g. ``https://crm.example/search?phone={phone}``.
     crm_url_template: str | None = None
     slug: str | None = None
+    #: Wallboard colours: ``{"wait_amber_minutes", "wait_red_minutes", "waiting_amber", "waiting_red"}``.
+    wallboard_thresholds: dict[str, int] = {}
     created_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

@@ -20,6 +20,7 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from hub.centre import handling
 from hub.contract import (
     DELIVERY_RANK,
     Address,
@@ -81,6 +82,7 @@ async def enqueue(
     sender: Sender,
     attachments: list[Attachment] | None = None,
     private: bool = False,
+    whisper: bool = False,
     template: dict[str, Any] | None = None,
     quick_replies: list[QuickReply] | None = None,
     subject: str | None = None,
@@ -91,7 +93,12 @@ async def enqueue(
     """Store a reply in ``conversation`` (queued for sending, or a private note).
 
     Raises ``OutboxError`` (nothing stored) when the channel's rules refuse it.
+    ``whisper`` makes it a private note that only the conversation's assignee (kept as
+    ``metadata.whisper_to``) and supervisors or admins see.
     """
+    if whisper:
+        private = True
+        metadata = {**(metadata or {}), "whisper_to": conversation.assignee_id}
     channel = await hub.channel(conversation.channel_id)
     if channel is None or channel.account_id != conversation.account_id:
         raise OutboxError("channel_inactive", "the conversation's channel is not active", 409)
@@ -109,6 +116,7 @@ async def enqueue(
         attachments=attachments or [],
         sender=sender,
         private=private,
+        visibility="whisper" if whisper else ("note" if private else "public"),
         template=template,
         quick_replies=quick_replies or [],
         delivery="sent" if private else "queued",
@@ -125,6 +133,7 @@ async def enqueue(
         return await _replay(conversation.account_id, idempotency_key, message)
     if not private:
         await _mark_answered(conversation, message, at)
+        await handling.replied(conversation, message)
     return message
 
 
@@ -190,6 +199,7 @@ async def _mark_answered(conversation: Conversation, message: Message, at: dt.da
         {
             "$set": {"last_message_at": at, "last_message_preview": preview, "updated_at": at},
             "$unset": {"waiting_since": ""},
+            "$inc": {"messages_out": 1},
         },
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
+from hub.centre import handling
 from hub.contract import now
 from hub.models import Conversation, Message, Team, User
 
@@ -152,9 +153,16 @@ def _older(doc: dict[str, Any], top: tuple[dt.datetime, PydanticObjectId]) -> bo
 
 
 async def update_conversation(
-    account_id: PydanticObjectId, conversation_id: str, changes: dict[str, Any]
+    account_id: PydanticObjectId,
+    conversation_id: str,
+    changes: dict[str, Any],
+    actor: dict[str, Any] | None = None,
 ) -> Conversation:
-    """Apply status, assignee, team, labels or priority changes after checking them."""
+    """Apply status, assignee, team, labels or priority changes after checking them.
+
+    ``actor`` (``{"type": "user", "id": …}``) is who made the change, for the facts
+    ``hub.centre.handling`` records (a supervisor assigning to themself takes over).
+    """
     conversation = await get_conversation(account_id, conversation_id)
     update: dict[str, Any] = {}
     if "assignee_id" in changes:
@@ -189,10 +197,14 @@ async def update_conversation(
         update["handler"] = changes["handler"]
     if update:
         update["updated_at"] = now()
+        moved = handling.transfers(conversation, update)
+        update.update(handling.change_fields(conversation, update))
         await Conversation.get_pymongo_collection().update_one(
-            {"_id": conversation.id, "account_id": account_id}, {"$set": update}
+            {"_id": conversation.id, "account_id": account_id},
+            {"$set": update, "$inc": {"transfers": moved}},
         )
-        conversation = await get_conversation(account_id, conversation_id)
+        before, conversation = conversation, await get_conversation(account_id, conversation_id)
+        await handling.changed(before, conversation, actor)
     return conversation
 
 

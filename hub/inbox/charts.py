@@ -7,10 +7,16 @@ narrow policy, and the page's CSP stays strict.
 
 from __future__ import annotations
 
+import sys
+
 import pygal
 from pygal.style import Style
 
 from hub.centre.reports import SummaryPoint
+
+# pygal appends a legacy import hook for its map plugins (unused here) that has no
+# ``find_spec``: on Python 3.11 every failed import then warns (an error in our tests).
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 STYLE = Style(
     background="#ffffff",

@@ -27,13 +27,12 @@
   });
 
   /* ---------------------------------------------------------------- supervising */
-  // A whisper or a take-over addressed to me: said in the alert area at once.
+  // A whisper or a take-over addressed to me: said at once, and kept until the next one
+  // (the alert area is cleared by every request; this one is not).
   function showNotice(evt) {
     var data = JSON.parse(evt.data || "{}");
-    var alert = document.getElementById("alert");
-    if (!alert) return;
-    alert.textContent = data.text || "";
-    alert.classList.add("notice-live");
+    var notice = document.getElementById("notice");
+    if (notice) notice.textContent = data.text || "";
   }
 
   function me() {

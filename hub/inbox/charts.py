@@ -58,6 +58,9 @@ def _chart(
 def volume(points: list[SummaryPoint]) -> str:
     """Conversations opened, answered and resolved per bucket, as bars."""
     chart = _chart(pygal.Bar, "Conversations", points)
+    top = max([0, *(max(p.opened, p.answered, p.resolved) for p in points)])
+    step = max(1, -(-top // 8))  # whole conversations on the axis, at most ~8 lines
+    chart.y_labels = list(range(0, top + step, step))
     chart.add("Opened", [p.opened for p in points])
     chart.add("Answered", [p.answered for p in points])
     chart.add("Resolved", [p.resolved for p in points])

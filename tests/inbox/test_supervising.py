@@ -18,7 +18,7 @@ import pytest
 from hub.centre import supervising
 from hub.inbox import events
 from hub.integrations import event_webhooks
-from hub.models import Conversation, Message, Sender, User
+from hub.models import ActivityEvent, Conversation, Message, Sender, User
 from hub.pipeline.realtime import Event
 from hub.store import conversations
 from tests.conftest import Clock, Running, Tenant
@@ -136,6 +136,11 @@ async def test_take_over(client: httpx.AsyncClient, tenant: Tenant, people: dict
     event = Event("message.created", tenant.account.id, note.model_dump(by_alias=True))
     assert events.notices(event, str(agent.id))[0][1]["text"] == note.text
     assert events.notices(event, str(sup.id)) == []
+    facts = await ActivityEvent.find(ActivityEvent.conversation_id == conv.id).to_list()
+    kinds = [f.kind for f in facts]
+    assert "taken_over" in kinds and "transferred" not in kinds  # not Agnes's transfer
+    taken = next(f for f in facts if f.kind == "taken_over")
+    assert taken.user_id == str(agent.id) and taken.actor == {"type": "user", "id": str(sup.id)}
 
 
 async def test_typing_signal(

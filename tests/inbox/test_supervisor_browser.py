@@ -65,6 +65,12 @@ async def test_wallboard_is_live(served: Served, chromium: Browser, httpx_mock: 
     agent.team_ids, agent.presence = [str(team.id)], "available"  # type: ignore[assignment]
     await agent.save()
     await add_user(tenant, "sue@acme.test", "supervisor", "Sue")
+    assert tenant.account.id is not None
+    sales = Team(account_id=tenant.account.id, name="Sales")
+    await sales.insert()
+    seller = await add_user(tenant, "sam@acme.test", "agent", "Sam")
+    seller.team_ids = [str(sales.id)]
+    await seller.save()
 
     page = await open_page(chromium, served, 1920, 1080)
     await sign_in(page, served, "sue@acme.test")
@@ -98,6 +104,9 @@ async def test_wallboard_is_live(served: Served, chromium: Browser, httpx_mock: 
     await expect(longest.locator(".wb-num")).to_have_text("0:00")
     await expect(support.locator("[data-figure=answered] dd")).to_have_text("1")
     await expect(support.locator("[data-figure=callbacks] dd")).to_have_text("—")
+    sales_row = page.locator(".wb-team", has_text="Sales")
+    await expect(sales_row.locator("[data-figure=offline] dd")).to_have_text("1")
+    await expect(sales_row.locator("[data-figure=waiting] .wb-num")).to_have_text("0")
 
 
 async def test_whisper_typing_and_take_over(

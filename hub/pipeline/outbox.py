@@ -132,8 +132,10 @@ async def enqueue(
     except DuplicateKeyError:
         return await _replay(conversation.account_id, idempotency_key, message)
     if not private:
-        await _mark_answered(conversation, message, at)
+        # The facts first: the conversation's change (below) wakes the wallboard, which
+        # then reads today's counters.
         await handling.replied(conversation, message)
+        await _mark_answered(conversation, message, at)
     return message
 
 

@@ -3,13 +3,14 @@
 Signals, not data: the page refetches its board block. Changes that count are
 conversations (new, status, assignee, team, waiting) and users (presence,
 capacity, teams). A burst of changes becomes one signal ``DEBOUNCE_SECONDS``
-after its first change, so a busy account costs one render per period per screen.
+after its first change, plus one trailing signal ``SETTLE_SECONDS`` after the burst
+(the day's counters of an opening are written just after the change that woke the
+board), so a busy account costs about one render per period per screen.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,6 +25,9 @@ from hub.tenants.auth import session_user
 from hub.wallboard.views import BOARD_ROLES
 
 DEBOUNCE_SECONDS = 0.5
+#: One more signal this long after a burst: an opening's counters are written just
+#: after the conversation change that woke the board.
+SETTLE_SECONDS = 2.0
 KEEPALIVE_SECONDS = 15
 CONVERSATION_FIELDS = {"status", "assignee_id", "team_id", "waiting_since", "handler"}
 USER_FIELDS = {"presence", "active", "capacity", "team_ids", "role"}
@@ -50,14 +54,23 @@ async def stream(request: Request) -> Response:
     async def events() -> AsyncIterator[dict[str, Any]]:
         async with hub.realtime.subscription(user.account_id, moves_board) as sub:
             yield {"event": "ready", "data": "{}", "retry": 1000}
+            trailing = False
             while True:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(sub.get(), KEEPALIVE_SECONDS)
-                    await asyncio.sleep(DEBOUNCE_SECONDS)
-                    while not sub.queue.empty():
-                        sub.queue.get_nowait()
-                    sub.lagged = False
-                    yield {"event": "board", "data": "{}"}
+                try:
+                    await asyncio.wait_for(
+                        sub.get(), SETTLE_SECONDS if trailing else KEEPALIVE_SECONDS
+                    )
+                except TimeoutError:
+                    if trailing:  # facts recorded just after the change are counted now
+                        trailing = False
+                        yield {"event": "board", "data": "{}"}
+                    continue
+                await asyncio.sleep(DEBOUNCE_SECONDS)
+                while not sub.queue.empty():
+                    sub.queue.get_nowait()
+                sub.lagged = False
+                trailing = True
+                yield {"event": "board", "data": "{}"}
 
     return EventSourceResponse(events(), ping=KEEPALIVE_SECONDS)
 

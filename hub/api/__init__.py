@@ -6,7 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Mount, Route, Router
 
-from hub.api import bots, callbacks, contacts, errors, openapi, routes, users, webhooks
+from hub.api import bots, callbacks, contacts, errors, openapi, reports, routes, users, webhooks
 
 api_routes = [
     Route("/openapi.json", openapi.openapi_json, methods=["GET"]),
@@ -16,6 +16,7 @@ api_routes = [
     *bots.routes,
     *users.routes,
     *callbacks.routes,
+    *reports.routes,
 ]
 
 

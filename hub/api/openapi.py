@@ -13,6 +13,7 @@ from hub import __version__
 from hub.api import callbacks, schemas, users
 from hub.api.routes import CONVERSATION_STATUSES
 from hub.centre import callbacks as callback_rules
+from hub.centre import reports
 from hub.integrations.representations import CallbackOut
 
 
@@ -35,6 +36,8 @@ class Operation:
     tag: str = ""
     #: Schemas of this operation's query parameters (enums), beside ``QUERY_SCHEMAS``.
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Also answers ``text/csv`` (with ``?format=csv``).
+    csv: bool = False
 
     @property
     def group(self) -> str:
@@ -335,18 +338,63 @@ OPERATIONS: list[Operation] = [
     *CALLBACK_OPERATIONS,
 ]
 
+REPORT_QUERY = ("from", "to", "team_id", "channel_id", "format")
+OPERATIONS += [
+    Operation(
+        "get",
+        "/reports/agents",
+        "Per agent in a period: assigned, handled, answer rate, first response, handle time, "
+        "transfers out, outgoing messages",
+        response=reports.AgentRow,
+        paged=True,
+        query=REPORT_QUERY,
+        operation_id="report_agents",
+        tag="reports",
+        csv=True,
+    ),
+    Operation(
+        "get",
+        "/reports/conversations",
+        "One row per conversation opened in a period (JSON, or CSV with format=csv)",
+        response=reports.ConversationRow,
+        paged=True,
+        query=REPORT_QUERY,
+        operation_id="report_conversations",
+        tag="reports",
+        csv=True,
+    ),
+    Operation(
+        "get",
+        "/reports/summary",
+        "A time series per hour or day: opened, resolved, answered, median first response",
+        response=reports.SummaryPoint,
+        paged=True,
+        query=(*REPORT_QUERY, "interval"),
+        operation_id="report_summary",
+        tag="reports",
+        csv=True,
+    ),
+]
+
 #: Every id the API gives out is a 24-digit hex ObjectId.
 ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-f]{24}$"}
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 100},
     "channel_id": ID_SCHEMA,
     "contact_id": ID_SCHEMA,
+    "from": {"type": "string", "format": "date"},
+    "to": {"type": "string", "format": "date"},
+    "team_id": ID_SCHEMA,
+    "format": {"type": "string", "enum": ["json", "csv"]},
+    "interval": {"type": "string", "enum": ["hour", "day"]},
 }
 #: Closed sets of query values, per path (an unknown value is 400, not an empty list).
 QUERY_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("/conversations", "status"): CONVERSATION_STATUSES,
     (f"/webhooks/{ID}/deliveries", "status"): schemas.DELIVERY_STATUSES,
 }
+#: Query parameters an operation cannot do without.
+REQUIRED_QUERY = {"from", "to"}
 
 
 def _ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
@@ -370,10 +418,10 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
                     "next_cursor": {"type": ["string", "null"]},
                 },
             }
-        responses[str(op.status)] = {
-            "description": op.summary,
-            "content": {"application/json": {"schema": schema}},
-        }
+        content: dict[str, Any] = {"application/json": {"schema": schema}}
+        if op.csv:
+            content["text/csv"] = {"schema": {"type": "string"}}
+        responses[str(op.status)] = {"description": op.summary, "content": content}
     error = _ref(schemas.ErrorOut, components)
     for status in sorted({*COMMON_ERRORS, *op.errors}):
         responses[str(status)] = {
@@ -387,7 +435,8 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         schema = op.params.get(name) or QUERY_SCHEMAS.get(name, {"type": "string"})
         if (op.path, name) in QUERY_ENUMS:
             schema = {"type": "string", "enum": list(QUERY_ENUMS[(op.path, name)])}
-        params.append({"name": name, "in": "query", "required": False, "schema": schema})
+        required = op.group == "reports" and name in REQUIRED_QUERY
+        params.append({"name": name, "in": "query", "required": required, "schema": schema})
     for name in op.headers:
         params.append(
             {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}

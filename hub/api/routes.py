@@ -89,7 +89,7 @@ async def patch_conversation(request: Request) -> JSONResponse:
     patch = await json_body(request, ConversationPatch)
     changes = patch.model_dump(exclude_unset=True)
     updated = await conversations.update_conversation(
-        account.id, request.path_params["id"], changes
+        account.id, request.path_params["id"], changes, {"type": "api_key"}
     )
     return answer(ConversationOut.of(updated))
 

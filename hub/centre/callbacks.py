@@ -24,13 +24,13 @@ from beanie import PydanticObjectId
 from bson.errors import InvalidId
 from pymongo import ReturnDocument
 
-from hub.centre import activity
 from hub.centre.callback_settings import (
     in_offer_hours,
     is_team_window,
     settings_of,
 )
 from hub.contract import Address, now
+from hub.facts import activity
 from hub.models import Account, CallbackAttempt, CallbackRequest, Conversation, Team
 from hub.store.contacts import find_or_create_contact
 from hub.store.conversations import NotFound

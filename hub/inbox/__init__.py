@@ -16,9 +16,12 @@ def routes() -> list[BaseRoute]:
         contact_book,
         events,
         listing,
+        monitor,
         preferences,
         presence,
+        reports,
         signin,
+        supervise,
         teams,
         thread,
     )
@@ -36,5 +39,8 @@ def routes() -> list[BaseRoute]:
         *thread.routes,
         *contact_book.routes,
         *actions.routes,
+        *supervise.routes,
+        *monitor.routes,
+        *reports.routes,
         Route("/inbox/events", events.stream, methods=["GET"]),
     ]

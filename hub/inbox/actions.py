@@ -27,8 +27,14 @@ from hub.web.i18n import gettext as _
 
 async def _apply(request: Request, ctx: Ctx, changes: dict[str, Any], message: str) -> Response:
     conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
-    await conversations.update_conversation(ctx.account_id, str(conversation.id), changes)
+    await conversations.update_conversation(
+        ctx.account_id, str(conversation.id), changes, _actor(ctx)
+    )
     return _done(request, conversation, message)
+
+
+def _actor(ctx: Ctx) -> dict[str, Any]:
+    return {"type": "user", "id": str(ctx.user.id)}
 
 
 def _done(request: Request, conversation: Conversation, message: str) -> Response:
@@ -54,7 +60,9 @@ async def assign(request: Request, ctx: Ctx) -> Response:
     changes["assignee_id"] = str(ctx.user.id) if assignee == "me" else (assignee or None)
     if "team" in form:
         changes["team_id"] = form["team"] or None
-    updated = await conversations.update_conversation(ctx.account_id, str(conversation.id), changes)
+    updated = await conversations.update_conversation(
+        ctx.account_id, str(conversation.id), changes, _actor(ctx)
+    )
     note = form.get("note", "").strip()
     if note or (updated.assignee_id != conversation.assignee_id and assignee != "me"):
         await _transfer_note(ctx, updated, note)

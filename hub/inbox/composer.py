@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import notifications
+from hub.centre import notifications, supervising
 from hub.contract import Attachment, Capabilities
 from hub.errors import HubError
 from hub.inbox.thread import _templates, composer_state, render_conversation
@@ -90,6 +90,12 @@ async def _forget(ctx: Ctx, attachments: list[Attachment]) -> None:
 
 async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
     text = str(form.get("text", "")).strip()
+    if form.get("kind") == "whisper":
+        try:
+            await supervising.whisper(ctx.hub, conversation, ctx.user, text)
+        except (supervising.NotSupervisor, conversations.InvalidChange) as exc:
+            raise ComposerError(getattr(exc, "message", None) or str(exc)) from None
+        return
     if form.get("kind") == "note":
         if not text:
             raise ComposerError("A note needs some text.")
@@ -126,7 +132,7 @@ async def reply(request: Request, ctx: Ctx) -> Response:
         kept = {k: str(form.get(k, "")) for k in ("kind", "text", "subject", "cc", "template")}
         state = composer_state(**kept, error=getattr(exc, "message", None) or str(exc))
         return await render_conversation(request, ctx, conversation, "composer", state, 422)
-    kind = "note" if form.get("kind") == "note" else "reply"
+    kind = str(form.get("kind")) if form.get("kind") in ("note", "whisper") else "reply"
     return await render_conversation(
         request, ctx, conversation, "composer", composer_state(kind=kind),
         headers={"HX-Trigger": "thread-changed"},

@@ -11,6 +11,10 @@ names, so what it shows is always rendered by the same views and templates.
   a conversation assigned to them, a customer reply in one of theirs, a whisper or an
   @mention; the page shows a desktop notification and counts it in the tab title;
 - ``callbacks``: a callback of the account was created or changed (the callback list refreshes);
+- ``typing``: someone in the account is composing in a conversation (``{"conversation_id",
+  "user_id", "name", "typing"}``; an agent's composer or the visitor, see ``hub.inbox.supervise``);
+- ``notice``: for this user only: a supervisor whispered to them or took over their
+  conversation (``{"text", "conversation_id"}``), shown in the page's alert area;
 - ``resync``: the stream may have missed events (a reconnect with ``Last-Event-ID``,
   or this subscriber fell behind): every live fragment refetches.
 
@@ -41,7 +45,9 @@ RETRY_MS = 1000
 
 
 def _for_inbox(event: Event) -> bool:
-    return event.type.split(".")[0] in ("message", "conversation", "user", "notification", "callback")
+    return event.type.split(".")[0] in (
+        "message", "conversation", "user", "notification", "callback", "typing"
+    )
 
 
 @dataclass
@@ -59,6 +65,11 @@ class Personal:
             return [("notify", _notice(data.get("kind"), data.get("conversation_id"), data))]
         if kind == "conversation":
             return self._conversation(event)
+        if event.type == "message.created" and data.get("visibility") == "whisper":
+            if (data.get("metadata") or {}).get("whisper_to") == self.user_id:
+                conv = str(data.get("conversation_id"))
+                return [("notify", _notice("whisper", conv, {"text": data.get("text") or ""}))]
+            return []
         if event.type == "message.created" and data.get("direction") == "in":
             conv = str(data.get("conversation_id"))
             if conv in self.mine and not data.get("automated"):
@@ -103,12 +114,31 @@ async def _my_open(user: User) -> set[str]:
     return {str(doc["_id"]) async for doc in found}
 
 
+def notices(event: Event, user_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """What this one user is told: a whisper addressed to them, a take-over of theirs."""
+    data = event.data
+    if event.type != "message.created":
+        return []
+    meta = data.get("metadata") or {}
+    conv = str(data.get("conversation_id"))
+    who = (data.get("sender") or {}).get("name") or "A supervisor"
+    if data.get("visibility") == "whisper" and meta.get("whisper_to") == user_id:
+        return [
+            ("notice", {"conversation_id": conv, "text": f"{who} whispered: {data.get('text')}"})
+        ]
+    if meta.get("taken_from") == user_id and meta.get("taken_by") != user_id:
+        return [("notice", {"conversation_id": conv, "text": data.get("text") or ""})]
+    return []
+
+
 def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
     """The SSE events (name, data) one database change becomes."""
     data = event.data
     kind = event.type.split(".")[0]
     if kind == "notification":
         return []  # personal: see Personal.notices
+    if kind == "typing":
+        return [("typing", typing_payload(data))]
     if kind == "user":
         if event.type == "user.updated" and not {"presence", "active", "name"} & set(event.changed):
             return []  # last_seen_at and the like: nothing a colleague sees
@@ -128,6 +158,16 @@ def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
     conv = str(data.get("_id"))
     payload = {"conversation_id": conv, "type": event.type, "status": data.get("status")}
     return [("inbox", payload), (f"c-{conv}", payload)]
+
+
+def typing_payload(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "conversation_id": str(data.get("conversation_id")),
+        "user_id": data.get("user_id"),
+        "side": data.get("side"),
+        "name": data.get("name"),
+        "typing": bool(data.get("typing")),
+    }
 
 
 async def stream(request: Request) -> Response:
@@ -153,7 +193,11 @@ async def stream(request: Request) -> Response:
                 if sub.lagged:
                     sub.lagged = False
                     yield {"event": "resync", "data": "{}"}
-                for name, data in [*signals(event), *personal.notices(event)]:
+                for name, data in [
+                    *signals(event),
+                    *personal.notices(event),
+                    *notices(event, str(user.id)),
+                ]:
                     yield {"event": name, "id": event.token, "data": json.dumps(data)}
         finally:
             hub.metrics.sse_subscribers.dec()

@@ -174,8 +174,11 @@ async def _message_hits(
         query: dict[str, Any] = {"account_id": account_id}
         if bounds:
             query["created_at"] = bounds
-        async for doc in messages.find(query, {"conversation_id": 1, "text": 1}):
+        projection = {"conversation_id": 1, "text": 1, "visibility": 1}
+        async for doc in messages.find(query, projection):
             cid = doc["conversation_id"]
+            if doc.get("visibility") == "whisper":
+                continue  # a whisper's words must not find its conversation for other agents
             if cid not in seen and hit(doc.get("text")):
                 seen.add(cid)
                 new_ids.append(cid)

@@ -28,8 +28,9 @@ def _page(request: Request, error: str = "", email: str = "", status: int = 200)
 
 
 async def login_form(request: Request) -> Response:
-    if await auth.session_user(request) is not None:
-        return pages.redirect(request, "/inbox")
+    user = await auth.session_user(request)
+    if user is not None:
+        return pages.redirect(request, "/wallboard" if user.role == "dashboard" else "/inbox")
     return _page(request)
 
 
@@ -52,7 +53,10 @@ async def login_submit(request: Request) -> Response:
     await throttle.succeeded(email)
     auth.login(request, user)
     await _set_presence(user, "available")
-    return pages.redirect(request, pages.safe_next(str(form.get("next", ""))))
+    target = pages.safe_next(str(form.get("next", "")))
+    if user.role == "dashboard" and not target.startswith("/wallboard"):
+        target = "/wallboard"  # a wall screen has no inbox
+    return pages.redirect(request, target)
 
 
 @inbox_view()

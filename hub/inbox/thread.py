@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.centre import supervising
 from hub.contract import Capabilities, now
 from hub.inbox import contacts, directory
 from hub.models import Conversation
@@ -89,7 +90,8 @@ async def render_conversation(
         **await _channel_context(ctx, conversation),
         **await contacts.panel(ctx.account, conversation),
         "c": conversation,
-        "messages": messages,
+        "messages": supervising.visible(ctx.user, messages),
+        "supervisor": supervising.is_supervisor(ctx.user),
         "origin": next(
             (m.metadata["page_origin"] for m in messages if m.metadata.get("page_origin")), None
         ),

@@ -110,7 +110,12 @@ def envelope(event: Event, key: str) -> str:
 
 
 async def _targets(event: Event) -> list[tuple[str, PydanticObjectId]]:
-    """Who gets this event: subscriptions to its type, and the bot of an inbound message."""
+    """Who gets this event: subscriptions to its type, and the bot of an inbound message.
+
+    A whisper (``hub.centre.supervising``) is for the agent alone: it goes nowhere.
+    """
+    if event.type.startswith("message.") and event.data.get("visibility") == "whisper":
+        return []
     subs = WebhookSubscription.get_pymongo_collection().find(
         {"account_id": event.account_id, "active": True, "events": event.type}, {"_id": 1}
     )

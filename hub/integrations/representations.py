@@ -70,6 +70,7 @@ class MessageOut(Representation):
     attachments: list[Attachment]
     sender: SenderOut
     private: bool
+    visibility: Literal["public", "note", "whisper"] = "public"
     payload: str | None = None
     quick_replies: list[QuickReply] = []
     template: dict[str, Any] | None = None

@@ -22,6 +22,8 @@ class Account(Document):
     language: str = "en"
     #: The account's IANA time zone: report days, business hours, the times pages show.
     timezone: str = "UTC"
+    #: Wallboard colours: ``{"wait_amber_minutes", "wait_red_minutes", "waiting_amber", "waiting_red"}``.
+    wallboard_thresholds: dict[str, int] = {}
     created_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

@@ -45,6 +45,19 @@ class Conversation(TenantDocument):
     resolved_at: dt.datetime | None = None
     #: When an outbound message last ended failed/undelivered; cleared by the next one sent.
     delivery_failed_at: dt.datetime | None = None
+    # Facts the reports read from the row itself (``hub.centre.reports``), kept as they happen.
+    #: The first inbound message of this opening (the conversation's, or the reopening message).
+    opened_at: dt.datetime | None = None
+    #: A fresh token on every opening, so the writer of the opening knows it opened it.
+    open_token: str | None = None
+    first_response_at: dt.datetime | None = None
+    first_response_seconds: float | None = None
+    resolution_seconds: float | None = None
+    #: When the current assignee got it (handle time runs from here to resolution).
+    assigned_at: dt.datetime | None = None
+    messages_in: int = 0
+    messages_out: int = 0
+    transfers: int = 0
     updated_at: dt.datetime = Field(default_factory=now)
 
     class Settings:
@@ -63,6 +76,8 @@ class Conversation(TenantDocument):
             [("account_id", 1), ("assignee_id", 1), ("status", 1), ("last_message_at", -1)],
             [("account_id", 1), ("channel_id", 1), ("last_message_at", -1)],
             [("account_id", 1), ("team_id", 1), ("last_message_at", -1)],
+            # The wallboard's waiting set: a team's unassigned open conversations.
+            [("account_id", 1), ("team_id", 1), ("assignee_id", 1), ("status", 1)],
             [("account_id", 1), ("labels", 1), ("last_message_at", -1)],
             [("account_id", 1), ("contact_name", 1)],
             [("account_id", 1), ("contact_key", 1)],

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import pymongo
 from beanie import PydanticObjectId
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from hub.contract import Attachment, DeliveryState, Location, QuickReply
 from hub.models.base import TenantDocument
@@ -34,6 +34,10 @@ class Message(TenantDocument):
     attachments: list[Attachment] = []
     sender: Sender
     private: bool = False
+    #: ``public`` (to the customer), ``note`` (agents), ``whisper`` (the assignee and
+    #: supervisors only; ``whisper_to`` in metadata names the assignee). Notes and whispers
+    #: are ``private``: never sent.
+    visibility: Literal["public", "note", "whisper"] = "public"
     payload: str | None = None
     quick_replies: list[QuickReply] = []
     template: dict[str, Any] | None = None
@@ -52,6 +56,12 @@ class Message(TenantDocument):
     outbox_owner: str | None = None
     attempts: int = 0
     updated_at: dt.datetime | None = None
+
+    @model_validator(mode="after")
+    def _private_is_not_public(self) -> Message:
+        if self.private and self.visibility == "public":
+            self.visibility = "note"
+        return self
 
     class Settings:
         name = "messages"

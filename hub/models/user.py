@@ -10,8 +10,9 @@ from pydantic import Field
 
 from hub.models.base import TenantDocument
 
-Role = Literal["agent", "supervisor", "admin"]
-ROLE_RANK: dict[str, int] = {"agent": 1, "supervisor": 2, "admin": 3}
+#: ``dashboard``: the wallboard only (a wall screen); it takes no seat and ranks below agents.
+Role = Literal["dashboard", "agent", "supervisor", "admin"]
+ROLE_RANK: dict[str, int] = {"dashboard": 0, "agent": 1, "supervisor": 2, "admin": 3}
 
 
 class User(TenantDocument):
@@ -22,6 +23,8 @@ class User(TenantDocument):
     active: bool = True
     presence: Literal["available", "away", "offline"] = "offline"
     team_ids: list[str] = []
+    #: Open conversations the user can hold at once; None is unlimited.
+    capacity: int | None = None
     last_seen_at: dt.datetime | None = None
     #: The pages' language (en, da, sv, nb, nl, fr); None follows the account, then the browser.
     language: str | None = None

@@ -25,6 +25,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from hub.contract import Address, Attachment, InboundMessage, WebhookResult, now
+from hub.facts import handling
 from hub.models import Contact, Conversation, Message, Sender
 from hub.models.conversation import CURRENT_THREAD
 from hub.pipeline import delivery
@@ -90,7 +91,9 @@ async def receive_message(
     attachments = await _store_attachments(hub, channel, inbound)
     at = inbound.sent_at or now()
     thread_key = await _thread_key(channel, inbound)
-    conversation, created = await _touch_conversation(hub, channel, inbound, thread_key, at)
+    conversation, created, opening = await _touch_conversation(
+        hub, channel, inbound, thread_key, at
+    )
     if created:
         await _attach_contact(hub, channel, conversation, inbound)
     payload = inbound.payload
@@ -121,6 +124,8 @@ async def receive_message(
     except DuplicateKeyError:
         await _undo_touch(channel, conversation)
         return None, False
+    if opening is not None:
+        await handling.opened(channel.account_id, conversation, at=at, channel_id=str(channel.id), reopened=not created, team_id=opening.get("team_id"))  # fmt: skip
     return message, created
 
 
@@ -221,11 +226,14 @@ def _touch_pipeline(
     at: dt.datetime,
     new_id: PydanticObjectId,
     route: Route,
+    token: str = "",
 ) -> list[dict[str, Any]]:
     """The update pipeline that records an inbound message on its conversation.
 
     New: opened with ``route``. Resolved or snoozed: reopened. Either way the
-    unread count, waiting time and last-message fields move.
+    unread count, waiting time and last-message fields move. An opening (new or
+    reopened) stores ``token`` in ``open_token``, so the caller can tell it opened it,
+    and starts the opening's facts (``opened_at``; no first response yet).
     """
     preview = (inbound.text or inbound.subject or "")[:PREVIEW_LENGTH]
     if not preview and inbound.attachments:
@@ -249,6 +257,12 @@ def _touch_pipeline(
         "status": {"$cond": [reopen, "open", keep("status", "open")]},
         "resolved_at": {"$cond": [reopen, None, keep("resolved_at", None)]},
         "snoozed_until": {"$cond": [reopen, None, keep("snoozed_until", None)]},
+        "open_token": {"$cond": [reopen, token, keep("open_token", token)]},
+        "opened_at": {"$cond": [reopen, at, keep("opened_at", at)]},
+        "first_response_at": {"$cond": [reopen, None, keep("first_response_at", None)]},
+        "first_response_seconds": {"$cond": [reopen, None, keep("first_response_seconds", None)]},
+        "resolution_seconds": {"$cond": [reopen, None, keep("resolution_seconds", None)]},
+        "messages_in": {"$add": [keep("messages_in", 0), 1]},
         "unread": {"$add": [keep("unread", 0), 1]},
         "waiting_since": keep("waiting_since", at),
         "last_message_at": {"$max": [keep("last_message_at", at), at]},
@@ -263,14 +277,18 @@ def _touch_pipeline(
     return [{"$set": stage}]
 
 
+TOUCH_PROJECTION = {"_id": 1, "open_token": 1, "team_id": 1}
+
+
 async def _touch_conversation(
     hub: IngestServices,
     channel: ResolvedChannel,
     inbound: InboundMessage,
     thread_key: str,
     at: dt.datetime,
-) -> tuple[PydanticObjectId, bool]:
-    """Upsert the conversation; returns its id and whether this call created it.
+) -> tuple[PydanticObjectId, bool, dict[str, Any] | None]:
+    """Upsert the conversation; returns its id, whether this call created it, and — when
+    this call opened or reopened it — the document's routing fields (else None).
 
     Only the document *after* the update is trusted: SecantusDB may answer a
     racing upsert with a stale "before" image or with nothing, although the
@@ -285,20 +303,24 @@ async def _touch_conversation(
     collection = Conversation.get_pymongo_collection()
     for _ in range(3):
         new_id = PydanticObjectId()
+        token = str(PydanticObjectId())
         try:
             doc = await collection.find_one_and_update(
                 key,
-                _touch_pipeline(channel, inbound, at, new_id, hub.rules.route(channel.document)),
+                _touch_pipeline(
+                    channel, inbound, at, new_id, hub.rules.route(channel.document), token
+                ),
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
-                projection={"_id": 1},
+                projection=TOUCH_PROJECTION,
             )
         except DuplicateKeyError:
             continue  # a concurrent first message created it: update that one
         if doc is None:  # applied, but not returned (a racing upsert): read it back
-            doc = await collection.find_one(key, {"_id": 1})
+            doc = await collection.find_one(key, TOUCH_PROJECTION)
         if doc is not None:
-            return doc["_id"], doc["_id"] == new_id
+            opening = doc if doc.get("open_token") == token else None
+            return doc["_id"], doc["_id"] == new_id, opening
     raise RuntimeError("conversation upsert did not settle")
 
 
@@ -391,6 +413,8 @@ async def open_conversation(
         "last_message_at": at,
         "last_message_preview": "",
         "updated_at": at,
+        # Opened here; the customer's first answer is not a reopening.
+        "open_token": "business",
     }
     collection = Conversation.get_pymongo_collection()
     for _ in range(3):
@@ -400,5 +424,7 @@ async def open_conversation(
             continue  # a concurrent first message created it
         doc = await collection.find_one(key)
         if doc is not None:
+            if doc["_id"] == new_id:
+                await handling.opened(channel.account_id, new_id, at=at, channel_id=str(channel.id), reopened=False, team_id=route.team_id)  # fmt: skip
             return Conversation.model_validate(doc), doc["_id"] == new_id
     raise RuntimeError("conversation upsert did not settle")

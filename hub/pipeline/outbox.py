@@ -40,6 +40,7 @@ from hub.errors import (
     OutsideReplyWindow,
     Refused,
 )
+from hub.facts import handling
 from hub.models import Conversation, Message, Sender
 from hub.pipeline import delivery
 from hub.pipeline.channels import ResolvedChannel
@@ -68,6 +69,7 @@ async def enqueue(
     sender: Sender,
     attachments: list[Attachment] | None = None,
     private: bool = False,
+    whisper: bool = False,
     template: dict[str, Any] | None = None,
     quick_replies: list[QuickReply] | None = None,
     subject: str | None = None,
@@ -78,7 +80,12 @@ async def enqueue(
     """Store a reply in ``conversation`` (queued for sending, or a private note).
 
     Raises a ``hub.errors`` error (nothing stored) when the channel's rules refuse it.
+    ``whisper`` makes it a private note that only the conversation's assignee (kept as
+    ``metadata.whisper_to``) and supervisors or admins see.
     """
+    if whisper:
+        private = True
+        metadata = {**(metadata or {}), "whisper_to": conversation.assignee_id}
     channel = await hub.channels.resolve(conversation.channel_id)
     if channel is None or channel.account_id != conversation.account_id:
         raise ChannelInactive("the conversation's channel is not active")
@@ -96,6 +103,7 @@ async def enqueue(
         attachments=attachments or [],
         sender=sender,
         private=private,
+        visibility="whisper" if whisper else ("note" if private else "public"),
         template=template,
         quick_replies=quick_replies or [],
         **delivery.initial(private),
@@ -110,6 +118,9 @@ async def enqueue(
     except DuplicateKeyError:
         return await _replay(conversation.account_id, idempotency_key, message)
     if not private:
+        # The facts first: the conversation's change (below) wakes the wallboard, which
+        # then reads today's counters.
+        await handling.replied(conversation, message)
         await _mark_answered(conversation, message, at)
     return message
 
@@ -180,6 +191,7 @@ async def _mark_answered(conversation: Conversation, message: Message, at: dt.da
         {
             "$set": {"last_message_at": at, "last_message_preview": preview, "updated_at": at},
             "$unset": {"waiting_since": ""},
+            "$inc": {"messages_out": 1},
         },
     )
 

@@ -19,10 +19,60 @@
     if (source && !seenSources.has(source)) {
       seenSources.add(source);
       source.addEventListener("resync", resyncAll);
+      source.addEventListener("notice", showNotice);
+      source.addEventListener("typing", showTyping);
     }
     opens += 1;
     if (opens > 1) resyncAll(); // a reconnect: whatever happened meanwhile is refetched
   });
+
+  /* ---------------------------------------------------------------- supervising */
+  // A whisper or a take-over addressed to me: said at once, and kept until the next one
+  // (the alert area is cleared by every request; this one is not).
+  function showNotice(evt) {
+    var data = JSON.parse(evt.data || "{}");
+    var notice = document.getElementById("notice");
+    if (notice) notice.textContent = data.text || "";
+  }
+
+  function me() {
+    var who = document.querySelector("[data-me]");
+    return who ? who.dataset.me : "";
+  }
+
+  var typingTimer = null;
+  // Someone else composing in the conversation on screen: "Agnes is typing…" for 8 s.
+  function showTyping(evt) {
+    var data = JSON.parse(evt.data || "{}");
+    var page = document.querySelector("[data-conversation]");
+    var out = document.getElementById("typing");
+    if (!page || !out || page.dataset.conversation !== data.conversation_id) return;
+    if (data.user_id && data.user_id === me()) return;
+    clearTimeout(typingTimer);
+    if (!data.typing) { out.hidden = true; return; }
+    out.textContent = (data.name || (data.side === "visitor" ? "The customer" : "The agent")) + " is typing…";
+    out.hidden = false;
+    typingTimer = setTimeout(function () { out.hidden = true; }, 8000);
+  }
+
+  var lastTypingPost = 0;
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || ""; }
+    catch (e) { return ""; }
+  }
+  // My composer posts a typing signal at most every 3 s while I write a reply (not a note).
+  function postTyping(textarea) {
+    var form = textarea.form;
+    var kind = form && form.querySelector("input[name=kind]:checked");
+    var page = document.querySelector("[data-conversation]");
+    if (!page || (kind && kind.value !== "reply") || Date.now() - lastTypingPost < 3000) return;
+    lastTypingPost = Date.now();
+    fetch("/inbox/c/" + page.dataset.conversation + "/typing", {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" },
+      body: "typing=true"
+    });
+  }
 
   /* ---------------------------------------------------------------- SMS segments */
   var GSM7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
@@ -90,7 +140,7 @@
   });
 
   document.addEventListener("input", function (evt) {
-    if (evt.target.id === "reply-text") updateSegments(evt.target);
+    if (evt.target.id === "reply-text") { updateSegments(evt.target); postTyping(evt.target); }
   });
 
   /* ---------------------------------------------------------------- list paging */

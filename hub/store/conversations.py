@@ -17,6 +17,7 @@ from bson.errors import InvalidId
 from hub.contract import now
 from hub.errors import InvalidInput as InvalidInput
 from hub.errors import NotFound as NotFound
+from hub.facts import handling
 from hub.models import Conversation, Message, Team, User
 
 #: A refused change of a conversation (kept name; the hub's ``InvalidInput``).
@@ -143,9 +144,16 @@ def _older(doc: dict[str, Any], top: tuple[dt.datetime, PydanticObjectId]) -> bo
 
 
 async def update_conversation(
-    account_id: PydanticObjectId, conversation_id: str, changes: dict[str, Any]
+    account_id: PydanticObjectId,
+    conversation_id: str,
+    changes: dict[str, Any],
+    actor: dict[str, Any] | None = None,
 ) -> Conversation:
-    """Apply status, assignee, team, labels or priority changes after checking them."""
+    """Apply status, assignee, team, labels or priority changes after checking them.
+
+    ``actor`` (``{"type": "user", "id": …}``) is who made the change, for the facts
+    ``hub.facts.handling`` records (a supervisor assigning to themself takes over).
+    """
     conversation = await get_conversation(account_id, conversation_id)
     update: dict[str, Any] = {}
     if "assignee_id" in changes:
@@ -180,10 +188,14 @@ async def update_conversation(
         update["handler"] = changes["handler"]
     if update:
         update["updated_at"] = now()
+        moved = handling.transfers(conversation, update)
+        update.update(handling.change_fields(conversation, update))
         await Conversation.get_pymongo_collection().update_one(
-            {"_id": conversation.id, "account_id": account_id}, {"$set": update}
+            {"_id": conversation.id, "account_id": account_id},
+            {"$set": update, "$inc": {"transfers": moved}},
         )
-        conversation = await get_conversation(account_id, conversation_id)
+        before, conversation = conversation, await get_conversation(account_id, conversation_id)
+        await handling.changed(before, conversation, actor)
     return conversation
 
 

@@ -68,7 +68,10 @@ async def create_account(
 
 
 async def seats_used(account_id: PydanticObjectId) -> int:
-    return await User.find(User.account_id == account_id, User.active == True).count()  # noqa: E712
+    """Active users holding a seat (a ``dashboard`` wall screen holds none)."""
+    return await User.find(
+        {"account_id": account_id, "active": True, "role": {"$ne": "dashboard"}}
+    ).count()
 
 
 async def create_user(

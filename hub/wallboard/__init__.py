@@ -1,1 +1,12 @@
-"""The wallboard (/wallboard); filled by the supervisor work."""
+"""The wallboard (``/wallboard``): the queue board per team, live over SSE, for wall screens."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+
+def routes() -> list[BaseRoute]:
+    """Every wallboard route; mounted by ``hub.app``."""
+    from hub.wallboard import events, views
+
+    return [*views.routes, *events.routes]

@@ -221,8 +221,21 @@ def local_time(at: dt.datetime | None) -> str:
     return i18n.format_datetime(at, "medium") if at else ""
 
 
+def duration(seconds: float | None) -> str:
+    """A report's duration: ``—`` for none, else ``45 s``, ``12 min 5 s``, ``3 h 20 min``."""
+    if seconds is None:
+        return "—"
+    total = int(round(seconds))
+    if total < 60:
+        return f"{total} s"
+    if total < 3600:
+        return f"{total // 60} min {total % 60} s"
+    return f"{total // 3600} h {total % 3600 // 60} min"
+
+
 def install(env: jinja2.Environment) -> None:
     env.filters.update(
+        duration=duration,
         safe_email_html=safe_email_html,
         waiting=waiting,
         local_time=local_time,

@@ -34,7 +34,7 @@ async def team_with_callbacks(
         await Channel.get_pymongo_collection().update_one(
             {"_id": tenant.channel.id}, {"$set": {"default_team_id": str(team.id)}}
         )
-        hub._channels.clear()  # the cache drops it on the change event too; don't wait for it
+        hub.channels.forget(tenant.channel.id)  # the cache drops it on the change event too; do not wait
     return team
 
 

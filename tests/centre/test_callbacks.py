@@ -10,13 +10,14 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from hub.centre import activity, callbacks
+from hub.centre import callbacks
 from hub.centre.callback_settings import (
     CallbackSettingsError,
     remaining_windows,
     settings_of,
     validate_callback_settings,
 )
+from hub.facts import activity
 from hub.models import Account, CallbackRequest
 from hub.pipeline.services import Hub
 from tests.centre.helpers import SETTINGS, team_with_callbacks, window

@@ -1,0 +1,103 @@
+"""Reports through the API (``/api/v1/reports/...``): agents, conversations (JSON or CSV), summary.
+
+The figures come from ``hub.centre.reports``; this module parses the period
+(``from``/``to``, account's time zone) and filters, and answers 400 with the
+field's reason for bad input.
+"""
+
+from __future__ import annotations
+
+from beanie import PydanticObjectId
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hub.api.context import api_account
+from hub.api.errors import ApiError
+from hub.centre import reports
+from hub.centre.period import Period, PeriodError
+from hub.models import Account
+
+FORMATS = ("json", "csv")
+INTERVALS = ("hour", "day")
+
+
+def _period(request: Request, account: Account) -> Period:
+    params = request.query_params
+    try:
+        return Period.parse(
+            params.get("from"), params.get("to"), getattr(account, "timezone", None) or "UTC"
+        )
+    except PeriodError as exc:
+        raise ApiError(400, exc.code, exc.message) from None
+
+
+def _filters(request: Request) -> reports.Filters:
+    found: dict[str, str | None] = {}
+    for name in ("team_id", "channel_id"):
+        value = request.query_params.get(name)
+        if value and not PydanticObjectId.is_valid(value):
+            raise ApiError(400, "invalid_filter", f"{name} is not an id this API gave out")
+        found[name] = value or None
+    return reports.Filters(**found)
+
+
+def _choice(request: Request, name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = request.query_params.get(name, default)
+    if value not in allowed:
+        raise ApiError(400, f"invalid_{name}", f"{name} must be one of {', '.join(allowed)}")
+    return value
+
+
+def _data(rows: list[reports.BaseModel]) -> JSONResponse:
+    return JSONResponse({"data": [r.model_dump(mode="json") for r in rows], "next_cursor": None})
+
+
+def csv_response(text: str, filename: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+async def agents(request: Request) -> Response:
+    account = await api_account(request)
+    assert account.id is not None
+    period, filters = _period(request, account), _filters(request)
+    fmt = _choice(request, "format", FORMATS, "json")
+    rows = await reports.agents(account.id, period, filters)
+    if fmt == "csv":
+        return csv_response(reports.to_csv(rows, reports.AgentRow), "agents.csv")
+    return _data(rows)  # type: ignore[arg-type]
+
+
+async def conversations(request: Request) -> Response:
+    account = await api_account(request)
+    assert account.id is not None
+    period, filters = _period(request, account), _filters(request)
+    fmt = _choice(request, "format", FORMATS, "json")
+    rows = await reports.conversations(account.id, period, filters)
+    if fmt == "csv":
+        return csv_response(reports.to_csv(rows, reports.ConversationRow), "conversations.csv")
+    return _data(rows)  # type: ignore[arg-type]
+
+
+async def summary(request: Request) -> Response:
+    account = await api_account(request)
+    assert account.id is not None
+    period, filters = _period(request, account), _filters(request)
+    interval = _choice(request, "interval", INTERVALS, "day")
+    fmt = _choice(request, "format", FORMATS, "json")
+    try:
+        period.check_interval(interval)
+    except PeriodError as exc:
+        raise ApiError(400, exc.code, exc.message) from None
+    points = await reports.summary(account.id, period, interval, filters)  # type: ignore[arg-type]
+    if fmt == "csv":
+        return csv_response(reports.to_csv(points, reports.SummaryPoint), "summary.csv")
+    return _data(points)  # type: ignore[arg-type]
+
+
+routes = [
+    Route("/reports/agents", agents, methods=["GET"]),
+    Route("/reports/conversations", conversations, methods=["GET"]),
+    Route("/reports/summary", summary, methods=["GET"]),
+]

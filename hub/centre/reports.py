@@ -1,0 +1,277 @@
+"""Reports: the agent table, one row per conversation, and the time series — from recorded facts.
+
+Everything here reads ``activity_events`` (bounded ``at`` ranges on the
+``(account_id, at)`` and ``(account_id, kind, at)`` indexes) or ``daily_counters``,
+never the message history. Definitions (DESIGN.md "Reports"):
+
+- *assigned*: conversations assigned to the agent in the period;
+- *handled*: of those, ones the agent replied to in the period;
+- *answer rate* = handled / assigned (null with nothing assigned);
+- *first response*: from the first inbound message (or the reopening one) to the first
+  public reply by a person; attributed to the person who replied;
+- *handle time*: from the agent's assignment to the resolution while assigned to them;
+- *transfers out*: handed by the agent to another agent or team (a supervisor taking it
+  over is not the agent's transfer);
+- *outgoing messages*: the agent's public replies.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from beanie import PydanticObjectId
+from pydantic import BaseModel
+
+from hub.centre.period import Period
+from hub.facts import activity
+from hub.models import ActivityEvent, Channel, Contact, Conversation, Team, User
+
+Interval = Literal["hour", "day"]
+
+
+class AgentRow(BaseModel):
+    user_id: str
+    name: str
+    assigned: int
+    handled: int
+    answer_rate: float | None
+    avg_first_response_seconds: float | None
+    avg_handle_seconds: float | None
+    transfers_out: int
+    outgoing_messages: int
+
+
+class ConversationRow(BaseModel):
+    id: str
+    channel: str
+    team: str | None
+    assignee: str | None
+    opened_at: str
+    first_response_seconds: float | None
+    resolution_seconds: float | None
+    messages_in: int
+    messages_out: int
+    transfers: int
+    labels: list[str]
+    vip: bool
+    sla_breached: bool
+    csat: int | None
+
+
+class SummaryPoint(BaseModel):
+    start: str
+    opened: int
+    resolved: int
+    answered: int
+    median_first_response_seconds: float | None
+
+
+class Filters(BaseModel):
+    team_id: str | None = None
+    channel_id: str | None = None
+
+    def keep(self, event: ActivityEvent) -> bool:
+        if self.team_id and event.team_id != self.team_id:
+            return False
+        return not (self.channel_id and event.channel_id != self.channel_id)
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+# --------------------------------------------------------------------------- agents
+
+
+async def agents(
+    account_id: PydanticObjectId, period: Period, filters: Filters | None = None
+) -> list[AgentRow]:
+    """One row per person with a seat (and anyone else the period's facts name), by name."""
+    filters = filters or Filters()
+    events = [
+        e
+        for e in await activity.events_between(account_id, period.start, period.end)
+        if filters.keep(e)
+    ]
+    by_user: dict[str, list[ActivityEvent]] = defaultdict(list)
+    for event in events:
+        if event.user_id:
+            by_user[event.user_id].append(event)
+    people = await User.find(User.account_id == account_id).to_list()
+    names = {str(u.id): u.name or u.email for u in people}
+    shown = {str(u.id) for u in people if u.active and u.role != "dashboard"} | set(by_user)
+    rows = [_agent_row(uid, names.get(uid, uid), by_user.get(uid, [])) for uid in shown]
+    return sorted(rows, key=lambda r: (r.name.lower(), r.user_id))
+
+
+def _agent_row(user_id: str, name: str, events: list[ActivityEvent]) -> AgentRow:
+    def of(kind: str) -> list[ActivityEvent]:
+        return [e for e in events if e.kind == kind]
+
+    assigned = {e.conversation_id for e in of("assigned")}
+    replied = {e.conversation_id for e in of("replied")}
+    handled = len(assigned & replied)
+    handle = [e.data["handle_seconds"] for e in of("resolved") if e.data.get("handle_seconds") is not None]  # fmt: skip
+    return AgentRow(
+        user_id=user_id,
+        name=name,
+        assigned=len(assigned),
+        handled=handled,
+        answer_rate=round(handled / len(assigned), 4) if assigned else None,
+        avg_first_response_seconds=_mean([e.data["seconds"] for e in of("first_response")]),
+        avg_handle_seconds=_mean(handle),
+        transfers_out=len(of("transferred")),
+        outgoing_messages=len(of("replied")),
+    )
+
+
+# --------------------------------------------------------------------------- conversations
+
+
+async def _kind_between(
+    account_id: PydanticObjectId, kind: str, period: Period
+) -> list[ActivityEvent]:
+    """One kind's facts in the period: equality on (account, kind), a range on ``at``."""
+    query = {
+        "account_id": account_id,
+        "kind": kind,
+        "at": {"$gte": period.start, "$lt": period.end},
+    }
+    return await ActivityEvent.find(query).to_list()
+
+
+async def conversations(
+    account_id: PydanticObjectId, period: Period, filters: Filters | None = None
+) -> list[ConversationRow]:
+    """One row per conversation opened (or reopened) in the period, oldest opening first."""
+    filters = filters or Filters()
+    openings: dict[PydanticObjectId, Any] = {}
+    for kind in ("opened", "reopened"):
+        for event in await _kind_between(account_id, kind, period):
+            if event.conversation_id is not None and filters.keep(event):
+                first = openings.get(event.conversation_id)
+                openings[event.conversation_id] = min(first, event.at) if first else event.at
+    found = await Conversation.find(
+        {"_id": {"$in": list(openings)}, "account_id": account_id}
+    ).to_list()
+    names = await _names(account_id, found)
+    rows = [_conversation_row(c, openings[c.id], names, period.tz) for c in found]  # type: ignore[index]
+    return sorted(rows, key=lambda r: (r.opened_at, r.id))
+
+
+async def _names(account_id: PydanticObjectId, found: list[Conversation]) -> dict[str, Any]:
+    channels = await Channel.find(Channel.account_id == account_id).to_list()
+    teams = await Team.find(Team.account_id == account_id).to_list()
+    users = await User.find(User.account_id == account_id).to_list()
+    contact_ids = [c.contact_id for c in found if c.contact_id]
+    vips = await Contact.find(
+        {"_id": {"$in": contact_ids}, "account_id": account_id, "vip": True}
+    ).to_list()
+    return {
+        "channel": {str(c.id): c.name for c in channels},
+        "team": {str(t.id): t.name for t in teams},
+        "user": {str(u.id): u.name or u.email for u in users},
+        "vip": {c.id for c in vips},
+    }
+
+
+def _conversation_row(
+    c: Conversation, opened_at: Any, names: dict[str, Any], tz: str
+) -> ConversationRow:
+    sla = getattr(c, "sla", None)
+    breaches = (sla or {}).get("breaches") if isinstance(sla, dict) else getattr(sla, "breaches", None)  # fmt: skip
+    csat = getattr(c, "csat", None)
+    rating = (csat or {}).get("rating") if isinstance(csat, dict) else getattr(csat, "rating", None)
+    return ConversationRow(
+        id=str(c.id),
+        channel=names["channel"].get(str(c.channel_id), c.channel_type),
+        team=names["team"].get(c.team_id) if c.team_id else None,
+        assignee=names["user"].get(c.assignee_id) if c.assignee_id else None,
+        opened_at=Period.local_iso(opened_at, tz),
+        first_response_seconds=c.first_response_seconds,
+        resolution_seconds=c.resolution_seconds,
+        messages_in=c.messages_in,
+        messages_out=c.messages_out,
+        transfers=c.transfers,
+        labels=c.labels,
+        vip=bool(getattr(c, "vip", False)) or c.contact_id in names["vip"],
+        sla_breached=bool(breaches),
+        csat=rating,
+    )
+
+
+# --------------------------------------------------------------------------- summary
+
+
+async def summary(
+    account_id: PydanticObjectId,
+    period: Period,
+    interval: Interval = "day",
+    filters: Filters | None = None,
+) -> list[SummaryPoint]:
+    """Per hour or day (account's time zone): opened, resolved, answered (first public
+    reply by a person), and the median first response of those answers."""
+    filters = filters or Filters()
+    buckets = period.buckets(interval)
+    counts: dict[str, dict[str, int]] = {b: defaultdict(int) for b in buckets}
+    seconds: dict[str, list[float]] = {b: [] for b in buckets}
+    for kind, key in (("opened", "opened"), ("resolved", "resolved"), ("first_response", "answered")):  # fmt: skip
+        for event in await _kind_between(account_id, kind, period):
+            bucket = period.bucket_of(event.at, interval)
+            if not filters.keep(event) or bucket not in counts:
+                continue
+            counts[bucket][key] += 1
+            if kind == "first_response":
+                seconds[bucket].append(float(event.data.get("seconds", 0.0)))
+    return [
+        SummaryPoint(
+            start=b,
+            opened=counts[b]["opened"],
+            resolved=counts[b]["resolved"],
+            answered=counts[b]["answered"],
+            median_first_response_seconds=(
+                round(statistics.median(seconds[b]), 1) if seconds[b] else None
+            ),
+        )
+        for b in buckets
+    ]
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def to_csv(rows: Iterable[BaseModel], model: type[BaseModel]) -> str:
+    """Rows as CSV with a header of the model's fields; lists joined with ``;``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    fields = list(model.model_fields)
+    writer.writerow(fields)
+    for row in rows:
+        data = row.model_dump()
+        writer.writerow([_cell(data[f]) for f in fields])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    # A cell a spreadsheet would run as a formula is quoted as text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

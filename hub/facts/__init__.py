@@ -1,0 +1,1 @@
+"""Facts recorded as they happen: activity events and day counters, and the handling facts of a conversation (opened, assigned, replied, resolved). Below the store and the pipeline, so both record them at the moment; reports and the wallboard read them."""

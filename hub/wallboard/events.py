@@ -1,0 +1,78 @@
+"""The wallboard's live stream: one ``board`` signal after changes that move a figure, debounced.
+
+Signals, not data: the page refetches its board block. Changes that count are
+conversations (new, status, assignee, team, waiting) and users (presence,
+capacity, teams). A burst of changes becomes one signal ``DEBOUNCE_SECONDS``
+after its first change, plus one trailing signal ``SETTLE_SECONDS`` after the burst
+(the day's counters of an opening are written just after the change that woke the
+board), so a busy account costs about one render per period per screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sse_starlette.sse import EventSourceResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hub.pipeline.realtime import Event
+from hub.pipeline.services import Hub
+from hub.tenants.auth import session_user
+from hub.wallboard.views import BOARD_ROLES
+
+DEBOUNCE_SECONDS = 0.5
+#: One more signal this long after a burst: an opening's counters are written just
+#: after the conversation change that woke the board.
+SETTLE_SECONDS = 2.0
+KEEPALIVE_SECONDS = 15
+CONVERSATION_FIELDS = {"status", "assignee_id", "team_id", "waiting_since", "handler"}
+USER_FIELDS = {"presence", "active", "capacity", "team_ids", "role"}
+
+
+def moves_board(event: Event) -> bool:
+    """Whether a change can move a figure on the board."""
+    kind = event.type.split(".")[0]
+    if event.type.endswith(".created"):
+        return kind in ("conversation", "user")
+    fields = {name.split(".")[0] for name in event.changed}
+    if kind == "conversation":
+        return bool(fields & CONVERSATION_FIELDS)
+    return kind == "user" and bool(fields & USER_FIELDS)
+
+
+async def stream(request: Request) -> Response:
+    user = await session_user(request)
+    if user is None or user.role not in BOARD_ROLES:
+        code = 401 if user is None else 403
+        return JSONResponse({"error": {"code": "forbidden", "message": "not for you"}}, code)
+    hub: Hub = request.app.state.hub
+
+    async def events() -> AsyncIterator[dict[str, Any]]:
+        async with hub.realtime.subscription(user.account_id, moves_board) as sub:
+            yield {"event": "ready", "data": "{}", "retry": 1000}
+            trailing = False
+            while True:
+                try:
+                    await asyncio.wait_for(
+                        sub.get(), SETTLE_SECONDS if trailing else KEEPALIVE_SECONDS
+                    )
+                except TimeoutError:
+                    if trailing:  # facts recorded just after the change are counted now
+                        trailing = False
+                        yield {"event": "board", "data": "{}"}
+                    continue
+                await asyncio.sleep(DEBOUNCE_SECONDS)
+                while not sub.queue.empty():
+                    sub.queue.get_nowait()
+                sub.lagged = False
+                trailing = True
+                yield {"event": "board", "data": "{}"}
+
+    return EventSourceResponse(events(), ping=KEEPALIVE_SECONDS)
+
+
+routes = [Route("/wallboard/events", stream, methods=["GET"])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from beanie import Document
 from pydantic import Field
@@ -18,6 +19,15 @@ class Account(Document):
     #: CRM look-up link for the contact panel, e.g. ``https://crm.example/search?phone={phone}``.
     crm_url_template: str | None = None
     slug: str | None = None
+    #: IANA time zone of the account (reports, business hours).
+    timezone: str = "UTC"
+    #: ``{"mon": [["09:00", "17:00"]], …}``; days without an entry are closed. None: always open.
+    business_hours: dict[str, list[list[str]]] | None = None
+    #: Days the business is closed (``YYYY-MM-DD``), on top of ``business_hours``.
+    holidays: list[str] = []
+    number_lookup: dict[str, Any] | None = None
+    retention: dict[str, Any] | None = None
+    csat: dict[str, Any] | None = None
     created_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

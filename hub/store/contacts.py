@@ -12,6 +12,7 @@ from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
 from hub.models import (
+    Actor,
     AuditEvent,
     Contact,
     Conversation,
@@ -167,7 +168,7 @@ async def erase_contact(hub: Hub, account_id: PydanticObjectId, contact_id: str)
     await Contact.get_pymongo_collection().delete_one({"_id": contact.id, "account_id": account_id})
     await AuditEvent(
         account_id=account_id,
-        actor="api",
+        actor=Actor(type="api_key", name="API"),
         action="contact.erased",
         target=str(contact.id),
         details={"conversations": len(conversation_ids), "messages": erased},

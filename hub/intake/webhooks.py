@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from beanie import PydanticObjectId
+from bson.errors import InvalidId
 from pymongo.errors import PyMongoError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -51,10 +53,26 @@ async def _channel(request: Request) -> tuple[Hub, Channel | None]:
     return hub, channel
 
 
+async def _no_channel(request: Request) -> JSONResponse:
+    """A deactivated channel says so (the provider's logs show why); an unknown one is 404."""
+    try:
+        oid = PydanticObjectId(request.path_params["channel_id"])
+    except (InvalidId, TypeError, ValueError):
+        oid = None
+    if oid is not None and await Channel.find_one(
+        Channel.id == oid,
+        Channel.type == request.path_params["type"],
+        Channel.active == False,  # noqa: E712
+    ):
+        return _error(403, "channel_inactive", "this channel is deactivated in Parley; "
+                      "an admin can activate it again under /admin/channels")  # fmt: skip
+    return _error(404, "unknown_channel", "no active channel of that type has this id")
+
+
 async def receive_webhook(request: Request) -> Response:
     hub, channel = await _channel(request)
     if channel is None:
-        return _error(404, "unknown_channel", "no active channel of that type has this id")
+        return await _no_channel(request)
     try:
         await read_body_limited(request, hub.settings.max_webhook_bytes)
     except BodyTooLarge:
@@ -82,7 +100,7 @@ async def receive_webhook(request: Request) -> Response:
 async def verify_webhook(request: Request) -> Response:
     hub, channel = await _channel(request)
     if channel is None:
-        return _error(404, "unknown_channel", "no active channel of that type has this id")
+        return await _no_channel(request)
     try:
         connector = hub.registry.get(channel.type)
     except UnknownConnector:

@@ -12,9 +12,9 @@ from starlette.requests import Request
 from hub.api import ratelimit
 from hub.api.errors import ApiError
 from hub.integrations import bots
-from hub.models import Account, Bot
+from hub.models import Account, Actor, Bot
 from hub.pipeline.services import Hub
-from hub.tenants import plans
+from hub.tenants import audit, plans
 from hub.tenants.auth import api_key_account
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,8 +45,20 @@ async def api_account(request: Request, addon: str = "generic_api") -> Account:
             raise ApiError(401, "unauthorized", "the API key is unknown or revoked")
         account = await _account(request, record.account_id)
         request.state.account = account
+        request.state.api_key = record
     plans.require_addon(account.addons, addon)
     return account
+
+
+def api_actor(request: Request) -> Actor:
+    """The audit actor of an API request: its key (call ``api_account`` first)."""
+    record = getattr(request.state, "api_key", None)
+    request.state.audited = True  # the route records its own event (see write_audit)
+    return audit.of_key(record) if record is not None else audit.SYSTEM
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 async def bot_of(request: Request) -> tuple[Account, Bot]:

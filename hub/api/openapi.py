@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub import __version__
-from hub.api import schemas, users
+from hub.api import admin, schemas, users
+from hub.tenants.account_settings import AccountPatch
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Operation:
     #: Statuses beyond ``COMMON_ERRORS`` this operation may answer.
     errors: tuple[int, ...] = ()
     headers: tuple[str, ...] = field(default=())
+    #: Defaults: made from the method and path (``patchUsersId``), the path's first part.
+    operation_id: str = ""
+    tag: str = ""
 
 
 ID = "{id}"
@@ -242,13 +246,68 @@ OPERATIONS: list[Operation] = [
         body=users.UserIn,
         errors=(400, 401, 402, 403, 409),
     ),
+    # the account's administration
+    Operation("get", "/account", "The account's settings and plan", response=admin.AccountOut),
+    Operation(
+        "patch",
+        "/account",
+        "Change settings (time zone, hours, holidays, CRM link, number look-up, retention, "
+        "CSAT); plan, seats and add-ons are read-only here",
+        response=admin.AccountOut,
+        body=AccountPatch,
+        errors=(413,),
+    ),
+    Operation("get", f"/users/{ID}", "One user", response=admin.AdminUserOut, errors=(404,)),
+    Operation(
+        "patch",
+        f"/users/{ID}",
+        "Change a user; deactivating ends their sessions, reactivating needs a free seat",
+        response=admin.AdminUserOut,
+        body=admin.UserPatch,
+        errors=(402, 404, 409, 413),
+    ),
+    Operation(
+        "get",
+        f"/channels/{ID}",
+        "One channel (secrets are never returned)",
+        response=admin.ChannelDetailOut,
+        errors=(404,),
+    ),
+    Operation(
+        "patch",
+        f"/channels/{ID}",
+        "Rename, (de)activate, set the default team or change the config (validated by the "
+        "connector; empty secrets keep the stored ones)",
+        response=admin.ChannelDetailOut,
+        body=admin.ChannelPatch,
+        errors=(404, 413),
+    ),
+    Operation(
+        "get",
+        "/audit_events",
+        "The audit log, newest first (days in the account's time zone, both inclusive)",
+        response=admin.AuditEventOut,
+        paged=True,
+        query=("from", "to", "actor_id", "action"),
+    ),
 ]
 
 #: Every id the API gives out is a 24-digit hex ObjectId.
 ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-f]{24}$"}
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+    "from": {"type": "string", "format": "date"},
+    "to": {"type": "string", "format": "date"},
 }
+
+
+def _operation_id(op: Operation) -> str:
+    words = [w.strip("{}") for w in op.path.split("/") if w]
+    return op.method + "".join(w[:1].upper() + w[1:] for w in "_".join(words).split("_"))
+
+
+def _tag(op: Operation) -> str:
+    return op.tag or op.path.split("/")[1]
 
 
 def _ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
@@ -292,7 +351,12 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         params.append(
             {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
         )
-    result: dict[str, Any] = {"summary": op.summary, "responses": responses}
+    result: dict[str, Any] = {
+        "operationId": op.operation_id or _operation_id(op),
+        "tags": [_tag(op)],
+        "summary": op.summary,
+        "responses": responses,
+    }
     if params:
         result["parameters"] = params
     if op.body is not None:

@@ -14,6 +14,7 @@ def routes() -> list[BaseRoute]:
         contacts,
         events,
         listing,
+        me,
         presence,
         signin,
         teams,
@@ -22,6 +23,7 @@ def routes() -> list[BaseRoute]:
 
     return [
         *signin.routes,
+        *me.routes,
         *listing.routes,
         *presence.routes,
         *composer.routes,  # before canned: /inbox/canned/suggest is more specific

@@ -7,6 +7,8 @@ names, so what it shows is always rendered by the same views and templates.
 - ``c-<conversation id>``: a message of that conversation, or the conversation itself,
   changed (its open views refresh thread and header);
 - ``presence``: a colleague's presence changed;
+- ``signed-out``: the user's sessions were ended (deactivated, signed out elsewhere, new
+  password); the page goes to the sign-in form and the stream ends;
 - ``resync``: the stream may have missed events (a reconnect with ``Last-Event-ID``,
   or this subscriber fell behind): every live fragment refetches.
 
@@ -25,6 +27,7 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.models import User
 from hub.pipeline.realtime import Event
 from hub.pipeline.services import Hub
 from hub.tenants.auth import session_user
@@ -60,6 +63,15 @@ def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
     return [("inbox", payload), (f"c-{conv}", payload)]
 
 
+def _ends_session(event: Event, user: User, request: Request) -> bool:
+    """This stream's user was deactivated or had their sessions ended: the page signs out."""
+    data = event.data
+    if not event.type.startswith("user.") or data.get("_id") != user.id:
+        return False
+    version = data.get("session_version", user.session_version)
+    return data.get("active") is False or version != request.session.get("sv", 0)
+
+
 async def stream(request: Request) -> Response:
     user = await session_user(request)
     if user is None:
@@ -79,6 +91,9 @@ async def stream(request: Request) -> Response:
                     event = await asyncio.wait_for(sub.get(), KEEPALIVE_SECONDS)
                 except TimeoutError:
                     continue
+                if _ends_session(event, user, request):
+                    yield {"event": "signed-out", "data": "{}"}
+                    return
                 if sub.lagged:
                     sub.lagged = False
                     yield {"event": "resync", "data": "{}"}

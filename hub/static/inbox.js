@@ -19,6 +19,10 @@
     if (source && !seenSources.has(source)) {
       seenSources.add(source);
       source.addEventListener("resync", resyncAll);
+      source.addEventListener("signed-out", function () {
+        source.close();
+        window.location.assign("/login?ended=1");
+      });
     }
     opens += 1;
     if (opens > 1) resyncAll(); // a reconnect: whatever happened meanwhile is refetched

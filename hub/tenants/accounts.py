@@ -278,8 +278,10 @@ async def take_seat(
 def _config_errors(exc: ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "config"
-        fields.setdefault(where, err["msg"])
+        loc = [str(p) for p in err["loc"]]
+        field = loc[0] if loc else "config"
+        inner = ".".join(loc[1:])
+        fields.setdefault(field, f"{inner}: {err['msg']}" if inner else err["msg"])
     return fields
 
 

@@ -180,7 +180,8 @@ async def update_channel(
         given = {
             k: v for k, v in changes["config"].items() if not (is_secret(k) and v in ("", None))
         }
-        merged = {**channel.config, **given}
+        # null (an emptied input) removes the setting, so the connector's default applies.
+        merged = {k: v for k, v in {**channel.config, **given}.items() if v is not None}
         update["config"] = validate_config(hub, channel.type, merged)
         changed_keys = sorted(
             k for k in update["config"] if update["config"][k] != channel.config.get(k)

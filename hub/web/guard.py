@@ -21,6 +21,8 @@ from hub.pipeline.media import MediaNotFound
 from hub.pipeline.services import Hub
 from hub.store.conversations import InvalidChange, NotFound
 from hub.tenants import auth
+from hub.tenants.accounts import AdminError
+from hub.tenants.plans import PlanError
 from hub.web import pages
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -92,6 +94,10 @@ async def _guarded(request: Request, view: View, role: str) -> Response:
         return error_page(request, 404, "Not found in this account.")
     except InvalidChange as exc:
         return error_page(request, 400, exc.message)
+    except (AdminError, PlanError) as exc:
+        if getattr(exc, "status", 400) == 404:
+            return error_page(request, 404, "Not found in this account.")
+        return error_page(request, int(getattr(exc, "status", 400)), exc.message)
 
 
 async def _csrf_ok(request: Request) -> bool:

@@ -67,7 +67,7 @@ async def test_admin_runs_the_account(served: Served, chromium: Browser) -> None
     await expect(page.locator(".feedback")).to_contain_text("cy@acme.test was added")
     await expect(page.locator("#seat-count")).to_contain_text("3 of 3 seats used")
     await add_agent(page, "di@acme.test")
-    await expect(page.get_by_role("alert")).to_contain_text("all 3 seats are taken")
+    await expect(page.get_by_role("alert")).to_contain_text("All 3 seats are taken")
     await shots(page, "users-refused")
 
     # Raise the seats (the cost is shown first), then the fourth agent fits.

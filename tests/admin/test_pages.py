@@ -6,7 +6,7 @@ import httpx
 
 from hub.models import ApiKey, AuditEvent, Channel, Team, UsageEvent, User
 from tests.conftest import Running, Tenant
-from tests.inbox.conftest import add_user, csrf_of, session_client
+from tests.inbox.conftest import PASSWORD, add_user, csrf_of, session_client, sign_in
 
 PAGES = ["/admin", "/admin/plan", "/admin/users", "/admin/channels", "/admin/channels/new?type=test",
          "/admin/canned", "/admin/settings", "/admin/keys", "/admin/webhooks", "/admin/bots",
@@ -84,7 +84,7 @@ async def test_seats_users_and_sessions(
                                                   "password": "password1"})  # fmt: skip
     assert (
         r.status_code == 402
-        and "all 3 seats are taken" in r.text
+        and "All 3 seats are taken" in r.text
         and 'value="a3@acme.test"' in r.text
     )
     # A dashboard user takes no seat; a set-password link is shown once.
@@ -237,4 +237,36 @@ async def test_own_page_signs_out_other_sessions(
     assert (await here.post("/logout", data={"csrf": csrf_of(page.text)})).status_code == 303
     assert (await copied.get("/inbox")).status_code == 303
     for c in (here, there, copied):
+        await c.aclose()
+
+
+async def test_password_change_ends_other_sessions(
+    running: Running, tenant: Tenant, admin: User
+) -> None:
+    here = session_client(running, admin)
+    there = session_client(running, admin)
+    page = await here.get("/inbox/me")
+    wrong = await here.post("/inbox/me/password", data={"csrf": csrf_of(page.text), "current": "nope",
+                                                        "password": "a new password"})  # fmt: skip
+    assert wrong.status_code == 400 and "current password is not right" in wrong.text
+    r = await here.post("/inbox/me/password", data={"csrf": csrf_of(page.text), "current": PASSWORD,
+                                                    "password": "a new password"})  # fmt: skip
+    assert r.status_code == 303
+    assert (await here.get("/inbox/me")).status_code == 200
+    assert (await there.get("/inbox")).status_code == 303
+    # Sign-in with the new password works; a failed one is audited on the account.
+    fresh = await sign_in(running, admin.email, "a new password")
+    bad = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=running.app), base_url="http://hub.test"
+    )
+    form = await bad.get("/login")
+    await bad.post(
+        "/login", data={"email": admin.email, "password": "wrong", "csrf": csrf_of(form.text)}
+    )
+    actions = [
+        e.action
+        for e in await AuditEvent.find(AuditEvent.account_id == tenant.account.id).to_list()
+    ]
+    assert {"user.password_changed", "session.signed_in", "session.sign_in_failed"} <= set(actions)
+    for c in (here, there, fresh, bad):
         await c.aclose()

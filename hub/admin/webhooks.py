@@ -13,7 +13,7 @@ from hub.admin import common
 from hub.integrations import subscriptions
 from hub.models.webhook import EVENT_TYPES
 from hub.store.conversations import NotFound
-from hub.tenants import audit
+from hub.tenants import audit, plans
 from hub.web.guard import Ctx, page_view
 
 
@@ -38,9 +38,10 @@ async def create(request: Request, ctx: Ctx) -> Response:
     url = common.form_str(form, "url", 2100)
     events = [e for e in form.getlist("events") if isinstance(e, str)]
     try:
+        plans.require_addon(ctx.account.addons, "generic_api")
         sub = await subscriptions.create(ctx.account.id, url, events)
-    except subscriptions.SubscriptionError as exc:
-        return await _page(request, ctx, 400, error=exc.message)
+    except (subscriptions.SubscriptionError, plans.PlanError) as exc:
+        return await _page(request, ctx, exc.status, error=exc.message)
     await audit.record(ctx.account.id, common.actor(ctx), "webhook.created", f"webhook:{sub.id}",
                        common.ip(request), {"url": url, "events": events})  # fmt: skip
     return await _page(request, ctx, 201, secret=sub.secret,

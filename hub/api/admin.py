@@ -17,7 +17,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import api_account, api_actor, client_ip, hub_of, json_body
+from hub.api.context import (
+    MAX_JSON_BYTES,
+    api_account,
+    api_actor,
+    client_ip,
+    hub_of,
+    json_body,
+)
 from hub.api.errors import ApiError
 from hub.models import Account, AuditEvent, Channel
 from hub.tenants import accounts, audit, channels, users
@@ -142,10 +149,12 @@ async def get_account(request: Request) -> JSONResponse:
 async def patch_account(request: Request) -> JSONResponse:
     account = await api_account(request)
     raw = await request.body()
-    try:
-        named = set(json.loads(raw or b"{}")) if raw.strip().startswith(b"{") else set()
-    except ValueError:
-        named = set()
+    named: set[str] = set()
+    if len(raw) <= MAX_JSON_BYTES and raw.strip().startswith(b"{"):
+        try:
+            named = set(json.loads(raw))
+        except (ValueError, RecursionError):
+            pass  # json_body answers it
     fixed = sorted(named & set(READ_ONLY))
     if fixed:
         raise ApiError(400, "read_only", f"{', '.join(fixed)}: changed in /admin or with the "

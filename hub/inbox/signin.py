@@ -21,6 +21,7 @@ def _page(request: Request, error: str = "", email: str = "", status: int = 200)
         "error": error,
         "email": email,
         "next": pages.safe_next(request.query_params.get("next")),
+        "ended": request.query_params.get("ended") == "1",
     }
     response = pages.render(request, "inbox/login.html", context, status)
     response.headers.update(SECURITY_HEADERS)

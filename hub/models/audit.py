@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from hub.contract import now
 from hub.models.base import TenantDocument
@@ -31,6 +31,17 @@ class AuditEvent(TenantDocument):
     target: str | None = None
     #: Never holds secrets: changed field names and non-secret values only.
     details: dict[str, Any] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_shape(cls, data: Any) -> Any:
+        """Events written before actors were recorded: ``actor`` a string, no ``at``."""
+        if isinstance(data, dict):
+            if isinstance(data.get("actor"), str):
+                data = {**data, "actor": {"type": "system", "id": None, "name": data["actor"]}}
+            if "at" not in data and data.get("created_at") is not None:
+                data = {**data, "at": data["created_at"]}
+        return data
 
     class Settings:
         name = "audit_events"

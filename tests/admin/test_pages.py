@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import httpx
 
-from hub.models import ApiKey, AuditEvent, Channel, Team, UsageEvent, User
+from hub.models import (
+    ApiKey,
+    AuditEvent,
+    CannedResponse,
+    Channel,
+    Team,
+    UsageEvent,
+    User,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from tests.conftest import Running, Tenant
 from tests.inbox.conftest import PASSWORD, add_user, csrf_of, session_client, sign_in
 
@@ -270,3 +280,62 @@ async def test_password_change_ends_other_sessions(
     assert {"user.password_changed", "session.signed_in", "session.sign_in_failed"} <= set(actions)
     for c in (here, there, fresh, bad):
         await c.aclose()
+
+
+async def test_settings_canned_webhooks_bots(
+    running: Running, tenant: Tenant, other_tenant: Tenant, as_admin: httpx.AsyncClient
+) -> None:
+    csrf = await _csrf(as_admin)
+    bad = await as_admin.post("/admin/settings", data={"csrf": csrf, "timezone": "Nowhere/Else",
+                                                       "crm_url_template": "ftp://x"})  # fmt: skip
+    assert bad.status_code == 400 and "IANA" in bad.text and "field-error" in bad.text
+    good = {"csrf": csrf, "timezone": "Europe/Copenhagen", "crm_url_template": "https://crm.example/?p={phone}",
+            "mon.from": "09:00", "mon.until": "17:00", "holidays": "2026-12-24\n2026-12-31"}  # fmt: skip
+    assert (await as_admin.post("/admin/settings", data=good)).status_code == 303
+    account = await tenant.account.get(tenant.account.id)
+    assert account is not None and account.timezone == "Europe/Copenhagen"
+    assert account.business_hours is not None and account.business_hours["mon"] == [
+        ["09:00", "17:00"]
+    ]
+    assert account.business_hours["sun"] == [] and account.holidays == ["2026-12-24", "2026-12-31"]
+
+    r = await as_admin.post(
+        "/admin/canned", data={"csrf": csrf, "shortcut": "/hours", "text": "9-17"}
+    )
+    assert r.status_code == 303
+    item = await CannedResponse.find_one(CannedResponse.account_id == tenant.account.id)
+    assert item is not None
+    r = await as_admin.post(
+        f"/admin/canned/{item.id}", data={"csrf": csrf, "shortcut": "open", "text": "9-18"}
+    )
+    assert r.status_code == 303 and (await CannedResponse.get(item.id)).text == "9-18"  # type: ignore[union-attr]
+    assert (
+        await as_admin.post(
+            f"/admin/canned/{item.id}", data={"csrf": csrf, "shortcut": "b a d", "text": "x"}
+        )
+    ).status_code == 400
+
+    r = await as_admin.post("/admin/webhooks", data={"csrf": csrf, "url": "http://127.0.0.1:9/hook",
+                                                     "events": ["message.created"]})  # fmt: skip
+    assert r.status_code == 201 and 'id="signing-secret"' in r.text
+    sub = await WebhookSubscription.find_one(WebhookSubscription.account_id == tenant.account.id)
+    assert sub is not None
+    delivery = await WebhookDelivery(account_id=tenant.account.id, target="subscription", target_id=sub.id,  # type: ignore[arg-type]
+                                     event_key="k1", event_type="message.created", body="{}",
+                                     status="failed").insert()  # fmt: skip
+    log = await as_admin.get(f"/admin/webhooks/{sub.id}")
+    assert "failed" in log.text and "Redeliver" in log.text
+    r = await as_admin.post(
+        f"/admin/webhooks/{sub.id}/deliveries/{delivery.id}/redeliver", data={"csrf": csrf}
+    )
+    assert r.status_code == 303
+    again = await WebhookDelivery.get(delivery.id)
+    # Queued again: pending (a refused connection only moves its due time on).
+    assert again is not None and again.status == "pending"
+    theirs = await WebhookSubscription(account_id=other_tenant.account.id, url="https://x.example", events=["message.created"],  # type: ignore[arg-type]
+                                       secret="s").insert()  # fmt: skip
+    assert (await as_admin.get(f"/admin/webhooks/{theirs.id}")).status_code == 404
+
+    r = await as_admin.post("/admin/bots", data={"csrf": csrf, "name": "Faq", "webhook_url": "https://bot.example/",
+                                                 "channel_ids": [str(tenant.channel.id)]})  # fmt: skip
+    assert r.status_code == 403 and "chatbot_api" in r.text  # the add-on is missing

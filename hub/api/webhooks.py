@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -11,6 +9,7 @@ from starlette.routing import Route
 from hub.api.context import api_account, cursor_of, json_body, limit_of
 from hub.api.idempotency import idempotent
 from hub.api.schemas import DeliveryOut, WebhookCreated, WebhookIn, WebhookOut, page
+from hub.integrations import subscriptions
 from hub.models import Account, WebhookDelivery, WebhookSubscription
 from hub.store.conversations import NotFound, oid
 from hub.store.paging import page_of
@@ -43,13 +42,7 @@ async def create_webhook(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     body = await json_body(request, WebhookIn)
-    sub = WebhookSubscription(
-        account_id=account.id,
-        url=body.url,
-        events=list(dict.fromkeys(body.events)),
-        secret="whsec_" + secrets.token_hex(24),
-    )
-    await sub.insert()
+    sub = await subscriptions.create(account.id, body.url, list(body.events))
     out = WebhookCreated(**WebhookOut.of(sub).model_dump(), secret=sub.secret)
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
 

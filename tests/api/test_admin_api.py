@@ -138,3 +138,9 @@ async def test_audit_filters(client: httpx.AsyncClient, tenant: Tenant) -> None:
         await client.get("/api/v1/audit_events?action=api.write", headers=tenant.auth)
     ).json()["data"]
     assert writes and writes[0]["details"]["path"] == "/api/v1/contacts"
+
+
+async def test_webhook_url_refused_by_the_core(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    body = {"url": "https://hooks.example/a b", "events": ["message.created"]}
+    r = await client.post("/api/v1/webhooks", json=body, headers=tenant.auth)
+    assert (r.status_code, r.json()["error"]["code"]) == (400, "invalid_url")

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hub import db, health, inbox, wallboard
+from hub import admin, db, health, inbox, wallboard
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
 from hub.centre.callback_offer import CallbackOfferWorker
@@ -134,6 +134,7 @@ def _routes() -> list[BaseRoute]:
         api_mount(),
         *inbox.routes(),
         *wallboard.routes(),
+        *admin.routes(),
         Route("/", _to_inbox, methods=["GET"]),
         Mount("/static", StaticFiles(packages=[("hub", "static")]), name="static"),
     ]

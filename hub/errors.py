@@ -52,15 +52,28 @@ class NotFound(_Fixed, LookupError):
 
 
 class InvalidInput(HubError, ValueError):
-    """The input is refused as given; ``field`` names the part (``None``: the whole)."""
+    """The input is refused as given; ``field`` names the part (``None``: the whole), and
+    ``fields`` maps each refused field of a form to its problem (a channel config's errors)."""
 
-    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(code, message)
-        self.field = field
+        self.fields = fields or {}
+        self.field = field or next(iter(self.fields), None)
 
 
 class Conflict(HubError):
     """The request clashes with the current state (taken, already done, changed meanwhile)."""
+
+
+class Gone(HubError):
+    """It existed, and is no longer valid (an expired or used one-time link)."""
 
 
 class Refused(HubError):

@@ -1,1 +1,43 @@
-"""Administration pages (/admin); filled by the admin work."""
+"""Administration (``/admin``): an admin runs their own account in the browser.
+
+Every page is gated by ``hub.web.guard.page_view("admin")`` (a 403 page for others),
+changes go through the core (``hub.tenants``, ``hub.integrations``), which applies the
+plan rules, writes the ledger and the audit log. The side nav is ``hub.admin.nav``.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+
+def routes() -> list[BaseRoute]:
+    """Every admin route (and the public set-password page); mounted by ``hub.app``."""
+    from hub.admin import (
+        audit_log,
+        bots,
+        canned,
+        channels,
+        keys,
+        overview,
+        plan,
+        set_password,
+        settings,
+        usage,
+        users,
+        webhooks,
+    )
+
+    return [
+        *overview.routes,
+        *plan.routes,
+        *users.routes,
+        *channels.routes,
+        *canned.routes,
+        *settings.routes,
+        *keys.routes,
+        *webhooks.routes,
+        *bots.routes,
+        *audit_log.routes,
+        *usage.routes,
+        *set_password.routes,
+    ]

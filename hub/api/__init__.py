@@ -6,7 +6,19 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Mount, Route, Router
 
-from hub.api import bots, callbacks, contacts, errors, openapi, reports, routes, users, webhooks
+from hub.api import (
+    admin,
+    bots,
+    callbacks,
+    contacts,
+    errors,
+    openapi,
+    reports,
+    routes,
+    users,
+    webhooks,
+)
+from hub.api.write_audit import WriteAudit
 
 api_routes = [
     Route("/openapi.json", openapi.openapi_json, methods=["GET"]),
@@ -17,6 +29,7 @@ api_routes = [
     *users.routes,
     *callbacks.routes,
     *reports.routes,
+    *admin.routes,
 ]
 
 
@@ -24,4 +37,5 @@ def mount() -> Mount:
     """``/api/v1`` with its own error handling, so even an unknown path answers in JSON."""
     handlers = {exc: errors.handle for exc in errors.HANDLED}
     handlers[HTTPException] = errors.http_error
-    return Mount("/api/v1", app=ExceptionMiddleware(Router(api_routes), handlers=handlers))
+    inner = ExceptionMiddleware(Router(api_routes), handlers=handlers)
+    return Mount("/api/v1", app=WriteAudit(inner))

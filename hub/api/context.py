@@ -15,10 +15,10 @@ from hub.api import ratelimit
 from hub.api.errors import ApiError
 from hub.api.schemas import page
 from hub.integrations import bots
-from hub.models import Account, Bot, Sender
+from hub.models import Account, Actor, Bot, Sender
 from hub.pipeline.services import Hub
 from hub.store.paging import page_of
-from hub.tenants import plans
+from hub.tenants import audit, plans
 from hub.tenants.auth import api_key_account
 
 M = TypeVar("M", bound=BaseModel)
@@ -60,6 +60,17 @@ def api_sender(request: Request) -> Sender:
     if record is None:
         return Sender(type="api", name="API")
     return Sender(type="api", id=str(record.id), name=f"API ({record.name})")
+
+
+def api_actor(request: Request) -> Actor:
+    """The audit actor of an API request: its key (call ``api_account`` first)."""
+    record = getattr(request.state, "api_key", None)
+    request.state.audited = True  # the route records its own event (see write_audit)
+    return audit.of_key(record) if record is not None else audit.SYSTEM
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 async def bot_of(request: Request) -> tuple[Account, Bot]:

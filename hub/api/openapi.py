@@ -10,11 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub import __version__
-from hub.api import callbacks, schemas, users
+from hub.api import admin, callbacks, schemas, users
 from hub.api.routes import CONVERSATION_STATUSES
 from hub.centre import callbacks as callback_rules
 from hub.centre import reports
 from hub.integrations.representations import CallbackOut
+from hub.tenants.account_settings import AccountPatch
 
 
 @dataclass(frozen=True)
@@ -373,6 +374,50 @@ OPERATIONS += [
         operation_id="report_summary",
         tag="reports",
         csv=True,
+    ),
+    # the account's administration
+    Operation("get", "/account", "The account's settings and plan", response=admin.AccountOut),
+    Operation(
+        "patch",
+        "/account",
+        "Change settings (time zone, hours, holidays, CRM link, number look-up, retention, "
+        "CSAT); plan, seats and add-ons are read-only here",
+        response=admin.AccountOut,
+        body=AccountPatch,
+        errors=(413,),
+    ),
+    Operation("get", f"/users/{ID}", "One user", response=admin.AdminUserOut, errors=(404,)),
+    Operation(
+        "patch",
+        f"/users/{ID}",
+        "Change a user; deactivating ends their sessions, reactivating needs a free seat",
+        response=admin.AdminUserOut,
+        body=admin.UserPatch,
+        errors=(402, 404, 409, 413),
+    ),
+    Operation(
+        "get",
+        f"/channels/{ID}",
+        "One channel (secrets are never returned)",
+        response=admin.ChannelDetailOut,
+        errors=(404,),
+    ),
+    Operation(
+        "patch",
+        f"/channels/{ID}",
+        "Rename, (de)activate, set the default team or change the config (validated by the "
+        "connector; empty secrets keep the stored ones)",
+        response=admin.ChannelDetailOut,
+        body=admin.ChannelPatch,
+        errors=(404, 413),
+    ),
+    Operation(
+        "get",
+        "/audit_events",
+        "The audit log, newest first (days in the account's time zone, both inclusive)",
+        response=admin.AuditEventOut,
+        paged=True,
+        query=("from", "to", "actor_id", "action"),
     ),
 ]
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import answer, api_account, json_body
+from hub.api.context import answer, api_account, api_actor, client_ip, json_body
 from hub.integrations.representations import Representation
 from hub.models import User
 from hub.tenants import accounts
@@ -51,7 +51,10 @@ async def list_users(request: Request) -> JSONResponse:
 async def create_user(request: Request) -> JSONResponse:
     account = await api_account(request)
     body = await json_body(request, UserIn)
-    user = await accounts.create_user(account, body.email, body.password, body.role, body.name)
+    user = await accounts.create_user(
+        account, body.email, body.password, body.role, body.name,
+        api_actor(request), client_ip(request),
+    )  # fmt: skip
     return answer(UserOut.of(user), 201)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from starlette.requests import Request
@@ -12,6 +11,7 @@ from starlette.routing import Route
 from hub.api.context import answer, api_account, choice_of, json_body, listed
 from hub.api.idempotency import idempotent
 from hub.api.schemas import DELIVERY_STATUSES, DeliveryOut, WebhookCreated, WebhookIn, WebhookOut
+from hub.integrations import subscriptions
 from hub.models import Account, WebhookDelivery, WebhookSubscription
 from hub.store.conversations import NotFound, oid
 
@@ -37,13 +37,7 @@ async def create_webhook(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     body = await json_body(request, WebhookIn)
-    sub = WebhookSubscription(
-        account_id=account.id,
-        url=body.url,
-        events=list(dict.fromkeys(body.events)),
-        secret="whsec_" + secrets.token_hex(24),
-    )
-    await sub.insert()
+    sub = await subscriptions.create(account.id, body.url, list(body.events))
     out = WebhookCreated(**WebhookOut.of(sub).model_dump(), secret=sub.secret)
     return answer(out, 201)
 

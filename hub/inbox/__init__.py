@@ -16,6 +16,7 @@ def routes() -> list[BaseRoute]:
         contact_book,
         events,
         listing,
+        me,
         monitor,
         preferences,
         presence,
@@ -28,6 +29,7 @@ def routes() -> list[BaseRoute]:
 
     return [
         *signin.routes,
+        *me.routes,
         *listing.routes,
         *presence.routes,
         *preferences.routes,

@@ -21,7 +21,7 @@ from hub.centre.callback_settings import (
 )
 from hub.models import Team
 from hub.store.conversations import NotFound
-from hub.tenants.accounts import audit
+from hub.tenants import audit
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
 from hub.web.layout import layout_context
@@ -97,9 +97,10 @@ async def save(request: Request, ctx: Ctx) -> Response:
             shown["windows"] = []
         return await _page(request, ctx, team, shown, error=exc.message, status=400)
     await team.set({"callback": settings})
-    await audit(
-        ctx.account.id, str(ctx.user.id), "team.callback_updated", str(team.id), settings or {}
-    )
+    await audit.record(
+        ctx.account_id, audit.of_user(ctx.user), "team.callback_updated", f"team:{team.id}",
+        request.client.host if request.client else None, settings or {},
+    )  # fmt: skip
     return await _page(request, ctx, team, settings or {}, message="Callback offer saved.")
 
 

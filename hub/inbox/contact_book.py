@@ -18,7 +18,7 @@ from hub.pipeline import outbox
 from hub.store import contacts
 from hub.store.contact_merge import merge_contacts
 from hub.store.conversations import InvalidChange
-from hub.tenants import accounts
+from hub.tenants import audit
 from hub.web import display, pages
 from hub.web.guard import Ctx, inbox_view
 from hub.web.i18n import gettext as _
@@ -137,9 +137,10 @@ async def save(request: Request, ctx: Ctx) -> Response:
     except (InvalidChange, contacts.ContactExists) as exc:
         message = getattr(exc, "message", str(exc))
         return await _detail(request, ctx, contact, error=message, status=400)
-    await accounts.audit(
-        ctx.account.id, f"user:{ctx.user.id}", "contact.updated", str(contact.id), {}
-    )
+    await audit.record(
+        ctx.account_id, audit.of_user(ctx.user), "contact.updated", f"contact:{contact.id}",
+        _ip(request),
+    )  # fmt: skip
     if updated.name != contact.name:
         await Conversation.get_pymongo_collection().update_many(
             {"account_id": ctx.account.id, "contact_id": contact.id},
@@ -176,13 +177,10 @@ async def merge(request: Request, ctx: Ctx) -> Response:
                 private=True,
                 sender=Sender(type="agent", id=str(ctx.user.id), name=ctx.user.name or None),
             )
-    await accounts.audit(
-        ctx.account.id,
-        f"user:{ctx.user.id}",
-        "contact.merged",
-        str(keep.id),
-        {"merged": other_id, "conversations": len(merged.moved_conversations)},
-    )
+    await audit.record(
+        ctx.account_id, audit.of_user(ctx.user), "contact.merged", f"contact:{keep.id}",
+        _ip(request), {"merged": other_id, "conversations": len(merged.moved_conversations)},
+    )  # fmt: skip
     return pages.done(
         request,
         f"/inbox/contacts/{keep.id}",
@@ -196,3 +194,7 @@ routes = [
     Route("/inbox/contacts/{id}", save, methods=["POST"]),
     Route("/inbox/contacts/{id}/merge", merge, methods=["POST"]),
 ]
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None

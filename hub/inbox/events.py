@@ -15,6 +15,8 @@ names, so what it shows is always rendered by the same views and templates.
   "user_id", "name", "typing"}``; an agent's composer or the visitor, see ``hub.inbox.supervise``);
 - ``notice``: for this user only: a supervisor whispered to them or took over their
   conversation (``{"text", "conversation_id"}``), shown in the page's alert area;
+- ``signed-out``: the user's sessions were ended (deactivated, signed out elsewhere, new
+  password); the page goes to the sign-in form and the stream ends;
 - ``resync``: the stream may have missed events (a reconnect with ``Last-Event-ID``,
   or this subscriber fell behind): every live fragment refetches.
 
@@ -168,6 +170,13 @@ def typing_payload(data: dict[str, Any]) -> dict[str, Any]:
         "name": data.get("name"),
         "typing": bool(data.get("typing")),
     }
+def _ends_session(event: Event, user: User, request: Request) -> bool:
+    """This stream's user was deactivated or had their sessions ended: the page signs out."""
+    data = event.data
+    if not event.type.startswith("user.") or data.get("_id") != user.id:
+        return False
+    version = data.get("session_version", user.session_version)
+    return data.get("active") is False or version != request.session.get("sv", 0)
 
 
 async def stream(request: Request) -> Response:
@@ -190,6 +199,9 @@ async def stream(request: Request) -> Response:
                     event = await asyncio.wait_for(sub.get(), KEEPALIVE_SECONDS)
                 except TimeoutError:
                     continue
+                if _ends_session(event, user, request):
+                    yield {"event": "signed-out", "data": "{}"}
+                    return
                 if sub.lagged:
                     sub.lagged = False
                     yield {"event": "resync", "data": "{}"}

@@ -8,8 +8,8 @@ from starlette.routing import Route
 
 from hub.contract import now
 from hub.inbox import throttle
-from hub.models import User
-from hub.tenants import auth
+from hub.models import Actor, User
+from hub.tenants import audit, auth
 from hub.web import pages
 from hub.web.guard import SECURITY_HEADERS, Ctx, inbox_view
 
@@ -21,16 +21,21 @@ def _page(request: Request, error: str = "", email: str = "", status: int = 200)
         "error": error,
         "email": email,
         "next": pages.safe_next(request.query_params.get("next")),
+        "ended": request.query_params.get("ended") == "1",
     }
     response = pages.render(request, "inbox/login.html", context, status)
     response.headers.update(SECURITY_HEADERS)
     return response
 
 
+#: Where a dashboard user lands (the wallboard); they open nothing else.
+DASHBOARD_HOME = "/wallboard"
+
+
 async def login_form(request: Request) -> Response:
     user = await auth.session_user(request)
     if user is not None:
-        return pages.redirect(request, "/wallboard" if user.role == "dashboard" else "/inbox")
+        return pages.redirect(request, DASHBOARD_HOME if user.role == "dashboard" else "/inbox")
     return _page(request)
 
 
@@ -49,9 +54,14 @@ async def login_submit(request: Request) -> Response:
     user = await auth.authenticate(email, password)
     if user is None:
         await throttle.failed(email, client)
+        await _audit_failure(email, client)
         return _page(request, "Wrong email or password.", email, 400)
     await throttle.succeeded(email)
     auth.login(request, user)
+    await audit.record(user.account_id, audit.of_user(user), "session.signed_in",
+                       f"user:{user.id}", client)  # fmt: skip
+    if user.role == "dashboard":
+        return pages.redirect(request, DASHBOARD_HOME)
     await _set_presence(user, "available")
     target = pages.safe_next(str(form.get("next", "")))
     if user.role == "dashboard" and not target.startswith("/wallboard"):
@@ -59,10 +69,23 @@ async def login_submit(request: Request) -> Response:
     return pages.redirect(request, target)
 
 
-@inbox_view()
+async def _audit_failure(email: str, client: str) -> None:
+    """A failed sign-in goes to the audit log of the account the email belongs to, if any."""
+    known = await User.find_one(User.email == email.strip().lower())
+    if known is not None:
+        actor = Actor(type="user", id=None, name=email.strip().lower())
+        await audit.record(known.account_id, actor, "session.sign_in_failed",
+                           f"user:{known.id}", client)  # fmt: skip
+
+
+@inbox_view(role="any")
 async def logout(request: Request, ctx: Ctx) -> Response:
+    """Sign out: this session and every other one of the user end."""
     await _set_presence(ctx.user, "offline")
-    auth.logout(request)
+    await auth.logout(request, ctx.user)
+    client = request.client.host if request.client else None
+    await audit.record(ctx.account.id, audit.of_user(ctx.user), "session.signed_out",  # type: ignore[arg-type]
+                       f"user:{ctx.user.id}", client)  # fmt: skip
     return pages.redirect(request, "/login")
 
 

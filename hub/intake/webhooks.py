@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 
+from beanie import PydanticObjectId
+from bson.errors import InvalidId
 from pymongo.errors import PyMongoError
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.contract import MalformedRequest, SignatureError
+from hub.models import Channel
 from hub.pipeline import ingest
 from hub.pipeline.channels import ResolvedChannel
 from hub.pipeline.services import Hub
@@ -29,10 +32,26 @@ async def _channel(request: Request) -> tuple[Hub, ResolvedChannel | None]:
     return hub, channel
 
 
+async def _no_channel(request: Request) -> JSONResponse:
+    """A deactivated channel says so (the provider's logs show why); an unknown one is 404."""
+    try:
+        oid = PydanticObjectId(request.path_params["channel_id"])
+    except (InvalidId, TypeError, ValueError):
+        oid = None
+    if oid is not None and await Channel.find_one(
+        Channel.id == oid,
+        Channel.type == request.path_params["type"],
+        Channel.active == False,  # noqa: E712
+    ):
+        return error_response(403, "channel_inactive", "this channel is deactivated in Parley; "
+                      "an admin can activate it again under /admin/channels")  # fmt: skip
+    return error_response(404, "unknown_channel", "no active channel of that type has this id")
+
+
 async def receive_webhook(request: Request) -> Response:
     hub, channel = await _channel(request)
     if channel is None:
-        return error_response(404, "unknown_channel", NO_CHANNEL)
+        return await _no_channel(request)
     limit = hub.settings.max_webhook_bytes
     try:
         await read_body_limited(request, limit)
@@ -57,7 +76,7 @@ async def receive_webhook(request: Request) -> Response:
 async def verify_webhook(request: Request) -> Response:
     _, channel = await _channel(request)
     if channel is None:
-        return error_response(404, "unknown_channel", NO_CHANNEL)
+        return await _no_channel(request)
     return await channel.connector.verify_webhook(request, channel.info)
 
 

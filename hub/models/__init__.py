@@ -4,7 +4,7 @@ from hub.models.account import Account
 from hub.models.activity import ActivityEvent, DailyCounter
 from hub.models.apikey import ApiKey
 from hub.models.apistate import IdempotencyRecord, RateCounter
-from hub.models.audit import AuditEvent, UsageEvent
+from hub.models.audit import Actor, AuditEvent, UsageEvent
 from hub.models.bot import Bot
 from hub.models.callback import CallbackAttempt, CallbackOffer, CallbackRequest
 from hub.models.canned import CannedResponse
@@ -50,6 +50,7 @@ __all__ = [
     "DOCUMENTS",
     "Account",
     "ActivityEvent",
+    "Actor",
     "ApiKey",
     "AuditEvent",
     "Bot",

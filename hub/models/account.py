@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from beanie import Document
 from pydantic import Field
@@ -24,6 +25,13 @@ class Account(Document):
     timezone: str = "UTC"
     #: Wallboard colours: ``{"wait_amber_minutes", "wait_red_minutes", "waiting_amber", "waiting_red"}``.
     wallboard_thresholds: dict[str, int] = {}
+    #: ``{"mon": [["09:00", "17:00"]], …}``; days without an entry are closed. None: always open.
+    business_hours: dict[str, list[list[str]]] | None = None
+    #: Days the business is closed (``YYYY-MM-DD``), on top of ``business_hours``.
+    holidays: list[str] = []
+    number_lookup: dict[str, Any] | None = None
+    retention: dict[str, Any] | None = None
+    csat: dict[str, Any] | None = None
     created_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

@@ -1,4 +1,4 @@
-"""Users: people who sign in to the inbox. Each one holds a seat."""
+"""Users: people who sign in. Agents, supervisors and admins hold a seat; dashboards don't."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from pydantic import Field
 
 from hub.models.base import TenantDocument
 
-#: ``dashboard``: the wallboard only (a wall screen); it takes no seat and ranks below agents.
-Role = Literal["dashboard", "agent", "supervisor", "admin"]
+Role = Literal["agent", "supervisor", "admin", "dashboard"]
+ROLES: tuple[str, ...] = ("agent", "supervisor", "admin", "dashboard")
+#: ``dashboard`` ranks below everyone: it opens only the wallboard.
 ROLE_RANK: dict[str, int] = {"dashboard": 0, "agent": 1, "supervisor": 2, "admin": 3}
+#: Roles that take a paid seat (DESIGN.md: a dashboard user takes none).
+SEAT_ROLES: tuple[str, ...] = ("agent", "supervisor", "admin")
 
 
 class User(TenantDocument):
@@ -23,17 +26,29 @@ class User(TenantDocument):
     active: bool = True
     presence: Literal["available", "away", "offline"] = "offline"
     team_ids: list[str] = []
-    #: Open conversations the user can hold at once; None is unlimited.
-    capacity: int | None = None
     last_seen_at: dt.datetime | None = None
+    #: Open conversations the router may assign to the user at once; None is unlimited.
+    capacity: int | None = None
+    calendar_url: str | None = None
     #: The pages' language (en, da, sv, nb, nl, fr); None follows the account, then the browser.
     language: str | None = None
     #: An IANA time zone for the times the pages show; None follows the account.
     timezone: str | None = None
+    #: Bumped to end every session of the user (sign-out, deactivation, password change):
+    #: a session cookie carries the version it was made with and stops working after.
+    session_version: int = 0
+    #: SHA-256 of a one-time set-password link's token, and when it stops working.
+    password_token_digest: str | None = Field(default=None, repr=False)
+    password_token_expires: dt.datetime | None = None
+
+    @property
+    def takes_seat(self) -> bool:
+        return self.active and self.role in SEAT_ROLES
 
     class Settings:
         name = "users"
         indexes = [
             pymongo.IndexModel([("email", 1)], unique=True),
             [("account_id", 1), ("active", 1)],
+            [("password_token_digest", 1)],
         ]

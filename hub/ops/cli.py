@@ -21,13 +21,16 @@ from typing import Any
 import httpx
 
 from hub.errors import HubError
+from hub.models.user import ROLES
 from hub.ops import embedded
 from hub.ops.connection import open_hub
 from hub.ops.marker import publish, running_hub_url, unpublish
 from hub.settings import Settings
-from hub.tenants import accounts, plans
+from hub.tenants import accounts, audit, charges, plans, users
+from hub.tenants.shapes import account_json, key_json, user_json
 
-Handler = Callable[[argparse.Namespace, Settings], Awaitable[dict[str, Any]]]
+#: A handler's result is printed as one JSON object, or as-is when it is text (``--csv``).
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[dict[str, Any] | str]]
 
 
 class CliError(Exception):
@@ -36,21 +39,25 @@ class CliError(Exception):
 
 async def _account_create(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     async with open_hub(settings):
-        account = await accounts.create_account(args.name, args.plan, args.seats, args.addon)
+        account = await accounts.create_account(
+            args.name, args.plan, args.seats, args.addon, actor=audit.operator()
+        )
         return {"id": str(account.id)}
 
 
 async def _user_create(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     async with open_hub(settings):
         account = await accounts.get_account(args.account)
-        user = await accounts.create_user(account, args.email, args.password, args.role, args.name)
+        user = await accounts.create_user(
+            account, args.email, args.password, args.role, args.name, actor=audit.operator()
+        )
         return {"id": str(user.id)}
 
 
 async def _apikey_create(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     async with open_hub(settings):
         account = await accounts.get_account(args.account)
-        key_id, key = await accounts.create_key(account, args.name)
+        key_id, key = await accounts.create_key(account, args.name, actor=audit.operator())
         return {"id": key_id, "key": key}
 
 
@@ -63,8 +70,71 @@ async def _channel_add(args: argparse.Namespace, settings: Settings) -> dict[str
         raise CliError("--config must be a JSON object")
     async with open_hub(settings) as hub:
         account = await accounts.get_account(args.account)
-        channel, shown = await accounts.create_channel(hub, account, args.type, args.name, config)
+        channel, shown = await accounts.create_channel(
+            hub, account, args.type, args.name, config, actor=audit.operator()
+        )
         return {"id": str(channel.id), **shown}
+
+
+async def _shown(account: Any) -> dict[str, Any]:
+    return account_json(account, await accounts.seats_used(account.id))
+
+
+async def _account_list(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    async with open_hub(settings):
+        return {"data": [await _shown(a) for a in await accounts.list_accounts()]}
+
+
+async def _account_show(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    async with open_hub(settings):
+        return await _shown(await accounts.get_account(args.account))
+
+
+async def _account_update(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    async with open_hub(settings):
+        account = await accounts.get_account(args.account)
+        account = await accounts.update_subscription(
+            account, args.plan, args.seats, args.addon, args.remove_addon, audit.operator()
+        )
+        return await _shown(account)
+
+
+def _bool(value: str) -> bool:
+    if value.lower() not in ("true", "false"):
+        raise argparse.ArgumentTypeError("must be true or false")
+    return value.lower() == "true"
+
+
+async def _user_update(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for name in ("role", "active", "password"):
+        if getattr(args, name) is not None:
+            changes[name] = getattr(args, name)
+    async with open_hub(settings):
+        user = await users.find_user(args.user)
+        account = await accounts.get_account(user.account_id)
+        user = await users.update_user(account, user, changes, audit.operator())
+        return user_json(user)
+
+
+async def _apikey_list(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    async with open_hub(settings):
+        account = await accounts.get_account(args.account)
+        return {"data": [key_json(k) for k in await accounts.list_keys(account.id)]}  # type: ignore[arg-type]
+
+
+async def _apikey_revoke(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    async with open_hub(settings):
+        account = await accounts.get_account(args.account)
+        return key_json(await accounts.revoke_key(account, args.key_id, audit.operator()))
+
+
+async def _usage(args: argparse.Namespace, settings: Settings) -> dict[str, Any] | str:
+    charges.month_bounds(args.month)  # refuse a bad month before starting anything
+    async with open_hub(settings):
+        account = await accounts.get_account(args.account)
+        result = await charges.statement(account.id, args.month)  # type: ignore[arg-type]
+        return result.as_csv() if args.csv else result.as_dict()
 
 
 async def _simulate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
@@ -152,21 +222,52 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seats", required=True, type=int)
     p.add_argument("--addon", action="append", default=[], choices=sorted(plans.ADDONS))
     p.set_defaults(handler=_account_create)
+    p = account.add_parser("list")
+    p.set_defaults(handler=_account_list)
+    p = account.add_parser("show")
+    p.add_argument("--account", required=True)
+    p.set_defaults(handler=_account_show)
+    p = account.add_parser("update")
+    p.add_argument("--account", required=True)
+    p.add_argument("--plan", type=str.upper, choices=sorted(plans.PLANS))
+    p.add_argument("--seats", type=int)
+    p.add_argument("--addon", action="append", default=[], choices=sorted(plans.ADDONS))
+    p.add_argument("--remove-addon", action="append", default=[], choices=sorted(plans.ADDONS))
+    p.set_defaults(handler=_account_update)
 
     user = sub.add_parser("user").add_subparsers(dest="action", required=True)
     p = user.add_parser("create")
     p.add_argument("--account", required=True)
     p.add_argument("--email", required=True)
     p.add_argument("--password", required=True)
-    p.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
+    p.add_argument("--role", required=True, choices=list(ROLES))
     p.add_argument("--name", default="")
     p.set_defaults(handler=_user_create)
+    p = user.add_parser("update")
+    p.add_argument("--user", required=True)
+    p.add_argument("--role", choices=list(ROLES))
+    p.add_argument("--active", type=_bool)
+    p.add_argument("--password")
+    p.set_defaults(handler=_user_update)
 
     apikey = sub.add_parser("apikey").add_subparsers(dest="action", required=True)
     p = apikey.add_parser("create")
     p.add_argument("--account", required=True)
     p.add_argument("--name", default="default")
     p.set_defaults(handler=_apikey_create)
+    p = apikey.add_parser("list")
+    p.add_argument("--account", required=True)
+    p.set_defaults(handler=_apikey_list)
+    p = apikey.add_parser("revoke")
+    p.add_argument("--account", required=True)
+    p.add_argument("--key-id", required=True)
+    p.set_defaults(handler=_apikey_revoke)
+
+    p = sub.add_parser("usage", help="a month's charges of an account, from the ledger")
+    p.add_argument("--account", required=True)
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.add_argument("--csv", action="store_true", help="the lines as CSV instead of JSON")
+    p.set_defaults(handler=_usage)
 
     channel = sub.add_parser("channel").add_subparsers(dest="action", required=True)
     p = channel.add_parser("add")
@@ -193,11 +294,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args, settings))
     try:
         result = asyncio.run(args.handler(args, settings))
-    except (CliError, HubError, embedded.EmbeddedDatabaseError) as exc:
+    except (CliError, HubError, charges.BadMonth, embedded.EmbeddedDatabaseError) as exc:
         code = getattr(exc, "code", "error")
         print(f"parley: {code}: {getattr(exc, 'message', None) or exc}", file=sys.stderr)
         return 2
-    print(json.dumps(result))
+    print(
+        result if isinstance(result, str) else json.dumps(result),
+        end="" if isinstance(result, str) else "\n",
+    )
     return 0
 
 

@@ -21,6 +21,10 @@
       source.addEventListener("resync", resyncAll);
       source.addEventListener("notice", showNotice);
       source.addEventListener("typing", showTyping);
+      source.addEventListener("signed-out", function () {
+        source.close();
+        window.location.assign("/login?ended=1");
+      });
     }
     opens += 1;
     if (opens > 1) resyncAll(); // a reconnect: whatever happened meanwhile is refetched

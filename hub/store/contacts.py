@@ -15,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 from hub.contract import Address, AddressKind, now
 from hub.errors import ContactExists
 from hub.models import (
+    Actor,
     AuditEvent,
     Contact,
     Conversation,
@@ -207,7 +208,7 @@ async def erase_contact(hub: _WithMedia, account_id: PydanticObjectId, contact_i
     await Contact.get_pymongo_collection().delete_one({"_id": contact.id, "account_id": account_id})
     await AuditEvent(
         account_id=account_id,
-        actor="api",
+        actor=Actor(type="api_key", name="API"),
         action="contact.erased",
         target=str(contact.id),
         details={"conversations": len(conversation_ids), "messages": erased},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import secrets
@@ -11,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from beanie import PydanticObjectId
 from starlette.requests import Request
 
+from hub.contract import now
 from hub.models import ApiKey, User
 from hub.models.user import ROLE_RANK
 
@@ -50,6 +52,16 @@ async def authenticate(email: str, password: str) -> User | None:
 
 
 def has_role(user: User, role: str) -> bool:
+    """Whether ``user`` may use a view for ``role``.
+
+    Ranks are ``agent`` < ``supervisor`` < ``admin``. A ``dashboard`` view (the wallboard)
+    admits dashboard users, supervisors and admins; a dashboard user opens nothing else.
+    ``any`` admits every signed-in user (signing out, one's own password).
+    """
+    if role == "any":
+        return True
+    if role == "dashboard":
+        return user.role in ("dashboard", "supervisor", "admin")
     return ROLE_RANK[user.role] >= ROLE_RANK[role]
 
 
@@ -57,15 +69,33 @@ def has_role(user: User, role: str) -> bool:
 
 
 def login(request: Request, user: User) -> None:
-    """Start a signed-cookie session for ``user`` with a fresh CSRF token."""
+    """Start a signed-cookie session for ``user`` with a fresh CSRF token.
+
+    The session carries the user's ``session_version``; bumping it in the database
+    (sign-out, deactivation, a new password) ends every session made before.
+    """
     request.session.clear()
     request.session.update(
-        {"uid": str(user.id), "aid": str(user.account_id), "csrf": secrets.token_urlsafe(24)}
+        {
+            "uid": str(user.id),
+            "aid": str(user.account_id),
+            "sv": user.session_version,
+            "csrf": secrets.token_urlsafe(24),
+        }
     )
 
 
-def logout(request: Request) -> None:
+async def logout(request: Request, user: User) -> None:
+    """End this session and every other one of ``user`` (a copied cookie stops working)."""
+    await User.get_pymongo_collection().update_one(
+        {"_id": user.id, "account_id": user.account_id}, {"$inc": {"session_version": 1}}
+    )
     request.session.clear()
+
+
+def keep_session(request: Request, version: int) -> None:
+    """Carry this session over to the user's new session version (sign out the others)."""
+    request.session["sv"] = version
 
 
 async def session_user(request: Request) -> User | None:
@@ -78,11 +108,15 @@ async def session_user(request: Request) -> User | None:
         user_id, account_id = PydanticObjectId(uid), PydanticObjectId(aid)
     except Exception:
         return None
-    return await User.find_one(
+    user = await User.find_one(
         User.id == user_id,
         User.account_id == account_id,
         User.active == True,  # noqa: E712
     )
+    # A cookie made before the user's sessions were ended carries an older version.
+    if user is None or request.session.get("sv", 0) != user.session_version:
+        return None
+    return user
 
 
 def csrf_token(request: Request) -> str:
@@ -117,4 +151,23 @@ async def api_key_account(key: str) -> ApiKey | None:
     """The live key record for a presented key, or None."""
     if not key.startswith(KEY_PREFIX):
         return None
-    return await ApiKey.find_one(ApiKey.digest == _digest(key), ApiKey.revoked == False)  # noqa: E712
+    record = await ApiKey.find_one(ApiKey.digest == _digest(key), ApiKey.revoked == False)  # noqa: E712
+    if record is not None:
+        await _touch(record)
+    return record
+
+
+#: ``last_used_at`` is written at most this often per key: not a write per request.
+TOUCH_SECONDS = 60
+
+
+async def _touch(record: ApiKey) -> None:
+    at = now()
+    last = record.last_used_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    if last is None or (at - last).total_seconds() >= TOUCH_SECONDS:
+        await ApiKey.get_pymongo_collection().update_one(
+            {"_id": record.id, "account_id": record.account_id}, {"$set": {"last_used_at": at}}
+        )
+        record.last_used_at = at

@@ -39,8 +39,13 @@ ADDONS: dict[str, Addon] = {
     "chatbot_api": Addon("chatbot_api", price_eur=50.0, requires=("generic_api",)),
 }
 
-#: Recorded on the usage ledger when a channel is activated on an account.
-CHANNEL_ACTIVATION_FEE_EUR = 25.0
+#: One-off charges of the seed contract's price list, recorded on the usage ledger.
+ACCOUNT_ACTIVATION_FEE_EUR = 250.0
+#: Each channel, once, when it is first added to the account.
+CHANNEL_ACTIVATION_FEE_EUR = 250.0
+#: When ``generic_api`` is first added to the account (never again after a removal).
+API_ACTIVATION_FEE_EUR = 500.0
+API_ACTIVATION_ADDON = "generic_api"
 
 
 def plan(name: str) -> Plan:
@@ -68,6 +73,29 @@ def check_seat_available(seats: int, seats_used: int) -> None:
     """Refuse one more active user when every paid seat is taken."""
     if seats_used >= seats:
         raise SeatLimit(f"all {seats} seats are taken; buy more seats or deactivate a user")
+
+
+def check_change(
+    plan_name: str, seats: int, addons: list[str], seat_users: int, removed: list[str]
+) -> None:
+    """Refuse a change of an account's subscription that the plan rules forbid.
+
+    ``seat_users`` counts the active users holding a seat: seats may not go below it.
+    ``removed`` names the add-ons being taken away, for a reason that names them.
+    """
+    for name in removed:
+        dependants = [a for a in addons if name in ADDONS[a].requires]
+        if dependants:
+            raise AddonRequired(
+                f"the {name} add-on cannot be removed while {', '.join(dependants)} is on; "
+                f"remove {', '.join(dependants)} first"
+            )
+    check_subscription(plan_name, seats, addons)
+    if seats < seat_users:
+        raise SeatLimit(
+            f"{seat_users} active users hold a seat; deactivate users (or make them dashboard "
+            f"users) before going below {seat_users} seats"
+        )
 
 
 def require_addon(addons: list[str], name: str) -> None:

@@ -23,6 +23,7 @@ STATUSES: tuple[tuple[type[errors.HubError], int], ...] = (
     (errors.AddonRequired, 403),
     (errors.InvalidInput, 400),
     (errors.Conflict, 409),
+    (errors.Gone, 410),
     (errors.Refused, 422),
     (errors.PlanError, 402),
 )

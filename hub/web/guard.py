@@ -85,6 +85,9 @@ async def _guarded(request: Request, view: View, role: str) -> Response:
     if request.method not in SAFE_METHODS and not await _csrf_ok(request):
         return error_page(request, 403, "This form has expired. Reload the page and try again.")
     if not auth.has_role(user, role):
+        if user.role == "dashboard":
+            message = "A dashboard account opens only the wallboard."
+            return error_page(request, 403, message, home=("/wallboard", "Open the wallboard"))
         return error_page(request, 403, f"This needs the {role} role.")
     account = await Account.get(user.account_id)
     if account is None:
@@ -116,12 +119,18 @@ async def _csrf_ok(request: Request) -> bool:
     return auth.csrf_ok(request, submitted)
 
 
-def error_page(request: Request, status: int, message: str, login: bool = False) -> Response:
+def error_page(
+    request: Request,
+    status: int,
+    message: str,
+    login: bool = False,
+    home: tuple[str, str] = ("/inbox", "Back to the inbox"),
+) -> Response:
     """A readable error; htmx shows it in the page's alert area (see inbox.js)."""
     headers = {"HX-Retarget": "#alert", "HX-Reswap": "innerHTML"} if pages.is_htmx(request) else {}
     if login and pages.is_htmx(request):
         headers["HX-Redirect"] = "/login"
-    context = {"status": status, "message": message, "user": None, "csrf": ""}
+    context = {"status": status, "message": message, "user": None, "csrf": "", "home": home}
     response = pages.render(request, "inbox/error.html", context, status, headers)
     response.headers.update(SECURITY_HEADERS)
     return response

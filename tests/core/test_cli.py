@@ -126,6 +126,8 @@ async def test_operator_lifecycle(tmp_path: Path) -> None:
     account = op.run("account", "create", "--name", "Shop", "--plan", "PRO", "--seats", "3",
                      "--addon", "generic_api")["id"]  # fmt: skip
     assert not (op.data_dir / "db.json").exists() and op.db_processes() == []
+    shown = op.run("account", "show", "--account", account)  # the operator rows, no hub running
+    assert (shown["plan"], shown["seats"], shown["seats_used"]) == ("PRO", 3, 0)
 
     serve = op.serve()
     db = op.published()
@@ -134,6 +136,9 @@ async def test_operator_lifecycle(tmp_path: Path) -> None:
     op.run("user", "create", "--account", account, "--email", "ann@shop.test",
            "--password", "password1", "--role", "admin")  # fmt: skip
     assert op.published() == db and op.db_processes() == [db["pid"]]  # still the hub's
+    usage = op.run("usage", "--account", account, "--month", shown["created_at"][:7])
+    assert {"Account activation", "API activation"} <= {line["item"] for line in usage["lines"]}
+    assert op.run("apikey", "list", "--account", account)["data"][0]["revoked"] is False
     await _ingest_one(op.data_dir, account, "kept across restarts")
     assert stop(serve) == 0
     assert not (op.data_dir / "db.json").exists() and op.db_processes() == []

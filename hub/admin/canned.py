@@ -1,0 +1,121 @@
+"""Canned answers: add, edit, delete the account's saved replies (``/shortcut`` → text)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.admin import common
+from hub.errors import Conflict, InvalidInput, NotFound
+from hub.models import CannedResponse
+from hub.tenants import audit
+from hub.tenants.accounts import object_id
+from hub.web.guard import Ctx, page_view
+
+SHORTCUT = re.compile(r"^[\w-]{1,40}$")
+
+
+async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> Response:
+    items = (
+        await CannedResponse.find(CannedResponse.account_id == ctx.account.id)
+        .sort("shortcut")
+        .to_list()
+    )
+    context = await common.context(ctx, request, items=items, **extra)
+    return common.render(request, "canned.html", context, status)
+
+
+def _parsed(form: Any) -> tuple[str, str]:
+    shortcut = common.form_str(form, "shortcut", 60).lstrip("/").lower()
+    text = common.form_str(form, "text", 5000)
+    if not SHORTCUT.match(shortcut) or not 1 <= len(text) <= 4000:
+        raise InvalidInput("invalid_canned", "A shortcut is 1-40 letters, digits, - or _; the text 1-4000 characters.")
+    return shortcut, text
+
+
+async def _again(request: Request, ctx: Ctx) -> Any:
+    async def again(message: str, fields: dict[str, str], status: int) -> Response:
+        return await _page(request, ctx, status, error=message)
+
+    return again
+
+
+@page_view("admin")
+async def index(request: Request, ctx: Ctx) -> Response:
+    return await _page(request, ctx)
+
+
+@page_view("admin")
+async def create(request: Request, ctx: Ctx) -> Response:
+    assert ctx.account.id is not None
+    try:
+        shortcut, text = _parsed(await request.form())
+        try:
+            item = await CannedResponse(
+                account_id=ctx.account.id, shortcut=shortcut, text=text
+            ).insert()
+        except DuplicateKeyError:
+            raise Conflict("exists", f"/{shortcut} exists already.") from None
+    except common.REFUSALS as exc:
+        return await common.refused(request, exc, await _again(request, ctx))
+    await audit.record(ctx.account.id, common.actor(ctx), "canned.created", f"canned:{item.id}",
+                       common.ip(request), {"shortcut": shortcut})  # fmt: skip
+    return common.done(request, "/admin/canned", f"/{shortcut} was added.")
+
+
+async def _item(ctx: Ctx, request: Request) -> CannedResponse:
+    found = await CannedResponse.find_one(
+        CannedResponse.id == object_id(request.path_params["id"], "canned answer"),
+        CannedResponse.account_id == ctx.account.id,
+    )
+    if found is None:
+        raise NotFound("no such canned answer")
+    return found
+
+
+@page_view("admin")
+async def update(request: Request, ctx: Ctx) -> Response:
+    assert ctx.account.id is not None
+    try:
+        item = await _item(ctx, request)
+        shortcut, text = _parsed(await request.form())
+        try:
+            await CannedResponse.get_pymongo_collection().update_one(
+                {"_id": item.id, "account_id": ctx.account.id},
+                {"$set": {"shortcut": shortcut, "text": text}},
+            )
+        except DuplicateKeyError:
+            raise Conflict("exists", f"/{shortcut} exists already.") from None
+    except common.REFUSALS as exc:
+        return await common.refused(request, exc, await _again(request, ctx))
+    await audit.record(ctx.account.id, common.actor(ctx), "canned.updated", f"canned:{item.id}",
+                       common.ip(request), {"shortcut": shortcut})  # fmt: skip
+    return common.done(request, "/admin/canned", f"/{shortcut} was saved.")
+
+
+@page_view("admin")
+async def delete(request: Request, ctx: Ctx) -> Response:
+    assert ctx.account.id is not None
+    try:
+        item = await _item(ctx, request)
+    except common.REFUSALS as exc:
+        return await common.refused(request, exc, await _again(request, ctx))
+    await CannedResponse.get_pymongo_collection().delete_one(
+        {"_id": item.id, "account_id": ctx.account.id}
+    )
+    await audit.record(ctx.account.id, common.actor(ctx), "canned.deleted", f"canned:{item.id}",
+                       common.ip(request), {"shortcut": item.shortcut})  # fmt: skip
+    return common.done(request, "/admin/canned", f"/{item.shortcut} was deleted.")
+
+
+routes = [
+    Route("/admin/canned", index, methods=["GET"]),
+    Route("/admin/canned", create, methods=["POST"]),
+    Route("/admin/canned/{id}", update, methods=["POST"]),
+    Route("/admin/canned/{id}/delete", delete, methods=["POST"]),
+]

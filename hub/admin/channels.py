@@ -1,0 +1,205 @@
+"""Channels: add (a form made from the connector's ``Config`` model, the activation fee shown
+first), edit, activate and deactivate, and what to paste at the provider. Secrets are
+write-only: once saved they are never shown, and an empty input keeps them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.admin import common
+from hub.models import Channel, Team
+from hub.tenants import accounts, channels, plans
+from hub.tenants.channels import config_fields, config_from_form, is_secret
+from hub.web.guard import Ctx, page_view
+
+
+def _types(ctx: Ctx, request: Request) -> list[dict[str, str]]:
+    registry = request.app.state.hub.registry
+    return [{"type": t, "label": registry.get(t).label or t} for t in registry.types()]
+
+
+async def _teams(ctx: Ctx) -> list[Team]:
+    return await Team.find(Team.account_id == ctx.account.id).sort("name").to_list()
+
+
+def _values(config: dict[str, Any]) -> dict[str, Any]:
+    """Input values of a stored or submitted config; secrets never go back to the page."""
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        if is_secret(key):
+            out[key] = ""
+        elif isinstance(value, (list, dict)):
+            out[key] = json.dumps(value, indent=1) if value else ""
+        else:
+            out[key] = "" if value is None else value
+    return out
+
+
+@page_view("admin")
+async def index(request: Request, ctx: Ctx) -> Response:
+    assert ctx.account.id is not None
+    context = await common.context(
+        ctx,
+        request,
+        channels=await channels.list_channels(ctx.account.id),
+        types=_types(ctx, request),
+        teams={str(t.id): t.name for t in await _teams(ctx)},
+        fee=plans.CHANNEL_ACTIVATION_FEE_EUR,
+    )
+    return common.render(request, "channels.html", context)
+
+
+async def _new_page(
+    request: Request, ctx: Ctx, type: str, status: int = 200, **extra: Any
+) -> Response:
+    registry = request.app.state.hub.registry
+    if type not in registry.types():
+        return await common.refused(
+            request, accounts.NotFound("no such channel type"), _nothing
+        )
+    connector = registry.get(type)
+    context = await common.context(
+        ctx, request, type=type, label=connector.label or type,
+        fields=config_fields(connector.Config), teams=await _teams(ctx),
+        fee=plans.CHANNEL_ACTIVATION_FEE_EUR, stored_secrets=set(),
+        **{"errors": {}, "values": {}, "name": "", "default_team_id": "", **extra},
+    )  # fmt: skip
+    return common.render(request, "channel_new.html", context, status)
+
+
+async def _nothing(message: str, fields: dict[str, str], status: int) -> Response:
+    raise AssertionError("only a not-found refusal reaches here")
+
+
+@page_view("admin")
+async def new(request: Request, ctx: Ctx) -> Response:
+    return await _new_page(request, ctx, request.query_params.get("type", ""))
+
+
+@page_view("admin")
+async def create(request: Request, ctx: Ctx) -> Response:
+    hub = request.app.state.hub
+    form = await request.form()
+    type = common.form_str(form, "type", 60)
+    if type not in hub.registry.types():
+        return await _new_page(request, ctx, type)
+    fields = config_fields(hub.registry.get(type).Config)
+    submitted = {k: v for k, v in form.items() if isinstance(v, str)}
+    name = common.form_str(form, "name", 200)
+    team = common.form_str(form, "default_team_id", 40) or None
+
+    async def again(message: str, errors: dict[str, str], status: int) -> Response:
+        values = {
+            f.name: submitted.get(f"config.{f.name}", "") for f in fields if f.kind != "password"
+        }
+        return await _new_page(request, ctx, type, status, error=message, errors=errors,
+                               values=values, name=name, default_team_id=team or "")  # fmt: skip
+
+    try:
+        assert ctx.account.id is not None
+        await channels.check_team(ctx.account.id, team)
+        config = config_from_form(fields, submitted)
+        channel, shown = await accounts.create_channel(
+            hub, ctx.account, type, name, config, common.actor(ctx), common.ip(request), team
+        )
+    except common.REFUSALS as exc:
+        return await common.refused(request, exc, again)
+    once = {k: v for k, v in shown.items() if is_secret(k)}
+    message = f"{channel.name} was added; its activation (€{plans.CHANNEL_ACTIVATION_FEE_EUR:.0f}) is on this month's charges."
+    return await _channel_page(request, ctx, channel, 201, notice=message, once=once)
+
+
+async def _channel_page(
+    request: Request, ctx: Ctx, channel: Channel, status: int = 200, **extra: Any
+) -> Response:
+    hub = request.app.state.hub
+    connector = hub.registry.get(channel.type)
+    context = await common.context(
+        ctx, request, channel=channel, label=connector.label or channel.type,
+        fields=config_fields(connector.Config), values=_values(channel.config),
+        paste=channels.paste_at_provider(hub, channel), teams=await _teams(ctx),
+        stored_secrets={k for k, v in channel.config.items() if is_secret(k) and v},
+        **{"errors": {}, "once": {}, **extra},
+    )  # fmt: skip
+    return common.render(request, "channel.html", context, status)
+
+
+async def _channel(ctx: Ctx, request: Request) -> Channel:
+    assert ctx.account.id is not None
+    return await channels.get_channel(ctx.account.id, request.path_params["id"])
+
+
+@page_view("admin")
+async def show(request: Request, ctx: Ctx) -> Response:
+    try:
+        channel = await _channel(ctx, request)
+    except common.REFUSALS as exc:
+        return await common.refused(request, exc, _nothing)
+    return await _channel_page(request, ctx, channel)
+
+
+async def _change(request: Request, ctx: Ctx, changes_of: Any, message: str) -> Response:
+    hub = request.app.state.hub
+    try:
+        channel = await _channel(ctx, request)
+    except common.REFUSALS as exc:
+        return await common.refused(request, exc, _nothing)
+    form = await request.form()
+
+    async def again(reason: str, errors: dict[str, str], status: int) -> Response:
+        return await _channel_page(request, ctx, channel, status, error=reason, errors=errors)
+
+    try:
+        changes = changes_of(form, config_fields(hub.registry.get(channel.type).Config))
+        await channels.update_channel(
+            hub, ctx.account, channel, changes, common.actor(ctx), common.ip(request)
+        )
+    except common.REFUSALS as exc:
+        return await common.refused(request, exc, again)
+    return common.done(request, f"/admin/channels/{channel.id}", message)
+
+
+@page_view("admin")
+async def update(request: Request, ctx: Ctx) -> Response:
+    def changes_of(form: Any, fields: list[Any]) -> dict[str, Any]:
+        submitted = {k: v for k, v in form.items() if isinstance(v, str)}
+        config = config_from_form(fields, submitted)
+        # An emptied optional field clears it (secrets excepted: empty keeps them).
+        for f in fields:
+            emptied = f"config.{f.name}" in submitted and f.name not in config
+            if emptied and f.kind not in ("password", "checkbox") and not f.required:
+                config[f.name] = None
+        return {
+            "name": common.form_str(form, "name", 200),
+            "default_team_id": common.form_str(form, "default_team_id", 40) or None,
+            "config": config,
+        }
+
+    return await _change(request, ctx, changes_of, "The channel was saved.")
+
+
+@page_view("admin")
+async def set_active(request: Request, ctx: Ctx) -> Response:
+    form = await request.form()
+    active = form.get("active") == "true"
+    message = (
+        "The channel is active again."
+        if active
+        else "The channel was deactivated: it refuses webhooks and sends nothing."
+    )
+    return await _change(request, ctx, lambda form, fields: {"active": active}, message)
+
+
+routes = [
+    Route("/admin/channels", index, methods=["GET"]),
+    Route("/admin/channels", create, methods=["POST"]),
+    Route("/admin/channels/new", new, methods=["GET"]),
+    Route("/admin/channels/{id}", show, methods=["GET"]),
+    Route("/admin/channels/{id}", update, methods=["POST"]),
+    Route("/admin/channels/{id}/active", set_active, methods=["POST"]),
+]

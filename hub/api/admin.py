@@ -1,0 +1,256 @@
+"""The account's own administration through the API: settings, users, channels, audit log.
+
+``GET/PATCH /account`` (settings only: plan, seats and add-ons are read-only here),
+``GET/PATCH /users/{id}``, ``GET/PATCH /channels/{id}``, ``GET /audit_events``. Every
+change is an audit event whose actor is the API key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zoneinfo
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from hub.api.context import (
+    MAX_JSON_BYTES,
+    api_account,
+    api_actor,
+    client_ip,
+    hub_of,
+    json_body,
+)
+from hub.api.errors import ApiError
+from hub.models import Account, AuditEvent, Channel
+from hub.tenants import accounts, audit, channels, users
+from hub.tenants.account_settings import AccountPatch
+from hub.tenants.shapes import account_json, user_json
+
+READ_ONLY = ("plan", "seats", "addons", "seats_used")
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+class AccountOut(BaseModel):
+    id: str
+    name: str
+    plan: Literal["HUB", "PRO"]
+    seats: int
+    seats_used: int
+    addons: list[Literal["generic_api", "chatbot_api"]]
+    timezone: str
+    business_hours: dict[str, list[list[str]]] | None
+    holidays: list[str]
+    crm_url_template: str | None
+    number_lookup: dict[str, Any] | None
+    retention: dict[str, Any] | None
+    csat: dict[str, Any] | None
+    created_at: dt.datetime
+
+
+class AdminUserOut(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: Literal["agent", "supervisor", "admin", "dashboard"]
+    active: bool
+    presence: Literal["available", "away", "offline"]
+    team_ids: list[str]
+    capacity: int | None
+    calendar_url: str | None
+    language: str | None
+    timezone: str | None
+    created_at: dt.datetime
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    #: Admins are made in /admin or with the CLI, not with an API key.
+    role: Literal["agent", "supervisor", "dashboard"] | None = None
+    active: bool | None = None
+    capacity: int | None = Field(default=None, ge=0, le=1000)
+    presence: Literal["available", "away", "offline"] | None = None
+    calendar_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://\S+$")
+    language: str | None = Field(
+        default=None, max_length=16, pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"
+    )
+    timezone: str | None = Field(default=None, max_length=64)
+
+
+class ChannelDetailOut(BaseModel):
+    id: str
+    type: str
+    name: str
+    active: bool
+    default_team_id: str | None
+    webhook_url: str
+    #: Non-secret settings; a stored secret reads ``(set)``.
+    config: dict[str, Any]
+    created_at: dt.datetime
+
+
+class ChannelPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    active: bool | None = None
+    default_team_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{24}$")
+    config: dict[str, Any] | None = None
+
+
+class ActorOut(BaseModel):
+    type: Literal["user", "api_key", "operator", "system"]
+    id: str | None
+    name: str
+
+
+class AuditEventOut(BaseModel):
+    id: str
+    at: dt.datetime
+    actor: ActorOut
+    ip: str | None
+    action: str
+    target: str | None
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, e: AuditEvent) -> AuditEventOut:
+        return cls(id=str(e.id), at=e.at, actor=ActorOut(**e.actor.model_dump()), ip=e.ip,
+                   action=e.action, target=e.target, details=e.details)  # fmt: skip
+
+
+def _channel_out(request: Request, channel: Channel) -> dict[str, Any]:
+    return ChannelDetailOut(
+        id=str(channel.id), type=channel.type, name=channel.name, active=channel.active,
+        default_team_id=channel.default_team_id, webhook_url=hub_of(request).webhook_url(channel),
+        config=channels.public_config(channel), created_at=channel.created_at,
+    ).model_dump(mode="json")  # fmt: skip
+
+
+async def _account_out(account: Account) -> dict[str, Any]:
+    return account_json(account, await accounts.seats_used(account.id))  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- routes
+
+
+async def get_account(request: Request) -> JSONResponse:
+    return JSONResponse(await _account_out(await api_account(request)))
+
+
+async def patch_account(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    raw = await request.body()
+    named: set[str] = set()
+    if len(raw) <= MAX_JSON_BYTES and raw.strip().startswith(b"{"):
+        try:
+            named = set(json.loads(raw))
+        except (ValueError, RecursionError):
+            pass  # json_body answers it
+    fixed = sorted(named & set(READ_ONLY))
+    if fixed:
+        raise ApiError(400, "read_only", f"{', '.join(fixed)}: changed in /admin or with the "
+                       "CLI, not through the API")  # fmt: skip
+    patch = await json_body(request, AccountPatch)
+    updated = await accounts.update_settings(
+        account, patch.changes(), api_actor(request), client_ip(request)
+    )
+    return JSONResponse(await _account_out(updated))
+
+
+async def get_user(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    user = await users.get_user(account.id, request.path_params["id"])  # type: ignore[arg-type]
+    return JSONResponse(user_json(user))
+
+
+async def patch_user(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    patch = await json_body(request, UserPatch)
+    user = await users.get_user(account.id, request.path_params["id"])  # type: ignore[arg-type]
+    changes = patch.model_dump(exclude_unset=True)
+    if user.role == "admin" and ({"role", "active"} & set(changes)):
+        raise ApiError(403, "admin_only", "an admin's role and activation change in /admin")
+    if changes.get("timezone") and changes["timezone"] not in zoneinfo.available_timezones():
+        raise ApiError(400, "invalid_request", "timezone: not an IANA time zone")
+    for name in ("name", "role", "active", "presence"):
+        if name in changes and changes[name] is None:
+            raise ApiError(400, "invalid_request", f"{name}: may not be null")
+    updated = await users.update_user(
+        account, user, changes, api_actor(request), client_ip(request)
+    )
+    return JSONResponse(user_json(updated))
+
+
+async def get_channel(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    channel = await channels.get_channel(account.id, request.path_params["id"])  # type: ignore[arg-type]
+    return JSONResponse(_channel_out(request, channel))
+
+
+async def patch_channel(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    patch = await json_body(request, ChannelPatch)
+    channel = await channels.get_channel(account.id, request.path_params["id"])  # type: ignore[arg-type]
+    changes = patch.model_dump(exclude_unset=True)
+    for name in ("name", "active"):
+        if name in changes and changes[name] is None:
+            raise ApiError(400, "invalid_request", f"{name}: may not be null")
+    updated = await channels.update_channel(
+        hub_of(request), account, channel, changes, api_actor(request), client_ip(request)
+    )
+    return JSONResponse(_channel_out(request, updated))
+
+
+def _day(request: Request, name: str, tz: dt.tzinfo) -> dt.datetime | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_date", f"{name} must be a date YYYY-MM-DD") from None
+    return dt.datetime.combine(day, dt.time(), tz)
+
+
+async def list_audit_events(request: Request) -> JSONResponse:
+    """Events from ``from`` to ``to`` (days in the account's time zone, both inclusive);
+    without them the last 30 days."""
+    account = await api_account(request)
+    tz = zoneinfo.ZoneInfo(account.timezone) if account.timezone != "UTC" else dt.UTC
+    start = _day(request, "from", tz)
+    end = _day(request, "to", tz)
+    end = (end + dt.timedelta(days=1)) if end else dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    start = start or end - dt.timedelta(days=31)
+    if start >= end:
+        raise ApiError(400, "invalid_date", "from must not be after to")
+    params = request.query_params
+    assert account.id is not None
+    found = await audit.events_between(
+        account.id,
+        start,
+        end,
+        params.get("actor_id") or None,
+        params.get("action") or None,
+    )
+    data = [AuditEventOut.of(e).model_dump(mode="json") for e in found]
+    return JSONResponse({"data": data, "next_cursor": None})
+
+
+routes = [
+    Route("/account", get_account, methods=["GET"]),
+    Route("/account", patch_account, methods=["PATCH"]),
+    Route("/users/{id}", get_user, methods=["GET"]),
+    Route("/users/{id}", patch_user, methods=["PATCH"]),
+    Route("/channels/{id}", get_channel, methods=["GET"]),
+    Route("/channels/{id}", patch_channel, methods=["PATCH"]),
+    Route("/audit_events", list_audit_events, methods=["GET"]),
+]

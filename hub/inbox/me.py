@@ -1,0 +1,69 @@
+"""The signed-in user's own page: their password, and "sign out other sessions"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.tenants import audit, auth, users
+from hub.tenants.accounts import AdminError
+from hub.web import pages
+from hub.web.answers import status_of
+from hub.web.guard import Ctx, page_view
+from hub.web.layout import layout_context
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> Response:
+    context = {
+        **await layout_context(ctx),
+        "error": "",
+        "notice": request.query_params.get("done", "")[:200],
+        **extra,
+    }
+    return pages.render(request, "inbox/me.html", context, status)
+
+
+@page_view("any")
+async def index(request: Request, ctx: Ctx) -> Response:
+    return await _page(request, ctx)
+
+
+@page_view("any")
+async def change_password(request: Request, ctx: Ctx) -> Response:
+    form = await request.form()
+    current, new = str(form.get("current", ""))[:1024], str(form.get("password", ""))[:1024]
+    if not auth.verify_password(ctx.user.password_hash, current):
+        return await _page(request, ctx, 400, error="Your current password is not right.")
+    try:
+        await users.update_user(
+            ctx.account, ctx.user, {"password": new}, audit.of_user(ctx.user), _ip(request)
+        )
+    except AdminError as exc:
+        return await _page(request, ctx, status_of(exc), error=exc.message)
+    # Every session ended with the new password; this one goes on under the new version.
+    fresh = await users.get_user(ctx.account.id, str(ctx.user.id))  # type: ignore[arg-type]
+    auth.keep_session(request, fresh.session_version)
+    return pages.redirect(
+        request, "/inbox/me?done=Your+password+was+changed%3B+your+other+sessions+ended."
+    )
+
+
+@page_view("any")
+async def sign_out_others(request: Request, ctx: Ctx) -> Response:
+    version = await users.end_sessions(ctx.user, audit.of_user(ctx.user), _ip(request))
+    auth.keep_session(request, version)
+    return pages.redirect(request, "/inbox/me?done=Your+other+sessions+were+signed+out.")
+
+
+routes = [
+    Route("/inbox/me", index, methods=["GET"]),
+    Route("/inbox/me/password", change_password, methods=["POST"]),
+    Route("/inbox/me/sessions", sign_out_others, methods=["POST"]),
+]

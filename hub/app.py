@@ -29,10 +29,13 @@ from hub.integrations.bots import BotWatch
 from hub.integrations.event_delivery import DeliveryWorker
 from hub.integrations.event_webhooks import EventFanOut
 from hub.ops import health
+from hub.pipeline import outbound
+from hub.pipeline.channel_secrets import seal_stored
 from hub.pipeline.housekeeping import Housekeeper
 from hub.pipeline.outbox import Dispatcher
 from hub.pipeline.services import Hub
 from hub.settings import Settings
+from hub.tenants.retention import RetentionLoop
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +49,23 @@ def create_app(
     """Build the hub for ``settings`` (``mongodb_uri`` must be set: see ``hub.ops.cli``).
 
     ``connectors`` replaces the installed connector set (tests); ``http`` replaces
-    the shared outgoing client.
+    the shared outgoing client (by default ``outbound.guarded_client``).
     """
     if not settings.mongodb_uri:
         raise ValueError("settings.mongodb_uri is required (parley serve starts the embedded one)")
     state: dict[str, Any] = {}
+    outbound.configure(settings.outbound_allow)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         client = db.connect(settings.mongodb_uri or "")
         database = await db.init(client, settings.database)
         own_http = http is None
-        http_client = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
+        http_client = http or outbound.guarded_client()
         hub = Hub(settings, database, http_client, connectors)
+        sealed = await seal_stored(hub.cipher, hub.registry, plain_only=True)
+        if sealed["secrets"]:
+            log.info("sealed %s plain channel secrets at rest", sealed["secrets"])
         app.state.hub = hub
         extra = [route for connector in hub.registry.all() for route in connector.routes()]
         app.router.routes.extend(extra)
@@ -68,6 +75,7 @@ def create_app(
         deliveries = DeliveryWorker(hub)
         fan_out = EventFanOut(hub, deliveries.wake)
         bot_watch = BotWatch(hub)
+        retention = RetentionLoop(hub)
         started: list[Connector] = []
         if settings.run_workers:
             await dispatcher.start()
@@ -75,6 +83,7 @@ def create_app(
             await deliveries.start()
             await fan_out.start()
             await bot_watch.start()
+            await retention.start()
             for connector in hub.registry.all():
                 await connector.start()
                 started.append(connector)
@@ -88,6 +97,7 @@ def create_app(
             await dispatcher.stop()
             await housekeeper.stop()
             await bot_watch.stop()
+            await retention.stop()
             await fan_out.stop()
             await deliveries.stop()
             await hub.realtime.stop()

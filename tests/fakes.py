@@ -13,11 +13,12 @@ import json
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub.contract import (
+    SECRET,
     Address,
     Capabilities,
     ChannelInfo,
@@ -38,7 +39,7 @@ TEST_API = "https://provider.test"
 
 
 class TestConfig(BaseModel):
-    secret: str = "s3cret"
+    secret: str = Field(default="s3cret", json_schema_extra=SECRET)
     api_base_url: str = TEST_API
 
 

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hub.contract import SECRET
+
 LANGUAGES = ("en", "da", "sv", "nb", "nl", "fr")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -76,7 +78,7 @@ class WebchatConfig(BaseModel):
     prechat_fields: list[PrechatField] = ["name", "email"]
     business_hours: BusinessHours | None = None
     language: Language = "en"
-    identity_secret: str = ""
+    identity_secret: str = Field(default="", json_schema_extra=SECRET)
     #: Name shown on replies whose sender has none.
     agent_name: str = "Support"
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub.integrations.bots import BotError
+from hub.pipeline.outbound import OutboundRefused
 from hub.pipeline.outbox import OutboxError
 from hub.store.contacts import ContactExists
 from hub.store.conversations import InvalidChange, NotFound
@@ -51,7 +52,7 @@ async def handle(request: Request, exc: Exception) -> JSONResponse:
         return error_response(400, exc.code, exc.message)
     if isinstance(exc, PlanError):
         return error_response(exc.status, exc.code, exc.message)
-    if isinstance(exc, (OutboxError, AdminError, BotError, ContactExists)):
+    if isinstance(exc, (OutboxError, AdminError, BotError, ContactExists, OutboundRefused)):
         return error_response(exc.status, exc.code, exc.message)
     if isinstance(exc, ValidationError):
         return error_response(400, "invalid_request", _validation_message(exc))
@@ -74,5 +75,6 @@ HANDLED: tuple[type[Exception], ...] = (
     AdminError,
     BotError,
     ContactExists,
+    OutboundRefused,
     ValidationError,
 )

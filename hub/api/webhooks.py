@@ -12,6 +12,7 @@ from hub.api.context import api_account, cursor_of, json_body, limit_of
 from hub.api.idempotency import idempotent
 from hub.api.schemas import DeliveryOut, WebhookCreated, WebhookIn, WebhookOut, page
 from hub.models import Account, WebhookDelivery, WebhookSubscription
+from hub.pipeline import outbound
 from hub.store.conversations import NotFound, oid
 from hub.store.paging import page_of
 
@@ -43,6 +44,7 @@ async def create_webhook(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     body = await json_body(request, WebhookIn)
+    await outbound.check_url_async(str(body.url))
     sub = WebhookSubscription(
         account_id=account.id,
         url=body.url,

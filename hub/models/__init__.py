@@ -10,6 +10,7 @@ from hub.models.canned import CannedResponse
 from hub.models.channel import Channel
 from hub.models.contact import Contact
 from hub.models.conversation import Conversation
+from hub.models.lease import Lease
 from hub.models.login_attempt import LoginAttempt
 from hub.models.message import EarlyStatus, Message, Sender, SendError
 from hub.models.team import Team
@@ -38,6 +39,7 @@ DOCUMENTS: list[type] = [
     LoginAttempt,
     ActivityEvent,
     DailyCounter,
+    Lease,
 ]
 
 
@@ -55,6 +57,7 @@ __all__ = [
     "Conversation",
     "EarlyStatus",
     "IdempotencyRecord",
+    "Lease",
     "LoginAttempt",
     "Message",
     "RateCounter",

@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.contract import Attachment, ChannelInfo, WebhookResult
 from hub.models import Channel
 from hub.pipeline import ingest
+from hub.pipeline.channel_secrets import Cipher, fields_of
 from hub.pipeline.media import MediaStore
 from hub.pipeline.metrics import Metrics
 from hub.pipeline.realtime import Event, Realtime
@@ -45,6 +46,8 @@ class Hub:
         self.metrics = Metrics()
         self.realtime = Realtime(database)
         self.registry = Registry(self, connector_classes)
+        #: Seals and opens channel secrets (``hub.pipeline.channel_secrets``).
+        self.cipher = Cipher(settings.secret_key or "insecure-test-key", settings.previous_secret_key)
         self._channels: dict[PydanticObjectId, tuple[float, Channel]] = {}
         self._invalidate = self.realtime.subscribe(None, self._drop_cached_channel)
 
@@ -58,7 +61,8 @@ class Hub:
     async def channel(self, channel_id: str | PydanticObjectId) -> Channel | None:
         """An active channel by id (any account: the id comes from a provider URL).
 
-        Cached briefly; every process drops its copy on the channel's change event.
+        Its secrets are opened (plain in memory only). Cached briefly; every
+        process drops its copy on the channel's change event.
         """
         try:
             oid = PydanticObjectId(channel_id)
@@ -69,8 +73,17 @@ class Hub:
             return cached[1]
         found = await Channel.find_one(Channel.id == oid, Channel.active == True)  # noqa: E712
         if found is not None:
+            found = self.opened(found)
             self._channels[oid] = (time.monotonic(), found)
         return found
+
+    def opened(self, channel: Channel) -> Channel:
+        """A copy of ``channel`` with its secrets opened; never save it."""
+        return channel.model_copy(update={"config": self.cipher.open_config(channel.config)})
+
+    def sealed_config(self, type: str, config: dict[str, Any]) -> dict[str, Any]:
+        """``config`` as it is stored: the connector's secret fields sealed."""
+        return self.cipher.seal_config(config, fields_of(self.registry, type))
 
     def webhook_url(self, channel: Channel) -> str:
         return f"{self.public_url}/webhooks/{channel.type}/{channel.id}"
@@ -81,7 +94,7 @@ class Hub:
             account_id=str(channel.account_id),
             type=channel.type,
             name=channel.name,
-            config=channel.config,
+            config=self.cipher.open_config(channel.config),
             webhook_url=self.webhook_url(channel),
         )
 

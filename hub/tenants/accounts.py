@@ -14,6 +14,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from hub.models import Account, AuditEvent, Channel, UsageEvent, User
+from hub.pipeline import outbound
 from hub.pipeline.registry import UnknownConnector
 from hub.pipeline.services import Hub
 from hub.tenants import plans
@@ -125,7 +126,9 @@ async def create_channel(
 ) -> tuple[Channel, dict[str, Any]]:
     """Validate the connector config, store the channel, record its activation fee.
 
-    Returns the channel and the extra fields to show once (webhook URL, embed, secrets).
+    The connector's secret fields are stored sealed (``hub.pipeline.channel_secrets``).
+    Returns the channel, its secrets opened in memory (never save it), and the
+    extra fields to show once (webhook URL, embed, secrets).
     """
     assert account.id is not None
     try:
@@ -138,7 +141,9 @@ async def create_channel(
         validated = connector.validate_config(config)
     except ValueError as exc:
         raise AdminError("invalid_config", str(exc)) from None
-    channel = Channel(account_id=account.id, type=type, name=name, config=validated)
+    await _check_base_url(validated)
+    stored = hub.sealed_config(type, validated)
+    channel = Channel(account_id=account.id, type=type, name=name, config=stored)
     await channel.insert()
     await UsageEvent(
         account_id=account.id,
@@ -148,7 +153,17 @@ async def create_channel(
     ).insert()
     await audit(account.id, "system", "channel.created", str(channel.id), {"type": type})
     info = hub.channel_info(channel)
-    return channel, {"webhook_url": info.webhook_url, **connector.describe(info)}
+    return hub.opened(channel), {"webhook_url": info.webhook_url, **connector.describe(info)}
+
+
+async def _check_base_url(config: dict[str, Any]) -> None:
+    """A connector's ``api_base_url`` is account-supplied: it may not point inside."""
+    url = config.get("api_base_url")
+    if url:
+        try:
+            await outbound.check_url_async(str(url))
+        except outbound.OutboundRefused as exc:
+            raise AdminError("outbound_refused", f"api_base_url: {exc.message}") from None
 
 
 async def create_key(account: Account, name: str = "default") -> tuple[str, str]:

@@ -89,6 +89,7 @@ def create_app(
                 started.append(connector)
         state["dispatcher"] = dispatcher
         state["webhook_deliveries"] = deliveries
+        state["retention"] = retention
         try:
             yield
         finally:

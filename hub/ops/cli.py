@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import json
 import os
 import signal
@@ -23,9 +24,10 @@ import httpx
 
 from hub import db
 from hub.ops import embedded
+from hub.pipeline import channel_secrets, outbound
 from hub.pipeline.services import Hub
 from hub.settings import Settings
-from hub.tenants import accounts, plans
+from hub.tenants import accounts, plans, retention
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[dict[str, Any]]]
 
@@ -43,9 +45,10 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         server = await asyncio.to_thread(embedded.start, settings.data_dir)
         uri = server.uri
     client = db.connect(uri)
+    outbound.configure(settings.outbound_allow)
     try:
         database = await db.init(client, settings.database)
-        async with httpx.AsyncClient() as http:
+        async with outbound.guarded_client() as http:
             yield Hub(dataclasses.replace(settings, mongodb_uri=uri), database, http)
     finally:
         await db.release(client)
@@ -113,6 +116,29 @@ async def _simulate(args: argparse.Namespace, settings: Settings) -> dict[str, A
     return {"status": response.status_code, "url": url}
 
 
+async def _retention_run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    at = None
+    if args.as_of:
+        try:
+            at = dt.datetime.fromisoformat(args.as_of)
+        except ValueError:
+            raise CliError(f"--as-of is not an ISO time: {args.as_of!r}") from None
+        at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    async with open_hub(settings) as hub:
+        return await retention.run(hub, at, dry_run=args.dry_run)
+
+
+async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    async with open_hub(settings) as hub:
+        counts = await channel_secrets.seal_stored(hub.cipher, hub.registry)
+    if counts["unreadable"]:
+        raise CliError(
+            f"{counts['unreadable']} secrets open under neither PARLEY_SECRET_KEY nor "
+            f"PARLEY_SECRET_KEY_PREVIOUS ({counts['secrets']} re-sealed)"
+        )
+    return {"key_id": hub.cipher.current, **counts}
+
+
 def running_hub_url(settings: Settings) -> str:
     """Where the local ``parley serve`` listens (published in the data directory)."""
     path = settings.data_dir / "hub.json"
@@ -145,6 +171,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from hub.app import create_app
 
     _exit_on_sigterm()
+    if args.demo:  # the demo's stand-ins and receivers live on this machine
+        allow = (*settings.outbound_allow, *outbound.LOOPBACK)
+        settings = dataclasses.replace(settings, outbound_allow=allow)
     if "PARLEY_PUBLIC_URL" not in os.environ:
         settings = dataclasses.replace(settings, public_url=f"http://{args.host}:{args.port}")
     server = None
@@ -220,6 +249,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="sender", required=True)
     p.add_argument("--text", required=True)
     p.set_defaults(handler=_simulate)
+
+    keep = sub.add_parser("retention").add_subparsers(dest="action", required=True)
+    p = keep.add_parser("run", help="apply every account's retention now")
+    p.add_argument("--as-of", dest="as_of", default=None, help="ISO time to apply it as of")
+    p.add_argument("--dry-run", dest="dry_run", action="store_true", help="count, delete nothing")
+    p.set_defaults(handler=_retention_run)
+
+    keys = sub.add_parser("keys").add_subparsers(dest="action", required=True)
+    p = keys.add_parser("rotate", help="re-seal channel secrets under PARLEY_SECRET_KEY")
+    p.set_defaults(handler=_keys_rotate)
     return parser
 
 
@@ -231,7 +270,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args, settings))
     try:
         result = asyncio.run(args.handler(args, settings))
-    except (CliError, accounts.AdminError, plans.PlanError, embedded.EmbeddedDatabaseError) as exc:
+    except (
+        CliError,
+        accounts.AdminError,
+        plans.PlanError,
+        embedded.EmbeddedDatabaseError,
+        outbound.OutboundRefused,
+    ) as exc:
         code = getattr(exc, "code", "error")
         print(f"parley: {code}: {getattr(exc, 'message', None) or exc}", file=sys.stderr)
         return 2

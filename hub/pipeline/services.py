@@ -47,7 +47,9 @@ class Hub:
         self.realtime = Realtime(database)
         self.registry = Registry(self, connector_classes)
         #: Seals and opens channel secrets (``hub.pipeline.channel_secrets``).
-        self.cipher = Cipher(settings.secret_key or "insecure-test-key", settings.previous_secret_key)
+        self.cipher = Cipher(
+            settings.secret_key or "insecure-test-key", settings.previous_secret_key
+        )
         self._channels: dict[PydanticObjectId, tuple[float, Channel]] = {}
         self._invalidate = self.realtime.subscribe(None, self._drop_cached_channel)
 

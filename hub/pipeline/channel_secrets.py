@@ -133,6 +133,8 @@ async def seal_stored(
     async for doc in collection.find({}, {"type": 1, "config": 1}):
         config = doc.get("config") or {}
         fields = [f for f in fields_of(registry, doc.get("type", "")) if f in config]
+        # A sealed value names itself: re-seal it even where no connector declares it.
+        fields += [f for f, v in config.items() if is_sealed(v) and f not in fields]
         stale = {f: config[f] for f in fields if _stale(cipher, config[f], plain_only)}
         update: dict[str, str] = {}
         for name, value in stale.items():

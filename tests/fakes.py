@@ -78,7 +78,7 @@ class EchoConnector(Connector):
                 )
                 for s in data.get("statuses", [])
             ]
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise MalformedRequest(f"unreadable test payload: {exc}") from None
         return WebhookResult(
             messages=messages, statuses=statuses, response=JSONResponse({"ok": True})

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import httpx
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hub.contract import QuickReply
 
@@ -22,6 +22,7 @@ from hub.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from hub.store.attributes import check_attributes
 
 EventType = Literal[
     "message.created", "message.updated", "conversation.created", "conversation.updated"
@@ -129,6 +130,11 @@ class ContactPatch(BaseModel):
     phone: str | None = Field(default=None, pattern=PHONE)
     vip: bool | None = None
     attributes: dict[str, Any] | None = Field(default=None, max_length=100)
+
+    @field_validator("attributes")
+    @classmethod
+    def _bson_safe(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return check_attributes(value)  # type: ignore[no-any-return]
 
 
 class ContactIn(ContactPatch):

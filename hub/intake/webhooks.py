@@ -9,7 +9,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.contract import MalformedRequest, SignatureError
+from hub.contract import JSONRefused, MalformedRequest, SignatureError, read_json
 from hub.models import Channel
 from hub.pipeline import ingest
 from hub.pipeline.registry import UnknownConnector
@@ -61,6 +61,11 @@ async def receive_webhook(request: Request) -> Response:
         return _error(413, "too_large", f"the body is over {hub.settings.max_webhook_bytes} bytes")
     except ClientDisconnect:
         return _error(400, "malformed", "the client went away mid-body")
+    if "json" in request.headers.get("content-type", ""):
+        try:  # before any connector parses it: depth, numbers and strings the db can store
+            read_json(request._body, max_bytes=hub.settings.max_webhook_bytes)
+        except JSONRefused as exc:
+            return _error(exc.status, exc.code, exc.message)
     try:
         connector = hub.registry.get(channel.type)
     except UnknownConnector:

@@ -24,6 +24,7 @@ from hub import db
 from hub.app import create_app
 from hub.integrations import bots
 from hub.models import Channel
+from hub.pipeline import outbound
 from hub.settings import Settings
 from hub.tenants import accounts
 from tests.api.conftest import _free_port
@@ -36,6 +37,7 @@ EXAMPLES = 8
 async def _tenant(settings: Settings) -> tuple[str, str]:
     """An account with both add-ons, a channel with a bot, and an API key: (key, bot token)."""
     client = db.connect(settings.mongodb_uri or "")
+    outbound.configure(settings.outbound_allow)  # the bot's 127.0.0.1 URL is allowed
     try:
         await db.init(client, settings.database)
         account = await accounts.create_account("Fuzz", "HUB", 3, ["generic_api", "chatbot_api"])

@@ -165,6 +165,7 @@ async def read_json(request: Request, model: type[BaseModel]) -> Any:
         ) from None
     try:
         body = contract.read_json(raw, max_bytes=MAX_JSON_BYTES)
-    except JSONRefused as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None
+    except JSONRefused as exc:  # the widget has always called unreadable JSON invalid_json
+        code = "invalid_json" if exc.code == "malformed_json" else exc.code
+        raise ApiError(exc.status, code, exc.message) from None
     return model.model_validate(body)

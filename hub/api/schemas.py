@@ -145,6 +145,8 @@ class ContactExport(BaseModel):
     contact: ContactOut
     conversations: list[ConversationOut]
     messages: list[MessageOut]
+    #: The contact's records kept by other parts, by collection (callbacks, CSAT, look-ups…).
+    related: dict[str, list[dict[str, Any]]] = {}
 
 
 class ErasedOut(BaseModel):

@@ -10,6 +10,7 @@ from typing import Any
 
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
+from pydantic import ValidationError
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
@@ -139,6 +140,8 @@ async def create_channel(
         ) from None
     try:
         validated = connector.validate_config(config)
+    except ValidationError as exc:  # its text would quote the input, secrets included
+        raise AdminError("invalid_config", _without_input(exc)) from None
     except ValueError as exc:
         raise AdminError("invalid_config", str(exc)) from None
     await _check_base_url(validated)
@@ -154,6 +157,15 @@ async def create_channel(
     await audit(account.id, "system", "channel.created", str(channel.id), {"type": type})
     info = hub.channel_info(channel)
     return hub.opened(channel), {"webhook_url": info.webhook_url, **connector.describe(info)}
+
+
+def _without_input(exc: ValidationError) -> str:
+    """Where and what is wrong in a config, without the values given."""
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False)[:5]:
+        where = ".".join(str(p) for p in error["loc"]) or "config"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
 
 
 async def _check_base_url(config: dict[str, Any]) -> None:

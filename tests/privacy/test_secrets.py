@@ -167,3 +167,20 @@ async def test_rotation_without_the_previous_key_says_what_it_cannot_open(
     )
     assert done.returncode == 2
     assert "PARLEY_SECRET_KEY_PREVIOUS" in done.stderr and "s-1" not in done.stderr
+
+
+async def test_a_refused_config_does_not_quote_its_secrets(running: Running) -> None:
+    from hub.tenants import accounts
+
+    account = await accounts.create_account("Acme", "HUB", 3)
+    with pytest.raises(accounts.AdminError) as refused:
+        await accounts.create_channel(
+            running.hub,
+            account,
+            "twilio_sms",
+            "no sender",
+            {"account_sid": "AC" + "0" * 32, "auth_token": "tok-never-shown"},
+        )
+    assert refused.value.code == "invalid_config"
+    assert "from_number" in refused.value.message
+    assert "tok-never-shown" not in refused.value.message

@@ -65,7 +65,8 @@ async def receive_webhook(request: Request) -> Response:
         try:  # before any connector parses it: depth, numbers and strings the db can store
             read_json(request._body, max_bytes=hub.settings.max_webhook_bytes)
         except JSONRefused as exc:
-            return _error(exc.status, exc.code, exc.message)
+            if exc.code != "malformed_json":  # plain unreadable JSON: the connector says why
+                return _error(exc.status, exc.code, exc.message)
     try:
         connector = hub.registry.get(channel.type)
     except UnknownConnector:

@@ -18,6 +18,7 @@ import pytest
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, Phase
+from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from hub import db
@@ -98,3 +99,31 @@ def test_openapi_conformance(served: tuple[str, str, str]) -> None:
     for operation in operations:
         secret = token if operation.path.startswith("/bot/") else key
         _fuzz(operation, {"Authorization": f"Bearer {secret}"})
+
+
+def _fuzz_invalid(operation: Any, auth: dict[str, str]) -> None:
+    """Requests the document says are wrong (wrong types, missing fields): refused, never 5xx."""
+
+    @hypothesis.given(case=operation.as_strategy(GenerationMode.NEGATIVE))
+    @hypothesis.settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        response = case.call(headers=auth)
+        assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
+
+    check()
+
+
+def test_openapi_invalid_data_gets_no_5xx(served: tuple[str, str, str]) -> None:
+    base, key, token = served
+    schema = schemathesis.openapi.from_url(f"{base}/api/v1/openapi.json")
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        secret = token if operation.path.startswith("/bot/") else key
+        _fuzz_invalid(operation, {"Authorization": f"Bearer {secret}"})

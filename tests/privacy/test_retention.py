@@ -26,12 +26,13 @@ from hub.models import (
     Message,
     UsageEvent,
 )
+from hub.pipeline import outbound
 from hub.pipeline.media import MediaNotFound
 from hub.pipeline.services import Hub
 from hub.settings import Settings
 from hub.tenants import retention
-from tests.conftest import Clock, Running, Tenant
-from tests.core.helpers import inbound_conversation
+from tests.conftest import Clock, Running, Tenant, start_app
+from tests.core.helpers import inbound_conversation, wait_for
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 PARLEY = str(Path(sys.executable).with_name("parley"))
@@ -294,3 +295,20 @@ async def test_cli_dry_run_and_run_print_counts_per_account_and_kind(
     assert all(v == 0 for a in early["accounts"] for v in a["deleted"].values())
     stored = await Account.get(tenant.account.id)
     assert stored is not None and stored.retention.conversations_days == 30
+
+
+async def test_every_serve_process_runs_the_daily_purge_in_the_background(
+    running: Running, tenant: Tenant, clock: Clock, settings: Settings, connectors: Any
+) -> None:
+    old = await _resolved(running.client, tenant, clock, 40, "+4511000010")
+    await retention.set_retention(tenant.account, {"conversations_days": 30})
+    await Lease.get_pymongo_collection().delete_many({})  # as on the next day
+
+    async def finished() -> dict[str, Any] | None:
+        lease = await Lease.get_pymongo_collection().find_one({"_id": "retention"})
+        return lease if lease and lease.get("done") == START.date().isoformat() else None
+
+    async with outbound.guarded_client() as http:
+        async for _ in start_app(settings, connectors, http):
+            await wait_for(finished, "the background purge")
+    assert await Conversation.find(Conversation.id == old.id).count() == 0

@@ -30,10 +30,13 @@ from hub.intake import webhooks
 from hub.integrations.bots import BotWatch
 from hub.integrations.event_delivery import DeliveryWorker
 from hub.integrations.event_webhooks import EventFanOut
+from hub.pipeline import outbound
+from hub.pipeline.channel_secrets import seal_stored
 from hub.pipeline.housekeeping import Housekeeper
 from hub.pipeline.outbox import Dispatcher
 from hub.pipeline.services import Hub
 from hub.settings import Settings
+from hub.tenants.retention import RetentionLoop
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +50,24 @@ def create_app(
     """Build the hub for ``settings`` (``mongodb_uri`` must be set: see ``hub.ops.cli``).
 
     ``connectors`` replaces the installed connector set (tests); ``http`` replaces
-    the shared outgoing client.
+    the shared outgoing client (by default ``outbound.guarded_client``).
     """
     if not settings.mongodb_uri:
         raise ValueError("settings.mongodb_uri is required (parley serve starts the embedded one)")
     state: dict[str, Any] = {}
+    outbound.configure(settings.outbound_allow)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         client = db.connect(settings.mongodb_uri or "")
         database = await db.init(client, settings.database)
         own_http = http is None
-        http_client = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
+        http_client = http or outbound.guarded_client()
         hub = Hub(settings, database, http_client, connectors)
         hub.rules = CentreRules(hub)
+        sealed = await seal_stored(hub.cipher, hub.registry, plain_only=True)
+        if sealed["secrets"]:
+            log.info("sealed %s plain channel secrets at rest", sealed["secrets"])
         app.state.hub = hub
         extra = [route for connector in hub.registry.all() for route in connector.routes()]
         app.router.routes.extend(extra)
@@ -71,6 +78,7 @@ def create_app(
         fan_out = EventFanOut(hub, deliveries.wake)
         bot_watch = BotWatch(hub)
         callback_offers = CallbackOfferWorker(hub)
+        retention = RetentionLoop(hub)
         started: list[Connector] = []
         if settings.run_workers:
             await dispatcher.start()
@@ -79,11 +87,13 @@ def create_app(
             await fan_out.start()
             await bot_watch.start()
             await callback_offers.start()
+            await retention.start()
             for connector in hub.registry.all():
                 await connector.start()
                 started.append(connector)
         state["dispatcher"] = dispatcher
         state["webhook_deliveries"] = deliveries
+        state["retention"] = retention
         try:
             yield
         finally:
@@ -93,6 +103,7 @@ def create_app(
             await housekeeper.stop()
             await bot_watch.stop()
             await callback_offers.stop()
+            await retention.stop()
             await fan_out.stop()
             await deliveries.stop()
             await hub.realtime.stop()

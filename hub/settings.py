@@ -41,6 +41,15 @@ class Settings:
     bot_answer_timeout_seconds: float = 120.0
     #: Attempts at a bot's webhook before its conversation goes to humans.
     bot_max_attempts: int = 3
+    #: Hosts and CIDR ranges account-supplied URLs may reach besides the public internet.
+    outbound_allow: tuple[str, ...] = ()
+    #: The key channel secrets were encrypted under before ``PARLEY_SECRET_KEY`` changed.
+    previous_secret_key: str = field(default="", repr=False)
+    #: Inbound SMTP: STARTTLS certificate and key (PEM files); both unset: no STARTTLS.
+    smtp_tls_cert: str | None = None
+    smtp_tls_key: str | None = None
+    #: Inbound SMTP: connections one client address may hold open at once.
+    smtp_max_connections_per_client: int = 10
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -56,6 +65,13 @@ class Settings:
             secret_key=env.get("PARLEY_SECRET_KEY") or _stored_secret(data_dir),
             api_rate_limit=int(env.get("PARLEY_API_RATE_LIMIT", "1200")),
             bot_answer_timeout_seconds=float(env.get("PARLEY_BOT_ANSWER_TIMEOUT", "120")),
+            outbound_allow=tuple(
+                a.strip() for a in env.get("PARLEY_OUTBOUND_ALLOW", "").split(",") if a.strip()
+            ),
+            previous_secret_key=env.get("PARLEY_SECRET_KEY_PREVIOUS", ""),
+            smtp_tls_cert=env.get("PARLEY_SMTP_TLS_CERT") or None,
+            smtp_tls_key=env.get("PARLEY_SMTP_TLS_KEY") or None,
+            smtp_max_connections_per_client=int(env.get("PARLEY_SMTP_MAX_CONNECTIONS", "10")),
         )
 
 

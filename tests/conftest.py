@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from hub.app import create_app
 from hub.models import Account, Channel
 from hub.ops import embedded
+from hub.pipeline import outbound
 from hub.pipeline.services import Hub
 from hub.settings import Settings
 from hub.tenants import accounts
@@ -81,6 +82,8 @@ def settings(mongodb_uri: str, tmp_path: Path) -> Settings:
         outbox_base_backoff=0.05,
         outbox_lease_seconds=30,
         smtp_port=embedded.free_port(),
+        # Tests' receivers listen on 127.0.0.1; the guard refuses every other inside address.
+        outbound_allow=("127.0.0.1/32",),
     )
 
 
@@ -132,7 +135,7 @@ async def _shut_down(lifespan: Any) -> None:
 
 @pytest.fixture
 async def running(settings: Settings, connectors: dict[str, Any]) -> AsyncIterator[Running]:
-    async with httpx.AsyncClient() as http:
+    async with outbound.guarded_client() as http:
         async for r in start_app(settings, connectors, http):
             yield r
 

@@ -13,12 +13,13 @@ import json
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub.contract import (
     PHONE,
+    SECRET,
     Address,
     Capabilities,
     ChannelInfo,
@@ -39,7 +40,7 @@ TEST_API = "https://provider.test"
 
 
 class TestConfig(BaseModel):
-    secret: str = "s3cret"
+    secret: str = Field(default="s3cret", json_schema_extra=SECRET)
     api_base_url: str = TEST_API
 
 
@@ -80,7 +81,7 @@ class EchoConnector(Connector):
                 )
                 for s in data.get("statuses", [])
             ]
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise MalformedRequest(f"unreadable test payload: {exc}") from None
         return WebhookResult(
             messages=messages, statuses=statuses, response=JSONResponse({"ok": True})

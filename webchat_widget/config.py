@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hub.contract import SECRET
+
 #: Longest visitor or agent text, and largest attachment, the widget carries.
 MAX_TEXT = 5000
 MAX_MEDIA_BYTES = 10 * 1024 * 1024
@@ -80,7 +82,7 @@ class WebchatConfig(BaseModel):
     prechat_fields: list[PrechatField] = ["name", "email"]
     business_hours: BusinessHours | None = None
     language: Language = "en"
-    identity_secret: str = ""
+    identity_secret: str = Field(default="", json_schema_extra=SECRET)
     #: Name shown on replies whose sender has none.
     agent_name: str = "Support"
 

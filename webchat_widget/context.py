@@ -7,7 +7,6 @@ can only ever reach its own conversations.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +14,9 @@ from beanie import PydanticObjectId
 from pydantic import BaseModel
 from starlette.requests import Request
 
+from hub import contract
 from hub.api.errors import ApiError
-from hub.contract import ChannelInfo
+from hub.contract import ChannelInfo, JSONRefused
 from hub.models import Channel, Conversation, Message
 from hub.pipeline.services import Hub
 from hub.web.answers import BodyTooLarge, read_body_limited
@@ -164,7 +164,8 @@ async def read_json(request: Request, model: type[BaseModel]) -> Any:
             413, "too_large", f"the body may be at most {MAX_JSON_BYTES} bytes"
         ) from None
     try:
-        body = json.loads(raw)
-    except ValueError:
-        raise ApiError(400, "invalid_json", "the body is not JSON") from None
+        body = contract.read_json(raw, max_bytes=MAX_JSON_BYTES)
+    except JSONRefused as exc:  # the widget has always called unreadable JSON invalid_json
+        code = "invalid_json" if exc.code == "malformed_json" else exc.code
+        raise ApiError(exc.status, code, exc.message) from None
     return model.model_validate(body)

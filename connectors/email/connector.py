@@ -27,6 +27,7 @@ from starlette.requests import Request
 
 from hub.contract import (
     EMAIL,
+    SECRET,
     Attachment,
     Capabilities,
     ChannelInfo,
@@ -62,7 +63,7 @@ class EmailConfig(BaseModel):
     smtp_host: str = Field(min_length=1)
     smtp_port: int = Field(587, ge=1, le=65535)
     smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_password: str | None = Field(default=None, json_schema_extra=SECRET)
     smtp_security: Literal["none", "starttls", "tls"] = "starttls"
     #: A PEM file of CA certificates to trust for the relay (a private CA, a self-signed relay).
     smtp_ca_file: str | None = None
@@ -70,7 +71,9 @@ class EmailConfig(BaseModel):
     smtp_verify: bool = True
     from_name: str | None = Field(None, max_length=200)
     #: Guards ``POST /webhooks/email/{channel_id}``; generated when the channel is added.
-    inbound_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32), min_length=16)
+    inbound_secret: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32), min_length=16, json_schema_extra=SECRET
+    )
 
     @field_validator("address")
     @classmethod

@@ -7,6 +7,10 @@ for anyone else is refused there (550) instead of bounced later; the SIZE
 limit is advertised and enforced (552). After DATA the message is parsed and
 handed to the hub, and only a durable write earns the 250: on a storage error
 the client gets a 451 and tries again later, as SMTP clients do.
+
+STARTTLS is offered when the hub has a certificate and key
+(``PARLEY_SMTP_TLS_CERT`` / ``PARLEY_SMTP_TLS_KEY``); one client address may
+hold at most ``PARLEY_SMTP_MAX_CONNECTIONS`` connections at once (421 past it).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 import time
+from collections import Counter
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -146,12 +152,20 @@ class SmtpListener:
         self.handler = InboundHandler(hub, self.directory)
         self._server: asyncio.AbstractServer | None = None
         self._connections: set[asyncio.BaseTransport] = set()
+        self._per_client: Counter[str] = Counter()
+        self.max_per_client = int(getattr(hub, "smtp_max_connections_per_client", 10))
+        self.tls_context = _tls_context(
+            getattr(hub, "smtp_tls_cert", None), getattr(hub, "smtp_tls_key", None)
+        )
         self.hostname = "localhost"
 
     def _protocol(self) -> SMTP:
         return _TrackedSMTP(
             self.handler,
             self._connections,
+            self._per_client,
+            self.max_per_client,
+            tls_context=self.tls_context,
             data_size_limit=self.max_message_bytes,
             enable_SMTPUTF8=True,
             decode_data=False,
@@ -189,24 +203,67 @@ class SmtpListener:
         self._server = None
 
 
+def _tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
+    """The server context for STARTTLS from PEM files; None (no STARTTLS) when unset."""
+    if not cert and not key:
+        return None
+    if not cert or not key:
+        raise ValueError("STARTTLS needs both PARLEY_SMTP_TLS_CERT and PARLEY_SMTP_TLS_KEY")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    return context
+
+
 class _TrackedSMTP(SMTP):
-    """aiosmtpd's protocol, remembering its transport so ``stop`` can close it."""
+    """aiosmtpd's protocol, remembering its transport so ``stop`` can close it,
+    and refusing a client address past its connection limit."""
 
     #: RFC 5321 says 1000 octets a line, but real senders (HTML newsletters, some
     #: webmailers) send longer ones; refusing their mail helps nobody.
     line_length_limit = 64 * 1024
 
     def __init__(
-        self, handler: Any, connections: set[asyncio.BaseTransport], **kwargs: Any
+        self,
+        handler: Any,
+        connections: set[asyncio.BaseTransport],
+        per_client: Counter[str],
+        max_per_client: int,
+        **kwargs: Any,
     ) -> None:
         super().__init__(handler, **kwargs)
         self._tracked = connections
+        self._per_client = per_client
+        self._max_per_client = max_per_client
+        self._client: str | None = None
+        self._refused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._tracked.add(transport)
+        if self._original_transport is None and self._client is None:  # not a STARTTLS upgrade
+            peer = transport.get_extra_info("peername")
+            client = str(peer[0]) if peer else "?"
+            if self._per_client[client] >= self._max_per_client:
+                self._refused = True
+                assert isinstance(transport, asyncio.WriteTransport)
+                transport.write(b"421 4.7.0 Too many connections from your address\r\n")
+                transport.close()
+                log.warning("smtp: refused a connection from %s over the limit", client)
+                return
+            self._client = client
+            self._per_client[client] += 1
+            self._tracked.add(transport)
         super().connection_made(transport)
 
     def connection_lost(self, error: Exception | None) -> None:
+        if self._refused:
+            return
+        if self._client is not None:
+            self._per_client[self._client] -= 1
+            if self._per_client[self._client] <= 0:
+                del self._per_client[self._client]
+            self._client = None
         if self.transport is not None:
             self._tracked.discard(self.transport)
+        if self._original_transport is not None:
+            self._tracked.discard(self._original_transport)
         super().connection_lost(error)

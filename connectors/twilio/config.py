@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 
+from hub.contract import SECRET
+
 
 class TwilioTemplate(BaseModel):
     """An approved template (a Content API resource) the channel may send outside the window."""
@@ -21,13 +23,13 @@ class TwilioTemplate(BaseModel):
 
 class TwilioConfig(BaseModel):
     account_sid: str = Field(pattern=r"^AC[0-9a-fA-F]{32}$")
-    auth_token: str = Field(min_length=1)
+    auth_token: str = Field(min_length=1, json_schema_extra=SECRET)
     from_number: str | None = None
     messaging_service_sid: str | None = Field(default=None, pattern=r"^MG[0-9a-fA-F]{32}$")
     #: Replaces ``https://api.twilio.com`` (and content.twilio.com): an edge, proxy or stand-in.
     api_base_url: HttpUrl | None = None
     #: The secret of a webhook SharedKey, when Twilio signs with HMAC-SHA256 instead.
-    webhook_signing_key: str | None = None
+    webhook_signing_key: str | None = Field(default=None, json_schema_extra=SECRET)
     templates: list[TwilioTemplate] = []
 
     @model_validator(mode="after")

@@ -6,6 +6,8 @@ import secrets
 
 from pydantic import BaseModel, Field, HttpUrl
 
+from hub.contract import SECRET
+
 GRAPH = "https://graph.facebook.com"
 
 
@@ -20,10 +22,12 @@ class CloudTemplate(BaseModel):
 
 class CloudConfig(BaseModel):
     phone_number_id: str = Field(pattern=r"^\d{5,20}$")
-    access_token: str = Field(min_length=1)
-    app_secret: str = Field(min_length=1)
+    access_token: str = Field(min_length=1, json_schema_extra=SECRET)
+    app_secret: str = Field(min_length=1, json_schema_extra=SECRET)
     #: Echoed in Meta's GET verification; generated when not given.
-    verify_token: str = Field(default_factory=lambda: secrets.token_urlsafe(18), min_length=8)
+    verify_token: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(18), min_length=8, json_schema_extra=SECRET
+    )
     #: Replaces ``https://graph.facebook.com``: a proxy or a local stand-in.
     api_base_url: HttpUrl | None = None
     api_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import json
 from typing import Any
 
 from hub.contract import (
@@ -16,6 +15,7 @@ from hub.contract import (
     MalformedRequest,
     SignatureError,
     StatusUpdate,
+    read_json,
 )
 
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
@@ -46,7 +46,7 @@ def parse(
 ) -> tuple[list[InboundMessage], list[StatusUpdate]]:
     """Every message and status of this channel's number in one (batched) POST."""
     try:
-        data = json.loads(body)
+        data = read_json(body)
         changes = [c for e in data.get("entry", []) for c in e.get("changes", [])]
         messages: list[InboundMessage] = []
         statuses: list[StatusUpdate] = []

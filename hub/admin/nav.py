@@ -13,6 +13,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("/admin/keys", "API keys"),
     ("/admin/webhooks", "Webhooks"),
     ("/admin/bots", "Bots"),
+    ("/admin/retention", "Retention"),
     ("/admin/audit", "Audit log"),
     ("/admin/usage", "Usage and charges"),
 ]

@@ -72,6 +72,7 @@ async def export_contact(request: Request) -> JSONResponse:
         contact=ContactOut.of(found["contact"]),
         conversations=[ConversationOut.of(c) for c in found["conversations"]],
         messages=[MessageOut.of(m) for m in found["messages"]],
+        related=found["related"],
     )
     return JSONResponse(
         out.model_dump(mode="json"),

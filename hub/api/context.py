@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,6 +13,7 @@ from starlette.responses import JSONResponse
 from hub.api import ratelimit
 from hub.api.errors import ApiError
 from hub.api.schemas import page
+from hub.contract import JSONRefused, read_json
 from hub.integrations import bots
 from hub.models import Account, Actor, Bot, Sender
 from hub.pipeline.services import Hub
@@ -103,14 +103,16 @@ async def _account(request: Request, account_id: PydanticObjectId) -> Account:
 
 
 async def json_body(request: Request, model: type[M]) -> M:
-    """The request's JSON body validated as ``model``; 400 with a reason otherwise."""
+    """The request's JSON body validated as ``model``; 400/413 with a reason otherwise.
+
+    The body is read with ``hub.contract.read_json``: size and depth limits before
+    parsing, and nothing the database cannot store (64-bit integers, valid Unicode).
+    """
     body = await request.body()
-    if len(body) > MAX_JSON_BYTES:
-        raise ApiError(413, "too_large", f"the body is over {MAX_JSON_BYTES} bytes")
     try:
-        data: Any = json.loads(body or b"null")
-    except ValueError as exc:
-        raise ApiError(400, "malformed_json", f"the body is not JSON: {exc}") from None
+        data: Any = read_json(body or b"null", max_bytes=MAX_JSON_BYTES)
+    except JSONRefused as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_request", "the body must be a JSON object")
     return model.model_validate(data)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Self, get_args
 
 import httpx
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hub.contract import QuickReply
 from hub.integrations import event_webhooks
@@ -18,6 +18,7 @@ from hub.integrations.representations import ConversationOut as ConversationOut
 from hub.integrations.representations import ErrorOut as ErrorOut
 from hub.integrations.representations import MessageOut as MessageOut
 from hub.integrations.representations import Representation as Representation
+from hub.store.attributes import check_attributes
 
 EventType = Literal[
     "message.created",
@@ -107,6 +108,11 @@ class ContactPatch(BaseModel):
     vip: bool | None = None
     attributes: dict[str, Any] | None = Field(default=None, max_length=100)
 
+    @field_validator("attributes")
+    @classmethod
+    def _bson_safe(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return check_attributes(value)
+
 
 class ContactIn(ContactPatch):
     """A new contact needs an email or a phone number (its first address)."""
@@ -116,6 +122,8 @@ class ContactExport(BaseModel):
     contact: ContactOut
     conversations: list[ConversationOut]
     messages: list[MessageOut]
+    #: The contact's records kept by other parts, by collection (callbacks, CSAT, look-ups…).
+    related: dict[str, list[dict[str, Any]]] = {}
 
 
 class ErasedOut(BaseModel):

@@ -51,6 +51,15 @@ from hub.contract.messages import (
     StatusUpdate,
     WebhookResult,
 )
+from hub.contract.safe_json import (
+    INT64,
+    MAX_JSON_BYTES,
+    MAX_JSON_DEPTH,
+    JSONRefused,
+    check_json_depth,
+    read_json,
+)
+from hub.contract.secrets import SECRET, secret_fields
 from hub.contract.services import HubServices
 
 __all__ = [
@@ -88,4 +97,12 @@ __all__ = [
     "read_limited",
     "render_quick_replies_as_text",
     "set_clock",
+    "INT64",
+    "MAX_JSON_BYTES",
+    "MAX_JSON_DEPTH",
+    "JSONRefused",
+    "check_json_depth",
+    "read_json",
+    "SECRET",
+    "secret_fields",
 ]

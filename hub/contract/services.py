@@ -20,6 +20,11 @@ class HubServices(Protocol):
     #: Where listeners bind (``PARLEY_SMTP_HOST``, default 127.0.0.1) and the SMTP port.
     listen_host: str
     smtp_port: int
+    #: Inbound SMTP: STARTTLS certificate and key files (None: no STARTTLS), and the
+    #: connections one client address may hold at once.
+    smtp_tls_cert: str | None
+    smtp_tls_key: str | None
+    smtp_max_connections_per_client: int
     #: A secret of this installation (``PARLEY_SECRET_KEY``) for signing tokens.
     secret_key: str
 

@@ -11,7 +11,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.contract import MalformedRequest, SignatureError
+from hub.contract import JSONRefused, MalformedRequest, SignatureError, read_json
 from hub.models import Channel
 from hub.pipeline import ingest
 from hub.pipeline.channels import ResolvedChannel
@@ -59,6 +59,12 @@ async def receive_webhook(request: Request) -> Response:
         return error_response(413, "too_large", f"the body is over {limit} bytes")
     except ClientDisconnect:
         return error_response(400, "malformed", "the client went away mid-body")
+    if "json" in request.headers.get("content-type", ""):
+        try:  # before any connector parses it: depth, numbers and strings the db can store
+            read_json(request._body, max_bytes=hub.settings.max_webhook_bytes)
+        except JSONRefused as exc:
+            if exc.code != "malformed_json":  # plain unreadable JSON: the connector says why
+                return error_response(exc.status, exc.code, exc.message)
     try:
         result = await channel.connector.parse_webhook(request, channel.info)
     except SignatureError as exc:

@@ -25,7 +25,7 @@ from hub import tasks
 from hub.contract import QuickReply, now
 from hub.errors import Conflict, HubError, InvalidInput
 from hub.models import Bot, Channel, Conversation, Message, Sender
-from hub.pipeline import outbox
+from hub.pipeline import outbound, outbox
 from hub.store.conversations import NotFound, oid
 
 if TYPE_CHECKING:
@@ -45,7 +45,11 @@ def _digest(token: str) -> str:
 async def register(
     account_id: PydanticObjectId, name: str, webhook_url: str, channel_ids: list[str]
 ) -> tuple[Bot, str]:
-    """Store a bot and put it on its channels; returns the bot and its token (shown once)."""
+    """Store a bot and put it on its channels; returns the bot and its token (shown once).
+
+    Raises ``OutboundRefused`` when ``webhook_url`` may not be called (inside addresses).
+    """
+    await outbound.check_url_async(str(webhook_url))
     ids = list(dict.fromkeys(oid(c) for c in channel_ids))
     channels = await Channel.find({"account_id": account_id, "_id": {"$in": ids}}).to_list()
     if len(channels) != len(ids):

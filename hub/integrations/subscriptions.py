@@ -14,6 +14,7 @@ from hub.contract import now
 from hub.errors import InvalidInput
 from hub.models import WebhookDelivery, WebhookSubscription
 from hub.models.webhook import EVENT_TYPES
+from hub.pipeline import outbound
 from hub.store.conversations import NotFound, oid
 
 LOG_WINDOW_DAYS = 30
@@ -36,8 +37,12 @@ def check(url: str, events: list[str]) -> None:
 
 
 async def create(account_id: PydanticObjectId, url: str, events: list[str]) -> WebhookSubscription:
-    """A new subscription; its signing ``secret`` is shown once by the caller."""
+    """A new subscription; its signing ``secret`` is shown once by the caller.
+
+    A URL that resolves inside the hub's network is refused (``OutboundRefused``).
+    """
     check(url, events)
+    await outbound.check_url_async(url)
     sub = WebhookSubscription(
         account_id=account_id,
         url=url,

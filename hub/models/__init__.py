@@ -11,6 +11,7 @@ from hub.models.canned import CannedResponse
 from hub.models.channel import Channel
 from hub.models.contact import Contact
 from hub.models.conversation import Conversation
+from hub.models.lease import Lease
 from hub.models.login_attempt import LoginAttempt
 from hub.models.message import EarlyStatus, Message, Sender, SendError
 from hub.models.notification import Notification
@@ -43,6 +44,7 @@ DOCUMENTS: list[type] = [
     Notification,
     CallbackRequest,
     CallbackOffer,
+    Lease,
 ]
 
 
@@ -64,6 +66,7 @@ __all__ = [
     "Conversation",
     "EarlyStatus",
     "IdempotencyRecord",
+    "Lease",
     "LoginAttempt",
     "Message",
     "Notification",

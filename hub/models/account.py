@@ -6,9 +6,23 @@ import datetime as dt
 from typing import Any
 
 from beanie import Document
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from hub.contract import now
+
+
+class Retention(BaseModel):
+    """How long an account keeps personal data (days; ``None``: kept until erased).
+
+    Validated by ``hub.tenants.retention.validate_retention``; applied by its purge.
+    """
+
+    #: Conversations resolved more than this many days ago go, with messages and files.
+    conversations_days: int | None = None
+    #: Notes on callback attempts older than this many days are cleared.
+    callback_notes_days: int | None = None
+    #: Presence and sign-in history older than this many days goes.
+    activity_days: int | None = 30
 
 
 class Account(Document):
@@ -30,7 +44,7 @@ class Account(Document):
     #: Days the business is closed (``YYYY-MM-DD``), on top of ``business_hours``.
     holidays: list[str] = []
     number_lookup: dict[str, Any] | None = None
-    retention: dict[str, Any] | None = None
+    retention: Retention = Field(default_factory=Retention)
     csat: dict[str, Any] | None = None
     created_at: dt.datetime = Field(default_factory=now)
 

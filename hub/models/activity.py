@@ -42,6 +42,8 @@ class ActivityEvent(TenantDocument):
             [("account_id", 1), ("conversation_id", 1), ("at", 1)],
             # One agent's facts in a period.
             [("account_id", 1), ("user_id", 1), ("at", 1)],
+            # Retention: one kind's facts before a cut-off (presence history).
+            [("account_id", 1), ("kind", 1), ("at", 1)],
         ]
 
 

@@ -82,5 +82,7 @@ class Conversation(TenantDocument):
             [("account_id", 1), ("contact_name", 1)],
             [("account_id", 1), ("contact_key", 1)],
             [("status", 1), ("resolved_at", 1)],
+            # Retention: one account's conversations resolved before a cut-off.
+            [("account_id", 1), ("status", 1), ("resolved_at", 1)],
             [("status", 1), ("snoozed_until", 1)],
         ]

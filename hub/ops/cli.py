@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import datetime as dt
 import json
 import os
 import signal
@@ -25,8 +26,9 @@ from hub.models.user import ROLES
 from hub.ops import embedded
 from hub.ops.connection import open_hub
 from hub.ops.marker import publish, running_hub_url, unpublish
+from hub.pipeline import channel_secrets, outbound
 from hub.settings import Settings
-from hub.tenants import accounts, audit, charges, plans, users
+from hub.tenants import accounts, audit, charges, plans, retention, users
 from hub.tenants.shapes import account_json, key_json, user_json
 
 #: A handler's result is printed as one JSON object, or as-is when it is text (``--csv``).
@@ -162,6 +164,29 @@ async def _simulate(args: argparse.Namespace, settings: Settings) -> dict[str, A
     return {"status": response.status_code, "url": url}
 
 
+async def _retention_run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    at = None
+    if args.as_of:
+        try:
+            at = dt.datetime.fromisoformat(args.as_of)
+        except ValueError:
+            raise CliError(f"--as-of is not an ISO time: {args.as_of!r}") from None
+        at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    async with open_hub(settings) as hub:
+        return await retention.run(hub, at, dry_run=args.dry_run)
+
+
+async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    async with open_hub(settings) as hub:
+        counts = await channel_secrets.seal_stored(hub.cipher, hub.registry)
+    if counts["unreadable"]:
+        raise CliError(
+            f"{counts['unreadable']} secrets open under neither PARLEY_SECRET_KEY nor "
+            f"PARLEY_SECRET_KEY_PREVIOUS ({counts['secrets']} re-sealed)"
+        )
+    return {"key_id": hub.cipher.current, **counts}
+
+
 def _exit_on_sigterm() -> None:
     """Make SIGTERM end ``serve`` through its ``finally`` (which stops the database).
 
@@ -182,6 +207,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from hub.app import create_app
 
     _exit_on_sigterm()
+    if args.demo:  # the demo's stand-ins and receivers live on this machine
+        allow = (*settings.outbound_allow, *outbound.LOOPBACK)
+        settings = dataclasses.replace(settings, outbound_allow=allow)
     if "PARLEY_PUBLIC_URL" not in os.environ:
         settings = dataclasses.replace(settings, public_url=f"http://{args.host}:{args.port}")
     server = None
@@ -283,6 +311,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="sender", required=True)
     p.add_argument("--text", required=True)
     p.set_defaults(handler=_simulate)
+
+    keep = sub.add_parser("retention").add_subparsers(dest="action", required=True)
+    p = keep.add_parser("run", help="apply every account's retention now")
+    p.add_argument("--as-of", dest="as_of", default=None, help="ISO time to apply it as of")
+    p.add_argument("--dry-run", dest="dry_run", action="store_true", help="count, delete nothing")
+    p.set_defaults(handler=_retention_run)
+
+    keys = sub.add_parser("keys").add_subparsers(dest="action", required=True)
+    p = keys.add_parser("rotate", help="re-seal channel secrets under PARLEY_SECRET_KEY")
+    p.set_defaults(handler=_keys_rotate)
     return parser
 
 

@@ -7,12 +7,11 @@ import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 
-import httpx
-
 from hub import db
 from hub.centre.rules import CentreRules
 from hub.ops import embedded
 from hub.ops.marker import as_running
+from hub.pipeline import outbound
 from hub.pipeline.services import Hub
 from hub.settings import Settings
 
@@ -27,9 +26,10 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         server = await asyncio.to_thread(embedded.start, settings.data_dir)
         uri = server.uri
     client = db.connect(uri)
+    outbound.configure(settings.outbound_allow)
     try:
         database = await db.init(client, settings.database)
-        async with httpx.AsyncClient() as http:
+        async with outbound.guarded_client() as http:
             hub = Hub(dataclasses.replace(settings, mongodb_uri=uri), database, http)
             hub.rules = CentreRules(hub)
             yield hub

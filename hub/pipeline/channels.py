@@ -11,7 +11,9 @@ connector and the info up again.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from beanie import PydanticObjectId
 from bson import ObjectId
@@ -56,9 +58,18 @@ class ResolvedChannel:
 class ChannelResolver:
     """Resolves channels for one app; the only place that pairs a channel with its connector."""
 
-    def __init__(self, registry: Registry, public_url: str, realtime: Realtime) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        public_url: str,
+        realtime: Realtime,
+        open_config: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
         self.registry = registry
         self.public_url = public_url
+        #: Opens a stored config's sealed secrets (``channel_secrets.Cipher.open_config``):
+        #: a connector always sees plain values; the stored document keeps them sealed.
+        self.open_config = open_config or (lambda config: config)
         self._cache: dict[PydanticObjectId, tuple[float, Channel]] = {}
         self._subscription = realtime.subscribe(None, self._drop_cached)
 
@@ -107,13 +118,13 @@ class ChannelResolver:
         return f"{self.public_url}/webhooks/{channel.type}/{channel.id}"
 
     def info(self, channel: Channel) -> ChannelInfo:
-        """The channel as its connector sees it."""
+        """The channel as its connector sees it (its secrets opened)."""
         return ChannelInfo(
             id=str(channel.id),
             account_id=str(channel.account_id),
             type=channel.type,
             name=channel.name,
-            config=channel.config,
+            config=self.open_config(channel.config),
             webhook_url=self.webhook_url(channel),
         )
 

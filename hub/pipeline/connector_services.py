@@ -28,6 +28,9 @@ class ConnectorServices:
         self.public_url = settings.public_url
         self.listen_host = settings.smtp_host
         self.smtp_port = settings.smtp_port
+        self.smtp_tls_cert = settings.smtp_tls_cert
+        self.smtp_tls_key = settings.smtp_tls_key
+        self.smtp_max_connections_per_client = settings.smtp_max_connections_per_client
         self.secret_key = settings.secret_key
         self._pipeline = pipeline
         self._channels: ChannelResolver | None = None

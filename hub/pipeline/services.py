@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.contract import ChannelInfo
 from hub.models import Channel
+from hub.pipeline.channel_secrets import Cipher, fields_of
 from hub.pipeline.channels import ChannelResolver, ResolvedChannel
 from hub.pipeline.connector_services import ConnectorServices
 from hub.pipeline.media import MediaStore
@@ -44,12 +45,21 @@ class Hub:
         self.secret_key = settings.secret_key
         self.listen_host = settings.smtp_host
         self.smtp_port = settings.smtp_port
+        self.smtp_tls_cert = settings.smtp_tls_cert
+        self.smtp_tls_key = settings.smtp_tls_key
+        self.smtp_max_connections_per_client = settings.smtp_max_connections_per_client
         self.media = MediaStore(database)
         self.metrics = Metrics()
         self.realtime = Realtime(database)
+        #: Seals and opens channel secrets (``hub.pipeline.channel_secrets``).
+        self.cipher = Cipher(
+            settings.secret_key or "insecure-test-key", settings.previous_secret_key
+        )
         self.connector_services = ConnectorServices(settings, http, self)
         self.registry = Registry(self.connector_services, connector_classes)
-        self.channels = ChannelResolver(self.registry, settings.public_url, self.realtime)
+        self.channels = ChannelResolver(
+            self.registry, settings.public_url, self.realtime, self.cipher.open_config
+        )
         self.connector_services.bind(self.channels)
         #: The conversation rules ingest and the outbox apply; the app injects the contact
         #: centre's (``hub.centre.rules.CentreRules``), a bare hub applies the basic ones.
@@ -62,6 +72,17 @@ class Hub:
     async def channel(self, channel_id: str | ObjectId | None) -> Channel | None:
         """An active channel's document by id (any account: check the account yourself)."""
         return await self.channels.document(channel_id)
+
+    def sealed_config(self, type: str, config: dict[str, Any]) -> dict[str, Any]:
+        """``config`` as it is stored: the connector's secret fields sealed."""
+        return self.cipher.seal_config(config, fields_of(self.registry, type))
+
+    def opened(self, channel: Channel) -> Channel:
+        """A copy of ``channel`` with its secrets opened; never save it."""
+        opened: Channel = channel.model_copy(
+            update={"config": self.cipher.open_config(channel.config)}
+        )
+        return opened
 
     def webhook_url(self, channel: Channel) -> str:
         return self.channels.webhook_url(channel)

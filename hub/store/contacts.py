@@ -5,10 +5,12 @@ Every function takes the account id first; another account's contact is not foun
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Protocol
 
 from beanie import PydanticObjectId
+from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -28,6 +30,15 @@ from hub.store.paging import page_of
 
 SEARCHED = ("name", "email", "phone", "primary_address")
 
+#: What other parts keep about a contact, as (collection, field naming the contact):
+#: exported and erased with the contact. A part that adds such a collection adds a line.
+CONTACT_DATA: list[tuple[str, str]] = [
+    ("callback_requests", "contact_id"),
+    ("csat_answers", "contact_id"),
+    ("lookup_results", "contact_id"),
+    ("sla_records", "contact_id"),
+]
+
 
 class _Media(Protocol):
     async def delete(self, file_id: str) -> None: ...
@@ -38,6 +49,9 @@ class _WithMedia(Protocol):
 
     @property
     def media(self) -> _Media: ...
+
+    @property
+    def database(self) -> Any: ...
 
 
 async def find_or_create_contact(account_id: PydanticObjectId, address: Address) -> Contact:
@@ -163,8 +177,37 @@ async def _conversations_of(contact: Contact) -> list[Conversation]:
     ).to_list()
 
 
+def _naming(contact: Contact, field: str) -> dict[str, Any]:
+    assert contact.id is not None
+    return {"account_id": contact.account_id, field: {"$in": [contact.id, str(contact.id)]}}
+
+
+def _plain(value: Any) -> Any:
+    """A stored document as JSON: ids as text, times in ISO 8601."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+async def _related(hub_database: Any, contact: Contact) -> dict[str, list[dict[str, Any]]]:
+    """The contact's records in every ``CONTACT_DATA`` collection that holds any."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for collection, field in CONTACT_DATA:
+        docs = [_plain(d) async for d in hub_database[collection].find(_naming(contact, field))]
+        if docs:
+            found[collection] = docs
+    return found
+
+
 async def export_contact(account_id: PydanticObjectId, contact_id: str) -> dict[str, Any]:
-    """Everything stored about a contact: the contact, its conversations and their messages."""
+    """Everything stored about a contact: the contact, its conversations and their messages,
+    and its records in the ``CONTACT_DATA`` collections (callbacks, CSAT answers, look-ups…)."""
     contact = await get_contact(account_id, contact_id)
     conversations = await _conversations_of(contact)
     messages = (
@@ -174,7 +217,21 @@ async def export_contact(account_id: PydanticObjectId, contact_id: str) -> dict[
         .sort("+created_at", "+_id")
         .to_list()
     )
-    return {"contact": contact, "conversations": conversations, "messages": messages}
+    related = await _related(Contact.get_pymongo_collection().database, contact)
+    counts = {k: len(v) for k, v in related.items()}
+    await AuditEvent(
+        account_id=account_id,
+        actor="api",
+        action="contact.exported",
+        target=str(contact.id),
+        details={"conversations": len(conversations), "messages": len(messages), **counts},
+    ).insert()
+    return {
+        "contact": contact,
+        "conversations": conversations,
+        "messages": messages,
+        "related": related,
+    }
 
 
 async def _forget_answers(account_id: PydanticObjectId, ids: list[Any]) -> None:
@@ -202,6 +259,11 @@ async def erase_contact(hub: _WithMedia, account_id: PydanticObjectId, contact_i
     erased = (await messages.delete_many(scope)).deleted_count
     await WebhookDelivery.get_pymongo_collection().delete_many(scope)
     await _forget_answers(account_id, [contact.id, *conversation_ids])
+    related = {}
+    for collection, field in CONTACT_DATA:
+        result = await hub.database[collection].delete_many(_naming(contact, field))
+        if result.deleted_count:
+            related[collection] = result.deleted_count
     await Conversation.get_pymongo_collection().delete_many(
         {"account_id": account_id, "_id": {"$in": conversation_ids}}
     )
@@ -211,6 +273,6 @@ async def erase_contact(hub: _WithMedia, account_id: PydanticObjectId, contact_i
         actor=Actor(type="api_key", name="API"),
         action="contact.erased",
         target=str(contact.id),
-        details={"conversations": len(conversation_ids), "messages": erased},
+        details={"conversations": len(conversation_ids), "messages": erased, **related},
     ).insert()
     return erased

@@ -22,6 +22,7 @@ from hub.contract import ChannelChange, ConnectorError
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.models import Account, Actor, ApiKey, Channel, User
 from hub.models.user import ROLES, SEAT_ROLES
+from hub.pipeline import outbound
 from hub.pipeline.registry import UnknownConnector
 from hub.pipeline.services import Hub
 from hub.tenants import audit, charges, plans
@@ -307,19 +308,22 @@ async def create_channel(
 ) -> tuple[Channel, dict[str, Any]]:
     """Validate the connector config, store the channel with its activation fee (one transaction).
 
-    Returns the channel and the extra fields to show once (webhook URL, embed, secrets).
+    The connector's secret fields are stored sealed (``hub.pipeline.channel_secrets``).
+    Returns the channel, its secrets opened in memory (never save it), and the
+    extra fields to show once (webhook URL, embed, secrets).
     """
     assert account.id is not None
     name = name.strip()
     if not 1 <= len(name) <= 80:
         raise InvalidInput("invalid_name", "a channel name is 1-80 characters", fields={"name": "1-80 characters"})
     validated = validate_config(hub, type, config)
+    await check_base_url(validated)
     channel = Channel(
         id=PydanticObjectId(),
         account_id=account.id,
         type=type,
         name=name,
-        config=validated,
+        config=hub.sealed_config(type, validated),
         default_team_id=default_team_id,
     )
     # The provider hears of it first: one that refuses the channel leaves nothing stored.
@@ -340,6 +344,18 @@ async def create_channel(
     info = hub.channel_info(channel)
     connector = hub.registry.get(type)
     return channel, {"webhook_url": info.webhook_url, **connector.describe(info)}
+
+
+async def check_base_url(config: dict[str, Any]) -> None:
+    """A connector's ``api_base_url`` is account-supplied: it may not point inside."""
+    url = config.get("api_base_url")
+    if url:
+        try:
+            await outbound.check_url_async(str(url))
+        except outbound.OutboundRefused as exc:
+            raise InvalidInput(
+                "outbound_refused", f"api_base_url: {exc.message}", field="api_base_url"
+            ) from None
 
 
 async def channel_changed(hub: Hub, channel: Channel, change: ChannelChange) -> None:

@@ -180,11 +180,12 @@ async def update_channel(
             k: v for k, v in changes["config"].items() if not (is_secret(k) and v in ("", None))
         }
         # null (an emptied input) removes the setting, so the connector's default applies.
-        merged = {k: v for k, v in {**channel.config, **given}.items() if v is not None}
-        update["config"] = validate_config(hub, channel.type, merged)
-        changed_keys = sorted(
-            k for k in update["config"] if update["config"][k] != channel.config.get(k)
-        )
+        stored = hub.cipher.open_config(channel.config)  # secrets sealed at rest: open them
+        merged = {k: v for k, v in {**stored, **given}.items() if v is not None}
+        validated = validate_config(hub, channel.type, merged)
+        await accounts.check_base_url(validated)
+        changed_keys = sorted(k for k in validated if validated[k] != stored.get(k))
+        update["config"] = hub.sealed_config(channel.type, validated)
     update = {k: v for k, v in update.items() if getattr(channel, k) != v}
     if not update:
         return channel

@@ -18,12 +18,14 @@ import pytest
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, Phase
+from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from hub import db
 from hub.app import create_app
 from hub.integrations import bots
 from hub.models import Channel
+from hub.pipeline import outbound
 from hub.settings import Settings
 from hub.tenants import accounts
 from tests.api.conftest import _free_port
@@ -36,6 +38,7 @@ EXAMPLES = 8
 async def _tenant(settings: Settings) -> tuple[str, str]:
     """An account with both add-ons, a channel with a bot, and an API key: (key, bot token)."""
     client = db.connect(settings.mongodb_uri or "")
+    outbound.configure(settings.outbound_allow)  # the bot's 127.0.0.1 URL is allowed
     try:
         await db.init(client, settings.database)
         account = await accounts.create_account("Fuzz", "HUB", 3, ["generic_api", "chatbot_api"])
@@ -97,3 +100,30 @@ def test_openapi_conformance(served: tuple[str, str, str]) -> None:
         secret = token if operation.path.startswith("/bot/") else key
         _fuzz(operation, {"Authorization": f"Bearer {secret}"})
 
+
+def _fuzz_invalid(operation: Any, auth: dict[str, str]) -> None:
+    """Requests the document says are wrong (wrong types, missing fields): refused, never 5xx."""
+
+    @hypothesis.given(case=operation.as_strategy(GenerationMode.NEGATIVE))
+    @hypothesis.settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        response = case.call(headers=auth)
+        assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
+
+    check()
+
+
+def test_openapi_invalid_data_gets_no_5xx(served: tuple[str, str, str]) -> None:
+    base, key, token = served
+    schema = schemathesis.openapi.from_url(f"{base}/api/v1/openapi.json")
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        secret = token if operation.path.startswith("/bot/") else key
+        _fuzz_invalid(operation, {"Authorization": f"Bearer {secret}"})

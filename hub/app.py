@@ -23,6 +23,8 @@ from starlette.staticfiles import StaticFiles
 from hub import db, inbox
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
+from hub.centre.calendars import CalendarPoller
+from hub.centre.ticker import CentreTicker
 from hub.contract import Connector
 from hub.intake import webhooks
 from hub.integrations.bots import BotWatch
@@ -68,6 +70,8 @@ def create_app(
         deliveries = DeliveryWorker(hub)
         fan_out = EventFanOut(hub, deliveries.wake)
         bot_watch = BotWatch(hub)
+        ticker = CentreTicker(hub, settings.centre_tick_seconds)
+        poller = CalendarPoller(http_client, settings.calendar_poll_seconds)
         started: list[Connector] = []
         if settings.run_workers:
             await dispatcher.start()
@@ -75,6 +79,8 @@ def create_app(
             await deliveries.start()
             await fan_out.start()
             await bot_watch.start()
+            await ticker.start()
+            await poller.start()
             for connector in hub.registry.all():
                 await connector.start()
                 started.append(connector)
@@ -88,6 +94,9 @@ def create_app(
             await dispatcher.stop()
             await housekeeper.stop()
             await bot_watch.stop()
+            await ticker.stop()
+            await poller.stop()
+            await hub.background.stop()
             await fan_out.stop()
             await deliveries.stop()
             await hub.realtime.stop()

@@ -244,6 +244,9 @@ class OutboundMessage(BaseModel):
     #: The status-callback URL the provider should report delivery to.
     status_callback_url: str
     metadata: dict[str, Any] = {}
+    #: One of the channel's own numbers to send from (its config's ``from_numbers``);
+    #: None: the channel's default sender.
+    from_address: str | None = None
 
 
 class SendResult(BaseModel):

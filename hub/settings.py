@@ -41,6 +41,10 @@ class Settings:
     bot_answer_timeout_seconds: float = 120.0
     #: Attempts at a bot's webhook before its conversation goes to humans.
     bot_max_attempts: int = 3
+    #: How often every user's calendar (ICS) is read for absences.
+    calendar_poll_seconds: float = 300.0
+    #: How often the contact centre's timed work runs (presence timeouts, overflow, queues).
+    centre_tick_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -56,6 +60,7 @@ class Settings:
             secret_key=env.get("PARLEY_SECRET_KEY") or _stored_secret(data_dir),
             api_rate_limit=int(env.get("PARLEY_API_RATE_LIMIT", "1200")),
             bot_answer_timeout_seconds=float(env.get("PARLEY_BOT_ANSWER_TIMEOUT", "120")),
+            calendar_poll_seconds=float(env.get("PARLEY_CALENDAR_POLL_SECONDS", "300")),
         )
 
 

@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub import __version__
-from hub.api import schemas, users
+from hub.api import schemas, teams, users
+from hub.centre import teams as centre_teams
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Operation:
     #: Statuses beyond ``COMMON_ERRORS`` this operation may answer.
     errors: tuple[int, ...] = ()
     headers: tuple[str, ...] = field(default=())
+    operation_id: str = ""
+    tag: str = ""
 
 
 ID = "{id}"
@@ -232,7 +235,111 @@ OPERATIONS: list[Operation] = [
         errors=(404, 409, 413),
         headers=IDEMPOTENT,
     ),
-    Operation("get", "/users", "The account's users", response=users.UserOut, paged=True),
+    Operation(
+        "get",
+        "/users",
+        "The account's users (the colleague directory); search matches name, email, phone, team",
+        response=users.UserOut,
+        paged=True,
+        query=("search",),
+        operation_id="listUsers",
+        tag="users",
+    ),
+    Operation(
+        "get",
+        f"/users/{ID}",
+        "One user with presence, absence, teams and open assigned conversations",
+        response=users.UserOut,
+        errors=(404,),
+        operation_id="getUser",
+        tag="users",
+    ),
+    Operation(
+        "patch",
+        f"/users/{ID}",
+        "Change a user: profile, role, active, and the routing fields",
+        response=users.UserOut,
+        body=users.UserPatch,
+        errors=(402, 404, 413),
+        operation_id="updateUser",
+        tag="users",
+    ),
+    # the contact centre
+    Operation(
+        "get",
+        "/teams",
+        "The account's teams (each one a queue)",
+        response=teams.TeamOut,
+        paged=True,
+        operation_id="listTeams",
+        tag="teams",
+    ),
+    Operation(
+        "post",
+        "/teams",
+        "Create a team with members and routing settings",
+        status=201,
+        response=teams.TeamOut,
+        body=centre_teams.TeamIn,
+        errors=(413,),
+        operation_id="createTeam",
+        tag="teams",
+    ),
+    Operation(
+        "get",
+        f"/teams/{ID}",
+        "One team",
+        response=teams.TeamOut,
+        errors=(404,),
+        operation_id="getTeam",
+        tag="teams",
+    ),
+    Operation(
+        "patch",
+        f"/teams/{ID}",
+        "Change a team's members or routing settings",
+        response=teams.TeamOut,
+        body=centre_teams.TeamPatch,
+        errors=(404, 413),
+        operation_id="updateTeam",
+        tag="teams",
+    ),
+    Operation(
+        "delete",
+        f"/teams/{ID}",
+        "Remove a team; its conversations go to the queue without a team",
+        response=teams.TeamOut,
+        errors=(404,),
+        operation_id="deleteTeam",
+        tag="teams",
+    ),
+    Operation(
+        "get",
+        "/vip",
+        "The VIP list",
+        response=teams.VipOut,
+        operation_id="getVipList",
+        tag="vip",
+    ),
+    Operation(
+        "put",
+        "/vip",
+        "Replace the VIP list (E.164 phone numbers and email addresses)",
+        response=teams.VipOut,
+        body=teams.VipIn,
+        errors=(413,),
+        operation_id="replaceVipList",
+        tag="vip",
+    ),
+    Operation(
+        "get",
+        "/queues",
+        "Every queue: per team and one without a team, in queue order",
+        response=teams.QueueOut,
+        paged=True,
+        operation_id="listQueues",
+        tag="queues",
+    ),
     Operation(
         "post",
         "/users",
@@ -293,6 +400,10 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
             {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
         )
     result: dict[str, Any] = {"summary": op.summary, "responses": responses}
+    if op.operation_id:
+        result["operationId"] = op.operation_id
+    if op.tag:
+        result["tags"] = [op.tag]
     if params:
         result["parameters"] = params
     if op.body is not None:

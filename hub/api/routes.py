@@ -21,6 +21,7 @@ from hub.api.schemas import (
     SendIn,
     page,
 )
+from hub.centre import queues
 from hub.contract import Address, Attachment
 from hub.models import Account, Channel, Sender
 from hub.pipeline import ingest, outbox
@@ -59,14 +60,17 @@ async def list_conversations(request: Request) -> JSONResponse:
     docs, cursor = await conversations.list_conversations(
         account.id, filters, limit_of(request), request.query_params.get("cursor")
     )
-    return JSONResponse(page([ConversationOut.of(c) for c in docs], cursor))  # type: ignore[arg-type]
+    at = await queues.positions(account.id, docs)
+    items = [ConversationOut.of(c, at.get(str(c.id))) for c in docs]
+    return JSONResponse(page(items, cursor))  # type: ignore[arg-type]
 
 
 async def get_conversation(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     found = await conversations.get_conversation(account.id, request.path_params["id"])
-    return JSONResponse(ConversationOut.of(found).model_dump(mode="json"))
+    out = ConversationOut.of(found, await queues.position(found))
+    return JSONResponse(out.model_dump(mode="json"))
 
 
 async def patch_conversation(request: Request) -> JSONResponse:
@@ -77,7 +81,8 @@ async def patch_conversation(request: Request) -> JSONResponse:
     updated = await conversations.update_conversation(
         account.id, request.path_params["id"], changes
     )
-    return JSONResponse(ConversationOut.of(updated).model_dump(mode="json"))
+    out = ConversationOut.of(updated, await queues.position(updated))
+    return JSONResponse(out.model_dump(mode="json"))
 
 
 async def list_messages(request: Request) -> JSONResponse:
@@ -131,6 +136,7 @@ async def post_reply(request: Request) -> JSONResponse:
         template=body.template.model_dump(exclude_none=True) if body.template else None,
         quick_replies=body.quick_replies,
         idempotency_key=request.headers.get("idempotency-key"),
+        from_address=body.from_,
     )
     return JSONResponse(MessageOut.of(message).model_dump(mode="json"), status_code=202)
 
@@ -168,6 +174,7 @@ async def send_message(request: Request) -> JSONResponse:
         sender=Sender(type="api", name="API"),
         template=template,
         idempotency_key=request.headers.get("idempotency-key"),
+        from_address=body.from_,
     )
     return JSONResponse(MessageOut.of(message).model_dump(mode="json"), status_code=202)
 

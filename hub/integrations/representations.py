@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.contract import Attachment, QuickReply
 from hub.models import Conversation, Message
@@ -31,6 +31,8 @@ class SenderOut(BaseModel):
 
 
 class MessageOut(BaseModel):
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
     id: str
     conversation_id: str
     channel_id: str
@@ -48,6 +50,8 @@ class MessageOut(BaseModel):
     delivery: str
     error: ErrorBody | None = None
     provider_message_id: str | None = None
+    #: The business number or address it left from (outbound; None: the channel's default).
+    from_: str | None = Field(default=None, alias="from")
 
     @classmethod
     def of(cls, m: Message) -> MessageOut:
@@ -69,6 +73,7 @@ class MessageOut(BaseModel):
             delivery=m.delivery,
             error=ErrorBody(**m.error.model_dump()) if m.error else None,
             provider_message_id=m.provider_message_id,
+            from_=m.from_address,
         )
 
 
@@ -90,9 +95,12 @@ class ConversationOut(BaseModel):
     last_message_preview: str
     waiting_since: dt.datetime | None
     created_at: dt.datetime
+    vip: bool = False
+    #: 1 for the head of its team's queue; null when assigned or not waiting (not in webhooks).
+    queue_position: int | None = None
 
     @classmethod
-    def of(cls, c: Conversation) -> ConversationOut:
+    def of(cls, c: Conversation, queue_position: int | None = None) -> ConversationOut:
         return cls(
             id=str(c.id),
             channel_id=str(c.channel_id),
@@ -111,4 +119,6 @@ class ConversationOut(BaseModel):
             last_message_preview=c.last_message_preview,
             waiting_since=c.waiting_since,
             created_at=c.created_at,
+            vip=c.vip,
+            queue_position=queue_position,
         )

@@ -11,9 +11,12 @@ from hub.models.channel import Channel
 from hub.models.contact import Contact
 from hub.models.conversation import Conversation
 from hub.models.login_attempt import LoginAttempt
+from hub.models.lookup import NumberLookup
 from hub.models.message import EarlyStatus, Message, Sender, SendError
+from hub.models.routing_lock import RoutingLock
 from hub.models.team import Team
 from hub.models.user import User
+from hub.models.vip import VipList
 from hub.models.webhook import WebhookDelivery, WebhookSubscription
 
 #: Every document class Beanie initializes at start-up; a new collection is added here.
@@ -38,6 +41,9 @@ DOCUMENTS: list[type] = [
     LoginAttempt,
     ActivityEvent,
     DailyCounter,
+    VipList,
+    NumberLookup,
+    RoutingLock,
 ]
 
 
@@ -56,6 +62,8 @@ __all__ = [
     "EarlyStatus",
     "IdempotencyRecord",
     "LoginAttempt",
+    "NumberLookup",
+    "RoutingLock",
     "Message",
     "RateCounter",
     "SendError",
@@ -63,6 +71,7 @@ __all__ = [
     "Team",
     "UsageEvent",
     "User",
+    "VipList",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

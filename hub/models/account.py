@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from beanie import Document
 from pydantic import Field
@@ -18,6 +19,11 @@ class Account(Document):
     #: CRM look-up link for the contact panel, e.g. ``https://crm.example/search?phone={phone}``.
     crm_url_template: str | None = None
     slug: str | None = None
+    timezone: str = "UTC"
+    #: Opening hours (shape: ``hub.centre.hours``); None: always open.
+    business_hours: dict[str, Any] | None = None
+    #: ``{"url_template", "headers", "name_path", "address_path"}`` (``hub.centre.lookup``).
+    number_lookup: dict[str, Any] | None = None
     created_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from hub import db
+from hub.centre import calendars
 from hub.ops import embedded
 from hub.pipeline.services import Hub
 from hub.settings import Settings
@@ -84,6 +85,14 @@ async def _channel_add(args: argparse.Namespace, settings: Settings) -> dict[str
         account = await accounts.get_account(args.account)
         channel, shown = await accounts.create_channel(hub, account, args.type, args.name, config)
         return {"id": str(channel.id), **shown}
+
+
+async def _calendars_sync(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """Read every user's calendar now; how many users are absent, and whose calendar failed."""
+    async with open_hub(settings) as hub:
+        absent = await calendars.sync_all(hub.http)
+        failing = await calendars.failing_count()
+        return {"absent": absent, "failed": failing}
 
 
 async def _simulate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
@@ -213,6 +222,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--config", default="{}")
     p.set_defaults(handler=_channel_add)
+
+    cal = sub.add_parser("calendars").add_subparsers(dest="action", required=True)
+    p = cal.add_parser("sync", help="fetch every user's calendar now; print how many are absent")
+    p.set_defaults(handler=_calendars_sync)
 
     p = sub.add_parser("simulate", help="post a signed provider webhook to the running hub")
     p.add_argument("type")

@@ -24,7 +24,8 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hub.centre.routing import priority_for, route_new_conversation
+from hub.centre import arrivals, vip
+from hub.centre.routing import route_new_conversation
 from hub.contract import (
     DELIVERY_RANK,
     Address,
@@ -70,6 +71,7 @@ async def receive(hub: Hub, channel: Channel, result: WebhookResult) -> Receipt:
         if await apply_status(channel, status):
             receipt.statuses_applied += 1
     hub.metrics.messages_in.inc(len(receipt.messages))
+    await arrivals.after_receive(hub, channel.account_id, receipt.new_conversations)
     return receipt
 
 
@@ -241,6 +243,9 @@ def _touch_pipeline(
         "subject": keep("subject", inbound.subject),
         "status": {"$cond": [reopen, "open", keep("status", "open")]},
         "resolved_at": {"$cond": [reopen, None, keep("resolved_at", None)]},
+        # The queue (hub.centre.queues): waiting for a person since; in this team since.
+        "queued_at": {"$cond": [reopen, at, keep("queued_at", at)]},
+        "team_since": {"$cond": [reopen, at, keep("team_since", at)]},
         "snoozed_until": {"$cond": [reopen, None, keep("snoozed_until", None)]},
         "unread": {"$add": [keep("unread", 0), 1]},
         "waiting_since": keep("waiting_since", at),
@@ -249,6 +254,9 @@ def _touch_pipeline(
         "last_message_preview": preview,
         "updated_at": now(),
     }
+    recipient = inbound.metadata.get("to")
+    if isinstance(recipient, str) and recipient:
+        stage["business_address"] = recipient  # replies leave from the number written to
     if inbound.sender.name:
         stage["contact_name"] = inbound.sender.name
     else:
@@ -310,9 +318,8 @@ async def _attach_contact(
     update: dict[str, Any] = {"contact_id": contact.id}
     if not inbound.sender.name and contact.name:
         update["contact_name"] = contact.name
-    priority = priority_for(contact)
-    if priority:
-        update["priority"] = priority
+    if await vip.is_vip(channel.account_id, contact, inbound.sender.key):
+        update["vip"] = True
     await Conversation.get_pymongo_collection().update_one(
         {"_id": conversation_id, "account_id": channel.account_id}, {"$set": update}
     )
@@ -391,7 +398,8 @@ async def open_conversation(
         "handler": "human",
         "team_id": route.team_id,
         "labels": [],
-        "priority": priority_for(contact) or "normal",
+        "priority": "normal",
+        "vip": await vip.is_vip(channel.account_id, contact, address.key),
         "unread": 0,
         "last_message_at": at,
         "last_message_preview": "",

@@ -20,6 +20,7 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from hub.centre import senders
 from hub.contract import (
     DELIVERY_RANK,
     Address,
@@ -87,9 +88,12 @@ async def enqueue(
     html: str | None = None,
     metadata: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
+    from_address: str | None = None,
 ) -> Message:
     """Store a reply in ``conversation`` (queued for sending, or a private note).
 
+    ``from_address`` picks one of the channel's senders (``hub.centre.senders``); without
+    it a reply leaves from the number the customer wrote to.
     Raises ``OutboxError`` (nothing stored) when the channel's rules refuse it.
     """
     channel = await hub.channel(conversation.channel_id)
@@ -97,6 +101,10 @@ async def enqueue(
         raise OutboxError("channel_inactive", "the conversation's channel is not active", 409)
     if not private:
         _check_channel_rules(hub, channel, conversation, text, template, attachments or [])
+    try:
+        sent_from = None if private else senders.choose(channel, conversation, from_address)
+    except senders.UnknownSender as exc:
+        raise OutboxError("unknown_sender", str(exc), 422) from None
     at = now()
     message = Message(
         account_id=conversation.account_id,
@@ -115,6 +123,7 @@ async def enqueue(
         delivery_rank=DELIVERY_RANK["sent"] if private else 0,
         metadata=metadata or {},
         idempotency_key=idempotency_key,
+        from_address=sent_from,
         outbox_due=None if private else at,
         created_at=at,
         updated_at=at,
@@ -346,6 +355,7 @@ class Dispatcher(ClaimLoop[Message]):
             last_inbound_at=conversation.last_inbound_at,
             status_callback_url=self.hub.webhook_url(channel),
             metadata=message.metadata,
+            from_address=message.from_address,
         )
         return outbound, channel
 

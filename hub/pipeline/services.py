@@ -14,6 +14,7 @@ from beanie import PydanticObjectId
 from bson.errors import InvalidId
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub import tasks
 from hub.contract import Attachment, ChannelInfo, WebhookResult
 from hub.models import Channel
 from hub.pipeline import ingest
@@ -45,6 +46,8 @@ class Hub:
         self.metrics = Metrics()
         self.realtime = Realtime(database)
         self.registry = Registry(self, connector_classes)
+        #: Work that runs after a request was answered (number look-ups).
+        self.background = tasks.Background()
         self._channels: dict[PydanticObjectId, tuple[float, Channel]] = {}
         self._invalidate = self.realtime.subscribe(None, self._drop_cached_channel)
 

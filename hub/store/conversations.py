@@ -14,6 +14,7 @@ from typing import Any
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
+from hub.centre import assignment
 from hub.contract import now
 from hub.models import Conversation, Message, Team, User
 
@@ -189,11 +190,27 @@ async def update_conversation(
         update["handler"] = changes["handler"]
     if update:
         update["updated_at"] = now()
+        update.update(_queue_entry(conversation, update))
         await Conversation.get_pymongo_collection().update_one(
             {"_id": conversation.id, "account_id": account_id}, {"$set": update}
         )
         conversation = await get_conversation(account_id, conversation_id)
+        if {"assignee_id", "team_id", "status", "handler"} & set(update):
+            await assignment.dispatch(account_id)  # freed capacity or a new queue entry
     return conversation
+
+
+def _queue_entry(before: Conversation, update: dict[str, Any]) -> dict[str, Any]:
+    """A conversation that ends up unassigned in a (new) queue starts waiting there now.
+
+    A transfer to a team re-enters its queue; one to an agent bypasses it.
+    """
+    assignee = update.get("assignee_id", before.assignee_id)
+    team = update.get("team_id", before.team_id)
+    if assignee is not None:
+        return {}
+    moved = team != before.team_id or before.assignee_id is not None
+    return {"queued_at": now(), "team_since": now()} if moved else {}
 
 
 PRIORITIES = ("low", "normal", "high", "urgent")

@@ -33,7 +33,7 @@ async def agent(
 ) -> User:
     """An available agent with ``capacity``."""
     user = await accounts.create_user(
-        t.account, f"{name.lower()}@centre.test", "password1", "agent", name
+        t.account, f"{name.lower().replace(' ', '.')}@centre.test", "password1", "agent", name
     )
     fields = {"presence": "available", "capacity": capacity, **extra}
     r = await client.patch(f"/api/v1/users/{user.id}", json=fields, headers=t.auth)

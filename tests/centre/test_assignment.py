@@ -29,7 +29,9 @@ async def test_round_robin_within_capacity_and_vip_first(
     assert sorted(a for a in assignees[:3] if a) == sorted([str(ann.id), str(bob.id), str(cat.id)])
     assert assignees[3:] == [None, None]
 
-    r = await client.put("/api/v1/vip", json={"addresses": ["+45 20 99 99 99"]}, headers=centre.auth)
+    r = await client.put(
+        "/api/v1/vip", json={"addresses": ["+45 20 99 99 99"]}, headers=centre.auth
+    )
     assert r.json() == {"addresses": ["+4520999999"]}
     clock.advance(seconds=10)
     vip = await arrive(client, centre, "+4520999999", "vip")  # a contact never seen before

@@ -10,11 +10,13 @@ def routes() -> list[BaseRoute]:
     from hub.inbox import (
         actions,
         canned,
+        colleagues,
         composer,
         contacts,
         events,
         listing,
         presence,
+        queues,
         signin,
         teams,
         thread,
@@ -27,6 +29,8 @@ def routes() -> list[BaseRoute]:
         *composer.routes,  # before canned: /inbox/canned/suggest is more specific
         *canned.routes,
         *teams.routes,
+        *queues.routes,
+        *colleagues.routes,
         *thread.routes,
         *contacts.routes,
         *actions.routes,

@@ -84,6 +84,11 @@ class _Lock:
 
 async def dispatch(account_id: PydanticObjectId) -> int:
     """Assign every queue head that someone can take now; returns how many were assigned."""
+    automatic = await Team.get_pymongo_collection().find_one(
+        {"account_id": account_id, "assignment": {"$in": AUTOMATIC}}, {"_id": 1}
+    )
+    if automatic is None:
+        return 0  # every team assigns by hand: no lock, no pass
     lock = _Lock(account_id)
     if not await lock.acquire():
         return 0

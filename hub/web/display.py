@@ -14,6 +14,7 @@ import jinja2
 import nh3
 from markupsafe import Markup
 
+from hub.centre import availability
 from hub.contract import Attachment, now
 
 #: Tags an email may keep; everything else is stripped (scripts and styles with their content).
@@ -143,6 +144,8 @@ def install(env: jinja2.Environment) -> None:
         safe_email_html=safe_email_html,
         waiting=waiting,
         local_time=local_time,
+        # A colleague in a calendar meeting is shown away (hub.centre.availability).
+        shown_presence=availability.shown_presence,
     )
     env.globals.update(
         tick=tick,

@@ -24,9 +24,15 @@ if TYPE_CHECKING:
 
 
 async def after_receive(
-    hub: Hub, account_id: PydanticObjectId, new_conversations: list[PydanticObjectId]
+    hub: Hub,
+    account_id: PydanticObjectId,
+    new_conversations: list[PydanticObjectId],
+    requeued: bool = False,
 ) -> None:
+    """``requeued``: a conversation was reopened without an assignee (it only needs a dispatch)."""
     if not new_conversations:
+        if requeued:
+            await assignment.dispatch(account_id)
         return
     account = await Account.get(account_id)
     if account is None:

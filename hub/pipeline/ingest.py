@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PREVIEW_LENGTH = 140
+#: What the conversation upsert reads back: its id, and whether it waits in a queue again.
+TOUCHED = {"_id": 1, "assignee_id": 1, "queued_at": 1}
 
 
 @dataclass
@@ -54,38 +56,47 @@ class Receipt:
     duplicates: int = 0
     statuses_applied: int = 0
     new_conversations: list[PydanticObjectId] = field(default_factory=list)
+    #: Conversations reopened without an assignee: they wait in their queue again.
+    requeued: list[PydanticObjectId] = field(default_factory=list)
 
 
 async def receive(hub: Hub, channel: Channel, result: WebhookResult) -> Receipt:
     """Store every event of ``result`` for ``channel``; returns once all are written."""
     receipt = Receipt()
     for inbound in result.messages:
-        message, conversation_created = await receive_message(hub, channel, inbound)
+        message, conversation_created, requeued = await receive_message(hub, channel, inbound)
         if message is None:
             receipt.duplicates += 1
             continue
         receipt.messages.append(message)
         if conversation_created:
             receipt.new_conversations.append(message.conversation_id)
+        elif requeued:
+            receipt.requeued.append(message.conversation_id)
     for status in result.statuses:
         if await apply_status(channel, status):
             receipt.statuses_applied += 1
     hub.metrics.messages_in.inc(len(receipt.messages))
-    await arrivals.after_receive(hub, channel.account_id, receipt.new_conversations)
+    await arrivals.after_receive(
+        hub, channel.account_id, receipt.new_conversations, bool(receipt.requeued)
+    )
     return receipt
 
 
 async def receive_message(
     hub: Hub, channel: Channel, inbound: InboundMessage
-) -> tuple[Message | None, bool]:
-    """Store one inbound message. Returns (message, conversation created); None if a duplicate."""
+) -> tuple[Message | None, bool, bool]:
+    """Store one inbound message. Returns (message, conversation created, back in a queue);
+    the message is None for a duplicate."""
     assert channel.id is not None
     if inbound.attachments and await _known(channel, inbound.provider_message_id):
-        return None, False  # a retry: do not fetch its media again
+        return None, False, False  # a retry: do not fetch its media again
     attachments = await _store_attachments(hub, channel, inbound)
     at = inbound.sent_at or now()
     thread_key = await _thread_key(channel, inbound, hub)
-    conversation, created = await _touch_conversation(hub, channel, inbound, thread_key, at)
+    conversation, created, requeued = await _touch_conversation(
+        hub, channel, inbound, thread_key, at
+    )
     if created:
         await _attach_contact(channel, conversation, inbound)
     payload = inbound.payload
@@ -115,8 +126,8 @@ async def receive_message(
         await message.insert()
     except DuplicateKeyError:
         await _undo_touch(channel, conversation)
-        return None, False
-    return message, created
+        return None, False, False
+    return message, created, requeued
 
 
 async def _numbered_choice(
@@ -266,8 +277,9 @@ def _touch_pipeline(
 
 async def _touch_conversation(
     hub: Hub, channel: Channel, inbound: InboundMessage, thread_key: str, at: dt.datetime
-) -> tuple[PydanticObjectId, bool]:
-    """Upsert the conversation; returns its id and whether this call created it.
+) -> tuple[PydanticObjectId, bool, bool]:
+    """Upsert the conversation; returns its id, whether this call created it, and whether
+    it was reopened without an assignee (so it waits in its queue again).
 
     Only the document *after* the update is trusted: SecantusDB may answer a
     racing upsert with a stale "before" image or with nothing, although the
@@ -288,14 +300,19 @@ async def _touch_conversation(
                 _touch_pipeline(channel, inbound, at, new_id),
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
-                projection={"_id": 1},
+                projection=TOUCHED,
             )
         except DuplicateKeyError:
             continue  # a concurrent first message created it: update that one
         if doc is None:  # applied, but not returned (a racing upsert): read it back
-            doc = await collection.find_one(key, {"_id": 1})
+            doc = await collection.find_one(key, TOUCHED)
         if doc is not None:
-            return doc["_id"], doc["_id"] == new_id
+            created = doc["_id"] == new_id
+            # Reopened now (queued_at moved to this message) and nobody holds it: it waits.
+            queued = doc.get("queued_at")
+            again = queued is not None and abs(queued - at) < dt.timedelta(milliseconds=1)
+            requeued = not created and doc.get("assignee_id") is None and again
+            return doc["_id"], created, requeued
     raise RuntimeError("conversation upsert did not settle")
 
 

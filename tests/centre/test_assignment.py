@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from hub.centre import ticker
 from hub.models import ActivityEvent
 from hub.pipeline.services import Hub
-from tests.centre.helpers import agent, arrive, default_team, reload, team
+from hub.tenants import accounts
+from tests.centre.helpers import agent, arrive, default_team, reload, serve, team
 from tests.conftest import Clock, Tenant
 
 
@@ -170,3 +175,55 @@ async def test_out_of_office_text_is_sent_once(
     d = await arrive(client, centre, "+4570000002", "in-hours")
     msgs = (await client.get(f"/api/v1/conversations/{d.id}/messages", headers=centre.auth)).json()
     assert [m["direction"] for m in msgs["data"]] == ["in"]
+
+
+async def test_a_bot_handing_over_gets_the_conversation_assigned_at_once(
+    client: httpx.AsyncClient, hub: Hub
+) -> None:
+    account = await accounts.create_account("Botty", "HUB", 10, ["generic_api", "chatbot_api"])
+    channel, extra = await accounts.create_channel(hub, account, "test", "Bot line", {})
+    _, key = await accounts.create_key(account)
+    t = Tenant(account, channel, key, extra)
+    ann = await agent(client, t, "Ann", capacity=1)
+    desk = await team(client, t, name="Desk", assignment="least_busy", member_ids=[str(ann.id)])
+
+    async def silent_bot(request: Request) -> JSONResponse:
+        return JSONResponse({})
+
+    async with serve(Starlette(routes=[Route("/hook", silent_bot, methods=["POST"])])) as base:
+        r = await client.post(
+            "/api/v1/bots",
+            json={"name": "B", "webhook_url": f"{base}/hook", "channel_ids": [str(channel.id)]},
+            headers=t.auth,
+        )
+        assert r.status_code == 201, r.text
+        token = r.json()["token"]
+        c = await arrive(client, t, "+4541000001", "b1")
+        assert c.handler == "bot" and c.assignee_id is None
+        r = await client.post(
+            f"/api/v1/bot/conversations/{c.id}/handoff",
+            json={"team_id": desk["id"], "note": "wants a person"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 200, r.text
+    assert (await reload(c)).assignee_id == str(ann.id)
+
+
+async def test_a_reopened_unassigned_conversation_is_assigned_at_once(
+    client: httpx.AsyncClient, centre: Tenant
+) -> None:
+    ann = await agent(client, centre, "Ann", capacity=0)
+    desk = await team(
+        client, centre, name="Desk", assignment="round_robin", member_ids=[str(ann.id)]
+    )
+    await default_team(centre, desk["id"])
+    c = await arrive(client, centre, "+4542000001", "r1")
+    r = await client.patch(
+        f"/api/v1/conversations/{c.id}", json={"status": "resolved"}, headers=centre.auth
+    )
+    assert r.json()["assignee_id"] is None
+    await client.patch(f"/api/v1/users/{ann.id}", json={"capacity": 1}, headers=centre.auth)
+    assert (await reload(c)).assignee_id is None  # resolved: not in the queue
+    await arrive(client, centre, "+4542000001", "r2")  # the customer writes again
+    again = await reload(c)
+    assert again.status == "open" and again.assignee_id == str(ann.id)

@@ -8,13 +8,15 @@ becomes available (presence), and by the centre's tick (``hub.centre.ticker``) a
 
 Exactly once across processes: a pass runs under the account's ``RoutingLock`` (an atomic
 claim on one document). A process that finds the lock held sets ``pending`` on it, and the
-holder runs one more pass before it lets go, so no arrival is left waiting. Each
+holder runs one more pass before it lets go, so no arrival is left waiting (the caller
+also waits briefly for the lock, to see its own change assigned when it returns). Each
 conversation is then claimed with a conditional update (still unassigned, open, human), so
 a person taking it by hand at the same moment wins cleanly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import uuid
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 LEASE = dt.timedelta(seconds=30)
 AUTOMATIC = ["round_robin", "least_busy"]
 MAX_PASSES = 20
+#: How long a dispatch waits for a busy lock before leaving its work to the holder.
+WAIT_SECONDS = 1.0
 
 
 class _Lock:
@@ -56,11 +60,24 @@ class _Lock:
         return bool(stale.modified_count)
 
     async def acquire(self) -> bool:
-        """Take the lock, or leave a request for one more pass with whoever holds it."""
+        """Take the lock, or leave a request for one more pass with whoever holds it.
+
+        A caller that finds it held asks for that pass (``pending``), then waits a moment
+        for the lock itself, so that when ``dispatch`` returns a pass that saw the caller's
+        change has usually run (an arrival's webhook answer then shows the assignment).
+        Past ``WAIT_SECONDS`` it leaves the work to the holder's extra pass.
+        """
         if await self._take():
             return True
         await self.collection.update_one({"_id": self.key}, {"$set": {"pending": True}})
-        return await self._take()  # the holder may have let go in between
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_SECONDS
+        while True:
+            if await self._take():
+                return True
+            if loop.time() > deadline:
+                return False
+            await asyncio.sleep(0.02)
 
     async def release(self) -> bool:
         """Let go unless more work was asked for meanwhile (then False: run again)."""

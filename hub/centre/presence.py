@@ -90,12 +90,13 @@ def _gone(user: User, at: dt.datetime) -> bool:
 
 async def timeouts(account_id: PydanticObjectId | None = None) -> int:
     """Set ``offline`` every available agent whose inbox streams are gone; returns how many."""
-    query: dict[str, object] = {"presence": "available", "stream_closed_at": {"$ne": None}}
-    if account_id is not None:
-        query["account_id"] = account_id
+    # Only the index's leading field: a "$ne" beside it made the planner scan every user.
+    query: dict[str, object] = {"presence": "available"}
     at = now()
     changed = 0
     for user in await User.find(query).to_list():
+        if account_id is not None and user.account_id != account_id:
+            continue
         if _gone(user, at) and await set_presence(
             user, "offline", actor={"type": "system", "id": None}, dispatch=False
         ):

@@ -33,19 +33,15 @@ def order_key(c: Conversation) -> tuple[int, int, dt.datetime, str]:
 
 
 def waiting_filter(account_id: PydanticObjectId, team_id: str | None) -> dict[str, Any]:
-    return {
-        "account_id": account_id,
-        "team_id": team_id,
-        "assignee_id": None,
-        "status": "open",
-        "handler": "human",
-    }
+    """Exactly the fields of the queue index: with ``handler`` as well, SecantusDB's planner
+    scanned the whole collection (seen in ``explain``); bot conversations are dropped after."""
+    return {"account_id": account_id, "team_id": team_id, "assignee_id": None, "status": "open"}
 
 
 async def waiting(account_id: PydanticObjectId, team_id: str | None) -> list[Conversation]:
     """The team's queue (``team_id`` None: conversations without a team), head first."""
     docs = await Conversation.find(waiting_filter(account_id, team_id)).to_list()
-    return sorted(docs, key=order_key)
+    return sorted((c for c in docs if c.handler == "human"), key=order_key)
 
 
 async def position(conversation: Conversation) -> int | None:

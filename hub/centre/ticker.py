@@ -43,11 +43,12 @@ async def tick(hub: Hub) -> dict[str, int]:
 async def overflow(hub: Hub, account: Account) -> int:
     """Move conversations waiting past their team's minutes to its overflow team."""
     assert account.id is not None
-    teams = await Team.find({"account_id": account.id, "overflow": {"$ne": None}}).to_list()
-    names = {str(t.id): t.name for t in await Team.find(Team.account_id == account.id).to_list()}
+    every = await Team.find(Team.account_id == account.id).to_list()
+    names = {str(t.id): t.name for t in every}
     moved = 0
-    for team in teams:
-        assert team.overflow is not None
+    for team in every:
+        if team.overflow is None:
+            continue
         target = team.overflow.team_id
         if target not in names or target == str(team.id):
             continue

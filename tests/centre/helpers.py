@@ -47,9 +47,21 @@ async def team(client: httpx.AsyncClient, t: Tenant, **fields: Any) -> dict[str,
     return r.json()  # type: ignore[no-any-return]
 
 
-async def default_team(t: Tenant, team_id: str) -> None:
-    """New conversations on the tenant's channel go to ``team_id``."""
+async def default_team(t: Tenant, team_id: str, hub: Hub | None = None) -> None:
+    """New conversations on the tenant's channel go to ``team_id``.
+
+    With ``hub``: wait until its channel cache has the change (it is dropped by the
+    channel's change event, which arrives a moment later).
+    """
     await t.channel.set({"default_team_id": team_id})
+    if hub is not None:
+        assert t.channel.id is not None
+
+        async def seen() -> bool:
+            found = await hub.channel(t.channel.id)  # type: ignore[arg-type]
+            return found is not None and found.default_team_id == team_id
+
+        await eventually(seen, "the channel's new default team")
 
 
 async def arrive(

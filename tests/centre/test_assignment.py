@@ -65,7 +65,7 @@ async def test_round_robin_within_capacity_and_vip_first(
 
 
 async def test_least_busy_picks_the_member_with_fewest_open(
-    client: httpx.AsyncClient, centre: Tenant
+    client: httpx.AsyncClient, centre: Tenant, hub: Hub
 ) -> None:
     ann = await agent(client, centre, "Ann", capacity=None)
     bob = await agent(client, centre, "Bob", capacity=None)
@@ -80,7 +80,7 @@ async def test_least_busy_picks_the_member_with_fewest_open(
             f"/api/v1/conversations/{c.id}", json={"assignee_id": str(ann.id)}, headers=centre.auth
         )
         assert r.status_code == 200
-    await default_team(centre, support["id"])
+    await default_team(centre, support["id"], hub)  # the channel was used (cached) before
     first = await reload(await arrive(client, centre, "+4531000001", "n1"))
     second = await reload(await arrive(client, centre, "+4531000002", "n2"))
     third = await reload(await arrive(client, centre, "+4531000003", "n3"))

@@ -19,6 +19,7 @@ from hub.admin.nav import SECTIONS
 from hub.centre import hours, teams
 from hub.models import Team, User
 from hub.store.conversations import InvalidChange
+from hub.tenants import accounts
 from hub.web import pages
 from hub.web.guard import Ctx, page_view
 from hub.web.layout import layout_context
@@ -92,6 +93,11 @@ async def _page(
     return pages.render(request, "admin/teams.html", context, status)
 
 
+async def _audit(ctx: Ctx, action: str, team: Team, details: dict[str, Any]) -> None:
+    assert ctx.account.id is not None
+    await accounts.audit(ctx.account.id, f"user:{ctx.user.id}", action, str(team.id), details)
+
+
 @page_view("admin")
 async def index(request: Request, ctx: Ctx) -> Response:
     return await _page(request, ctx)
@@ -113,6 +119,7 @@ async def create(request: Request, ctx: Ctx) -> Response:
         team = await teams.create_team(ctx.account.id, body)
     except (InvalidChange, ValidationError) as exc:
         return await _page(request, ctx, error=_error(exc), status=400)
+    await _audit(ctx, "team.created", team, body.model_dump(mode="json"))
     return await _page(request, ctx, team, notice=f"Team {team.name} created.")
 
 
@@ -125,6 +132,7 @@ async def save(request: Request, ctx: Ctx) -> Response:
         team = await teams.update_team(ctx.account.id, str(team.id), patch)
     except (InvalidChange, ValidationError) as exc:
         return await _page(request, ctx, team, error=_error(exc), status=400)
+    await _audit(ctx, "team.updated", team, patch.model_dump(mode="json", exclude_unset=True))
     return await _page(request, ctx, team, notice="Saved.")
 
 
@@ -132,6 +140,7 @@ async def save(request: Request, ctx: Ctx) -> Response:
 async def delete(request: Request, ctx: Ctx) -> Response:
     assert ctx.account.id is not None
     team = await teams.delete_team(ctx.account.id, request.path_params["id"])
+    await _audit(ctx, "team.deleted", team, {"name": team.name})
     return await _page(
         request, ctx, notice=f"Team {team.name} removed; its conversations have no team now."
     )

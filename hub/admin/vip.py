@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from hub.admin.nav import SECTIONS
 from hub.centre import vip
+from hub.tenants import accounts
 from hub.web import pages
 from hub.web.guard import Ctx, page_view
 from hub.web.layout import layout_context
@@ -49,6 +50,9 @@ async def save(request: Request, ctx: Ctx) -> Response:
         return await _page(request, ctx, text, error=message, status=400)
     except ValueError as exc:
         return await _page(request, ctx, text, error=str(exc), status=400)
+    await accounts.audit(
+        ctx.account.id, f"user:{ctx.user.id}", "vip.replaced", None, {"count": len(keys)}
+    )
     return await _page(request, ctx, notice=f"Saved: {len(keys)} VIP addresses.")
 
 

@@ -92,3 +92,20 @@ async def test_queue_order_live_assignment_and_presence(
     await wide.screenshot(path=ARTIFACTS / "directory.png", full_page=True)
     stored = await User.get(agnes.id)
     assert stored is not None and stored.presence == "away"
+
+    # The admin's teams page, at both widths, keyboard first: edit Sales, save, see feedback.
+    await add_user(tenant, "ada@acme.test", "admin", "Ada")
+    admin = await open_page(chromium, served)
+    await sign_in(admin, served, "ada@acme.test")
+    await admin.goto(f"{served.url}/admin/teams/{team.id}")
+    await admin.get_by_label("Out-of-office text").fill("Closed until 9:00.")
+    await admin.get_by_role("button", name="Save team").press("Enter")
+    await expect(admin.get_by_role("status")).to_have_text("Saved.")
+    await admin.screenshot(path=ARTIFACTS / "admin-teams.png", full_page=True)
+    narrow = await open_page(chromium, served, width=390, height=844)
+    await sign_in(narrow, served, "ada@acme.test")
+    await narrow.goto(f"{served.url}/admin/vip")
+    await narrow.get_by_label("One phone number").fill("+45 33 33 33 33\nnot-an-address")
+    await narrow.get_by_role("button", name="Save the list").click()
+    await expect(narrow.get_by_role("alert").filter(has_text="Line 2")).to_be_visible()
+    await narrow.screenshot(path=ARTIFACTS / "admin-vip-phone.png", full_page=True)

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from hub.models import Contact, Conversation, Team, User
+from hub.models import AuditEvent, Contact, Conversation, Team, User
 from tests.conftest import Running, Tenant
 from tests.inbox.conftest import add_user, csrf_of, post_inbound, session_client
 
@@ -156,6 +156,9 @@ async def test_admin_teams_and_vip_pages(running: Running, tenant: Tenant, agent
         assert "Saved: 2 VIP addresses." in r.text and "+4512345678" in r.text
         r = await client.post(f"/admin/teams/{team.id}/delete", data={"csrf": token})
         assert r.status_code == 200 and await Team.get(team.id) is None
+    audited = await AuditEvent.find(AuditEvent.account_id == tenant.account.id).to_list()
+    actions = [a.action for a in audited if a.actor == f"user:{admin.id}"]
+    assert sorted(actions) == ["team.created", "team.deleted", "vip.replaced"]
 
 
 async def test_admin_pages_are_for_admins_and_their_own_account(

@@ -70,7 +70,7 @@ def create_app(
         deliveries = DeliveryWorker(hub)
         fan_out = EventFanOut(hub, deliveries.wake)
         bot_watch = BotWatch(hub)
-        ticker = CentreTicker(hub, settings.centre_tick_seconds)
+        ticker = CentreTicker(settings.centre_tick_seconds)
         poller = CalendarPoller(http_client, settings.calendar_poll_seconds)
         started: list[Connector] = []
         if settings.run_workers:

@@ -21,7 +21,7 @@ from hub.api.schemas import (
     SendIn,
     page,
 )
-from hub.centre import queues
+from hub.centre import handling, queues
 from hub.contract import Address, Attachment
 from hub.models import Account, Channel, Sender
 from hub.pipeline import ingest, outbox
@@ -78,9 +78,7 @@ async def patch_conversation(request: Request) -> JSONResponse:
     assert account.id is not None
     patch = await json_body(request, ConversationPatch)
     changes = patch.model_dump(exclude_unset=True)
-    updated = await conversations.update_conversation(
-        account.id, request.path_params["id"], changes
-    )
+    updated = await handling.update_conversation(account.id, request.path_params["id"], changes)
     out = ConversationOut.of(updated, await queues.position(updated))
     return JSONResponse(out.model_dump(mode="json"))
 

@@ -2,7 +2,7 @@
 
 ``dispatch(account_id)`` runs one assignment pass over every team of the account whose
 ``assignment`` is ``round_robin`` or ``least_busy``. It is called the moment something can
-change the answer: a conversation arrives (``hub.centre.arrivals``), a bot hands over, a
+change the answer: a conversation arrives (``hub.pipeline.arrivals``), a bot hands over, a
 conversation is resolved, unassigned or transferred (``hub.store.conversations``), an agent
 becomes available (presence), and by the centre's tick (``hub.centre.ticker``) as a net.
 

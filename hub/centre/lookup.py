@@ -6,7 +6,7 @@ The account's ``number_lookup``::
      "name_path": "name", "address_path": "address"}
 
 is called for a new contact that arrives by phone without a name — after the webhook was
-answered (``hub.centre.arrivals`` spawns it as a background task), with a 2 s timeout,
+answered (``hub.pipeline.arrivals`` spawns it as a background task), with a 2 s timeout,
 once per number (the answer is kept in ``number_lookups``). What it finds fills the
 contact's ``name`` and ``attributes.address``; ``attributes.lookup`` records that it came
 from the directory. A failed look-up is logged and changes nothing.

@@ -2,7 +2,7 @@
 
 What happens next lives beside it: queue order (``hub.centre.queues``), who can take one
 (``hub.centre.availability``), automatic assignment (``hub.centre.assignment``) and what a
-new arrival triggers (``hub.centre.arrivals``). VIPs are no longer a priority: a
+new arrival triggers (``hub.pipeline.arrivals``). VIPs are no longer a priority: a
 conversation carries ``vip`` and queues put it first (``hub.centre.vip``).
 """
 

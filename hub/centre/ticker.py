@@ -15,32 +15,28 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING
 
 from hub import tasks
 from hub.centre import activity, assignment, presence, queues
-from hub.contract import now
-from hub.models import Account, Conversation, Sender, Team
-
-if TYPE_CHECKING:
-    from hub.pipeline.services import Hub
+from hub.contract import DELIVERY_RANK, now
+from hub.models import Account, Conversation, Message, Sender, Team
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 10.0
 
 
-async def tick(hub: Hub) -> dict[str, int]:
+async def tick() -> dict[str, int]:
     """One round of the centre's timed work; returns what it changed."""
     offline = await presence.timeouts()
     moved = 0
     for account in await Account.find_all().to_list():
         assert account.id is not None
-        moved += await overflow(hub, account)
+        moved += await overflow(account)
         await assignment.dispatch(account.id)
     return {"offline": offline, "overflowed": moved}
 
 
-async def overflow(hub: Hub, account: Account) -> int:
+async def overflow(account: Account) -> int:
     """Move conversations waiting past their team's minutes to its overflow team."""
     assert account.id is not None
     every = await Team.find(Team.account_id == account.id).to_list()
@@ -57,7 +53,7 @@ async def overflow(hub: Hub, account: Account) -> int:
             since = conversation.team_since or queues.waited_from(conversation)
             if since <= limit and await _move(account, conversation, team, target):
                 moved += 1
-                await _note(hub, conversation, team, names[target])
+                await _note(conversation, team, names[target])
     return moved
 
 
@@ -88,27 +84,33 @@ async def _move(account: Account, conversation: Conversation, team: Team, target
     return True
 
 
-async def _note(hub: Hub, conversation: Conversation, team: Team, target_name: str) -> None:
-    from hub.pipeline import outbox  # outbox → ingest → hub.centre: import at use
-
+async def _note(conversation: Conversation, team: Team, target_name: str) -> None:
+    """A private note in the thread: notes are never sent, so no outbox is involved."""
     assert team.overflow is not None
     text = (
         f"Moved from {team.name} to {target_name}: "
         f"waiting over {team.overflow.after_minutes} minutes."
     )
-    try:
-        await outbox.enqueue(
-            hub, conversation, text=text, private=True, sender=Sender(type="system", name="Parley")
-        )
-    except outbox.OutboxError as exc:
-        log.warning("overflow note of %s not stored: %s", conversation.id, exc.message)
+    at = now()
+    await Message(
+        account_id=conversation.account_id,
+        conversation_id=conversation.id,  # type: ignore[arg-type]
+        channel_id=conversation.channel_id,
+        direction="out",
+        text=text,
+        sender=Sender(type="system", name="Parley"),
+        private=True,
+        delivery="sent",
+        delivery_rank=DELIVERY_RANK["sent"],
+        created_at=at,
+        updated_at=at,
+    ).insert()
 
 
 class CentreTicker:
     """Runs ``tick`` every ``interval`` seconds; one per ``parley serve``."""
 
-    def __init__(self, hub: Hub, interval: float = INTERVAL_SECONDS) -> None:
-        self.hub = hub
+    def __init__(self, interval: float = INTERVAL_SECONDS) -> None:
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
 
@@ -123,7 +125,7 @@ class CentreTicker:
         while True:
             await asyncio.sleep(self.interval)
             try:
-                await tick(self.hub)
+                await tick()
             except asyncio.CancelledError:
                 raise
             except Exception:

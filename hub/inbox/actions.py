@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.centre import handling
 from hub.contract import now
 from hub.inbox import directory
 from hub.inbox.thread import can_reassign
@@ -26,7 +27,7 @@ from hub.web.guard import Ctx, error_page, inbox_view
 
 async def _apply(request: Request, ctx: Ctx, changes: dict[str, Any]) -> Response:
     conversation = await conversations.get_conversation(ctx.account.id, request.path_params["id"])
-    await conversations.update_conversation(ctx.account.id, str(conversation.id), changes)
+    await handling.update_conversation(ctx.account.id, str(conversation.id), changes)
     return _done(request, conversation)
 
 
@@ -50,7 +51,7 @@ async def assign(request: Request, ctx: Ctx) -> Response:
     changes["assignee_id"] = str(ctx.user.id) if assignee == "me" else (assignee or None)
     if "team" in form:
         changes["team_id"] = form["team"] or None
-    updated = await conversations.update_conversation(ctx.account.id, str(conversation.id), changes)
+    updated = await handling.update_conversation(ctx.account.id, str(conversation.id), changes)
     note = form.get("note", "").strip()
     if note or (updated.assignee_id != conversation.assignee_id and assignee != "me"):
         await _transfer_note(ctx, updated, note)

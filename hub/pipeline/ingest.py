@@ -24,7 +24,7 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hub.centre import arrivals, vip
+from hub.centre import vip
 from hub.centre.routing import route_new_conversation
 from hub.contract import (
     DELIVERY_RANK,
@@ -37,6 +37,7 @@ from hub.contract import (
 )
 from hub.models import Channel, Contact, Conversation, EarlyStatus, Message, Sender, SendError
 from hub.models.conversation import CURRENT_THREAD
+from hub.pipeline import arrivals
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub

@@ -14,7 +14,6 @@ from typing import Any
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
-from hub.centre import assignment
 from hub.contract import now
 from hub.models import Conversation, Message, Team, User
 
@@ -195,8 +194,6 @@ async def update_conversation(
             {"_id": conversation.id, "account_id": account_id}, {"$set": update}
         )
         conversation = await get_conversation(account_id, conversation_id)
-        if {"assignee_id", "team_id", "status", "handler"} & set(update):
-            await assignment.dispatch(account_id)  # freed capacity or a new queue entry
     return conversation
 
 

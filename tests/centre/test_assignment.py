@@ -140,10 +140,10 @@ async def test_overflow_moves_a_waiting_conversation_after_its_minutes(
     await default_team(centre, front["id"])
     c = await arrive(client, centre, "+4560000001", "o1")
     clock.advance(minutes=4)
-    assert (await ticker.tick(hub))["overflowed"] == 0
+    assert (await ticker.tick())["overflowed"] == 0
     assert (await reload(c)).team_id == front["id"]
     clock.advance(minutes=2)
-    assert (await ticker.tick(hub))["overflowed"] == 1
+    assert (await ticker.tick())["overflowed"] == 1
     moved = await reload(c)
     assert moved.team_id == backup["id"] and moved.assignee_id is None
     queues = (await client.get("/api/v1/queues", headers=centre.auth)).json()["data"]

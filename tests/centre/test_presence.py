@@ -26,13 +26,13 @@ async def test_closed_streams_turn_available_agents_offline(
     await presence.stream_opened(ann)  # two tabs
     await presence.stream_closed(ann)
     clock.advance(minutes=3)
-    assert (await ticker.tick(hub))["offline"] == 0  # one tab is still open
+    assert (await ticker.tick())["offline"] == 0  # one tab is still open
     await presence.stream_closed(ann)
     clock.advance(minutes=1)
-    assert (await ticker.tick(hub))["offline"] == 0
+    assert (await ticker.tick())["offline"] == 0
     assert await _presence(ann) == "available"
     clock.advance(minutes=1, seconds=1)
-    assert (await ticker.tick(hub))["offline"] == 1
+    assert (await ticker.tick())["offline"] == 1
     assert await _presence(ann) == "offline" and await _presence(bob) == "available"
 
     facts = await ActivityEvent.find(
@@ -58,6 +58,6 @@ async def test_a_stream_of_a_dead_process_stops_counting_after_its_heartbeat(
     await presence.stream_opened(ann)
     await presence.stream_closed(ann)
     clock.advance(minutes=4)
-    assert (await ticker.tick(hub))["offline"] == 0
+    assert (await ticker.tick())["offline"] == 0
     clock.advance(minutes=2)
-    assert (await ticker.tick(hub))["offline"] == 1
+    assert (await ticker.tick())["offline"] == 1

@@ -1,4 +1,4 @@
-"""What the contact centre does when ``hub.pipeline.ingest`` has stored new conversations.
+"""What happens when ``hub.pipeline.ingest`` has stored new conversations (the contact centre's part).
 
 Called once the webhook's events are durably written (the provider's answer waits for this,
 but not for the number look-up, which runs as a background task):
@@ -81,7 +81,7 @@ async def out_of_office(hub: Hub, account: Account, conversation: Conversation) 
     )
     if not first.modified_count:
         return False
-    from hub.pipeline import outbox  # outbox imports ingest, which imports this module
+    from hub.pipeline import outbox  # outbox imports ingest (apply_status), which imports this
 
     try:
         await outbox.enqueue(

@@ -23,8 +23,10 @@ from starlette.staticfiles import StaticFiles
 from hub import admin, db, health, inbox, wallboard
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
+from hub.centre.calendars import CalendarPoller
 from hub.centre.callback_offer import CallbackOfferWorker
 from hub.centre.rules import CentreRules
+from hub.centre.ticker import CentreTicker
 from hub.contract import Connector
 from hub.intake import webhooks
 from hub.integrations.bots import BotWatch
@@ -79,6 +81,8 @@ def create_app(
         bot_watch = BotWatch(hub)
         callback_offers = CallbackOfferWorker(hub)
         retention = RetentionLoop(hub)
+        ticker = CentreTicker(settings.centre_tick_seconds)
+        poller = CalendarPoller(http_client, settings.calendar_poll_seconds)
         started: list[Connector] = []
         if settings.run_workers:
             await dispatcher.start()
@@ -88,6 +92,8 @@ def create_app(
             await bot_watch.start()
             await callback_offers.start()
             await retention.start()
+            await ticker.start()
+            await poller.start()
             for connector in hub.registry.all():
                 await connector.start()
                 started.append(connector)
@@ -104,6 +110,9 @@ def create_app(
             await bot_watch.stop()
             await callback_offers.stop()
             await retention.stop()
+            await ticker.stop()
+            await poller.stop()
+            await hub.background.stop()
             await fan_out.stop()
             await deliveries.stop()
             await hub.realtime.stop()

@@ -50,6 +50,10 @@ class Settings:
     smtp_tls_key: str | None = None
     #: Inbound SMTP: connections one client address may hold open at once.
     smtp_max_connections_per_client: int = 10
+    #: How often every user's calendar (ICS) is read for absences.
+    calendar_poll_seconds: float = 300.0
+    #: How often the contact centre's timed work runs (presence timeouts, overflow, queues).
+    centre_tick_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -72,6 +76,7 @@ class Settings:
             smtp_tls_cert=env.get("PARLEY_SMTP_TLS_CERT") or None,
             smtp_tls_key=env.get("PARLEY_SMTP_TLS_KEY") or None,
             smtp_max_connections_per_client=int(env.get("PARLEY_SMTP_MAX_CONNECTIONS", "10")),
+            calendar_poll_seconds=float(env.get("PARLEY_CALENDAR_POLL_SECONDS", "300")),
         )
 
 

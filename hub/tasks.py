@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 log = logging.getLogger(__name__)
 RECANCEL_SECONDS = 0.5
@@ -31,3 +33,33 @@ async def stop(*tasks: asyncio.Task[object] | None, limit: float = 15.0) -> None
     for ended in tasks:
         if ended is not None and ended.done() and not ended.cancelled() and ended.exception():
             log.warning("task %s ended with %r", ended.get_name(), ended.exception())
+
+
+class Background:
+    """Fire-and-forget work of one app (number look-ups after a webhook was answered).
+
+    Holds the tasks so they are not garbage-collected mid-flight, logs their failures,
+    and cancels what is left when the app stops.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[object]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, object], name: str) -> asyncio.Task[object]:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[object]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("background task %s failed: %r", task.get_name(), task.exception())
+
+    async def idle(self) -> None:
+        """Wait until every task spawned so far has ended (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    async def stop(self) -> None:
+        await stop(*self._tasks)

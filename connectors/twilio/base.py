@@ -142,7 +142,9 @@ class TwilioConnector(Connector):
             "to": self.to_address(cfg, message.to.value),
             "status_callback": message.status_callback_url,
         }
-        if cfg.messaging_service_sid:
+        if message.from_address:  # one of the channel's from_numbers, picked by the hub
+            params["from_"] = self.address(message.from_address)
+        elif cfg.messaging_service_sid:
             params["messaging_service_sid"] = cfg.messaging_service_sid
         else:
             params["from_"] = self.address(cfg.from_number or "")

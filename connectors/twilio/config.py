@@ -25,6 +25,8 @@ class TwilioConfig(BaseModel):
     account_sid: str = Field(pattern=r"^AC[0-9a-fA-F]{32}$")
     auth_token: str = Field(min_length=1, json_schema_extra=SECRET)
     from_number: str | None = None
+    #: More numbers of this channel; a reply leaves from the one the customer wrote to.
+    from_numbers: list[str] = []
     messaging_service_sid: str | None = Field(default=None, pattern=r"^MG[0-9a-fA-F]{32}$")
     #: Replaces ``https://api.twilio.com`` (and content.twilio.com): an edge, proxy or stand-in.
     api_base_url: HttpUrl | None = None

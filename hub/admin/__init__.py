@@ -23,8 +23,10 @@ def routes() -> list[BaseRoute]:
         retention,
         set_password,
         settings,
+        teams,
         usage,
         users,
+        vip,
         webhooks,
     )
 
@@ -41,5 +43,7 @@ def routes() -> list[BaseRoute]:
         *retention.routes,
         *audit_log.routes,
         *usage.routes,
+        *teams.routes,
+        *vip.routes,
         *set_password.routes,
     ]

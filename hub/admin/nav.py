@@ -8,6 +8,8 @@ SECTIONS: list[tuple[str, str]] = [
     ("/admin/plan", "Plan and seats"),
     ("/admin/users", "Users"),
     ("/admin/channels", "Channels"),
+    ("/admin/teams", "Teams and routing"),
+    ("/admin/vip", "VIP list"),
     ("/admin/canned", "Canned answers"),
     ("/admin/settings", "Hours and CRM link"),
     ("/admin/keys", "API keys"),

@@ -15,6 +15,7 @@ from hub.api import (
     openapi,
     reports,
     routes,
+    teams,
     users,
     webhooks,
 )
@@ -30,6 +31,7 @@ api_routes = [
     *callbacks.routes,
     *reports.routes,
     *admin.routes,
+    *teams.routes,
 ]
 
 

@@ -27,9 +27,9 @@ from hub.api.context import (
 )
 from hub.api.errors import ApiError
 from hub.models import Account, AuditEvent, Channel
-from hub.tenants import accounts, audit, channels, users
+from hub.tenants import accounts, audit, channels
 from hub.tenants.account_settings import AccountPatch
-from hub.tenants.shapes import account_json, user_json
+from hub.tenants.shapes import account_json
 
 READ_ONLY = ("plan", "seats", "addons", "seats_used")
 
@@ -166,30 +166,6 @@ async def patch_account(request: Request) -> JSONResponse:
     return JSONResponse(await _account_out(updated))
 
 
-async def get_user(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    user = await users.get_user(account.id, request.path_params["id"])  # type: ignore[arg-type]
-    return JSONResponse(user_json(user))
-
-
-async def patch_user(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    patch = await json_body(request, UserPatch)
-    user = await users.get_user(account.id, request.path_params["id"])  # type: ignore[arg-type]
-    changes = patch.model_dump(exclude_unset=True)
-    if user.role == "admin" and ({"role", "active"} & set(changes)):
-        raise ApiError(403, "admin_only", "an admin's role and activation change in /admin")
-    if changes.get("timezone") and changes["timezone"] not in zoneinfo.available_timezones():
-        raise ApiError(400, "invalid_request", "timezone: not an IANA time zone")
-    for name in ("name", "role", "active", "presence"):
-        if name in changes and changes[name] is None:
-            raise ApiError(400, "invalid_request", f"{name}: may not be null")
-    updated = await users.update_user(
-        account, user, changes, api_actor(request), client_ip(request)
-    )
-    return JSONResponse(user_json(updated))
-
-
 async def get_channel(request: Request) -> JSONResponse:
     account = await api_account(request)
     channel = await channels.get_channel(account.id, request.path_params["id"])  # type: ignore[arg-type]
@@ -248,8 +224,6 @@ async def list_audit_events(request: Request) -> JSONResponse:
 routes = [
     Route("/account", get_account, methods=["GET"]),
     Route("/account", patch_account, methods=["PATCH"]),
-    Route("/users/{id}", get_user, methods=["GET"]),
-    Route("/users/{id}", patch_user, methods=["PATCH"]),
     Route("/channels/{id}", get_channel, methods=["GET"]),
     Route("/channels/{id}", patch_channel, methods=["PATCH"]),
     Route("/audit_events", list_audit_events, methods=["GET"]),

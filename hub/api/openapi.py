@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub import __version__
-from hub.api import admin, callbacks, schemas, users
+from hub.api import admin, callbacks, schemas, teams, users
 from hub.api.routes import CONVERSATION_STATUSES
 from hub.centre import callbacks as callback_rules
 from hub.centre import reports
+from hub.centre import teams as centre_teams
 from hub.integrations.representations import CallbackOut
 from hub.tenants.account_settings import AccountPatch
 
@@ -326,7 +327,90 @@ OPERATIONS: list[Operation] = [
         errors=(404, 409, 413),
         headers=IDEMPOTENT,
     ),
-    Operation("get", "/users", "The account's users", response=users.UserOut, paged=True),
+    Operation(
+        "get",
+        "/users",
+        "The account's users (the colleague directory); search matches name, email, phone, team",
+        response=users.UserOut,
+        paged=True,
+        query=("search",),
+    ),
+    Operation(
+        "get",
+        f"/users/{ID}",
+        "One user with presence, absence, teams and open assigned conversations",
+        response=users.UserOut,
+        errors=(404,),
+    ),
+    Operation(
+        "patch",
+        f"/users/{ID}",
+        "Change a user: profile, role, active (deactivating ends their sessions; reactivating "
+        "needs a free seat) and the routing fields",
+        response=users.UserOut,
+        body=users.UserPatch,
+        errors=(402, 404, 409, 413),
+    ),
+    # the contact centre
+    Operation(
+        "get",
+        "/teams",
+        "The account's teams (each one a queue)",
+        response=teams.TeamOut,
+        paged=True,
+    ),
+    Operation(
+        "post",
+        "/teams",
+        "Create a team with members and routing settings",
+        status=201,
+        response=teams.TeamOut,
+        body=centre_teams.TeamIn,
+        errors=(413,),
+    ),
+    Operation(
+        "get",
+        f"/teams/{ID}",
+        "One team",
+        response=teams.TeamOut,
+        errors=(404,),
+    ),
+    Operation(
+        "patch",
+        f"/teams/{ID}",
+        "Change a team's members or routing settings",
+        response=teams.TeamOut,
+        body=centre_teams.TeamPatch,
+        errors=(404, 413),
+    ),
+    Operation(
+        "delete",
+        f"/teams/{ID}",
+        "Remove a team; its conversations go to the queue without a team",
+        response=teams.TeamOut,
+        errors=(404,),
+    ),
+    Operation(
+        "get",
+        "/vip",
+        "The VIP list",
+        response=teams.VipOut,
+    ),
+    Operation(
+        "put",
+        "/vip",
+        "Replace the VIP list (E.164 phone numbers and email addresses)",
+        response=teams.VipOut,
+        body=teams.VipIn,
+        errors=(413,),
+    ),
+    Operation(
+        "get",
+        "/queues",
+        "Every queue: per team and one without a team, in queue order",
+        response=teams.QueueOut,
+        paged=True,
+    ),
     Operation(
         "post",
         "/users",
@@ -385,15 +469,6 @@ OPERATIONS += [
         response=admin.AccountOut,
         body=AccountPatch,
         errors=(413,),
-    ),
-    Operation("get", f"/users/{ID}", "One user", response=admin.AdminUserOut, errors=(404,)),
-    Operation(
-        "patch",
-        f"/users/{ID}",
-        "Change a user; deactivating ends their sessions, reactivating needs a free seat",
-        response=admin.AdminUserOut,
-        body=admin.UserPatch,
-        errors=(402, 404, 409, 413),
     ),
     Operation(
         "get",

@@ -30,6 +30,8 @@ from hub.api.schemas import (
     SendIn,
     page,
 )
+from hub.centre import changes as conversation_changes
+from hub.centre import queues
 from hub.contract import OTHER, Address, AddressKind, Attachment
 from hub.models import Account, Channel
 from hub.models.conversation import Status as ConversationStatus
@@ -73,14 +75,15 @@ async def list_conversations(request: Request) -> JSONResponse:
     docs, cursor = await conversations.list_conversations(
         account.id, filters, limit_of(request), request.query_params.get("cursor")
     )
-    return JSONResponse(page([ConversationOut.of(c) for c in docs], cursor))
+    at = await queues.positions(account.id, docs)
+    return JSONResponse(page([ConversationOut.of(c, at.get(str(c.id))) for c in docs], cursor))
 
 
 async def get_conversation(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     found = await conversations.get_conversation(account.id, request.path_params["id"])
-    return answer(ConversationOut.of(found))
+    return answer(ConversationOut.of(found, await queues.position(found)))
 
 
 async def patch_conversation(request: Request) -> JSONResponse:
@@ -88,10 +91,10 @@ async def patch_conversation(request: Request) -> JSONResponse:
     assert account.id is not None
     patch = await json_body(request, ConversationPatch)
     changes = patch.model_dump(exclude_unset=True)
-    updated = await conversations.update_conversation(
+    updated = await conversation_changes.update_conversation(
         account.id, request.path_params["id"], changes, {"type": "api_key"}
     )
-    return answer(ConversationOut.of(updated))
+    return answer(ConversationOut.of(updated, await queues.position(updated)))
 
 
 async def list_messages(request: Request) -> JSONResponse:
@@ -145,6 +148,7 @@ async def post_reply(request: Request) -> JSONResponse:
         template=body.template.model_dump(exclude_none=True) if body.template else None,
         quick_replies=body.quick_replies,
         idempotency_key=request.headers.get("idempotency-key"),
+        from_address=body.from_,
     )
     return answer(MessageOut.of(message), 202)
 
@@ -194,6 +198,7 @@ async def send_message(request: Request) -> JSONResponse:
         template=template,
         subject=body.subject,
         idempotency_key=request.headers.get("idempotency-key"),
+        from_address=body.from_,
     )
     return answer(MessageOut.of(message), 202)
 

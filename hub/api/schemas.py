@@ -68,13 +68,19 @@ class TemplateIn(BaseModel):
 
 
 class ReplyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_by_name=False)
 
     text: str = Field(default="", max_length=65536)
     attachments: list[str] = Field(default=[], max_length=10, description="ids of uploaded media")
     private: bool = False
     template: TemplateIn | None = None
     quick_replies: list[QuickReply] = Field(default=[], max_length=10)
+    from_: str | None = Field(
+        default=None,
+        alias="from",
+        max_length=320,
+        description="one of the channel's senders; default: the number the customer wrote to",
+    )
 
 
 def page(items: Sequence[BaseModel], next_cursor: str | None) -> dict[str, Any]:
@@ -150,6 +156,9 @@ class SendIn(BaseModel):
     template: TemplateIn | None = None
     subject: str | None = Field(
         default=None, max_length=998, description="email: the subject of the new thread"
+    )
+    from_: str | None = Field(
+        default=None, alias="from", max_length=320, description="one of the channel's senders"
     )
 
 

@@ -1,33 +1,77 @@
-"""Users through the API (``/api/v1/users``): list the account's users, add an agent seat.
+"""Users through the API (``/api/v1/users``): the directory, one user, add a seat, change one.
 
 Creating a user takes a seat, so the plan's seat limit answers here exactly as
 in the CLI and the admin pages: ``hub.tenants.accounts.create_user`` applies it and the
-API's error mapping turns ``SeatLimit`` into 402 ``seat_limit``.
+API's error mapping turns ``SeatLimit`` into 402 ``seat_limit``. The routing fields of a
+change (capacity, presence, calendar) are checked and stored by
+``hub.centre.agents.apply_routing_fields``, shared with the admin pages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import answer, api_account, api_actor, client_ip, json_body
-from hub.integrations.representations import Representation
-from hub.models import User
-from hub.tenants import accounts
+from hub.api.context import api_account, api_actor, client_ip, json_body
+from hub.api.errors import ApiError
+from hub.centre import agents, availability
+from hub.models import Account, User
+from hub.store.conversations import InvalidChange, NotFound, oid
+from hub.tenants import accounts, users
 
 
-class UserOut(Representation):
+class AbsenceOut(BaseModel):
+    reason: str
+    until: dt.datetime
+
+
+class UserOut(BaseModel):
     id: str
     email: str
     name: str
     role: str
     active: bool
     created_at: dt.datetime
+    phone: str | None = None
+    presence: Literal["available", "away", "offline"] = "offline"
+    absence: AbsenceOut | None = None
+    team_ids: list[str] = []
+    capacity: int | None = None
+    open_assigned: int = 0
+    calendar_url: str | None = None
+    calendar_show_title: bool = False
+    calendar_error: str | None = None
+    language: str | None = None
+    timezone: str | None = None
+
+    @classmethod
+    def of(cls, u: User, open_assigned: int = 0) -> UserOut:
+        absence = agents.absence_out(u)
+        return cls(
+            id=str(u.id),
+            email=u.email,
+            name=u.name,
+            role=u.role,
+            active=u.active,
+            created_at=u.created_at,
+            phone=u.phone,
+            presence=availability.shown_presence(u),
+            absence=AbsenceOut(**absence) if absence else None,
+            team_ids=u.team_ids,
+            capacity=u.capacity,
+            open_assigned=open_assigned,
+            calendar_url=u.calendar_url,
+            calendar_show_title=u.calendar_show_title,
+            calendar_error=u.calendar_error,
+            language=u.language,
+            timezone=u.timezone,
+        )
 
 
 class UserIn(BaseModel):
@@ -40,12 +84,34 @@ class UserIn(BaseModel):
     role: Literal["agent", "supervisor"] = "agent"
 
 
+class UserPatch(BaseModel):
+    """Every field DESIGN lists for ``PATCH /users/{id}``; absent ones stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: Literal["agent", "supervisor", "admin"] | None = None
+    active: bool | None = None
+    capacity: int | None = Field(default=None, ge=0, le=agents.MAX_CAPACITY)
+    presence: Literal["available", "away", "offline"] | None = None
+    calendar_url: str | None = Field(default=None, max_length=2000)
+    calendar_show_title: bool | None = None
+    team_ids: list[str] | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=32)
+    language: str | None = Field(default=None, max_length=16)
+    timezone: str | None = Field(default=None, max_length=64)
+
+
+async def _out(u: User) -> dict[str, Any]:
+    load = await availability.load(u.account_id, str(u.id))
+    return UserOut.of(u, load).model_dump(mode="json")
+
+
 async def list_users(request: Request) -> JSONResponse:
     account = await api_account(request)
-    found = await User.find(User.account_id == account.id).sort("created_at").to_list()
-    return JSONResponse(
-        {"data": [UserOut.of(u).model_dump(mode="json") for u in found], "next_cursor": None}
-    )
+    assert account.id is not None
+    found = await agents.directory(account.id, request.query_params.get("search", ""))
+    return JSONResponse({"data": [await _out(u) for u in found], "next_cursor": None})
 
 
 async def create_user(request: Request) -> JSONResponse:
@@ -55,10 +121,54 @@ async def create_user(request: Request) -> JSONResponse:
         account, body.email, body.password, body.role, body.name,
         api_actor(request), client_ip(request),
     )  # fmt: skip
-    return answer(UserOut.of(user), 201)
+    return JSONResponse(await _out(user), status_code=201)
+
+
+async def _user(account: Account, user_id: str) -> User:
+    found = await User.find_one(User.id == oid(user_id), User.account_id == account.id)
+    if found is None:
+        raise NotFound(user_id)
+    return found
+
+
+async def get_user(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    return JSONResponse(await _out(await _user(account, request.path_params["id"])))
+
+
+def _profile(patch: UserPatch) -> dict[str, Any]:
+    given = patch.model_fields_set
+    for name in ("name", "role", "active"):
+        if name in given and getattr(patch, name) is None:
+            raise InvalidChange("invalid_request", f"{name} cannot be null")
+    if patch.timezone:
+        try:
+            ZoneInfo(patch.timezone)
+        except (KeyError, ValueError):
+            raise InvalidChange("invalid_timezone", "timezone is not a known time zone") from None
+    fields = ("name", "role", "active", "phone", "language", "timezone")
+    return {k: getattr(patch, k) for k in fields if k in given}
+
+
+async def patch_user(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    user = await _user(account, request.path_params["id"])
+    patch = await json_body(request, UserPatch)
+    profile = _profile(patch)
+    if user.role == "admin" and ({"role", "active"} & set(profile)):
+        raise ApiError(403, "admin_only", "an admin's role and activation change in /admin")
+    routing = agents.RoutingFields.model_validate(patch.model_dump(exclude_unset=True))
+    if profile:  # the seat rule, ended sessions and the audit log: the tenants' one way
+        user = await users.update_user(
+            account, user, profile, api_actor(request), client_ip(request)
+        )
+    user = await agents.apply_routing_fields(user, routing, actor={"type": "api_key", "id": None})
+    return JSONResponse(await _out(await _user(account, str(user.id))))
 
 
 routes = [
     Route("/users", list_users, methods=["GET"]),
     Route("/users", create_user, methods=["POST"]),
+    Route("/users/{id}", get_user, methods=["GET"]),
+    Route("/users/{id}", patch_user, methods=["PATCH"]),
 ]

@@ -1,8 +1,14 @@
-"""Routing: who handles a new conversation (a bot or the human queue, which team)."""
+"""Routing: who handles a new conversation (a bot or the human queue, which team).
+
+What happens next lives beside it: queue order (``hub.centre.queues``), who can take one
+(``hub.centre.availability``), automatic assignment (``hub.centre.assignment``) and what a
+new arrival triggers (``hub.pipeline.arrivals``). VIPs are no longer a priority: a
+conversation carries ``vip`` and queues put it first (``hub.centre.vip``).
+"""
 
 from __future__ import annotations
 
-from hub.models import Channel, Contact
+from hub.models import Channel
 from hub.pipeline.rules import Route
 
 
@@ -11,8 +17,3 @@ def route_new_conversation(channel: Channel) -> Route:
     if channel.bot_id:
         return Route(handler="bot", bot_id=channel.bot_id, team_id=channel.default_team_id)
     return Route(handler="human", team_id=channel.default_team_id)
-
-
-def priority_for(contact: Contact) -> str | None:
-    """A priority a contact earns on every new conversation (VIPs go first)."""
-    return "high" if contact.vip else None

@@ -2,16 +2,19 @@
 
 One object, built by the composition root with the app's services, that each part
 of the contact centre adds its step to: routing decides who handles a conversation;
-after an inbound message, an answer to a callback offer becomes a callback.
+after an inbound message, an answer to a callback offer becomes a callback; once a
+webhook is stored, new conversations get the out-of-office text and are assigned.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hub.centre import routing
+from beanie import PydanticObjectId
+
+from hub.centre import arrivals, routing, vip
 from hub.models import Channel, Contact, Conversation, Message
-from hub.pipeline.rules import Route
+from hub.pipeline.rules import Receipt, Route
 
 if TYPE_CHECKING:
     from hub.pipeline.channels import ResolvedChannel
@@ -28,7 +31,7 @@ class CentreRules:
         return routing.route_new_conversation(channel)
 
     def priority(self, contact: Contact) -> str | None:
-        return routing.priority_for(contact)
+        return None  # VIPs go first in the queue by their ``vip`` flag, not by priority
 
     async def after_inbound(
         self, channel: ResolvedChannel, message: Message, created: bool
@@ -39,3 +42,11 @@ class CentreRules:
 
     async def after_reply(self, conversation: Conversation, message: Message) -> None:
         return None
+
+    async def after_receive(self, channel: ResolvedChannel, receipt: Receipt) -> None:
+        await arrivals.after_receive(
+            self.hub, channel.account_id, receipt.new_conversations, bool(receipt.requeued)
+        )
+
+    async def is_vip(self, account_id: PydanticObjectId, contact: Contact, key: str) -> bool:
+        return await vip.is_vip(account_id, contact, key)

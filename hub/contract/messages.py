@@ -121,6 +121,9 @@ class OutboundMessage(BaseModel):
     last_inbound_at: dt.datetime | None = None
     #: The status-callback URL the provider should report delivery to.
     status_callback_url: str
+    #: One of the channel's own numbers to send from (its config's ``from_numbers``);
+    #: None: the channel's default sender.
+    from_address: str | None = None
     metadata: dict[str, Any] = {}
 
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.centre import changes as conversation_changes
 from hub.contract import now
 from hub.inbox import directory
 from hub.inbox.thread import can_reassign, render_conversation
@@ -27,7 +28,7 @@ from hub.web.i18n import gettext as _
 
 async def _apply(request: Request, ctx: Ctx, changes: dict[str, Any], message: str) -> Response:
     conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
-    await conversations.update_conversation(
+    await conversation_changes.update_conversation(
         ctx.account_id, str(conversation.id), changes, _actor(ctx)
     )
     return _done(request, conversation, message)
@@ -60,7 +61,7 @@ async def assign(request: Request, ctx: Ctx) -> Response:
     changes["assignee_id"] = str(ctx.user.id) if assignee == "me" else (assignee or None)
     if "team" in form:
         changes["team_id"] = form["team"] or None
-    updated = await conversations.update_conversation(
+    updated = await conversation_changes.update_conversation(
         ctx.account_id, str(conversation.id), changes, _actor(ctx)
     )
     note = form.get("note", "").strip()

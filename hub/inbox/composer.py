@@ -112,10 +112,12 @@ async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
     cc = _cc(str(form.get("cc", "")))
     subject = str(form.get("subject", "")).strip() or None
     attachments = await _store_files(ctx, channel, form)
+    sent_from = str(form.get("from", "")).strip() or None
     try:
         await outbox.enqueue(
             ctx.hub, conversation, text=text, sender=_sender(ctx), attachments=attachments,
             template=template, subject=subject, metadata={"cc": cc} if cc else None,
+            from_address=sent_from,
         )  # fmt: skip
     except HubError:
         await _forget(ctx, attachments)
@@ -129,7 +131,8 @@ async def reply(request: Request, ctx: Ctx) -> Response:
     try:
         await _send(ctx, conversation, form)
     except (ComposerError, HubError) as exc:
-        kept = {k: str(form.get(k, "")) for k in ("kind", "text", "subject", "cc", "template")}
+        fields = ("kind", "text", "subject", "cc", "template", "from")
+        kept = {k: str(form.get(k, "")) for k in fields}
         state = composer_state(**kept, error=getattr(exc, "message", None) or str(exc))
         return await render_conversation(request, ctx, conversation, "composer", state, 422)
     kind = str(form.get("kind")) if form.get("kind") in ("note", "whisper") else "reply"

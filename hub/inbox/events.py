@@ -36,12 +36,15 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.centre import presence
 from hub.models import Conversation, User
 from hub.pipeline.realtime import Event
 from hub.pipeline.services import Hub
 from hub.tenants.auth import session_user
 
 KEEPALIVE_SECONDS = 15
+#: The user fields colleagues see (a change of another, e.g. a heartbeat, sends nothing).
+SEEN_FIELDS = {"presence", "active", "name", "absence", "team_ids"}
 #: ``retry:`` sent to browsers: reconnect one second after a dropped connection.
 RETRY_MS = 1000
 
@@ -142,7 +145,7 @@ def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
     if kind == "typing":
         return [("typing", typing_payload(data))]
     if kind == "user":
-        if event.type == "user.updated" and not {"presence", "active", "name"} & set(event.changed):
+        if event.type == "user.updated" and not SEEN_FIELDS & set(event.changed):
             return []  # last_seen_at and the like: nothing a colleague sees
         return [("presence", {"user_id": str(data.get("_id")), "presence": data.get("presence")})]
     if kind == "callback":
@@ -190,11 +193,16 @@ async def stream(request: Request) -> Response:
 
     async def events() -> AsyncIterator[dict[str, Any]]:
         hub.metrics.sse_subscribers.inc()
+        await presence.stream_opened(user)  # an agent with no stream goes offline in time
+        beat = asyncio.get_running_loop().time()
         try:
             yield {"event": "ready", "data": "{}", "retry": RETRY_MS}
             if resumed:  # events between the drop and now are not replayed: refetch instead
                 yield {"event": "resync", "data": "{}"}
             while True:
+                if asyncio.get_running_loop().time() - beat > presence.HEARTBEAT_SECONDS:
+                    beat = asyncio.get_running_loop().time()
+                    await presence.heartbeat(user)
                 try:
                     event = await asyncio.wait_for(sub.get(), KEEPALIVE_SECONDS)
                 except TimeoutError:
@@ -214,5 +222,6 @@ async def stream(request: Request) -> Response:
         finally:
             hub.metrics.sse_subscribers.dec()
             hub.realtime.unsubscribe(sub)
+            await presence.stream_closed(user)
 
     return EventSourceResponse(events(), ping=KEEPALIVE_SECONDS)

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.contract import now
+from hub.centre import presence as centre_presence
 from hub.models import User
 from hub.web import pages
 from hub.web.guard import Ctx, error_page, inbox_view
@@ -32,11 +32,7 @@ async def set_presence(request: Request, ctx: Ctx) -> Response:
     value = str((await request.form()).get("presence", ""))
     if value not in PRESENCES:
         return error_page(request, 400, f"Status must be one of {', '.join(PRESENCES)}.")
-    await User.get_pymongo_collection().update_one(
-        {"_id": ctx.user.id, "account_id": ctx.account.id},
-        {"$set": {"presence": value, "last_seen_at": now()}},
-    )
-    ctx.user.presence = value  # type: ignore[assignment]
+    await centre_presence.set_presence(ctx.user, value)
     return await _panel(ctx)
 
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.contract import now
+from hub.centre import presence
 from hub.inbox import throttle
 from hub.models import Actor, User
 from hub.tenants import audit, auth
@@ -89,11 +89,8 @@ async def logout(request: Request, ctx: Ctx) -> Response:
     return pages.redirect(request, "/login")
 
 
-async def _set_presence(user: User, presence: str) -> None:
-    await User.get_pymongo_collection().update_one(
-        {"_id": user.id, "account_id": user.account_id},
-        {"$set": {"presence": presence, "last_seen_at": now()}},
-    )
+async def _set_presence(user: User, value: str) -> None:
+    await presence.set_presence(user, value)
 
 
 routes = [

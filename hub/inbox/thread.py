@@ -17,6 +17,7 @@ from hub.centre import supervising
 from hub.contract import Capabilities, now
 from hub.inbox import contacts, directory
 from hub.models import Conversation
+from hub.pipeline import senders
 from hub.store import conversations
 from hub.tenants.auth import has_role
 from hub.web import pages
@@ -29,7 +30,10 @@ INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "audio/", 
 
 
 def composer_state(**values: Any) -> dict[str, Any]:
-    state = {"kind": "reply", "text": "", "subject": "", "cc": "", "template": "", "error": ""}
+    state = {
+        "kind": "reply", "text": "", "subject": "", "cc": "", "template": "", "error": "",
+        "from": "",
+    }  # fmt: skip
     state.update(values)
     return state
 
@@ -70,6 +74,9 @@ async def _channel_context(ctx: Ctx, conversation: Conversation) -> dict[str, An
         "window_open": window_open,
         "window_hours": int(caps.reply_window.total_seconds() // 3600) if caps.reply_window else 0,
         "templates": _templates(channel.config) if channel and caps.templates else [],
+        # Several senders: the composer offers the channel's numbers, the one written to first.
+        "senders": senders.senders(channel) if channel else [],
+        "default_sender": senders.choose(channel, conversation, None) if channel else None,
     }
 
 

@@ -22,6 +22,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import PyMongoError
 
 from hub import tasks
+from hub.centre import assignment
 from hub.contract import QuickReply, now
 from hub.errors import Conflict, HubError, InvalidInput
 from hub.models import Bot, Channel, Conversation, Message, Sender
@@ -166,6 +167,8 @@ async def handoff(
         "status": "open",
         "waiting_since": {"$ifNull": ["$waiting_since", at]},
         "updated_at": at,
+        "queued_at": at,  # it starts waiting for a person now (hub.centre.queues)
+        "team_since": at,
     }
     if team_id is not None:
         stage["team_id"] = team_id
@@ -188,6 +191,7 @@ async def handoff(
             )
         except HubError as exc:  # e.g. the channel was removed: the hand-over stands
             log.warning("hand-over note of %s not stored: %s", conversation_id, exc.message)
+    await assignment.dispatch(account_id)  # it enters the queue: assign it at once
     return conversation
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any, Literal, Self
 
 from bson import ObjectId
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.contract import Attachment, QuickReply
 from hub.models import CallbackRequest
@@ -60,6 +60,8 @@ class SenderOut(BaseModel):
 
 
 class MessageOut(Representation):
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
     id: str
     conversation_id: str
     channel_id: str
@@ -78,6 +80,12 @@ class MessageOut(Representation):
     delivery: str
     error: ErrorBody | None = None
     provider_message_id: str | None = None
+    #: The business's number or address it went out from (``from`` in JSON).
+    from_: str | None = Field(default=None, alias="from")
+
+    @classmethod
+    def of(cls, doc: Any, **overrides: Any) -> Self:
+        return super().of(doc, **{"from_": getattr(doc, "from_address", None), **overrides})
 
 
 class ConversationOut(Representation):
@@ -100,6 +108,13 @@ class ConversationOut(Representation):
     snoozed_until: dt.datetime | None
     resolved_at: dt.datetime | None
     created_at: dt.datetime
+    vip: bool = False
+    #: The place in its team's queue (1 is next); None once assigned.
+    queue_position: int | None = None
+
+    @classmethod
+    def of(cls, doc: Any, queue_position: int | None = None, **overrides: Any) -> Self:
+        return super().of(doc, **{"queue_position": queue_position, **overrides})
 
 
 class CallbackWindow(BaseModel):

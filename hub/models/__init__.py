@@ -13,10 +13,13 @@ from hub.models.contact import Contact
 from hub.models.conversation import Conversation
 from hub.models.lease import Lease
 from hub.models.login_attempt import LoginAttempt
+from hub.models.lookup import NumberLookup
 from hub.models.message import EarlyStatus, Message, Sender, SendError
 from hub.models.notification import Notification
+from hub.models.routing_lock import RoutingLock
 from hub.models.team import Team
 from hub.models.user import User
+from hub.models.vip import VipList
 from hub.models.webhook import WebhookDelivery, WebhookSubscription
 
 #: Every document class Beanie initializes at start-up; a new collection is added here.
@@ -45,6 +48,9 @@ DOCUMENTS: list[type] = [
     CallbackRequest,
     CallbackOffer,
     Lease,
+    VipList,
+    NumberLookup,
+    RoutingLock,
 ]
 
 
@@ -68,6 +74,8 @@ __all__ = [
     "IdempotencyRecord",
     "Lease",
     "LoginAttempt",
+    "NumberLookup",
+    "RoutingLock",
     "Message",
     "Notification",
     "RateCounter",
@@ -76,6 +84,7 @@ __all__ = [
     "Team",
     "UsageEvent",
     "User",
+    "VipList",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

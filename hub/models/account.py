@@ -40,7 +40,7 @@ class Account(Document):
     #: Wallboard colours: ``{"wait_amber_minutes", "wait_red_minutes", "waiting_amber", "waiting_red"}``.
     wallboard_thresholds: dict[str, int] = {}
     #: ``{"mon": [["09:00", "17:00"]], …}``; days without an entry are closed. None: always open.
-    business_hours: dict[str, list[list[str]]] | None = None
+    business_hours: dict[str, Any] | None = None
     #: Days the business is closed (``YYYY-MM-DD``), on top of ``business_hours``.
     holidays: list[str] = []
     number_lookup: dict[str, Any] | None = None

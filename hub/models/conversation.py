@@ -59,6 +59,15 @@ class Conversation(TenantDocument):
     messages_out: int = 0
     transfers: int = 0
     updated_at: dt.datetime = Field(default_factory=now)
+    #: A contact on the VIP list (or marked VIP): first in its queue.
+    vip: bool = False
+    #: When it began waiting for a person (queue order, waiting time); None before.
+    queued_at: dt.datetime | None = None
+    #: When it entered its current team's queue (overflow timing).
+    team_since: dt.datetime | None = None
+    #: The business number the customer wrote to (replies leave from it).
+    business_address: str | None = None
+    out_of_office_sent: bool = False
 
     class Settings:
         name = "conversations"
@@ -85,4 +94,6 @@ class Conversation(TenantDocument):
             # Retention: one account's conversations resolved before a cut-off.
             [("account_id", 1), ("status", 1), ("resolved_at", 1)],
             [("status", 1), ("snoozed_until", 1)],
+            # The queues: a team's waiting conversations (``hub.centre.queues``).
+            [("account_id", 1), ("team_id", 1), ("assignee_id", 1), ("status", 1)],
         ]

@@ -51,6 +51,9 @@ class Message(TenantDocument):
     provider_message_id: str | None = None
     metadata: dict[str, Any] = {}
     idempotency_key: str | None = None
+    #: The business number or address an outbound message leaves from (``hub.pipeline.senders``);
+    #: None: the channel's only (default) sender.
+    from_address: str | None = None
     # The outbox's claim: due time (next attempt, or lease end once claimed); unset when done.
     outbox_due: dt.datetime | None = None
     outbox_owner: str | None = None

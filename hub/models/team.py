@@ -1,20 +1,36 @@
-"""Teams: groups of agents a conversation can be routed or transferred to."""
+"""Teams: groups of agents a conversation can be routed or transferred to; each one is a queue."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pymongo
+from pydantic import BaseModel
 
 from hub.models.base import TenantDocument
+
+Assignment = Literal["manual", "round_robin", "least_busy"]
+
+
+class Overflow(BaseModel):
+    """Waiting longer than ``after_minutes`` in this team's queue moves a conversation on."""
+
+    after_minutes: int
+    team_id: str
 
 
 class Team(TenantDocument):
     name: str
-    #: The callback offer (``hub.centre.callback_settings``): ``{"enabled",
-    #: "offer_when_wait_minutes", "offer_from", "offer_until", "windows",
-    #: "requeue_after_minutes", "always_in_widget"}`` or None.
+    member_ids: list[str] = []
+    assignment: Assignment = "manual"
+    #: The team's opening hours (shape: ``hub.centre.hours``); None: the account's.
+    business_hours: dict[str, Any] | None = None
+    out_of_office_text: str | None = None
+    overflow: Overflow | None = None
+    #: The callback offer (``hub.centre.callbacks``); kept as given.
     callback: dict[str, Any] | None = None
+    #: The member round robin gave the last conversation to.
+    rr_last: str | None = None
 
     class Settings:
         name = "teams"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 import pymongo
 from pydantic import Field
@@ -41,6 +41,20 @@ class User(TenantDocument):
     password_token_digest: str | None = Field(default=None, repr=False)
     password_token_expires: dt.datetime | None = None
 
+    phone: str | None = None
+    #: When the user was last given a conversation by round robin.
+    last_assigned_at: dt.datetime | None = None
+    # Inbox streams (``hub.centre.presence``): how many are open, when the last one closed,
+    # and the heartbeat of the open ones (a crashed process leaves its count behind).
+    streams_open: int = 0
+    stream_closed_at: dt.datetime | None = None
+    stream_seen_at: dt.datetime | None = None
+    # The calendar (``hub.centre.calendars``): absence ``{"reason", "until", "title"}`` or None.
+    calendar_show_title: bool = False
+    absence: dict[str, Any] | None = None
+    calendar_error: str | None = None
+    calendar_checked_at: dt.datetime | None = None
+
     @property
     def takes_seat(self) -> bool:
         return self.active and self.role in SEAT_ROLES
@@ -51,4 +65,6 @@ class User(TenantDocument):
             pymongo.IndexModel([("email", 1)], unique=True),
             [("account_id", 1), ("active", 1)],
             [("password_token_digest", 1)],
+            [("calendar_url", 1)],
+            [("presence", 1), ("streams_open", 1)],
         ]

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from hub.centre import calendars
 from hub.errors import HubError
 from hub.models.user import ROLES
 from hub.ops import embedded
@@ -137,6 +138,14 @@ async def _usage(args: argparse.Namespace, settings: Settings) -> dict[str, Any]
         account = await accounts.get_account(args.account)
         result = await charges.statement(account.id, args.month)  # type: ignore[arg-type]
         return result.as_csv() if args.csv else result.as_dict()
+
+
+async def _calendars_sync(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """Read every user's calendar now; how many users are absent, and whose calendar failed."""
+    async with open_hub(settings) as hub:
+        absent = await calendars.sync_all(hub.http)
+        failing = await calendars.failing_count()
+        return {"absent": absent, "failed": failing}
 
 
 async def _simulate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
@@ -304,6 +313,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--config", default="{}")
     p.set_defaults(handler=_channel_add)
+
+    cal = sub.add_parser("calendars").add_subparsers(dest="action", required=True)
+    p = cal.add_parser("sync", help="fetch every user's calendar now; print how many are absent")
+    p.set_defaults(handler=_calendars_sync)
 
     p = sub.add_parser("simulate", help="post a signed provider webhook to the running hub")
     p.add_argument("type")

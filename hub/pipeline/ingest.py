@@ -38,6 +38,8 @@ from hub.store.contacts import find_or_create_contact as contact_for_address
 log = logging.getLogger(__name__)
 
 PREVIEW_LENGTH = 140
+#: What the conversation upsert reads back: its id, and whether it waits in a queue again.
+TOUCHED = {"_id": 1, "assignee_id": 1, "queued_at": 1, "open_token": 1, "team_id": 1}
 
 
 class IngestServices(Protocol):
@@ -61,13 +63,15 @@ class Receipt:
     duplicates: int = 0
     statuses_applied: int = 0
     new_conversations: list[PydanticObjectId] = field(default_factory=list)
+    #: Conversations reopened without an assignee: they wait in their queue again.
+    requeued: list[PydanticObjectId] = field(default_factory=list)
 
 
 async def receive(hub: IngestServices, channel: ResolvedChannel, result: WebhookResult) -> Receipt:
     """Store every event of ``result`` for ``channel``; returns once all are written."""
     receipt = Receipt()
     for inbound in result.messages:
-        message, conversation_created = await receive_message(hub, channel, inbound)
+        message, conversation_created, requeued = await receive_message(hub, channel, inbound)
         if message is None:
             receipt.duplicates += 1
             continue
@@ -75,23 +79,27 @@ async def receive(hub: IngestServices, channel: ResolvedChannel, result: Webhook
         await hub.rules.after_inbound(channel, message, conversation_created)
         if conversation_created:
             receipt.new_conversations.append(message.conversation_id)
+        elif requeued:
+            receipt.requeued.append(message.conversation_id)
     for status in result.statuses:
         if await delivery.apply_status(channel.account_id, channel.id, status):
             receipt.statuses_applied += 1
     hub.metrics.messages_in.inc(len(receipt.messages))
+    await hub.rules.after_receive(channel, receipt)  # routing, out of office, look-ups
     return receipt
 
 
 async def receive_message(
     hub: IngestServices, channel: ResolvedChannel, inbound: InboundMessage
-) -> tuple[Message | None, bool]:
-    """Store one inbound message. Returns (message, conversation created); None if a duplicate."""
+) -> tuple[Message | None, bool, bool]:
+    """Store one inbound message. Returns (message, conversation created, back in a queue);
+    the message is None for a duplicate."""
     if inbound.attachments and await _known(channel, inbound.provider_message_id):
-        return None, False  # a retry: do not fetch its media again
+        return None, False, False  # a retry: do not fetch its media again
     attachments = await _store_attachments(hub, channel, inbound)
     at = inbound.sent_at or now()
     thread_key = await _thread_key(channel, inbound)
-    conversation, created, opening = await _touch_conversation(
+    conversation, created, opening, requeued = await _touch_conversation(
         hub, channel, inbound, thread_key, at
     )
     if created:
@@ -123,10 +131,10 @@ async def receive_message(
         await message.insert()
     except DuplicateKeyError:
         await _undo_touch(channel, conversation)
-        return None, False
+        return None, False, False
     if opening is not None:
         await handling.opened(channel.account_id, conversation, at=at, channel_id=str(channel.id), reopened=not created, team_id=opening.get("team_id"))  # fmt: skip
-    return message, created
+    return message, created, requeued
 
 
 async def _numbered_choice(
@@ -256,6 +264,9 @@ def _touch_pipeline(
         "subject": keep("subject", inbound.subject),
         "status": {"$cond": [reopen, "open", keep("status", "open")]},
         "resolved_at": {"$cond": [reopen, None, keep("resolved_at", None)]},
+        # The queue (hub.centre.queues): waiting for a person since; in this team since.
+        "queued_at": {"$cond": [reopen, at, keep("queued_at", at)]},
+        "team_since": {"$cond": [reopen, at, keep("team_since", at)]},
         "snoozed_until": {"$cond": [reopen, None, keep("snoozed_until", None)]},
         "open_token": {"$cond": [reopen, token, keep("open_token", token)]},
         "opened_at": {"$cond": [reopen, at, keep("opened_at", at)]},
@@ -270,14 +281,14 @@ def _touch_pipeline(
         "last_message_preview": preview,
         "updated_at": now(),
     }
+    recipient = inbound.metadata.get("to")
+    if isinstance(recipient, str) and recipient:
+        stage["business_address"] = recipient  # replies leave from the number written to
     if inbound.sender.name:
         stage["contact_name"] = inbound.sender.name
     else:
         stage["contact_name"] = keep("contact_name", None)
     return [{"$set": stage}]
-
-
-TOUCH_PROJECTION = {"_id": 1, "open_token": 1, "team_id": 1}
 
 
 async def _touch_conversation(
@@ -286,9 +297,10 @@ async def _touch_conversation(
     inbound: InboundMessage,
     thread_key: str,
     at: dt.datetime,
-) -> tuple[PydanticObjectId, bool, dict[str, Any] | None]:
-    """Upsert the conversation; returns its id, whether this call created it, and — when
-    this call opened or reopened it — the document's routing fields (else None).
+) -> tuple[PydanticObjectId, bool, dict[str, Any] | None, bool]:
+    """Upsert the conversation; returns its id, whether this call created it, — when this
+    call opened or reopened it — the document's routing fields (else None), and whether it
+    was reopened without an assignee (so it waits in its queue again).
 
     Only the document *after* the update is trusted: SecantusDB may answer a
     racing upsert with a stale "before" image or with nothing, although the
@@ -312,15 +324,20 @@ async def _touch_conversation(
                 ),
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
-                projection=TOUCH_PROJECTION,
+                projection=TOUCHED,
             )
         except DuplicateKeyError:
             continue  # a concurrent first message created it: update that one
         if doc is None:  # applied, but not returned (a racing upsert): read it back
-            doc = await collection.find_one(key, TOUCH_PROJECTION)
+            doc = await collection.find_one(key, TOUCHED)
         if doc is not None:
+            created = doc["_id"] == new_id
             opening = doc if doc.get("open_token") == token else None
-            return doc["_id"], doc["_id"] == new_id, opening
+            # Reopened now (queued_at moved to this message) and nobody holds it: it waits.
+            queued = doc.get("queued_at")
+            again = queued is not None and abs(queued - at) < dt.timedelta(milliseconds=1)
+            requeued = not created and doc.get("assignee_id") is None and again
+            return doc["_id"], created, opening, requeued
     raise RuntimeError("conversation upsert did not settle")
 
 
@@ -346,9 +363,8 @@ async def _attach_contact(
     update: dict[str, Any] = {"contact_id": contact.id}
     if not inbound.sender.name and contact.name:
         update["contact_name"] = contact.name
-    priority = hub.rules.priority(contact)
-    if priority:
-        update["priority"] = priority
+    if await hub.rules.is_vip(channel.account_id, contact, inbound.sender.key):
+        update["vip"] = True
     await Conversation.get_pymongo_collection().update_one(
         {"_id": conversation_id, "account_id": channel.account_id}, {"$set": update}
     )
@@ -408,7 +424,8 @@ async def open_conversation(
         "handler": "human",
         "team_id": route.team_id,
         "labels": [],
-        "priority": hub.rules.priority(contact) or "normal",
+        "priority": "normal",
+        "vip": await hub.rules.is_vip(channel.account_id, contact, address.key),
         "unread": 0,
         "last_message_at": at,
         "last_message_preview": "",

@@ -42,7 +42,7 @@ from hub.errors import (
 )
 from hub.facts import handling
 from hub.models import Conversation, Message, Sender
-from hub.pipeline import delivery
+from hub.pipeline import delivery, senders
 from hub.pipeline.channels import ResolvedChannel
 from hub.pipeline.claims import ClaimLoop
 from hub.pipeline.realtime import Event
@@ -76,12 +76,15 @@ async def enqueue(
     html: str | None = None,
     metadata: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
+    from_address: str | None = None,
 ) -> Message:
     """Store a reply in ``conversation`` (queued for sending, or a private note).
 
     Raises a ``hub.errors`` error (nothing stored) when the channel's rules refuse it.
     ``whisper`` makes it a private note that only the conversation's assignee (kept as
-    ``metadata.whisper_to``) and supervisors or admins see.
+    ``metadata.whisper_to``) and supervisors or admins see. ``from_address`` picks one of
+    the channel's senders (``hub.pipeline.senders``); without it a reply leaves from the
+    number the customer wrote to (``UnknownSender`` for a number the channel lacks).
     """
     if whisper:
         private = True
@@ -91,6 +94,7 @@ async def enqueue(
         raise ChannelInactive("the conversation's channel is not active")
     if not private:
         check_channel_rules(channel, conversation.last_inbound_at, text, template, attachments or [])
+    sent_from = None if private else senders.choose(channel.document, conversation, from_address)
     at = now()
     message = Message(
         account_id=conversation.account_id,
@@ -109,6 +113,7 @@ async def enqueue(
         **delivery.initial(private),
         metadata=metadata or {},
         idempotency_key=idempotency_key,
+        from_address=sent_from,
         outbox_due=None if private else at,
         created_at=at,
         updated_at=at,
@@ -317,6 +322,7 @@ class Dispatcher(ClaimLoop[Message]):
             last_inbound_at=conversation.last_inbound_at,
             status_callback_url=channel.info.webhook_url,
             metadata=message.metadata,
+            from_address=message.from_address,
         )
         return outbound, channel
 

@@ -14,10 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from beanie import PydanticObjectId
+
 from hub.models import Channel, Contact, Conversation, Message
 
 if TYPE_CHECKING:
     from hub.pipeline.channels import ResolvedChannel
+
+
+class Receipt(Protocol):
+    """What ingest stored for one webhook (``hub.pipeline.ingest.Receipt``)."""
+
+    new_conversations: list[PydanticObjectId]
+    #: Conversations reopened without an assignee: they wait in their queue again.
+    requeued: list[PydanticObjectId]
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,14 @@ class ConversationRules(Protocol):
         """After a reply or note is stored in ``conversation`` (queued for sending)."""
         ...
 
+    async def after_receive(self, channel: ResolvedChannel, receipt: Receipt) -> None:
+        """Once a webhook's events are all stored: new conversations are routed and assigned."""
+        ...
+
+    async def is_vip(self, account_id: PydanticObjectId, contact: Contact, key: str) -> bool:
+        """Whether the contact (written from ``key``) is on the account's VIP list."""
+        ...
+
 
 class BasicRules:
     """The rules without the contact centre: the channel's bot or default team, VIPs high."""
@@ -60,7 +78,7 @@ class BasicRules:
         return Route(handler="human", team_id=channel.default_team_id)
 
     def priority(self, contact: Contact) -> str | None:
-        return "high" if contact.vip else None
+        return None  # VIPs are not a priority: they go first in the queue (``vip``)
 
     async def after_inbound(
         self, channel: ResolvedChannel, message: Message, created: bool
@@ -69,3 +87,9 @@ class BasicRules:
 
     async def after_reply(self, conversation: Conversation, message: Message) -> None:
         return None
+
+    async def after_receive(self, channel: ResolvedChannel, receipt: Receipt) -> None:
+        return None
+
+    async def is_vip(self, account_id: PydanticObjectId, contact: Contact, key: str) -> bool:
+        return contact.vip

@@ -15,6 +15,7 @@ import httpx
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub import tasks
 from hub.contract import ChannelInfo
 from hub.models import Channel
 from hub.pipeline.channel_secrets import Cipher, fields_of
@@ -64,6 +65,8 @@ class Hub:
         #: The conversation rules ingest and the outbox apply; the app injects the contact
         #: centre's (``hub.centre.rules.CentreRules``), a bare hub applies the basic ones.
         self.rules: ConversationRules = BasicRules()
+        #: Work that runs after a request was answered (number look-ups).
+        self.background = tasks.Background()
 
     async def resolve(self, channel_id: str | ObjectId | None) -> ResolvedChannel | None:
         """The active channel with this id with its connector, capabilities and info."""

@@ -190,6 +190,7 @@ async def update_conversation(
         update["updated_at"] = now()
         moved = handling.transfers(conversation, update)
         update.update(handling.change_fields(conversation, update))
+        update.update(_queue_entry(conversation, update))
         await Conversation.get_pymongo_collection().update_one(
             {"_id": conversation.id, "account_id": account_id},
             {"$set": update, "$inc": {"transfers": moved}},
@@ -197,6 +198,19 @@ async def update_conversation(
         before, conversation = conversation, await get_conversation(account_id, conversation_id)
         await handling.changed(before, conversation, actor)
     return conversation
+
+
+def _queue_entry(before: Conversation, update: dict[str, Any]) -> dict[str, Any]:
+    """A conversation that ends up unassigned in a (new) queue starts waiting there now.
+
+    A transfer to a team re-enters its queue; one to an agent bypasses it.
+    """
+    assignee = update.get("assignee_id", before.assignee_id)
+    team = update.get("team_id", before.team_id)
+    if assignee is not None:
+        return {}
+    moved = team != before.team_id or before.assignee_id is not None
+    return {"queued_at": now(), "team_since": now()} if moved else {}
 
 
 PRIORITIES = ("low", "normal", "high", "urgent")

@@ -25,7 +25,7 @@ from hub.tenants.auth import hash_password
 #: How long a one-time set-password link works.
 PASSWORD_LINK_HOURS = 72
 #: Fields ``update_user`` accepts, besides ``password``.
-FIELDS = ("name", "role", "active", "capacity", "team_ids", "presence", "calendar_url",
+FIELDS = ("name", "role", "active", "phone", "capacity", "team_ids", "presence", "calendar_url",
           "language", "timezone")  # fmt: skip
 
 

@@ -15,6 +15,7 @@ import jinja2
 import nh3
 from markupsafe import Markup
 
+from hub.centre.availability import shown_presence
 from hub.contract import Address, AddressKind, Attachment, now
 from hub.web import i18n
 
@@ -244,6 +245,8 @@ def install(env: jinja2.Environment) -> None:
         local_date=i18n.format_date,
         number=i18n.format_number,
         money=i18n.format_currency,
+        # A colleague in a calendar meeting is shown away (hub.centre.availability).
+        shown_presence=shown_presence,
     )
     env.globals.update(
         tick=tick,

@@ -18,7 +18,7 @@ from hub.contract import now
 from hub.models import CallbackRequest, Team
 from hub.pipeline.services import Hub
 from tests.api.conftest import eventually, serve
-from tests.centre.helpers import team_with_callbacks, window
+from tests.centre.callback_helpers import team_with_callbacks, window
 from tests.conftest import Clock, Tenant
 from tests.inbox.conftest import add_user
 

@@ -20,7 +20,7 @@ from hub.centre.callback_settings import (
 from hub.facts import activity
 from hub.models import Account, CallbackRequest
 from hub.pipeline.services import Hub
-from tests.centre.helpers import SETTINGS, team_with_callbacks, window
+from tests.centre.callback_helpers import SETTINGS, team_with_callbacks, window
 from tests.conftest import Clock, Tenant
 from tests.core.helpers import inbound_conversation
 from tests.fakes import TEST_API

@@ -18,7 +18,7 @@ from pytest_httpx import HTTPXMock
 from hub.centre import callback_offer
 from hub.models import CallbackRequest, Conversation, Message
 from hub.pipeline.services import Hub
-from tests.centre.helpers import team_with_callbacks, window
+from tests.centre.callback_helpers import team_with_callbacks, window
 from tests.conftest import Clock, make_tenant
 from tests.connectors.conformance import installed_connectors, payload, wait_delivery
 from tests.connectors.kit_twilio import MESSAGES_URL, TwilioKit

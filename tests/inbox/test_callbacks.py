@@ -10,7 +10,7 @@ import httpx
 from hub.centre import callbacks
 from hub.models import CallbackRequest, Team, User
 from hub.pipeline.services import Hub
-from tests.centre.helpers import team_with_callbacks, window
+from tests.centre.callback_helpers import team_with_callbacks, window
 from tests.conftest import Clock, Running, Tenant
 from tests.core.helpers import inbound_conversation
 from tests.inbox.conftest import add_user, csrf_of, session_client

@@ -8,7 +8,7 @@ import httpx
 
 from hub.models import CallbackRequest, Contact
 from hub.pipeline.services import Hub
-from tests.centre.helpers import team_with_callbacks, window
+from tests.centre.callback_helpers import team_with_callbacks, window
 from tests.conftest import Clock, Tenant
 from tests.widget.conftest import visitor
 

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from hub.centre import callbacks
 from hub.models import CallbackRequest
 from hub.ops import embedded
-from tests.centre.helpers import team_with_callbacks
+from tests.centre.callback_helpers import team_with_callbacks
 from tests.conftest import ARTIFACTS, make_tenant
 from tests.inbox.conftest import add_user
 from tests.inbox.test_browser import Served, chromium, open_page, served, sign_in

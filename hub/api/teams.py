@@ -1,0 +1,152 @@
+"""Teams, the VIP list and the queues through the API (``/api/v1/teams``, ``/vip``, ``/queues``)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from hub.api.context import api_account, json_body
+from hub.api.errors import ApiError
+from hub.centre import queues, teams, vip
+from hub.models import Team
+
+
+class OverflowOut(BaseModel):
+    after_minutes: int
+    team_id: str
+
+
+class TeamOut(BaseModel):
+    id: str
+    name: str
+    member_ids: list[str]
+    assignment: Literal["manual", "round_robin", "least_busy"]
+    business_hours: dict[str, Any] | None
+    out_of_office_text: str | None
+    overflow: OverflowOut | None
+    callback: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, t: Team) -> TeamOut:
+        return cls(
+            id=str(t.id),
+            name=t.name,
+            member_ids=t.member_ids,
+            assignment=t.assignment,
+            business_hours=t.business_hours,
+            out_of_office_text=t.out_of_office_text,
+            overflow=OverflowOut(**t.overflow.model_dump()) if t.overflow else None,
+            callback=t.callback,
+        )
+
+
+class VipIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    addresses: list[str] = Field(max_length=vip.MAX_ADDRESSES)
+
+
+class VipOut(BaseModel):
+    addresses: list[str] = Field(description="E.164 phone numbers and lower-case emails")
+
+
+class AgentsOut(BaseModel):
+    available: int
+    away: int
+    offline: int
+    at_capacity: int
+
+
+class TodayOut(BaseModel):
+    answered: int
+    unanswered: int
+
+
+class QueueOut(BaseModel):
+    team_id: str | None
+    name: str
+    waiting: int
+    longest_wait_seconds: int
+    average_wait_seconds: int
+    conversation_ids: list[str] = Field(description="queue order: VIP, priority, longest wait")
+    agents: AgentsOut
+    today: TodayOut
+    callback_offer_active: bool
+
+
+def _team(team: Team) -> JSONResponse:
+    return JSONResponse(TeamOut.of(team).model_dump(mode="json"))
+
+
+async def list_teams(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    found = await teams.list_teams(account.id)
+    data = [TeamOut.of(t).model_dump(mode="json") for t in found]
+    return JSONResponse({"data": data, "next_cursor": None})
+
+
+async def create_team(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    team = await teams.create_team(account.id, await json_body(request, teams.TeamIn))
+    return JSONResponse(TeamOut.of(team).model_dump(mode="json"), status_code=201)
+
+
+async def get_team(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    return _team(await teams.get_team(account.id, request.path_params["id"]))
+
+
+async def patch_team(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    patch = await json_body(request, teams.TeamPatch)
+    return _team(await teams.update_team(account.id, request.path_params["id"], patch))
+
+
+async def delete_team(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    return _team(await teams.delete_team(account.id, request.path_params["id"]))
+
+
+async def get_vip(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    keys = await vip.addresses(account.id)
+    return JSONResponse({"addresses": [vip.display(k) for k in keys]})
+
+
+async def put_vip(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    body = await json_body(request, VipIn)
+    try:
+        keys = await vip.replace(account.id, body.addresses)
+    except vip.InvalidAddress as exc:
+        raise ApiError(400, "invalid_address", str(exc)) from None
+    return JSONResponse({"addresses": [vip.display(k) for k in keys]})
+
+
+async def list_queues(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    rows = await queues.snapshot(account)
+    return JSONResponse({"data": rows, "next_cursor": None})
+
+
+routes = [
+    Route("/teams", list_teams, methods=["GET"]),
+    Route("/teams", create_team, methods=["POST"]),
+    Route("/teams/{id}", get_team, methods=["GET"]),
+    Route("/teams/{id}", patch_team, methods=["PATCH"]),
+    Route("/teams/{id}", delete_team, methods=["DELETE"]),
+    Route("/vip", get_vip, methods=["GET"]),
+    Route("/vip", put_vip, methods=["PUT"]),
+    Route("/queues", list_queues, methods=["GET"]),
+]

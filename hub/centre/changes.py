@@ -1,0 +1,34 @@
+"""Changing a conversation's handling: the store's checked update, then the queues.
+
+``update_conversation`` is what the API and the inbox call to change status, assignee,
+team, labels or priority: ``hub.store.conversations.update_conversation`` checks and
+writes it (a conversation moved to a team or unassigned starts waiting there now), and
+when the change can free an agent or fill a queue (assignee, team, status, handler) the
+account's queues are dispatched at once (``hub.centre.assignment``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from beanie import PydanticObjectId
+
+from hub.centre import assignment
+from hub.models import Conversation
+from hub.store import conversations
+
+ROUTING_FIELDS = {"assignee_id", "team_id", "status", "handler"}
+
+
+async def update_conversation(
+    account_id: PydanticObjectId,
+    conversation_id: str,
+    changes: dict[str, Any],
+    actor: dict[str, Any] | None = None,
+) -> Conversation:
+    """Change a conversation (``actor``: who did it, for the handling facts), then dispatch."""
+    updated = await conversations.update_conversation(account_id, conversation_id, changes, actor)
+    if ROUTING_FIELDS & set(changes):
+        await assignment.dispatch(account_id)  # freed capacity or a new queue entry
+        updated = await conversations.get_conversation(account_id, conversation_id)
+    return updated

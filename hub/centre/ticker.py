@@ -1,0 +1,133 @@
+"""The contact centre's clock: what time alone changes, run by ``tick`` (tests call it directly).
+
+- an available agent whose inbox streams are gone becomes offline (``presence.timeouts``);
+- a conversation waiting longer than its team's ``overflow.after_minutes`` moves to the
+  overflow team, with a note, and is recorded as ``transferred``;
+- every account's queues are dispatched (a net under the event-driven dispatches: an
+  absence that ended, a conversation reopened, a process that died mid-pass).
+
+``CentreTicker`` runs ``tick`` every few seconds in each ``parley serve``; all of it is
+safe to run in several processes at once (conditional updates, the routing lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+from hub import tasks
+from hub.centre import assignment, presence, queues
+from hub.contract import DELIVERY_RANK, now
+from hub.facts import activity
+from hub.models import Account, Conversation, Message, Sender, Team
+
+log = logging.getLogger(__name__)
+INTERVAL_SECONDS = 10.0
+
+
+async def tick() -> dict[str, int]:
+    """One round of the centre's timed work; returns what it changed."""
+    offline = await presence.timeouts()
+    moved = 0
+    for account in await Account.find_all().to_list():
+        assert account.id is not None
+        moved += await overflow(account)
+        await assignment.dispatch(account.id)
+    return {"offline": offline, "overflowed": moved}
+
+
+async def overflow(account: Account) -> int:
+    """Move conversations waiting past their team's minutes to its overflow team."""
+    assert account.id is not None
+    every = await Team.find(Team.account_id == account.id).to_list()
+    names = {str(t.id): t.name for t in every}
+    moved = 0
+    for team in every:
+        if team.overflow is None:
+            continue
+        target = team.overflow.team_id
+        if target not in names or target == str(team.id):
+            continue
+        limit = now() - dt.timedelta(minutes=team.overflow.after_minutes)
+        for conversation in await queues.waiting(account.id, str(team.id)):
+            since = conversation.team_since or queues.waited_from(conversation)
+            if since <= limit and await _move(account, conversation, team, target):
+                moved += 1
+                await _note(conversation, team, names[target])
+    return moved
+
+
+async def _move(account: Account, conversation: Conversation, team: Team, target: str) -> bool:
+    result = await Conversation.get_pymongo_collection().update_one(
+        {
+            "_id": conversation.id,
+            "account_id": account.id,
+            "team_id": str(team.id),
+            "assignee_id": None,
+            "status": "open",
+        },
+        {"$set": {"team_id": target, "team_since": now(), "updated_at": now()}},
+    )
+    if not result.modified_count:
+        return False
+    assert account.id is not None
+    await activity.record(
+        account.id,
+        "transferred",
+        tz=account.timezone,
+        conversation_id=conversation.id,
+        team_id=str(team.id),
+        channel_id=str(conversation.channel_id),
+        actor={"type": "system", "id": None},
+        data={"from_team_id": str(team.id), "to_team_id": target, "reason": "overflow"},
+    )
+    return True
+
+
+async def _note(conversation: Conversation, team: Team, target_name: str) -> None:
+    """A private note in the thread: notes are never sent, so no outbox is involved."""
+    assert team.overflow is not None
+    text = (
+        f"Moved from {team.name} to {target_name}: "
+        f"waiting over {team.overflow.after_minutes} minutes."
+    )
+    at = now()
+    await Message(
+        account_id=conversation.account_id,
+        conversation_id=conversation.id,
+        channel_id=conversation.channel_id,
+        direction="out",
+        text=text,
+        sender=Sender(type="system", name="Parley"),
+        private=True,
+        delivery="sent",
+        delivery_rank=DELIVERY_RANK["sent"],
+        created_at=at,
+        updated_at=at,
+    ).insert()
+
+
+class CentreTicker:
+    """Runs ``tick`` every ``interval`` seconds; one per ``parley serve``."""
+
+    def __init__(self, interval: float = INTERVAL_SECONDS) -> None:
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="parley-centre")
+
+    async def stop(self) -> None:
+        await tasks.stop(self._task)
+        self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("contact centre tick failed")

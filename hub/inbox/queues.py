@@ -1,0 +1,51 @@
+"""The queue view (``/inbox/queues``): each team's waiting conversations in queue order, live.
+
+An agent sees the queues of their own teams and the one without a team; supervisors and
+admins see every queue. Each row shows its position and how long it has waited; the
+figures are ``hub.centre.queues.snapshot``'s, the same as ``GET /api/v1/queues``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.centre import queues
+from hub.inbox import directory
+from hub.tenants import auth
+from hub.web import pages
+from hub.web.guard import Ctx, inbox_view
+from hub.web.layout import layout_context
+
+
+async def _boards(ctx: Ctx) -> list[dict[str, Any]]:
+    rows = await queues.snapshot(ctx.account)
+    if auth.has_role(ctx.user, "supervisor"):
+        return rows
+    mine = set(ctx.user.team_ids)
+    return [r for r in rows if r["team_id"] is None or r["team_id"] in mine]
+
+
+async def _with_conversations(ctx: Ctx, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    assert ctx.account.id is not None
+    for row in rows:
+        row["queue"] = await queues.waiting(ctx.account.id, row["team_id"])
+    return rows
+
+
+@inbox_view()
+async def index(request: Request, ctx: Ctx) -> Response:
+    assert ctx.account.id is not None
+    context = {
+        **await layout_context(ctx),
+        "boards": await _with_conversations(ctx, await _boards(ctx)),
+        "names": await directory.load(ctx.account.id),
+        "waited_from": queues.waited_from,
+    }
+    return pages.render(request, "inbox/queues.html", context)
+
+
+routes = [Route("/inbox/queues", index, methods=["GET"])]

@@ -1,0 +1,92 @@
+"""Number look-up: a directory served over local HTTP names a new SMS contact, after the answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from hub.centre import lookup
+from hub.models import Contact, NumberLookup
+from hub.pipeline.services import Hub
+from tests.centre.helpers import arrive, eventually, serve
+from tests.conftest import Tenant
+
+
+class Directory:
+    """A phone directory whose answers wait until the test lets them go."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.release = asyncio.Event()
+
+    def app(self) -> Starlette:
+        async def person(request: Request) -> JSONResponse:
+            phone = request.path_params["phone"]
+            self.calls.append(phone)
+            assert request.headers["x-key"] == "k1"
+            await self.release.wait()
+            if phone.endswith("99"):
+                return JSONResponse({"error": "down"}, status_code=503)
+            return JSONResponse({"person": {"full": "Hanne Holm", "street": "Nygade 1, Aarhus"}})
+
+        return Starlette(routes=[Route("/v1/{phone}", person)])
+
+
+async def _contact(t: Tenant, phone: str) -> Contact | None:
+    return await Contact.find_one(Contact.account_id == t.account.id, Contact.phone == phone)
+
+
+async def test_a_new_sms_contact_is_named_from_the_directory(
+    client: httpx.AsyncClient, centre: Tenant, hub: Hub
+) -> None:
+    directory = Directory()
+    async with serve(directory.app()) as base:
+        await centre.account.set(
+            {
+                "number_lookup": {
+                    "url_template": base + "/v1/{phone}",
+                    "headers": {"x-key": "k1"},
+                    "name_path": "person.full",
+                    "address_path": "person.street",
+                }
+            }
+        )
+        # The webhook is answered while the directory still holds its answer back.
+        conv = await arrive(client, centre, "+4522000001", "l1")
+        await eventually(lambda: asyncio.sleep(0, directory.calls), "the directory asked")
+        contact = await _contact(centre, "+4522000001")
+        assert contact is not None and contact.name is None
+        directory.release.set()
+
+        async def named() -> Contact | None:
+            found = await _contact(centre, "+4522000001")
+            return found if found and found.name else None
+
+        contact = await eventually(named, "the contact named")
+        assert contact.name == "Hanne Holm"
+        assert contact.attributes["address"] == "Nygade 1, Aarhus"
+        assert contact.attributes["lookup"]["source"] == "directory"
+        r = await client.get(f"/api/v1/conversations/{conv.id}", headers=centre.auth)
+        assert r.json()["contact_name"] == "Hanne Holm"
+
+        # Cached: the same number is never asked again.
+        assert await lookup.result_for(hub.http, centre.account, "+4522000001") is not None
+        assert directory.calls == ["+4522000001"]
+
+        # A failing look-up is logged and changes nothing.
+        await arrive(client, centre, "+4522000099", "l2")
+        await hub.background.idle()
+        failed = await _contact(centre, "+4522000099")
+        assert failed is not None and failed.name is None and "lookup" not in failed.attributes
+        cached = await NumberLookup.find_one(NumberLookup.phone == "+4522000099")
+        assert cached is not None and cached.error and cached.result is None
+
+        # A contact that arrives with a name is not looked up.
+        await arrive(client, centre, "+4522000003", "l3", name="Known Name")
+        await hub.background.idle()
+        assert "+4522000003" not in directory.calls

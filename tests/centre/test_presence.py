@@ -1,0 +1,63 @@
+"""Presence: an agent whose last inbox stream closed two minutes ago goes offline; it is counted."""
+
+from __future__ import annotations
+
+import httpx
+
+from hub.centre import presence, ticker
+from hub.models import ActivityEvent, DailyCounter, User
+from hub.pipeline.services import Hub
+from tests.centre.helpers import agent
+from tests.conftest import Clock, Tenant
+
+
+async def _presence(user: User) -> str:
+    found = await User.get(user.id)
+    assert found is not None
+    return found.presence
+
+
+async def test_closed_streams_turn_available_agents_offline(
+    client: httpx.AsyncClient, centre: Tenant, hub: Hub, clock: Clock
+) -> None:
+    ann = await agent(client, centre, "Ann")
+    bob = await agent(client, centre, "Bob")  # presence set through the API, never a stream
+    await presence.stream_opened(ann)
+    await presence.stream_opened(ann)  # two tabs
+    await presence.stream_closed(ann)
+    clock.advance(minutes=3)
+    assert (await ticker.tick())["offline"] == 0  # one tab is still open
+    await presence.stream_closed(ann)
+    clock.advance(minutes=1)
+    assert (await ticker.tick())["offline"] == 0
+    assert await _presence(ann) == "available"
+    clock.advance(minutes=1, seconds=1)
+    assert (await ticker.tick())["offline"] == 1
+    assert await _presence(ann) == "offline" and await _presence(bob) == "available"
+
+    facts = await ActivityEvent.find(
+        ActivityEvent.account_id == centre.account.id, ActivityEvent.kind == "presence"
+    ).to_list()
+    assert [(f.data["from"], f.data["to"]) for f in facts if f.user_id == str(ann.id)] == [
+        ("offline", "available"),
+        ("available", "offline"),
+    ]
+    day = await DailyCounter.find_one(
+        DailyCounter.account_id == centre.account.id,
+        DailyCounter.scope == "agent",
+        DailyCounter.scope_id == str(ann.id),
+    )
+    assert day is not None and day.counts["presence"] == 2
+
+
+async def test_a_stream_of_a_dead_process_stops_counting_after_its_heartbeat(
+    client: httpx.AsyncClient, centre: Tenant, hub: Hub, clock: Clock
+) -> None:
+    ann = await agent(client, centre, "Ann")
+    await presence.stream_opened(ann)  # a process that dies: it never reports the close
+    await presence.stream_opened(ann)
+    await presence.stream_closed(ann)
+    clock.advance(minutes=4)
+    assert (await ticker.tick())["offline"] == 0
+    clock.advance(minutes=2)
+    assert (await ticker.tick())["offline"] == 1

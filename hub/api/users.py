@@ -81,7 +81,7 @@ class UserIn(BaseModel):
     password: str = Field(min_length=8, max_length=256)
     name: str = Field(default="", max_length=200)
     #: Admins are made by an operator (CLI or admin pages), not by an API key.
-    role: Literal["agent", "supervisor"] = "agent"
+    role: Literal["agent", "supervisor", "dashboard"] = "agent"
 
 
 class UserPatch(BaseModel):
@@ -90,7 +90,7 @@ class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    role: Literal["agent", "supervisor", "admin"] | None = None
+    role: Literal["agent", "supervisor", "admin", "dashboard"] | None = None
     active: bool | None = None
     capacity: int | None = Field(default=None, ge=0, le=agents.MAX_CAPACITY)
     presence: Literal["available", "away", "offline"] | None = None
@@ -155,6 +155,8 @@ async def patch_user(request: Request) -> JSONResponse:
     user = await _user(account, request.path_params["id"])
     patch = await json_body(request, UserPatch)
     profile = _profile(patch)
+    if profile.get("role") == "admin":
+        raise ApiError(400, "invalid_role", "admins are made in /admin or with the CLI")
     if user.role == "admin" and ({"role", "active"} & set(profile)):
         raise ApiError(403, "admin_only", "an admin's role and activation change in /admin")
     routing = agents.RoutingFields.model_validate(patch.model_dump(exclude_unset=True))

@@ -68,14 +68,11 @@ async def positions(account_id: PydanticObjectId, convs: list[Conversation]) -> 
     return out
 
 
-def callback_offer_active(team: Team | None) -> bool:
-    """Whether the team offers callbacks now. WIRING: ``hub.centre.callbacks.offer_active``."""
-    try:
-        from hub.centre import callbacks
-    except ImportError:
-        return False
-    offer = getattr(callbacks, "offer_active", None)
-    return bool(offer(team)) if offer is not None and team is not None else False
+async def callback_offer_active(account: Account, team: Team | None) -> bool:
+    """Whether the team offers callbacks now (``hub.centre.callbacks.offer_active``)."""
+    from hub.centre import callbacks  # callbacks read the queues' waiting times
+
+    return team is not None and await callbacks.offer_active(account, team)
 
 
 async def _today(account: Account) -> dict[str, dict[str, int]]:
@@ -144,7 +141,7 @@ async def snapshot(account: Account) -> list[dict[str, Any]]:
                 **_figures(await waiting(account.id, team_id)),
                 "agents": _agents(members, load),
                 "today": today.get(team_id or "", {"answered": 0, "unanswered": 0}),
-                "callback_offer_active": callback_offer_active(team),
+                "callback_offer_active": await callback_offer_active(account, team),
             }
         )
     return rows

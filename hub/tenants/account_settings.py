@@ -107,6 +107,8 @@ class AccountPatch(BaseModel):
             out["timezone"] = "UTC"
         if "holidays" in out and out["holidays"] is None:
             out["holidays"] = []
+        if "retention" in out and out["retention"] is None:  # the defaults: keep until erased
+            out["retention"] = Retention().model_dump()
         if "number_lookup" in out and out["number_lookup"] is not None:
             out["number_lookup"]["url_template"] = str(self.number_lookup.url_template)  # type: ignore[union-attr]
         return out

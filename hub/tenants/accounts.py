@@ -343,7 +343,8 @@ async def create_channel(
     await audit.record(account.id, actor, "channel.created", f"channel:{channel.id}", ip, details)
     info = hub.channel_info(channel)
     connector = hub.registry.get(type)
-    return channel, {"webhook_url": info.webhook_url, **connector.describe(info)}
+    # The caller gets the channel as the pipeline sees it (secrets open, in memory only).
+    return hub.opened(channel), {"webhook_url": info.webhook_url, **connector.describe(info)}
 
 
 async def check_base_url(config: dict[str, Any]) -> None:

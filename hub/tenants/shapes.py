@@ -20,7 +20,7 @@ def account_json(account: Account, seats_used: int) -> dict[str, Any]:
         "holidays": account.holidays,
         "crm_url_template": account.crm_url_template,
         "number_lookup": account.number_lookup,
-        "retention": account.retention,
+        "retention": account.retention.model_dump(),
         "csat": account.csat,
         "created_at": account.created_at.isoformat(),
     }

@@ -6,6 +6,7 @@ import httpx
 
 from hub.models import Channel, User
 from hub.tenants import accounts
+from hub.pipeline.services import Hub
 from tests.conftest import Tenant
 from tests.core.helpers import post_webhook
 
@@ -93,7 +94,9 @@ async def test_users(client: httpx.AsyncClient, tenant: Tenant, other_tenant: Te
     assert all(e["actor"]["type"] == "api_key" for e in log if e["action"].startswith("user."))
 
 
-async def test_channels(client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant) -> None:
+async def test_channels(
+    client: httpx.AsyncClient, hub: Hub, tenant: Tenant, other_tenant: Tenant
+) -> None:
     one = f"/api/v1/channels/{tenant.channel.id}"
     got = (await client.get(one, headers=tenant.auth)).json()
     assert got["config"]["secret"] == "(set)" and "s3cret" not in str(got)
@@ -107,7 +110,8 @@ async def test_channels(client: httpx.AsyncClient, tenant: Tenant, other_tenant:
                            headers=tenant.auth)  # fmt: skip
     assert r.status_code == 200 and (r.json()["name"], r.json()["active"]) == ("Renamed", False)
     stored = await Channel.get(tenant.channel.id)
-    assert stored is not None and stored.config["secret"] == "s3cret"
+    assert stored is not None and stored.config["secret"].startswith("enc:")  # sealed at rest
+    assert hub.cipher.open_config(stored.config)["secret"] == "s3cret"
     refused = await post_webhook(client, tenant, [{"id": "m1", "from": "+451", "text": "hi"}])
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "channel_inactive")
     r = await client.post("/api/v1/messages", json={"channel_id": str(tenant.channel.id), "to": "+451", "text": "x"},

@@ -125,6 +125,7 @@ async def test_parley_calendars_sync_prints_how_many_are_absent(
             PARLEY_MONGODB_URI=settings.mongodb_uri or "",
             PARLEY_DATABASE=settings.database,
             PARLEY_DATA_DIR=str(tmp_path / "cli"),
+            PARLEY_OUTBOUND_ALLOW="127.0.0.1/32",
         )
         parley = str(Path(sys.executable).with_name("parley"))
         proc = await asyncio.create_subprocess_exec(

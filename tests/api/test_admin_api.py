@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from hub.models import Channel, User
-from hub.tenants import accounts
 from hub.pipeline.services import Hub
+from hub.tenants import accounts
 from tests.conftest import Tenant
 from tests.core.helpers import post_webhook
 

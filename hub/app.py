@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from hub import db, inbox
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
+from hub.centre.timers import Timers
 from hub.contract import Connector
 from hub.intake import webhooks
 from hub.integrations.bots import BotWatch
@@ -68,6 +69,7 @@ def create_app(
         deliveries = DeliveryWorker(hub)
         fan_out = EventFanOut(hub, deliveries.wake)
         bot_watch = BotWatch(hub)
+        timers = Timers(hub)  # SLA breaches and due CSAT surveys
         started: list[Connector] = []
         if settings.run_workers:
             await dispatcher.start()
@@ -75,6 +77,7 @@ def create_app(
             await deliveries.start()
             await fan_out.start()
             await bot_watch.start()
+            await timers.start()
             for connector in hub.registry.all():
                 await connector.start()
                 started.append(connector)
@@ -88,6 +91,7 @@ def create_app(
             await dispatcher.stop()
             await housekeeper.stop()
             await bot_watch.stop()
+            await timers.stop()
             await fan_out.stop()
             await deliveries.stop()
             await hub.realtime.stop()

@@ -6,7 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Mount, Route, Router
 
-from hub.api import bots, contacts, errors, openapi, routes, users, webhooks
+from hub.api import bots, contacts, errors, openapi, routes, sla, users, webhooks
 
 api_routes = [
     Route("/openapi.json", openapi.openapi_json, methods=["GET"]),
@@ -15,6 +15,7 @@ api_routes = [
     *webhooks.routes,
     *bots.routes,
     *users.routes,
+    *sla.routes,
 ]
 
 

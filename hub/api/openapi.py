@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub import __version__
-from hub.api import schemas, users
+from hub.api import schemas, sla, users
+from hub.centre.sla_policies import PolicyIn
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ class Operation:
     #: Statuses beyond ``COMMON_ERRORS`` this operation may answer.
     errors: tuple[int, ...] = ()
     headers: tuple[str, ...] = field(default=())
+    operation_id: str = ""
+    tag: str = ""
+    #: Also answers ``text/csv`` (with ``?format=csv``).
+    csv: bool = False
 
 
 ID = "{id}"
@@ -232,6 +237,67 @@ OPERATIONS: list[Operation] = [
         errors=(404, 409, 413),
         headers=IDEMPOTENT,
     ),
+    # SLA (PRO): 402 plan_required on HUB
+    Operation(
+        "get",
+        "/sla_policies",
+        "The account's SLA policies (PRO)",
+        response=sla.PolicyOut,
+        paged=True,
+        errors=(402,),
+        operation_id="listSlaPolicies",
+        tag="sla",
+    ),
+    Operation(
+        "post",
+        "/sla_policies",
+        "Create an SLA policy (PRO); bad minutes, ids or missing hours are 400 naming the field",
+        status=201,
+        response=sla.PolicyOut,
+        body=PolicyIn,
+        errors=(402, 413),
+        operation_id="createSlaPolicy",
+        tag="sla",
+    ),
+    Operation(
+        "get",
+        f"/sla_policies/{ID}",
+        "One SLA policy (PRO)",
+        response=sla.PolicyOut,
+        errors=(402, 404),
+        operation_id="getSlaPolicy",
+        tag="sla",
+    ),
+    Operation(
+        "patch",
+        f"/sla_policies/{ID}",
+        "Change an SLA policy (PRO); running clocks keep their due times",
+        response=sla.PolicyOut,
+        body=sla.PolicyPatch,
+        errors=(402, 404, 413),
+        operation_id="updateSlaPolicy",
+        tag="sla",
+    ),
+    Operation(
+        "delete",
+        f"/sla_policies/{ID}",
+        "Delete an SLA policy (PRO)",
+        response=sla.PolicyOut,
+        errors=(402, 404),
+        operation_id="deleteSlaPolicy",
+        tag="sla",
+    ),
+    Operation(
+        "get",
+        "/reports/sla",
+        "SLA met, breached and open at risk per policy and clock (PRO); format=csv for CSV",
+        response=sla.SlaReportOut,
+        query=("from", "to", "format"),
+        errors=(402,),
+        operation_id="slaReport",
+        tag="reports",
+        csv=True,
+    ),
     Operation("get", "/users", "The account's users", response=users.UserOut, paged=True),
     Operation(
         "post",
@@ -248,6 +314,9 @@ OPERATIONS: list[Operation] = [
 ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-f]{24}$"}
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+    "from": {"type": "string", "format": "date"},
+    "to": {"type": "string", "format": "date"},
+    "format": {"type": "string", "enum": ["json", "csv"]},
 }
 
 
@@ -276,6 +345,8 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
             "description": op.summary,
             "content": {"application/json": {"schema": schema}},
         }
+        if op.csv:
+            responses[str(op.status)]["content"]["text/csv"] = {"schema": {"type": "string"}}
     error = _ref(schemas.ErrorOut, components)
     for status in sorted({*COMMON_ERRORS, *op.errors}):
         responses[str(status)] = {
@@ -293,6 +364,10 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
             {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
         )
     result: dict[str, Any] = {"summary": op.summary, "responses": responses}
+    if op.operation_id:
+        result["operationId"] = op.operation_id
+    if op.tag:
+        result["tags"] = [op.tag]
     if params:
         result["parameters"] = params
     if op.body is not None:

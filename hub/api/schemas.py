@@ -24,7 +24,12 @@ from hub.models import (
 )
 
 EventType = Literal[
-    "message.created", "message.updated", "conversation.created", "conversation.updated"
+    "message.created",
+    "message.updated",
+    "conversation.created",
+    "conversation.updated",
+    "sla.breached",
+    "csat.received",
 ]
 
 
@@ -188,7 +193,7 @@ class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: HttpUrl
-    events: list[EventType] = Field(min_length=1, max_length=4)
+    events: list[EventType] = Field(min_length=1, max_length=6)
 
 
 class WebhookOut(BaseModel):

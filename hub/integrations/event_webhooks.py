@@ -219,3 +219,58 @@ class EventFanOut:
                 log.warning("webhook event %s not stored: %s", event.type, exc)
             except Exception:  # a bug must not stop every later event
                 log.exception("webhook event %s not stored", event.type)
+
+
+# --------------------------------------------------------------------------- facts
+
+
+async def emit(
+    account_id: PydanticObjectId,
+    event_type: str,
+    key: str,
+    data: dict[str, Any],
+    conversation_id: PydanticObjectId | None = None,
+) -> int:
+    """Store the deliveries of an event that is a fact, not a document change
+    (``sla.breached``, ``csat.received``) for every subscription to ``event_type``.
+
+    ``key`` names the fact alike in every process (e.g. the breach's clock and due time),
+    so a fact emitted twice is delivered once. The delivery worker picks them up.
+    """
+    subs = WebhookSubscription.get_pymongo_collection().find(
+        {"account_id": account_id, "active": True, "events": event_type}, {"_id": 1}
+    )
+    targets = [doc["_id"] async for doc in subs]
+    if not targets:
+        return 0
+    at = now()
+    body = json.dumps(
+        {
+            "id": "evt_" + hashlib.sha256(key.encode()).hexdigest()[:24],
+            "type": event_type,
+            "created_at": at.isoformat(),
+            "data": data,
+        },
+        separators=(",", ":"),
+        default=str,
+    )
+    deliveries = [
+        WebhookDelivery(
+            account_id=account_id,
+            target="subscription",
+            target_id=target_id,
+            event_key=key,
+            event_type=event_type,
+            body=body,
+            conversation_id=conversation_id,
+            due=at,
+            created_at=at,
+            updated_at=at,
+        )
+        for target_id in targets
+    ]
+    try:
+        result = await WebhookDelivery.insert_many(deliveries, ordered=False)
+        return len(result.inserted_ids)
+    except BulkWriteError as exc:  # emitted before (another process, a retry)
+        return int(exc.details.get("nInserted", 0))

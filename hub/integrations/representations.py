@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from hub.centre import sla
 from hub.contract import Attachment, QuickReply
 from hub.models import Conversation, Message
 
@@ -72,6 +73,27 @@ class MessageOut(BaseModel):
         )
 
 
+class SlaBreachOut(BaseModel):
+    kind: Literal["first_response", "next_response", "resolution"]
+    at: dt.datetime
+
+
+class SlaOut(BaseModel):
+    """A conversation's SLA clocks: due times of the running ones, and breaches so far."""
+
+    policy_id: str | None
+    first_response_due_at: dt.datetime | None
+    next_response_due_at: dt.datetime | None
+    resolution_due_at: dt.datetime | None
+    breaches: list[SlaBreachOut]
+
+
+class CsatOut(BaseModel):
+    rating: int
+    comment: str | None
+    at: dt.datetime
+
+
 class ConversationOut(BaseModel):
     id: str
     channel_id: str
@@ -90,6 +112,8 @@ class ConversationOut(BaseModel):
     last_message_preview: str
     waiting_since: dt.datetime | None
     created_at: dt.datetime
+    sla: SlaOut | None = None
+    csat: CsatOut | None = None
 
     @classmethod
     def of(cls, c: Conversation) -> ConversationOut:
@@ -111,4 +135,6 @@ class ConversationOut(BaseModel):
             last_message_preview=c.last_message_preview,
             waiting_since=c.waiting_since,
             created_at=c.created_at,
+            sla=SlaOut.model_validate(sla.public(c.sla)) if c.sla else None,
+            csat=CsatOut.model_validate(c.csat) if c.csat and c.csat.get("rating") else None,
         )

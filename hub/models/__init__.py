@@ -12,6 +12,7 @@ from hub.models.contact import Contact
 from hub.models.conversation import Conversation
 from hub.models.login_attempt import LoginAttempt
 from hub.models.message import EarlyStatus, Message, Sender, SendError
+from hub.models.sla_policy import SlaPolicy
 from hub.models.team import Team
 from hub.models.user import User
 from hub.models.webhook import WebhookDelivery, WebhookSubscription
@@ -38,6 +39,7 @@ DOCUMENTS: list[type] = [
     LoginAttempt,
     ActivityEvent,
     DailyCounter,
+    SlaPolicy,
 ]
 
 
@@ -59,6 +61,7 @@ __all__ = [
     "Message",
     "RateCounter",
     "SendError",
+    "SlaPolicy",
     "Sender",
     "Team",
     "UsageEvent",

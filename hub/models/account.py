@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from beanie import Document
 from pydantic import Field
@@ -18,6 +19,8 @@ class Account(Document):
     #: CRM look-up link for the contact panel, e.g. ``https://crm.example/search?phone={phone}``.
     crm_url_template: str | None = None
     slug: str | None = None
+    #: The satisfaction survey sent on resolve (``hub.centre.csat``).
+    csat: dict[str, Any] = {"enabled": False, "question": None}
     created_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 import pymongo
 from beanie import PydanticObjectId
@@ -44,6 +44,20 @@ class Conversation(TenantDocument):
     snoozed_until: dt.datetime | None = None
     resolved_at: dt.datetime | None = None
     updated_at: dt.datetime = Field(default_factory=now)
+    #: SLA clocks (``hub.centre.sla``): the public ``sla`` object plus the clocks' state.
+    sla: dict[str, Any] | None = None
+    #: Earliest due time of a running clock not yet breached (what ``sla.tick`` looks for).
+    sla_next_due: dt.datetime | None = None
+    #: Earliest due time of a running clock, breached or not (the list's "due soonest").
+    sla_due: dt.datetime | None = None
+    #: When the earliest running clock reaches 80% of its target ("at risk").
+    sla_risk_at: dt.datetime | None = None
+    #: The customer's answer to the satisfaction survey: ``{"rating", "comment", "at"}``.
+    csat: dict[str, Any] | None = None
+    #: The survey's state (``hub.centre.csat``): when sent, how, its token hash, retries.
+    csat_survey: dict[str, Any] | None = None
+    #: Set on resolve when a survey should go out; cleared when it is claimed and sent.
+    csat_due_at: dt.datetime | None = None
 
     class Settings:
         name = "conversations"
@@ -66,4 +80,12 @@ class Conversation(TenantDocument):
             [("account_id", 1), ("contact_key", 1)],
             [("status", 1), ("resolved_at", 1)],
             [("status", 1), ("snoozed_until", 1)],
+            # SLA: breaches due (every account), the "due soonest" sort, the at-risk counts.
+            [("sla_next_due", 1)],
+            [("account_id", 1), ("sla_due", 1)],
+            [("account_id", 1), ("sla_risk_at", 1)],
+            [("account_id", 1), ("team_id", 1), ("sla_risk_at", 1)],
+            # CSAT: surveys to send; an email survey's one-time token.
+            [("csat_due_at", 1)],
+            [("csat_survey.token_hash", 1)],
         ]

@@ -24,6 +24,7 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from hub.centre import csat, sla
 from hub.centre.routing import priority_for, route_new_conversation
 from hub.contract import (
     DELIVERY_RANK,
@@ -82,6 +83,9 @@ async def receive_message(
         return None, False  # a retry: do not fetch its media again
     attachments = await _store_attachments(hub, channel, inbound)
     at = inbound.sent_at or now()
+    taken, answer = await csat.take_answer(channel, inbound, at)  # a survey answer opens nothing
+    if taken:
+        return answer, False
     thread_key = await _thread_key(channel, inbound, hub)
     conversation, created = await _touch_conversation(hub, channel, inbound, thread_key, at)
     if created:
@@ -114,6 +118,7 @@ async def receive_message(
     except DuplicateKeyError:
         await _undo_touch(channel, conversation)
         return None, False
+    await sla.on_inbound(channel.account_id, conversation, at, created)
     return message, created
 
 

@@ -20,6 +20,7 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from hub.centre import sla
 from hub.contract import (
     DELIVERY_RANK,
     Address,
@@ -125,6 +126,8 @@ async def enqueue(
         return await _replay(conversation.account_id, idempotency_key, message)
     if not private:
         await _mark_answered(conversation, message, at)
+    if not private and sender.type == "agent":  # a person's public reply
+        await sla.on_reply(conversation.account_id, conversation.id, at)  # type: ignore[arg-type]
     return message
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
+from hub.centre import csat, sla
 from hub.contract import now
 from hub.models import Conversation, Message, Team, User
 
@@ -192,6 +193,10 @@ async def update_conversation(
         await Conversation.get_pymongo_collection().update_one(
             {"_id": conversation.id, "account_id": account_id}, {"$set": update}
         )
+        if "status" in update and update["status"] != conversation.status:
+            await sla.on_status(account_id, conversation.id, update["status"], update["updated_at"])  # type: ignore[arg-type]
+            if update["status"] == "resolved":
+                await csat.on_resolved(account_id, conversation.id, update["updated_at"])  # type: ignore[arg-type]
         conversation = await get_conversation(account_id, conversation_id)
     return conversation
 

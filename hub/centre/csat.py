@@ -38,7 +38,7 @@ RESEND_AFTER = dt.timedelta(days=1)
 ANSWER_WINDOW = dt.timedelta(days=1)
 PAYLOAD_PREFIX = "csat:"
 MAX_COMMENT = 1000
-_RATING = re.compile(r"^\s*([1-5])(?:\s*/\s*5)?(?![0-9])[\s.,:;!)-]*(.*)$", re.DOTALL)
+_RATING = re.compile(r"^\s*([1-5])(?:\s*/\s*5)?(?:$|[\s.,:;!)\-]+(?!\d)(.*))$", re.DOTALL)
 
 
 def token_hash(token: str) -> str:
@@ -73,7 +73,7 @@ def rating_of(text: str, payload: str | None) -> tuple[int, str | None] | None:
     found = _RATING.match(text or "")
     if found is None:
         return None
-    comment = found.group(2).strip()[:MAX_COMMENT] or None
+    comment = (found.group(2) or "").strip()[:MAX_COMMENT] or None
     return int(found.group(1)), comment
 
 

@@ -16,12 +16,14 @@ def routes() -> list[BaseRoute]:
         listing,
         presence,
         signin,
+        survey,
         teams,
         thread,
     )
 
     return [
         *signin.routes,
+        *survey.routes,
         *listing.routes,
         *presence.routes,
         *composer.routes,  # before canned: /inbox/canned/suggest is more specific

@@ -32,3 +32,6 @@ async def set_hours(account: Account, hours: dict[str, Any] | None = WEEKDAYS_9_
     await Account.get_pymongo_collection().update_one(
         {"_id": account.id}, {"$set": {"business_hours": hours}}
     )
+
+
+from tests.email.conftest import mail_tenant, receiver  # noqa: E402, F401  (a real SMTP server)

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hub import db, inbox
+from hub import admin, db, inbox
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
 from hub.centre.timers import Timers
@@ -132,6 +132,7 @@ def _routes() -> list[BaseRoute]:
         *webhooks.routes,
         api_mount(),
         *inbox.routes(),
+        *admin.routes(),
         Route("/", _to_inbox, methods=["GET"]),
         Mount("/static", StaticFiles(packages=[("hub", "static")]), name="static"),
     ]

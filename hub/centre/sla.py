@@ -497,3 +497,17 @@ async def at_risk_count(account_id: PydanticObjectId, team_id: str | None = None
         query["team_id"] = team_id
     query["sla_risk_at"] = {"$gte": FLOOR, "$lte": now()}
     return await Conversation.get_pymongo_collection().count_documents(query)
+
+
+async def due_soonest(
+    account_id: PydanticObjectId, keep: Callable[[dict[str, Any]], bool], limit: int = 25
+) -> list[Conversation]:
+    """The account's conversations with a running clock, the soonest due first (the
+    inbox's "due soonest" sort): a range read on the (account, sla_due) index, which
+    holds only conversations whose clocks run; ``keep`` applies the list's other filters."""
+    found = Conversation.get_pymongo_collection().find(
+        {"account_id": account_id, "sla_due": {"$gte": FLOOR}}
+    )
+    rows = [doc async for doc in found if keep(doc)]
+    rows.sort(key=lambda d: (d["sla_due"], d["_id"]))
+    return [Conversation.model_validate(d) for d in rows[:limit]]

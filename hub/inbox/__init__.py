@@ -15,6 +15,7 @@ def routes() -> list[BaseRoute]:
         events,
         listing,
         presence,
+        service_reports,
         signin,
         survey,
         teams,
@@ -23,6 +24,7 @@ def routes() -> list[BaseRoute]:
 
     return [
         *signin.routes,
+        *service_reports.routes,
         *survey.routes,
         *listing.routes,
         *presence.routes,

@@ -20,7 +20,7 @@ class Account(Document):
     crm_url_template: str | None = None
     slug: str | None = None
     #: The satisfaction survey sent on resolve (``hub.centre.csat``).
-    csat: dict[str, Any] = {"enabled": False, "question": None}
+    csat: dict[str, Any] | None = None
     created_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

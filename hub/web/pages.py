@@ -16,7 +16,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hub.web import display
+from hub.web import display, sla_display
 
 env = jinja2.Environment(
     loader=jinja2.PackageLoader("templates", ""),
@@ -26,6 +26,7 @@ env = jinja2.Environment(
     lstrip_blocks=True,
 )
 display.install(env)
+sla_display.install(env)
 
 
 def is_htmx(request: Request) -> bool:

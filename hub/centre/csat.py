@@ -138,7 +138,11 @@ async def take_answer(
             guard, {"$set": {"csat_survey.retried": True, "csat_due_at": at}}
         )
         return True, message
-    await store_rating(channel.account_id, conv, rated[0], rated[1], at)
+    if await store_rating(channel.account_id, conv, rated[0], rated[1], at):
+        await collection.update_one(  # a short thank-you on the channel, by csat_surveys
+            {"_id": conv["_id"], "account_id": channel.account_id},
+            {"$set": {"csat_survey.thank": True, "csat_due_at": at}},
+        )
     return True, message
 
 

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 BATCH = 100
 SENDER = Sender(type="system", name="Satisfaction survey")
 LABELS = {1: "1 (poor)", 2: "2", 3: "3", 4: "4", 5: "5 (great)"}
+THANKS_TEXT = "Thank you for your feedback!"
 RETRY_TEXT = "Sorry, we didn't catch that. Could you rate us with a number from 1 to 5?"
 
 
@@ -64,6 +65,8 @@ async def _send(hub: Hub, conversation: Conversation, at: dt.datetime) -> bool:
         return False
     caps = hub.registry.get(channel.type).capabilities_for(hub.channel_info(channel))
     survey = conversation.csat_survey or {}
+    if survey.get("thank"):
+        return await _thank(hub, conversation)
     retry = bool(survey.get("retried")) and survey.get("sent_at") is not None
     mode = "buttons" if caps.quick_replies else "link" if caps.subject else "reply"
     text = RETRY_TEXT if retry else csat.question(account.get("csat"))
@@ -75,6 +78,18 @@ async def _send(hub: Hub, conversation: Conversation, at: dt.datetime) -> bool:
     elif mode == "reply" and not retry:
         text = f"{text} Reply with a number from 1 to 5."
     quick = [QuickReply(title=LABELS[n], payload=f"csat:{n}") for n in LABELS]
+    mine = {"_id": conversation.id, "account_id": conversation.account_id}
+    collection = Conversation.get_pymongo_collection()
+    if not retry:  # before sending: an answer may come back at once
+        fields["csat_survey"] = {
+            "sent_at": at,
+            "mode": mode,
+            "message_id": None,
+            "token_hash": csat.token_hash(token) if token else None,
+            "awaiting_until": None if mode == "link" else at + csat.ANSWER_WINDOW,
+            "retried": False,
+        }
+        await collection.update_one(mine, {"$set": fields})
     try:
         message = await outbox.enqueue(
             hub,
@@ -87,17 +102,25 @@ async def _send(hub: Hub, conversation: Conversation, at: dt.datetime) -> bool:
         )
     except outbox.OutboxError as exc:  # e.g. WhatsApp's reply window has closed
         log.info("survey of %s not sent: %s", conversation.id, exc.message)
+        failed = {"csat_survey.awaiting_until": None, "csat_survey.failed": exc.code}
+        await collection.update_one(mine, {"$set": failed})
         return False
     if not retry:
-        fields["csat_survey"] = {
-            "sent_at": at,
-            "mode": mode,
-            "message_id": str(message.id),
-            "token_hash": csat.token_hash(token) if token else None,
-            "awaiting_until": None if mode == "link" else at + csat.ANSWER_WINDOW,
-            "retried": False,
-        }
-        await Conversation.get_pymongo_collection().update_one(
-            {"_id": conversation.id, "account_id": conversation.account_id}, {"$set": fields}
+        await collection.update_one(mine, {"$set": {"csat_survey.message_id": str(message.id)}})
+    return True
+
+
+async def _thank(hub: Hub, conversation: Conversation) -> bool:
+    """The thank-you after a rating given on the channel (the email page thanks by itself)."""
+    await Conversation.get_pymongo_collection().update_one(
+        {"_id": conversation.id, "account_id": conversation.account_id},
+        {"$set": {"csat_survey.thank": False}},
+    )
+    try:
+        await outbox.enqueue(
+            hub, conversation, text=THANKS_TEXT, sender=SENDER, metadata={"csat_survey": "thanks"}
         )
+    except outbox.OutboxError as exc:
+        log.info("survey thanks of %s not sent: %s", conversation.id, exc.message)
+        return False
     return True

@@ -66,7 +66,8 @@ async def report(
     plans.require_sla(account.plan)
     raw = await Account.get_pymongo_collection().find_one({"_id": account_id}, {"timezone": 1})
     since, to, start, end = period(first, last, str((raw or {}).get("timezone") or "UTC"))
-    names = {str(p.id): p.name for p in await SlaPolicy.find({"account_id": account_id}).to_list()}
+    policies = await SlaPolicy.find({"account_id": account_id}).to_list()
+    names = {str(p.id): p.name for p in policies}
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
     def row(policy_id: str, kind: str) -> dict[str, Any]:
@@ -76,9 +77,10 @@ async def report(
             rows[key] = dict(zip(COLUMNS, (policy_id, name, kind, 0, 0, 0), strict=True))
         return rows[key]
 
-    for policy_id in names:
+    for policy in policies:  # a row for every target a policy sets, even with no facts yet
         for kind in sla.KINDS:
-            row(policy_id, kind)
+            if getattr(policy, f"{kind}_minutes"):
+                row(str(policy.id), kind)
     for event in await activity.events_between(
         account_id, start, end, kinds=["sla_met", "sla_breached"]
     ):

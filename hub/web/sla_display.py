@@ -1,7 +1,7 @@
 """The SLA timer shown on a conversation and in lists: which clock, how long, what colour.
 
 ``sla_timer(conversation)`` (a template global) gives the earliest running clock as
-``{"kind", "label", "due", "risk", "state": "ok"|"risk"|"breached", "text", "now"}`` or
+``{"kind", "label", "short", "due", "risk", "state": "ok"|"risk"|"breached", "text", "now"}`` or
 None; ``hub/static/sla.js`` keeps the text and colour moving from the data attributes.
 """
 
@@ -16,6 +16,8 @@ from hub.centre import sla
 from hub.contract import now
 from hub.models import Conversation
 
+#: Short names in the timer pill itself.
+SHORT = {"first_response": "1st reply", "next_response": "Reply", "resolution": "Resolve"}
 LABELS = {
     "first_response": "First response",
     "next_response": "Next response",
@@ -55,6 +57,7 @@ def sla_timer(conversation: Conversation) -> dict[str, Any] | None:
     return {
         "kind": kind,
         "label": LABELS[kind],
+        "short": SHORT[kind],
         "due": due,
         "risk": risk,
         "state": status,

@@ -105,6 +105,8 @@ async def test_sms_survey_goes_out_and_a_reply_4_is_the_rating(
     assert [f.data["rating"] for f in facts] == [4]
     r = await client.get(f"/api/v1/conversations/{conversation.id}", headers=tenant.auth)
     assert r.json()["csat"]["rating"] == 4
+    await csat_surveys.send_due(hub)
+    await eventually(lambda: _last_is(httpx_mock, csat_surveys.THANKS_TEXT), "the thank-you SMS")
 
     await texts(client, hub, tenant, kit, " 4 ", "SM2")  # the provider's retry: nothing new
     assert (
@@ -239,3 +241,8 @@ async def test_email_survey_page_from_the_link_in_the_mail(
 
 async def _mail(receiver: Any) -> bool:
     return bool(receiver.received)
+
+
+async def _last_is(httpx_mock: HTTPXMock, text: str) -> bool:
+    bodies = sent_bodies(httpx_mock)
+    return bool(bodies) and bodies[-1] == text

@@ -382,3 +382,31 @@ async def test_downgrade_keeps_policies_and_stops_them(
     assert len(r.json()["data"]) == 1  # kept
     again = await reload(await inbound_conversation(client, tenant, "+4544444444", "in-c"))
     assert again.sla is not None  # applies to new conversations again
+
+
+async def test_timed_reads_use_their_indexes(hub: Hub, tenant: Tenant) -> None:
+    """The planner reads index ranges for tick, the due sort, the risk count and surveys."""
+    database = Conversation.get_pymongo_collection().database
+    at = dt.datetime(2026, 3, 2, tzinfo=UTC)
+    bounded = {"$gte": sla.FLOOR, "$lte": at}
+    account = tenant.account.id
+    cases = {
+        "sla_next_due_1": {"sla_next_due": bounded},
+        "account_id_1_sla_due_1": {"account_id": account, "sla_due": {"$gte": sla.FLOOR}},
+        "account_id_1_sla_risk_at_1": {"account_id": account, "sla_risk_at": bounded},
+        "account_id_1_team_id_1_sla_risk_at_1": {
+            "account_id": account,
+            "team_id": "t1",
+            "sla_risk_at": bounded,
+        },
+        "csat_due_at_1": {"csat_due_at": bounded},
+        "csat_survey.token_hash_1": {"csat_survey.token_hash": "abc"},
+    }
+    for index, query in cases.items():
+        plan = await database.command(
+            {"explain": {"find": "conversations", "filter": query}, "verbosity": "queryPlanner"}
+        )
+        stage = plan["queryPlanner"]["winningPlan"]
+        while "inputStage" in stage and stage.get("stage") != "IXSCAN":
+            stage = stage["inputStage"]
+        assert (stage.get("stage"), stage.get("indexName")) == ("IXSCAN", index), (index, plan)

@@ -99,9 +99,23 @@ async def policy_for(account: dict[str, Any], conv: dict[str, Any]) -> SlaPolicy
 # --------------------------------------------------------------------------- clocks
 
 
-async def _calendar(account: dict[str, Any], conv: dict[str, Any], state: State) -> hours.Hours:
+class _Account:
+    """The account's document, read on first use only (most transitions never need it)."""
+
+    def __init__(self, account_id: PydanticObjectId) -> None:
+        self.id = account_id
+        self._doc: dict[str, Any] | None = None
+
+    async def doc(self) -> dict[str, Any]:
+        if self._doc is None:
+            self._doc = await _account_doc(self.id)
+        return self._doc
+
+
+async def _calendar(lazy: _Account, conv: dict[str, Any], state: State) -> hours.Hours:
     if not state.get("business_hours_only"):
         return hours.Hours.always()
+    account = await lazy.doc()
     team = None
     if conv.get("team_id"):
         try:
@@ -262,13 +276,13 @@ async def on_inbound(
 ) -> None:
     """A customer message arrived: start the clocks of a new conversation (if a policy
     applies), restart them on a reopened one, start next response after a reply."""
-    account = await _account_doc(account_id)
+    account = _Account(account_id)
 
     async def step(
         state: State, conv: dict[str, Any], at: dt.datetime
     ) -> list[tuple[str, str]] | None:
         if not state:
-            policy = await policy_for(account, conv) if created else None
+            policy = await policy_for(await account.doc(), conv) if created else None
             if policy is None:
                 return None
             state.update(new_state(policy))
@@ -323,7 +337,7 @@ async def on_status(
 ) -> None:
     """The conversation's status changed: resolve stops every clock (resolution met or
     not); ``pending`` pauses them if the policy says so; ``open`` resumes them."""
-    account = await _account_doc(account_id)
+    account = _Account(account_id)
 
     async def step(
         state: State, conv: dict[str, Any], at: dt.datetime
@@ -375,6 +389,8 @@ async def _record_met(
     if result is None:
         return
     conv, state, facts = result
+    if not any(fact == "met" for fact, _ in facts):
+        return
     account = await _account_doc(account_id)
     for fact, kind in facts:
         if fact == "met":

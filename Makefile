@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test install lint bench clean
+.PHONY: serve test install lint check bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,27 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/parley serve --demo
 
-test: $(STAMP)
+# The import directions of DESIGN.md (import-linter, contracts in pyproject.toml) and the
+# types (mypy, strict on the contract and the pipeline) hold before any test runs.
+check: $(STAMP)
 	$(BIN)/ruff check hub connectors webchat_widget tests bench examples
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+test: check
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+# Extract the pages' strings and merge them into every language's catalog (hub/locale).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -o hub/locale/messages.pot --no-location --project=Parley --copyright-holder="the Parley authors" --msgid-bugs-address=https://github.com/parley-hub/parley/issues .
+	for lang in da sv nb nl fr; do \
+	  if [ -f hub/locale/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -i hub/locale/messages.pot -d hub/locale -l $$lang --no-fuzzy-matching; \
+	  else $(BIN)/pybabel init -i hub/locale/messages.pot -d hub/locale -l $$lang; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

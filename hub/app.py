@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hub import admin, db, inbox
+from hub import admin, db, health, inbox
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
 from hub.centre.timers import Timers
@@ -29,7 +29,6 @@ from hub.intake import webhooks
 from hub.integrations.bots import BotWatch
 from hub.integrations.event_delivery import DeliveryWorker
 from hub.integrations.event_webhooks import EventFanOut
-from hub.ops import health
 from hub.pipeline.housekeeping import Housekeeper
 from hub.pipeline.outbox import Dispatcher
 from hub.pipeline.services import Hub

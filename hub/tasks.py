@@ -28,6 +28,6 @@ async def stop(*tasks: asyncio.Task[object] | None, limit: float = 15.0) -> None
                 "tasks did not stop within %.0f s: %s", limit, [t.get_name() for t in pending]
             )
             return
-    for task in tasks:
-        if task is not None and task.done() and not task.cancelled() and task.exception():
-            log.warning("task %s ended with %r", task.get_name(), task.exception())
+    for ended in tasks:
+        if ended is not None and ended.done() and not ended.cancelled() and ended.exception():
+            log.warning("task %s ended with %r", ended.get_name(), ended.exception())

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub.contract import (
+    PHONE,
     Address,
     Capabilities,
     ChannelInfo,
@@ -52,7 +53,9 @@ class EchoConnector(Connector):
     type: ClassVar[str] = "test"
     aliases: ClassVar[tuple[str, ...]] = ("t",)
     label = "Test channel"
-    capabilities = Capabilities(media=True, max_text_length=1000, quick_replies=False)
+    capabilities = Capabilities(
+        media=True, max_text_length=1000, quick_replies=False, address_kind=PHONE
+    )
     Config = TestConfig
 
     async def parse_webhook(self, request: Request, channel: ChannelInfo) -> WebhookResult:

@@ -24,8 +24,7 @@ from hub.models import Conversation, Message
 from hub.pipeline.media import MediaNotFound
 from hub.tenants.auth import csrf_ok, session_user
 from webchat_widget import indicators
-from webchat_widget.config import WebchatConfig
-from webchat_widget.connector import MAX_MEDIA_BYTES, MAX_TEXT
+from webchat_widget.config import MAX_MEDIA_BYTES, MAX_TEXT, WebchatConfig
 from webchat_widget.context import (
     client_ip,
     ensure_indexes,
@@ -119,7 +118,7 @@ async def post_message(request: Request) -> Response:
         attachments=[attachment] if attachment else [],
         metadata={"page_origin": ctx.visitor.origin, "verified": ctx.visitor.verified},
     )
-    await ctx.hub.deliver(ctx.info, WebhookResult(messages=[inbound]))
+    await ctx.hub.connector_services.deliver(ctx.info, WebhookResult(messages=[inbound]))
     doc = await Message.get_pymongo_collection().find_one(
         {
             "account_id": ctx.account_id,

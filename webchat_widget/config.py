@@ -11,6 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+#: Longest visitor or agent text, and largest attachment, the widget carries.
+MAX_TEXT = 5000
+MAX_MEDIA_BYTES = 10 * 1024 * 1024
+
 LANGUAGES = ("en", "da", "sv", "nb", "nl", "fr")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")

@@ -8,12 +8,14 @@ the widget's SSE stream, so ``send`` only confirms it.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from hub.contract import (
+    VISITOR,
     Capabilities,
     ChannelInfo,
     Connector,
@@ -22,10 +24,7 @@ from hub.contract import (
     SendResult,
     WebhookResult,
 )
-from webchat_widget.config import WebchatConfig
-
-MAX_TEXT = 5000
-MAX_MEDIA_BYTES = 10 * 1024 * 1024
+from webchat_widget.config import MAX_MEDIA_BYTES, MAX_TEXT, WebchatConfig
 
 
 class WebchatConnector(Connector):
@@ -33,15 +32,17 @@ class WebchatConnector(Connector):
 
     type: ClassVar[str] = "webchat"
     label: ClassVar[str] = "Web chat"
+    icon: ClassVar[str] = "webchat"
     aliases: ClassVar[tuple[str, ...]] = ("widget",)
     capabilities: ClassVar[Capabilities] = Capabilities(
+        address_kind=VISITOR,
         media=True,
         quick_replies=True,
         typing=True,
         max_text_length=MAX_TEXT,
         max_media_bytes=MAX_MEDIA_BYTES,
     )
-    Config: ClassVar[type[WebchatConfig]] = WebchatConfig
+    Config: ClassVar[builtins.type[WebchatConfig]] = WebchatConfig
 
     def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """Validate, and generate the identity secret on first save."""

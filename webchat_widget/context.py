@@ -17,9 +17,9 @@ from starlette.requests import Request
 
 from hub.api.errors import ApiError
 from hub.contract import ChannelInfo
-from hub.intake.webhooks import BodyTooLarge, read_body_limited
 from hub.models import Channel, Conversation, Message
 from hub.pipeline.services import Hub
+from hub.web.answers import BodyTooLarge, read_body_limited
 from webchat_widget import indicators, limits, session
 from webchat_widget.config import WebchatConfig, origin_of
 from webchat_widget.session import InvalidSession, Visitor
@@ -77,7 +77,7 @@ _indexes_ready: set[int] = set()
 
 
 def hub_of(request: Request) -> Hub:
-    return request.app.state.hub  # type: ignore[no-any-return]
+    return request.app.state.hub
 
 
 async def ensure_indexes(hub: Hub) -> None:

@@ -17,13 +17,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hub.api.errors import ApiError
-from hub.contract import Address, InboundMessage, now
+from hub.contract import VISITOR, Address, now
 from hub.models import Contact
-from hub.pipeline.ingest import find_or_create_contact
+from hub.store.contacts import find_or_create_contact
 from webchat_widget import session
 from webchat_widget.api import MEDIA_TYPES
-from webchat_widget.config import WebchatConfig
-from webchat_widget.connector import MAX_MEDIA_BYTES
+from webchat_widget.config import MAX_MEDIA_BYTES, WebchatConfig
 from webchat_widget.context import (
     check_request_origin,
     client_ip,
@@ -154,11 +153,8 @@ async def _save_contact(
     offline: bool,
 ) -> None:
     """Keep the visitor's name and email on their contact (created now if need be)."""
-    inbound = InboundMessage(
-        provider_message_id="contact",
-        sender=Address(kind="visitor", value=visitor.visitor_id, name=name),
-    )
-    contact = await find_or_create_contact(account_id, inbound)
+    address = Address(kind=VISITOR.name, value=visitor.visitor_id, name=name)
+    contact = await find_or_create_contact(account_id, address)
     changes: dict[str, Any] = {}
     if name:
         changes["name"] = name

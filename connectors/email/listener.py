@@ -175,8 +175,9 @@ class SmtpListener:
 
     @property
     def port(self) -> int:
-        assert self._server is not None and self._server.sockets
-        return int(self._server.sockets[0].getsockname()[1])
+        sockets = getattr(self._server, "sockets", None)  # an asyncio.Server's
+        assert sockets
+        return int(sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
         if self._server is None:

@@ -68,6 +68,10 @@ def parse_mail(raw: bytes, envelope_from: str | None = None) -> WebhookResult:
     _walk(msg, walk)
     message = _inbound(msg, raw, walk, envelope_from)
     statuses = _bounce_status(walk) if message.automated else []
+    if statuses:
+        # A bounce of a mail we sent belongs with that mail (its delivery state and error),
+        # not in the queue as a new conversation from the mailer daemon.
+        return WebhookResult(messages=[], statuses=statuses)
     return WebhookResult(messages=[message], statuses=statuses)
 
 
@@ -120,7 +124,7 @@ def _formatted(items: list[Address]) -> list[str]:
 def _walk(part: Message, out: _Walk) -> None:
     if part.is_multipart() and not part.get_content_type().startswith("message/"):
         out.report = out.report or part.get_content_type() == "multipart/report"
-        for sub in part.get_payload():  # type: ignore[union-attr]
+        for sub in part.get_payload():
             if isinstance(sub, Message):
                 _walk(sub, out)
         return
@@ -364,6 +368,7 @@ def _bounce_status(walk: _Walk) -> list[StatusUpdate]:
             error_code=walk.dsn.get("status", "bounce"),
             error_message=walk.dsn.get("diagnostic-code")
             or f"bounced for {walk.dsn.get('final-recipient', 'the recipient')}",
+            metadata={"bounce": dict(walk.dsn)},
         )
     ]
 

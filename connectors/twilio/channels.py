@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from connectors.twilio.base import TwilioConnector
 from connectors.twilio.config import TwilioConfig
 from connectors.twilio.inbound import split_address
-from hub.contract import Capabilities, OutboundMessage
+from hub.contract import PHONE, Capabilities, OutboundMessage
 
 
 class TwilioSMSConnector(TwilioConnector):
@@ -16,9 +16,14 @@ class TwilioSMSConnector(TwilioConnector):
 
     type: ClassVar[str] = "twilio_sms"
     label = "SMS (Twilio)"
+    icon = "sms"
     aliases: ClassVar[tuple[str, ...]] = ("sms",)
     capabilities = Capabilities(
-        media=True, segments=True, max_text_length=1600, max_media_bytes=5 * 1024 * 1024
+        address_kind=PHONE,
+        media=True,
+        segments=True,
+        max_text_length=1600,
+        max_media_bytes=5 * 1024 * 1024,
     )
 
 
@@ -27,9 +32,11 @@ class TwilioWhatsAppConnector(TwilioConnector):
 
     type: ClassVar[str] = "twilio_whatsapp"
     label = "WhatsApp (Twilio)"
+    icon = "whatsapp"
     aliases: ClassVar[tuple[str, ...]] = ("whatsapp",)
     prefix: ClassVar[str] = "whatsapp"
     capabilities = Capabilities(
+        address_kind=PHONE,
         media=True,
         templates=True,
         quick_replies=True,
@@ -49,9 +56,11 @@ class TwilioRCSConnector(TwilioConnector):
 
     type: ClassVar[str] = "twilio_rcs"
     label = "RCS (Twilio)"
+    icon = "rcs"
     aliases: ClassVar[tuple[str, ...]] = ("rcs",)
     prefix: ClassVar[str] = "rcs"
     capabilities = Capabilities(
+        address_kind=PHONE,
         media=True,
         templates=True,
         quick_replies=True,

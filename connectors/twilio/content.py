@@ -94,4 +94,4 @@ class ContentCache:
         if len(self._sids) >= MAX_CACHED:
             self._sids.pop(next(iter(self._sids)))
         self._sids[digest] = created.sid
-        return created.sid
+        return str(created.sid)

@@ -70,7 +70,7 @@ def split_address(value: str) -> tuple[str, str]:
 def address(value: str, name: str | None = None) -> Address:
     _, number = split_address(value)
     kind = "phone" if number.startswith("+") and number[1:].isdigit() else "other"
-    return Address(kind=kind, value=number, name=name or None)  # type: ignore[arg-type]
+    return Address(kind=kind, value=number, name=name or None)
 
 
 def parse(form: Mapping[str, str]) -> tuple[list[InboundMessage], list[StatusUpdate]]:
@@ -92,7 +92,7 @@ def status(sid: str, state: str, form: Mapping[str, str]) -> StatusUpdate:
         raise MalformedRequest(f"unknown MessageStatus {state!r}")
     return StatusUpdate(
         provider_message_id=sid,
-        status=mapped,  # type: ignore[arg-type]
+        status=mapped,
         error_code=form.get("ErrorCode") or None,
         error_message=form.get("ErrorMessage") or form.get("ChannelStatusMessage") or None,
     )

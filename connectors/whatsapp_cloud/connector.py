@@ -16,6 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from connectors.whatsapp_cloud import inbound, outbound
 from connectors.whatsapp_cloud.config import CloudConfig
 from hub.contract import (
+    PHONE,
     Attachment,
     Capabilities,
     ChannelInfo,
@@ -35,9 +36,11 @@ class WhatsAppCloudConnector(Connector):
 
     type: ClassVar[str] = "whatsapp_cloud"
     label = "WhatsApp (Cloud API)"
+    icon = "whatsapp"
     aliases: ClassVar[tuple[str, ...]] = ("whatsapp_cloud", "wa_cloud")
     Config = CloudConfig
     capabilities = Capabilities(
+        address_kind=PHONE,
         media=True,
         templates=True,
         quick_replies=True,

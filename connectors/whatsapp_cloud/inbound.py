@@ -178,7 +178,7 @@ def _status(s: dict[str, Any]) -> StatusUpdate | None:
     message = error.get("message") or error.get("title")
     return StatusUpdate(
         provider_message_id=s["id"],
-        status=state,  # type: ignore[arg-type]
+        status=state,
         error_code=str(error["code"]) if error.get("code") is not None else None,
         error_message=f"{message}: {details}" if message and details else message or details,
         at=_when(s.get("timestamp")),

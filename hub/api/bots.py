@@ -6,7 +6,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import api_account, bot_of, cursor_of, hub_of, json_body, limit_of
+from hub.api.context import (
+    answer,
+    api_account,
+    bot_of,
+    hub_of,
+    json_body,
+    listed,
+)
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
     BotCreated,
@@ -16,11 +23,9 @@ from hub.api.schemas import (
     ConversationOut,
     HandoffIn,
     MessageOut,
-    page,
 )
 from hub.integrations import bots
 from hub.models import Account, Bot, Sender
-from hub.store.paging import page_of
 
 
 async def _bot_account(request: Request) -> Account:
@@ -31,10 +36,7 @@ async def _bot_account(request: Request) -> Account:
 
 async def list_bots(request: Request) -> JSONResponse:
     account = await _bot_account(request)
-    docs, cursor = await page_of(
-        Bot, {"account_id": account.id}, limit_of(request), cursor_of(request), descending=False
-    )
-    return JSONResponse(page([BotOut.of(b) for b in docs], cursor))  # type: ignore[arg-type]
+    return await listed(request, Bot, {"account_id": account.id}, BotOut.of, descending=False)
 
 
 @idempotent
@@ -43,20 +45,20 @@ async def create_bot(request: Request) -> JSONResponse:
     body = await json_body(request, BotIn)
     bot, token = await bots.register(account.id, body.name, body.webhook_url, body.channel_ids)  # type: ignore[arg-type]
     out = BotCreated(**BotOut.of(bot).model_dump(), token=token, secret=bot.secret)
-    return JSONResponse(out.model_dump(mode="json"), status_code=201)
+    return answer(out, 201)
 
 
 async def get_bot(request: Request) -> JSONResponse:
     account = await _bot_account(request)
     bot = await bots.get_bot(account.id, request.path_params["id"])  # type: ignore[arg-type]
-    return JSONResponse(BotOut.of(bot).model_dump(mode="json"))
+    return answer(BotOut.of(bot))
 
 
 async def delete_bot(request: Request) -> JSONResponse:
     account = await _bot_account(request)
     bot = await bots.get_bot(account.id, request.path_params["id"])  # type: ignore[arg-type]
     await bots.remove(hub_of(request), account.id, str(bot.id))  # type: ignore[arg-type]
-    return JSONResponse(BotOut.of(bot).model_dump(mode="json"))
+    return answer(BotOut.of(bot))
 
 
 # --------------------------------------------------------------------------- the bot's own
@@ -68,7 +70,7 @@ async def bot_reply(request: Request) -> JSONResponse:
     body = await json_body(request, BotReplyIn)
     conversation = await bots.bot_conversation(bot, request.path_params["id"])
     message = await bots.reply(hub_of(request), bot, conversation, body.text, body.quick_replies)
-    return JSONResponse(MessageOut.of(message).model_dump(mode="json"), status_code=202)
+    return answer(MessageOut.of(message), 202)
 
 
 @idempotent
@@ -86,13 +88,13 @@ async def bot_handoff(request: Request) -> JSONResponse:
     )
     if moved is None:  # the fallback or another call handed it over a moment ago
         moved = await bots.bot_conversation_any(bot, request.path_params["id"])
-    return JSONResponse(ConversationOut.of(moved).model_dump(mode="json"))
+    return answer(ConversationOut.of(moved))
 
 
 async def bot_get_conversation(request: Request) -> JSONResponse:
     _, bot = await bot_of(request)
     found = await bots.bot_conversation_any(bot, request.path_params["id"])
-    return JSONResponse(ConversationOut.of(found).model_dump(mode="json"))
+    return answer(ConversationOut.of(found))
 
 
 routes = [

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import api_account, cursor_of, hub_of, json_body, limit_of
+from hub.api.context import answer, api_account, cursor_of, hub_of, json_body, limit_of
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
     ContactExport,
@@ -27,7 +27,7 @@ async def list_contacts(request: Request) -> JSONResponse:
     docs, cursor = await contacts.list_contacts(
         account.id, request.query_params.get("search"), limit_of(request), cursor_of(request)
     )
-    return JSONResponse(page([ContactOut.of(c) for c in docs], cursor))  # type: ignore[arg-type]
+    return JSONResponse(page([ContactOut.of(c) for c in docs], cursor))
 
 
 @idempotent
@@ -36,14 +36,14 @@ async def create_contact(request: Request) -> JSONResponse:
     assert account.id is not None
     body = await json_body(request, ContactIn)
     contact = await contacts.create_contact(account.id, body.model_dump(exclude_none=True))
-    return JSONResponse(ContactOut.of(contact).model_dump(mode="json"), status_code=201)
+    return answer(ContactOut.of(contact), 201)
 
 
 async def get_contact(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     contact = await contacts.get_contact(account.id, request.path_params["id"])
-    return JSONResponse(ContactOut.of(contact).model_dump(mode="json"))
+    return answer(ContactOut.of(contact))
 
 
 async def patch_contact(request: Request) -> JSONResponse:
@@ -53,7 +53,7 @@ async def patch_contact(request: Request) -> JSONResponse:
     contact = await contacts.update_contact(
         account.id, request.path_params["id"], body.model_dump(exclude_none=True)
     )
-    return JSONResponse(ContactOut.of(contact).model_dump(mode="json"))
+    return answer(ContactOut.of(contact))
 
 
 async def delete_contact(request: Request) -> JSONResponse:
@@ -61,7 +61,7 @@ async def delete_contact(request: Request) -> JSONResponse:
     assert account.id is not None
     erased = await contacts.erase_contact(hub_of(request), account.id, request.path_params["id"])
     out = ErasedOut(id=request.path_params["id"], erased=True, messages=erased)
-    return JSONResponse(out.model_dump(mode="json"))
+    return answer(out)
 
 
 async def export_contact(request: Request) -> JSONResponse:

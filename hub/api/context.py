@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from beanie import PydanticObjectId
+from beanie import Document, PydanticObjectId
 from pydantic import BaseModel
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from hub.api import ratelimit
 from hub.api.errors import ApiError
+from hub.api.schemas import page
 from hub.integrations import bots
-from hub.models import Account, Bot
+from hub.models import Account, Bot, Sender
 from hub.pipeline.services import Hub
+from hub.store.paging import page_of
 from hub.tenants import plans
 from hub.tenants.auth import api_key_account
 
@@ -22,7 +26,7 @@ MAX_JSON_BYTES = 1024 * 1024
 
 
 def hub_of(request: Request) -> Hub:
-    return request.app.state.hub  # type: ignore[no-any-return]
+    return request.app.state.hub
 
 
 def bearer(request: Request) -> str:
@@ -45,8 +49,17 @@ async def api_account(request: Request, addon: str = "generic_api") -> Account:
             raise ApiError(401, "unauthorized", "the API key is unknown or revoked")
         account = await _account(request, record.account_id)
         request.state.account = account
+        request.state.api_key = record
     plans.require_addon(account.addons, addon)
     return account
+
+
+def api_sender(request: Request) -> Sender:
+    """Who a message sent through the API is from, as the inbox shows it: "API (key name)"."""
+    record = getattr(request.state, "api_key", None)
+    if record is None:
+        return Sender(type="api", name="API")
+    return Sender(type="api", id=str(record.id), name=f"API ({record.name})")
 
 
 async def bot_of(request: Request) -> tuple[Account, Bot]:
@@ -101,5 +114,36 @@ def limit_of(request: Request, default: int = 25, maximum: int = 100) -> int:
     return int(raw)
 
 
+def choice_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    """A closed-set query value (``?status=``): None when absent, 400 naming the allowed values."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in allowed:
+        raise ApiError(400, "invalid_filter", f"{name} must be one of: {', '.join(allowed)}")
+    return raw
+
+
 def cursor_of(request: Request) -> str | None:
     return request.query_params.get("cursor") or None
+
+
+def answer(shape: BaseModel, status: int = 200) -> JSONResponse:
+    """One JSON answer of the API: a shape, dumped as JSON."""
+    return JSONResponse(shape.model_dump(mode="json"), status_code=status)
+
+
+async def listed(
+    request: Request,
+    document: type[Document],
+    query: dict[str, Any],
+    shape: Callable[[Any], BaseModel],
+    *,
+    descending: bool = True,
+) -> JSONResponse:
+    """A page of ``document`` matching ``query`` (``?limit=&cursor=``), each as ``shape``:
+    the one list handler of the API's resources that have no store function of their own."""
+    docs, cursor = await page_of(
+        document, query, limit_of(request), cursor_of(request), descending=descending
+    )
+    return JSONResponse(page([shape(d) for d in docs], cursor))

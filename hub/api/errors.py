@@ -1,36 +1,32 @@
-"""The API's error shape ``{"error": {"code", "message"}}`` and the one mapping to it."""
+"""The API's one mapping from errors to answers ``{"error": {"code", "message"}}``.
+
+The core raises ``hub.errors`` errors; their status is chosen by kind in
+``hub.web.answers.status_of``. ``ApiError`` is for refusals that only the API
+itself makes (authentication, rate limits, headers).
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hub.integrations.bots import BotError
-from hub.pipeline.outbox import OutboxError
-from hub.store.contacts import ContactExists
-from hub.store.conversations import InvalidChange, NotFound
-from hub.tenants.accounts import AdminError
-from hub.tenants.plans import PlanError
+from hub.errors import HubError
+from hub.web.answers import error_answer, error_response
+
+__all__ = ["HANDLED", "ApiError", "error_response", "handle", "http_error"]
 
 
 class ApiError(Exception):
+    """A refusal made by the API layer itself, with its status."""
+
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
-
-
-def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
-) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message, **extra}
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
 def _validation_message(exc: ValidationError) -> str:
@@ -45,14 +41,8 @@ async def handle(request: Request, exc: Exception) -> JSONResponse:
     """Map every typed error the API's services raise to its public answer."""
     if isinstance(exc, ApiError):
         return error_response(exc.status, exc.code, exc.message, exc.headers)
-    if isinstance(exc, NotFound):
-        return error_response(404, "not_found", "no such resource in this account")
-    if isinstance(exc, InvalidChange):
-        return error_response(400, exc.code, exc.message)
-    if isinstance(exc, PlanError):
-        return error_response(exc.status, exc.code, exc.message)
-    if isinstance(exc, (OutboxError, AdminError, BotError, ContactExists)):
-        return error_response(exc.status, exc.code, exc.message)
+    if isinstance(exc, HubError):
+        return error_answer(exc)
     if isinstance(exc, ValidationError):
         return error_response(400, "invalid_request", _validation_message(exc))
     raise exc
@@ -62,17 +52,8 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     """Starlette's own refusals (unknown path, wrong method) in the API's error shape."""
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(exc.status_code, code, str(exc.detail), headers)
 
 
-HANDLED: tuple[type[Exception], ...] = (
-    ApiError,
-    NotFound,
-    InvalidChange,
-    PlanError,
-    OutboxError,
-    AdminError,
-    BotError,
-    ContactExists,
-    ValidationError,
-)
+HANDLED: tuple[type[Exception], ...] = (ApiError, HubError, ValidationError)

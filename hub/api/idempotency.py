@@ -77,7 +77,7 @@ def idempotent(handler: Handler) -> Handler:
         record = IdempotencyRecord(
             id=f"{account.id}:{key}",
             account_id=account.id,
-            fingerprint=fingerprint,  # type: ignore[arg-type]
+            fingerprint=fingerprint,
         )
         try:
             await record.insert()

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 
 from hub import __version__
 from hub.api import schemas, sla, users
+from hub.api.routes import CONVERSATION_STATUSES
 from hub.centre.sla_policies import PolicyIn
 
 
@@ -27,10 +28,39 @@ class Operation:
     #: Statuses beyond ``COMMON_ERRORS`` this operation may answer.
     errors: tuple[int, ...] = ()
     headers: tuple[str, ...] = field(default=())
+    #: The generated clients' method name; derived from the method and path when empty.
     operation_id: str = ""
-    tag: str = ""
     #: Also answers ``text/csv`` (with ``?format=csv``).
     csv: bool = False
+
+    @property
+    def tag(self) -> str:
+        """The resource the operation belongs to (its first path segment), for grouping."""
+        first = self.path.strip("/").split("/")[0]
+        return "chatbot" if first == "bot" else first
+
+    @property
+    def id(self) -> str:
+        if self.operation_id:
+            return self.operation_id
+        verb = {"post": "create", "patch": "update", "put": "replace", "delete": "delete"}.get(
+            self.method, "list" if self.paged else "get"
+        )
+        segments = self.path.strip("/").split("/")
+        parts = []
+        for i, part in enumerate(segments):
+            if part == ID:
+                continue
+            last = i == len(segments) - 1
+            one = (i + 1 < len(segments) and segments[i + 1] == ID) or (last and verb == "create")
+            parts.append(_singular(part) if one else part)
+        return "_".join([verb, *parts])
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 ID = "{id}"
@@ -245,8 +275,6 @@ OPERATIONS: list[Operation] = [
         response=sla.PolicyOut,
         paged=True,
         errors=(402,),
-        operation_id="listSlaPolicies",
-        tag="sla",
     ),
     Operation(
         "post",
@@ -256,8 +284,6 @@ OPERATIONS: list[Operation] = [
         response=sla.PolicyOut,
         body=PolicyIn,
         errors=(402, 413),
-        operation_id="createSlaPolicy",
-        tag="sla",
     ),
     Operation(
         "get",
@@ -265,8 +291,6 @@ OPERATIONS: list[Operation] = [
         "One SLA policy (PRO)",
         response=sla.PolicyOut,
         errors=(402, 404),
-        operation_id="getSlaPolicy",
-        tag="sla",
     ),
     Operation(
         "patch",
@@ -275,8 +299,6 @@ OPERATIONS: list[Operation] = [
         response=sla.PolicyOut,
         body=sla.PolicyPatch,
         errors=(402, 404, 413),
-        operation_id="updateSlaPolicy",
-        tag="sla",
     ),
     Operation(
         "delete",
@@ -284,8 +306,6 @@ OPERATIONS: list[Operation] = [
         "Delete an SLA policy (PRO)",
         response=sla.PolicyOut,
         errors=(402, 404),
-        operation_id="deleteSlaPolicy",
-        tag="sla",
     ),
     Operation(
         "get",
@@ -294,8 +314,6 @@ OPERATIONS: list[Operation] = [
         response=sla.SlaReportOut,
         query=("from", "to", "format"),
         errors=(402,),
-        operation_id="slaReport",
-        tag="reports",
         csv=True,
     ),
     Operation("get", "/users", "The account's users", response=users.UserOut, paged=True),
@@ -316,7 +334,14 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 100},
     "from": {"type": "string", "format": "date"},
     "to": {"type": "string", "format": "date"},
-    "format": {"type": "string", "enum": ["json", "csv"]},
+    "channel_id": ID_SCHEMA,
+    "contact_id": ID_SCHEMA,
+}
+#: Closed sets of query values, per path (an unknown value is 400, not an empty list).
+QUERY_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("/conversations", "status"): CONVERSATION_STATUSES,
+    (f"/webhooks/{ID}/deliveries", "status"): schemas.DELIVERY_STATUSES,
+    ("/reports/sla", "format"): ("json", "csv"),
 }
 
 
@@ -358,16 +383,19 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         params.append({"name": "id", "in": "path", "required": True, "schema": ID_SCHEMA})
     for name in op.query:
         schema = QUERY_SCHEMAS.get(name, {"type": "string"})
+        if (op.path, name) in QUERY_ENUMS:
+            schema = {"type": "string", "enum": list(QUERY_ENUMS[(op.path, name)])}
         params.append({"name": name, "in": "query", "required": False, "schema": schema})
     for name in op.headers:
         params.append(
             {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
         )
-    result: dict[str, Any] = {"summary": op.summary, "responses": responses}
-    if op.operation_id:
-        result["operationId"] = op.operation_id
-    if op.tag:
-        result["tags"] = [op.tag]
+    result: dict[str, Any] = {
+        "operationId": op.id,
+        "tags": [op.tag],
+        "summary": op.summary,
+        "responses": responses,
+    }
     if params:
         result["parameters"] = params
     if op.body is not None:
@@ -381,7 +409,11 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
 def document(server_url: str, operations: list[Operation] | None = None) -> dict[str, Any]:
     components: dict[str, Any] = {}
     paths: dict[str, Any] = {}
+    seen: set[str] = set()
     for op in operations or OPERATIONS:
+        if op.id in seen:
+            raise ValueError(f"two operations are named {op.id}: give one an operation_id")
+        seen.add(op.id)
         paths.setdefault(op.path, {})[op.method] = _operation(op, components)
     return {
         "openapi": "3.1.0",

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import api_account, cursor_of, hub_of, json_body, limit_of
+from hub.api.context import (
+    answer,
+    api_account,
+    api_sender,
+    choice_of,
+    hub_of,
+    json_body,
+    limit_of,
+    listed,
+)
 from hub.api.errors import ApiError
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
@@ -21,24 +30,26 @@ from hub.api.schemas import (
     SendIn,
     page,
 )
-from hub.contract import Address, Attachment
-from hub.models import Account, Channel, Sender
+from hub.contract import OTHER, Address, AddressKind, Attachment
+from hub.models import Account, Channel
+from hub.models.conversation import Status as ConversationStatus
 from hub.pipeline import ingest, outbox
 from hub.pipeline.media import MediaNotFound
+from hub.pipeline.registry import Registry
 from hub.store import conversations
-from hub.store.paging import page_of
 
-CONVERSATION_FILTERS = ("status", "channel_id", "contact_id", "assignee_id")
+CONVERSATION_FILTERS = ("channel_id", "contact_id", "assignee_id")
+CONVERSATION_STATUSES: tuple[str, ...] = get_args(ConversationStatus)
 
 
 async def list_channels(request: Request) -> JSONResponse:
     account = await api_account(request)
-    hub = hub_of(request)
-    found, cursor = await page_of(
-        Channel, {"account_id": account.id}, limit_of(request), cursor_of(request), descending=False
-    )
-    items = [ChannelOut.of(ch, hub.webhook_url(ch)) for ch in found]
-    return JSONResponse(page(items, cursor))  # type: ignore[arg-type]
+    urls = hub_of(request).channels
+
+    def shape(ch: Channel) -> ChannelOut:
+        return ChannelOut.of(ch, webhook_url=urls.webhook_url(ch))
+
+    return await listed(request, Channel, {"account_id": account.id}, shape, descending=False)
 
 
 def _filter_id(name: str, value: str) -> PydanticObjectId:
@@ -52,6 +63,9 @@ async def list_conversations(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     filters: dict[str, Any] = {}
+    status = choice_of(request, "status", CONVERSATION_STATUSES)
+    if status:
+        filters["status"] = status
     for key in CONVERSATION_FILTERS:
         value = request.query_params.get(key)
         if value:
@@ -59,14 +73,14 @@ async def list_conversations(request: Request) -> JSONResponse:
     docs, cursor = await conversations.list_conversations(
         account.id, filters, limit_of(request), request.query_params.get("cursor")
     )
-    return JSONResponse(page([ConversationOut.of(c) for c in docs], cursor))  # type: ignore[arg-type]
+    return JSONResponse(page([ConversationOut.of(c) for c in docs], cursor))
 
 
 async def get_conversation(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     found = await conversations.get_conversation(account.id, request.path_params["id"])
-    return JSONResponse(ConversationOut.of(found).model_dump(mode="json"))
+    return answer(ConversationOut.of(found))
 
 
 async def patch_conversation(request: Request) -> JSONResponse:
@@ -77,7 +91,7 @@ async def patch_conversation(request: Request) -> JSONResponse:
     updated = await conversations.update_conversation(
         account.id, request.path_params["id"], changes
     )
-    return JSONResponse(ConversationOut.of(updated).model_dump(mode="json"))
+    return answer(ConversationOut.of(updated))
 
 
 async def list_messages(request: Request) -> JSONResponse:
@@ -89,7 +103,7 @@ async def list_messages(request: Request) -> JSONResponse:
         limit_of(request, 50, 200),
         request.query_params.get("cursor"),
     )
-    return JSONResponse(page([MessageOut.of(m) for m in docs], cursor))  # type: ignore[arg-type]
+    return JSONResponse(page([MessageOut.of(m) for m in docs], cursor))
 
 
 async def _attachments(request: Request, account: Account, ids: list[str]) -> list[Attachment]:
@@ -125,27 +139,29 @@ async def post_reply(request: Request) -> JSONResponse:
         hub_of(request),
         conversation,
         text=body.text,
-        sender=Sender(type="api", name="API"),
+        sender=api_sender(request),
         attachments=await _attachments(request, account, body.attachments),
         private=body.private,
         template=body.template.model_dump(exclude_none=True) if body.template else None,
         quick_replies=body.quick_replies,
         idempotency_key=request.headers.get("idempotency-key"),
     )
-    return JSONResponse(MessageOut.of(message).model_dump(mode="json"), status_code=202)
+    return answer(MessageOut.of(message), 202)
 
 
-def _address(to: str) -> Address:
-    """``+4512345678`` is a phone, ``ann@example.com`` an email; ``kind:value`` says it outright."""
+def _address(to: str, own: AddressKind, registry: Registry) -> Address:
+    """``kind:value`` names any installed connector's kind outright; otherwise the kind the
+    value looks like (``+4512345678`` a phone, ``ann@example.com`` an email), the channel's
+    own kind first, and the channel's own kind when it looks like none."""
+    kinds = registry.address_kinds()
     kind, sep, value = to.partition(":")
-    if sep and kind in ("phone", "email", "visitor", "other") and value:
-        return Address(kind=kind, value=value)  # type: ignore[arg-type]
-    if "@" in to:
-        return Address(kind="email", value=to)
-    digits = to.replace(" ", "").replace("-", "")
-    if digits.lstrip("+").isdigit():
-        return Address(kind="phone", value=digits)
-    return Address(kind="other", value=to)
+    if sep and value and kind in {k.name for k in kinds} | {OTHER.name}:
+        return Address(kind=kind, value=value)
+    for candidate in (own, *kinds):
+        recognized = candidate.recognize(to)
+        if recognized is not None:
+            return Address(kind=candidate.name, value=recognized)
+    return Address(kind=own.name, value=to)
 
 
 @idempotent
@@ -154,29 +170,39 @@ async def send_message(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     body = await json_body(request, SendIn)
-    channel = await hub_of(request).channel(body.channel_id)
+    channel = await hub_of(request).channels.resolve(body.channel_id)
     if channel is None or channel.account_id != account.id:
         raise ApiError(404, "not_found", "no active channel with that id in this account")
     template = body.template.model_dump(exclude_none=True) if body.template else None
     if not body.text.strip() and template is None:
         raise ApiError(400, "empty_message", "send text or a template")
-    conversation, _ = await ingest.open_conversation(hub_of(request), channel, _address(body.to))
+    hub = hub_of(request)
+    address = _address(body.to, channel.capabilities.address_kind, hub.registry)
+    running = await ingest.running_conversation(channel, address)
+    # Refused before anything is created: a 422 keeps no empty conversation or contact.
+    outbox.check_channel_rules(
+        channel, running.last_inbound_at if running else None, body.text, template, []
+    )
+    conversation, _ = await ingest.open_conversation(hub, channel, address)
+    if body.subject and not conversation.subject:
+        await conversations.set_subject(account.id, conversation, body.subject)
     message = await outbox.enqueue(
-        hub_of(request),
+        hub,
         conversation,
         text=body.text,
-        sender=Sender(type="api", name="API"),
+        sender=api_sender(request),
         template=template,
+        subject=body.subject,
         idempotency_key=request.headers.get("idempotency-key"),
     )
-    return JSONResponse(MessageOut.of(message).model_dump(mode="json"), status_code=202)
+    return answer(MessageOut.of(message), 202)
 
 
 async def get_message(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     message = await conversations.get_message(account.id, request.path_params["id"])
-    return JSONResponse(MessageOut.of(message).model_dump(mode="json"))
+    return answer(MessageOut.of(message))
 
 
 routes = [

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, Self, get_args
 
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from hub.contract import QuickReply
+from hub.integrations import event_webhooks
 
 # Shapes shared with outbound webhooks live in hub.representations; re-exported here
 # so the route table names every schema from one module.
 from hub.integrations.representations import ConversationOut as ConversationOut
 from hub.integrations.representations import ErrorOut as ErrorOut
 from hub.integrations.representations import MessageOut as MessageOut
-from hub.models import (
-    Bot,
-    Channel,
-    Contact,
-    WebhookDelivery,
-    WebhookSubscription,
-)
+from hub.integrations.representations import Representation as Representation
 
 EventType = Literal[
     "message.created",
@@ -33,24 +29,13 @@ EventType = Literal[
 ]
 
 
-class ChannelOut(BaseModel):
+class ChannelOut(Representation):
     id: str
     type: str
     name: str
     active: bool
     webhook_url: str
     created_at: dt.datetime
-
-    @classmethod
-    def of(cls, ch: Channel, webhook_url: str) -> ChannelOut:
-        return cls(
-            id=str(ch.id),
-            type=ch.type,
-            name=ch.name,
-            active=ch.active,
-            webhook_url=webhook_url,
-            created_at=ch.created_at,
-        )
 
 
 class ConversationPatch(BaseModel):
@@ -91,14 +76,14 @@ class ReplyIn(BaseModel):
     quick_replies: list[QuickReply] = Field(default=[], max_length=10)
 
 
-def page(items: list[BaseModel], next_cursor: str | None) -> dict[str, Any]:
+def page(items: Sequence[BaseModel], next_cursor: str | None) -> dict[str, Any]:
     return {"data": [i.model_dump(mode="json") for i in items], "next_cursor": next_cursor}
 
 
 # --------------------------------------------------------------------------- contacts
 
 
-class ContactOut(BaseModel):
+class ContactOut(Representation):
     id: str
     name: str | None
     email: str | None
@@ -107,19 +92,6 @@ class ContactOut(BaseModel):
     vip: bool
     attributes: dict[str, Any]
     created_at: dt.datetime
-
-    @classmethod
-    def of(cls, c: Contact) -> ContactOut:
-        return cls(
-            id=str(c.id),
-            name=c.name,
-            email=c.email,
-            phone=c.phone,
-            addresses=c.addresses,
-            vip=c.vip,
-            attributes=c.attributes,
-            created_at=c.created_at,
-        )
 
 
 PHONE = r"^\+?[0-9]{3,20}$"
@@ -168,6 +140,9 @@ class SendIn(BaseModel):
     )
     text: str = Field(default="", max_length=65536)
     template: TemplateIn | None = None
+    subject: str | None = Field(
+        default=None, max_length=998, description="email: the subject of the new thread"
+    )
 
 
 # --------------------------------------------------------------------------- webhooks
@@ -196,18 +171,12 @@ class WebhookIn(BaseModel):
     events: list[EventType] = Field(min_length=1, max_length=6)
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(Representation):
     id: str
     url: str
     events: list[str]
     active: bool
     created_at: dt.datetime
-
-    @classmethod
-    def of(cls, s: WebhookSubscription) -> WebhookOut:
-        return cls(
-            id=str(s.id), url=s.url, events=s.events, active=s.active, created_at=s.created_at
-        )
 
 
 class WebhookCreated(WebhookOut):
@@ -222,28 +191,26 @@ class AttemptOut(BaseModel):
     error: str | None
 
 
-class DeliveryOut(BaseModel):
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+DELIVERY_STATUSES: tuple[str, ...] = get_args(DeliveryStatus)
+
+
+class DeliveryOut(Representation):
     id: str
     event_id: str
     event_type: str
-    status: Literal["pending", "delivered", "failed"]
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: dt.datetime | None
     log: list[AttemptOut]
     created_at: dt.datetime
 
     @classmethod
-    def of(cls, d: WebhookDelivery) -> DeliveryOut:
-        return cls(
-            id=str(d.id),
-            event_id=d.event_key,
-            event_type=d.event_type,
-            status=d.status,
-            attempts=d.attempts,
-            next_attempt_at=d.due if d.status == "pending" else None,
-            log=[AttemptOut(**a.model_dump()) for a in d.log],
-            created_at=d.created_at,
-        )
+    def of(cls, doc: Any, **overrides: Any) -> Self:
+        """A delivery's log entry: its event id is the id in the delivered body; due only when pending."""
+        due = doc.due if doc.status == "pending" else None
+        public = event_webhooks.public_id(doc.event_key)
+        return super().of(doc, **{"event_id": public, "next_attempt_at": due, **overrides})
 
 
 # --------------------------------------------------------------------------- bots
@@ -257,22 +224,12 @@ class BotIn(BaseModel):
     channel_ids: list[str] = Field(min_length=1, max_length=50)
 
 
-class BotOut(BaseModel):
+class BotOut(Representation):
     id: str
     name: str
     webhook_url: str
     channel_ids: list[str]
     created_at: dt.datetime
-
-    @classmethod
-    def of(cls, b: Bot) -> BotOut:
-        return cls(
-            id=str(b.id),
-            name=b.name,
-            webhook_url=b.webhook_url,
-            channel_ids=[str(c) for c in b.channel_ids],
-            created_at=b.created_at,
-        )
 
 
 class BotCreated(BotOut):

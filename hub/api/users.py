@@ -15,29 +15,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import api_account, json_body
+from hub.api.context import answer, api_account, json_body
+from hub.integrations.representations import Representation
 from hub.models import User
 from hub.tenants import accounts
 
 
-class UserOut(BaseModel):
+class UserOut(Representation):
     id: str
     email: str
     name: str
     role: str
     active: bool
     created_at: dt.datetime
-
-    @classmethod
-    def of(cls, u: User) -> UserOut:
-        return cls(
-            id=str(u.id),
-            email=u.email,
-            name=u.name,
-            role=u.role,
-            active=u.active,
-            created_at=u.created_at,
-        )
 
 
 class UserIn(BaseModel):
@@ -62,7 +52,7 @@ async def create_user(request: Request) -> JSONResponse:
     account = await api_account(request)
     body = await json_body(request, UserIn)
     user = await accounts.create_user(account, body.email, body.password, body.role, body.name)
-    return JSONResponse(UserOut.of(user).model_dump(mode="json"), status_code=201)
+    return answer(UserOut.of(user), 201)
 
 
 routes = [

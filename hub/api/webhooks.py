@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import api_account, cursor_of, json_body, limit_of
+from hub.api.context import answer, api_account, choice_of, json_body, listed
 from hub.api.idempotency import idempotent
-from hub.api.schemas import DeliveryOut, WebhookCreated, WebhookIn, WebhookOut, page
+from hub.api.schemas import DELIVERY_STATUSES, DeliveryOut, WebhookCreated, WebhookIn, WebhookOut
 from hub.models import Account, WebhookDelivery, WebhookSubscription
 from hub.store.conversations import NotFound, oid
-from hub.store.paging import page_of
 
 
 async def _subscription(account: Account, subscription_id: str) -> WebhookSubscription:
@@ -28,14 +28,8 @@ async def _subscription(account: Account, subscription_id: str) -> WebhookSubscr
 
 async def list_webhooks(request: Request) -> JSONResponse:
     account = await api_account(request)
-    docs, cursor = await page_of(
-        WebhookSubscription,
-        {"account_id": account.id},
-        limit_of(request),
-        cursor_of(request),
-        descending=False,
-    )
-    return JSONResponse(page([WebhookOut.of(s) for s in docs], cursor))  # type: ignore[arg-type]
+    query = {"account_id": account.id}
+    return await listed(request, WebhookSubscription, query, WebhookOut.of, descending=False)
 
 
 @idempotent
@@ -51,13 +45,13 @@ async def create_webhook(request: Request) -> JSONResponse:
     )
     await sub.insert()
     out = WebhookCreated(**WebhookOut.of(sub).model_dump(), secret=sub.secret)
-    return JSONResponse(out.model_dump(mode="json"), status_code=201)
+    return answer(out, 201)
 
 
 async def get_webhook(request: Request) -> JSONResponse:
     account = await api_account(request)
     sub = await _subscription(account, request.path_params["id"])
-    return JSONResponse(WebhookOut.of(sub).model_dump(mode="json"))
+    return answer(WebhookOut.of(sub))
 
 
 async def delete_webhook(request: Request) -> JSONResponse:
@@ -75,12 +69,11 @@ async def list_deliveries(request: Request) -> JSONResponse:
     """The subscription's delivery log, newest first: each attempt's status code and duration."""
     account = await api_account(request)
     sub = await _subscription(account, request.path_params["id"])
-    query = {"account_id": account.id, "target_id": sub.id}
-    status = request.query_params.get("status")
+    query: dict[str, Any] = {"account_id": account.id, "target_id": sub.id}
+    status = choice_of(request, "status", DELIVERY_STATUSES)
     if status:
         query["status"] = status
-    docs, cursor = await page_of(WebhookDelivery, query, limit_of(request), cursor_of(request))
-    return JSONResponse(page([DeliveryOut.of(d) for d in docs], cursor))  # type: ignore[arg-type]
+    return await listed(request, WebhookDelivery, query, DeliveryOut.of)
 
 
 routes = [

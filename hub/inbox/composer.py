@@ -1,7 +1,7 @@
 """The composer: replies, private notes, templates, attachments, retries, canned answers.
 
 A reply is stored by ``hub.pipeline.outbox.enqueue`` and sent by the dispatcher, never
-from here. A refusal (``OutboxError``) comes back in the composer, readable,
+from here. A refusal (a ``hub.errors`` error) comes back in the composer, readable,
 with what the agent typed kept; attachments stored for a refused reply are
 removed again, so nothing half-written stays.
 """
@@ -16,11 +16,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.contract import Attachment
+from hub.centre import notifications
+from hub.contract import Attachment, Capabilities
+from hub.errors import HubError
 from hub.inbox.thread import _templates, composer_state, render_conversation
 from hub.models import CannedResponse, Channel, Conversation, Sender
 from hub.pipeline import outbox
-from hub.pipeline.registry import UnknownConnector
+from hub.pipeline.channels import ResolvedChannel
 from hub.store import conversations
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
@@ -60,18 +62,15 @@ def _template(channel: Channel | None, key: str, variables: str) -> dict[str, An
     return chosen
 
 
-async def _store_files(ctx: Ctx, channel: Channel | None, form: FormData) -> list[Attachment]:
+async def _store_files(
+    ctx: Ctx, channel: ResolvedChannel | None, form: FormData
+) -> list[Attachment]:
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     if not files:
         return []
     if len(files) > MAX_ATTACHMENTS:
         raise ComposerError(f"At most {MAX_ATTACHMENTS} attachments a message.")
-    limit = 16 * 1024 * 1024
-    if channel is not None:
-        try:
-            limit = ctx.hub.registry.get(channel.type).capabilities.max_media_bytes
-        except UnknownConnector:
-            pass
+    limit = channel.capabilities.max_media_bytes if channel else Capabilities().max_media_bytes
     stored: list[Attachment] = []
     for upload in files:
         data = await upload.read(limit + 1)
@@ -95,9 +94,15 @@ async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
         if not text:
             raise ComposerError("A note needs some text.")
         await outbox.enqueue(ctx.hub, conversation, text=text, sender=_sender(ctx), private=True)
+        assert conversation.id is not None
+        await notifications.notify_mentions(ctx.account.id, conversation.id, text, ctx.user)  # type: ignore[arg-type]
         return
-    channel = await ctx.hub.channel(conversation.channel_id)
-    template = _template(channel, str(form.get("template", "")), str(form.get("variables", "")))
+    channel = await ctx.hub.channels.resolve(conversation.channel_id)
+    template = _template(
+        channel.document if channel else None,
+        str(form.get("template", "")),
+        str(form.get("variables", "")),
+    )
     cc = _cc(str(form.get("cc", "")))
     subject = str(form.get("subject", "")).strip() or None
     attachments = await _store_files(ctx, channel, form)
@@ -106,18 +111,18 @@ async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
             ctx.hub, conversation, text=text, sender=_sender(ctx), attachments=attachments,
             template=template, subject=subject, metadata={"cc": cc} if cc else None,
         )  # fmt: skip
-    except outbox.OutboxError:
+    except HubError:
         await _forget(ctx, attachments)
         raise
 
 
 @inbox_view()
 async def reply(request: Request, ctx: Ctx) -> Response:
-    conversation = await conversations.get_conversation(ctx.account.id, request.path_params["id"])
+    conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
     form = await request.form()
     try:
         await _send(ctx, conversation, form)
-    except (ComposerError, outbox.OutboxError) as exc:
+    except (ComposerError, HubError) as exc:
         kept = {k: str(form.get(k, "")) for k in ("kind", "text", "subject", "cc", "template")}
         state = composer_state(**kept, error=getattr(exc, "message", None) or str(exc))
         return await render_conversation(request, ctx, conversation, "composer", state, 422)

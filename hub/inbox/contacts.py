@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
 from hub.models import Account, Contact, Conversation
-from hub.store import conversations
 from hub.web import display
-from hub.web.guard import Ctx, inbox_view
 
 EARLIER_LIMIT = 10
 
@@ -31,7 +25,7 @@ async def panel(account: Account, conversation: Conversation) -> dict[str, Any]:
                 Conversation.contact_id == conversation.contact_id,
                 Conversation.id != conversation.id,
             )
-            .sort([("last_message_at", -1)])
+            .sort("-last_message_at")
             .limit(EARLIER_LIMIT)
             .to_list()
         )
@@ -42,14 +36,3 @@ async def panel(account: Account, conversation: Conversation) -> dict[str, Any]:
         "earlier": earlier,
         "crm_url": display.crm_link(account.crm_url_template, contact) if contact else None,
     }
-
-
-@inbox_view()
-async def show(request: Request, ctx: Ctx) -> Response:
-    from hub.inbox.thread import render_conversation
-
-    conversation = await conversations.get_conversation(ctx.account.id, request.path_params["id"])
-    return await render_conversation(request, ctx, conversation, block="contact")
-
-
-routes = [Route("/inbox/c/{id}/contact", show, methods=["GET"])]

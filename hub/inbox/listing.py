@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from beanie import PydanticObjectId
@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.centre import sla
-from hub.contract import now
+from hub.contract import Address, AddressKind, now
 from hub.inbox import directory
 from hub.models import Conversation, Message
 from hub.store import conversations
@@ -109,14 +109,17 @@ def _text_match(text: str) -> Callable[[Any], bool]:
     return lambda value: isinstance(value, str) and needle in value.casefold()
 
 
-async def search(account_id: PydanticObjectId, f: ListFilter, me: str) -> list[Conversation]:
+async def search(
+    account_id: PydanticObjectId, f: ListFilter, me: str, kinds: Sequence[AddressKind] = ()
+) -> list[Conversation]:
     """The newest conversations whose contact name, address, last message or any message
     text contains ``f.q`` (case-insensitive), within the filters; at most ``SEARCH_LIMIT``.
 
     An exact address or the start of a contact's name is found at any age through
     their indexes; other substrings (names, last messages, message texts) in the last
     ``SEARCH_HORIZON_HOURS``, read newest first in time windows, so a search with many
-    hits ends early.
+    hits ends early. ``kinds`` are the address kinds tried as exact addresses (the
+    installed connectors' kinds, ``Registry.address_kinds``).
     """
     hit, keep = _text_match(f.q), matcher(f, me)
     fields = ("contact_name", "contact_key", "last_message_preview", "subject")
@@ -129,7 +132,7 @@ async def search(account_id: PydanticObjectId, f: ListFilter, me: str) -> list[C
     )
     ids = {c.id for c in found}
     for doc in [
-        *await _direct_hits(account_id, f.q),
+        *await _direct_hits(account_id, f.q, kinds),
         *await _message_hits(account_id, hit, set(ids)),
     ]:
         if doc["_id"] not in ids and keep(doc):
@@ -139,14 +142,17 @@ async def search(account_id: PydanticObjectId, f: ListFilter, me: str) -> list[C
     return found[:SEARCH_LIMIT]
 
 
-async def _direct_hits(account_id: PydanticObjectId, text: str) -> list[dict[str, Any]]:
+async def _direct_hits(
+    account_id: PydanticObjectId, text: str, kinds: Sequence[AddressKind]
+) -> list[dict[str, Any]]:
     """Conversations with exactly this address, or a contact name starting with ``text``
     (as typed, capitalised or in lower case): indexed equality and range reads."""
     collection = Conversation.get_pymongo_collection()
-    queries: list[dict[str, Any]] = [
-        {"contact_key": f"{kind}:{text.lower() if kind == 'email' else text}"}
-        for kind in ("phone", "email", "visitor")
-    ]
+    queries: list[dict[str, Any]] = []
+    for kind in kinds:
+        value = kind.candidate(text)
+        if value is not None:
+            queries.append({"contact_key": Address(kind=kind.name, value=value).key})
     for variant in dict.fromkeys((text, text.capitalize(), text.title(), text.lower())):
         queries.append({"contact_name": {"$gte": variant, "$lt": variant + "\uffff"}})
     found: list[dict[str, Any]] = []
@@ -191,7 +197,7 @@ async def conversation_list(request: Request, ctx: Ctx) -> Response:
     me = str(ctx.user.id)
     next_cursor = None
     if f.q:
-        rows = await search(ctx.account.id, f, me)
+        rows = await search(ctx.account.id, f, me, ctx.hub.registry.address_kinds())
     elif f.sort == "due":
         rows = await sla.due_soonest(ctx.account.id, matcher(f, me), PAGE_SIZE)
     else:
@@ -203,7 +209,7 @@ async def conversation_list(request: Request, ctx: Ctx) -> Response:
         "f": f,
         "rows": rows,
         "next_cursor": next_cursor,
-        "names": await directory.load(ctx.account.id),
+        "names": await directory.load(ctx.account.id, directory.icons_of(ctx.hub)),
     }
     return pages.render(request, "inbox/list.html", context)
 

@@ -16,7 +16,6 @@ from starlette.routing import Route
 from hub.contract import Capabilities, now
 from hub.inbox import contacts, directory
 from hub.models import Conversation
-from hub.pipeline.registry import UnknownConnector
 from hub.store import conversations
 from hub.tenants.auth import has_role
 from hub.web import pages
@@ -50,15 +49,14 @@ def _templates(config: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def _channel_context(ctx: Ctx, conversation: Conversation) -> dict[str, Any]:
-    channel = await ctx.hub.channel(conversation.channel_id)
+    resolved = await ctx.hub.channels.resolve(conversation.channel_id)
+    if resolved is not None and resolved.account_id != ctx.account.id:
+        resolved = None
+    channel = resolved.document if resolved else None
     caps, label, usable = Capabilities(), conversation.channel_type, False
-    if channel is not None and channel.account_id == ctx.account.id:
-        try:
-            connector = ctx.hub.registry.get(channel.type)
-            caps = connector.capabilities_for(ctx.hub.channel_info(channel))
-            label, usable = connector.label or channel.type, True
-        except UnknownConnector:
-            pass
+    if resolved is not None:
+        caps, usable = resolved.capabilities, True
+        label = resolved.connector.label or resolved.type
     window_open = True
     if caps.reply_window is not None:
         last = conversation.last_inbound_at
@@ -85,13 +83,17 @@ async def render_conversation(
 ) -> Response:
     assert ctx.account.id is not None
     await conversations.mark_read(ctx.account.id, conversation)
+    messages = await conversations.recent_messages(ctx.account.id, conversation, THREAD_LIMIT)
     context = {
         **await layout_context(ctx),
         **await _channel_context(ctx, conversation),
         **await contacts.panel(ctx.account, conversation),
         "c": conversation,
-        "messages": await conversations.recent_messages(ctx.account.id, conversation, THREAD_LIMIT),
-        "names": await directory.load(ctx.account.id),
+        "messages": messages,
+        "origin": next(
+            (m.metadata["page_origin"] for m in messages if m.metadata.get("page_origin")), None
+        ),
+        "names": await directory.load(ctx.account.id, directory.icons_of(ctx.hub)),
         "composer": composer or composer_state(),
         "can_reassign": can_reassign(ctx, conversation),
     }
@@ -113,8 +115,15 @@ def can_reassign(ctx: Ctx, conversation: Conversation) -> bool:
 
 @inbox_view()
 async def show(request: Request, ctx: Ctx) -> Response:
-    conversation = await conversations.get_conversation(ctx.account.id, request.path_params["id"])
+    conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
     return await render_conversation(request, ctx, conversation)
+
+
+@inbox_view()
+async def show_contact(request: Request, ctx: Ctx) -> Response:
+    """The contact panel of a conversation, as its fragment."""
+    conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
+    return await render_conversation(request, ctx, conversation, block="contact")
 
 
 @inbox_view()
@@ -136,4 +145,5 @@ async def media(request: Request, ctx: Ctx) -> Response:
 routes = [
     Route("/inbox/c/{id}", show, methods=["GET"]),
     Route("/inbox/media/{id}", media, methods=["GET"]),
+    Route("/inbox/c/{id}/contact", show_contact, methods=["GET"]),
 ]

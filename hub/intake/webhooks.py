@@ -6,46 +6,24 @@ import logging
 
 from pymongo.errors import PyMongoError
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.contract import MalformedRequest, SignatureError
-from hub.models import Channel
 from hub.pipeline import ingest
-from hub.pipeline.registry import UnknownConnector
+from hub.pipeline.channels import ResolvedChannel
 from hub.pipeline.services import Hub
+from hub.web.answers import BodyTooLarge, error_response, read_body_limited
 
 log = logging.getLogger(__name__)
 
-
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+NO_CHANNEL = "no active channel of that type has this id"
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body_limited(request: Request, limit: int) -> bytes:
-    """Read the body, refusing more than ``limit`` bytes; later reads reuse it."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge()
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    request._body = body  # Starlette reuses it for .body(), .form() and .json()
-    return body
-
-
-async def _channel(request: Request) -> tuple[Hub, Channel | None]:
+async def _channel(request: Request) -> tuple[Hub, ResolvedChannel | None]:
+    """The channel of the URL, resolved once (with its connector) for the whole request."""
     hub: Hub = request.app.state.hub
-    channel = await hub.channel(request.path_params["channel_id"])
+    channel = await hub.channels.resolve(request.path_params["channel_id"])
     if channel is None or channel.type != request.path_params["type"]:
         return hub, None
     return hub, channel
@@ -54,40 +32,33 @@ async def _channel(request: Request) -> tuple[Hub, Channel | None]:
 async def receive_webhook(request: Request) -> Response:
     hub, channel = await _channel(request)
     if channel is None:
-        return _error(404, "unknown_channel", "no active channel of that type has this id")
+        return error_response(404, "unknown_channel", NO_CHANNEL)
+    limit = hub.settings.max_webhook_bytes
     try:
-        await read_body_limited(request, hub.settings.max_webhook_bytes)
+        await read_body_limited(request, limit)
     except BodyTooLarge:
-        return _error(413, "too_large", f"the body is over {hub.settings.max_webhook_bytes} bytes")
+        return error_response(413, "too_large", f"the body is over {limit} bytes")
     except ClientDisconnect:
-        return _error(400, "malformed", "the client went away mid-body")
+        return error_response(400, "malformed", "the client went away mid-body")
     try:
-        connector = hub.registry.get(channel.type)
-    except UnknownConnector:
-        return _error(404, "unknown_channel", f"no connector is installed for {channel.type}")
-    try:
-        result = await connector.parse_webhook(request, hub.channel_info(channel))
+        result = await channel.connector.parse_webhook(request, channel.info)
     except SignatureError as exc:
-        return _error(403, "bad_signature", str(exc) or "the signature does not match")
+        return error_response(403, "bad_signature", str(exc) or "the signature does not match")
     except MalformedRequest as exc:
-        return _error(400, "malformed", str(exc) or "the body cannot be read")
+        return error_response(400, "malformed", str(exc) or "the body cannot be read")
     try:
         await ingest.receive(hub, channel, result)
     except PyMongoError:
         log.exception("webhook for channel %s not stored", channel.id)
-        return _error(503, "unavailable", "the event could not be stored; retry later")
+        return error_response(503, "unavailable", "the event could not be stored; retry later")
     return result.response or Response(status_code=200)
 
 
 async def verify_webhook(request: Request) -> Response:
-    hub, channel = await _channel(request)
+    _, channel = await _channel(request)
     if channel is None:
-        return _error(404, "unknown_channel", "no active channel of that type has this id")
-    try:
-        connector = hub.registry.get(channel.type)
-    except UnknownConnector:
-        return _error(404, "unknown_channel", f"no connector is installed for {channel.type}")
-    return await connector.verify_webhook(request, hub.channel_info(channel))
+        return error_response(404, "unknown_channel", NO_CHANNEL)
+    return await channel.connector.verify_webhook(request, channel.info)
 
 
 routes = [

@@ -23,6 +23,7 @@ from pymongo.errors import PyMongoError
 
 from hub import tasks
 from hub.contract import QuickReply, now
+from hub.errors import Conflict, HubError, InvalidInput
 from hub.models import Bot, Channel, Conversation, Message, Sender
 from hub.pipeline import outbox
 from hub.store.conversations import NotFound, oid
@@ -32,16 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 TOKEN_PREFIX = "pb_"
-
-
-class BotError(Exception):
-    """A refused bot action; ``code``/``status`` are the public answer."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
 
 
 def _digest(token: str) -> str:
@@ -58,10 +49,14 @@ async def register(
     ids = list(dict.fromkeys(oid(c) for c in channel_ids))
     channels = await Channel.find({"account_id": account_id, "_id": {"$in": ids}}).to_list()
     if len(channels) != len(ids):
-        raise BotError("unknown_channel", "every channel_id must be a channel of this account")
+        raise InvalidInput(
+            "unknown_channel",
+            "every channel_id must be a channel of this account",
+            field="channel_ids",
+        )
     taken = [str(c.id) for c in channels if c.bot_id]
     if taken:
-        raise BotError("channel_has_bot", f"channels {taken} already have a bot", 409)
+        raise Conflict("channel_has_bot", f"channels {taken} already have a bot")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     bot = Bot(
         account_id=account_id,
@@ -78,7 +73,7 @@ async def register(
     )
     if result.modified_count != len(ids):  # another bot took a channel meanwhile
         await _unregister(bot)
-        raise BotError("channel_has_bot", "a channel got another bot meanwhile; try again", 409)
+        raise Conflict("channel_has_bot", "a channel got another bot meanwhile; try again")
     return bot, token
 
 
@@ -131,7 +126,7 @@ async def bot_conversation(bot: Bot, conversation_id: str) -> Conversation:
     """A conversation this bot handles now; 404 for others, 409 once it went to humans."""
     found = await bot_conversation_any(bot, conversation_id)
     if found.handler != "bot":
-        raise BotError("handed_off", "this conversation is with humans now", 409)
+        raise Conflict("handed_off", "this conversation is with humans now")
     return found
 
 
@@ -187,7 +182,7 @@ async def handoff(
                 private=True,
                 sender=sender or Sender(type="system", name="Parley"),
             )
-        except outbox.OutboxError as exc:  # e.g. the channel was removed: the hand-over stands
+        except HubError as exc:  # e.g. the channel was removed: the hand-over stands
             log.warning("hand-over note of %s not stored: %s", conversation_id, exc.message)
     return conversation
 

@@ -1,4 +1,4 @@
-"""The public JSON shapes of messages and conversations.
+"""The public JSON shapes of stored documents (``Representation``): messages, conversations….
 
 One definition serves the generic API's answers and the outbound event
 webhooks' ``data``, so both always describe a message the same way.
@@ -7,13 +7,41 @@ webhooks' ``data``, so both always describe a message the same way.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
+from bson import ObjectId
 from pydantic import BaseModel
 
 from hub.centre import sla
 from hub.contract import Attachment, QuickReply
-from hub.models import Conversation, Message
+
+
+def _plain(value: Any) -> Any:
+    """A stored value as a JSON shape holds it: ids as strings, models as dicts."""
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class Representation(BaseModel):
+    """A public JSON shape of a stored document, written once for every shape.
+
+    ``of`` copies the fields the shape and the document share by name (ids become
+    strings, nested models dicts); ``overrides`` give the ones that differ.
+    """
+
+    @classmethod
+    def of(cls, doc: Any, **overrides: Any) -> Self:
+        fields = {
+            name: _plain(getattr(doc, name))
+            for name in cls.model_fields
+            if name not in overrides and hasattr(doc, name)
+        }
+        return cls.model_validate({**fields, **overrides})
 
 
 class ErrorBody(BaseModel):
@@ -31,7 +59,7 @@ class SenderOut(BaseModel):
     name: str | None = None
 
 
-class MessageOut(BaseModel):
+class MessageOut(Representation):
     id: str
     conversation_id: str
     channel_id: str
@@ -49,28 +77,6 @@ class MessageOut(BaseModel):
     delivery: str
     error: ErrorBody | None = None
     provider_message_id: str | None = None
-
-    @classmethod
-    def of(cls, m: Message) -> MessageOut:
-        return cls(
-            id=str(m.id),
-            conversation_id=str(m.conversation_id),
-            channel_id=str(m.channel_id),
-            direction=m.direction,
-            text=m.text,
-            html=m.html,
-            subject=m.subject,
-            attachments=m.attachments,
-            sender=SenderOut(**m.sender.model_dump()),
-            private=m.private,
-            payload=m.payload,
-            quick_replies=m.quick_replies,
-            template=m.template,
-            created_at=m.created_at,
-            delivery=m.delivery,
-            error=ErrorBody(**m.error.model_dump()) if m.error else None,
-            provider_message_id=m.provider_message_id,
-        )
 
 
 class SlaBreachOut(BaseModel):
@@ -94,7 +100,7 @@ class CsatOut(BaseModel):
     at: dt.datetime
 
 
-class ConversationOut(BaseModel):
+class ConversationOut(Representation):
     id: str
     channel_id: str
     channel_type: str
@@ -111,30 +117,16 @@ class ConversationOut(BaseModel):
     last_message_at: dt.datetime
     last_message_preview: str
     waiting_since: dt.datetime | None
+    snoozed_until: dt.datetime | None
+    resolved_at: dt.datetime | None
     created_at: dt.datetime
     sla: SlaOut | None = None
     csat: CsatOut | None = None
 
     @classmethod
-    def of(cls, c: Conversation) -> ConversationOut:
-        return cls(
-            id=str(c.id),
-            channel_id=str(c.channel_id),
-            channel_type=c.channel_type,
-            contact_id=str(c.contact_id) if c.contact_id else None,
-            contact_name=c.contact_name,
-            status=c.status,
-            handler=c.handler,
-            assignee_id=c.assignee_id,
-            team_id=c.team_id,
-            labels=c.labels,
-            priority=c.priority,
-            subject=c.subject,
-            unread=c.unread,
-            last_message_at=c.last_message_at,
-            last_message_preview=c.last_message_preview,
-            waiting_since=c.waiting_since,
-            created_at=c.created_at,
-            sla=SlaOut.model_validate(sla.public(c.sla)) if c.sla else None,
-            csat=CsatOut.model_validate(c.csat) if c.csat and c.csat.get("rating") else None,
-        )
+    def of(cls, doc: Any, **overrides: Any) -> Self:
+        """The conversation's shape; ``sla`` and ``csat`` show only their public parts."""
+        state, answer = getattr(doc, "sla", None), getattr(doc, "csat", None)
+        overrides.setdefault("sla", sla.public(state) if state else None)
+        overrides.setdefault("csat", answer if answer and answer.get("rating") else None)
+        return super().of(doc, **overrides)

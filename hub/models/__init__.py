@@ -12,6 +12,7 @@ from hub.models.contact import Contact
 from hub.models.conversation import Conversation
 from hub.models.login_attempt import LoginAttempt
 from hub.models.message import EarlyStatus, Message, Sender, SendError
+from hub.models.notification import Notification
 from hub.models.sla_policy import SlaPolicy
 from hub.models.team import Team
 from hub.models.user import User
@@ -40,6 +41,7 @@ DOCUMENTS: list[type] = [
     ActivityEvent,
     DailyCounter,
     SlaPolicy,
+    Notification,
 ]
 
 
@@ -59,6 +61,7 @@ __all__ = [
     "IdempotencyRecord",
     "LoginAttempt",
     "Message",
+    "Notification",
     "RateCounter",
     "SendError",
     "SlaPolicy",

@@ -21,6 +21,10 @@ class Account(Document):
     slug: str | None = None
     #: The satisfaction survey sent on resolve (``hub.centre.csat``).
     csat: dict[str, Any] | None = None
+    #: The default language of the account's pages and mails (en, da, sv, nb, nl, fr).
+    language: str = "en"
+    #: The account's IANA time zone: report days, business hours, the times pages show.
+    timezone: str = "UTC"
     created_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

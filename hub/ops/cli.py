@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
 import json
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
-from hub import db
+from hub.errors import HubError
 from hub.ops import embedded
-from hub.pipeline.services import Hub
+from hub.ops.connection import open_hub
+from hub.ops.marker import publish, running_hub_url, unpublish
 from hub.settings import Settings
 from hub.tenants import accounts, plans
 
@@ -32,25 +32,6 @@ Handler = Callable[[argparse.Namespace, Settings], Awaitable[dict[str, Any]]]
 
 class CliError(Exception):
     pass
-
-
-@contextlib.asynccontextmanager
-async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
-    """A hub on the configured database, or on the embedded one (started if needed)."""
-    server = None
-    uri = settings.mongodb_uri
-    if not uri:
-        server = await asyncio.to_thread(embedded.start, settings.data_dir)
-        uri = server.uri
-    client = db.connect(uri)
-    try:
-        database = await db.init(client, settings.database)
-        async with httpx.AsyncClient() as http:
-            yield Hub(dataclasses.replace(settings, mongodb_uri=uri), database, http)
-    finally:
-        await db.release(client)
-        if server is not None:
-            await asyncio.to_thread(server.stop)
 
 
 async def _account_create(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
@@ -91,14 +72,12 @@ async def _simulate(args: argparse.Namespace, settings: Settings) -> dict[str, A
         # Sign over the URL the running hub checks: `serve` defaults it to its own address.
         settings = dataclasses.replace(settings, public_url=running_hub_url(settings))
     async with open_hub(settings) as hub:
-        channel = await hub.channel(args.channel)
+        channel = await hub.channels.resolve(args.channel)
         if channel is None:
             raise CliError(f"no active channel {args.channel}")
-        connector = hub.registry.get(channel.type)
-        if args.type not in (channel.type, *connector.aliases):
+        if args.type not in (channel.type, *channel.connector.aliases):
             raise CliError(f"channel {args.channel} is a {channel.type} channel, not {args.type}")
-        info = hub.channel_info(channel)
-        request = connector.simulated_webhook(info, args.sender, args.text)
+        request = channel.connector.simulated_webhook(channel.info, args.sender, args.text)
     base = running_hub_url(settings)
     url = base + (request.path or f"/webhooks/{channel.type}/{channel.id}")
     async with httpx.AsyncClient(timeout=30) as http:
@@ -111,18 +90,6 @@ async def _simulate(args: argparse.Namespace, settings: Settings) -> dict[str, A
     if response.status_code >= 300:
         raise CliError(f"the hub answered {response.status_code}: {response.text[:200]}")
     return {"status": response.status_code, "url": url}
-
-
-def running_hub_url(settings: Settings) -> str:
-    """Where the local ``parley serve`` listens (published in the data directory)."""
-    path = settings.data_dir / "hub.json"
-    try:
-        return str(json.loads(path.read_text())["url"])
-    except (FileNotFoundError, ValueError, KeyError):
-        return settings.public_url
-
-
-# --------------------------------------------------------------------------- serve
 
 
 def _exit_on_sigterm() -> None:
@@ -151,20 +118,15 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.mongodb_uri:
         server = embedded.start(settings.data_dir)
         settings = dataclasses.replace(settings, mongodb_uri=server.uri)
-    marker = settings.data_dir / "hub.json"
     try:
         if args.demo:
             from hub.ops.demo import ensure_demo
 
             print(asyncio.run(ensure_demo(settings)), flush=True)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        marker.write_text(
-            json.dumps({"url": f"http://{args.host}:{args.port}", "pid": os.getpid()})
-        )
+        publish(settings, f"http://{args.host}:{args.port}")
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            marker.unlink()
+        unpublish(settings)
         if server is not None:
             server.stop()
     return 0
@@ -231,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args, settings))
     try:
         result = asyncio.run(args.handler(args, settings))
-    except (CliError, accounts.AdminError, plans.PlanError, embedded.EmbeddedDatabaseError) as exc:
+    except (CliError, HubError, embedded.EmbeddedDatabaseError) as exc:
         code = getattr(exc, "code", "error")
         print(f"parley: {code}: {getattr(exc, 'message', None) or exc}", file=sys.stderr)
         return 2

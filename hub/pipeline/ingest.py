@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
@@ -26,24 +26,28 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.centre import csat, sla
 from hub.centre.routing import priority_for, route_new_conversation
-from hub.contract import (
-    DELIVERY_RANK,
-    Address,
-    Attachment,
-    InboundMessage,
-    StatusUpdate,
-    WebhookResult,
-    now,
-)
-from hub.models import Channel, Contact, Conversation, EarlyStatus, Message, Sender, SendError
+from hub.contract import Address, Attachment, InboundMessage, WebhookResult, now
+from hub.models import Contact, Conversation, Message, Sender
 from hub.models.conversation import CURRENT_THREAD
-
-if TYPE_CHECKING:
-    from hub.pipeline.services import Hub
+from hub.pipeline import delivery
+from hub.pipeline.channels import ResolvedChannel
+from hub.pipeline.media import MediaStore
+from hub.pipeline.metrics import Metrics
+from hub.store.contacts import find_or_create_contact as contact_for_address
 
 log = logging.getLogger(__name__)
 
 PREVIEW_LENGTH = 140
+
+
+class IngestServices(Protocol):
+    """What ingest needs of the hub: where media goes and what it counts."""
+
+    @property
+    def media(self) -> MediaStore: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
 
 
 @dataclass
@@ -56,7 +60,7 @@ class Receipt:
     new_conversations: list[PydanticObjectId] = field(default_factory=list)
 
 
-async def receive(hub: Hub, channel: Channel, result: WebhookResult) -> Receipt:
+async def receive(hub: IngestServices, channel: ResolvedChannel, result: WebhookResult) -> Receipt:
     """Store every event of ``result`` for ``channel``; returns once all are written."""
     receipt = Receipt()
     for inbound in result.messages:
@@ -68,17 +72,16 @@ async def receive(hub: Hub, channel: Channel, result: WebhookResult) -> Receipt:
         if conversation_created:
             receipt.new_conversations.append(message.conversation_id)
     for status in result.statuses:
-        if await apply_status(channel, status):
+        if await delivery.apply_status(channel.account_id, channel.id, status):
             receipt.statuses_applied += 1
     hub.metrics.messages_in.inc(len(receipt.messages))
     return receipt
 
 
 async def receive_message(
-    hub: Hub, channel: Channel, inbound: InboundMessage
+    hub: IngestServices, channel: ResolvedChannel, inbound: InboundMessage
 ) -> tuple[Message | None, bool]:
     """Store one inbound message. Returns (message, conversation created); None if a duplicate."""
-    assert channel.id is not None
     if inbound.attachments and await _known(channel, inbound.provider_message_id):
         return None, False  # a retry: do not fetch its media again
     attachments = await _store_attachments(hub, channel, inbound)
@@ -86,7 +89,7 @@ async def receive_message(
     taken, answer = await csat.take_answer(channel, inbound, at)  # a survey answer opens nothing
     if taken:
         return answer, False
-    thread_key = await _thread_key(channel, inbound, hub)
+    thread_key = await _thread_key(channel, inbound)
     conversation, created = await _touch_conversation(hub, channel, inbound, thread_key, at)
     if created:
         await _attach_contact(channel, conversation, inbound)
@@ -123,7 +126,7 @@ async def receive_message(
 
 
 async def _numbered_choice(
-    hub: Hub, channel: Channel, conversation_id: PydanticObjectId, text: str
+    hub: IngestServices, channel: ResolvedChannel, conversation_id: PydanticObjectId, text: str
 ) -> str | None:
     """The payload of option N when a contact answers "N" to quick replies shown as text.
 
@@ -133,8 +136,7 @@ async def _numbered_choice(
     choice = text.strip().rstrip(".)")
     if not choice.isdigit() or len(choice) > 2:
         return None
-    info = hub.channel_info(channel)
-    if hub.registry.get(channel.type).capabilities_for(info).quick_replies:
+    if channel.capabilities.quick_replies:
         return None
     last = await Message.get_pymongo_collection().find_one(
         {
@@ -151,7 +153,7 @@ async def _numbered_choice(
     return str(options[index]["payload"]) if 0 <= index < len(options) else None
 
 
-async def _known(channel: Channel, provider_message_id: str) -> bool:
+async def _known(channel: ResolvedChannel, provider_message_id: str) -> bool:
     found = await Message.get_pymongo_collection().find_one(
         {
             "account_id": channel.account_id,
@@ -164,18 +166,16 @@ async def _known(channel: Channel, provider_message_id: str) -> bool:
 
 
 async def _store_attachments(
-    hub: Hub, channel: Channel, inbound: InboundMessage
+    hub: IngestServices, channel: ResolvedChannel, inbound: InboundMessage
 ) -> list[Attachment]:
     """Keep the message's media; one that cannot be fetched is noted, not fatal."""
     stored: list[Attachment] = []
-    connector = hub.registry.get(channel.type)
-    limit = connector.capabilities.max_media_bytes
-    info = hub.channel_info(channel)
+    limit = channel.capabilities.max_media_bytes
     for item in inbound.attachments:
         data = item.data
         try:
             if data is None and item.url:
-                data = await connector.fetch_media(info, item.url, limit)
+                data = await channel.connector.fetch_media(channel.info, item.url, limit)
         except Exception as exc:  # the provider's side failed; keep the message
             log.warning("media of %s not fetched: %s", inbound.provider_message_id, exc)
             inbound.metadata.setdefault("media_errors", []).append(
@@ -197,9 +197,9 @@ async def _store_attachments(
     return stored
 
 
-async def _thread_key(channel: Channel, inbound: InboundMessage, hub: Hub) -> str:
+async def _thread_key(channel: ResolvedChannel, inbound: InboundMessage) -> str:
     """``current`` for chat channels; for threaded ones the root of the thread it joins."""
-    if hub.registry.get(channel.type).capabilities.threading == "contact":
+    if not channel.threaded:
         return CURRENT_THREAD
     if inbound.thread_refs:
         found = await Message.get_pymongo_collection().find_one(
@@ -217,14 +217,14 @@ async def _thread_key(channel: Channel, inbound: InboundMessage, hub: Hub) -> st
 
 
 def _touch_pipeline(
-    channel: Channel, inbound: InboundMessage, at: dt.datetime, new_id: PydanticObjectId
+    channel: ResolvedChannel, inbound: InboundMessage, at: dt.datetime, new_id: PydanticObjectId
 ) -> list[dict[str, Any]]:
     """The update pipeline that records an inbound message on its conversation.
 
     New: opened with routing. Resolved or snoozed: reopened. Either way the
     unread count, waiting time and last-message fields move.
     """
-    route = route_new_conversation(channel)
+    route = route_new_conversation(channel.document)
     preview = (inbound.text or inbound.subject or "")[:PREVIEW_LENGTH]
     if not preview and inbound.attachments:
         preview = "[attachment]"
@@ -262,7 +262,11 @@ def _touch_pipeline(
 
 
 async def _touch_conversation(
-    hub: Hub, channel: Channel, inbound: InboundMessage, thread_key: str, at: dt.datetime
+    hub: IngestServices,
+    channel: ResolvedChannel,
+    inbound: InboundMessage,
+    thread_key: str,
+    at: dt.datetime,
 ) -> tuple[PydanticObjectId, bool]:
     """Upsert the conversation; returns its id and whether this call created it.
 
@@ -296,7 +300,7 @@ async def _touch_conversation(
     raise RuntimeError("conversation upsert did not settle")
 
 
-async def _undo_touch(channel: Channel, conversation_id: PydanticObjectId) -> None:
+async def _undo_touch(channel: ResolvedChannel, conversation_id: PydanticObjectId) -> None:
     """A duplicate delivery lost the insert race: take back its unread count.
 
     (A duplicate that arrives after the conversation was resolved also reopened
@@ -308,7 +312,7 @@ async def _undo_touch(channel: Channel, conversation_id: PydanticObjectId) -> No
 
 
 async def _attach_contact(
-    channel: Channel, conversation_id: PydanticObjectId, inbound: InboundMessage
+    channel: ResolvedChannel, conversation_id: PydanticObjectId, inbound: InboundMessage
 ) -> None:
     """Find or create the contact of a new conversation and link it."""
     contact = await find_or_create_contact(channel.account_id, inbound)
@@ -328,43 +332,25 @@ async def find_or_create_contact(account_id: PydanticObjectId, inbound: InboundM
     return await contact_for_address(account_id, inbound.sender)
 
 
-async def contact_for_address(account_id: PydanticObjectId, address: Address) -> Contact:
-    """The account's contact with ``address``, created on first sight."""
-    on_insert: dict[str, Any] = {
-        "account_id": account_id,
-        "addresses": [address.key],
-        "primary_address": address.key,
-        "created_at": now(),
-        "vip": False,
-        "attributes": {},
-        "name": address.name,
-        "email": address.value if address.kind == "email" else None,
-        "phone": address.value if address.kind == "phone" else None,
-    }
-    collection = Contact.get_pymongo_collection()
-    # Plain equality matches an element of the array; SecantusDB's planner uses the
-    # (account_id, addresses) index for it but scanned every contact for $elemMatch.
-    # On insert, $setOnInsert replaces the seeded scalar with the array.
-    query = {"account_id": account_id, "addresses": address.key}
-    for _ in range(3):
-        try:
-            doc = await collection.find_one_and_update(
-                query,
-                {"$setOnInsert": on_insert},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-        except DuplicateKeyError:
-            continue
-        if doc is None:  # a racing upsert (see _touch_conversation): read it back
-            doc = await collection.find_one(query)
-        if doc is not None:
-            return Contact.model_validate(doc)
-    raise RuntimeError("contact upsert did not settle")
+async def running_conversation(channel: ResolvedChannel, address: Address) -> Conversation | None:
+    """The channel's running conversation with ``address``, if one exists (never creates one).
+
+    Threaded channels (email) start a new thread for every business-side message: None.
+    """
+    if channel.threaded:
+        return None
+    return await Conversation.find_one(
+        {
+            "account_id": channel.account_id,
+            "channel_id": channel.id,
+            "contact_key": address.key,
+            "thread_key": CURRENT_THREAD,
+        }
+    )
 
 
 async def open_conversation(
-    hub: Hub, channel: Channel, address: Address
+    hub: IngestServices, channel: ResolvedChannel, address: Address
 ) -> tuple[Conversation, bool]:
     """The conversation a business-side message to ``address`` on ``channel`` goes into.
 
@@ -374,9 +360,8 @@ async def open_conversation(
     first). On threaded channels (email) every such message starts its own thread.
     Returns (conversation, created).
     """
-    assert channel.id is not None
     contact = await contact_for_address(channel.account_id, address)
-    threaded = hub.registry.get(channel.type).capabilities.threading == "thread"
+    threaded = channel.threaded
     new_id = PydanticObjectId()
     key = {
         "account_id": channel.account_id,
@@ -385,7 +370,7 @@ async def open_conversation(
         "thread_key": f"out:{new_id}" if threaded else CURRENT_THREAD,
     }
     at = now()
-    route = route_new_conversation(channel)
+    route = route_new_conversation(channel.document)
     on_insert: dict[str, Any] = {
         "_id": new_id,
         "created_at": at,
@@ -412,44 +397,3 @@ async def open_conversation(
         if doc is not None:
             return Conversation.model_validate(doc), doc["_id"] == new_id
     raise RuntimeError("conversation upsert did not settle")
-
-
-# --------------------------------------------------------------------------- statuses
-
-
-async def apply_status(channel: Channel, status: StatusUpdate) -> bool:
-    """Move a sent message's delivery forward; never backward. Early reports are kept."""
-    rank = DELIVERY_RANK[status.status]
-    update: dict[str, Any] = {"delivery": status.status, "delivery_rank": rank, "updated_at": now()}
-    if status.error_code or status.status in ("failed", "undelivered"):
-        update["error"] = SendError(
-            code=status.error_code or status.status,
-            message=status.error_message or f"the provider reported {status.status}",
-        ).model_dump()
-    mine = {
-        "account_id": channel.account_id,
-        "channel_id": channel.id,
-        "provider_message_id": status.provider_message_id,
-        "direction": "out",
-    }
-    collection = Message.get_pymongo_collection()
-    if status.metadata:  # facts, not states: kept even when the state does not move
-        facts = {f"metadata.{k}": v for k, v in status.metadata.items()}
-        await collection.update_one(mine, {"$set": facts})
-    result = await collection.update_one(
-        {**mine, "delivery_rank": {"$lt": rank}},
-        {"$set": update, "$unset": {"outbox_due": "", "outbox_owner": ""}},
-    )
-    if result.modified_count:
-        return True
-    if not await _known(channel, status.provider_message_id):
-        # The report beat the send call's answer: keep it for the dispatcher to apply.
-        await EarlyStatus(
-            account_id=channel.account_id,
-            channel_id=channel.id,  # type: ignore[arg-type]
-            provider_message_id=status.provider_message_id,
-            status=status.status,
-            error=SendError(**update["error"]) if "error" in update else None,
-            metadata=status.metadata,
-        ).insert()
-    return False

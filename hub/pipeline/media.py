@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from beanie import PydanticObjectId
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -9,16 +11,17 @@ from gridfs import AsyncGridFSBucket, NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.contract import Attachment
+from hub.errors import NotFound
 
 
-class MediaNotFound(LookupError):
-    pass
+class MediaNotFound(NotFound):
+    """No attachment with this id in this account."""
 
 
 class MediaStore:
     """Keeps and returns attachment bytes; a file is found only with its account's id."""
 
-    def __init__(self, database: AsyncDatabase) -> None:
+    def __init__(self, database: AsyncDatabase[Any]) -> None:
         self.bucket = AsyncGridFSBucket(database, bucket_name="media")
         self.files = database["media.files"]
 

@@ -26,52 +26,39 @@ from hub.contract import (
     Address,
     Attachment,
     OutboundMessage,
-    OutsideReplyWindow,
     PermanentSendError,
     QuickReply,
     RetryableSendError,
-    StatusUpdate,
     now,
     render_quick_replies_as_text,
 )
-from hub.models import Channel, Conversation, EarlyStatus, Message, Sender, SendError
+from hub.errors import (
+    ChannelInactive,
+    Conflict,
+    HubError,
+    IdempotencyConflict,
+    InvalidInput,
+    OutsideReplyWindow,
+    Refused,
+)
+from hub.models import Conversation, Message, Sender
+from hub.pipeline import delivery
+from hub.pipeline.channels import ResolvedChannel
 from hub.pipeline.claims import ClaimLoop
-from hub.pipeline.ingest import apply_status
 from hub.pipeline.realtime import Event
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = 900.0
 IDLE_POLL = 5.0
 #: The partial index of pending work. Named in every outbox query: SecantusDB's planner
 #: does not pick a partial index by itself and scanned every message instead.
 DUE_INDEX = [("outbox_due", 1)]
 
 
-class OutboxError(Exception):
-    """A reply refused before it was stored. ``code`` and ``status`` are the public answer."""
-
-    status = 400
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-
-
-class IdempotencyConflict(OutboxError):
-    def __init__(self) -> None:
-        super().__init__(
-            "idempotency_conflict", "this Idempotency-Key was used with another body", 409
-        )
-
-
-def _address_from_key(key: str) -> Address:
-    kind, _, value = key.partition(":")
-    return Address(kind=kind if kind in ("phone", "email", "visitor") else "other", value=value)  # type: ignore[arg-type]
+#: Kept for callers that catch every refusal of ``enqueue``: the hub's typed errors.
+OutboxError = HubError
 
 
 async def enqueue(
@@ -91,18 +78,20 @@ async def enqueue(
 ) -> Message:
     """Store a reply in ``conversation`` (queued for sending, or a private note).
 
-    Raises ``OutboxError`` (nothing stored) when the channel's rules refuse it.
+    Raises a ``hub.errors`` error (nothing stored) when the channel's rules refuse it.
     """
-    channel = await hub.channel(conversation.channel_id)
+    channel = await hub.channels.resolve(conversation.channel_id)
     if channel is None or channel.account_id != conversation.account_id:
-        raise OutboxError("channel_inactive", "the conversation's channel is not active", 409)
+        raise ChannelInactive("the conversation's channel is not active")
     if not private:
-        _check_channel_rules(hub, channel, conversation, text, template, attachments or [])
+        check_channel_rules(
+            channel, conversation.last_inbound_at, text, template, attachments or []
+        )
     at = now()
     message = Message(
         account_id=conversation.account_id,
-        conversation_id=conversation.id,  # type: ignore[arg-type]
-        channel_id=channel.id,  # type: ignore[arg-type]
+        conversation_id=conversation.id,
+        channel_id=channel.id,
         direction="out",
         text=text,
         html=html,
@@ -112,8 +101,7 @@ async def enqueue(
         private=private,
         template=template,
         quick_replies=quick_replies or [],
-        delivery="sent" if private else "queued",
-        delivery_rank=DELIVERY_RANK["sent"] if private else 0,
+        **delivery.initial(private),
         metadata=metadata or {},
         idempotency_key=idempotency_key,
         outbox_due=None if private else at,
@@ -131,38 +119,42 @@ async def enqueue(
     return message
 
 
-def _check_channel_rules(
-    hub: Hub,
-    channel: Channel,
-    conversation: Conversation,
+def check_channel_rules(
+    channel: ResolvedChannel,
+    last_inbound_at: dt.datetime | None,
     text: str,
     template: dict[str, Any] | None,
     attachments: list[Attachment],
 ) -> None:
-    connector = hub.registry.get(channel.type)
-    caps = connector.capabilities_for(hub.channel_info(channel))
+    """Refuse what the channel cannot carry, or may not carry now (its reply window).
+
+    Raises before anything is stored. Callers about to create a conversation check
+    first, so a refused message leaves no empty conversation or contact behind.
+    """
+    caps = channel.capabilities
     if template is None and not text.strip() and not attachments:
-        raise OutboxError("empty_message", "a reply needs text, attachments or a template")
+        raise InvalidInput(
+            "empty_message", "a reply needs text, attachments or a template", field="text"
+        )
     if template is not None and not caps.templates:
-        raise OutboxError("templates_unsupported", f"{channel.type} channels have no templates")
+        raise Refused("templates_unsupported", f"{channel.type} channels have no templates")
     if attachments and not caps.media:
-        raise OutboxError("media_unsupported", f"{channel.type} channels cannot carry attachments")
+        raise Refused("media_unsupported", f"{channel.type} channels cannot carry attachments")
     if caps.max_text_length is not None and len(text) > caps.max_text_length:
-        raise OutboxError(
+        raise InvalidInput(
             "text_too_long",
             f"{channel.type} messages hold at most {caps.max_text_length} characters",
+            field="text",
         )
     if caps.reply_window is not None and template is None:
-        last = conversation.last_inbound_at
+        last = last_inbound_at
         if last is None or now() - last > caps.reply_window:
-            names = [t["name"] for t in connector.templates(hub.channel_info(channel))]
+            names = [t["name"] for t in channel.connector.templates(channel.info)]
             offer = ", ".join(names) if names else "none is set up on this channel"
-            raise OutboxError(
-                OutsideReplyWindow.code,
+            raise OutsideReplyWindow(
                 "the customer last wrote more than "
                 f"{int(caps.reply_window.total_seconds() // 3600)} hours ago: "
-                f"send a template ({offer})",
-                422,
+                f"send a template ({offer})"
             )
 
 
@@ -174,7 +166,7 @@ async def _replay(
         Message.account_id == account_id, Message.idempotency_key == idempotency_key
     )
     if existing is None:
-        raise OutboxError("conflict", "the message could not be stored; try again", 409)
+        raise Conflict("conflict", "the message could not be stored; try again")
     same = (existing.conversation_id, existing.text, existing.template, existing.private) == (
         attempted.conversation_id,
         attempted.text,
@@ -182,7 +174,7 @@ async def _replay(
         attempted.private,
     )
     if not same:
-        raise IdempotencyConflict()
+        raise IdempotencyConflict("this Idempotency-Key was used with another body")
     return existing
 
 
@@ -197,34 +189,8 @@ async def _mark_answered(conversation: Conversation, message: Message, at: dt.da
     )
 
 
-async def requeue(account_id: PydanticObjectId, message_id: PydanticObjectId) -> bool:
-    """Send a failed outbound message again: queued, due now, error and attempts cleared.
-
-    Only a message of the account that ended ``failed`` or ``undelivered`` moves;
-    returns whether one did. The dispatcher picks it up like a new reply.
-    """
-    at = now()
-    result = await Message.get_pymongo_collection().update_one(
-        {
-            "_id": message_id,
-            "account_id": account_id,
-            "direction": "out",
-            "private": False,
-            "delivery": {"$in": ["failed", "undelivered"]},
-        },
-        {
-            "$set": {
-                "delivery": "queued",
-                "delivery_rank": DELIVERY_RANK["queued"],
-                "error": None,
-                "attempts": 0,
-                "outbox_due": at,
-                "updated_at": at,
-            },
-            "$unset": {"outbox_owner": "", "provider_message_id": ""},
-        },
-    )
-    return result.modified_count == 1
+#: ``hub.pipeline.delivery.requeue``, where the delivery states live.
+requeue = delivery.requeue
 
 
 # --------------------------------------------------------------------------- dispatcher
@@ -286,20 +252,17 @@ class Dispatcher(ClaimLoop[Message]):
         )
         if doc is None:
             return None
-        message = Message.model_validate(doc)
+        message: Message = Message.model_validate(doc)
         if message.attempts == 1:
             self.hub.metrics.dispatcher_lag.set((at - message.created_at).total_seconds())
         return message
 
     async def process(self, message: Message) -> None:
-        """Send one claimed message and record the outcome."""
+        """Send one claimed message and record the outcome (``hub.pipeline.delivery``)."""
         try:
             outbound, channel = await self._outbound(message)
-            connector = self.hub.registry.get(channel.type)
             timeout = self.lease.total_seconds() * 0.8
-            result = await asyncio.wait_for(
-                connector.send(self.hub.channel_info(channel), outbound), timeout
-            )
+            result = await asyncio.wait_for(channel.connector.send(channel.info, outbound), timeout)
         except PermanentSendError as exc:
             await self._fail(message, exc.code, exc.message)
         except RetryableSendError as exc:
@@ -312,12 +275,13 @@ class Dispatcher(ClaimLoop[Message]):
             log.exception("send of %s failed", message.id)
             await self._retry(message, "internal_error", str(exc)[:300] or type(exc).__name__, None)
         else:
-            await self._sent(
-                message, channel, result.provider_message_id, result.status, result.metadata
+            await delivery.sent(
+                message, self.owner, result.provider_message_id, result.status, result.metadata
             )
+            self.hub.metrics.messages_out.inc()
 
-    async def _outbound(self, message: Message) -> tuple[OutboundMessage, Channel]:
-        channel = await self.hub.channel(message.channel_id)
+    async def _outbound(self, message: Message) -> tuple[OutboundMessage, ResolvedChannel]:
+        channel = await self.hub.channels.resolve(message.channel_id)
         if channel is None:
             raise PermanentSendError("channel_inactive", "the channel was removed or deactivated")
         conversation = await Conversation.find_one(
@@ -326,18 +290,15 @@ class Dispatcher(ClaimLoop[Message]):
         )
         if conversation is None:
             raise PermanentSendError("conversation_gone", "the conversation no longer exists")
-        connector = self.hub.registry.get(channel.type)
-        threaded = connector.capabilities.threading == "thread"
-        refs = await _thread_refs(message) if threaded else []
+        refs = await _thread_refs(message) if channel.threaded else []
         text, quick_replies = message.text, message.quick_replies
-        caps = connector.capabilities_for(self.hub.channel_info(channel))
-        if quick_replies and not caps.quick_replies:
+        if quick_replies and not channel.capabilities.quick_replies:
             # The one text fallback for every channel without buttons; ingest maps "2" back.
             text, quick_replies = render_quick_replies_as_text(text, quick_replies), []
         outbound = OutboundMessage(
             id=str(message.id),
             conversation_id=str(message.conversation_id),
-            to=_address_from_key(conversation.contact_key),
+            to=Address.from_key(conversation.contact_key),
             text=text,
             html=message.html,
             subject=message.subject or conversation.subject,
@@ -347,91 +308,23 @@ class Dispatcher(ClaimLoop[Message]):
             reply_to=refs[-1] if refs else None,
             thread_refs=refs,
             last_inbound_at=conversation.last_inbound_at,
-            status_callback_url=self.hub.webhook_url(channel),
+            status_callback_url=channel.info.webhook_url,
             metadata=message.metadata,
         )
         return outbound, channel
 
-    def _mine(self, message: Message) -> dict[str, Any]:
-        return {"_id": message.id, "account_id": message.account_id, "outbox_owner": self.owner}
-
-    async def _sent(
-        self,
-        message: Message,
-        channel: Channel,
-        provider_id: str,
-        status: str,
-        meta: dict[str, Any],
-    ) -> None:
-        rank = DELIVERY_RANK.get(status, DELIVERY_RANK["sent"])
-        update: dict[str, Any] = {
-            "provider_message_id": provider_id,
-            "delivery": status if rank >= DELIVERY_RANK["sent"] else "sent",
-            "delivery_rank": max(rank, DELIVERY_RANK["sent"]),
-            "error": None,
-            "updated_at": now(),
-        }
-        for key, value in meta.items():
-            update[f"metadata.{key}"] = value
-        await Message.get_pymongo_collection().update_one(
-            self._mine(message), {"$set": update, "$unset": {"outbox_due": "", "outbox_owner": ""}}
-        )
-        self.hub.metrics.messages_out.inc()
-        await self._apply_early_statuses(channel, provider_id)
-
-    async def _apply_early_statuses(self, channel: Channel, provider_id: str) -> None:
-        early = await EarlyStatus.find(
-            EarlyStatus.account_id == channel.account_id,
-            EarlyStatus.channel_id == channel.id,
-            EarlyStatus.provider_message_id == provider_id,
-        ).to_list()
-        for item in early:
-            await apply_status(
-                channel,
-                StatusUpdate(
-                    provider_message_id=provider_id,
-                    status=item.status,
-                    error_code=item.error.code if item.error else None,
-                    error_message=item.error.message if item.error else None,
-                    metadata=item.metadata,
-                ),
-            )
-            await item.delete()
-
     async def _fail(self, message: Message, code: str, text: str) -> None:
         self.hub.metrics.send_failures.labels(kind="permanent").inc()
-        await Message.get_pymongo_collection().update_one(
-            self._mine(message),
-            {
-                "$set": {
-                    "delivery": "failed",
-                    "delivery_rank": DELIVERY_RANK["failed"],
-                    "error": SendError(code=code, message=text).model_dump(),
-                    "updated_at": now(),
-                },
-                "$unset": {"outbox_due": "", "outbox_owner": ""},
-            },
-        )
+        await delivery.failed(message, self.owner, code, text)
 
     async def _retry(self, message: Message, code: str, text: str, after: float | None) -> None:
         if message.attempts >= self.hub.settings.outbox_max_attempts:
             await self._fail(message, code, f"{text} (gave up after {message.attempts} attempts)")
             return
         self.hub.metrics.send_failures.labels(kind="retryable").inc()
-        backoff = self.hub.settings.outbox_base_backoff * 2 ** (message.attempts - 1)
-        delay = min(MAX_BACKOFF, max(after or 0.0, backoff))
-        await Message.get_pymongo_collection().update_one(
-            self._mine(message),
-            {
-                "$set": {
-                    "delivery": "queued",
-                    "delivery_rank": DELIVERY_RANK["queued"],
-                    "outbox_due": now() + dt.timedelta(seconds=delay),
-                    "error": SendError(code=code, message=text).model_dump(),
-                    "updated_at": now(),
-                },
-                "$unset": {"outbox_owner": ""},
-            },
+        base = self.hub.settings.outbox_base_backoff
+        await delivery.retry(
+            message, self.owner, code, text, delivery.backoff(message.attempts, base, after)
         )
 
 

@@ -32,6 +32,8 @@ WATCHED: dict[str, str] = {
     "channels": "channel",
     "users": "user",
     "widget_typing": "typing",
+    # Whispers and @mentions for one person's open inbox pages.
+    "notifications": "notification",
     # Only so the webhook fan-out learns at once which accounts want events.
     "webhook_subscriptions": "webhook_subscription",
     "bots": "bot",
@@ -75,7 +77,7 @@ class Subscription:
 class Realtime:
     """The process's change-stream watcher and its subscribers."""
 
-    def __init__(self, database: AsyncDatabase) -> None:
+    def __init__(self, database: AsyncDatabase[Any]) -> None:
         self.database = database
         self._subscribers: set[Subscription] = set()
         self._task: asyncio.Task[None] | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
-from hub.contract import Connector, HubServices
+from hub.contract import AddressKind, Connector, HubServices
 
 GROUP = "parley.connectors"
 
@@ -25,10 +25,15 @@ def discover() -> dict[str, type[Connector]]:
 
 
 class Registry:
-    """The connector instances of one app, each built once with the hub's services."""
+    """The connector instances of one app, each built once with the services it is given.
 
-    def __init__(self, hub: HubServices, classes: dict[str, type[Connector]] | None = None):
-        self.hub = hub
+    Connectors see only ``services`` (the contract's ``HubServices``), injected here.
+    """
+
+    def __init__(
+        self, services: HubServices, classes: dict[str, type[Connector]] | None = None
+    ) -> None:
+        self.services = services
         self.classes = dict(discover() if classes is None else classes)
         self._instances: dict[str, Connector] = {}
 
@@ -45,8 +50,20 @@ class Registry:
             cls = self.classes.get(type)
             if cls is None:
                 raise UnknownConnector(f"no connector for channel type {type!r}")
-            self._instances[type] = cls(self.hub)
+            self._instances[type] = cls(self.services)
         return self._instances[type]
 
     def all(self) -> list[Connector]:
         return [self.get(t) for t in self.types()]
+
+    def address_kinds(self) -> list[AddressKind]:
+        """Every kind of address there is, each once: the installed connectors' kinds
+        first, then the rest declared in the process (the contract's phone, email, visitor).
+        Search and the API's ``to`` read them; nobody lists kinds by hand."""
+        kinds = {
+            c.capabilities.address_kind.name: c.capabilities.address_kind
+            for c in self.classes.values()
+        }
+        for name, kind in sorted(AddressKind.known().items()):
+            kinds.setdefault(name, kind)
+        return list(kinds.values())

@@ -1,36 +1,38 @@
-"""The hub's services as one object: what views, workers and connectors are handed.
+"""The app's container of services: what views and workers are handed (``app.state.hub``).
 
-``Hub`` implements the contract's ``HubServices`` for connectors, and carries
-the database, media store, registry, realtime watcher and metrics of one app.
+Built once per app in ``hub.app`` (the composition root). It holds the
+settings, the database, the shared HTTP client, the media store, metrics, the
+realtime watcher, the connector registry and the channel resolver. It is not a
+locator that the core imports: ingest and the outbox take what they use, and
+connectors get only ``connector_services`` (the contract's ``HubServices``).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
-from beanie import PydanticObjectId
-from bson.errors import InvalidId
+from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
-from hub.contract import Attachment, ChannelInfo, WebhookResult
+from hub.contract import ChannelInfo
 from hub.models import Channel
-from hub.pipeline import ingest
+from hub.pipeline.channels import ChannelResolver, ResolvedChannel
+from hub.pipeline.connector_services import ConnectorServices
 from hub.pipeline.media import MediaStore
 from hub.pipeline.metrics import Metrics
-from hub.pipeline.realtime import Event, Realtime
+from hub.pipeline.realtime import Realtime
 from hub.pipeline.registry import Registry
 from hub.settings import Settings
 
-CHANNEL_CACHE_SECONDS = 30.0
-
 
 class Hub:
+    """One app's services. Views read ``request.app.state.hub``; workers are given it."""
+
     def __init__(
         self,
         settings: Settings,
-        database: AsyncDatabase,
+        database: AsyncDatabase[Any],
         http: httpx.AsyncClient,
         connector_classes: dict[str, Any] | None = None,
     ) -> None:
@@ -38,72 +40,27 @@ class Hub:
         self.database = database
         self.http = http
         self.public_url = settings.public_url
+        self.secret_key = settings.secret_key
         self.listen_host = settings.smtp_host
         self.smtp_port = settings.smtp_port
-        self.secret_key = settings.secret_key
         self.media = MediaStore(database)
         self.metrics = Metrics()
         self.realtime = Realtime(database)
-        self.registry = Registry(self, connector_classes)
-        self._channels: dict[PydanticObjectId, tuple[float, Channel]] = {}
-        self._invalidate = self.realtime.subscribe(None, self._drop_cached_channel)
+        self.connector_services = ConnectorServices(settings, http, self)
+        self.registry = Registry(self.connector_services, connector_classes)
+        self.channels = ChannelResolver(self.registry, settings.public_url, self.realtime)
+        self.connector_services.bind(self.channels)
 
-    # ------------------------------------------------------------------ channels
+    async def resolve(self, channel_id: str | ObjectId | None) -> ResolvedChannel | None:
+        """The active channel with this id with its connector, capabilities and info."""
+        return await self.channels.resolve(channel_id)
 
-    def _drop_cached_channel(self, event: Event) -> bool:
-        if event.type.startswith("channel."):
-            self._channels.pop(event.data.get("_id"), None)  # type: ignore[arg-type]
-        return False  # never queued: the cache only needs the side effect
-
-    async def channel(self, channel_id: str | PydanticObjectId) -> Channel | None:
-        """An active channel by id (any account: the id comes from a provider URL).
-
-        Cached briefly; every process drops its copy on the channel's change event.
-        """
-        try:
-            oid = PydanticObjectId(channel_id)
-        except (InvalidId, TypeError, ValueError):
-            return None
-        cached = self._channels.get(oid)
-        if cached is not None and time.monotonic() - cached[0] < CHANNEL_CACHE_SECONDS:
-            return cached[1]
-        found = await Channel.find_one(Channel.id == oid, Channel.active == True)  # noqa: E712
-        if found is not None:
-            self._channels[oid] = (time.monotonic(), found)
-        return found
+    async def channel(self, channel_id: str | ObjectId | None) -> Channel | None:
+        """An active channel's document by id (any account: check the account yourself)."""
+        return await self.channels.document(channel_id)
 
     def webhook_url(self, channel: Channel) -> str:
-        return f"{self.public_url}/webhooks/{channel.type}/{channel.id}"
+        return self.channels.webhook_url(channel)
 
     def channel_info(self, channel: Channel) -> ChannelInfo:
-        return ChannelInfo(
-            id=str(channel.id),
-            account_id=str(channel.account_id),
-            type=channel.type,
-            name=channel.name,
-            config=channel.config,
-            webhook_url=self.webhook_url(channel),
-        )
-
-    # ------------------------------------------------------------------ HubServices
-
-    async def deliver(self, channel: ChannelInfo, result: WebhookResult) -> None:
-        stored = await self.channel(channel.id)
-        if stored is None:
-            raise LookupError(f"channel {channel.id} is not active")
-        await ingest.receive(self, stored, result)
-
-    async def channels_of_type(self, type: str) -> list[ChannelInfo]:
-        found = await Channel.find(Channel.type == type, Channel.active == True).to_list()  # noqa: E712
-        return [self.channel_info(c) for c in found]
-
-    async def store_media(
-        self, channel: ChannelInfo, data: bytes, filename: str | None, content_type: str
-    ) -> Attachment:
-        return await self.media.put(
-            PydanticObjectId(channel.account_id), data, filename, content_type
-        )
-
-    async def read_media(self, channel: ChannelInfo, attachment_id: str) -> bytes:
-        data, _ = await self.media.get(PydanticObjectId(channel.account_id), attachment_id)
-        return data
+        return self.channels.info(channel)

@@ -6,11 +6,14 @@ Every function takes the account id first; another account's contact is not foun
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from beanie import PydanticObjectId
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from hub.contract import Address, AddressKind, now
+from hub.errors import ContactExists
 from hub.models import (
     AuditEvent,
     Contact,
@@ -22,21 +25,58 @@ from hub.models import (
 from hub.store.conversations import InvalidChange, NotFound, oid
 from hub.store.paging import page_of
 
-if TYPE_CHECKING:
-    from hub.pipeline.services import Hub
-
 SEARCHED = ("name", "email", "phone", "primary_address")
 
 
-class ContactExists(Exception):
-    """Another contact of the account already has one of the addresses: answered 409."""
+class _Media(Protocol):
+    async def delete(self, file_id: str) -> None: ...
 
-    status = 409
-    code = "contact_exists"
 
-    def __init__(self, message: str = "another contact of this account has that address") -> None:
-        super().__init__(message)
-        self.message = message
+class _WithMedia(Protocol):
+    """What ``erase_contact`` needs of the hub: its media store."""
+
+    @property
+    def media(self) -> _Media: ...
+
+
+async def find_or_create_contact(account_id: PydanticObjectId, address: Address) -> Contact:
+    """The account's contact with ``address``, created on first sight (one atomic upsert).
+
+    The public way to a contact by address: ingest, the API's first message and the
+    widget's visitor all come through here.
+    """
+    kind = AddressKind.named(address.kind)
+    on_insert: dict[str, Any] = {
+        "account_id": account_id,
+        "addresses": [address.key],
+        "primary_address": address.key,
+        "created_at": now(),
+        "vip": False,
+        "attributes": {},
+        "name": address.name,
+        "email": address.value if kind.contact_field == "email" else None,
+        "phone": address.value if kind.contact_field == "phone" else None,
+    }
+    collection = Contact.get_pymongo_collection()
+    # Plain equality matches an element of the array; SecantusDB's planner uses the
+    # (account_id, addresses) index for it but scanned every contact for $elemMatch.
+    # On insert, $setOnInsert replaces the seeded scalar with the array.
+    query = {"account_id": account_id, "addresses": address.key}
+    for _ in range(3):
+        try:
+            doc = await collection.find_one_and_update(
+                query,
+                {"$setOnInsert": on_insert},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            continue
+        if doc is None:  # a racing upsert answered without the document: read it back
+            doc = await collection.find_one(query)
+        if doc is not None:
+            return Contact.model_validate(doc)
+    raise RuntimeError("contact upsert did not settle")
 
 
 async def list_contacts(
@@ -130,7 +170,7 @@ async def export_contact(account_id: PydanticObjectId, contact_id: str) -> dict[
         await Message.find(
             {"account_id": account_id, "conversation_id": {"$in": [c.id for c in conversations]}}
         )
-        .sort([("created_at", 1), ("_id", 1)])
+        .sort("+created_at", "+_id")
         .to_list()
     )
     return {"contact": contact, "conversations": conversations, "messages": messages}
@@ -145,7 +185,7 @@ async def _forget_answers(account_id: PydanticObjectId, ids: list[Any]) -> None:
         )
 
 
-async def erase_contact(hub: Hub, account_id: PydanticObjectId, contact_id: str) -> int:
+async def erase_contact(hub: _WithMedia, account_id: PydanticObjectId, contact_id: str) -> int:
     """Erase a contact: conversations, messages, attachments, webhook payloads, kept answers.
 
     The contact goes last, so an interrupted erasure is finished by asking again.

@@ -16,18 +16,12 @@ from bson.errors import InvalidId
 
 from hub.centre import csat, sla
 from hub.contract import now
+from hub.errors import InvalidInput as InvalidInput
+from hub.errors import NotFound as NotFound
 from hub.models import Conversation, Message, Team, User
 
-
-class NotFound(LookupError):
-    pass
-
-
-class InvalidChange(ValueError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+#: A refused change of a conversation (kept name; the hub's ``InvalidInput``).
+InvalidChange = InvalidInput
 
 
 def oid(value: str | PydanticObjectId | None) -> PydanticObjectId:
@@ -87,10 +81,7 @@ async def list_conversations(
         **_after("last_message_at", cursor, True),
     }
     docs = (
-        await Conversation.find(query)
-        .sort([("last_message_at", -1), ("_id", -1)])
-        .limit(limit + 1)
-        .to_list()
+        await Conversation.find(query).sort("-last_message_at", "-_id").limit(limit + 1).to_list()
     )
     return _page(docs, limit, lambda c: c.last_message_at)
 
@@ -259,9 +250,7 @@ async def list_messages(
         "conversation_id": conversation.id,
         **_after("created_at", cursor, False),
     }
-    docs = (
-        await Message.find(query).sort([("created_at", 1), ("_id", 1)]).limit(limit + 1).to_list()
-    )
+    docs = await Message.find(query).sort("+created_at", "+_id").limit(limit + 1).to_list()
     return _page(docs, limit, lambda m: m.created_at)
 
 
@@ -271,7 +260,7 @@ async def recent_messages(
     """The conversation's newest ``limit`` messages, oldest first (the inbox's thread)."""
     docs = (
         await Message.find({"account_id": account_id, "conversation_id": conversation.id})
-        .sort([("created_at", -1), ("_id", -1)])
+        .sort("-created_at", "-_id")
         .limit(limit)
         .to_list()
     )
@@ -301,3 +290,13 @@ def _page(docs: list[Any], limit: int, key: Any) -> tuple[list[Any], str | None]
         return docs, None
     docs = docs[:limit]
     return docs, encode_cursor(key(docs[-1]), docs[-1].id)
+
+
+async def set_subject(
+    account_id: PydanticObjectId, conversation: Conversation, subject: str
+) -> None:
+    """Name a thread the business starts (email): its replies then carry ``Re: <subject>``."""
+    await Conversation.get_pymongo_collection().update_one(
+        {"_id": conversation.id, "account_id": account_id}, {"$set": {"subject": subject}}
+    )
+    conversation.subject = subject

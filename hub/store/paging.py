@@ -24,8 +24,8 @@ async def page_of(
         at, id_ = decode_cursor(cursor)
         op = "$lt" if descending else "$gt"
         query = {**query, "$or": [{field: {op: at}}, {field: at, "_id": {op: id_}}]}
-    order = -1 if descending else 1
-    docs = await model.find(query).sort([(field, order), ("_id", order)]).limit(limit + 1).to_list()
+    order = "-" if descending else "+"
+    docs = await model.find(query).sort(order + field, order + "_id").limit(limit + 1).to_list()
     if len(docs) <= limit:
         return docs, None
     docs = docs[:limit]

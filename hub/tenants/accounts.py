@@ -6,6 +6,7 @@ enforced the same way everywhere and every charge lands on the usage ledger.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -13,31 +14,29 @@ from bson.errors import InvalidId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from hub.contract import ChannelChange, ConnectorError
+from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.models import Account, AuditEvent, Channel, UsageEvent, User
 from hub.pipeline.registry import UnknownConnector
 from hub.pipeline.services import Hub
 from hub.tenants import plans
 from hub.tenants.auth import create_api_key, hash_password
 
+log = logging.getLogger(__name__)
 
-class AdminError(Exception):
-    """A refused admin action. ``code``/``status`` are the public answer."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+#: Every refusal of these functions is a typed ``hub.errors`` error (``NotFound``,
+#: ``InvalidInput``, ``Conflict``, the plan errors); the old name catches them all.
+AdminError = HubError
 
 
 async def get_account(account_id: str | PydanticObjectId) -> Account:
     try:
         oid = PydanticObjectId(account_id)
     except (InvalidId, TypeError, ValueError):
-        raise AdminError("not_found", f"no account {account_id}", 404) from None
+        raise NotFound(str(account_id)) from None
     account = await Account.get(oid)
     if account is None:
-        raise AdminError("not_found", f"no account {account_id}", 404)
+        raise NotFound(str(account_id))
     return account
 
 
@@ -77,20 +76,22 @@ async def create_user(
 ) -> User:
     assert account.id is not None
     if role not in ("agent", "supervisor", "admin"):
-        raise AdminError("invalid_role", "role must be agent, supervisor or admin")
+        raise InvalidInput("invalid_role", "role must be agent, supervisor or admin", field="role")
     if len(password) < 8:
-        raise AdminError("weak_password", "a password needs at least 8 characters")
+        raise InvalidInput(
+            "weak_password", "a password needs at least 8 characters", field="password"
+        )
     user = User(
         account_id=account.id,
         email=email.strip().lower(),
         name=name or email.split("@")[0],
         password_hash=hash_password(password),
-        role=role,  # type: ignore[arg-type]
+        role=role,
     )
     try:
         await _take_seat(account, user)
     except DuplicateKeyError:
-        raise AdminError("email_taken", f"a user with {email} exists already", 409) from None
+        raise Conflict("email_taken", f"a user with {email} exists already") from None
     await audit(account.id, "system", "user.created", str(user.id), {"role": role})
     return user
 
@@ -125,21 +126,28 @@ async def create_channel(
 ) -> tuple[Channel, dict[str, Any]]:
     """Validate the connector config, store the channel, record its activation fee.
 
-    Returns the channel and the extra fields to show once (webhook URL, embed, secrets).
+    The connector hears of it (``channel_changed``) before the fee is recorded: a
+    provider that refuses the channel leaves nothing stored. Returns the channel and
+    the extra fields to show once (webhook URL, embed, secrets).
     """
     assert account.id is not None
     try:
         connector = hub.registry.get(type)
     except UnknownConnector as exc:
-        raise AdminError(
-            "unknown_channel_type", f"{exc}; installed: {hub.registry.types()}"
+        raise InvalidInput(
+            "unknown_channel_type", f"{exc}; installed: {hub.registry.types()}", field="type"
         ) from None
     try:
         validated = connector.validate_config(config)
     except ValueError as exc:
-        raise AdminError("invalid_config", str(exc)) from None
+        raise InvalidInput("invalid_config", str(exc), field="config") from None
     channel = Channel(account_id=account.id, type=type, name=name, config=validated)
     await channel.insert()
+    try:
+        await channel_changed(hub, channel, "added")
+    except InvalidInput:
+        await channel.delete()
+        raise
     await UsageEvent(
         account_id=account.id,
         kind="channel_activation",
@@ -147,8 +155,35 @@ async def create_channel(
         details={"channel_id": str(channel.id), "type": type},
     ).insert()
     await audit(account.id, "system", "channel.created", str(channel.id), {"type": type})
-    info = hub.channel_info(channel)
+    info = hub.channels.info(channel)
     return channel, {"webhook_url": info.webhook_url, **connector.describe(info)}
+
+
+async def channel_changed(hub: Hub, channel: Channel, change: ChannelChange) -> None:
+    """Tell the channel's connector that it was added, changed or removed; call after saving.
+
+    Every place that saves a channel calls this (create here; update, activate and
+    deactivate in the admin pages and the API). It drops this process's cached copy at
+    once (other processes drop theirs on the change event) and runs the connector's
+    ``channel_changed`` hook, which may call the provider. A ``ConnectorError`` from
+    the hook on ``added`` or ``changed`` is raised as ``InvalidInput`` (field ``config``):
+    the caller takes its change back. On ``removed`` it is only logged: the channel
+    is gone from the hub whatever the provider says.
+    """
+    hub.channels.forget(channel.id)
+    try:
+        connector = hub.registry.get(channel.type)
+    except UnknownConnector:
+        return
+    try:
+        await connector.channel_changed(hub.channels.info(channel), change)
+    except ConnectorError as exc:
+        if change == "removed":
+            log.warning("connector %s on removing channel %s: %s", channel.type, channel.id, exc)
+            return
+        raise InvalidInput(
+            "provider_refused", str(exc) or "the provider refused the channel", field="config"
+        ) from None
 
 
 async def create_key(account: Account, name: str = "default") -> tuple[str, str]:

@@ -1,12 +1,17 @@
 """Plans, seats and add-ons: DESIGN.md's plan table as data, and its rules in one place.
 
-Every check raises a typed ``PlanError``; the CLI, the API and the admin pages map
-``code`` and ``status`` to their answers, so the rules are never restated elsewhere.
+Every check raises a typed ``hub.errors.PlanError`` (``SeatLimit``, ``PlanRequired``,
+``AddonRequired``, ``UnknownPlan``); the CLI, the API and the pages each map them to
+their answers in one place, so the rules are never restated elsewhere.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from hub.errors import AddonRequired, PlanError, PlanRequired, SeatLimit, UnknownPlan
+
+__all__ = ["AddonRequired", "PlanError", "PlanRequired", "SeatLimit", "UnknownPlan"]
 
 
 @dataclass(frozen=True)
@@ -36,37 +41,6 @@ ADDONS: dict[str, Addon] = {
 
 #: Recorded on the usage ledger when a channel is activated on an account.
 CHANNEL_ACTIVATION_FEE_EUR = 25.0
-
-
-class PlanError(Exception):
-    """A plan rule refused an action. ``status`` and ``code`` are the public answer."""
-
-    status = 402
-    code = "plan_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class SeatLimit(PlanError):
-    status = 402
-    code = "seat_limit"
-
-
-class PlanRequired(PlanError):
-    status = 402
-    code = "plan_required"
-
-
-class AddonRequired(PlanError):
-    status = 403
-    code = "addon_required"
-
-
-class UnknownPlan(PlanError):
-    status = 400
-    code = "unknown_plan"
 
 
 def plan(name: str) -> Plan:

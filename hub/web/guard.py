@@ -13,15 +13,16 @@ import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hub.errors import HubError, NotFound
 from hub.models import Account, User
-from hub.pipeline.media import MediaNotFound
 from hub.pipeline.services import Hub
-from hub.store.conversations import InvalidChange, NotFound
 from hub.tenants import auth
-from hub.web import pages
+from hub.web import i18n, pages
+from hub.web.answers import status_of
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_HEADER = "x-csrf-token"
@@ -48,6 +49,12 @@ class Ctx:
     user: User
     account: Account
     csrf: str
+
+    @property
+    def account_id(self) -> PydanticObjectId:
+        """The signed-in user's account (every query of a page names it)."""
+        assert self.account.id is not None
+        return self.account.id
 
 
 View = Callable[[Request, Ctx], Awaitable[Response]]
@@ -84,11 +91,18 @@ async def _guarded(request: Request, view: View, role: str) -> Response:
         return error_page(request, 401, "Your account no longer exists.", login=True)
     ctx = Ctx(request.app.state.hub, user, account, auth.csrf_token(request))
     try:
-        return await view(request, ctx)
-    except (NotFound, MediaNotFound):
+        # The whole view speaks the user's language, so its toasts and errors do too.
+        with i18n.speaking(pages.speech_of(request, {"user": user, "account": account})):
+            return await view(request, ctx)
+    except HubError as exc:
+        return _error_page_for(request, exc)
+
+
+def _error_page_for(request: Request, exc: HubError) -> Response:
+    """The pages' one mapping of a typed error to a readable answer."""
+    if isinstance(exc, NotFound):
         return error_page(request, 404, "Not found in this account.")
-    except InvalidChange as exc:
-        return error_page(request, 400, exc.message)
+    return error_page(request, status_of(exc), exc.message)
 
 
 async def _csrf_ok(request: Request) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.models import User
+from hub.web import i18n
 from hub.web.guard import Ctx
 
 
@@ -21,4 +22,11 @@ async def layout_context(ctx: Ctx) -> dict[str, Any]:
         "csrf": ctx.csrf,
         "account": ctx.account,
         "colleagues": await colleagues(ctx),
+        "languages": i18n.LANGUAGES,
+        "zones": zones_for(ctx.user.timezone),
     }
+
+
+def zones_for(current: str | None) -> list[str]:
+    """The time zones the preferences menu offers: the usual ones, and the user's own."""
+    return list(dict.fromkeys([*([current] if current else []), *i18n.COMMON_ZONES]))

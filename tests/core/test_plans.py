@@ -20,6 +20,7 @@ from hub.models import Account, User
 from hub.pipeline.services import Hub
 from hub.settings import Settings
 from hub.tenants import accounts, plans
+from hub.web.answers import status_of
 from tests.conftest import Tenant
 
 PARLEY = str(Path(sys.executable).with_name("parley"))
@@ -68,15 +69,15 @@ async def test_api_user_input_errors(client: httpx.AsyncClient, tenant: Tenant) 
 def test_plan_rules_as_data() -> None:
     with pytest.raises(plans.SeatLimit) as seats:
         plans.check_subscription("PRO", 2, [])
-    assert (seats.value.status, seats.value.code) == (402, "seat_limit")
+    assert (status_of(seats.value), seats.value.code) == (402, "seat_limit")
     with pytest.raises(plans.AddonRequired) as addon:
         plans.check_subscription("HUB", 3, ["chatbot_api"])
-    assert (addon.value.status, addon.value.code) == (403, "addon_required")
+    assert (status_of(addon.value), addon.value.code) == (403, "addon_required")
     with pytest.raises(plans.AddonRequired):
         plans.require_addon(["chatbot_api"], "chatbot_api")  # needs generic_api too
     with pytest.raises(plans.PlanRequired) as sla:
         plans.require_sla("HUB")
-    assert (sla.value.status, sla.value.code) == (402, "plan_required")
+    assert (status_of(sla.value), sla.value.code) == (402, "plan_required")
     plans.check_subscription("hub", 3, ["generic_api", "chatbot_api"])
     plans.require_sla("PRO")
 

@@ -187,7 +187,9 @@ async def test_overlong_lines_are_tolerated(hub: Hub, mail_tenant: Tenant) -> No
 async def test_two_processes_share_the_smtp_port(hub: Hub, mail_tenant: Tenant) -> None:
     from connectors.email.listener import SmtpListener
 
-    second = SmtpListener(hub, 1024 * 1024)  # what a second `parley serve` would start
+    second = SmtpListener(
+        hub.connector_services, 1024 * 1024
+    )  # what a second `parley serve` would start
     await second.start()
     try:
         assert second.port == hub.smtp_port

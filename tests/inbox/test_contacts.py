@@ -29,8 +29,8 @@ async def test_contact_panel(
     )
     r = await signed_in.get(f"/inbox/c/{second.id}/contact", headers={"HX-Request": "true"})
     assert r.status_code == 200 and "<html" not in r.text
-    assert '<span class="kind">phone</span> +4511111111' in r.text
-    assert '<span class="kind">email</span> ann@example.com' in r.text
+    assert '<span class="kind">Phone</span> +4511111111' in r.text
+    assert '<span class="kind">Email</span> ann@example.com' in r.text
     assert f'href="/inbox/c/{first.id}"' in r.text and "First time" in r.text
     assert 'href="https://crm.example/find?phone=%2B4511111111"' in r.text
     assert (

@@ -1,0 +1,41 @@
+"""``HubServices``: the narrow services the hub gives a connector (injected at start-up)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import httpx
+
+from hub.contract.addresses import Address
+from hub.contract.messages import Attachment, ChannelInfo, WebhookResult
+
+
+class HubServices(Protocol):
+    """What the hub offers a connector. Given to the connector's constructor."""
+
+    #: The app's one outgoing HTTP client; tests intercept it with pytest-httpx.
+    http: httpx.AsyncClient
+    #: The public base URL providers call back (``PARLEY_PUBLIC_URL``), no trailing slash.
+    public_url: str
+    #: Where listeners bind (``PARLEY_SMTP_HOST``, default 127.0.0.1) and the SMTP port.
+    listen_host: str
+    smtp_port: int
+    #: A secret of this installation (``PARLEY_SECRET_KEY``) for signing tokens.
+    secret_key: str
+
+    async def deliver(self, channel: ChannelInfo, result: WebhookResult) -> None:
+        """Store inbound events that did not come through the webhook route (SMTP, widget)."""
+
+    async def find_or_create_contact(self, channel: ChannelInfo, address: Address) -> str:
+        """The id of the channel's account's contact with ``address``, created on first sight."""
+
+    async def channels_of_type(self, type: str) -> list[ChannelInfo]:
+        """All active channels of a connector type, across accounts (for listeners)."""
+
+    async def store_media(
+        self, channel: ChannelInfo, data: bytes, filename: str | None, content_type: str
+    ) -> Attachment:
+        """Keep media bytes for the channel's account; returns the stored attachment."""
+
+    async def read_media(self, channel: ChannelInfo, attachment_id: str) -> bytes:
+        """The bytes of an attachment of the channel's account (for outbound sends)."""

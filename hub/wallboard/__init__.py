@@ -1,0 +1,1 @@
+"""The wallboard (/wallboard); filled by the supervisor work."""

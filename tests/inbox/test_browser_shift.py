@@ -109,8 +109,8 @@ async def test_a_shift_by_keyboard(served: Served, chromium: Browser, httpx_mock
     await expect(page.locator("#messages .msg.note", has_text="courier")).to_be_visible()
     await page.keyboard.press("Escape")
     await page.keyboard.press("e")
-    await expect(page.locator("#toast")).to_have_text("Resolved.")
     await expect(page.locator("#header .status")).to_have_text("resolved")
+    await expect(page.locator("#toast")).to_have_text("Resolved.")
     await page.keyboard.press("]")
     await expect(page.locator("#pane [data-conversation]")).not_to_have_attribute(
         "data-conversation", first or ""
@@ -151,6 +151,8 @@ async def test_a_shift_by_keyboard(served: Served, chromium: Browser, httpx_mock
     await page.get_by_label("Phone").fill("12ab")
     await page.get_by_role("button", name="Save contact").click()
     await expect(page.locator(".error")).to_contain_text("Phone:")
+    # The refused form answers 400, which the console reports as a failed load: expected here.
+    errors[:] = [e for e in errors if "status of 400" not in e]
     await page.get_by_label("Phone").fill("+4511111111")
     await page.get_by_label("Name", exact=True).fill("Ann Lee")
     await page.get_by_role("button", name="Save contact").click()
@@ -185,5 +187,4 @@ async def test_a_shift_by_keyboard(served: Served, chromium: Browser, httpx_mock
         await _no_sideways_scroll(phone)
         name = path.strip("/").replace("/", "-")
         await phone.screenshot(path=ARTIFACTS / f"{name.split('-6')[0]}-390.png")
-    await expect(phone.locator("#list-pane")).to_be_hidden() if False else None
     assert errors == [] and phone_errors == [], errors + phone_errors

@@ -23,7 +23,6 @@ from starlette.staticfiles import StaticFiles
 from hub import admin, db, health, inbox
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
-from hub.centre.timers import Timers
 from hub.contract import Connector
 from hub.intake import webhooks
 from hub.integrations.bots import BotWatch
@@ -32,6 +31,7 @@ from hub.integrations.event_webhooks import EventFanOut
 from hub.pipeline.housekeeping import Housekeeper
 from hub.pipeline.outbox import Dispatcher
 from hub.pipeline.services import Hub
+from hub.pipeline.timers import Timers
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -4,14 +4,15 @@ The account's ``csat`` is ``{"enabled": bool, "question": str | None}``. Resolvi
 conversation marks a survey due (``csat_due_at``) unless one went out in the last day
 (reopened and resolved again), the account has it off, or a bot handles the
 conversation (unless the bot asked: ``csat_requested`` on the conversation).
-``hub.centre.csat_surveys`` sends due surveys on the conversation's own channel.
+``hub.pipeline.surveys`` sends due surveys on the conversation's own channel.
 
 Answers: a rating 1-5 by text ("reply 1-5" on SMS) or a quick reply's ``csat:N`` payload
 (widget buttons, WhatsApp and RCS), taken in ingest before routing so it opens
 nothing; or the email survey's page, through a one-time token. A first answer that is
 not a rating gets one friendly retry prompt; the next is a normal message. The rating
 is stored on the conversation (``csat``: ``{"rating", "comment", "at"}``), recorded
-(``csat`` activity, ``csat_rating`` summed) and sent as ``csat.received``.
+(``csat`` activity, ``csat_rating`` summed); ``hub.integrations.event_webhooks`` sends
+``csat.received`` when it sees the change.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.centre import activity
 from hub.contract import InboundMessage, now
-from hub.integrations import event_webhooks
+from hub.errors import InvalidInput as InvalidChange
+from hub.errors import NotFound
 from hub.models import Account, Channel, Conversation, Message, Sender
 from hub.models.conversation import CURRENT_THREAD
-from hub.store.conversations import InvalidChange, NotFound
 
 DEFAULT_QUESTION = "How did we do? Please rate our help from 1 (poor) to 5 (great)."
 #: A survey is not sent again within this time (reopened and resolved again).
@@ -133,13 +134,13 @@ async def take_answer(
     message = await _store_answer(channel, conv["_id"], inbound, at)
     if message is None:
         return True, None
-    if rated is None:  # one friendly retry prompt, sent by csat_surveys
+    if rated is None:  # one friendly retry prompt, sent by hub.pipeline.surveys
         await collection.update_one(
             guard, {"$set": {"csat_survey.retried": True, "csat_due_at": at}}
         )
         return True, message
     if await store_rating(channel.account_id, conv, rated[0], rated[1], at):
-        await collection.update_one(  # a short thank-you on the channel, by csat_surveys
+        await collection.update_one(  # a short thank-you on the channel, by hub.pipeline.surveys
             {"_id": conv["_id"], "account_id": channel.account_id},
             {"$set": {"csat_survey.thank": True, "csat_due_at": at}},
         )
@@ -177,7 +178,8 @@ async def store_rating(
     comment: str | None,
     at: dt.datetime,
 ) -> bool:
-    """Keep the first rating of the conversation; record it and send ``csat.received``."""
+    """Keep the first rating of the conversation and record it (the change becomes
+    ``csat.received`` in ``hub.integrations.event_webhooks``)."""
     value = {"rating": rating, "comment": comment, "at": at}
     result = await Conversation.get_pymongo_collection().update_one(
         {"_id": conv["_id"], "account_id": account_id, "csat": None},
@@ -198,13 +200,6 @@ async def store_rating(
         actor={"type": "contact"},
         data={"rating": rating, "comment": comment},
         amounts={"csat_rating": rating},
-    )
-    await event_webhooks.emit(
-        account_id,
-        "csat.received",
-        f"csat.received:{conv['_id']}",
-        {"conversation_id": str(conv["_id"]), **value, "at": at.isoformat()},
-        conversation_id=conv["_id"],
     )
     return True
 

@@ -32,8 +32,8 @@ from beanie import PydanticObjectId
 
 from hub.centre import activity, hours
 from hub.contract import now
+from hub.errors import PlanRequired
 from hub.models import Account, Contact, Conversation, SlaPolicy, Team
-from hub.tenants import plans
 
 log = logging.getLogger(__name__)
 KINDS = ("first_response", "next_response", "resolution")
@@ -42,10 +42,24 @@ RISK_SHARE = 0.8
 #: Lower bound of the due-time ranges, so the planner reads a bounded index range.
 FLOOR = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 TICK_BATCH = 500
+#: The plans that include SLA: the ``sla`` column of ``hub.tenants.plans.PLANS``, restated
+#: here because the core's lower layers may not import ``hub.tenants``; a test holds
+#: the two equal.
+SLA_PLANS = frozenset({"PRO"})
+
+
+def has_sla(plan_name: object) -> bool:
+    return str(plan_name or "").upper() in SLA_PLANS
+
+
+def require_sla(plan_name: object) -> None:
+    """Refuse an SLA feature on a plan without it (402 ``plan_required``)."""
+    if not has_sla(plan_name):
+        raise PlanRequired("SLA features need the PRO plan")
+
 
 State = dict[str, Any]
 Breach = dict[str, Any]
-OnBreach = Callable[[dict[str, Any], Breach], Awaitable[None]]
 
 
 # --------------------------------------------------------------------------- matching
@@ -77,7 +91,7 @@ def matches(policy: SlaPolicy, conv: dict[str, Any], vip: bool) -> bool:
 async def policy_for(account: dict[str, Any], conv: dict[str, Any]) -> SlaPolicy | None:
     """The most specific of the account's policies that applies (oldest first on a tie);
     None on a plan without SLA (policies are kept but do not apply) or for a bot's conversation."""
-    if not plans.PLANS.get(str(account.get("plan", "")).upper(), plans.PLANS["HUB"]).sla:
+    if not has_sla(account.get("plan")):
         return None
     if conv.get("handler") == "bot":
         return None
@@ -246,9 +260,13 @@ async def _transition(
         guard["sla.v"] = previous["v"] if previous else None
         if previous is None:
             guard["sla"] = None
-        fields = {"sla": state, **derived(state)}
-        if any(f == "breached" for f, _ in facts):
+        fields: dict[str, Any] = {"sla": state, **derived(state)}
+        breached = [kind for fact, kind in facts if fact == "breached"]
+        if breached:  # hub.integrations.event_webhooks sends these as sla.breached
             fields["sla_breached_at"] = at
+            fields["sla_last_breaches"] = [b for b in state["breaches"] if b["kind"] in breached][
+                -len(breached) :
+            ]
         result = await collection.update_one(guard, {"$set": fields})
         if result.modified_count:
             return conv, state, facts
@@ -422,13 +440,13 @@ async def _record(
 # --------------------------------------------------------------------------- breaches
 
 
-async def tick(at: dt.datetime | None = None, on_breach: OnBreach | None = None) -> int:
+async def tick(at: dt.datetime | None = None) -> int:
     """Record every breach due by ``at`` (default: now); returns how many this call claimed.
 
     Reads ``sla_next_due`` in a bounded range (its own index, every account); each breach
     is claimed by the conditional write of ``_transition``, so two processes ticking at
-    once record and send it once. ``on_breach(conversation, breach)`` runs per claimed one
-    (the app sends ``sla.breached`` there).
+    once record and send it once (``hub.integrations.event_webhooks`` sends ``sla.breached``
+    from the write's ``sla_last_breaches``).
     """
     at = at or now()
     collection = Conversation.get_pymongo_collection()
@@ -446,21 +464,18 @@ async def tick(at: dt.datetime | None = None, on_breach: OnBreach | None = None)
         if account_id not in plans_seen:
             plans_seen[account_id] = await _account_doc(account_id)
         account = plans_seen[account_id]
-        if not plans.PLANS.get(str(account.get("plan", "")).upper(), plans.PLANS["HUB"]).sla:
+        if not has_sla(account.get("plan")):
             # Downgraded: the policies stop applying, and so do the running clocks.
             await collection.update_one(
                 {"_id": doc["_id"], "account_id": account_id}, {"$set": {"sla_next_due": None}}
             )
             continue
-        claimed += await _breach(account, doc["_id"], at, on_breach)
+        claimed += await _breach(account, doc["_id"], at)
     return claimed
 
 
 async def _breach(
-    account: dict[str, Any],
-    conversation_id: PydanticObjectId,
-    at: dt.datetime,
-    on_breach: OnBreach | None,
+    account: dict[str, Any], conversation_id: PydanticObjectId, at: dt.datetime
 ) -> int:
     async def step(
         state: State, conv: dict[str, Any], at: dt.datetime
@@ -482,9 +497,6 @@ async def _breach(
     for _, kind in facts:
         breach = next(b for b in reversed(state["breaches"]) if b["kind"] == kind)
         await _record(account, conv, state, "sla_breached", kind, breach["at"])
-        if on_breach is not None:
-            fresh = await Conversation.get_pymongo_collection().find_one({"_id": conv["_id"]})
-            await on_breach(fresh or conv, {**breach, "policy_id": state.get("policy_id")})
     return len(facts)
 
 
@@ -506,7 +518,7 @@ async def at_risk_count(account_id: PydanticObjectId, team_id: str | None = None
     """Open conversations whose earliest running clock has used 80% of its target or more
     (breached ones included); 0 on a plan without SLA. For the wallboard and reports."""
     account = await _account_doc(account_id)
-    if not plans.PLANS.get(str(account.get("plan", "")).upper(), plans.PLANS["HUB"]).sla:
+    if not has_sla(account.get("plan")):
         return 0
     query: dict[str, Any] = {"account_id": account_id}
     if team_id is not None:

@@ -14,13 +14,15 @@ from beanie import PydanticObjectId
 from bson.errors import InvalidId
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.centre import hours
+from hub.centre import hours, sla
 from hub.contract import now
+from hub.errors import InvalidInput as InvalidChange
+from hub.errors import NotFound
 from hub.models import Account, Channel, SlaPolicy, Team
 from hub.models.sla_policy import AppliesTo
-from hub.store.conversations import PRIORITIES, InvalidChange, NotFound
-from hub.tenants import plans
 
+#: The conversation priorities a policy may name (as on ``Conversation.priority``).
+PRIORITIES = ("low", "normal", "high", "urgent")
 MINUTE_FIELDS = ("first_response_minutes", "next_response_minutes", "resolution_minutes")
 #: A month of minutes: past that a target is a typo.
 MAX_MINUTES = 31 * 24 * 60
@@ -61,7 +63,7 @@ async def _account(account_id: PydanticObjectId) -> Account:
     account = await Account.get(account_id)
     if account is None:
         raise NotFound(str(account_id))
-    plans.require_sla(account.plan)
+    sla.require_sla(account.plan)
     return account
 
 

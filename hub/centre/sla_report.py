@@ -17,9 +17,8 @@ from beanie import PydanticObjectId
 
 from hub.centre import activity, sla
 from hub.contract import now
+from hub.errors import InvalidInput as InvalidChange
 from hub.models import Account, Conversation, SlaPolicy
-from hub.store.conversations import InvalidChange
-from hub.tenants import plans
 
 COLUMNS = ("policy_id", "policy_name", "kind", "met", "breached", "open_at_risk")
 #: The longest period one report covers.
@@ -63,7 +62,7 @@ async def report(
     """``{"from", "to", "rows": [{policy_id, policy_name, kind, met, breached, open_at_risk}]}``."""
     account = await Account.get(account_id)
     assert account is not None
-    plans.require_sla(account.plan)
+    sla.require_sla(account.plan)
     raw = await Account.get_pymongo_collection().find_one({"_id": account_id}, {"timezone": 1})
     since, to, start, end = period(first, last, str((raw or {}).get("timezone") or "UTC"))
     policies = await SlaPolicy.find({"account_id": account_id}).to_list()

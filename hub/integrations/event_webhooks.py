@@ -218,7 +218,7 @@ class EventFanOut:
                 await self._refresh()
                 if event.account_id not in self._interested:
                     continue
-                if await fan_out(event):
+                if await fan_out(event) + await fact_events(event):
                     self.on_new()
             except (PyMongoError, ValueError) as exc:
                 log.warning("webhook event %s not stored: %s", event.type, exc)
@@ -227,6 +227,43 @@ class EventFanOut:
 
 
 # --------------------------------------------------------------------------- facts
+
+
+async def fact_events(event: Event) -> int:
+    """``sla.breached`` and ``csat.received`` from the conversation changes that record them
+    (``hub.centre.sla`` sets ``sla_breached_at`` with ``sla_last_breaches``; ``hub.centre.csat``
+    sets ``csat``). Keyed by the fact, so every process that sees the change stores them once."""
+    if event.type != "conversation.updated" or event.account_id is None:
+        return 0
+    doc, created = event.data, 0
+    if "sla_breached_at" in event.changed and doc.get("sla_last_breaches"):
+        shape = ConversationOut.of(Conversation.model_validate(doc)).model_dump(mode="json")
+        for breach in doc["sla_last_breaches"]:
+            at = _aware(breach["at"])
+            data = {
+                "conversation_id": str(doc["_id"]),
+                "kind": breach["kind"],
+                "at": at.isoformat(),
+                "policy_id": (doc.get("sla") or {}).get("policy_id"),
+                "conversation": shape,
+            }
+            key = f"sla.breached:{doc['_id']}:{breach['kind']}:{at.isoformat()}"
+            created += await emit(event.account_id, "sla.breached", key, data, doc["_id"])
+    answer = doc.get("csat")
+    if "csat" in event.changed and answer and answer.get("rating"):
+        data = {
+            "conversation_id": str(doc["_id"]),
+            "rating": answer["rating"],
+            "comment": answer.get("comment"),
+            "at": _aware(answer["at"]).isoformat(),
+        }
+        key = f"csat.received:{doc['_id']}"
+        created += await emit(event.account_id, "csat.received", key, data, doc["_id"])
+    return created
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
 async def emit(

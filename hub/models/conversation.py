@@ -54,6 +54,9 @@ class Conversation(TenantDocument):
     sla_due: dt.datetime | None = None
     #: When the earliest running clock reaches 80% of its target ("at risk").
     sla_risk_at: dt.datetime | None = None
+    #: When the last breach was recorded, and which (``sla.breached`` events come from these).
+    sla_breached_at: dt.datetime | None = None
+    sla_last_breaches: list[dict[str, Any]] = []
     #: The customer's answer to the satisfaction survey: ``{"rating", "comment", "at"}``.
     csat: dict[str, Any] | None = None
     #: The survey's state (``hub.centre.csat``): when sent, how, its token hash, retries.

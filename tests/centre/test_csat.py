@@ -11,9 +11,10 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from hub.centre import csat, csat_surveys
+from hub.centre import csat
 from hub.centre.activity import events_between
 from hub.models import Conversation, Message
+from hub.pipeline import surveys as csat_surveys
 from hub.pipeline.services import Hub
 from hub.store import conversations
 from tests.api.conftest import eventually
@@ -152,7 +153,7 @@ async def test_not_sent_again_when_reopened_and_resolved_within_a_day(
     await texts(client, hub, tenant, kit, "Hi", "SM20")
     conversation = await only_conversation(tenant)
     await resolve(tenant, conversation.id)
-    assert await csat_surveys.send_due(hub) + 0 >= 0
+    await csat_surveys.send_due(hub)
     await eventually(lambda: survey_sent(httpx_mock), "the survey SMS")
     await conversations.update_conversation(
         tenant.account.id,

@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.centre import sla, timers
+from hub.centre import sla
 from hub.centre.activity import events_between
 from hub.models import Account, Conversation, Sender, WebhookDelivery
-from hub.pipeline import outbox
+from hub.pipeline import outbox, timers
 from hub.pipeline.services import Hub
 from hub.settings import Settings
 from hub.store import conversations
@@ -410,3 +410,9 @@ async def test_timed_reads_use_their_indexes(hub: Hub, tenant: Tenant) -> None:
         while "inputStage" in stage and stage.get("stage") != "IXSCAN":
             stage = stage["inputStage"]
         assert (stage.get("stage"), stage.get("indexName")) == ("IXSCAN", index), (index, plan)
+
+
+def test_sla_plans_follow_the_plan_table() -> None:
+    from hub.tenants import plans
+
+    assert {name for name, plan in plans.PLANS.items() if plan.sla} == sla.SLA_PLANS

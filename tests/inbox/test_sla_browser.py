@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, expect
 
-from hub.centre import csat, sla, timers
+from hub.centre import csat, sla
 from hub.models import Conversation
+from hub.pipeline import timers
 from tests.conftest import ARTIFACTS, Clock, make_tenant
 from tests.inbox.conftest import add_user
 from tests.inbox.test_browser import (  # noqa: F401  (fixtures)

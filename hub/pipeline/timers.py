@@ -1,8 +1,10 @@
 """The contact centre's timed work in every ``parley serve``: SLA breaches and due surveys.
 
 Every ``INTERVAL_SECONDS`` (and at once when a survey becomes due anywhere) the loop
-calls ``sla.tick`` and ``csat_surveys.send_due``. Both claim their work in the
-database, so any number of processes may run the loop; tests call ``run_once``.
+calls ``hub.centre.sla.tick`` and ``hub.pipeline.surveys.send_due``. Both claim their
+work in the database, so any number of processes may run the loop; tests call
+``run_once``. (``sla.breached`` and ``csat.received`` are sent by
+``hub.integrations.event_webhooks`` from the changes these make.)
 """
 
 from __future__ import annotations
@@ -10,15 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pymongo.errors import PyMongoError
 
 from hub import tasks
-from hub.centre import csat_surveys, sla
-from hub.integrations import event_webhooks
-from hub.integrations.representations import ConversationOut
-from hub.models import Conversation
+from hub.centre import sla
+from hub.pipeline import surveys
 from hub.pipeline.realtime import Event, Subscription
 
 if TYPE_CHECKING:
@@ -28,27 +28,11 @@ log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 15.0
 
 
-async def send_breach(conv: dict[str, Any], breach: dict[str, Any]) -> None:
-    """``sla.breached`` to the account's subscriptions, once per clock and due time."""
-    at = breach["at"]
-    data = {
-        "conversation_id": str(conv["_id"]),
-        "kind": breach["kind"],
-        "at": at.isoformat(),
-        "policy_id": breach.get("policy_id"),
-        "conversation": ConversationOut.of(Conversation.model_validate(conv)).model_dump(
-            mode="json"
-        ),
-    }
-    key = f"sla.breached:{conv['_id']}:{sla.breach_key(breach['kind'], at)}"
-    await event_webhooks.emit(conv["account_id"], "sla.breached", key, data, conv["_id"])
-
-
 async def run_once(hub: Hub) -> tuple[int, int]:
     """One pass: (breaches recorded, surveys sent) by this call."""
-    breaches = await sla.tick(on_breach=send_breach)
-    surveys = await csat_surveys.send_due(hub)
-    return breaches, surveys
+    breaches = await sla.tick()
+    sent = await surveys.send_due(hub)
+    return breaches, sent
 
 
 class Timers:

@@ -80,7 +80,7 @@ async def add_policy(request: Request, ctx: Ctx) -> Response:
             applies_to=sla_policies.AppliesToIn(
                 channel_ids=[str(v) for v in form.getlist("channel_ids")],
                 team_ids=[str(v) for v in form.getlist("team_ids")],
-                priorities=[str(v) for v in form.getlist("priorities")],  # type: ignore[misc]
+                priorities=[str(v) for v in form.getlist("priorities")],
                 vip=vip,
             ),
         )

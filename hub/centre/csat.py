@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
@@ -29,8 +29,19 @@ from hub.centre import activity
 from hub.contract import InboundMessage, now
 from hub.errors import InvalidInput as InvalidChange
 from hub.errors import NotFound
-from hub.models import Account, Channel, Conversation, Message, Sender
+from hub.models import Account, Conversation, Message, Sender
 from hub.models.conversation import CURRENT_THREAD
+
+
+class ChannelRef(Protocol):
+    """The channel a message came in on, as ingest holds it (``ResolvedChannel``)."""
+
+    @property
+    def id(self) -> PydanticObjectId: ...
+
+    @property
+    def account_id(self) -> PydanticObjectId: ...
+
 
 DEFAULT_QUESTION = "How did we do? Please rate our help from 1 (poor) to 5 (great)."
 #: A survey is not sent again within this time (reopened and resolved again).
@@ -106,7 +117,7 @@ def _aware(at: dt.datetime) -> dt.datetime:
 
 
 async def take_answer(
-    channel: Channel, inbound: InboundMessage, at: dt.datetime
+    channel: ChannelRef, inbound: InboundMessage, at: dt.datetime
 ) -> tuple[bool, Message | None]:
     """If ``inbound`` answers a survey on its channel, take it: (True, the stored message,
     or None for a repeated delivery). (False, None): an ordinary message, for ingest."""
@@ -148,13 +159,16 @@ async def take_answer(
 
 
 async def _store_answer(
-    channel: Channel, conversation_id: PydanticObjectId, inbound: InboundMessage, at: dt.datetime
+    channel: ChannelRef,
+    conversation_id: PydanticObjectId,
+    inbound: InboundMessage,
+    at: dt.datetime,
 ) -> Message | None:
     """The answer in the resolved conversation's thread (it neither reopens nor counts as unread)."""
     message = Message(
         account_id=channel.account_id,
         conversation_id=conversation_id,
-        channel_id=channel.id,  # type: ignore[arg-type]
+        channel_id=channel.id,
         direction="in",
         text=inbound.text,
         sender=Sender(type="contact", name=inbound.sender.name),

@@ -95,9 +95,7 @@ async def policy_for(account: dict[str, Any], conv: dict[str, Any]) -> SlaPolicy
         return None
     if conv.get("handler") == "bot":
         return None
-    policies = (
-        await SlaPolicy.find({"account_id": account["_id"]}).sort([("created_at", 1)]).to_list()
-    )
+    policies = await SlaPolicy.find({"account_id": account["_id"]}).sort("+created_at").to_list()
     if not policies:
         return None
     vip = False
@@ -173,7 +171,7 @@ def _due(state: State, kind: str) -> dt.datetime | None:
     value = state.get(f"{kind}_due_at")
     if isinstance(value, dt.datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value  # type: ignore[no-any-return]
+    return value if isinstance(value, dt.datetime) else None
 
 
 def running(state: State) -> list[str]:

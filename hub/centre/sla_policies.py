@@ -69,7 +69,7 @@ async def _account(account_id: PydanticObjectId) -> Account:
 
 async def list_policies(account_id: PydanticObjectId) -> list[SlaPolicy]:
     await _account(account_id)
-    return await SlaPolicy.find({"account_id": account_id}).sort([("created_at", 1)]).to_list()
+    return await SlaPolicy.find({"account_id": account_id}).sort("+created_at").to_list()
 
 
 async def get_policy(account_id: PydanticObjectId, policy_id: str) -> SlaPolicy:

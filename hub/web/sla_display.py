@@ -43,8 +43,11 @@ def sla_timer(conversation: Conversation) -> dict[str, Any] | None:
     state = conversation.sla
     if not state or conversation.status == "resolved":
         return None
-    live = [(k, state.get(f"{k}_due_at")) for k in sla.running(state)]
-    live = [(k, d) for k, d in live if isinstance(d, dt.datetime)]
+    live: list[tuple[str, dt.datetime]] = []
+    for k in sla.running(state):
+        value = state.get(f"{k}_due_at")
+        if isinstance(value, dt.datetime):
+            live.append((k, value))
     if not live:
         return None
     kind, due = min(live, key=lambda item: item[1])

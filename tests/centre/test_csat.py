@@ -247,3 +247,36 @@ async def _mail(receiver: Any) -> bool:
 async def _last_is(httpx_mock: HTTPXMock, text: str) -> bool:
     bodies = sent_bodies(httpx_mock)
     return bool(bodies) and bodies[-1] == text
+
+
+async def test_a_rating_is_sent_as_csat_received(
+    client: httpx.AsyncClient, hub: Hub, httpx_mock: HTTPXMock
+) -> None:
+    from tests.api.conftest import serve
+    from tests.centre.test_sla import Receiver
+
+    twilio_answers(httpx_mock)
+    tenant, kit = await sms_tenant(hub)
+    receiver = Receiver()
+    async with serve(receiver.app) as base:
+        r = await client.post(
+            "/api/v1/webhooks",
+            json={"url": f"{base}/hook", "events": ["csat.received"]},
+            headers=tenant.auth,
+        )
+        assert r.status_code == 201, r.text
+        await texts(client, hub, tenant, kit, "Hi", "SM40")
+        conversation = await only_conversation(tenant)
+        await resolve(tenant, conversation.id)
+        await csat_surveys.send_due(hub)
+        await eventually(lambda: survey_sent(httpx_mock), "the survey SMS")
+        await texts(client, hub, tenant, kit, "5 lovely", "SM41")
+        await eventually(lambda: _received(receiver), "csat.received delivered")
+    [event] = receiver.bodies
+    assert event["type"] == "csat.received"
+    assert event["data"]["conversation_id"] == str(conversation.id)
+    assert (event["data"]["rating"], event["data"]["comment"]) == (5, "lovely")
+
+
+async def _received(receiver: Any) -> bool:
+    return bool(receiver.bodies)

@@ -27,6 +27,7 @@ from hub.centre.calendars import CalendarPoller
 from hub.centre.callback_offer import CallbackOfferWorker
 from hub.centre.rules import CentreRules
 from hub.centre.ticker import CentreTicker
+from hub.centre.timers import Timers
 from hub.contract import Connector
 from hub.intake import webhooks
 from hub.integrations.bots import BotWatch
@@ -83,6 +84,7 @@ def create_app(
         retention = RetentionLoop(hub)
         ticker = CentreTicker(settings.centre_tick_seconds)
         poller = CalendarPoller(http_client, settings.calendar_poll_seconds)
+        timers = Timers(hub)  # SLA breaches and due CSAT surveys
         started: list[Connector] = []
         if settings.run_workers:
             await dispatcher.start()
@@ -94,6 +96,7 @@ def create_app(
             await retention.start()
             await ticker.start()
             await poller.start()
+            await timers.start()
             for connector in hub.registry.all():
                 await connector.start()
                 started.append(connector)
@@ -113,6 +116,7 @@ def create_app(
             await ticker.stop()
             await poller.stop()
             await hub.background.stop()
+            await timers.stop()
             await fan_out.stop()
             await deliveries.stop()
             await hub.realtime.stop()

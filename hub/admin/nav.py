@@ -15,6 +15,8 @@ SECTIONS: list[tuple[str, str]] = [
     ("/admin/keys", "API keys"),
     ("/admin/webhooks", "Webhooks"),
     ("/admin/bots", "Bots"),
+    ("/admin/sla", "SLA policies"),
+    ("/admin/csat", "Satisfaction survey"),
     ("/admin/retention", "Retention"),
     ("/admin/audit", "Audit log"),
     ("/admin/usage", "Usage and charges"),

@@ -15,6 +15,7 @@ from hub.api import (
     openapi,
     reports,
     routes,
+    sla,
     teams,
     users,
     webhooks,
@@ -32,6 +33,7 @@ api_routes = [
     *reports.routes,
     *admin.routes,
     *teams.routes,
+    *sla.routes,
 ]
 
 

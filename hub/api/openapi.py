@@ -10,11 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub import __version__
-from hub.api import admin, callbacks, schemas, teams, users
+from hub.api import admin, callbacks, schemas, sla, teams, users
 from hub.api.routes import CONVERSATION_STATUSES
 from hub.centre import callbacks as callback_rules
 from hub.centre import reports
 from hub.centre import teams as centre_teams
+from hub.centre.sla_policies import PolicyIn
 from hub.integrations.representations import CallbackOut
 from hub.tenants.account_settings import AccountPatch
 
@@ -411,6 +412,55 @@ OPERATIONS: list[Operation] = [
         response=teams.QueueOut,
         paged=True,
     ),
+    # SLA (PRO): 402 plan_required on HUB
+    Operation(
+        "get",
+        "/sla_policies",
+        "The account's SLA policies (PRO)",
+        response=sla.PolicyOut,
+        paged=True,
+        errors=(402,),
+    ),
+    Operation(
+        "post",
+        "/sla_policies",
+        "Create an SLA policy (PRO); bad minutes, ids or missing hours are 400 naming the field",
+        status=201,
+        response=sla.PolicyOut,
+        body=PolicyIn,
+        errors=(402, 413),
+    ),
+    Operation(
+        "get",
+        f"/sla_policies/{ID}",
+        "One SLA policy (PRO)",
+        response=sla.PolicyOut,
+        errors=(402, 404),
+    ),
+    Operation(
+        "patch",
+        f"/sla_policies/{ID}",
+        "Change an SLA policy (PRO); running clocks keep their due times",
+        response=sla.PolicyOut,
+        body=sla.PolicyPatch,
+        errors=(402, 404, 413),
+    ),
+    Operation(
+        "delete",
+        f"/sla_policies/{ID}",
+        "Delete an SLA policy (PRO)",
+        response=sla.PolicyOut,
+        errors=(402, 404),
+    ),
+    Operation(
+        "get",
+        "/reports/sla",
+        "SLA met, breached and open at risk per policy and clock (PRO); format=csv for CSV",
+        response=sla.SlaReportOut,
+        query=("from", "to", "format"),
+        errors=(402,),
+        csv=True,
+    ),
     Operation(
         "post",
         "/users",
@@ -500,10 +550,10 @@ OPERATIONS += [
 ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-f]{24}$"}
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 100},
-    "channel_id": ID_SCHEMA,
-    "contact_id": ID_SCHEMA,
     "from": {"type": "string", "format": "date"},
     "to": {"type": "string", "format": "date"},
+    "channel_id": ID_SCHEMA,
+    "contact_id": ID_SCHEMA,
     "team_id": ID_SCHEMA,
     "format": {"type": "string", "enum": ["json", "csv"]},
     "interval": {"type": "string", "enum": ["hour", "day"]},
@@ -512,6 +562,7 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
 QUERY_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("/conversations", "status"): CONVERSATION_STATUSES,
     (f"/webhooks/{ID}/deliveries", "status"): schemas.DELIVERY_STATUSES,
+    ("/reports/sla", "format"): ("json", "csv"),
 }
 #: Query parameters an operation cannot do without.
 REQUIRED_QUERY = {"from", "to"}

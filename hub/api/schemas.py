@@ -27,6 +27,8 @@ EventType = Literal[
     "conversation.updated",
     "callback.created",
     "callback.updated",
+    "sla.breached",
+    "csat.received",
 ]
 
 
@@ -185,7 +187,7 @@ class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: HttpUrl
-    events: list[EventType] = Field(min_length=1, max_length=4)
+    events: list[EventType] = Field(min_length=1, max_length=6)
 
 
 class WebhookOut(Representation):

@@ -13,7 +13,7 @@ from typing import Any
 
 from beanie import PydanticObjectId
 
-from hub.centre import assignment
+from hub.centre import assignment, csat, sla
 from hub.models import Conversation
 from hub.store import conversations
 
@@ -26,8 +26,16 @@ async def update_conversation(
     changes: dict[str, Any],
     actor: dict[str, Any] | None = None,
 ) -> Conversation:
-    """Change a conversation (``actor``: who did it, for the handling facts), then dispatch."""
+    """Change a conversation (``actor``: who did it, for the handling facts), then dispatch.
+
+    A status change moves the SLA clocks; a resolution makes the CSAT survey due.
+    """
+    before = await conversations.get_conversation(account_id, conversation_id)
     updated = await conversations.update_conversation(account_id, conversation_id, changes, actor)
+    if updated.status != before.status and updated.id is not None:
+        await sla.on_status(account_id, updated.id, updated.status, updated.updated_at)
+        if updated.status == "resolved":
+            await csat.on_resolved(account_id, updated.id, updated.updated_at)
     if ROUTING_FIELDS & set(changes):
         await assignment.dispatch(account_id)  # freed capacity or a new queue entry
         updated = await conversations.get_conversation(account_id, conversation_id)

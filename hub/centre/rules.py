@@ -8,11 +8,13 @@ webhook is stored, new conversations get the out-of-office text and are assigned
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from beanie import PydanticObjectId
 
-from hub.centre import arrivals, routing, vip
+from hub.centre import arrivals, assignment, csat, routing, sla, vip
+from hub.contract import InboundMessage
 from hub.models import Channel, Contact, Conversation, Message
 from hub.pipeline.rules import Receipt, Route
 
@@ -38,10 +40,21 @@ class CentreRules:
     ) -> None:
         from hub.centre.callback_offer import take_answer
 
+        await sla.on_inbound(channel.account_id, message.conversation_id, message.created_at, created)
         await take_answer(self.hub, channel.document, message)  # an answer to a callback offer
 
     async def after_reply(self, conversation: Conversation, message: Message) -> None:
-        return None
+        if not message.private and message.sender.type == "agent":  # a person's public reply
+            assert conversation.id is not None
+            await sla.on_reply(conversation.account_id, conversation.id, message.created_at)
+
+    async def queued(self, account_id: PydanticObjectId) -> None:
+        await assignment.dispatch(account_id)
+
+    async def take_answer(
+        self, channel: ResolvedChannel, inbound: InboundMessage, at: dt.datetime
+    ) -> tuple[bool, Message | None]:
+        return await csat.take_answer(channel, inbound, at)
 
     async def after_receive(self, channel: ResolvedChannel, receipt: Receipt) -> None:
         await arrivals.after_receive(

@@ -23,8 +23,10 @@ def routes() -> list[BaseRoute]:
         presence,
         queues,
         reports,
+        service_reports,
         signin,
         supervise,
+        survey,
         teams,
         thread,
     )
@@ -32,6 +34,8 @@ def routes() -> list[BaseRoute]:
     return [
         *signin.routes,
         *me.routes,
+        *service_reports.routes,
+        *survey.routes,
         *listing.routes,
         *presence.routes,
         *preferences.routes,

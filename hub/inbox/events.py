@@ -40,7 +40,7 @@ from hub.centre import presence
 from hub.models import Conversation, User
 from hub.pipeline.realtime import Event
 from hub.pipeline.services import Hub
-from hub.tenants.auth import session_user
+from hub.tenants.auth import has_role, session_user
 
 KEEPALIVE_SECONDS = 15
 #: The user fields colleagues see (a change of another, e.g. a heartbeat, sends nothing).
@@ -162,7 +162,27 @@ def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
         return [(f"c-{conv}", payload)]
     conv = str(data.get("_id"))
     payload = {"conversation_id": conv, "type": event.type, "status": data.get("status")}
-    return [("inbox", payload), (f"c-{conv}", payload)]
+    found = [("inbox", payload), (f"c-{conv}", payload)]
+    if "sla_breached_at" in event.changed:  # hub.centre.sla recorded a breach
+        found.append(("sla-breach", sla_alert(data)))
+    return found
+
+
+def sla_alert(data: dict[str, Any]) -> dict[str, Any]:
+    breaches = (data.get("sla") or {}).get("breaches") or [{}]
+    return {
+        "conversation_id": str(data.get("_id")),
+        "kind": breaches[-1].get("kind"),
+        "assignee_id": data.get("assignee_id"),
+        "contact": data.get("contact_name") or "",
+    }
+
+
+def alert_for(user: User, name: str, data: dict[str, Any]) -> bool:
+    """A breach alert goes to the conversation's assignee and to supervisors and admins."""
+    if name != "sla-breach":
+        return True
+    return data.get("assignee_id") == str(user.id) or has_role(user, "supervisor")
 
 
 def typing_payload(data: dict[str, Any]) -> dict[str, Any]:
@@ -218,6 +238,8 @@ async def stream(request: Request) -> Response:
                     *personal.notices(event),
                     *notices(event, str(user.id)),
                 ]:
+                    if not alert_for(user, name, data):
+                        continue
                     yield {"event": name, "id": event.token, "data": json.dumps(data)}
         finally:
             hub.metrics.sse_subscribers.dec()

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.centre import sla
 from hub.contract import Address, AddressKind, now
 from hub.inbox import directory
 from hub.models import Conversation, Message
@@ -45,6 +46,8 @@ class ListFilter(BaseModel):
     label: str = ""
     q: str = ""
     cursor: str = ""
+    #: ``due``: running SLA clocks, the soonest due first (``hub.centre.sla.due_soonest``).
+    sort: Literal["recent", "due"] = "recent"
 
     @field_validator("q", "label")
     @classmethod
@@ -198,6 +201,8 @@ async def conversation_list(request: Request, ctx: Ctx) -> Response:
     next_cursor = None
     if f.q:
         rows = await search(ctx.account.id, f, me, ctx.hub.registry.address_kinds())
+    elif f.sort == "due":
+        rows = await sla.due_soonest(ctx.account.id, matcher(f, me), PAGE_SIZE)
     else:
         rows, next_cursor = await conversations.recent_first(
             ctx.account.id, shape(f, me), matcher(f, me), PAGE_SIZE, f.cursor or None

@@ -22,7 +22,6 @@ from pymongo import ReturnDocument
 from pymongo.errors import PyMongoError
 
 from hub import tasks
-from hub.centre import assignment
 from hub.contract import QuickReply, now
 from hub.errors import Conflict, HubError, InvalidInput
 from hub.models import Bot, Channel, Conversation, Message, Sender
@@ -191,7 +190,7 @@ async def handoff(
             )
         except HubError as exc:  # e.g. the channel was removed: the hand-over stands
             log.warning("hand-over note of %s not stored: %s", conversation_id, exc.message)
-    await assignment.dispatch(account_id)  # it enters the queue: assign it at once
+    await hub.rules.queued(account_id)  # it enters the queue: assign it at once
     return conversation
 
 

@@ -232,9 +232,101 @@ class EventFanOut:
                 await self._refresh()
                 if event.account_id not in self._interested:
                     continue
-                if await fan_out(event):
+                if await fan_out(event) + await fact_events(event):
                     self.on_new()
             except (PyMongoError, ValueError) as exc:
                 log.warning("webhook event %s not stored: %s", event.type, exc)
             except Exception:  # a bug must not stop every later event
                 log.exception("webhook event %s not stored", event.type)
+
+
+# --------------------------------------------------------------------------- facts
+
+
+async def fact_events(event: Event) -> int:
+    """``sla.breached`` and ``csat.received`` from the conversation changes that record them
+    (``hub.centre.sla`` sets ``sla_breached_at`` with ``sla_last_breaches``; ``hub.centre.csat``
+    sets ``csat``). Keyed by the fact, so every process that sees the change stores them once."""
+    if event.type != "conversation.updated" or event.account_id is None:
+        return 0
+    doc, created = event.data, 0
+    if "sla_breached_at" in event.changed and doc.get("sla_last_breaches"):
+        shape = ConversationOut.of(Conversation.model_validate(doc)).model_dump(mode="json")
+        for breach in doc["sla_last_breaches"]:
+            at = _aware(breach["at"])
+            data = {
+                "conversation_id": str(doc["_id"]),
+                "kind": breach["kind"],
+                "at": at.isoformat(),
+                "policy_id": (doc.get("sla") or {}).get("policy_id"),
+                "conversation": shape,
+            }
+            key = f"sla.breached:{doc['_id']}:{breach['kind']}:{at.isoformat()}"
+            created += await emit(event.account_id, "sla.breached", key, data, doc["_id"])
+    answer = doc.get("csat")
+    if "csat" in event.changed and answer and answer.get("rating"):
+        data = {
+            "conversation_id": str(doc["_id"]),
+            "rating": answer["rating"],
+            "comment": answer.get("comment"),
+            "at": _aware(answer["at"]).isoformat(),
+        }
+        key = f"csat.received:{doc['_id']}"
+        created += await emit(event.account_id, "csat.received", key, data, doc["_id"])
+    return created
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+async def emit(
+    account_id: PydanticObjectId,
+    event_type: str,
+    key: str,
+    data: dict[str, Any],
+    conversation_id: PydanticObjectId | None = None,
+) -> int:
+    """Store the deliveries of an event that is a fact, not a document change
+    (``sla.breached``, ``csat.received``) for every subscription to ``event_type``.
+
+    ``key`` names the fact alike in every process (e.g. the breach's clock and due time),
+    so a fact emitted twice is delivered once. The delivery worker picks them up.
+    """
+    subs = WebhookSubscription.get_pymongo_collection().find(
+        {"account_id": account_id, "active": True, "events": event_type}, {"_id": 1}
+    )
+    targets = [doc["_id"] async for doc in subs]
+    if not targets:
+        return 0
+    at = now()
+    body = json.dumps(
+        {
+            "id": "evt_" + hashlib.sha256(key.encode()).hexdigest()[:24],
+            "type": event_type,
+            "created_at": at.isoformat(),
+            "data": data,
+        },
+        separators=(",", ":"),
+        default=str,
+    )
+    deliveries = [
+        WebhookDelivery(
+            account_id=account_id,
+            target="subscription",
+            target_id=target_id,
+            event_key=key,
+            event_type=event_type,
+            body=body,
+            conversation_id=conversation_id,
+            due=at,
+            created_at=at,
+            updated_at=at,
+        )
+        for target_id in targets
+    ]
+    try:
+        result = await WebhookDelivery.insert_many(deliveries, ordered=False)
+        return len(result.inserted_ids)
+    except BulkWriteError as exc:  # emitted before (another process, a retry)
+        return int(exc.details.get("nInserted", 0))

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.contract import Attachment, QuickReply
 from hub.models import CallbackRequest
+from hub.models.conversation import SLA_KINDS
 
 
 def _plain(value: Any) -> Any:
@@ -88,6 +89,45 @@ class MessageOut(Representation):
         return super().of(doc, **{"from_": getattr(doc, "from_address", None), **overrides})
 
 
+class SlaBreachOut(BaseModel):
+    kind: Literal["first_response", "next_response", "resolution"]
+    at: dt.datetime
+
+
+class SlaOut(BaseModel):
+    """A conversation's SLA clocks: due times of the running ones, and breaches so far."""
+
+    policy_id: str | None
+    first_response_due_at: dt.datetime | None
+    next_response_due_at: dt.datetime | None
+    resolution_due_at: dt.datetime | None
+    breaches: list[SlaBreachOut]
+
+
+class CsatOut(BaseModel):
+    rating: int
+    comment: str | None
+    at: dt.datetime
+
+
+def sla_public(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The ``sla`` object of DESIGN.md for a conversation's stored clocks (``hub.centre.sla``)."""
+    if not state:
+        return None
+
+    def due(kind: str) -> dt.datetime | None:
+        value = state.get(f"{kind}_due_at")
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value if isinstance(value, dt.datetime) else None
+
+    out: dict[str, Any] = {"policy_id": state.get("policy_id")}
+    for kind in SLA_KINDS:
+        out[f"{kind}_due_at"] = due(kind) if kind not in state.get("done", {}) else None
+    out["breaches"] = [{"kind": b["kind"], "at": b["at"]} for b in state.get("breaches") or []]
+    return out
+
+
 class ConversationOut(Representation):
     id: str
     channel_id: str
@@ -111,9 +151,15 @@ class ConversationOut(Representation):
     vip: bool = False
     #: The place in its team's queue (1 is next); None once assigned.
     queue_position: int | None = None
+    sla: SlaOut | None = None
+    csat: CsatOut | None = None
 
     @classmethod
     def of(cls, doc: Any, queue_position: int | None = None, **overrides: Any) -> Self:
+        """The conversation's shape; ``sla`` and ``csat`` show only their public parts."""
+        state, answer = getattr(doc, "sla", None), getattr(doc, "csat", None)
+        overrides.setdefault("sla", sla_public(state) if state else None)
+        overrides.setdefault("csat", answer if answer and answer.get("rating") else None)
         return super().of(doc, **{"queue_position": queue_position, **overrides})
 
 

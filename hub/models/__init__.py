@@ -17,6 +17,7 @@ from hub.models.lookup import NumberLookup
 from hub.models.message import EarlyStatus, Message, Sender, SendError
 from hub.models.notification import Notification
 from hub.models.routing_lock import RoutingLock
+from hub.models.sla_policy import SlaPolicy
 from hub.models.team import Team
 from hub.models.user import User
 from hub.models.vip import VipList
@@ -44,6 +45,7 @@ DOCUMENTS: list[type] = [
     LoginAttempt,
     ActivityEvent,
     DailyCounter,
+    SlaPolicy,
     Notification,
     CallbackRequest,
     CallbackOffer,
@@ -80,6 +82,7 @@ __all__ = [
     "Notification",
     "RateCounter",
     "SendError",
+    "SlaPolicy",
     "Sender",
     "Team",
     "UsageEvent",

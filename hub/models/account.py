@@ -33,6 +33,8 @@ class Account(Document):
     #: CRM look-up link for the contact panel, e.g. ``https://crm.example/search?phone={phone}``.
     crm_url_template: str | None = None
     slug: str | None = None
+    #: The satisfaction survey sent on resolve (``hub.centre.csat``).
+    csat: dict[str, Any] | None = None
     #: The default language of the account's pages and mails (en, da, sv, nb, nl, fr).
     language: str = "en"
     #: The account's IANA time zone: report days, business hours, the times pages show.
@@ -45,7 +47,6 @@ class Account(Document):
     holidays: list[str] = []
     number_lookup: dict[str, Any] | None = None
     retention: Retention = Field(default_factory=Retention)
-    csat: dict[str, Any] | None = None
     created_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

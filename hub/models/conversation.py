@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 import pymongo
 from beanie import PydanticObjectId
@@ -14,6 +14,8 @@ from hub.models.base import TenantDocument
 
 Status = Literal["open", "pending", "snoozed", "resolved"]
 CURRENT_THREAD = "current"
+#: The SLA clocks a conversation may run (``hub.centre.sla``).
+SLA_KINDS = ("first_response", "next_response", "resolution")
 
 
 class Conversation(TenantDocument):
@@ -68,6 +70,23 @@ class Conversation(TenantDocument):
     #: The business number the customer wrote to (replies leave from it).
     business_address: str | None = None
     out_of_office_sent: bool = False
+    #: SLA clocks (``hub.centre.sla``): the public ``sla`` object plus the clocks' state.
+    sla: dict[str, Any] | None = None
+    #: Earliest due time of a running clock not yet breached (what ``sla.tick`` looks for).
+    sla_next_due: dt.datetime | None = None
+    #: Earliest due time of a running clock, breached or not (the list's "due soonest").
+    sla_due: dt.datetime | None = None
+    #: When the earliest running clock reaches 80% of its target ("at risk").
+    sla_risk_at: dt.datetime | None = None
+    #: When the last breach was recorded, and which (``sla.breached`` events come from these).
+    sla_breached_at: dt.datetime | None = None
+    sla_last_breaches: list[dict[str, Any]] = []
+    #: The customer's answer to the satisfaction survey: ``{"rating", "comment", "at"}``.
+    csat: dict[str, Any] | None = None
+    #: The survey's state (``hub.centre.csat``): when sent, how, its token hash, retries.
+    csat_survey: dict[str, Any] | None = None
+    #: Set on resolve when a survey should go out; cleared when it is claimed and sent.
+    csat_due_at: dt.datetime | None = None
 
     class Settings:
         name = "conversations"
@@ -96,4 +115,12 @@ class Conversation(TenantDocument):
             [("status", 1), ("snoozed_until", 1)],
             # The queues: a team's waiting conversations (``hub.centre.queues``).
             [("account_id", 1), ("team_id", 1), ("assignee_id", 1), ("status", 1)],
+            # SLA: breaches due (every account), the "due soonest" sort, the at-risk counts.
+            [("sla_next_due", 1)],
+            [("account_id", 1), ("sla_due", 1)],
+            [("account_id", 1), ("sla_risk_at", 1)],
+            [("account_id", 1), ("team_id", 1), ("sla_risk_at", 1)],
+            # CSAT: surveys to send; an email survey's one-time token.
+            [("csat_due_at", 1)],
+            [("csat_survey.token_hash", 1)],
         ]

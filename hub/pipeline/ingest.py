@@ -98,6 +98,9 @@ async def receive_message(
         return None, False, False  # a retry: do not fetch its media again
     attachments = await _store_attachments(hub, channel, inbound)
     at = inbound.sent_at or now()
+    taken, answer = await hub.rules.take_answer(channel, inbound, at)  # a survey answer
+    if taken:  # stored with its conversation, and opens nothing
+        return answer, False, False
     thread_key = await _thread_key(channel, inbound)
     conversation, created, opening, requeued = await _touch_conversation(
         hub, channel, inbound, thread_key, at

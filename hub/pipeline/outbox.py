@@ -127,6 +127,8 @@ async def enqueue(
         # then reads today's counters.
         await handling.replied(conversation, message)
         await _mark_answered(conversation, message, at)
+    if not private and sender.type == "agent":  # a person's public reply
+        await hub.rules.after_reply(conversation, message)  # SLA clocks
     return message
 
 

@@ -11,11 +11,13 @@ centre (a CLI command, a unit test) applies.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from beanie import PydanticObjectId
 
+from hub.contract import InboundMessage
 from hub.models import Channel, Contact, Conversation, Message
 
 if TYPE_CHECKING:
@@ -64,6 +66,17 @@ class ConversationRules(Protocol):
         """Once a webhook's events are all stored: new conversations are routed and assigned."""
         ...
 
+    async def queued(self, account_id: PydanticObjectId) -> None:
+        """A conversation of the account entered a queue (a bot handed over): assign now."""
+        ...
+
+    async def take_answer(
+        self, channel: ResolvedChannel, inbound: InboundMessage, at: dt.datetime
+    ) -> tuple[bool, Message | None]:
+        """Before an inbound message opens anything: an answer to a survey is stored and
+        handled here (``(True, message)``; message None for a repeat); else ``(False, None)``."""
+        ...
+
     async def is_vip(self, account_id: PydanticObjectId, contact: Contact, key: str) -> bool:
         """Whether the contact (written from ``key``) is on the account's VIP list."""
         ...
@@ -90,6 +103,14 @@ class BasicRules:
 
     async def after_receive(self, channel: ResolvedChannel, receipt: Receipt) -> None:
         return None
+
+    async def queued(self, account_id: PydanticObjectId) -> None:
+        return None
+
+    async def take_answer(
+        self, channel: ResolvedChannel, inbound: InboundMessage, at: dt.datetime
+    ) -> tuple[bool, Message | None]:
+        return False, None
 
     async def is_vip(self, account_id: PydanticObjectId, contact: Contact, key: str) -> bool:
         return contact.vip

@@ -17,7 +17,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hub.web import display, i18n
+from hub.web import display, i18n, sla_display
 
 env = jinja2.Environment(
     loader=jinja2.PackageLoader("templates", ""),
@@ -29,6 +29,7 @@ env = jinja2.Environment(
 )
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 display.install(env)
+sla_display.install(env)
 
 
 def speech_of(request: Request, context: Mapping[str, Any]) -> i18n.Speech:

@@ -7,10 +7,17 @@ from typing import Any
 import httpx
 import pytest
 
+from hub.models import Account
 from hub.pipeline.services import Hub
 from tests.centre.helpers import make_centre
 from tests.conftest import Tenant
 from tests.fakes import TEST_API
+
+WEEKDAYS_9_TO_5 = {
+    "timezone": "UTC",
+    "days": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+    "holidays": [],
+}
 
 
 def _outside(request: httpx.Request) -> bool:
@@ -39,3 +46,13 @@ def provider(httpx_mock: Any) -> Any:
 @pytest.fixture
 async def centre(hub: Hub) -> Tenant:
     return await make_centre(hub)
+
+
+async def set_hours(account: Account, hours: dict[str, Any] | None = WEEKDAYS_9_TO_5) -> None:
+    """The account's business hours, stored as the admin pages store them."""
+    await Account.get_pymongo_collection().update_one(
+        {"_id": account.id}, {"$set": {"business_hours": hours}}
+    )
+
+
+from tests.email.conftest import mail_tenant, receiver  # noqa: E402, F401  (a real SMTP server)

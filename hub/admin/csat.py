@@ -1,0 +1,61 @@
+"""Admin: the satisfaction survey (every plan) — on or off, and its question."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.admin.nav import SECTIONS
+from hub.centre import csat
+from hub.models import Account
+from hub.store.conversations import InvalidChange
+from hub.web import pages
+from hub.web.guard import Ctx, page_view
+from hub.web.layout import layout_context
+
+
+async def _page(request: Request, ctx: Ctx, error: str = "", status: int = 200) -> Response:
+    raw = await Account.get_pymongo_collection().find_one({"_id": ctx.account.id}, {"csat": 1})
+    settings = (raw or {}).get("csat") or {}
+    context = {
+        **await layout_context(ctx),
+        "sections": SECTIONS,
+        "current": "/admin/csat",
+        "enabled": bool(settings.get("enabled")),
+        "question": settings.get("question") or "",
+        "default_question": csat.DEFAULT_QUESTION,
+        "error": error,
+        "notice": request.query_params.get("done", "")[:200],
+    }
+    return pages.render(request, "admin/csat.html", context, status)
+
+
+@page_view("admin")
+async def csat_page(request: Request, ctx: Ctx) -> Response:
+    return await _page(request, ctx)
+
+
+@page_view("admin")
+async def save(request: Request, ctx: Ctx) -> Response:
+    assert ctx.account.id is not None
+    form = await request.form()
+    question = form.get("question", "")
+    try:
+        value = await csat.configure(
+            ctx.account.id, "enabled" in form, question if isinstance(question, str) else ""
+        )
+    except InvalidChange as exc:
+        return await _page(request, ctx, exc.message, 400)
+    message = (
+        "Survey on: sent when a conversation is resolved." if value["enabled"] else "Survey off."
+    )
+    return pages.redirect(request, f"/admin/csat?{urlencode({'done': message})}")
+
+
+routes = [
+    Route("/admin/csat", csat_page, methods=["GET"]),
+    Route("/admin/csat", save, methods=["POST"]),
+]

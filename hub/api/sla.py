@@ -1,0 +1,149 @@
+"""SLA through the API (PRO): ``/sla_policies`` and ``/reports/sla``; on HUB 402 ``plan_required``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hub.api.context import api_account, json_body
+from hub.api.errors import ApiError
+from hub.centre import sla_policies, sla_report
+from hub.centre.sla_policies import AppliesToIn, PolicyIn
+from hub.models import SlaPolicy
+
+Kind = Literal["first_response", "next_response", "resolution"]
+
+
+class PolicyOut(BaseModel):
+    id: str
+    name: str
+    first_response_minutes: int | None
+    next_response_minutes: int | None
+    resolution_minutes: int | None
+    business_hours_only: bool
+    pause_when_pending: bool
+    applies_to: AppliesToIn
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, p: SlaPolicy) -> PolicyOut:
+        return cls(
+            id=str(p.id),
+            name=p.name,
+            first_response_minutes=p.first_response_minutes,
+            next_response_minutes=p.next_response_minutes,
+            resolution_minutes=p.resolution_minutes,
+            business_hours_only=p.business_hours_only,
+            pause_when_pending=p.pause_when_pending,
+            applies_to=AppliesToIn.model_validate(p.applies_to.model_dump()),
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+        )
+
+
+class PolicyPatch(BaseModel):
+    """Only the fields given change; ``applies_to`` is replaced as a whole."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=100)
+    first_response_minutes: int | None = None
+    next_response_minutes: int | None = None
+    resolution_minutes: int | None = None
+    business_hours_only: bool | None = None
+    pause_when_pending: bool | None = None
+    applies_to: AppliesToIn | None = None
+
+
+class SlaReportRow(BaseModel):
+    policy_id: str
+    policy_name: str
+    kind: Kind
+    met: int
+    breached: int
+    open_at_risk: int
+
+
+class SlaReportOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    rows: list[SlaReportRow]
+
+
+def _out(p: SlaPolicy) -> dict[str, object]:
+    return PolicyOut.of(p).model_dump(mode="json")
+
+
+async def list_policies(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    found = await sla_policies.list_policies(account.id)
+    return JSONResponse({"data": [_out(p) for p in found], "next_cursor": None})
+
+
+async def create_policy(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    policy = await sla_policies.create_policy(account.id, await json_body(request, PolicyIn))
+    return JSONResponse(_out(policy), status_code=201)
+
+
+async def get_policy(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    return JSONResponse(_out(await sla_policies.get_policy(account.id, request.path_params["id"])))
+
+
+async def patch_policy(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    patch = await json_body(request, PolicyPatch)
+    changes = patch.model_dump(exclude_unset=True)
+    for field in ("name", "business_hours_only", "pause_when_pending", "applies_to"):
+        if field in changes and changes[field] is None:
+            raise ApiError(400, "invalid_sla_policy", f"{field}: may not be null")
+    policy = await sla_policies.update_policy(account.id, request.path_params["id"], changes)
+    return JSONResponse(_out(policy))
+
+
+async def delete_policy(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    policy = await sla_policies.delete_policy(account.id, request.path_params["id"])
+    return JSONResponse(_out(policy))
+
+
+async def sla_report_view(request: Request) -> Response:
+    account = await api_account(request)
+    assert account.id is not None
+    fmt = request.query_params.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise ApiError(400, "invalid_format", "format: json or csv")
+    q = request.query_params
+    result = await sla_report.report(account.id, q.get("from"), q.get("to"))
+    if fmt == "csv":
+        name = f"sla-{result['from']}-{result['to']}.csv"
+        return Response(
+            sla_report.as_csv(result),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return JSONResponse(SlaReportOut.model_validate(result).model_dump(mode="json", by_alias=True))
+
+
+routes = [
+    Route("/sla_policies", list_policies, methods=["GET"]),
+    Route("/sla_policies", create_policy, methods=["POST"]),
+    Route("/sla_policies/{id}", get_policy, methods=["GET"]),
+    Route("/sla_policies/{id}", patch_policy, methods=["PATCH"]),
+    Route("/sla_policies/{id}", delete_policy, methods=["DELETE"]),
+    Route("/reports/sla", sla_report_view, methods=["GET"]),
+]

@@ -1,0 +1,70 @@
+"""The contact centre's timed work in every ``parley serve``: SLA breaches and due surveys.
+
+Every ``INTERVAL_SECONDS`` (and at once when a survey becomes due anywhere) the loop
+calls ``hub.centre.sla.tick`` and ``hub.centre.surveys.send_due``. Both claim their
+work in the database, so any number of processes may run the loop; tests call
+``run_once``. (``sla.breached`` and ``csat.received`` are sent by
+``hub.integrations.event_webhooks`` from the changes these make.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from pymongo.errors import PyMongoError
+
+from hub import tasks
+from hub.centre import sla, surveys
+from hub.pipeline.realtime import Event, Subscription
+
+if TYPE_CHECKING:
+    from hub.pipeline.services import Hub
+
+log = logging.getLogger(__name__)
+INTERVAL_SECONDS = 15.0
+
+
+async def run_once(hub: Hub) -> tuple[int, int]:
+    """One pass: (breaches recorded, surveys sent) by this call."""
+    breaches = await sla.tick()
+    sent = await surveys.send_due(hub)
+    return breaches, sent
+
+
+class Timers:
+    def __init__(self, hub: Hub, interval: float = INTERVAL_SECONDS) -> None:
+        self.hub = hub
+        self.interval = interval
+        self._wake = asyncio.Event()
+        self._sub: Subscription | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def _wanted(self, event: Event) -> bool:
+        if event.type == "conversation.updated" and "csat_due_at" in event.changed:
+            if event.data.get("csat_due_at") is not None:
+                self._wake.set()
+        return False  # never queued: only the wake-up matters
+
+    async def start(self) -> None:
+        self._sub = self.hub.realtime.subscribe(None, self._wanted)
+        self._task = asyncio.create_task(self._run(), name="parley-centre-timers")
+
+    async def stop(self) -> None:
+        if self._sub is not None:
+            self.hub.realtime.unsubscribe(self._sub)
+        await tasks.stop(self._task)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await run_once(self.hub)
+            except PyMongoError as exc:
+                log.warning("centre timers: database error %s", exc)
+            except Exception:  # a bug must not stop later breaches
+                log.exception("centre timers failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)

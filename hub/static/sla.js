@@ -1,0 +1,82 @@
+/* Parley SLA timers and breach alerts (CSP-safe: no inline code).
+   - every .sla-timer counts down from its data-due (ISO time), amber once data-risk has
+     passed (80% of the target used), red once due; data-now is the server's time at
+     render, so a browser clock that is off does not shift the timer;
+   - an "sla-breach" server-sent event (only sent to the assignee and supervisors) shows
+     an alert in the page's #alert area. */
+(function () {
+  "use strict";
+
+  var skew = null; // server time minus browser time, from the first timer rendered
+
+  function remaining(seconds) {
+    var overdue = seconds < 0;
+    var s = Math.floor(Math.abs(seconds));
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+    var text = d ? d + "d " + h + "h" : h ? h + "h " + m + "m" : m ? m + "m" : "<1m";
+    return text + (overdue ? " overdue" : " left");
+  }
+
+  function update(el) {
+    var due = Date.parse(el.dataset.due);
+    if (isNaN(due)) return;
+    if (el.dataset.now && !el.dataset.skew) {
+      el.dataset.skew = String(Date.parse(el.dataset.now) - Date.now());
+    }
+    var now = Date.now() + Number(el.dataset.skew || skew || 0);
+    var risk = el.dataset.risk ? Date.parse(el.dataset.risk) : NaN;
+    var state = now >= due ? "breached" : (!isNaN(risk) && now >= risk ? "risk" : "ok");
+    el.classList.remove("sla-ok", "sla-risk", "sla-breached");
+    el.classList.add("sla-" + state);
+    var text = el.querySelector(".sla-text");
+    if (text) text.textContent = remaining((due - now) / 1000);
+  }
+
+  function updateAll() {
+    document.querySelectorAll(".sla-timer[data-due]").forEach(update);
+  }
+  setInterval(updateAll, 1000);
+  document.addEventListener("DOMContentLoaded", updateAll);
+  document.addEventListener("htmx:afterSettle", updateAll);
+
+  /* ---------------------------------------------------------------- breach alerts */
+  var KINDS = { first_response: "First response", next_response: "Next response", resolution: "Resolution" };
+  var seen = new WeakSet();
+
+  function alertBreach(evt) {
+    var data;
+    try { data = JSON.parse(evt.data); } catch (e) { return; }
+    var box = document.getElementById("sla-alert");
+    if (!box) {
+      // Its own area: the page's #alert is cleared after every htmx request.
+      box = document.createElement("div");
+      box.id = "sla-alert";
+      box.className = "alert sla-alert";
+      box.setAttribute("role", "alert");
+      var main = document.getElementById("main");
+      if (!main) return;
+      main.parentNode.insertBefore(box, main);
+    }
+    box.textContent = "";
+    var link = document.createElement("a");
+    link.href = "/inbox/c/" + encodeURIComponent(data.conversation_id);
+    link.textContent = (data.contact || "A conversation");
+    box.appendChild(document.createTextNode("SLA breached: " + (KINDS[data.kind] || "a target") + " of "));
+    box.appendChild(link);
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "link";
+    close.textContent = "Dismiss";
+    close.addEventListener("click", function () { box.textContent = ""; });
+    box.appendChild(document.createTextNode(" "));
+    box.appendChild(close);
+  }
+
+  document.addEventListener("htmx:sseOpen", function (evt) {
+    var source = evt.detail && evt.detail.source;
+    if (source && !seen.has(source)) {
+      seen.add(source);
+      source.addEventListener("sla-breach", alertBreach);
+    }
+  });
+})();

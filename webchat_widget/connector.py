@@ -24,7 +24,8 @@ from hub.contract import (
     SendResult,
     WebhookResult,
 )
-from webchat_widget.config import MAX_MEDIA_BYTES, MAX_TEXT, WebchatConfig
+from webchat_widget.appearance import contrast_warning
+from webchat_widget.config import DEFAULT_COLOUR, MAX_MEDIA_BYTES, MAX_TEXT, WebchatConfig
 
 
 class WebchatConnector(Connector):
@@ -49,10 +50,14 @@ class WebchatConnector(Connector):
         return WebchatConfig.model_validate(config).model_dump(mode="json")
 
     def describe(self, channel: ChannelInfo) -> dict[str, Any]:
-        return {
+        extra: dict[str, Any] = {
             "embed": embed_snippet(self.hub.public_url, channel.id),
             "identity_secret": channel.config.get("identity_secret", ""),
         }
+        warning = contrast_warning(channel.config.get("colour") or DEFAULT_COLOUR)
+        if warning:
+            extra["warnings"] = [warning]
+        return extra
 
     async def parse_webhook(self, request: Request, channel: ChannelInfo) -> WebhookResult:
         # Nothing posts to the hub's webhook route for this channel: answer 400, not 500.

@@ -288,7 +288,7 @@ def test_chat_both_ways_resume_and_drop(page: Page, world: World) -> None:
     assert r.status_code == 202, r.text
     theirs = frame.locator(".msg.out .text")
     expect(theirs).to_have_text(["Hi! <img src=x onerror=alert(1)>"])
-    expect(frame.locator(".msg.out .who")).to_have_text(["API"])
+    expect(frame.locator(".msg.out .who")).to_have_text(["API (default)"])
     assert frame.locator(".msg.out img").count() == 0
     frame.locator(".qr button", has_text="Track my order").click()
     expect(mine).to_have_text(["Hello <b>shop</b>", "Track my order"])

@@ -87,7 +87,8 @@ async def host_page(request: Request) -> HTMLResponse:
         if key in q
     )
     return HTMLResponse(
-        f"<!doctype html><title>Shop {request.url.path}</title><h1>Shop</h1>"
+        f"<!doctype html><title>Shop {request.url.path}</title>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><h1>Shop</h1>'
         f'<script src="{q["hub"]}/widget/v1/loader.js" data-channel="{q["channel"]}" '
         f"{attrs} async></script>"
     )

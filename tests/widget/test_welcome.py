@@ -17,7 +17,7 @@ from hub.pipeline.services import Hub
 from hub.store import conversations
 from hub.tenants import accounts
 from tests.conftest import CONNECTORS, Running, Tenant
-from tests.email.conftest import Receiver, channel_config, eventually, receiver  # noqa: F401
+from tests.email.conftest import Receiver, channel_config, eventually
 from tests.widget.conftest import SHOP, SSEReader, chat_tenant, open_session, serve, visitor
 from webchat_widget.appearance import contrast, contrast_warning, text_colour
 from webchat_widget.config import BusinessHours, WebchatConfig

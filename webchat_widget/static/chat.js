@@ -462,12 +462,13 @@
   }
 
   function render(m) {
-    if (S.seen[m.id]) return;
-    S.seen[m.id] = true;
+    // The stored copy replaces the pending one, whichever of the stream and the POST came first.
     if (m.key) {
       var p = list.querySelector('[data-key="' + m.key + '"]');
       if (p) p.remove();
     }
+    if (S.seen[m.id]) return;
+    S.seen[m.id] = true;
     clearQuickReplies();
     var li = bubble(m);
     li.dataset.id = m.id;
@@ -696,7 +697,7 @@
     var m = e.data;
     if (m.parley === "init") {
       S.open = !!m.open;
-      if (!S.started) { S.started = true; startSession(m.identity); }
+      if (!S.started) { S.started = true; startSession(m.identity, m.fromPage); }
     } else if (m.parley === "opened") {
       S.open = true;
       S.unread = 0;

@@ -13,7 +13,7 @@
   var labels = { en: "Chat with us", da: "Chat med os", sv: "Chatta med oss",
     nb: "Chat med oss", nl: "Chat met ons", fr: "Discutez avec nous" };
   var nav = (navigator.language || "en").slice(0, 2).toLowerCase();
-  var open = false, ready = false, later = [], look = {}, unread = 0, flash = null;
+  var open = false, ready = false, fromPage = false, later = [], look = {}, unread = 0, flash = null;
   var pageTitle = document.title;
   var identity = d.userId ? { user_id: d.userId, user_hash: d.userHash || "", name: d.userName || null,
     email: d.userEmail || null, phone: d.userPhone || null } : null;
@@ -44,7 +44,7 @@
 
   function style(el, css) { el.style.cssText = css; }
   function layout() {
-    var side = look.position === "left" ? "left" : "right", full = phone.matches;
+    var side = look.position === "left" ? "left" : "right", full = phone.matches || screen.width < 640;
     var vv = window.visualViewport;
     style(frame, full
       ? "position:fixed;top:0;left:0;width:100%;height:" + (vv ? vv.height + "px" : "100%") +
@@ -94,7 +94,7 @@
     if (e.origin !== hub || e.source !== frame.contentWindow || !e.data) return;
     var m = e.data;
     if (m.parley === "ready") {
-      post({ parley: "init", open: open, identity: identity });
+      post({ parley: "init", open: open, identity: identity, fromPage: fromPage });
       ready = true;
       later.splice(0).forEach(post);
     } else if (m.parley === "session") {
@@ -121,6 +121,7 @@
     setUser: function (u) {
       if (!u || typeof u.id !== "string" || !u.id || u.id.length > 200 || typeof u.hash !== "string" ||
         !/^[0-9a-f]{64}$/i.test(u.hash)) return warn("setUser needs {id, hash} (hash: 64 hex digits)");
+      fromPage = true;
       identity = { user_id: u.id, user_hash: u.hash, name: u.name || null, email: u.email || null, phone: u.phone || null };
       if (ready) post({ parley: "identify", identity: identity });
     },

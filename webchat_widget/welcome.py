@@ -69,7 +69,9 @@ async def welcome(channel: Channel, config: WebchatConfig, lang: str) -> dict[st
     at = now()
     back = config.back_at(at)
     hours = config.business_hours
-    agents = await available_agents(channel) if config.show_agent_avatars else []
+    # Outside business hours nobody is "available now", whatever their presence says.
+    staffed = config.show_agent_avatars and config.is_open(at)
+    agents = await available_agents(channel) if staffed else []
     return {
         "greeting": config.text("greeting", lang),
         "team_line": config.text("team_line", lang),

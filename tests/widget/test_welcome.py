@@ -130,8 +130,11 @@ async def test_closed_chat_says_when_it_is_back(
 ) -> None:
     hours = {"timezone": "UTC", "days": {"tue": [["09:00", "17:00"]]}}
     tenant = await chat_tenant(hub, "Tuesdays", business_hours=hours)
+    user = await accounts.create_user(tenant.account, "t@t.example", "pw-123456789", "agent", "T")
+    await user.set({"presence": "available"})
     body = (await open_session(client, tenant)).json()  # the clock: Monday 09:00 UTC
     assert body["open"] is False and body["back_at"] == "2026-03-03T09:00:00+00:00"
+    assert body["agents"] == []  # closed: nobody is shown as available
 
 
 async def test_verified_visitor_skips_prechat(hub: Hub, client: httpx.AsyncClient) -> None:

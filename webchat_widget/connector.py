@@ -54,10 +54,15 @@ class WebchatConnector(Connector):
             "embed": embed_snippet(self.hub.public_url, channel.id),
             "identity_secret": channel.config.get("identity_secret", ""),
         }
-        warning = contrast_warning(channel.config.get("colour") or DEFAULT_COLOUR)
-        if warning:
-            extra["warnings"] = [warning]
+        warnings = self.config_warnings(channel.config)
+        if warnings:
+            extra["warnings"] = warnings
         return extra
+
+    def config_warnings(self, config: dict[str, Any]) -> list[str]:
+        """The colour's WCAG AA contrast (``webchat_widget.appearance``)."""
+        warning = contrast_warning(config.get("colour") or DEFAULT_COLOUR)
+        return [warning] if warning else []
 
     async def parse_webhook(self, request: Request, channel: ChannelInfo) -> WebhookResult:
         # Nothing posts to the hub's webhook route for this channel: answer 400, not 500.

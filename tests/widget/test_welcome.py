@@ -221,3 +221,14 @@ async def test_transcript_by_email(running: Running, receiver: Receiver) -> None
 
 async def _first(receiver: Receiver) -> Any:
     return receiver.received[0] if receiver.received else None
+
+
+async def test_api_lists_the_contrast_warning(hub: Hub, client: httpx.AsyncClient) -> None:
+    tenant = await chat_tenant(hub, "Yellowshop", colour="#ffcc00")
+    r = await client.get("/api/v1/channels", headers={"Authorization": f"Bearer {tenant.key}"})
+    assert r.status_code == 200, r.text
+    (channel,) = r.json()["data"]
+    assert "4.5:1" in channel["warnings"][0]
+    calm = await chat_tenant(hub, "Blueshop")
+    r = await client.get("/api/v1/channels", headers={"Authorization": f"Bearer {calm.key}"})
+    assert r.json()["data"][0]["warnings"] == []

@@ -255,3 +255,25 @@ def test_offline_form_and_transcript(page: Page, world: World, smtp: Receiver) -
         page.wait_for_timeout(100)
     assert smtp.received[0].rcpt_tos == ["late@example.com"]
     assert b"Please mail me this" in smtp.received[0].data
+
+
+def test_language_reset_and_open_close_events(page: Page, world: World) -> None:
+    channel, _, _ = _make_channel(world, "Shop chat two")
+    frame = open_chat(page, world.page_url(world.shop, channel))
+    page.evaluate(
+        "window.seen = []; ['open', 'close', 'ready'].forEach(n =>"
+        " addEventListener('parley:' + n, () => seen.push(n)))"
+    )
+    say(frame, "Before logout")
+    expect(frame.locator(".msg.in:not(.pending) .text")).to_have_text(["Before logout"])
+    page.evaluate("Parley.close(); Parley.open()")
+    page.wait_for_function("seen.join() === 'close,open'")
+    page.evaluate("Parley.setLanguage('da')")
+    expect(frame.locator("#parley-chat[data-live='1']")).to_be_attached(timeout=15000)
+    expect(frame.locator(".composer textarea")).to_have_attribute("placeholder", "Skriv en besked…")
+    expect(frame.locator(".msg.in .text")).to_have_text(["Before logout"])  # same visitor
+    page.wait_for_function("seen.includes('ready')")
+    page.evaluate("Parley.reset()")
+    expect(frame.locator("#parley-chat[data-live='1']")).to_be_attached(timeout=15000)
+    expect(frame.locator(".greeting")).to_be_visible()
+    expect(frame.locator(".msg")).to_have_count(0)  # a new visitor: nothing of the last one

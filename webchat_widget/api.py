@@ -34,6 +34,7 @@ from webchat_widget.context import (
     visitor_context,
 )
 from webchat_widget.limits import Limit
+from webchat_widget.welcome import initials
 
 MINUTE = dt.timedelta(minutes=1)
 #: Messages a visitor may send a minute, and all visitors of one IP together.
@@ -70,12 +71,15 @@ def public_message(doc: dict[str, Any], config: WebchatConfig) -> dict[str, Any]
     """A stored message as the visitor sees it (no internal fields)."""
     sender = doc.get("sender") or {}
     outbound = doc.get("direction") == "out"
+    name = (sender.get("name") or config.agent_name) if outbound else None
     return {
         "id": str(doc["_id"]),
         "direction": doc.get("direction"),
         "text": doc.get("text") or "",
         "sender_type": sender.get("type"),
-        "sender_name": (sender.get("name") or config.agent_name) if outbound else None,
+        "sender_name": name,
+        #: Shown in the reply's avatar (``show_agent_avatars``); a bot is labelled as one.
+        "sender_initials": initials(name) if outbound else None,
         "attachments": [
             {k: a.get(k) for k in ("id", "filename", "content_type", "size")}
             for a in doc.get("attachments") or []

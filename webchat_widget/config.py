@@ -23,6 +23,10 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 Language = Literal["en", "da", "sv", "nb", "nl", "fr"]
 PrechatField = Literal["name", "email"]
+#: A text the visitor reads: one string, or one per language (``{"en": …, "da": …}``).
+Localized = str | dict[Language, str]
+DEFAULT_COLOUR = "#2557d6"
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def origin_of(url: str) -> str:
@@ -71,6 +75,19 @@ class BusinessHours(BaseModel):
         spans = self.days.get(DAYS[local.weekday()], [])
         return any(start <= hhmm < end for start, end in spans)
 
+    def next_open(self, at: dt.datetime) -> dt.datetime | None:
+        """When the next span starts after ``at`` (within a week); None if never."""
+        zone = ZoneInfo(self.timezone)
+        local = at.astimezone(zone)
+        for offset in range(8):
+            day = (local + dt.timedelta(days=offset)).date()
+            for start, _end in sorted(self.days.get(DAYS[day.weekday()], [])):
+                hour, minute = (int(x) for x in start.split(":"))
+                begins = dt.datetime(day.year, day.month, day.day, hour % 24, minute, tzinfo=zone)
+                if begins > local:
+                    return begins.astimezone(dt.UTC)
+        return None
+
 
 class WebchatConfig(BaseModel):
     """The channel config fixed in DESIGN.md, plus the generated identity secret."""
@@ -85,6 +102,32 @@ class WebchatConfig(BaseModel):
     identity_secret: str = Field(default="", json_schema_extra=SECRET)
     #: Name shown on replies whose sender has none.
     agent_name: str = "Support"
+    #: Welcome text at the top of the chat, and a short line under the team's name.
+    greeting: Localized = ""
+    team_line: Localized = ""
+    #: The brand colour of the launcher, header and the visitor's bubbles (``#RRGGBB``).
+    colour: str = DEFAULT_COLOUR
+    position: Literal["right", "left"] = "right"
+    #: Text beside the launcher's icon; empty shows the icon alone.
+    launcher_text: str = Field(default="", max_length=40)
+    show_agent_avatars: bool = True
+    #: A short sound when an agent answers while the chat is closed.
+    sound: bool = False
+
+    @field_validator("greeting", "team_line")
+    @classmethod
+    def _short(cls, value: Localized) -> Localized:
+        texts = [value] if isinstance(value, str) else list(value.values())
+        if any(len(text) > 300 for text in texts):
+            raise ValueError("at most 300 characters")
+        return value
+
+    @field_validator("colour")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not _COLOUR.match(value):
+            raise ValueError(f"{value!r} is not a colour such as #2557d6")
+        return value.lower()
 
     @field_validator("allowed_origins")
     @classmethod
@@ -108,3 +151,17 @@ class WebchatConfig(BaseModel):
 
     def is_open(self, at: dt.datetime) -> bool:
         return self.business_hours is None or self.business_hours.is_open(at)
+
+    def back_at(self, at: dt.datetime) -> dt.datetime | None:
+        """When a closed chat opens again (None when open, or never)."""
+        if self.business_hours is None or self.business_hours.is_open(at):
+            return None
+        return self.business_hours.next_open(at)
+
+    def text(self, key: Literal["greeting", "team_line"], lang: str) -> str:
+        """``greeting`` or ``team_line`` in ``lang``, else the channel's language, else any."""
+        value: Localized = getattr(self, key)
+        if isinstance(value, str):
+            return value
+        texts: dict[str, str] = {str(k): v for k, v in value.items()}
+        return texts.get(lang) or texts.get(self.language) or next(iter(texts.values()), "")

@@ -24,7 +24,8 @@ from hub.contract import (
     SendResult,
     WebhookResult,
 )
-from webchat_widget.config import MAX_MEDIA_BYTES, MAX_TEXT, WebchatConfig
+from webchat_widget.appearance import contrast_warning
+from webchat_widget.config import DEFAULT_COLOUR, MAX_MEDIA_BYTES, MAX_TEXT, WebchatConfig
 
 
 class WebchatConnector(Connector):
@@ -49,10 +50,19 @@ class WebchatConnector(Connector):
         return WebchatConfig.model_validate(config).model_dump(mode="json")
 
     def describe(self, channel: ChannelInfo) -> dict[str, Any]:
-        return {
+        extra: dict[str, Any] = {
             "embed": embed_snippet(self.hub.public_url, channel.id),
             "identity_secret": channel.config.get("identity_secret", ""),
         }
+        warnings = self.config_warnings(channel.config)
+        if warnings:
+            extra["warnings"] = warnings
+        return extra
+
+    def config_warnings(self, config: dict[str, Any]) -> list[str]:
+        """The colour's WCAG AA contrast (``webchat_widget.appearance``)."""
+        warning = contrast_warning(config.get("colour") or DEFAULT_COLOUR)
+        return [warning] if warning else []
 
     async def parse_webhook(self, request: Request, channel: ChannelInfo) -> WebhookResult:
         # Nothing posts to the hub's webhook route for this channel: answer 400, not 500.

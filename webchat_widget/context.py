@@ -7,6 +7,7 @@ can only ever reach its own conversations.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,19 @@ class VisitorContext:
             sort=[("created_at", 1)],
         )
         return [doc["_id"] async for doc in cursor]
+
+    async def seen_at(self) -> dt.datetime | None:
+        """When an agent last opened one of the visitor's conversations, if ever."""
+        cursor = Conversation.get_pymongo_collection().find(
+            {
+                "account_id": self.account_id,
+                "channel_id": self.channel.id,
+                "contact_key": self.visitor.address_key,
+            },
+            {"agent_seen_at": 1},
+        )
+        times = [doc["agent_seen_at"] async for doc in cursor if doc.get("agent_seen_at")]
+        return max(times, default=None)
 
     async def messages(self, query: dict[str, Any], limit: int = 200) -> list[dict[str, Any]]:
         """The visitor-visible messages matching ``query``, oldest first (the last ``limit``)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from webchat_widget import api, callback, pages, stream, visit
+from webchat_widget import api, attributes, callback, pages, stream, transcript, visit
 
 
 def all_routes() -> list[BaseRoute]:
@@ -14,6 +14,8 @@ def all_routes() -> list[BaseRoute]:
         Route("/widget/v1/session", visit.open_session, methods=["POST"]),
         Route("/widget/v1/contact", visit.update_contact, methods=["POST"]),
         Route("/widget/v1/ticket", visit.ticket, methods=["POST"]),
+        Route("/widget/v1/attributes", attributes.set_attributes, methods=["POST"]),
+        Route("/widget/v1/transcript", transcript.send_transcript, methods=["POST"]),
         Route("/widget/v1/messages", api.list_messages, methods=["GET"]),
         Route("/widget/v1/messages", api.post_message, methods=["POST"]),
         Route("/widget/v1/typing", api.visitor_typing, methods=["POST"]),

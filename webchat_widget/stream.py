@@ -11,6 +11,7 @@ nothing falls between the two.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -46,6 +47,7 @@ class _Filter:
         if kind == "conversation":
             if data.get("channel_id") == self.channel_id and data.get("contact_key") == self.key:
                 self.conversations.add(data["_id"])
+                return "agent_seen_at" in event.changed and bool(data.get("agent_seen_at"))
             return False
         if kind == "typing":
             return data.get("side") == "agent" and data.get("conversation_id") in self.conversations
@@ -88,6 +90,12 @@ def _message_event(doc: dict[str, Any], ctx: VisitorContext) -> dict[str, str]:
     }
 
 
+def _seen_event(at: dt.datetime) -> dict[str, str]:
+    """An agent opened the conversation at ``at``: the visitor's earlier messages are seen."""
+    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    return {"event": "seen", "data": json.dumps({"ts": int(aware.timestamp() * 1000)})}
+
+
 def _typing_event(data: dict[str, Any], ctx: VisitorContext) -> dict[str, str]:
     live = bool(data.get("typing")) and data.get("expires_at", now()) > now()
     name = data.get("name") or ctx.config.agent_name
@@ -108,6 +116,8 @@ async def _live(
             return
         if event.type.startswith("typing."):
             yield _typing_event(event.data, ctx)
+        elif event.type.startswith("conversation."):
+            yield _seen_event(event.data["agent_seen_at"])
         elif str(event.data["_id"]) not in sent:
             sent.add(str(event.data["_id"]))
             yield _message_event(event.data, ctx)
@@ -130,6 +140,9 @@ async def events(request: Request) -> Response:
                 sent.add(str(doc["_id"]))
                 yield _message_event(doc, ctx)
             yield {"event": "caught_up", "data": "{}"}
+            seen = await ctx.seen_at()
+            if seen is not None:
+                yield _seen_event(seen)
             async for item in _live(ctx, sub, sent):
                 yield item
         finally:

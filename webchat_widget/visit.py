@@ -20,9 +20,9 @@ from hub.api.errors import ApiError
 from hub.contract import VISITOR, Address, now
 from hub.models import Contact
 from hub.store.contacts import find_or_create_contact
-from webchat_widget import session
+from webchat_widget import session, transcript
 from webchat_widget.api import MEDIA_TYPES
-from webchat_widget.config import MAX_MEDIA_BYTES, WebchatConfig
+from webchat_widget.config import LANGUAGES, MAX_MEDIA_BYTES, WebchatConfig
 from webchat_widget.context import (
     check_request_origin,
     client_ip,
@@ -35,9 +35,11 @@ from webchat_widget.context import (
 )
 from webchat_widget.limits import Limit
 from webchat_widget.session import InvalidSession, Visitor
+from webchat_widget.welcome import welcome
 
 SESSION_LIMIT = Limit(30, dt.timedelta(minutes=1))
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{5,30}$")
 
 
 class SessionIn(BaseModel):
@@ -49,6 +51,9 @@ class SessionIn(BaseModel):
     user_hash: str | None = Field(default=None, max_length=128)
     name: str | None = Field(default=None, max_length=100)
     email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    #: The language the chat shows (for the greeting and team line).
+    lang: str | None = Field(default=None, max_length=10)
 
 
 class ContactIn(BaseModel):
@@ -75,11 +80,15 @@ async def open_session(request: Request) -> Response:
     if not config.allows(body.origin):
         raise ApiError(403, "origin_not_allowed", f"{body.origin} may not use this chat")
     visitor = _visitor_for(hub.secret_key, body, str(channel.id), str(channel.account_id), config)
-    if visitor.verified and (body.name or body.email):
-        await _save_contact(channel.account_id, visitor, body.name, body.email, offline=False)
+    if visitor.verified:
+        await _save_contact(
+            channel.account_id, visitor, body.name, body.email, offline=False, phone=body.phone
+        )
     contact = await _contact(channel.account_id, visitor)
     token = session.issue(hub.secret_key, visitor)
-    needed = [f for f in config.prechat_fields if not _known(contact, visitor, body, f)]
+    # Identified visitors skip the pre-chat step: the site told us who they are.
+    needed = [] if visitor.verified else _needed(config, contact, visitor, body)
+    lang = body.lang if body.lang in LANGUAGES else config.language
     return JSONResponse(
         {
             "token": token,
@@ -90,8 +99,16 @@ async def open_session(request: Request) -> Response:
             "agent_name": config.agent_name,
             "max_media_bytes": MAX_MEDIA_BYTES,
             "media_types": sorted(MEDIA_TYPES),
+            "transcript": await transcript.available(channel.account_id),
+            **await welcome(channel, config, lang),
         }
     )
+
+
+def _needed(
+    config: WebchatConfig, contact: Contact | None, visitor: Visitor, body: SessionIn
+) -> list[str]:
+    return [f for f in config.prechat_fields if not _known(contact, visitor, body, f)]
 
 
 def _visitor_for(
@@ -151,11 +168,20 @@ async def _save_contact(
     email: str | None,
     *,
     offline: bool,
+    phone: str | None = None,
 ) -> None:
-    """Keep the visitor's name and email on their contact (created now if need be)."""
+    """Keep the visitor's name and email on their contact (created now if need be).
+
+    A verified visitor's contact also records the site's user id (``verified_user_id``,
+    shown with the contact's attributes in the inbox) and the phone the site gave.
+    """
     address = Address(kind=VISITOR.name, value=visitor.visitor_id, name=name)
     contact = await find_or_create_contact(account_id, address)
     changes: dict[str, Any] = {}
+    if visitor.verified:
+        changes["attributes.verified_user_id"] = visitor.visitor_id.removeprefix("user:")
+        if phone and _PHONE.match(phone):
+            changes["phone"] = phone
     if name:
         changes["name"] = name
     if email and _EMAIL.match(email):

@@ -47,9 +47,12 @@ CONVERSATION_STATUSES: tuple[str, ...] = get_args(ConversationStatus)
 async def list_channels(request: Request) -> JSONResponse:
     account = await api_account(request)
     urls = hub_of(request).channels
+    registry = hub_of(request).registry
 
     def shape(ch: Channel) -> ChannelOut:
-        return ChannelOut.of(ch, webhook_url=urls.webhook_url(ch))
+        known = ch.type in registry.types()
+        warnings = registry.get(ch.type).config_warnings(ch.config) if known else []
+        return ChannelOut.of(ch, webhook_url=urls.webhook_url(ch), warnings=warnings)
 
     return await listed(request, Channel, {"account_id": account.id}, shape, descending=False)
 

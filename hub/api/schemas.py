@@ -39,6 +39,8 @@ class ChannelOut(Representation):
     active: bool
     webhook_url: str
     created_at: dt.datetime
+    #: Advice about the channel's config (e.g. a web chat colour's contrast); may be empty.
+    warnings: list[str] = []
 
 
 class ConversationPatch(BaseModel):

@@ -57,6 +57,10 @@ class Connector:
         """Extra fields shown once when a channel is added (embed snippet, secrets)."""
         return {}
 
+    def config_warnings(self, config: dict[str, Any]) -> list[str]:
+        """Advice about a valid config (e.g. a colour's contrast), shown with the channel."""
+        return []
+
     def capabilities_for(self, channel: ChannelInfo) -> Capabilities:
         """Capabilities of one channel; override where config changes them."""
         return self.capabilities

@@ -18,6 +18,7 @@ from beanie import PydanticObjectId
 
 from hub.contract import now
 from hub.facts import activity
+from hub.facts.reply_time import first_response_amounts
 from hub.models import Account, Conversation, Message
 
 TZ_CACHE_SECONDS = 60.0
@@ -146,7 +147,7 @@ async def replied(conversation: Conversation, message: Message) -> None:
     )
     if first.modified_count:
         await activity.record(
-            account_id, "first_response", amounts={"first_response_seconds": seconds},
+            account_id, "first_response", amounts=first_response_amounts(seconds),
             data={"seconds": seconds}, **base,
         )  # fmt: skip
         await activity.count(

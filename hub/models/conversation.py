@@ -41,6 +41,8 @@ class Conversation(TenantDocument):
     last_inbound_at: dt.datetime | None = None
     #: Inbound messages since an agent last read it.
     unread: int = 0
+    #: When an agent last opened it with unread messages (the web chat's "seen").
+    agent_seen_at: dt.datetime | None = None
     #: When the oldest unanswered inbound message arrived; None when answered.
     waiting_since: dt.datetime | None = None
     snoozed_until: dt.datetime | None = None

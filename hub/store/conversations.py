@@ -294,7 +294,7 @@ async def mark_read(account_id: PydanticObjectId, conversation: Conversation) ->
     if conversation.unread:
         await Conversation.get_pymongo_collection().update_one(
             {"_id": conversation.id, "account_id": account_id, "unread": {"$gt": 0}},
-            {"$set": {"unread": 0}},
+            {"$set": {"unread": 0, "agent_seen_at": now()}},
         )
         conversation.unread = 0
 

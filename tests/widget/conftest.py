@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from hub.ops import embedded
 from hub.pipeline.services import Hub
 from tests.conftest import CONNECTORS, Tenant, make_tenant
+from tests.email.conftest import receiver  # noqa: F401  (a real SMTP server, for transcripts)
 from webchat_widget.connector import WebchatConnector
 
 SHOP = "https://shop.example"

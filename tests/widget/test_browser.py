@@ -87,7 +87,8 @@ async def host_page(request: Request) -> HTMLResponse:
         if key in q
     )
     return HTMLResponse(
-        f"<!doctype html><title>Shop {request.url.path}</title><h1>Shop</h1>"
+        f"<!doctype html><title>Shop {request.url.path}</title>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><h1>Shop</h1>'
         f'<script src="{q["hub"]}/widget/v1/loader.js" data-channel="{q["channel"]}" '
         f"{attrs} async></script>"
     )
@@ -288,7 +289,7 @@ def test_chat_both_ways_resume_and_drop(page: Page, world: World) -> None:
     assert r.status_code == 202, r.text
     theirs = frame.locator(".msg.out .text")
     expect(theirs).to_have_text(["Hi! <img src=x onerror=alert(1)>"])
-    expect(frame.locator(".msg.out .who")).to_have_text(["API"])
+    expect(frame.locator(".msg.out .who")).to_have_text(["API (default)"])
     assert frame.locator(".msg.out img").count() == 0
     frame.locator(".qr button", has_text="Track my order").click()
     expect(mine).to_have_text(["Hello <b>shop</b>", "Track my order"])

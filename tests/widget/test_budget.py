@@ -1,4 +1,4 @@
-"""The widget's size budget: loader <= 5 KB and chat UI <= 30 KB, gzipped as served."""
+"""The widget's size budget: loader <= 3 KB and chat UI <= 20 KB, gzipped as served."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import httpx
 from tests.conftest import Tenant
 from tests.widget.conftest import SHOP
 
-LOADER_BUDGET = 5 * 1024
-CHAT_BUDGET = 30 * 1024
+LOADER_BUDGET = 3 * 1024
+CHAT_BUDGET = 20 * 1024
 
 
 async def _gzipped(client: httpx.AsyncClient, path: str) -> int:

@@ -14,42 +14,48 @@
       sending: "Sending…", retrying: "Not sent yet, retrying…", failed: "Not sent", you: "You",
       close: "Close", refused: "This chat is not available here.", identity: "We could not verify who you are.",
       limited: "Too many messages, please wait a moment.", file: "File", tooBig: "That file is too large.",
-      badType: "That type of file cannot be sent.", save: "Save" },
+      badType: "That type of file cannot be sent.", save: "Save",
+      greeting: "Hi! How can we help you today?", replyMin: "We typically reply in {n} minutes", replyHour: "We typically reply in {n} hours", back: "We are back {when}.", bot: "Bot", sent: "Sent", seen: "Seen", step: "Before we start", intro: "Tell us your name and email address, so we can answer you even if you leave this page.", transcript: "Email me this conversation", transcriptSent: "Sent to {email}.", newMsg: "New message", online: "Available now" },
     da: { title: "Chat med os", placeholder: "Skriv en besked…", send: "Send", attach: "Vedhæft en fil",
       typing: "{name} skriver…", offline: "Vi er ikke til stede lige nu. Skriv din e-mailadresse, så svarer vi på mail.",
       email: "E-mail", name: "Navn", start: "Start chat", saved: "Tak! Vi svarer på mail.",
       sending: "Sender…", retrying: "Ikke sendt endnu, prøver igen…", failed: "Ikke sendt", you: "Dig",
       close: "Luk", refused: "Denne chat er ikke tilgængelig her.", identity: "Vi kunne ikke bekræfte, hvem du er.",
       limited: "For mange beskeder, vent et øjeblik.", file: "Fil", tooBig: "Filen er for stor.",
-      badType: "Den filtype kan ikke sendes.", save: "Gem" },
+      badType: "Den filtype kan ikke sendes.", save: "Gem",
+      greeting: "Hej! Hvordan kan vi hjælpe dig i dag?", replyMin: "Vi svarer typisk inden for {n} minutter", replyHour: "Vi svarer typisk inden for {n} timer", back: "Vi er tilbage {when}.", bot: "Bot", sent: "Sendt", seen: "Set", step: "Før vi starter", intro: "Skriv dit navn og din e-mailadresse, så kan vi svare dig, selv hvis du forlader siden.", transcript: "Send mig samtalen på mail", transcriptSent: "Sendt til {email}.", newMsg: "Ny besked", online: "Til stede nu" },
     sv: { title: "Chatta med oss", placeholder: "Skriv ett meddelande…", send: "Skicka", attach: "Bifoga en fil",
       typing: "{name} skriver…", offline: "Vi är inte här just nu. Lämna din e-postadress så svarar vi via e-post.",
       email: "E-post", name: "Namn", start: "Starta chatten", saved: "Tack! Vi svarar via e-post.",
       sending: "Skickar…", retrying: "Inte skickat än, försöker igen…", failed: "Inte skickat", you: "Du",
       close: "Stäng", refused: "Den här chatten är inte tillgänglig här.", identity: "Vi kunde inte bekräfta vem du är.",
       limited: "För många meddelanden, vänta en stund.", file: "Fil", tooBig: "Filen är för stor.",
-      badType: "Den filtypen kan inte skickas.", save: "Spara" },
+      badType: "Den filtypen kan inte skickas.", save: "Spara",
+      greeting: "Hej! Hur kan vi hjälpa dig i dag?", replyMin: "Vi svarar oftast inom {n} minuter", replyHour: "Vi svarar oftast inom {n} timmar", back: "Vi är tillbaka {when}.", bot: "Bot", sent: "Skickat", seen: "Sett", step: "Innan vi börjar", intro: "Skriv ditt namn och din e-postadress, så kan vi svara även om du lämnar sidan.", transcript: "Mejla mig konversationen", transcriptSent: "Skickat till {email}.", newMsg: "Nytt meddelande", online: "Tillgängliga nu" },
     nb: { title: "Chat med oss", placeholder: "Skriv en melding…", send: "Send", attach: "Legg ved en fil",
       typing: "{name} skriver…", offline: "Vi er ikke til stede nå. Legg igjen e-postadressen din, så svarer vi på e-post.",
       email: "E-post", name: "Navn", start: "Start chat", saved: "Takk! Vi svarer på e-post.",
       sending: "Sender…", retrying: "Ikke sendt ennå, prøver igjen…", failed: "Ikke sendt", you: "Deg",
       close: "Lukk", refused: "Denne chatten er ikke tilgjengelig her.", identity: "Vi kunne ikke bekrefte hvem du er.",
       limited: "For mange meldinger, vent litt.", file: "Fil", tooBig: "Filen er for stor.",
-      badType: "Den filtypen kan ikke sendes.", save: "Lagre" },
+      badType: "Den filtypen kan ikke sendes.", save: "Lagre",
+      greeting: "Hei! Hvordan kan vi hjelpe deg i dag?", replyMin: "Vi svarer vanligvis innen {n} minutter", replyHour: "Vi svarer vanligvis innen {n} timer", back: "Vi er tilbake {when}.", bot: "Bot", sent: "Sendt", seen: "Sett", step: "Før vi starter", intro: "Skriv navnet og e-postadressen din, så kan vi svare deg selv om du forlater siden.", transcript: "Send meg samtalen på e-post", transcriptSent: "Sendt til {email}.", newMsg: "Ny melding", online: "Tilgjengelige nå" },
     nl: { title: "Chat met ons", placeholder: "Schrijf een bericht…", send: "Versturen", attach: "Bestand toevoegen",
       typing: "{name} typt…", offline: "We zijn nu niet bereikbaar. Laat je e-mailadres achter, dan antwoorden we per e-mail.",
       email: "E-mail", name: "Naam", start: "Chat starten", saved: "Bedankt! We antwoorden per e-mail.",
       sending: "Versturen…", retrying: "Nog niet verstuurd, opnieuw proberen…", failed: "Niet verstuurd", you: "Jij",
       close: "Sluiten", refused: "Deze chat is hier niet beschikbaar.", identity: "We konden niet controleren wie je bent.",
       limited: "Te veel berichten, wacht even.", file: "Bestand", tooBig: "Dat bestand is te groot.",
-      badType: "Dat soort bestand kan niet worden verstuurd.", save: "Opslaan" },
+      badType: "Dat soort bestand kan niet worden verstuurd.", save: "Opslaan",
+      greeting: "Hoi! Waarmee kunnen we je helpen?", replyMin: "We antwoorden meestal binnen {n} minuten", replyHour: "We antwoorden meestal binnen {n} uur", back: "We zijn terug {when}.", bot: "Bot", sent: "Verstuurd", seen: "Gezien", step: "Voordat we beginnen", intro: "Laat je naam en e-mailadres achter, dan kunnen we antwoorden, ook als je deze pagina verlaat.", transcript: "Mail mij dit gesprek", transcriptSent: "Verstuurd naar {email}.", newMsg: "Nieuw bericht", online: "Nu beschikbaar" },
     fr: { title: "Discutez avec nous", placeholder: "Écrivez un message…", send: "Envoyer", attach: "Joindre un fichier",
       typing: "{name} écrit…", offline: "Nous sommes absents pour le moment. Laissez votre adresse e-mail et nous répondrons par e-mail.",
       email: "E-mail", name: "Nom", start: "Commencer", saved: "Merci ! Nous répondrons par e-mail.",
       sending: "Envoi…", retrying: "Pas encore envoyé, nouvel essai…", failed: "Non envoyé", you: "Vous",
       close: "Fermer", refused: "Cette discussion n’est pas disponible ici.", identity: "Nous n’avons pas pu vérifier votre identité.",
       limited: "Trop de messages, patientez un instant.", file: "Fichier", tooBig: "Ce fichier est trop volumineux.",
-      badType: "Ce type de fichier ne peut pas être envoyé.", save: "Enregistrer" }
+      badType: "Ce type de fichier ne peut pas être envoyé.", save: "Enregistrer",
+      greeting: "Bonjour ! Comment pouvons-nous vous aider ?", replyMin: "Nous répondons généralement en {n} minutes", replyHour: "Nous répondons généralement en {n} heures", back: "Nous serons de retour {when}.", bot: "Bot", sent: "Envoyé", seen: "Vu", step: "Avant de commencer", intro: "Indiquez votre nom et votre adresse e-mail, pour que nous puissions vous répondre même si vous quittez la page.", transcript: "M’envoyer cette conversation par e-mail", transcriptSent: "Envoyé à {email}.", newMsg: "Nouveau message", online: "Disponibles maintenant" }
   };
 
   function pickLang() {
@@ -62,8 +68,9 @@
 
   var S = {
     token: get("token"), config: null, es: null, last: null, caughtUp: false,
-    seen: {}, pending: JSON.parse(get("pending") || "[]"), flushing: false,
-    open: window.parent === window, unread: 0, typingAt: 0, typingTimer: null, agentTimer: null
+    seen: {}, pending: JSON.parse(get("pending") || "[]"), flushing: false, seenTs: 0,
+    open: window.parent === window, unread: 0, typingAt: 0, typingTimer: null, agentTimer: null,
+    later: []
   };
 
   function get(k) { try { return localStorage.getItem(STORE + k); } catch (e) { return null; } }
@@ -95,21 +102,43 @@
     return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
   function toParent(msg) { if (window.parent !== window) window.parent.postMessage(msg, ORIGIN); }
+  function fill(text, vars) { return text.replace(/\{(\w+)\}/g, function (_, k) { return vars[k]; }); }
+  function avatar(initials, name) {
+    var a = el("span", "avatar", initials || "?");
+    a.title = name || "";
+    a.setAttribute("aria-hidden", "true");
+    return a;
+  }
 
   // ------------------------------------------------------------------ layout
+  // head | notice | scroll (welcome, messages) | typing | error | panels | composer | tools
   var root = document.getElementById("parley-chat");
   var head = el("header", "head");
+  var who = el("div", "team");
+  var avatars = el("div", "avatars");
+  var names = el("div", "names");
   var title = el("h1", "title", t.title);
+  var teamLine = el("p", "team-line");
+  names.append(title, teamLine);
+  who.append(avatars, names);
   var closeBtn = el("button", "close", "×");
   closeBtn.type = "button";
   closeBtn.setAttribute("aria-label", t.close);
   closeBtn.addEventListener("click", function () { toParent({ parley: "close" }); });
-  head.append(title, closeBtn);
+  head.append(who, closeBtn);
   var notice = el("div", "notice");
+  var scroller = el("div", "scroll");
+  var welcome = el("div", "welcome");
   var list = el("ol", "messages");
+  list.setAttribute("role", "log");
+  scroller.append(welcome, list);
   var typingLine = el("div", "typing");
+  typingLine.setAttribute("aria-live", "polite");
   var errorLine = el("div", "error");
   errorLine.setAttribute("role", "alert");
+  // Other features (CSAT, callback) put their panels here: window.ParleyChat.panels.
+  var panels = el("div", "panels");
+  panels.id = "parley-panels";
   var form = el("form", "composer");
   var input = el("textarea");
   input.rows = 1;
@@ -126,13 +155,19 @@
   var sendBtn = el("button", "send", t.send);
   sendBtn.type = "submit";
   form.append(attachBtn, input, fileInput, sendBtn);
-  root.append(head, notice, list, typingLine, errorLine, form);
+  var tools = el("div", "tools");
+  var transcriptBtn = el("button", "transcript", t.transcript);
+  transcriptBtn.type = "button";
+  tools.appendChild(transcriptBtn);
+  root.append(head, notice, scroller, typingLine, errorLine, panels, form, tools);
   notice.hidden = true;
   form.hidden = true;
+  tools.hidden = true;
 
   function showError(text) {
     errorLine.textContent = text || "";
   }
+  function scrollDown() { scroller.scrollTop = scroller.scrollHeight; }
 
   // ------------------------------------------------------------------ API
   function api(method, path, body) {
@@ -152,14 +187,15 @@
       });
   }
 
-  function startSession(identity) {
+  function startSession(identity, fromPage) {
     S.identity = identity;
-    var body = { channel: CHANNEL, origin: ORIGIN, token: S.token };
+    var body = { channel: CHANNEL, origin: ORIGIN, token: S.token, lang: lang };
     if (identity) {
       body.user_id = identity.user_id;
       body.user_hash = identity.user_hash;
       body.name = identity.name;
       body.email = identity.email;
+      body.phone = identity.phone;
     }
     fetch("/widget/v1/session", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
@@ -167,12 +203,18 @@
       return r.json().then(function (j) { return { status: r.status, body: j }; });
     }).then(function (res) {
       if (res.status === 429 || res.status >= 500) throw new Error("retry");
-      if (res.status !== 200) return refuse(res.body.error || {});
+      var err = res.body.error || {};
+      if (res.status !== 200 && fromPage && err.code === "identity_invalid") {
+        // Parley.setUser with a wrong hash: stay (or become) an unverified visitor.
+        console.warn("Parley.setUser: " + err.message + "; the visitor stays unverified");
+        return startSession(null);
+      }
+      if (res.status !== 200) return refuse(err);
       S.token = res.body.token;
       put("token", S.token);
       S.config = res.body;
       ready();
-    }).catch(function () { setTimeout(function () { startSession(identity); }, 2000); });
+    }).catch(function () { setTimeout(function () { startSession(identity, fromPage); }, 2000); });
   }
 
   function renew() {
@@ -194,10 +236,55 @@
   }
 
   function ready() {
+    var c = S.config;
     form.hidden = false;
-    if (!S.config.open && !get("email")) offlineForm();
+    tools.hidden = !c.transcript;
+    appearance(c.appearance || {});
+    header(c);
+    greet(c);
+    if (!c.open && !get("email")) offlineForm();
+    toParent({ parley: "session", verified: c.verified, appearance: c.appearance });
     connect();
     flush();
+    S.later.splice(0).forEach(function (f) { f(); });
+  }
+
+  // ------------------------------------------------------------------ welcome
+  function appearance(a) {
+    var css = document.documentElement.style;
+    if (a.colour) {
+      css.setProperty("--brand", a.colour);
+      css.setProperty("--on-brand", a.text_colour);
+      css.setProperty("--accent", a.accent_readable ? a.colour : "#1d2330");
+    }
+    root.classList.toggle("no-avatars", a.show_agent_avatars === false);
+  }
+
+  function header(c) {
+    title.textContent = c.team_name || t.title;
+    teamLine.textContent = c.team_line || "";
+    teamLine.hidden = !c.team_line;
+    avatars.textContent = "";
+    (c.agents || []).forEach(function (a) { avatars.appendChild(avatar(a.initials, a.name)); });
+    avatars.hidden = !avatars.children.length;
+    if (!avatars.hidden) avatars.title = t.online + ": " + c.agents.map(function (a) { return a.name; }).join(", ");
+  }
+
+  function greet(c) {
+    welcome.textContent = "";
+    welcome.appendChild(el("p", "greeting", c.greeting || t.greeting));
+    var n = c.reply_minutes;
+    if (c.open && n) {
+      var hours = n >= 120;
+      welcome.appendChild(el("p", "reply-time", fill(hours ? t.replyHour : t.replyMin, { n: hours ? Math.round(n / 60) : n })));
+    }
+  }
+
+  function backText(iso) {
+    var at = new Date(iso);
+    var sameDay = at.toDateString() === new Date().toDateString();
+    var opts = sameDay ? { hour: "2-digit", minute: "2-digit" } : { weekday: "long", hour: "2-digit", minute: "2-digit" };
+    return fill(t.back, { when: at.toLocaleString(lang, opts) });
   }
 
   // ------------------------------------------------------------------ forms
@@ -209,6 +296,7 @@
       var i = el("input");
       i.name = name;
       i.type = name === "email" ? "email" : "text";
+      i.autocomplete = name;
       i.required = true;
       l.appendChild(i);
       f.appendChild(l);
@@ -235,6 +323,7 @@
     notice.hidden = false;
     notice.textContent = "";
     notice.appendChild(el("p", null, t.offline));
+    if (S.config.back_at) notice.appendChild(el("p", "back", backText(S.config.back_at)));
     notice.appendChild(fieldsForm(["email"], t.save, function (f) {
       f.replaceWith(el("p", "saved", t.saved));
     }));
@@ -242,18 +331,26 @@
 
   function prechat() {
     var fields = (S.config.prechat_fields || []).filter(function (f) { return T.en[f]; });
-    if (!fields.length || get("prechat") || list.children.length) return;
-    form.hidden = true;
-    var f = fieldsForm(fields, t.start, function (node) {
+    if (!fields.length || get("prechat") || list.children.length || root.querySelector(".step")) return;
+    // A first step of its own: why we ask, then the form; the chat follows.
+    var step = el("section", "step");
+    step.append(el("h2", null, t.step), el("p", null, t.intro));
+    var f = fieldsForm(fields, t.start, function () {
       put("prechat", "1");
-      node.remove();
+      step.remove();
+      scroller.hidden = false;
       var offline = notice.querySelector("form");
       if (offline && fields.indexOf("email") >= 0) offline.replaceWith(el("p", "saved", t.saved));
       form.hidden = false;
       input.focus();
     });
     f.classList.add("prechat");
-    root.insertBefore(f, typingLine);
+    step.appendChild(f);
+    form.hidden = true;
+    scroller.hidden = true;
+    root.insertBefore(step, typingLine);
+    var first = f.querySelector("input");
+    if (first && S.open) first.focus();
   }
 
   // ------------------------------------------------------------------ messages
@@ -261,10 +358,62 @@
     return "/widget/v1/media/" + encodeURIComponent(a.id) + "?ticket=" + encodeURIComponent(S.ticket);
   }
 
+  var URL_RE = /\bhttps?:\/\/[^\s<>"']+/g;
+  function richText(text) {
+    // Links become <a> elements built by hand (http/https only); the rest stays text.
+    var box = el("div", "text"), at = 0, m;
+    URL_RE.lastIndex = 0;
+    while ((m = URL_RE.exec(text))) {
+      var url = m[0].replace(/[.,;:!?)\]]+$/, "");
+      box.append(text.slice(at, m.index));
+      var a = el("a", null, url);
+      a.href = url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer nofollow";
+      box.appendChild(a);
+      at = m.index + url.length;
+      URL_RE.lastIndex = at;
+    }
+    box.append(text.slice(at));
+    return box;
+  }
+
+  var rtf = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
+  function relative(ts) {
+    var s = Math.round((ts - Date.now()) / 1000), a = Math.abs(s);
+    if (!rtf) return new Date(ts).toLocaleTimeString(lang);
+    if (a < 45) return rtf.format(0, "second");
+    if (a < 3600) return rtf.format(Math.round(s / 60), "minute");
+    if (a < 86400) return rtf.format(Math.round(s / 3600), "hour");
+    return rtf.format(Math.round(s / 86400), "day");
+  }
+  function stamp(ts) {
+    var exact = new Date(ts).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
+    var time = el("time", null, relative(ts));
+    time.dateTime = new Date(ts).toISOString();
+    time.dataset.ts = ts;
+    time.dataset.exact = exact;
+    time.title = exact;
+    time.tabIndex = 0;
+    time.setAttribute("aria-label", exact);
+    return time;
+  }
+  setInterval(function () {
+    Array.prototype.forEach.call(list.querySelectorAll("time"), function (n) { n.textContent = relative(Number(n.dataset.ts)); });
+  }, 30000);
+
+  function byline(m) {
+    var b = el("div", "byline");
+    b.appendChild(avatar(m.sender_initials, m.sender_name));
+    b.appendChild(el("span", "who", m.sender_name));
+    if (m.sender_type === "bot") b.appendChild(el("span", "bot", t.bot));
+    return b;
+  }
+
   function bubble(m, state) {
     var li = el("li", "msg " + (m.direction === "out" ? "out" : "in"));
-    if (m.direction === "out") li.appendChild(el("div", "who", m.sender_name));
-    if (m.text) li.appendChild(el("div", "text", m.text));
+    if (m.direction === "out") li.appendChild(byline(m));
+    if (m.text) li.appendChild(richText(m.text));
     (m.attachments || []).forEach(function (a) {
       if (!a.id) { li.appendChild(el("div", "file", (a.filename || t.file))); return; }
       if (/^image\/(png|jpeg|gif|webp)$/.test(a.content_type)) {
@@ -280,8 +429,20 @@
         li.appendChild(link);
       }
     });
-    if (state) li.appendChild(el("div", "state", state));
+    var meta = el("div", "meta");
+    if (m.ts) meta.appendChild(stamp(m.ts));
+    if (state || m.direction === "in") meta.appendChild(el("span", "state", state || t.sent));
+    li.appendChild(meta);
     return li;
+  }
+
+  function markSeen() {
+    Array.prototype.forEach.call(list.querySelectorAll(".msg.in[data-ts]"), function (n) {
+      if (Number(n.dataset.ts) <= S.seenTs && !n.classList.contains("seen")) {
+        n.classList.add("seen");
+        n.querySelector(".state").textContent = t.seen;
+      }
+    });
   }
 
   function clearQuickReplies() {
@@ -301,12 +462,13 @@
   }
 
   function render(m) {
-    if (S.seen[m.id]) return;
-    S.seen[m.id] = true;
+    // The stored copy replaces the pending one, whichever of the stream and the POST came first.
     if (m.key) {
       var p = list.querySelector('[data-key="' + m.key + '"]');
       if (p) p.remove();
     }
+    if (S.seen[m.id]) return;
+    S.seen[m.id] = true;
     clearQuickReplies();
     var li = bubble(m);
     li.dataset.id = m.id;
@@ -319,11 +481,29 @@
       return false;
     });
     list.insertBefore(li, next);
-    list.scrollTop = list.scrollHeight;
+    markSeen();
+    scrollDown();
+    if (!S.caughtUp) return;
+    toParent({ parley: "message", message: { id: m.id, direction: m.direction, text: m.text,
+      sender_name: m.sender_name, sender_type: m.sender_type, created_at: m.created_at } });
     if (m.direction === "out") {
       agentTyping(false);
-      if (S.caughtUp && !S.open) { S.unread += 1; toParent({ parley: "unread", count: S.unread }); }
+      if (!S.open) { S.unread += 1; toParent({ parley: "unread", count: S.unread }); chime(); }
     }
+  }
+
+  function chime() {
+    // Optional (appearance.sound, off by default): a short tone, where the browser allows it.
+    if (!(S.config.appearance || {}).sound) return;
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)(), o = ctx.createOscillator(), g = ctx.createGain();
+      o.frequency.value = 660;
+      g.gain.value = 0.08;
+      o.connect(g);
+      g.connect(ctx.destination);
+      o.start();
+      o.stop(ctx.currentTime + 0.15);
+    } catch (e) { /* no audio */ }
   }
 
   // ------------------------------------------------------------------ sending
@@ -346,7 +526,7 @@
     li.classList.add("pending");
     li.dataset.key = item.key;
     if (old) old.replaceWith(li); else list.appendChild(li);
-    list.scrollTop = list.scrollHeight;
+    scrollDown();
   }
 
   function flush(delay) {
@@ -409,6 +589,30 @@
     queue("", null, f);
   });
 
+  // ------------------------------------------------------------------ transcript
+  function sendTranscript(email) {
+    api("POST", "/widget/v1/transcript", email ? { email: email } : {}).then(function (j) {
+      panels.querySelector(".transcript-form") && panels.querySelector(".transcript-form").remove();
+      showError("");
+      tools.textContent = "";
+      tools.appendChild(el("p", "saved", fill(t.transcriptSent, { email: j.sent_to })));
+    }).catch(function (err) {
+      if (err.code !== "email_required") return showError(err.message);
+      if (panels.querySelector(".transcript-form")) return;
+      var f = el("form", "fields transcript-form"), l = el("label", null, t.email), i = el("input"), b = el("button", null, t.send);
+      i.type = "email";
+      i.required = true;
+      i.autocomplete = "email";
+      b.type = "submit";
+      l.appendChild(i);
+      f.append(l, b);
+      f.addEventListener("submit", function (e) { e.preventDefault(); sendTranscript(i.value.trim()); });
+      panels.appendChild(f);
+      i.focus();
+    });
+  }
+  transcriptBtn.addEventListener("click", function () { sendTranscript(null); });
+
   // ------------------------------------------------------------------ typing
   function sendTyping(on) {
     var at = Date.now();
@@ -458,6 +662,10 @@
       var d = JSON.parse(e.data);
       agentTyping(d.typing, d.name);
     });
+    es.addEventListener("seen", function (e) {
+      S.seenTs = Math.max(S.seenTs, JSON.parse(e.data).ts);
+      markSeen();
+    });
     es.addEventListener("resync", function () { es.close(); setTimeout(connect, 200); });
     es.onerror = function () {
       root.dataset.live = "";
@@ -467,20 +675,45 @@
   }
 
   // ------------------------------------------------------------------ host page
+  function restart(identity) {
+    // Another visitor (setUser): forget what this one saw, open a session for the new one.
+    if (S.es) S.es.close();
+    S.seen = {};
+    S.last = null;
+    S.seenTs = 0;
+    list.textContent = "";
+    root.dataset.live = "";
+    startSession(identity, true);
+  }
+
+  function setAttributes(attrs) {
+    api("POST", "/widget/v1/attributes", { attributes: attrs }).catch(function (err) {
+      console.warn("Parley.setAttributes: " + err.message);
+    });
+  }
+
   window.addEventListener("message", function (e) {
     if (e.origin !== ORIGIN || e.source !== window.parent || !e.data) return;
     var m = e.data;
     if (m.parley === "init") {
       S.open = !!m.open;
-      if (!S.started) { S.started = true; startSession(m.identity); }
+      if (!S.started) { S.started = true; startSession(m.identity, m.fromPage); }
     } else if (m.parley === "opened") {
       S.open = true;
       S.unread = 0;
       input.focus();
     } else if (m.parley === "closed") {
       S.open = false;
+    } else if (m.parley === "identify") {
+      restart(m.identity);
+    } else if (m.parley === "attributes") {
+      if (S.config) setAttributes(m.attributes); else S.later.push(function () { setAttributes(m.attributes); });
+    } else if (m.parley === "reset") {
+      ["token", "pending", "prechat", "email"].forEach(function (k) { put(k, null); });
+      location.reload();
     }
   });
+  window.ParleyChat = { panels: panels, api: api, t: t, lang: lang, config: function () { return S.config; } };
   if (window.parent === window) { S.started = true; startSession(null); }
   else toParent({ parley: "ready" });
   S.pending.forEach(function (p) { showPending(p, t.sending); });

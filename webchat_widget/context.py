@@ -107,6 +107,7 @@ async def webchat_channel(hub: Hub, channel_id: str | None) -> tuple[Channel, We
     channel = await hub.channel(channel_id or "")
     if channel is None or channel.type != "webchat":
         raise ApiError(404, "not_found", "no such web chat channel")
+    channel = hub.opened(channel)  # its identity secret is sealed at rest
     return channel, WebchatConfig.model_validate(channel.config)
 
 

@@ -38,14 +38,22 @@ def check_json_depth(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> None:
         raise JSONRefused("too_deep", f"the JSON is nested more than {max_depth} levels deep")
 
 
+class _TooBig(int):
+    """An integer past 64 bits, kept until the walk can name where it is."""
+
+
 def _int64(text: str) -> int:
-    if len(text.lstrip("-")) > 19 or not INT64[0] <= (value := int(text)) <= INT64[1]:
-        raise JSONRefused("invalid_number", f"the integer {text[:30]} does not fit in 64 bits")
-    return value
+    if len(text.lstrip("-")) > 40:  # no field of ours needs that many digits
+        raise JSONRefused("invalid_number", f"the integer {text[:30]}… does not fit in 64 bits")
+    value = int(text)
+    return value if INT64[0] <= value <= INT64[1] else _TooBig(value)
 
 
 def _check_strings(value: Any, path: str) -> None:
-    """No lone surrogates anywhere and no NUL in keys: what BSON cannot store."""
+    """No lone surrogates anywhere, no NUL in keys, no integer past 64 bits: what BSON cannot
+    store; the refusal names where (``body.first_response_minutes``)."""
+    if isinstance(value, _TooBig):
+        raise JSONRefused("invalid_number", f"{path}: the integer {value} does not fit in 64 bits")
     if isinstance(value, str):
         _valid_text(value, path)
     elif isinstance(value, dict):

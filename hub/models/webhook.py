@@ -18,6 +18,8 @@ EVENT_TYPES = (
     "conversation.updated",
     "callback.created",
     "callback.updated",
+    "sla.breached",
+    "csat.received",
 )
 
 

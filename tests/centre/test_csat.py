@@ -11,12 +11,12 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
+from hub.centre import changes as conversation_changes
 from hub.centre import csat
 from hub.centre import surveys as csat_surveys
 from hub.facts.activity import events_between
 from hub.models import Conversation, Message
 from hub.pipeline.services import Hub
-from hub.store import conversations
 from tests.api.conftest import eventually
 from tests.conftest import Clock, Tenant, make_tenant
 from tests.connectors.conformance import installed_connectors
@@ -61,7 +61,7 @@ async def texts(
 
 
 async def resolve(tenant: Tenant, conversation_id: Any) -> None:
-    await conversations.update_conversation(
+    await conversation_changes.update_conversation(
         tenant.account.id,  # type: ignore[arg-type]
         str(conversation_id),
         {"status": "resolved"},
@@ -155,7 +155,7 @@ async def test_not_sent_again_when_reopened_and_resolved_within_a_day(
     await resolve(tenant, conversation.id)
     await csat_surveys.send_due(hub)
     await eventually(lambda: survey_sent(httpx_mock), "the survey SMS")
-    await conversations.update_conversation(
+    await conversation_changes.update_conversation(
         tenant.account.id,
         str(conversation.id),
         {"status": "open"},  # type: ignore[arg-type]
@@ -164,7 +164,7 @@ async def test_not_sent_again_when_reopened_and_resolved_within_a_day(
     await resolve(tenant, conversation.id)
     assert (await only_conversation(tenant)).csat_due_at is None
     clock.advance(days=2)
-    await conversations.update_conversation(
+    await conversation_changes.update_conversation(
         tenant.account.id,
         str(conversation.id),
         {"status": "open"},  # type: ignore[arg-type]

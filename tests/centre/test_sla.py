@@ -17,13 +17,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.centre import sla
+from hub.centre import changes as conversation_changes
+from hub.centre import sla, timers
 from hub.facts.activity import events_between
 from hub.models import Account, Conversation, Sender, WebhookDelivery
-from hub.pipeline import outbox, timers
+from hub.pipeline import outbox
 from hub.pipeline.services import Hub
 from hub.settings import Settings
-from hub.store import conversations
 from tests.api.conftest import eventually, serve
 from tests.centre.conftest import set_hours
 from tests.conftest import Clock, Tenant, make_tenant, start_app
@@ -209,14 +209,14 @@ async def test_pending_pauses_the_clock_when_the_policy_says_so(
     await policy(client, tenant, resolution_minutes=60, pause_when_pending=True)
     conversation = await inbound_conversation(client, tenant)
     clock.advance(minutes=20)
-    await conversations.update_conversation(
+    await conversation_changes.update_conversation(
         tenant.account.id,  # type: ignore[arg-type]
         str(conversation.id),
         {"status": "pending"},
     )
     clock.advance(hours=5)  # waiting on the customer: no breach
     assert await sla.tick() == 0
-    await conversations.update_conversation(
+    await conversation_changes.update_conversation(
         tenant.account.id,  # type: ignore[arg-type]
         str(conversation.id),
         {"status": "open"},

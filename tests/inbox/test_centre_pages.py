@@ -157,7 +157,7 @@ async def test_admin_teams_and_vip_pages(running: Running, tenant: Tenant, agent
         r = await client.post(f"/admin/teams/{team.id}/delete", data={"csrf": token})
         assert r.status_code == 200 and await Team.get(team.id) is None
     audited = await AuditEvent.find(AuditEvent.account_id == tenant.account.id).to_list()
-    actions = [a.action for a in audited if a.actor == f"user:{admin.id}"]
+    actions = [a.action for a in audited if (a.actor.type, a.actor.id) == ("user", str(admin.id))]
     assert sorted(actions) == ["team.created", "team.deleted", "vip.replaced"]
 
 

@@ -74,7 +74,7 @@ async def test_admin_sets_retention_and_sees_what_goes(
     changed = await AuditEvent.find_one(
         AuditEvent.account_id == tenant.account.id, AuditEvent.action == "retention.changed"
     )
-    assert changed is not None and changed.actor == f"user:{admin.id}"
+    assert changed is not None and (changed.actor.type, changed.actor.id) == ("user", str(admin.id))
     untouched = await Account.get(other_tenant.account.id)
     assert untouched is not None and untouched.retention.conversations_days == 1
 
@@ -145,7 +145,7 @@ async def test_retention_page_in_chromium_by_keyboard_at_two_widths(
                 await page.keyboard.press("Control+a")
                 await page.keyboard.type("90")
                 await page.keyboard.press("Enter")
-                await expect(page.get_by_role("status")).to_contain_text("Saved.")
+                await expect(page.locator("p.notice[role=status]")).to_contain_text("Saved.")
                 await expect(field).to_have_value("90")
                 await page.screenshot(
                     path=ARTIFACTS / f"admin-retention-{name}.png", full_page=True

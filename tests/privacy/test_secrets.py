@@ -145,8 +145,8 @@ async def test_plain_secrets_already_stored_are_sealed_at_start_up(
             pass
     raw = await _raw(tenant.channel.id)
     assert "plain-from-before" not in raw
+    hub.channels.forget(tenant.channel.id)
     channel = await hub.channel(tenant.channel.id)
-    hub._channels.clear()
     assert channel is not None
     assert hub.channel_info(channel).config["secret"] == "plain-from-before"
 

@@ -244,6 +244,7 @@ def install(env: jinja2.Environment) -> None:
         local_date=i18n.format_date,
         number=i18n.format_number,
         money=i18n.format_currency,
+        percent=i18n.format_percent,
     )
     env.globals.update(
         tick=tick,

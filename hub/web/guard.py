@@ -87,7 +87,9 @@ async def _guarded(request: Request, view: View, role: str) -> Response:
     if not auth.has_role(user, role):
         if user.role == "dashboard":
             message = "A dashboard account opens only the wallboard."
-            return error_page(request, 403, message, home=("/wallboard", "Open the wallboard"))
+            return error_page(
+                request, 403, message, home=("/wallboard", i18n.N_("Open the wallboard"))
+            )
         return error_page(request, 403, f"This needs the {role} role.")
     account = await Account.get(user.account_id)
     if account is None:
@@ -124,7 +126,7 @@ def error_page(
     status: int,
     message: str,
     login: bool = False,
-    home: tuple[str, str] = ("/inbox", "Back to the inbox"),
+    home: tuple[str, str] = ("/inbox", i18n.N_("Back to the inbox")),
 ) -> Response:
     """A readable error; htmx shows it in the page's alert area (see inbox.js)."""
     headers = {"HX-Retarget": "#alert", "HX-Reswap": "innerHTML"} if pages.is_htmx(request) else {}

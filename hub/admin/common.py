@@ -75,7 +75,7 @@ async def refused(
     """A refusal: 404 is the not-found page; anything else re-renders ``page`` with the reason."""
     if isinstance(exc, NotFound):
         return error_page(
-            request, 404, "Not found in this account.", home=("/admin", N_("Back to admin"))
+            request, 404, N_("Not found in this account."), home=("/admin", N_("Back to admin"))
         )
     message = getattr(exc, "message", str(exc))
     fields = getattr(exc, "fields", {}) or {}

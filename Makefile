@@ -32,7 +32,7 @@ bench: $(STAMP)
 
 # Extract the pages' strings and merge them into every language's catalog (hub/locale).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -o hub/locale/messages.pot --no-location --project=Parley --copyright-holder="the Parley authors" --msgid-bugs-address=https://github.com/parley-hub/parley/issues .
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k N_ -k ngettext:1,2 -o hub/locale/messages.pot --no-location --project=Parley --copyright-holder="the Parley authors" --msgid-bugs-address=https://github.com/parley-hub/parley/issues .
 	for lang in da sv nb nl fr; do \
 	  if [ -f hub/locale/$$lang/LC_MESSAGES/messages.po ]; then \
 	    $(BIN)/pybabel update -i hub/locale/messages.pot -d hub/locale -l $$lang --no-fuzzy-matching; \

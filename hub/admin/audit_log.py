@@ -17,6 +17,7 @@ from hub.contract import now
 from hub.models import AuditEvent
 from hub.tenants import audit
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import gettext as _
 
 DEFAULT_DAYS = 30
 
@@ -52,7 +53,7 @@ async def index(request: Request, ctx: Ctx) -> Response:
     error = ""
     if since > until:
         error, since = (
-            "The start date is after the end date; showing the 30 days before it.",
+            _("The start date is after the end date; showing the 30 days before it."),
             until - dt.timedelta(days=DEFAULT_DAYS),
         )
     start = dt.datetime.combine(since, dt.time(), tz)

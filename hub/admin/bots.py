@@ -15,6 +15,7 @@ from hub.integrations import bots
 from hub.models import Bot
 from hub.tenants import audit, channels, plans
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import gettext as _
 
 
 async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> Response:
@@ -43,7 +44,7 @@ async def create(request: Request, ctx: Ctx) -> Response:
         plans.require_addon(ctx.account.addons, "chatbot_api")
         if not name or not url.startswith(("https://", "http://")) or not channel_ids:
             raise InvalidInput(
-                "invalid_bot", "a bot needs a name, an http(s) webhook URL and a channel"
+                "invalid_bot", _("a bot needs a name, an http(s) webhook URL and a channel")
             )
         bot, token = await bots.register(ctx.account.id, name, url, channel_ids)
     except HubError as exc:
@@ -51,7 +52,7 @@ async def create(request: Request, ctx: Ctx) -> Response:
     await audit.record(ctx.account.id, common.actor(ctx), "bot.created", f"bot:{bot.id}",
                        common.ip(request), {"name": name, "webhook_url": url})  # fmt: skip
     return await _page(request, ctx, 201, token=token, secret=bot.secret,
-                       notice="The bot was registered. Copy its token and secret now.")  # fmt: skip
+                       notice=_("The bot was registered. Copy its token and secret now."))  # fmt: skip
 
 
 @page_view("admin")
@@ -62,7 +63,9 @@ async def remove(request: Request, ctx: Ctx) -> Response:
     await audit.record(ctx.account.id, common.actor(ctx), "bot.deleted", f"bot:{bot.id}",
                        common.ip(request), {"name": bot.name})  # fmt: skip
     return common.done(
-        request, "/admin/bots", f"The bot {bot.name} was removed; its conversations went to people."
+        request,
+        "/admin/bots",
+        _("The bot %(name)s was removed; its conversations went to people.") % {"name": bot.name},
     )
 
 

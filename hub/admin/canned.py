@@ -16,6 +16,7 @@ from hub.models import CannedResponse
 from hub.tenants import audit
 from hub.tenants.accounts import object_id
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import gettext as _
 
 SHORTCUT = re.compile(r"^[\w-]{1,40}$")
 
@@ -34,7 +35,10 @@ def _parsed(form: Any) -> tuple[str, str]:
     shortcut = common.form_str(form, "shortcut", 60).lstrip("/").lower()
     text = common.form_str(form, "text", 5000)
     if not SHORTCUT.match(shortcut) or not 1 <= len(text) <= 4000:
-        raise InvalidInput("invalid_canned", "A shortcut is 1-40 letters, digits, - or _; the text 1-4000 characters.")
+        raise InvalidInput(
+            "invalid_canned",
+            _("A shortcut is 1-40 letters, digits, - or _; the text 1-4000 characters."),
+        )
     return shortcut, text
 
 
@@ -65,7 +69,9 @@ async def create(request: Request, ctx: Ctx) -> Response:
         return await common.refused(request, exc, await _again(request, ctx))
     await audit.record(ctx.account.id, common.actor(ctx), "canned.created", f"canned:{item.id}",
                        common.ip(request), {"shortcut": shortcut})  # fmt: skip
-    return common.done(request, "/admin/canned", f"/{shortcut} was added.")
+    return common.done(
+        request, "/admin/canned", _("/%(shortcut)s was added.") % {"shortcut": shortcut}
+    )
 
 
 async def _item(ctx: Ctx, request: Request) -> CannedResponse:
@@ -95,7 +101,9 @@ async def update(request: Request, ctx: Ctx) -> Response:
         return await common.refused(request, exc, await _again(request, ctx))
     await audit.record(ctx.account.id, common.actor(ctx), "canned.updated", f"canned:{item.id}",
                        common.ip(request), {"shortcut": shortcut})  # fmt: skip
-    return common.done(request, "/admin/canned", f"/{shortcut} was saved.")
+    return common.done(
+        request, "/admin/canned", _("/%(shortcut)s was saved.") % {"shortcut": shortcut}
+    )
 
 
 @page_view("admin")
@@ -110,7 +118,9 @@ async def delete(request: Request, ctx: Ctx) -> Response:
     )
     await audit.record(ctx.account.id, common.actor(ctx), "canned.deleted", f"canned:{item.id}",
                        common.ip(request), {"shortcut": item.shortcut})  # fmt: skip
-    return common.done(request, "/admin/canned", f"/{item.shortcut} was deleted.")
+    return common.done(
+        request, "/admin/canned", _("/%(shortcut)s was deleted.") % {"shortcut": item.shortcut}
+    )
 
 
 routes = [

@@ -15,7 +15,9 @@ from hub.admin import common
 from hub.models import Channel, Team
 from hub.tenants import accounts, channels, plans
 from hub.tenants.channels import config_fields, config_from_form, is_secret
+from hub.web import i18n
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import gettext as _
 
 
 def _types(ctx: Ctx, request: Request) -> list[dict[str, str]]:
@@ -59,9 +61,7 @@ async def _new_page(
 ) -> Response:
     registry = request.app.state.hub.registry
     if type not in registry.types():
-        return await common.refused(
-            request, accounts.NotFound("no such channel type"), _nothing
-        )
+        return await common.refused(request, accounts.NotFound("no such channel type"), _nothing)
     connector = registry.get(type)
     context = await common.context(
         ctx, request, type=type, label=connector.label or type,
@@ -110,7 +110,10 @@ async def create(request: Request, ctx: Ctx) -> Response:
     except common.REFUSALS as exc:
         return await common.refused(request, exc, again)
     once = {k: v for k, v in shown.items() if is_secret(k)}
-    message = f"{channel.name} was added; its activation (€{plans.CHANNEL_ACTIVATION_FEE_EUR:.0f}) is on this month's charges."
+    message = _("%(name)s was added; its activation (%(fee)s) is on this month's charges.") % {
+        "name": channel.name,
+        "fee": i18n.format_currency(plans.CHANNEL_ACTIVATION_FEE_EUR),
+    }
     return await _channel_page(request, ctx, channel, 201, notice=message, once=once)
 
 
@@ -180,7 +183,7 @@ async def update(request: Request, ctx: Ctx) -> Response:
             "config": config,
         }
 
-    return await _change(request, ctx, changes_of, "The channel was saved.")
+    return await _change(request, ctx, changes_of, _("The channel was saved."))
 
 
 @page_view("admin")
@@ -188,9 +191,9 @@ async def set_active(request: Request, ctx: Ctx) -> Response:
     form = await request.form()
     active = form.get("active") == "true"
     message = (
-        "The channel is active again."
+        _("The channel is active again.")
         if active
-        else "The channel was deactivated: it refuses webhooks and sends nothing."
+        else _("The channel was deactivated: it refuses webhooks and sends nothing.")
     )
     return await _change(request, ctx, lambda form, fields: {"active": active}, message)
 

@@ -15,8 +15,9 @@ from hub.models import Actor
 from hub.tenants import audit
 from hub.tenants.accounts import AdminError
 from hub.tenants.plans import PlanError
-from hub.web import answers, pages
+from hub.web import answers, i18n, pages
 from hub.web.guard import Ctx, error_page
+from hub.web.i18n import N_
 from hub.web.layout import layout_context
 
 #: The refusals an admin action may meet; shown next to the form, never a 500.
@@ -37,7 +38,7 @@ async def context(ctx: Ctx, request: Request, **extra: Any) -> dict[str, Any]:
                   default="/admin")  # fmt: skip
     return {
         **await layout_context(ctx),
-        "sections": SECTIONS,
+        "sections": [(path, i18n.gettext(label)) for path, label in SECTIONS],
         "current": current,
         "notice": request.query_params.get("done", "")[:200],
         "error": "",
@@ -74,7 +75,7 @@ async def refused(
     """A refusal: 404 is the not-found page; anything else re-renders ``page`` with the reason."""
     if isinstance(exc, NotFound):
         return error_page(
-            request, 404, "Not found in this account.", home=("/admin", "Back to admin")
+            request, 404, N_("Not found in this account."), home=("/admin", N_("Back to admin"))
         )
     message = getattr(exc, "message", str(exc))
     fields = getattr(exc, "fields", {}) or {}

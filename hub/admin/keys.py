@@ -11,6 +11,7 @@ from starlette.routing import Route
 from hub.admin import common
 from hub.tenants import accounts
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import gettext as _
 
 
 async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> Response:
@@ -35,11 +36,13 @@ async def create(request: Request, ctx: Ctx) -> Response:
         return await _page(request, ctx, status, error=message)
 
     try:
-        _, key = await accounts.create_key(ctx.account, name, common.actor(ctx), common.ip(request))
+        _made, key = await accounts.create_key(
+            ctx.account, name, common.actor(ctx), common.ip(request)
+        )
     except common.REFUSALS as exc:
         return await common.refused(request, exc, again)
     return await _page(request, ctx, 201, new_key=key,
-                       notice="The key was created. Copy it now: it is not shown again.")  # fmt: skip
+                       notice=_("The key was created. Copy it now: it is not shown again."))  # fmt: skip
 
 
 @page_view("admin")
@@ -53,7 +56,9 @@ async def revoke(request: Request, ctx: Ctx) -> Response:
     except common.REFUSALS as exc:
         return await common.refused(request, exc, again)
     return common.done(
-        request, "/admin/keys", f"The key {key.name} was revoked; it no longer works."
+        request,
+        "/admin/keys",
+        _("The key %(name)s was revoked; it no longer works.") % {"name": key.name},
     )
 
 

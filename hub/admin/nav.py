@@ -3,21 +3,23 @@
 
 from __future__ import annotations
 
+from hub.web.i18n import N_
+
 SECTIONS: list[tuple[str, str]] = [
-    ("/admin", "Overview"),
-    ("/admin/plan", "Plan and seats"),
-    ("/admin/users", "Users"),
-    ("/admin/channels", "Channels"),
-    ("/admin/teams", "Teams and routing"),
-    ("/admin/vip", "VIP list"),
-    ("/admin/canned", "Canned answers"),
-    ("/admin/settings", "Hours and CRM link"),
-    ("/admin/keys", "API keys"),
-    ("/admin/webhooks", "Webhooks"),
-    ("/admin/bots", "Bots"),
-    ("/admin/sla", "SLA policies"),
-    ("/admin/csat", "Satisfaction survey"),
-    ("/admin/retention", "Retention"),
-    ("/admin/audit", "Audit log"),
-    ("/admin/usage", "Usage and charges"),
+    ("/admin", N_("Overview")),
+    ("/admin/plan", N_("Plan and seats")),
+    ("/admin/users", N_("Users")),
+    ("/admin/channels", N_("Channels")),
+    ("/admin/teams", N_("Teams and routing")),
+    ("/admin/vip", N_("VIP list")),
+    ("/admin/canned", N_("Canned answers")),
+    ("/admin/settings", N_("Hours and CRM link")),
+    ("/admin/keys", N_("API keys")),
+    ("/admin/webhooks", N_("Webhooks")),
+    ("/admin/bots", N_("Bots")),
+    ("/admin/sla", N_("SLA policies")),
+    ("/admin/csat", N_("Satisfaction survey")),
+    ("/admin/retention", N_("Retention")),
+    ("/admin/audit", N_("Audit log")),
+    ("/admin/usage", N_("Usage and charges")),
 ]

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from hub.admin import common
 from hub.tenants import accounts, charges, plans
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import gettext as _
 
 
 async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> Response:
@@ -63,7 +64,7 @@ async def change(request: Request, ctx: Ctx) -> Response:
 
     try:
         if wanted["seats"] < 0:
-            raise accounts.InvalidInput("invalid_seats", "seats must be a whole number")
+            raise accounts.InvalidInput("invalid_seats", _("seats must be a whole number"))
         used = await accounts.seats_used(ctx.account.id)
         plans.check_change(wanted["plan"], wanted["seats"], wanted["addons"], used, removed)
         if form.get("confirm") != "yes":
@@ -77,7 +78,7 @@ async def change(request: Request, ctx: Ctx) -> Response:
         )  # fmt: skip
     except common.REFUSALS as exc:
         return await common.refused(request, exc, again)
-    return common.done(request, "/admin/plan", "The subscription was changed.")
+    return common.done(request, "/admin/plan", _("The subscription was changed."))
 
 
 routes = [

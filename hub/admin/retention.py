@@ -13,11 +13,13 @@ from hub.admin import common
 from hub.tenants import audit, retention
 from hub.web import pages
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import N_
+from hub.web.i18n import gettext as _
 
 FIELDS = {
-    "conversations_days": "Resolved conversations, with their messages and files",
-    "callback_notes_days": "Notes on callback attempts",
-    "activity_days": "Presence and sign-in history",
+    "conversations_days": N_("Resolved conversations, with their messages and files"),
+    "callback_notes_days": N_("Notes on callback attempts"),
+    "activity_days": N_("Presence and sign-in history"),
 }
 CUTOFF_OF = {
     "conversations_days": "conversations",
@@ -38,7 +40,7 @@ async def _page(
     rows = [
         {
             "field": field,
-            "label": label,
+            "label": _(label),
             "value": (values or settings).get(field),
             "cutoff": preview["cutoffs"][CUTOFF_OF[field]],
         }
@@ -75,11 +77,17 @@ async def save(request: Request, ctx: Ctx) -> Response:
     value = _submitted(await request.form())
     try:
         await retention.set_retention(
-            ctx.account, value, audit.of_user(ctx.user), request.client.host if request.client else None
+            ctx.account,
+            value,
+            audit.of_user(ctx.user),
+            request.client.host if request.client else None,
         )
     except retention.InvalidRetention as exc:
         label = FIELDS.get(exc.field.removeprefix("retention."), exc.field)
-        message = f"{label}: a whole number of days from 1 to {retention.MAX_DAYS}, or empty."
+        message = _("%(label)s: a whole number of days from 1 to %(max)s, or empty.") % {
+            "label": _(label),
+            "max": retention.MAX_DAYS,
+        }
         return await _page(request, ctx, message, 400, value)
     return pages.redirect(request, "/admin/retention?saved=1")
 

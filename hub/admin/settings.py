@@ -13,11 +13,21 @@ from hub.admin import common
 from hub.tenants import accounts
 from hub.tenants.account_settings import DAYS, AccountPatch
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import N_
+from hub.web.i18n import gettext as _
 
 DAY_NAMES = dict(
     zip(
         DAYS,
-        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        (
+            N_("Monday"),
+            N_("Tuesday"),
+            N_("Wednesday"),
+            N_("Thursday"),
+            N_("Friday"),
+            N_("Saturday"),
+            N_("Sunday"),
+        ),  # fmt: skip
         strict=True,
     )
 )
@@ -26,7 +36,7 @@ DAY_NAMES = dict(
 async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> Response:
     hours = ctx.account.business_hours or {}
     context = await common.context(
-        ctx, request, days=DAY_NAMES, hours=hours, always_open=ctx.account.business_hours is None,
+        ctx, request, days={k: _(v) for k, v in DAY_NAMES.items()}, hours=hours, always_open=ctx.account.business_hours is None,
         holidays="\n".join(ctx.account.holidays), **extra,
     )  # fmt: skip
     return common.render(request, "settings.html", context, status)
@@ -70,7 +80,7 @@ async def save(request: Request, ctx: Ctx) -> Response:
     await accounts.update_settings(
         ctx.account, patch.changes(), common.actor(ctx), common.ip(request)
     )
-    return common.done(request, "/admin/settings", "The settings were saved.")
+    return common.done(request, "/admin/settings", _("The settings were saved."))
 
 
 routes = [

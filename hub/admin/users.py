@@ -14,6 +14,7 @@ from hub.models import Team, User
 from hub.models.user import ROLES
 from hub.tenants import accounts, users
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import gettext as _
 
 
 def link_url(request: Request, token: str) -> str:
@@ -54,7 +55,9 @@ async def create(request: Request, ctx: Ctx) -> Response:
 
     try:
         if not by_link and not values["password"]:
-            raise accounts.InvalidInput("weak_password", "give a password, or choose a set-password link")
+            raise accounts.InvalidInput(
+                "weak_password", _("give a password, or choose a set-password link")
+            )
         user = await accounts.create_user(
             ctx.account, values["email"], None if by_link else values["password"], values["role"],
             values["name"], common.actor(ctx), common.ip(request),
@@ -63,11 +66,13 @@ async def create(request: Request, ctx: Ctx) -> Response:
             token = await users.password_link(
                 ctx.account, user, common.actor(ctx), common.ip(request)
             )
-            message = f"{user.email} was added. Send them this link to set a password (shown once)."
+            message = _(
+                "%(email)s was added. Send them this link to set a password (shown once)."
+            ) % {"email": user.email}
             return await _list(request, ctx, notice=message, link=link_url(request, token))
     except common.REFUSALS as exc:
         return await common.refused(request, exc, again)
-    return common.done(request, "/admin/users", f"{user.email} was added.")
+    return common.done(request, "/admin/users", _("%(email)s was added.") % {"email": user.email})
 
 
 async def _user_page(
@@ -120,7 +125,11 @@ async def update(request: Request, ctx: Ctx) -> Response:
     if capacity and not capacity.isdigit():
         user = await _user(ctx, request)
         return await _user_page(
-            request, ctx, user, 400, error="capacity must be a whole number (or empty: unlimited)"
+            request,
+            ctx,
+            user,
+            400,
+            error=_("capacity must be a whole number (or empty: unlimited)"),
         )
     known = {str(t.id) for t in await _teams(ctx)}
     changes = {
@@ -130,16 +139,16 @@ async def update(request: Request, ctx: Ctx) -> Response:
         "team_ids": [t for t in form.getlist("team_ids") if isinstance(t, str) and t in known],
     }
     changes = {k: v for k, v in changes.items() if v is not None or k == "capacity"}
-    return await _change(request, ctx, changes, "The user was saved.")
+    return await _change(request, ctx, changes, _("The user was saved."))
 
 
 @page_view("admin")
 async def set_active(request: Request, ctx: Ctx) -> Response:
     active = (await request.form()).get("active") == "true"
     message = (
-        "The user was reactivated."
+        _("The user was reactivated.")
         if active
-        else "The user was deactivated and signed out everywhere."
+        else _("The user was deactivated and signed out everywhere.")
     )
     return await _change(request, ctx, {"active": active}, message)
 
@@ -155,11 +164,11 @@ async def reset_password(request: Request, ctx: Ctx) -> Response:
             )
         except common.REFUSALS as exc:
             return await common.refused(request, exc, _nothing)
-        return await _user_page(request, ctx, user, notice="Send this link to set a new password (shown once).",
+        return await _user_page(request, ctx, user, notice=_("Send this link to set a new password (shown once)."),
                                 link=link_url(request, token))  # fmt: skip
     password = common.form_str(form, "password", 1024)
     return await _change(
-        request, ctx, {"password": password}, "The password was changed; their sessions ended."
+        request, ctx, {"password": password}, _("The password was changed; their sessions ended.")
     )
 
 
@@ -171,8 +180,10 @@ async def end_sessions(request: Request, ctx: Ctx) -> Response:
         return await common.refused(request, exc, _nothing)
     await users.end_sessions(user, common.actor(ctx), common.ip(request))
     if user.id == ctx.user.id:
-        return common.done(request, "/login", "You were signed out everywhere.")
-    return common.done(request, f"/admin/users/{user.id}", "Their sessions were ended everywhere.")
+        return common.done(request, "/login", _("You were signed out everywhere."))
+    return common.done(
+        request, f"/admin/users/{user.id}", _("Their sessions were ended everywhere.")
+    )
 
 
 routes = [

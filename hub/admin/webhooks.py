@@ -16,6 +16,7 @@ from hub.models.webhook import EVENT_TYPES
 from hub.store.conversations import NotFound
 from hub.tenants import audit, plans
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import gettext as _
 
 
 async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> Response:
@@ -46,7 +47,7 @@ async def create(request: Request, ctx: Ctx) -> Response:
     await audit.record(ctx.account.id, common.actor(ctx), "webhook.created", f"webhook:{sub.id}",
                        common.ip(request), {"url": url, "events": events})  # fmt: skip
     return await _page(request, ctx, 201, secret=sub.secret,
-                       notice="Subscribed. Copy the signing secret now: it is not shown again.")  # fmt: skip
+                       notice=_("Subscribed. Copy the signing secret now: it is not shown again."))  # fmt: skip
 
 
 @page_view("admin")
@@ -55,7 +56,7 @@ async def remove(request: Request, ctx: Ctx) -> Response:
     sub = await subscriptions.remove(ctx.account.id, request.path_params["id"])
     await audit.record(ctx.account.id, common.actor(ctx), "webhook.deleted", f"webhook:{sub.id}",
                        common.ip(request), {"url": sub.url})  # fmt: skip
-    return common.done(request, "/admin/webhooks", "The subscription was removed.")
+    return common.done(request, "/admin/webhooks", _("The subscription was removed."))
 
 
 @page_view("admin")
@@ -80,7 +81,7 @@ async def redeliver(request: Request, ctx: Ctx) -> Response:
         worker.wake()
     await audit.record(ctx.account.id, common.actor(ctx), "webhook.redelivered",
                        f"delivery:{delivery.id}", common.ip(request), {"event": delivery.event_type})  # fmt: skip
-    return common.done(request, f"/admin/webhooks/{sub.id}", "The delivery was queued again.")
+    return common.done(request, f"/admin/webhooks/{sub.id}", _("The delivery was queued again."))
 
 
 routes = [

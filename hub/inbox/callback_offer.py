@@ -24,6 +24,7 @@ from hub.store.conversations import NotFound
 from hub.tenants import audit
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
+from hub.web.i18n import gettext as _
 from hub.web.layout import layout_context
 
 
@@ -49,7 +50,7 @@ def _parse(form: FormData) -> dict[str, Any]:
     windows = []
     for line in str(form.get("windows", "")).replace(",", "\n").splitlines():
         if line.strip():
-            start, _, end = line.strip().partition("-")
+            start, _dash, end = line.strip().partition("-")
             windows.append([start.strip(), end.strip()])
     return {
         "enabled": form.get("enabled") == "on",
@@ -101,7 +102,7 @@ async def save(request: Request, ctx: Ctx) -> Response:
         ctx.account_id, audit.of_user(ctx.user), "team.callback_updated", f"team:{team.id}",
         request.client.host if request.client else None, settings or {},
     )  # fmt: skip
-    return await _page(request, ctx, team, settings or {}, message="Callback offer saved.")
+    return await _page(request, ctx, team, settings or {}, message=_("Callback offer saved."))
 
 
 routes = [

@@ -21,26 +21,28 @@ from hub.centre.callback_settings import zone
 from hub.contract import now
 from hub.models import CallbackRequest
 from hub.tenants.auth import has_role
-from hub.web import pages
+from hub.web import i18n, pages
 from hub.web.guard import Ctx, inbox_view
+from hub.web.i18n import N_
+from hub.web.i18n import gettext as _
 from hub.web.layout import layout_context
 
 COLUMNS = (
-    ("requested_at", "Requested"),
-    ("window", "Call between"),
-    ("team", "Queue"),
-    ("customer_input", "Customer input"),
-    ("handler", "Handler"),
-    ("status", "Status"),
-    ("last_note", "Last note"),
+    ("requested_at", N_("Requested")),
+    ("window", N_("Call between")),
+    ("team", N_("Queue")),
+    ("customer_input", N_("Customer input")),
+    ("handler", N_("Handler")),
+    ("status", N_("Status")),
+    ("last_note", N_("Last note")),
 )
 STATUS_CHOICES = (
-    ("open", "To do"),
-    ("waiting", "Not handled"),
-    ("requeued", "Re-queued"),
-    ("done", "Done"),
-    ("cancelled", "Cancelled"),
-    ("any", "All"),
+    ("open", N_("To do")),
+    ("waiting", N_("Not handled")),
+    ("requeued", N_("Re-queued")),
+    ("done", N_("Done")),
+    ("cancelled", N_("Cancelled")),
+    ("any", N_("All")),
 )
 
 
@@ -82,12 +84,12 @@ class Filters:
 
 
 def _when(at: dt.datetime | None, tz: str) -> str:
-    return at.astimezone(zone(tz)).strftime("%a %d %b %H:%M") if at else ""
+    return i18n.format_moment(at, zone(tz)) if at else ""
 
 
 def row(callback: CallbackRequest, team_names: dict[str, str], tz: str) -> dict[str, Any]:
     """What a row shows, in the account's time zone."""
-    end = callback.window_until.astimezone(zone(tz)).strftime("%H:%M")
+    end = i18n.format_moment(callback.window_until, zone(tz), time_only=True)
     due = callback.due_at
     return {
         "c": callback,
@@ -111,8 +113,8 @@ async def _context(ctx: Ctx, f: Filters, message: str = "", error: str = "") -> 
     return {
         **await layout_context(ctx),
         "f": f,
-        "columns": COLUMNS,
-        "statuses": STATUS_CHOICES,
+        "columns": [(key, _(text)) for key, text in COLUMNS],
+        "statuses": [(value, _(text)) for value, text in STATUS_CHOICES],
         "teams": names,
         "rows": [row(c, names, tz) for c in found],
         "message": message,
@@ -150,28 +152,36 @@ async def _act(request: Request, ctx: Ctx, action: str) -> Response:
     try:
         if action == "call":
             done = await callbacks.start_call(ctx.account.id, callback_id, by_id, by_name)
-            message = f"You are calling {done.phone}. Log the outcome when you hang up."
+            message = _("You are calling %(phone)s. Log the outcome when you hang up.") % {
+                "phone": done.phone
+            }
         elif action == "release":
             anyone = has_role(ctx.user, "supervisor")  # supervisors free what others left
             done = await callbacks.release(ctx.account.id, callback_id, None if anyone else by_id)
-            message = f"Nobody is calling {done.phone} now."
+            message = _("Nobody is calling %(phone)s now.") % {"phone": done.phone}
         else:
             outcome, note = str(form.get("outcome", "")), str(form.get("note", ""))
             done = await callbacks.log_attempt(
                 ctx.account, callback_id, by_id, by_name, outcome, note
             )
             message = {
-                "done": f"Reached {done.phone}: the callback is done.",
-                "requeued": f"No answer at {done.phone}: re-queued for another try.",
-            }.get(done.status, "Saved.")
+                "done": _("Reached %(phone)s: the callback is done."),
+                "requeued": _("No answer at %(phone)s: re-queued for another try."),
+            }.get(done.status, _("Saved.")) % {"phone": done.phone}
     except callbacks.AlreadyCalling as exc:
         return await _render(
-            request, ctx, f, error=f"{exc.handler_name} is calling this customer now.", status=409
+            request,
+            ctx,
+            f,
+            error=_("%(name)s is calling this customer now.") % {"name": exc.handler_name},
+            status=409,
         )
     except callbacks.CallbackClosed as exc:
         return await _render(request, ctx, f, error=exc.message.capitalize() + ".", status=409)
     except callbacks.InvalidCallback as exc:
-        text = "Write a note about the call first." if exc.code == "note_required" else exc.message
+        text = (
+            _("Write a note about the call first.") if exc.code == "note_required" else exc.message
+        )
         return await _render(request, ctx, f, error=text, status=400)
     if not pages.is_htmx(request):
         return pages.redirect(request, f.url())

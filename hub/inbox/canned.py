@@ -13,6 +13,7 @@ from hub.models import CannedResponse
 from hub.store.conversations import NotFound, oid
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
+from hub.web.i18n import gettext as _
 from hub.web.layout import layout_context
 
 SHORTCUT = re.compile(r"^[\w-]{1,40}$")
@@ -39,13 +40,15 @@ async def create(request: Request, ctx: Ctx) -> Response:
     shortcut = str(form.get("shortcut", "")).strip().lstrip("/").lower()
     text = str(form.get("text", "")).strip()
     if not SHORTCUT.match(shortcut) or not text or len(text) > 4000:
-        message = "A shortcut is 1–40 letters, digits, - or _; the text 1–4000 characters."
+        message = _("A shortcut is 1-40 letters, digits, - or _; the text 1-4000 characters.")
         return await _page(request, ctx, message, 400)
     assert ctx.account.id is not None
     try:
         await CannedResponse(account_id=ctx.account.id, shortcut=shortcut, text=text).insert()
     except DuplicateKeyError:
-        return await _page(request, ctx, f"/{shortcut} exists already.", 409)
+        return await _page(
+            request, ctx, _("/%(shortcut)s exists already.") % {"shortcut": shortcut}, 409
+        )
     return pages.redirect(request, "/inbox/canned")
 
 

@@ -13,6 +13,7 @@ import pygal
 from pygal.style import Style
 
 from hub.centre.reports import SummaryPoint
+from hub.web.i18n import gettext as _
 
 # pygal appends a legacy import hook for its map plugins (unused here) that has no
 # ``find_spec``: on Python 3.11 every failed import then warns (an error in our tests).
@@ -46,7 +47,7 @@ def _chart(
     chart = kind(
         js=[], disable_xml_declaration=True, style=STYLE, width=900, height=340, title=title,
         show_minor_x_labels=not many, x_label_rotation=45 if many else 0, legend_at_bottom=True,
-        print_values=False, no_data_text="No data in this period",
+        print_values=False, no_data_text=_("No data in this period"),
     )  # fmt: skip
     chart.x_labels = _labels(points)
     if many:
@@ -57,25 +58,25 @@ def _chart(
 
 def volume(points: list[SummaryPoint]) -> str:
     """Conversations opened, answered and resolved per bucket, as bars."""
-    chart = _chart(pygal.Bar, "Conversations", points)
+    chart = _chart(pygal.Bar, _("Conversations"), points)
     top = max([0, *(max(p.opened, p.answered, p.resolved) for p in points)])
     step = max(1, -(-top // 8))  # whole conversations on the axis, at most ~8 lines
     chart.y_labels = list(range(0, top + step, step))
-    chart.add("Opened", [p.opened for p in points])
-    chart.add("Answered", [p.answered for p in points])
-    chart.add("Resolved", [p.resolved for p in points])
+    chart.add(_("Opened"), [p.opened for p in points])
+    chart.add(_("Answered"), [p.answered for p in points])
+    chart.add(_("Resolved"), [p.resolved for p in points])
     return str(chart.render(is_unicode=True))
 
 
 def first_response(points: list[SummaryPoint]) -> str:
     """The median first response per bucket, in minutes, as a line."""
-    chart = _chart(pygal.Line, "Median first response (minutes)", points)
+    chart = _chart(pygal.Line, _("Median first response (minutes)"), points)
     values = [
         None if p.median_first_response_seconds is None
         else round(p.median_first_response_seconds / 60, 1)
         for p in points
     ]  # fmt: skip
-    chart.add("Median first response", values, allow_interruptions=True)
+    chart.add(_("Median first response"), values, allow_interruptions=True)
     return str(chart.render(is_unicode=True))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 from starlette.requests import Request
@@ -13,6 +14,7 @@ from hub.tenants.accounts import AdminError
 from hub.web import pages
 from hub.web.answers import status_of
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import gettext as _
 from hub.web.layout import layout_context
 
 
@@ -40,7 +42,7 @@ async def change_password(request: Request, ctx: Ctx) -> Response:
     form = await request.form()
     current, new = str(form.get("current", ""))[:1024], str(form.get("password", ""))[:1024]
     if not auth.verify_password(ctx.user.password_hash, current):
-        return await _page(request, ctx, 400, error="Your current password is not right.")
+        return await _page(request, ctx, 400, error=_("Your current password is not right."))
     try:
         await users.update_user(
             ctx.account, ctx.user, {"password": new}, audit.of_user(ctx.user), _ip(request)
@@ -50,16 +52,16 @@ async def change_password(request: Request, ctx: Ctx) -> Response:
     # Every session ended with the new password; this one goes on under the new version.
     fresh = await users.get_user(ctx.account.id, str(ctx.user.id))  # type: ignore[arg-type]
     auth.keep_session(request, fresh.session_version)
-    return pages.redirect(
-        request, "/inbox/me?done=Your+password+was+changed%3B+your+other+sessions+ended."
-    )
+    done = _("Your password was changed; your other sessions ended.")
+    return pages.redirect(request, "/inbox/me?" + urllib.parse.urlencode({"done": done}))
 
 
 @page_view("any")
 async def sign_out_others(request: Request, ctx: Ctx) -> Response:
     version = await users.end_sessions(ctx.user, audit.of_user(ctx.user), _ip(request))
     auth.keep_session(request, version)
-    return pages.redirect(request, "/inbox/me?done=Your+other+sessions+were+signed+out.")
+    done = _("Your other sessions were signed out.")
+    return pages.redirect(request, "/inbox/me?" + urllib.parse.urlencode({"done": done}))
 
 
 routes = [

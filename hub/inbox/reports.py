@@ -25,6 +25,7 @@ from hub.contract import now
 from hub.inbox import charts, directory
 from hub.web import pages
 from hub.web.guard import Ctx, error_page, inbox_view
+from hub.web.i18n import gettext as _
 from hub.web.layout import layout_context
 
 DEFAULT_DAYS = 7
@@ -102,7 +103,7 @@ async def table_csv(request: Request, ctx: Ctx) -> Response:
         read, model = TABLES[name]
         rows = await read(ctx.account.id, period, filters)
     else:
-        return error_page(request, 404, "No such report.")
+        return error_page(request, 404, _("No such report."))
     filename = f"{name}-{query['from']}-{query['to']}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(
@@ -115,7 +116,7 @@ async def chart(request: Request, ctx: Ctx) -> Response:
     assert ctx.account.id is not None
     draw = charts.CHARTS.get(request.path_params["name"])
     if draw is None:
-        return error_page(request, 404, "No such chart.")
+        return error_page(request, 404, _("No such chart."))
     query = _query(request, ctx)
     try:
         period, filters = _parsed(query, ctx)

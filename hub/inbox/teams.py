@@ -10,6 +10,7 @@ from starlette.routing import Route
 from hub.models import Team
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
+from hub.web.i18n import gettext as _
 from hub.web.layout import layout_context
 
 
@@ -28,12 +29,14 @@ async def index(request: Request, ctx: Ctx) -> Response:
 async def create(request: Request, ctx: Ctx) -> Response:
     name = str((await request.form()).get("name", "")).strip()
     if not 1 <= len(name) <= 80:
-        return await _page(request, ctx, "A team name is 1–80 characters.", 400)
+        return await _page(request, ctx, _("A team name is 1–80 characters."), 400)
     assert ctx.account.id is not None
     try:
         await Team(account_id=ctx.account.id, name=name).insert()
     except DuplicateKeyError:
-        return await _page(request, ctx, f"A team called {name} exists already.", 409)
+        return await _page(
+            request, ctx, _("A team called %(name)s exists already.") % {"name": name}, 409
+        )
     return pages.redirect(request, "/inbox/teams")
 
 

@@ -31,7 +31,7 @@
       document.exitFullscreen();
     } else if (document.documentElement.requestFullscreen) {
       document.documentElement.requestFullscreen().catch(function () {
-        if (button) button.textContent = "Full screen is not allowed here";
+        if (button) button.textContent = button.dataset.refused || "Full screen is not allowed here";
       });
     }
   }
@@ -42,7 +42,8 @@
     document.body.classList.toggle("wb-full", on);
     if (button) {
       button.setAttribute("aria-pressed", String(on));
-      button.textContent = on ? "Leave full screen" : "Full screen";
+      // The words come translated from the page (data-enter, data-leave).
+      button.textContent = on ? button.dataset.leave || "Leave full screen" : button.dataset.enter || "Full screen";
     }
   });
 

@@ -18,14 +18,16 @@ from hub.models import Account
 from hub.tenants.auth import has_role
 from hub.web import pages
 from hub.web.guard import Ctx, error_page, page_view
+from hub.web.i18n import N_
+from hub.web.i18n import gettext as _
 
 #: Who may look at the board: wall screens, supervisors and admins (not agents).
 BOARD_ROLES = ("dashboard", "supervisor", "admin")
 THRESHOLD_FIELDS = {
-    "wait_amber_minutes": "Longest wait amber from (minutes)",
-    "wait_red_minutes": "Longest wait red from (minutes)",
-    "waiting_amber": "Waiting amber from (conversations)",
-    "waiting_red": "Waiting red from (conversations)",
+    "wait_amber_minutes": N_("Longest wait amber from (minutes)"),
+    "wait_red_minutes": N_("Longest wait red from (minutes)"),
+    "waiting_amber": N_("Waiting amber from (conversations)"),
+    "waiting_red": N_("Waiting red from (conversations)"),
 }
 
 
@@ -40,7 +42,7 @@ async def _context(ctx: Ctx, **extra: Any) -> dict[str, Any]:
         "account": ctx.account,
         "rows": await board.board(ctx.account),
         "limits": board.thresholds(ctx.account),
-        "fields": THRESHOLD_FIELDS,
+        "fields": {name: _(label) for name, label in THRESHOLD_FIELDS.items()},
         "is_admin": has_role(ctx.user, "admin"),
         "saved": "",
         "form_error": "",
@@ -49,7 +51,7 @@ async def _context(ctx: Ctx, **extra: Any) -> dict[str, Any]:
 
 
 def _refuse(request: Request) -> Response:
-    return error_page(request, 403, "The wallboard is for supervisors, admins and wall screens.")
+    return error_page(request, 403, _("The wallboard is for supervisors, admins and wall screens."))
 
 
 @page_view("dashboard")
@@ -72,12 +74,14 @@ def parse_thresholds(form: dict[str, str]) -> dict[str, int]:
     for name, label in THRESHOLD_FIELDS.items():
         raw = form.get(name, "").strip()
         if not raw.isdigit() or not 0 <= int(raw) <= 1440:
-            raise ValueError(f"{label}: give a whole number from 0 to 1440.")
+            raise ValueError(
+                _("%(label)s: give a whole number from 0 to 1440.") % {"label": _(label)}
+            )
         values[name] = int(raw)
     for kind in ("wait", "waiting"):
         suffix = "_minutes" if kind == "wait" else ""
         if values[f"{kind}_amber{suffix}"] > values[f"{kind}_red{suffix}"]:
-            raise ValueError("Amber must not be above red.")
+            raise ValueError(_("Amber must not be above red."))
     return values
 
 
@@ -93,7 +97,7 @@ async def save_thresholds(request: Request, ctx: Ctx) -> Response:
         {"_id": ctx.account.id}, {"$set": {"wallboard_thresholds": values}}
     )
     ctx.account.wallboard_thresholds = values
-    context = await _context(ctx, saved="Thresholds saved.")
+    context = await _context(ctx, saved=_("Thresholds saved."))
     headers = {"HX-Trigger": "board-changed"}
     return pages.render(
         request, "wallboard/board.html", context, headers=headers, block="thresholds"

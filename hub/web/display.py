@@ -247,6 +247,7 @@ def install(env: jinja2.Environment) -> None:
         money=i18n.format_currency,
         # A colleague in a calendar meeting is shown away (hub.centre.availability).
         shown_presence=shown_presence,
+        percent=i18n.format_percent,
     )
     env.globals.update(
         tick=tick,

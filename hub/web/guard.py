@@ -81,21 +81,31 @@ async def _guarded(request: Request, view: View, role: str) -> Response:
     if user is None:
         if request.method in SAFE_METHODS:
             return pages.redirect(request, pages.login_url(request))
-        return error_page(request, 401, "Your session has ended. Sign in again.", login=True)
+        return error_page(
+            request, 401, i18n.N_("Your session has ended. Sign in again."), login=True
+        )
+    # Refusals from here on are in the user's language (error_page reads it from the request).
+    request.state.speech = pages.speech_of(request, {"user": user})
     if request.method not in SAFE_METHODS and not await _csrf_ok(request):
-        return error_page(request, 403, "This form has expired. Reload the page and try again.")
+        message = i18n.N_("This form has expired. Reload the page and try again.")
+        return error_page(request, 403, message)
     if not auth.has_role(user, role):
         if user.role == "dashboard":
-            message = "A dashboard account opens only the wallboard."
-            return error_page(request, 403, message, home=("/wallboard", "Open the wallboard"))
-        return error_page(request, 403, f"This needs the {role} role.")
+            message = i18n.N_("A dashboard account opens only the wallboard.")
+            return error_page(
+                request, 403, message, home=("/wallboard", i18n.N_("Open the wallboard"))
+            )
+        with i18n.speaking(request.state.speech):
+            message = i18n.gettext("This needs the %(role)s role.") % {"role": role}
+        return error_page(request, 403, message)
     account = await Account.get(user.account_id)
     if account is None:
-        return error_page(request, 401, "Your account no longer exists.", login=True)
+        return error_page(request, 401, i18n.N_("Your account no longer exists."), login=True)
     ctx = Ctx(request.app.state.hub, user, account, auth.csrf_token(request))
+    request.state.speech = pages.speech_of(request, {"user": user, "account": account})
     try:
         # The whole view speaks the user's language, so its toasts and errors do too.
-        with i18n.speaking(pages.speech_of(request, {"user": user, "account": account})):
+        with i18n.speaking(request.state.speech):
             return await view(request, ctx)
     except HubError as exc:
         return _error_page_for(request, exc)
@@ -104,7 +114,7 @@ async def _guarded(request: Request, view: View, role: str) -> Response:
 def _error_page_for(request: Request, exc: HubError) -> Response:
     """The pages' one mapping of a typed error to a readable answer."""
     if isinstance(exc, NotFound):
-        return error_page(request, 404, "Not found in this account.")
+        return error_page(request, 404, i18n.N_("Not found in this account."))
     return error_page(request, status_of(exc), exc.message)
 
 
@@ -124,13 +134,20 @@ def error_page(
     status: int,
     message: str,
     login: bool = False,
-    home: tuple[str, str] = ("/inbox", "Back to the inbox"),
+    home: tuple[str, str] = ("/inbox", i18n.N_("Back to the inbox")),
 ) -> Response:
-    """A readable error; htmx shows it in the page's alert area (see inbox.js)."""
+    """A readable error; htmx shows it in the page's alert area (see inbox.js).
+
+    It speaks the signed-in user's language once the gate knows them, else the browser's;
+    ``message`` is translated when the catalogs know it (the gate's own messages are marked)."""
     headers = {"HX-Retarget": "#alert", "HX-Reswap": "innerHTML"} if pages.is_htmx(request) else {}
     if login and pages.is_htmx(request):
         headers["HX-Redirect"] = "/login"
-    context = {"status": status, "message": message, "user": None, "csrf": "", "home": home}
+    speech = getattr(request.state, "speech", None) or pages.speech_of(request, {})
+    with i18n.speaking(speech):
+        message = i18n.gettext(message)
+    context = {"status": status, "message": message, "user": None, "csrf": "", "home": home,
+               "speech": speech}  # fmt: skip
     response = pages.render(request, "inbox/error.html", context, status, headers)
     response.headers.update(SECURITY_HEADERS)
     return response

@@ -129,6 +129,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current().language).ngettext(singular, plural, n)
 
 
+def N_(message: str) -> str:  # noqa: N802 - the usual gettext name for "mark only"
+    """Mark a module-level string for the catalogs; it is translated (``gettext``) where shown."""
+    return message
+
+
 def _locale() -> Locale:
     try:
         return Locale.parse(current().language)
@@ -159,6 +164,29 @@ def format_date(day: dt.date | dt.datetime | None) -> str:
     if isinstance(day, dt.datetime):
         day = day.astimezone(current().zone).date()
     return babel.dates.format_date(day, "medium", locale=_locale())
+
+
+def format_moment(
+    at: dt.datetime | None, zone: dt.tzinfo | None = None, time_only: bool = False
+) -> str:
+    """``at`` as weekday, day, month and time (``Mon, Mar 2 10:05``; ``man. 2. mar. 10.05``)
+    in the request's language, in ``zone`` (the request's time zone if none)."""
+    if at is None:
+        return ""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    local = at.astimezone(zone or current().zone)
+    time = babel.dates.format_skeleton("Hm", local, locale=_locale())
+    if time_only:
+        return time
+    return f"{babel.dates.format_skeleton('MMMEd', local, locale=_locale())} {time}"
+
+
+def format_percent(share: float | None) -> str:
+    """A share (0.85) as the language writes a percentage: ``85%``, ``85 %``; ``—`` for none."""
+    if share is None:
+        return "—"
+    return babel.numbers.format_percent(share, locale=_locale())
 
 
 def format_number(value: float | int) -> str:

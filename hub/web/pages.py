@@ -33,7 +33,11 @@ sla_display.install(env)
 
 
 def speech_of(request: Request, context: Mapping[str, Any]) -> i18n.Speech:
-    """The language and time zone to render in: the user's, else the account's, else the browser's."""
+    """The language and time zone to render in: the context's ``speech`` if given (an error
+    page of a signed-in user), else the user's, else the account's, else the browser's."""
+    given = context.get("speech")
+    if isinstance(given, i18n.Speech):
+        return given
     user, account = context.get("user"), context.get("account")
     language = i18n.negotiate(
         getattr(user, "language", None),

@@ -77,9 +77,10 @@ async def list_deliveries(request: Request) -> JSONResponse:
     sub = await _subscription(account, request.path_params["id"])
     query = {"account_id": account.id, "target_id": sub.id}
     status = request.query_params.get("status")
-    if status:
-        query["status"] = status
-    docs, cursor = await page_of(WebhookDelivery, query, limit_of(request), cursor_of(request))
+    keep = (lambda d: d.get("status") == status) if status else None
+    docs, cursor = await page_of(
+        WebhookDelivery, query, limit_of(request), cursor_of(request), keep=keep
+    )
     return JSONResponse(page([DeliveryOut.of(d) for d in docs], cursor))  # type: ignore[arg-type]
 
 

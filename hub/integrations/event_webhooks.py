@@ -31,6 +31,7 @@ from hub.contract import now
 from hub.integrations.representations import ConversationOut, MessageOut
 from hub.models import Bot, Conversation, Message, WebhookDelivery, WebhookSubscription
 from hub.pipeline.realtime import Event, Subscription
+from hub.store import paging
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -103,8 +104,10 @@ async def _targets(event: Event) -> list[tuple[str, PydanticObjectId]]:
     targets = [("subscription", doc["_id"]) async for doc in subs]
     data = event.data
     if event.type == "message.created" and data.get("direction") == "in":
-        conv = await Conversation.get_pymongo_collection().find_one(
-            {"_id": data.get("conversation_id"), "account_id": event.account_id},
+        conv = await paging.by_id(
+            Conversation.get_pymongo_collection(),
+            event.account_id,
+            data.get("conversation_id"),
             {"handler": 1, "bot_id": 1},
         )
         if conv is not None and conv.get("handler") == "bot" and conv.get("bot_id"):

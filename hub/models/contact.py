@@ -26,4 +26,6 @@ class Contact(TenantDocument):
             pymongo.IndexModel([("account_id", 1), ("primary_address", 1)], unique=True),
             [("account_id", 1), ("addresses", 1)],
             [("account_id", 1), ("name", 1)],
+            # The API's list, newest first in time windows (hub.store.paging).
+            [("account_id", 1), ("created_at", -1)],
         ]

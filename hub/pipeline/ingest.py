@@ -36,6 +36,7 @@ from hub.contract import (
 )
 from hub.models import Channel, Contact, Conversation, EarlyStatus, Message, Sender, SendError
 from hub.models.conversation import CURRENT_THREAD
+from hub.store import paging
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -146,16 +147,24 @@ async def _numbered_choice(
     return str(options[index]["payload"]) if 0 <= index < len(options) else None
 
 
-async def _known(channel: Channel, provider_message_id: str) -> bool:
-    found = await Message.get_pymongo_collection().find_one(
-        {
-            "account_id": channel.account_id,
-            "channel_id": channel.id,
-            "provider_message_id": provider_message_id,
-        },
-        {"_id": 1},
+async def _by_provider_id(
+    channel: Channel, provider_message_id: str, direction: str | None = None
+) -> list[dict[str, Any]]:
+    """The channel's messages with this provider id: exactly the (channel_id,
+    provider_message_id) index, the account and direction checked on the documents."""
+    docs = Message.get_pymongo_collection().find(
+        {"channel_id": channel.id, "provider_message_id": provider_message_id},
+        {"account_id": 1, "direction": 1},
     )
-    return found is not None
+    return [
+        d
+        async for d in docs
+        if d["account_id"] == channel.account_id and direction in (None, d["direction"])
+    ]
+
+
+async def _known(channel: Channel, provider_message_id: str) -> bool:
+    return bool(await _by_provider_id(channel, provider_message_id))
 
 
 async def _store_attachments(
@@ -202,8 +211,10 @@ async def _thread_key(channel: Channel, inbound: InboundMessage, hub: Hub) -> st
             {"conversation_id": 1},
         )
         if found is not None:
-            conv = await Conversation.get_pymongo_collection().find_one(
-                {"_id": found["conversation_id"], "account_id": channel.account_id},
+            conv = await paging.by_id(
+                Conversation.get_pymongo_collection(),
+                channel.account_id,
+                found["conversation_id"],
                 {"thread_key": 1, "contact_key": 1},
             )
             if conv is not None and conv["contact_key"] == inbound.sender.key:
@@ -421,22 +432,18 @@ async def apply_status(channel: Channel, status: StatusUpdate) -> bool:
             code=status.error_code or status.status,
             message=status.error_message or f"the provider reported {status.status}",
         ).model_dump()
-    mine = {
-        "account_id": channel.account_id,
-        "channel_id": channel.id,
-        "provider_message_id": status.provider_message_id,
-        "direction": "out",
-    }
+    found = await _by_provider_id(channel, status.provider_message_id, "out")
     collection = Message.get_pymongo_collection()
-    if status.metadata:  # facts, not states: kept even when the state does not move
-        facts = {f"metadata.{k}": v for k, v in status.metadata.items()}
-        await collection.update_one(mine, {"$set": facts})
-    result = await collection.update_one(
-        {**mine, "delivery_rank": {"$lt": rank}},
-        {"$set": update, "$unset": {"outbox_due": "", "outbox_owner": ""}},
-    )
-    if result.modified_count:
-        return True
+    for doc in found[:1]:  # updates by _id: the index look-up, then the rank condition
+        mine = {"_id": doc["_id"]}
+        if status.metadata:  # facts, not states: kept even when the state does not move
+            facts = {f"metadata.{k}": v for k, v in status.metadata.items()}
+            await collection.update_one(mine, {"$set": facts})
+        result = await collection.update_one(
+            {**mine, "delivery_rank": {"$lt": rank}},
+            {"$set": update, "$unset": {"outbox_due": "", "outbox_owner": ""}},
+        )
+        return bool(result.modified_count)
     if not await _known(channel, status.provider_message_id):
         # The report beat the send call's answer: keep it for the dispatcher to apply.
         await EarlyStatus(

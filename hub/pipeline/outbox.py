@@ -37,6 +37,7 @@ from hub.models import Channel, Conversation, EarlyStatus, Message, Sender, Send
 from hub.pipeline.claims import ClaimLoop
 from hub.pipeline.ingest import apply_status
 from hub.pipeline.realtime import Event
+from hub.store import paging
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -317,9 +318,8 @@ class Dispatcher(ClaimLoop[Message]):
         channel = await self.hub.channel(message.channel_id)
         if channel is None:
             raise PermanentSendError("channel_inactive", "the channel was removed or deactivated")
-        conversation = await Conversation.find_one(
-            Conversation.id == message.conversation_id,
-            Conversation.account_id == message.account_id,
+        conversation = await paging.model_by_id(
+            Conversation, message.account_id, message.conversation_id
         )
         if conversation is None:
             raise PermanentSendError("conversation_gone", "the conversation no longer exists")

@@ -5,7 +5,6 @@ Every function takes the account id first; another account's contact is not foun
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from beanie import PydanticObjectId
@@ -19,6 +18,7 @@ from hub.models import (
     Message,
     WebhookDelivery,
 )
+from hub.store import paging
 from hub.store.conversations import InvalidChange, NotFound, oid
 from hub.store.paging import page_of
 
@@ -43,15 +43,19 @@ async def list_contacts(
     account_id: PydanticObjectId, search: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Contact], str | None]:
     """The account's contacts, newest first; ``search`` matches name, email, phone or address."""
-    query: dict[str, Any] = {"account_id": account_id}
+    keep = None
     if search:
-        pattern = {"$regex": re.escape(search), "$options": "i"}
-        query["$and"] = [{"$or": [{f: pattern} for f in SEARCHED]}]
-    return await page_of(Contact, query, limit, cursor)
+        needle = search.casefold()
+
+        def keep(doc: dict[str, Any]) -> bool:
+            return any(needle in str(doc.get(f) or "").casefold() for f in SEARCHED)
+
+    # (account_id, created_at) windows; a search filters what they read (no $or/$regex scan).
+    return await page_of(Contact, {"account_id": account_id}, limit, cursor, keep=keep)
 
 
 async def get_contact(account_id: PydanticObjectId, contact_id: str) -> Contact:
-    found = await Contact.find_one(Contact.id == oid(contact_id), Contact.account_id == account_id)
+    found = await paging.model_by_id(Contact, account_id, oid(contact_id))
     if found is None:
         raise NotFound(contact_id)
     return found

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.models import Account, Contact, Conversation
-from hub.store import conversations
+from hub.store import conversations, paging
 from hub.web import display
 from hub.web.guard import Ctx, inbox_view
 
@@ -22,18 +22,12 @@ async def panel(account: Account, conversation: Conversation) -> dict[str, Any]:
     contact = None
     earlier: list[Conversation] = []
     if conversation.contact_id is not None:
-        contact = await Contact.find_one(
-            Contact.id == conversation.contact_id, Contact.account_id == account.id
-        )
-        earlier = (
-            await Conversation.find(
-                Conversation.account_id == account.id,
-                Conversation.contact_id == conversation.contact_id,
-                Conversation.id != conversation.id,
-            )
-            .sort([("last_message_at", -1)])
-            .limit(EARLIER_LIMIT)
-            .to_list()
+        contact = await paging.model_by_id(Contact, account.id, conversation.contact_id)
+        earlier, _ = await conversations.recent_first(
+            account.id,
+            {"contact_id": conversation.contact_id},
+            lambda doc: doc["_id"] != conversation.id,
+            EARLIER_LIMIT,
         )
     addresses = contact.addresses if contact else [conversation.contact_key]
     return {

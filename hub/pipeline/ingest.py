@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from beanie import PydanticObjectId
-from pymongo import ReturnDocument
+from beanie.odm.utils.dump import get_dict
 from pymongo.errors import DuplicateKeyError
 
 from hub.centre.routing import priority_for, route_new_conversation
@@ -111,11 +111,18 @@ async def receive_message(
         created_at=at,
     )
     try:
-        await message.insert()
+        await _insert_grouped(hub, message)
     except DuplicateKeyError:
         await _undo_touch(channel, conversation)
         return None, False
     return message, created
+
+
+async def _insert_grouped(hub: Hub, message: Message) -> None:
+    """Insert with concurrent messages in one ``insert_many`` (``hub.pipeline.batch``);
+    returns once this one is durable, raises ``DuplicateKeyError`` for a known id."""
+    message.id = PydanticObjectId()
+    await hub.message_inserts.insert(get_dict(message, to_db=True))
 
 
 async def _numbered_choice(
@@ -272,9 +279,9 @@ async def _touch_conversation(
 ) -> tuple[PydanticObjectId, bool]:
     """Upsert the conversation; returns its id and whether this call created it.
 
-    Only the document *after* the update is trusted: SecantusDB may answer a
-    racing upsert with a stale "before" image or with nothing, although the
-    update itself is applied atomically. Creation is told by the id we offered.
+    ``update_one`` (not ``find_one_and_update``, whose cost grew with the collection
+    on SecantusDB: ~70 ms at 6,000 documents against ~1 ms): creation is told by the
+    upserted id, an existing conversation's id is read back through the same unique key.
     """
     key = {
         "account_id": channel.account_id,
@@ -286,17 +293,14 @@ async def _touch_conversation(
     for _ in range(3):
         new_id = PydanticObjectId()
         try:
-            doc = await collection.find_one_and_update(
-                key,
-                _touch_pipeline(channel, inbound, at, new_id),
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-                projection={"_id": 1},
+            result = await collection.update_one(
+                key, _touch_pipeline(channel, inbound, at, new_id), upsert=True
             )
         except DuplicateKeyError:
             continue  # a concurrent first message created it: update that one
-        if doc is None:  # applied, but not returned (a racing upsert): read it back
-            doc = await collection.find_one(key, {"_id": 1})
+        if result.upserted_id is not None:
+            return result.upserted_id, result.upserted_id == new_id
+        doc = await collection.find_one(key, {"_id": 1})
         if doc is not None:
             return doc["_id"], doc["_id"] == new_id
     raise RuntimeError("conversation upsert did not settle")
@@ -353,17 +357,11 @@ async def contact_for_address(account_id: PydanticObjectId, address: Address) ->
     # On insert, $setOnInsert replaces the seeded scalar with the array.
     query = {"account_id": account_id, "addresses": address.key}
     for _ in range(3):
-        try:
-            doc = await collection.find_one_and_update(
-                query,
-                {"$setOnInsert": on_insert},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
+        try:  # update_one + find_one: see _touch_conversation on find_one_and_update
+            await collection.update_one(query, {"$setOnInsert": on_insert}, upsert=True)
         except DuplicateKeyError:
             continue
-        if doc is None:  # a racing upsert (see _touch_conversation): read it back
-            doc = await collection.find_one(query)
+        doc = await collection.find_one(query)
         if doc is not None:
             return Contact.model_validate(doc)
     raise RuntimeError("contact upsert did not settle")

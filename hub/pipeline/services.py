@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub.contract import Attachment, ChannelInfo, WebhookResult
 from hub.models import Channel
 from hub.pipeline import ingest
+from hub.pipeline.batch import InsertBatcher
 from hub.pipeline.media import MediaStore
 from hub.pipeline.metrics import Metrics
 from hub.pipeline.realtime import Event, Realtime
@@ -44,6 +45,8 @@ class Hub:
         self.media = MediaStore(database)
         self.metrics = Metrics()
         self.realtime = Realtime(database)
+        #: Group commit of inbound messages (``hub.pipeline.batch``), used by ingest.
+        self.message_inserts = InsertBatcher(database["messages"])
         self.registry = Registry(self, connector_classes)
         self._channels: dict[PydanticObjectId, tuple[float, Channel]] = {}
         self._invalidate = self.realtime.subscribe(None, self._drop_cached_channel)

@@ -21,6 +21,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -60,6 +61,14 @@ def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
     return [("inbox", payload), (f"c-{conv}", payload)]
 
 
+def _encoded(event: Event) -> bytes:
+    """The event's signals as SSE bytes: made once per event, written to every stream."""
+    return b"".join(
+        ServerSentEvent(json.dumps(data), event=name, id=event.token).encode()
+        for name, data in signals(event)
+    )
+
+
 async def stream(request: Request) -> Response:
     user = await session_user(request)
     if user is None:
@@ -82,8 +91,9 @@ async def stream(request: Request) -> Response:
                 if sub.lagged:
                     sub.lagged = False
                     yield {"event": "resync", "data": "{}"}
-                for name, data in signals(event):
-                    yield {"event": name, "id": event.token, "data": json.dumps(data)}
+                frames = event.once("inbox-sse", _encoded)
+                if frames:
+                    yield frames
         finally:
             hub.metrics.sse_subscribers.dec()
             hub.realtime.unsubscribe(sub)

@@ -341,7 +341,8 @@ class Dispatcher(ClaimLoop[Message]):
             self._busy[message.channel_id] -= 1
             if self._busy[message.channel_id] <= 0:
                 del self._busy[message.channel_id]
-            self._wake.set()
+            if self._held_back:  # a channel's slot opened for work that waits for it
+                self._wake.set()
 
     async def _process(self, message: Message) -> None:
         try:

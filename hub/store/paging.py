@@ -181,6 +181,7 @@ async def read_window(
     found: list[Doc] = []
     read = 0
     while True:
+        sized = reader.sized
         bounds, last = reader.window(span)
         docs = await _read(collection, shapes, field, bounds, projection)
         read += len(docs)
@@ -189,7 +190,8 @@ async def read_window(
         full = len(found) > limit
         if full or last or (budget is not None and read >= budget):
             break
-        span = _growth(span, len(kept), limit + 1 - len(found))
+        if sized:  # the read of what precedes an ascending start says nothing of density
+            span = _growth(span, len(kept), limit + 1 - len(found))
     found.sort(key=lambda d: _key(d, field), reverse=descending)
     if not full:
         return found, None
@@ -199,6 +201,8 @@ async def read_window(
 
 class _Descending:
     """Windows going back in time from the cursor (or from now, open above)."""
+
+    sized = True
 
     def __init__(self, field: str, top: tuple[dt.datetime, Any] | None, since: dt.datetime | None):
         self.field, self.top = field, top
@@ -239,6 +243,10 @@ class _Ascending:
         self.pending_before = top is None
         self.lower: dict[str, Any] = {"$gte": begin}
         self.anchor = begin
+
+    @property
+    def sized(self) -> bool:
+        return not self.pending_before
 
     def window(self, span: dt.timedelta) -> tuple[dict[str, Any], bool]:
         if self.pending_before:

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test install lint bench clean
+.PHONY: serve test install lint bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,15 @@ bench: $(STAMP)
 	  $(BIN)/python bench/ingest.py && $(BIN)/python bench/live.py && \
 	  $(BIN)/python bench/sends.py && \
 	  $(BIN)/python bench/queries.py $(if $(FULL),,--quick) || exit 1; \
+	done
+
+# Extract the pages' strings and merge them into every language's catalog (hub/locale).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -o hub/locale/messages.pot --no-location --project=Parley --copyright-holder="the Parley authors" --msgid-bugs-address=https://github.com/parley-hub/parley/issues .
+	for lang in da sv nb nl fr; do \
+	  if [ -f hub/locale/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -i hub/locale/messages.pot -d hub/locale -l $$lang --no-fuzzy-matching; \
+	  else $(BIN)/pybabel init -i hub/locale/messages.pot -d hub/locale -l $$lang; fi; \
 	done
 
 clean:

@@ -321,6 +321,9 @@ class Connector:
     Config: ClassVar[type[BaseModel]]
     #: Human name for pages and docs.
     label: ClassVar[str] = ""
+    #: The picture of the channel in lists: ``sms``, ``whatsapp``, ``rcs``, ``email``,
+    #: ``webchat`` or ``chat`` (any other: a speech bubble).
+    icon: ClassVar[str] = "chat"
     #: Short names ``parley simulate`` accepts for this type (e.g. ``sms``).
     aliases: ClassVar[tuple[str, ...]] = ()
 

@@ -33,6 +33,7 @@ class WebchatConnector(Connector):
 
     type: ClassVar[str] = "webchat"
     label: ClassVar[str] = "Web chat"
+    icon: ClassVar[str] = "webchat"
     aliases: ClassVar[tuple[str, ...]] = ("widget",)
     capabilities: ClassVar[Capabilities] = Capabilities(
         media=True,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
+import ssl
 from base64 import b64decode
 from binascii import Error as BinasciiError
 from email.errors import MessageError
@@ -62,6 +63,10 @@ class EmailConfig(BaseModel):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    #: A PEM file of CA certificates to trust for the relay (a private CA, a self-signed relay).
+    smtp_ca_file: str | None = None
+    #: False skips certificate checks entirely. Unsafe: only for a relay on a trusted network.
+    smtp_verify: bool = True
     from_name: str | None = Field(None, max_length=200)
     #: Guards ``POST /webhooks/email/{channel_id}``; generated when the channel is added.
     inbound_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32), min_length=16)
@@ -73,6 +78,17 @@ class EmailConfig(BaseModel):
         local, at, domain = value.rpartition("@")
         if not at or not local or "." not in domain or any(c.isspace() for c in value):
             raise ValueError("address must be one mailbox like support@example.com")
+        return value
+
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _readable_ca(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            ssl.create_default_context(cafile=value)
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(f"smtp_ca_file cannot be read as PEM certificates: {exc}") from None
         return value
 
     @field_validator("from_name")
@@ -88,6 +104,7 @@ class EmailConnector(Connector):
 
     type: ClassVar[str] = "email"
     label = "Email"
+    icon = "email"
     aliases: ClassVar[tuple[str, ...]] = ("mail",)
     capabilities = Capabilities(
         media=True,

@@ -68,6 +68,10 @@ def parse_mail(raw: bytes, envelope_from: str | None = None) -> WebhookResult:
     _walk(msg, walk)
     message = _inbound(msg, raw, walk, envelope_from)
     statuses = _bounce_status(walk) if message.automated else []
+    if statuses:
+        # A bounce of a mail we sent belongs with that mail (its delivery state and error),
+        # not in the queue as a new conversation from the mailer daemon.
+        return WebhookResult(messages=[], statuses=statuses)
     return WebhookResult(messages=[message], statuses=statuses)
 
 
@@ -364,6 +368,7 @@ def _bounce_status(walk: _Walk) -> list[StatusUpdate]:
             error_code=walk.dsn.get("status", "bounce"),
             error_message=walk.dsn.get("diagnostic-code")
             or f"bounced for {walk.dsn.get('final-recipient', 'the recipient')}",
+            metadata={"bounce": dict(walk.dsn)},
         )
     ]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import ssl
 from email import policy
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
@@ -49,6 +50,19 @@ class SmtpSettings(BaseModel):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_ca_file: str | None = None
+    smtp_verify: bool = True
+
+
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """The TLS context for the relay: the system's CAs, or ``smtp_ca_file``'s (a private CA or a
+    self-signed relay certificate); ``smtp_verify: false`` checks nothing (unsafe: anyone on the
+    path can read and change the mail)."""
+    context = ssl.create_default_context(cafile=settings.smtp_ca_file or None)
+    if not settings.smtp_verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def new_message_id(domain: str) -> str:
@@ -120,6 +134,7 @@ async def submit(settings: SmtpSettings, mail: EmailMessage) -> None:
             password=settings.smtp_password or None,
             use_tls=settings.smtp_security == "tls",
             start_tls=settings.smtp_security == "starttls",
+            tls_context=tls_context(settings) if settings.smtp_security != "none" else None,
             timeout=SMTP_TIMEOUT,
         )
     except aiosmtplib.SMTPRecipientsRefused as exc:

@@ -16,6 +16,7 @@ class TwilioSMSConnector(TwilioConnector):
 
     type: ClassVar[str] = "twilio_sms"
     label = "SMS (Twilio)"
+    icon = "sms"
     aliases: ClassVar[tuple[str, ...]] = ("sms",)
     capabilities = Capabilities(
         media=True, segments=True, max_text_length=1600, max_media_bytes=5 * 1024 * 1024
@@ -27,6 +28,7 @@ class TwilioWhatsAppConnector(TwilioConnector):
 
     type: ClassVar[str] = "twilio_whatsapp"
     label = "WhatsApp (Twilio)"
+    icon = "whatsapp"
     aliases: ClassVar[tuple[str, ...]] = ("whatsapp",)
     prefix: ClassVar[str] = "whatsapp"
     capabilities = Capabilities(
@@ -49,6 +51,7 @@ class TwilioRCSConnector(TwilioConnector):
 
     type: ClassVar[str] = "twilio_rcs"
     label = "RCS (Twilio)"
+    icon = "rcs"
     aliases: ClassVar[tuple[str, ...]] = ("rcs",)
     prefix: ClassVar[str] = "rcs"
     capabilities = Capabilities(

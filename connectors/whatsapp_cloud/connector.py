@@ -35,6 +35,7 @@ class WhatsAppCloudConnector(Connector):
 
     type: ClassVar[str] = "whatsapp_cloud"
     label = "WhatsApp (Cloud API)"
+    icon = "whatsapp"
     aliases: ClassVar[tuple[str, ...]] = ("whatsapp_cloud", "wa_cloud")
     Config = CloudConfig
     capabilities = Capabilities(

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from hub.api import ratelimit
 from hub.api.errors import ApiError
 from hub.integrations import bots
-from hub.models import Account, Bot
+from hub.models import Account, Bot, Sender
 from hub.pipeline.services import Hub
 from hub.tenants import plans
 from hub.tenants.auth import api_key_account
@@ -45,8 +45,17 @@ async def api_account(request: Request, addon: str = "generic_api") -> Account:
             raise ApiError(401, "unauthorized", "the API key is unknown or revoked")
         account = await _account(request, record.account_id)
         request.state.account = account
+        request.state.api_key = record
     plans.require_addon(account.addons, addon)
     return account
+
+
+def api_sender(request: Request) -> Sender:
+    """Who a message sent through the API is from, as the inbox shows it: "API (key name)"."""
+    record = getattr(request.state, "api_key", None)
+    if record is None:
+        return Sender(type="api", name="API")
+    return Sender(type="api", id=str(record.id), name=f"API ({record.name})")
 
 
 async def bot_of(request: Request) -> tuple[Account, Bot]:
@@ -99,6 +108,16 @@ def limit_of(request: Request, default: int = 25, maximum: int = 100) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= maximum:
         raise ApiError(400, "invalid_limit", f"limit must be a whole number from 1 to {maximum}")
     return int(raw)
+
+
+def choice_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    """A closed-set query value (``?status=``): None when absent, 400 naming the allowed values."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in allowed:
+        raise ApiError(400, "invalid_filter", f"{name} must be one of: {', '.join(allowed)}")
+    return raw
 
 
 def cursor_of(request: Request) -> str | None:

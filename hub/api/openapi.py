@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 
 from hub import __version__
 from hub.api import schemas, users
+from hub.api.routes import CONVERSATION_STATUSES
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,37 @@ class Operation:
     #: Statuses beyond ``COMMON_ERRORS`` this operation may answer.
     errors: tuple[int, ...] = ()
     headers: tuple[str, ...] = field(default=())
+    #: The generated clients' method name; derived from the method and path when empty.
+    operation_id: str = ""
+
+    @property
+    def tag(self) -> str:
+        """The resource the operation belongs to (its first path segment), for grouping."""
+        first = self.path.strip("/").split("/")[0]
+        return "chatbot" if first == "bot" else first
+
+    @property
+    def id(self) -> str:
+        if self.operation_id:
+            return self.operation_id
+        verb = {"post": "create", "patch": "update", "put": "replace", "delete": "delete"}.get(
+            self.method, "list" if self.paged else "get"
+        )
+        segments = self.path.strip("/").split("/")
+        parts = []
+        for i, part in enumerate(segments):
+            if part == ID:
+                continue
+            last = i == len(segments) - 1
+            one = (i + 1 < len(segments) and segments[i + 1] == ID) or (last and verb == "create")
+            parts.append(_singular(part) if one else part)
+        return "_".join([verb, *parts])
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 ID = "{id}"
@@ -248,6 +280,13 @@ OPERATIONS: list[Operation] = [
 ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-f]{24}$"}
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+    "channel_id": ID_SCHEMA,
+    "contact_id": ID_SCHEMA,
+}
+#: Closed sets of query values, per path (an unknown value is 400, not an empty list).
+QUERY_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("/conversations", "status"): CONVERSATION_STATUSES,
+    (f"/webhooks/{ID}/deliveries", "status"): schemas.DELIVERY_STATUSES,
 }
 
 
@@ -287,12 +326,19 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         params.append({"name": "id", "in": "path", "required": True, "schema": ID_SCHEMA})
     for name in op.query:
         schema = QUERY_SCHEMAS.get(name, {"type": "string"})
+        if (op.path, name) in QUERY_ENUMS:
+            schema = {"type": "string", "enum": list(QUERY_ENUMS[(op.path, name)])}
         params.append({"name": name, "in": "query", "required": False, "schema": schema})
     for name in op.headers:
         params.append(
             {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
         )
-    result: dict[str, Any] = {"summary": op.summary, "responses": responses}
+    result: dict[str, Any] = {
+        "operationId": op.id,
+        "tags": [op.tag],
+        "summary": op.summary,
+        "responses": responses,
+    }
     if params:
         result["parameters"] = params
     if op.body is not None:
@@ -306,7 +352,11 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
 def document(server_url: str, operations: list[Operation] | None = None) -> dict[str, Any]:
     components: dict[str, Any] = {}
     paths: dict[str, Any] = {}
+    seen: set[str] = set()
     for op in operations or OPERATIONS:
+        if op.id in seen:
+            raise ValueError(f"two operations are named {op.id}: give one an operation_id")
+        seen.add(op.id)
         paths.setdefault(op.path, {})[op.method] = _operation(op, components)
     return {
         "openapi": "3.1.0",

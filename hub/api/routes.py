@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import api_account, cursor_of, hub_of, json_body, limit_of
+from hub.api.context import (
+    api_account,
+    api_sender,
+    choice_of,
+    cursor_of,
+    hub_of,
+    json_body,
+    limit_of,
+)
 from hub.api.errors import ApiError
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
@@ -22,13 +30,15 @@ from hub.api.schemas import (
     page,
 )
 from hub.contract import Address, Attachment
-from hub.models import Account, Channel, Sender
+from hub.models import Account, Channel
+from hub.models.conversation import Status as ConversationStatus
 from hub.pipeline import ingest, outbox
 from hub.pipeline.media import MediaNotFound
 from hub.store import conversations
 from hub.store.paging import page_of
 
-CONVERSATION_FILTERS = ("status", "channel_id", "contact_id", "assignee_id")
+CONVERSATION_FILTERS = ("channel_id", "contact_id", "assignee_id")
+CONVERSATION_STATUSES: tuple[str, ...] = get_args(ConversationStatus)
 
 
 async def list_channels(request: Request) -> JSONResponse:
@@ -52,6 +62,9 @@ async def list_conversations(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     filters: dict[str, Any] = {}
+    status = choice_of(request, "status", CONVERSATION_STATUSES)
+    if status:
+        filters["status"] = status
     for key in CONVERSATION_FILTERS:
         value = request.query_params.get(key)
         if value:
@@ -125,7 +138,7 @@ async def post_reply(request: Request) -> JSONResponse:
         hub_of(request),
         conversation,
         text=body.text,
-        sender=Sender(type="api", name="API"),
+        sender=api_sender(request),
         attachments=await _attachments(request, account, body.attachments),
         private=body.private,
         template=body.template.model_dump(exclude_none=True) if body.template else None,
@@ -160,13 +173,23 @@ async def send_message(request: Request) -> JSONResponse:
     template = body.template.model_dump(exclude_none=True) if body.template else None
     if not body.text.strip() and template is None:
         raise ApiError(400, "empty_message", "send text or a template")
-    conversation, _ = await ingest.open_conversation(hub_of(request), channel, _address(body.to))
+    hub = hub_of(request)
+    address = _address(body.to)
+    running = await ingest.running_conversation(hub, channel, address)
+    # Refused before anything is created: a 422 keeps no empty conversation or contact.
+    outbox.check_rules(
+        hub, channel, running.last_inbound_at if running else None, body.text, template, []
+    )
+    conversation, _ = await ingest.open_conversation(hub, channel, address)
+    if body.subject and not conversation.subject:
+        await conversations.set_subject(account.id, conversation, body.subject)
     message = await outbox.enqueue(
-        hub_of(request),
+        hub,
         conversation,
         text=body.text,
-        sender=Sender(type="api", name="API"),
+        sender=api_sender(request),
         template=template,
+        subject=body.subject,
         idempotency_key=request.headers.get("idempotency-key"),
     )
     return JSONResponse(MessageOut.of(message).model_dump(mode="json"), status_code=202)

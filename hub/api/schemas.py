@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from hub.contract import QuickReply
+from hub.integrations import event_webhooks
 
 # Shapes shared with outbound webhooks live in hub.representations; re-exported here
 # so the route table names every schema from one module.
@@ -163,6 +164,9 @@ class SendIn(BaseModel):
     )
     text: str = Field(default="", max_length=65536)
     template: TemplateIn | None = None
+    subject: str | None = Field(
+        default=None, max_length=998, description="email: the subject of the new thread"
+    )
 
 
 # --------------------------------------------------------------------------- webhooks
@@ -217,11 +221,15 @@ class AttemptOut(BaseModel):
     error: str | None
 
 
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+DELIVERY_STATUSES: tuple[str, ...] = get_args(DeliveryStatus)
+
+
 class DeliveryOut(BaseModel):
     id: str
     event_id: str
     event_type: str
-    status: Literal["pending", "delivered", "failed"]
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: dt.datetime | None
     log: list[AttemptOut]
@@ -231,7 +239,7 @@ class DeliveryOut(BaseModel):
     def of(cls, d: WebhookDelivery) -> DeliveryOut:
         return cls(
             id=str(d.id),
-            event_id=d.event_key,
+            event_id=event_webhooks.public_id(d.event_key),
             event_type=d.event_type,
             status=d.status,
             attempts=d.attempts,

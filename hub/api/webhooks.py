@@ -8,9 +8,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import api_account, cursor_of, json_body, limit_of
+from hub.api.context import api_account, choice_of, cursor_of, json_body, limit_of
 from hub.api.idempotency import idempotent
-from hub.api.schemas import DeliveryOut, WebhookCreated, WebhookIn, WebhookOut, page
+from hub.api.schemas import (
+    DELIVERY_STATUSES,
+    DeliveryOut,
+    WebhookCreated,
+    WebhookIn,
+    WebhookOut,
+    page,
+)
 from hub.models import Account, WebhookDelivery, WebhookSubscription
 from hub.store.conversations import NotFound, oid
 from hub.store.paging import page_of
@@ -76,7 +83,7 @@ async def list_deliveries(request: Request) -> JSONResponse:
     account = await api_account(request)
     sub = await _subscription(account, request.path_params["id"])
     query = {"account_id": account.id, "target_id": sub.id}
-    status = request.query_params.get("status")
+    status = choice_of(request, "status", DELIVERY_STATUSES)
     keep = (lambda d: d.get("status") == status) if status else None
     docs, cursor = await page_of(
         WebhookDelivery, query, limit_of(request), cursor_of(request), keep=keep

@@ -11,6 +11,7 @@ def routes() -> list[BaseRoute]:
         actions,
         canned,
         composer,
+        contact_book,
         contacts,
         events,
         listing,
@@ -29,6 +30,7 @@ def routes() -> list[BaseRoute]:
         *teams.routes,
         *thread.routes,
         *contacts.routes,
+        *contact_book.routes,
         *actions.routes,
         Route("/inbox/events", events.stream, methods=["GET"]),
     ]

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.centre import notifications
 from hub.contract import Attachment
 from hub.inbox.thread import _templates, composer_state, render_conversation
 from hub.models import CannedResponse, Channel, Conversation, Sender
@@ -95,6 +96,8 @@ async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
         if not text:
             raise ComposerError("A note needs some text.")
         await outbox.enqueue(ctx.hub, conversation, text=text, sender=_sender(ctx), private=True)
+        assert conversation.id is not None
+        await notifications.notify_mentions(ctx.account.id, conversation.id, text, ctx.user)  # type: ignore[arg-type]
         return
     channel = await ctx.hub.channel(conversation.channel_id)
     template = _template(channel, str(form.get("template", "")), str(form.get("variables", "")))

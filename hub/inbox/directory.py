@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from beanie import PydanticObjectId
 
 from hub.models import Channel, Team, User
+from hub.pipeline.registry import UnknownConnector
+from hub.pipeline.services import Hub
 
 
 @dataclass
@@ -14,6 +17,11 @@ class Directory:
     channels: dict[str, Channel] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     teams: dict[str, Team] = field(default_factory=dict)
+    #: Channel id to the picture of its connector (``Connector.icon``).
+    icons: dict[str, str] = field(default_factory=dict)
+
+    def channel_icon(self, channel_id: object) -> str:
+        return self.icons.get(str(channel_id), "chat")
 
     def channel_name(self, channel_id: object) -> str:
         channel = self.channels.get(str(channel_id))
@@ -34,7 +42,10 @@ class Directory:
         )
 
 
-async def load(account_id: PydanticObjectId) -> Directory:
+async def load(
+    account_id: PydanticObjectId, icon_of: Callable[[str], str] | None = None
+) -> Directory:
+    """The account's channels, users and teams; ``icon_of`` maps a channel type to its picture."""
     channels = await Channel.find(Channel.account_id == account_id).sort("name").to_list()
     users = await User.find(User.account_id == account_id).to_list()
     teams = await Team.find(Team.account_id == account_id).sort("name").to_list()
@@ -42,4 +53,18 @@ async def load(account_id: PydanticObjectId) -> Directory:
         channels={str(c.id): c for c in channels},
         users={str(u.id): u for u in users},
         teams={str(t.id): t for t in teams},
+        icons={str(c.id): icon_of(c.type) for c in channels} if icon_of else {},
     )
+
+
+def icons_of(hub: Hub) -> Callable[[str], str]:
+    """``icon_of`` for ``load`` from the app's connector registry."""
+    registry = hub.registry
+
+    def icon(channel_type: str) -> str:
+        try:
+            return str(registry.get(channel_type).icon)
+        except UnknownConnector:
+            return "chat"
+
+    return icon

@@ -209,7 +209,7 @@ async def conversation_list(request: Request, ctx: Ctx) -> Response:
         "f": f,
         "rows": rows,
         "next_cursor": next_cursor,
-        "names": await directory.load(ctx.account.id),
+        "names": await directory.load(ctx.account.id, directory.icons_of(ctx.hub)),
     }
     return pages.render(request, "inbox/list.html", context)
 

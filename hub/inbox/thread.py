@@ -85,13 +85,17 @@ async def render_conversation(
 ) -> Response:
     assert ctx.account.id is not None
     await conversations.mark_read(ctx.account.id, conversation)
+    messages = await conversations.recent_messages(ctx.account.id, conversation, THREAD_LIMIT)
     context = {
         **await layout_context(ctx),
         **await _channel_context(ctx, conversation),
         **await contacts.panel(ctx.account, conversation),
         "c": conversation,
-        "messages": await conversations.recent_messages(ctx.account.id, conversation, THREAD_LIMIT),
-        "names": await directory.load(ctx.account.id),
+        "messages": messages,
+        "origin": next(
+            (m.metadata["page_origin"] for m in messages if m.metadata.get("page_origin")), None
+        ),
+        "names": await directory.load(ctx.account.id, directory.icons_of(ctx.hub)),
         "composer": composer or composer_state(),
         "can_reassign": can_reassign(ctx, conversation),
     }

@@ -82,13 +82,18 @@ def _data(event: Event) -> dict[str, Any]:
     return ConversationOut.of(Conversation.model_validate(event.data)).model_dump(mode="json")
 
 
+def public_id(key: str) -> str:
+    """The event's ``id`` as receivers see it in the body (and the deliveries API shows it)."""
+    return "evt_" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
 def envelope(event: Event, key: str) -> str:
     """The JSON body of the event's deliveries."""
     at = event.data.get("updated_at") or event.data.get("created_at") or now()
     if isinstance(at, dt.datetime) and at.tzinfo is None:
         at = at.replace(tzinfo=dt.UTC)
     body = {
-        "id": "evt_" + hashlib.sha256(key.encode()).hexdigest()[:24],
+        "id": public_id(key),
         "type": event.type,
         "created_at": at.isoformat() if isinstance(at, dt.datetime) else str(at),
         "data": _data(event),

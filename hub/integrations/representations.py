@@ -89,6 +89,8 @@ class ConversationOut(BaseModel):
     last_message_at: dt.datetime
     last_message_preview: str
     waiting_since: dt.datetime | None
+    snoozed_until: dt.datetime | None
+    resolved_at: dt.datetime | None
     created_at: dt.datetime
 
     @classmethod
@@ -110,5 +112,7 @@ class ConversationOut(BaseModel):
             last_message_at=c.last_message_at,
             last_message_preview=c.last_message_preview,
             waiting_since=c.waiting_since,
+            snoozed_until=c.snoozed_until,
+            resolved_at=c.resolved_at,
             created_at=c.created_at,
         )

@@ -12,6 +12,7 @@ from hub.models.contact import Contact
 from hub.models.conversation import Conversation
 from hub.models.login_attempt import LoginAttempt
 from hub.models.message import EarlyStatus, Message, Sender, SendError
+from hub.models.notification import Notification
 from hub.models.team import Team
 from hub.models.user import User
 from hub.models.webhook import WebhookDelivery, WebhookSubscription
@@ -38,6 +39,7 @@ DOCUMENTS: list[type] = [
     LoginAttempt,
     ActivityEvent,
     DailyCounter,
+    Notification,
 ]
 
 
@@ -57,6 +59,7 @@ __all__ = [
     "IdempotencyRecord",
     "LoginAttempt",
     "Message",
+    "Notification",
     "RateCounter",
     "SendError",
     "Sender",

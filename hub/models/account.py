@@ -18,6 +18,10 @@ class Account(Document):
     #: CRM look-up link for the contact panel, e.g. ``https://crm.example/search?phone={phone}``.
     crm_url_template: str | None = None
     slug: str | None = None
+    #: The default language of the account's pages and mails (en, da, sv, nb, nl, fr).
+    language: str = "en"
+    #: The account's IANA time zone: report days, business hours, the times pages show.
+    timezone: str = "UTC"
     created_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

@@ -43,6 +43,8 @@ class Conversation(TenantDocument):
     waiting_since: dt.datetime | None = None
     snoozed_until: dt.datetime | None = None
     resolved_at: dt.datetime | None = None
+    #: When an outbound message last ended failed/undelivered; cleared by the next one sent.
+    delivery_failed_at: dt.datetime | None = None
     updated_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

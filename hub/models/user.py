@@ -23,6 +23,10 @@ class User(TenantDocument):
     presence: Literal["available", "away", "offline"] = "offline"
     team_ids: list[str] = []
     last_seen_at: dt.datetime | None = None
+    #: The pages' language (en, da, sv, nb, nl, fr); None follows the account, then the browser.
+    language: str | None = None
+    #: An IANA time zone for the times the pages show; None follows the account.
+    timezone: str | None = None
 
     class Settings:
         name = "users"

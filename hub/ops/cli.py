@@ -38,6 +38,7 @@ class CliError(Exception):
 async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     """A hub on the configured database, or on the embedded one (started if needed)."""
     server = None
+    settings = as_running(settings)
     uri = settings.mongodb_uri
     if not uri:
         server = await asyncio.to_thread(embedded.start, settings.data_dir)
@@ -113,13 +114,76 @@ async def _simulate(args: argparse.Namespace, settings: Settings) -> dict[str, A
     return {"status": response.status_code, "url": url}
 
 
+MARKER = "hub.json"
+
+
+def _published(settings: Settings) -> dict[str, Any]:
+    """What the local ``parley serve`` published in the data directory ({} when none runs)."""
+    try:
+        found = json.loads((settings.data_dir / MARKER).read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+    return found if isinstance(found, dict) and _alive(found.get("pid")) else {}
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def running_hub_url(settings: Settings) -> str:
     """Where the local ``parley serve`` listens (published in the data directory)."""
-    path = settings.data_dir / "hub.json"
+    return str(_published(settings).get("url") or settings.public_url)
+
+
+def as_running(settings: Settings) -> Settings:
+    """``settings`` with the running hub's public URL and SMTP address, so what a command
+    prints (a channel's webhook URL, the mail address to send to) is what that hub serves."""
+    found = _published(settings)
+    changes: dict[str, Any] = {}
+    if found.get("public_url") and "PARLEY_PUBLIC_URL" not in os.environ:
+        changes["public_url"] = str(found["public_url"])
+    if isinstance(found.get("smtp_port"), int):
+        changes["smtp_port"] = found["smtp_port"]
+        changes["smtp_host"] = str(found.get("smtp_host") or settings.smtp_host)
+    return dataclasses.replace(settings, **changes) if changes else settings
+
+
+def _publish(settings: Settings, url: str) -> bool:
+    """Publish this ``serve`` unless another live one on the data directory already has."""
+    if _published(settings):
+        return False
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / MARKER).write_text(
+        json.dumps(
+            {
+                "url": url,
+                "pid": os.getpid(),
+                "public_url": settings.public_url,
+                "smtp_host": settings.smtp_host,
+                "smtp_port": settings.smtp_port,
+            }
+        )
+    )
+    return True
+
+
+def _unpublish(settings: Settings) -> None:
+    """Remove the marker only if it is this process's: a second ``serve`` stopping leaves the
+    first one's address in place."""
+    path = settings.data_dir / MARKER
     try:
-        return str(json.loads(path.read_text())["url"])
-    except (FileNotFoundError, ValueError, KeyError):
-        return settings.public_url
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (FileNotFoundError, ValueError, AttributeError):
+        pass
 
 
 # --------------------------------------------------------------------------- serve
@@ -151,20 +215,15 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.mongodb_uri:
         server = embedded.start(settings.data_dir)
         settings = dataclasses.replace(settings, mongodb_uri=server.uri)
-    marker = settings.data_dir / "hub.json"
     try:
         if args.demo:
             from hub.ops.demo import ensure_demo
 
             print(asyncio.run(ensure_demo(settings)), flush=True)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        marker.write_text(
-            json.dumps({"url": f"http://{args.host}:{args.port}", "pid": os.getpid()})
-        )
+        _publish(settings, f"http://{args.host}:{args.port}")
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            marker.unlink()
+        _unpublish(settings)
         if server is not None:
             server.stop()
     return 0

@@ -367,6 +367,23 @@ async def contact_for_address(account_id: PydanticObjectId, address: Address) ->
     raise RuntimeError("contact upsert did not settle")
 
 
+async def running_conversation(hub: Hub, channel: Channel, address: Address) -> Conversation | None:
+    """The channel's running conversation with ``address``, if one exists (never creates one).
+
+    Threaded channels (email) start a new thread for every business-side message: None.
+    """
+    if hub.registry.get(channel.type).capabilities.threading == "thread":
+        return None
+    return await Conversation.find_one(
+        {
+            "account_id": channel.account_id,
+            "channel_id": channel.id,
+            "contact_key": address.key,
+            "thread_key": CURRENT_THREAD,
+        }
+    )
+
+
 async def open_conversation(
     hub: Hub, channel: Channel, address: Address
 ) -> tuple[Conversation, bool]:

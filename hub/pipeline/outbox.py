@@ -97,7 +97,7 @@ async def enqueue(
     if channel is None or channel.account_id != conversation.account_id:
         raise OutboxError("channel_inactive", "the conversation's channel is not active", 409)
     if not private:
-        _check_channel_rules(hub, channel, conversation, text, template, attachments or [])
+        check_rules(hub, channel, conversation.last_inbound_at, text, template, attachments or [])
     at = now()
     message = Message(
         account_id=conversation.account_id,
@@ -129,14 +129,19 @@ async def enqueue(
     return message
 
 
-def _check_channel_rules(
+def check_rules(
     hub: Hub,
     channel: Channel,
-    conversation: Conversation,
+    last_inbound_at: dt.datetime | None,
     text: str,
     template: dict[str, Any] | None,
     attachments: list[Attachment],
 ) -> None:
+    """Raise ``OutboxError`` when ``channel`` would refuse this message (nothing is stored).
+
+    Callers that are about to create a conversation check first, so a refused
+    message leaves no empty conversation or contact behind.
+    """
     connector = hub.registry.get(channel.type)
     caps = connector.capabilities_for(hub.channel_info(channel))
     if template is None and not text.strip() and not attachments:
@@ -151,7 +156,7 @@ def _check_channel_rules(
             f"{channel.type} messages hold at most {caps.max_text_length} characters",
         )
     if caps.reply_window is not None and template is None:
-        last = conversation.last_inbound_at
+        last = last_inbound_at
         if last is None or now() - last > caps.reply_window:
             names = [t["name"] for t in connector.templates(hub.channel_info(channel))]
             offer = ", ".join(names) if names else "none is set up on this channel"

@@ -32,6 +32,8 @@ WATCHED: dict[str, str] = {
     "channels": "channel",
     "users": "user",
     "widget_typing": "typing",
+    # Whispers and @mentions for one person's open inbox pages.
+    "notifications": "notification",
     # Only so the webhook fan-out learns at once which accounts want events.
     "webhook_subscriptions": "webhook_subscription",
     "bots": "bot",

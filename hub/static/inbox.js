@@ -47,6 +47,7 @@
   function updateSegments(textarea) {
     var out = document.getElementById("segments");
     if (!out) return;
+    if (!textarea.value) { out.textContent = ""; return; }  // an empty composer says nothing
     var s = segments(textarea.value);
     out.textContent = s.count + " SMS segment" + (s.count === 1 ? "" : "s") + " (" + s.encoding + ")";
   }

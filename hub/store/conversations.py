@@ -262,3 +262,13 @@ async def get_message(account_id: PydanticObjectId, message_id: str) -> Message:
     if doc is None:
         raise NotFound(message_id)
     return Message.model_validate(doc)
+
+
+async def set_subject(
+    account_id: PydanticObjectId, conversation: Conversation, subject: str
+) -> None:
+    """Name a thread the business starts (email): its replies then carry ``Re: <subject>``."""
+    await Conversation.get_pymongo_collection().update_one(
+        {"_id": conversation.id, "account_id": account_id}, {"$set": {"subject": subject}}
+    )
+    conversation.subject = subject

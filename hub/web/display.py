@@ -7,6 +7,7 @@ so they are tested without a page.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import urllib.parse
 from typing import Any
 
@@ -15,6 +16,7 @@ import nh3
 from markupsafe import Markup
 
 from hub.contract import Attachment, now
+from hub.web import i18n
 
 #: Tags an email may keep; everything else is stripped (scripts and styles with their content).
 EMAIL_TAGS = {
@@ -30,15 +32,35 @@ EMAIL_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 
+def _(message: str) -> str:
+    """Mark a string for the catalogs; it is translated where it is shown."""
+    return message
+
+
 TICKS: dict[str, tuple[str, str]] = {
-    "queued": ("◷", "Queued"),
-    "sending": ("…", "Sending"),
-    "sent": ("✓", "Sent"),
-    "delivered": ("✓✓", "Delivered"),
-    "read": ("✓✓", "Read"),
-    "failed": ("!", "Failed"),
-    "undelivered": ("!", "Not delivered"),
+    "queued": ("◷", _("Queued")),
+    "sending": ("…", _("Sending")),
+    "sent": ("✓", _("Sent")),
+    "delivered": ("✓✓", _("Delivered")),
+    "read": ("✓✓", _("Read")),
+    "failed": ("!", _("Failed")),
+    "undelivered": ("!", _("Not delivered")),
 }
+STATUS_NAMES = {
+    "open": _("open"),
+    "pending": _("pending"),
+    "snoozed": _("snoozed"),
+    "resolved": _("resolved"),
+}
+PRIORITY_NAMES = {"low": _("low"), "normal": _("normal"), "high": _("high"), "urgent": _("urgent")}
+
+
+def status_name(status: str) -> str:
+    return i18n.gettext(STATUS_NAMES.get(status, status))
+
+
+def priority_name(priority: str) -> str:
+    return i18n.gettext(PRIORITY_NAMES.get(priority, priority))
 
 GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -78,6 +100,7 @@ def safe_email_html(html: str | None, attachments: list[Attachment]) -> Markup:
 
 def tick(delivery: str) -> dict[str, str]:
     symbol, label = TICKS.get(delivery, ("", delivery))
+    label = i18n.gettext(label)
     return {"symbol": symbol, "label": label, "state": delivery}
 
 
@@ -130,12 +153,69 @@ def address_label(key: str) -> dict[str, str]:
     return {"kind": kind, "value": value}
 
 
+def contact_title(name: str | None, key: str, origin: str | None = None) -> str:
+    """What to call a contact: their name; an anonymous web visitor is "Visitor 4821" (a number
+    stable for the visitor, never their token), "from shop.example" when the page is known."""
+    if name:
+        return name
+    kind, _, value = key.partition(":")
+    if kind != "visitor":
+        return value or key
+    number = int(hashlib.sha256(value.encode()).hexdigest(), 16) % 9000 + 1000
+    host = urllib.parse.urlsplit(origin).hostname if origin else None
+    return (
+        i18n.gettext("Visitor %(number)s from %(host)s") % {"number": number, "host": host}
+        if host
+        else i18n.gettext("Visitor %(number)s") % {"number": number}
+    )
+
+
+def initials(name: str) -> str:
+    """Up to two letters for an avatar: "Ann Lee" is AL, an address its first letter."""
+    name = name.partition(":")[2] if ":" in name and " " not in name else name
+    digits = name.replace("+", "").replace(" ", "").replace("-", "")
+    if digits.isdigit():
+        return digits[-2:]  # a phone number: its last two digits tell rows apart
+    words = [w for w in name.replace("@", " ").replace(".", " ").split() if w[:1].isalnum()]
+    if not words:
+        return "?"
+    letters = words[0][0] + (words[1][0] if len(words) > 1 and "@" not in name else "")
+    return letters.upper()
+
+
+def sender_label(sender: Any, user_name: Any) -> str:
+    """Who wrote a message: the person (by their current name), the bot, "API (key name)"."""
+    kind, name = getattr(sender, "type", ""), getattr(sender, "name", None)
+    if kind == "agent":
+        return str(user_name(getattr(sender, "id", None)) or name or i18n.gettext("An agent"))
+    if kind == "bot":
+        return i18n.gettext("Bot: %(name)s") % {"name": name or "bot"}
+    if kind == "api":
+        return str(name or "API")
+    if kind == "system":
+        return "Parley"
+    return str(name or i18n.gettext("Customer"))
+
+
 def map_link(latitude: float, longitude: float) -> str:
     return f"https://www.openstreetmap.org/?mlat={latitude:.6f}&mlon={longitude:.6f}#map=16/{latitude:.6f}/{longitude:.6f}"
 
 
+def since(at: dt.datetime | None) -> str:
+    """A list's last-activity time: the time today, the date before (reader's zone and language)."""
+    if at is None:
+        return ""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    zone = i18n.current().zone
+    if at.astimezone(zone).date() == now().astimezone(zone).date():
+        return i18n.format_time(at)
+    return i18n.format_date(at)
+
+
 def local_time(at: dt.datetime | None) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC") if at else ""
+    """A time as the reader reads it: their time zone, their language (Babel)."""
+    return i18n.format_datetime(at, "medium") if at else ""
 
 
 def install(env: jinja2.Environment) -> None:
@@ -143,10 +223,20 @@ def install(env: jinja2.Environment) -> None:
         safe_email_html=safe_email_html,
         waiting=waiting,
         local_time=local_time,
+        since=since,
+        short_time=i18n.format_time,
+        local_date=i18n.format_date,
+        number=i18n.format_number,
+        money=i18n.format_currency,
     )
     env.globals.update(
         tick=tick,
         sms_segments=sms_segments,
         address_label=address_label,
+        contact_title=contact_title,
+        initials=initials,
+        sender_label=sender_label,
+        status_name=status_name,
+        priority_name=priority_name,
         map_link=map_link,
     )

@@ -21,7 +21,7 @@ from hub.pipeline.media import MediaNotFound
 from hub.pipeline.services import Hub
 from hub.store.conversations import InvalidChange, NotFound
 from hub.tenants import auth
-from hub.web import pages
+from hub.web import i18n, pages
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_HEADER = "x-csrf-token"
@@ -84,7 +84,9 @@ async def _guarded(request: Request, view: View, role: str) -> Response:
         return error_page(request, 401, "Your account no longer exists.", login=True)
     ctx = Ctx(request.app.state.hub, user, account, auth.csrf_token(request))
     try:
-        return await view(request, ctx)
+        # The whole view speaks the user's language, so its toasts and errors do too.
+        with i18n.speaking(pages.speech_of(request, {"user": user, "account": account})):
+            return await view(request, ctx)
     except (NotFound, MediaNotFound):
         return error_page(request, 404, "Not found in this account.")
     except InvalidChange as exc:

@@ -8,6 +8,7 @@ just that block, so a fragment never has a second copy of its markup.
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -16,7 +17,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hub.web import display
+from hub.web import display, i18n
 
 env = jinja2.Environment(
     loader=jinja2.PackageLoader("templates", ""),
@@ -24,8 +25,22 @@ env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
+env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 display.install(env)
+
+
+def speech_of(request: Request, context: Mapping[str, Any]) -> i18n.Speech:
+    """The language and time zone to render in: the user's, else the account's, else the browser's."""
+    user, account = context.get("user"), context.get("account")
+    language = i18n.negotiate(
+        getattr(user, "language", None),
+        getattr(account, "language", None),
+        request.headers.get("accept-language"),
+    )
+    zone = getattr(user, "timezone", None) or getattr(account, "timezone", None) or "UTC"
+    return i18n.Speech(language, zone)
 
 
 def is_htmx(request: Request) -> bool:
@@ -50,13 +65,64 @@ def render(
     """The page, its htmx layout, or one block: ``block``, or the one the htmx request targets."""
     template = env.get_template(template_name)
     target = block or request.headers.get("hx-target", "")
-    full = {**context, "request": request, "layout": "base.html"}
-    if is_htmx(request) or block:
-        full["layout"] = "fragment.html"
-        if target in template.blocks:
-            html = render_block(template_name, target, full)
-            return HTMLResponse(html, status_code, headers=dict(headers or {}))
-    return HTMLResponse(template.render(full), status_code, headers=dict(headers or {}))
+    speech = speech_of(request, context)
+    full = {
+        "flash": take_flash(request),
+        **context,
+        "request": request,
+        "layout": "base.html",
+        "lang": speech.language,
+    }
+    with i18n.speaking(speech):
+        if is_htmx(request) or block:
+            full["layout"] = "fragment.html"
+            if target in template.blocks:
+                html = render_block(template_name, target, full)
+                return HTMLResponse(html, status_code, headers=dict(headers or {}))
+        html = template.render(full)
+    return HTMLResponse(html, status_code, headers=dict(headers or {}))
+
+
+TOAST_EVENT = "parley:toast"
+
+
+def flash(request: Request, message: str) -> None:
+    """A confirmation the next full page shows (after a redirect without htmx)."""
+    if "session" in request.scope:
+        request.session["flash"] = message
+
+
+def take_flash(request: Request) -> str:
+    if "session" not in request.scope:
+        return ""
+    return str(request.session.pop("flash", "") or "")
+
+
+def toast(response: Response, message: str, kind: str = "ok") -> Response:
+    """Confirm an htmx action with a short toast (``kind``: ok or error), beside its other events."""
+    events: dict[str, Any] = {}
+    current = response.headers.get("HX-Trigger")
+    if current:
+        try:
+            loaded = json.loads(current)
+            events = loaded if isinstance(loaded, dict) else {}
+        except ValueError:
+            events = {name.strip(): None for name in current.split(",") if name.strip()}
+    events[TOAST_EVENT] = {"message": message, "kind": kind}
+    response.headers["HX-Trigger"] = json.dumps(events)
+    return response
+
+
+def done(request: Request, url: str, message: str, *events: str) -> Response:
+    """The answer to a successful action: the refresh ``events`` and a toast under htmx; a
+    redirect to ``url`` with the message shown there without it."""
+    if is_htmx(request):
+        response = Response(
+            status_code=204, headers={"HX-Trigger": ", ".join(events)} if events else {}
+        )
+        return toast(response, message)
+    flash(request, message)
+    return RedirectResponse(url, status_code=303)
 
 
 def redirect(request: Request, url: str) -> Response:

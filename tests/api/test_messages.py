@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from hub.models import Conversation, IdempotencyRecord, Message, Team, User
+from hub.models import Contact, Conversation, IdempotencyRecord, Message, Team, User
 from hub.pipeline.services import Hub
 from tests.api.conftest import eventually, inbound
 from tests.conftest import Tenant, make_tenant
@@ -64,7 +64,9 @@ async def test_send_refusals(
     )
     assert r.status_code == 400 and r.json()["error"]["code"] == "text_too_long"
     assert await Message.find_all().count() == 0
-    assert await Conversation.find(Conversation.account_id == tenant.account.id).count() == 1
+    # A refused message keeps nothing: no empty conversation, no contact, however often retried.
+    assert await Conversation.find(Conversation.account_id == tenant.account.id).count() == 0
+    assert await Contact.find(Contact.account_id == tenant.account.id).count() == 0
 
 
 async def test_idempotency_key(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -159,6 +161,12 @@ async def test_patch_conversation(
         url, json={"assignee_id": None, "status": "resolved"}, headers=tenant.auth
     )
     assert r.json()["assignee_id"] is None and r.json()["status"] == "resolved"
+    assert r.json()["resolved_at"] is not None
+    wake = "2031-01-02T09:00:00+00:00"
+    r = await client.patch(
+        url, json={"status": "snoozed", "snoozed_until": wake}, headers=tenant.auth
+    )
+    assert r.status_code == 200 and r.json()["snoozed_until"] == wake.replace("+00:00", "Z")
     assert (
         await client.patch(url, json={"status": "open"}, headers=other_tenant.auth)
     ).status_code == 404
@@ -173,7 +181,11 @@ async def test_send_follows_the_reply_window(
     body = {"channel_id": str(tenant.channel.id), "to": "+4544"}
     r = await client.post("/api/v1/messages", json={**body, "text": "hi"}, headers=tenant.auth)
     assert r.status_code == 422 and r.json()["error"]["code"] == "outside_reply_window"
+    await client.post("/api/v1/messages", json={**body, "text": "hi"}, headers=tenant.auth)
     assert await Message.find(Message.account_id == tenant.account.id).count() == 0
+    # Refused twice, kept nothing: no empty conversation or contact per retry.
+    assert await Conversation.find(Conversation.account_id == tenant.account.id).count() == 0
+    assert await Contact.find(Contact.account_id == tenant.account.id).count() == 0
     template = {"name": "order_update", "language": "en", "variables": {"1": "17"}}
     r = await client.post(
         "/api/v1/messages", json={**body, "template": template}, headers=tenant.auth

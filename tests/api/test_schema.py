@@ -96,3 +96,4 @@ def test_openapi_conformance(served: tuple[str, str, str]) -> None:
     for operation in operations:
         secret = token if operation.path.startswith("/bot/") else key
         _fuzz(operation, {"Authorization": f"Bearer {secret}"})
+

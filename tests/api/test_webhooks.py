@@ -78,6 +78,8 @@ async def test_flaky_receiver_gets_everything_signed(
     assert log.status_code == 200
     entries = log.json()["data"]
     assert len(entries) == 8 and all(e["status"] == "delivered" for e in entries)
+    # A receiver matches the log to what it got: the log's event_id is the body's id.
+    assert {e["event_id"] for e in entries} == set(delivered)
     codes = [a["status_code"] for e in entries for a in e["log"]]
     assert 503 in codes and 200 in codes
 

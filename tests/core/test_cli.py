@@ -48,17 +48,21 @@ class Operator:
         result: dict[str, Any] = json.loads(done.stdout)
         return result
 
-    def serve(self) -> subprocess.Popen[bytes]:
+    def serve(self, port: int | None = None, **env: str) -> subprocess.Popen[bytes]:
+        port = port or self.port
         log = open(self.data_dir.parent / "serve.log", "ab")  # noqa: SIM115
         process = subprocess.Popen(
-            [PARLEY, "serve", "--port", str(self.port)], env=self.env, stdout=log, stderr=log
+            [PARLEY, "serve", "--port", str(port)],
+            env={**self.env, **env},
+            stdout=log,
+            stderr=log,
         )
         log.close()
         deadline = time.monotonic() + WAIT_LIMIT * 2
         while True:
             assert process.poll() is None, (self.data_dir.parent / "serve.log").read_text()
             try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
                     return process
             except httpx.TransportError:
                 pass
@@ -150,3 +154,29 @@ async def test_operator_lifecycle(tmp_path: Path) -> None:
     assert len(op.api(key, "/api/v1/users")["data"]) == 1
     assert stop(serve) == 0
     assert not (op.data_dir / "db.json").exists() and op.db_processes() == []
+
+
+async def test_second_serve_leaves_the_first_published(tmp_path: Path) -> None:
+    """Two ``serve`` on one data directory: stopping the second keeps the first's address, and
+    commands print the running hub's webhook URL and SMTP address, not their own defaults."""
+    op = Operator(tmp_path / "var")
+    account = op.run("account", "create", "--name", "Shop", "--plan", "HUB", "--seats", "3")["id"]
+    first = op.serve(PARLEY_PUBLIC_URL="https://hub.example", PARLEY_SMTP_PORT="2599")
+    second = op.serve(port=embedded.free_port())
+    try:
+        marker = json.loads((op.data_dir / "hub.json").read_text())
+        assert marker["pid"] == first.pid and marker["public_url"] == "https://hub.example"
+        assert stop(second) == 0
+        assert json.loads((op.data_dir / "hub.json").read_text())["pid"] == first.pid
+        shown = op.run("channel", "add", "--account", account, "--type", "webchat",
+                       "--name", "Chat", "--config", '{"allowed_origins": ["https://shop.example"]}')  # fmt: skip
+        assert shown["webhook_url"].startswith("https://hub.example/")
+        assert "https://hub.example/widget/" in shown["embed"]
+        mail = op.run("channel", "add", "--account", account, "--type", "email", "--name", "Mail",
+                      "--config", '{"address": "help@shop.example", "smtp_host": "127.0.0.1"}')  # fmt: skip
+        assert mail["smtp_listener"] == "127.0.0.1:2599"
+    finally:
+        if second.poll() is None:
+            stop(second)
+        assert stop(first) == 0
+    assert not (op.data_dir / "hub.json").exists()

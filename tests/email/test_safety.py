@@ -84,11 +84,13 @@ async def test_bounce_marks_our_mail_undelivered(
     assert after is not None and after.delivery == "undelivered"
     assert after.error is not None and after.error.code == "5.1.1"
     assert "User unknown" in after.error.message
+    assert after.metadata["bounce"]["action"] == "failed"
+    # The report stays with the mail it is about: no conversation from the mailer daemon.
     report = await Message.find_one(
         Message.provider_message_id == "20261123100630.8F2C1A0042@mx.customer.example"
     )
-    assert report is not None and report.automated is True
-    assert report.metadata["dsn"]["action"] == "failed"
+    assert report is None
+    assert await Conversation.find(Conversation.account_id == mail_tenant.account.id).count() == 1
 
 
 async def test_mail_reaches_only_the_addressed_account(

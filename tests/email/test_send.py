@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from connectors.email import EmailConfig
@@ -13,7 +14,7 @@ from hub.pipeline import outbox
 from hub.pipeline.services import Hub
 from hub.tenants import accounts
 from tests.conftest import Tenant, make_tenant
-from tests.email.conftest import Receiver, channel_config, eventually, smtp_send
+from tests.email.conftest import Received, Receiver, channel_config, eventually, smtp_send
 
 HELLO = (
     b"From: Jane Doe <jane@customer.example>\r\nTo: support@acme.example\r\n"
@@ -223,3 +224,24 @@ def test_compose_encodes_non_ascii_headers_and_threads() -> None:
     assert references[-1] == "<r29@x.example>"
     body = back.get_body(("plain",))
     assert body is not None and body.get_content().strip() == "감사합니다"
+
+
+async def test_api_starts_a_thread_with_its_subject(
+    client: httpx.AsyncClient, mail_tenant: Tenant, receiver: Receiver
+) -> None:
+    """``POST /messages`` on email takes ``subject``: the new thread is not "(no subject)"."""
+    body = {
+        "channel_id": str(mail_tenant.channel.id),
+        "to": "ann@customer.example",
+        "text": "Your order has shipped.",
+        "subject": "Order 17 has shipped",
+    }
+    r = await client.post("/api/v1/messages", json=body, headers=mail_tenant.auth)
+    assert r.status_code == 202, r.text
+    got = await eventually(lambda: _first(receiver))
+    assert got.message["Subject"] == "Order 17 has shipped"
+    assert got.rcpt_tos == ["ann@customer.example"]
+
+
+async def _first(receiver: Receiver) -> Received | None:
+    return receiver.received[0] if receiver.received else None

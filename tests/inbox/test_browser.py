@@ -236,6 +236,7 @@ async def test_agent_day(served: Served, chromium: Browser, httpx_mock: Any) -> 
     await expect(page.locator("#header .status")).to_have_text("resolved")
 
     # Presence set by the agent appears in the colleague's tab.
+    await page.locator(".user-menu summary").click()
     await page.get_by_label("My status").select_option("away")
     await expect(colleague.locator("#presence li", has_text="Agnes")).to_contain_text("away")
 

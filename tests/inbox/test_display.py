@@ -73,3 +73,15 @@ def test_waiting() -> None:
     assert waiting(at - dt.timedelta(minutes=5), at) == "5 min"
     assert waiting(at - dt.timedelta(hours=3), at) == "3 h"
     assert waiting(at - dt.timedelta(days=2), at) == "2 d"
+
+
+def test_anonymous_visitors_get_a_readable_name() -> None:
+    from hub.web.display import contact_title
+
+    named = contact_title(None, "visitor:anon:dtanzJZ5Qx")
+    assert named.startswith("Visitor ") and "anon" not in named and "dtanz" not in named
+    assert named == contact_title(None, "visitor:anon:dtanzJZ5Qx")  # stable for the visitor
+    with_page = contact_title(None, "visitor:anon:dtanzJZ5Qx", "https://shop.example")
+    assert with_page == f"{named} from shop.example"
+    assert contact_title("Ann", "visitor:anon:x") == "Ann"
+    assert contact_title(None, "phone:+4512345678") == "+4512345678"

@@ -63,7 +63,7 @@ def load() -> str:
 
 
 def _terms(name: str, key: str) -> list[str]:
-    """The search terms the checkout under test keeps on a conversation, if it keeps any."""
+    """The search terms the checkout under test keeps on a contact, if it keeps any."""
     try:
         from hub.store.search import terms_of  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
@@ -82,6 +82,7 @@ def conversation_docs(account: Any, channel: Any, count: int, end: dt.datetime, 
         doc: dict[str, Any] = {
             "_id": ObjectId(),
             "account_id": account.id,
+            "contact_id": ObjectId(),
             "channel_id": channel.id,
             "channel_type": "test",
             "contact_key": key,
@@ -99,9 +100,6 @@ def conversation_docs(account: Any, channel: Any, count: int, end: dt.datetime, 
             "updated_at": at,
             "resolved_at": None if i % 7 == 0 else at,
         }
-        terms = _terms(name, key)
-        if terms:
-            doc["terms"] = terms
         yield doc
 
 
@@ -145,7 +143,26 @@ async def fill(database: Any, account: Any, channel: Any, count: int, tag: str) 
     return ids
 
 
+def contact_doc(conv: dict[str, Any]) -> dict[str, Any]:
+    doc = {
+        "_id": conv["contact_id"],
+        "account_id": conv["account_id"],
+        "name": conv["contact_name"],
+        "addresses": [conv["contact_key"]],
+        "primary_address": conv["contact_key"],
+        "phone": conv["contact_key"].split(":", 1)[1],
+        "vip": False,
+        "attributes": {},
+        "created_at": conv["created_at"],
+    }
+    terms = _terms(conv["contact_name"], conv["contact_key"])
+    if terms:
+        doc["terms"] = terms
+    return doc
+
+
 async def _flush(convs: Any, msgs: Any, batch: list[dict[str, Any]]) -> None:
+    await convs.database["contacts"].insert_many([contact_doc(c) for c in batch], ordered=False)
     await convs.insert_many(batch, ordered=False)
     messages = [m for c in batch for m in message_docs(c, 10)]
     for i in range(0, len(messages), 1000):

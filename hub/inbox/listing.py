@@ -23,6 +23,7 @@ from hub.contract import now
 from hub.inbox import directory
 from hub.models import Conversation, Message
 from hub.store import conversations, paging
+from hub.store import search as word_search
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
 from hub.web.layout import layout_context
@@ -34,7 +35,7 @@ SEARCH_LIMIT = 50
 SEARCH_HORIZON_HOURS = 30 * 24
 #: The most conversations, and messages, one substring search reads (newest first):
 #: a search costs this at worst, however long the history.
-SEARCH_BUDGET = 2000
+SEARCH_BUDGET = 400
 
 
 class ListFilter(BaseModel):
@@ -135,6 +136,7 @@ async def search(account_id: PydanticObjectId, f: ListFilter, me: str) -> list[C
     ids = {c.id for c in found}
     for doc in [
         *await _direct_hits(account_id, f.q),
+        *await _contact_hits(account_id, f.q),
         *await _message_hits(account_id, hit, set(ids)),
     ]:
         if doc["_id"] not in ids and keep(doc):
@@ -159,6 +161,20 @@ async def _direct_hits(account_id: PydanticObjectId, text: str) -> list[dict[str
         found += (
             await collection.find({"account_id": account_id, **query}).limit(SEARCH_LIMIT).to_list()
         )
+    return found
+
+
+async def _contact_hits(account_id: PydanticObjectId, text: str) -> list[dict[str, Any]]:
+    """Conversations of contacts with a word (name, surname, address) starting with the
+    text's words, at any age: the contacts' term index, then each one's conversations."""
+    collection = Conversation.get_pymongo_collection()
+    found: list[dict[str, Any]] = []
+    for contact in await word_search.contacts_matching(account_id, text):
+        found += await collection.find(
+            {"account_id": account_id, "contact_id": contact["_id"]}
+        ).to_list(SEARCH_LIMIT)
+        if len(found) >= SEARCH_LIMIT:
+            break
     return found
 
 

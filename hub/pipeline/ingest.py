@@ -37,6 +37,7 @@ from hub.contract import (
 from hub.models import Channel, Contact, Conversation, EarlyStatus, Message, Sender, SendError
 from hub.models.conversation import CURRENT_THREAD
 from hub.store import paging
+from hub.store.search import terms_of
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -350,6 +351,7 @@ async def contact_for_address(account_id: PydanticObjectId, address: Address) ->
         "name": address.name,
         "email": address.value if address.kind == "email" else None,
         "phone": address.value if address.kind == "phone" else None,
+        "terms": terms_of(address.name, address.value),
     }
     collection = Contact.get_pymongo_collection()
     # Plain equality matches an element of the array; SecantusDB's planner uses the

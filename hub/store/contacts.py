@@ -21,6 +21,7 @@ from hub.models import (
 from hub.store import paging
 from hub.store.conversations import InvalidChange, NotFound, oid
 from hub.store.paging import page_of
+from hub.store.search import terms_of
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -73,11 +74,11 @@ def _addresses(email: str | None, phone: str | None) -> list[str]:
 async def _refuse_taken(
     account_id: PydanticObjectId, addresses: list[str], own: PydanticObjectId | None = None
 ) -> None:
-    query: dict[str, Any] = {"account_id": account_id, "addresses": {"$in": addresses}}
-    if own is not None:
-        query["_id"] = {"$ne": own}
-    if addresses and await Contact.get_pymongo_collection().find_one(query, {"_id": 1}):
-        raise ContactExists()
+    collection = Contact.get_pymongo_collection()
+    for address in addresses:  # exactly the (account_id, addresses) index, one by one
+        async for doc in collection.find({"account_id": account_id, "addresses": address}):
+            if doc["_id"] != own:
+                raise ContactExists()
 
 
 async def create_contact(account_id: PydanticObjectId, fields: dict[str, Any]) -> Contact:
@@ -89,6 +90,7 @@ async def create_contact(account_id: PydanticObjectId, fields: dict[str, Any]) -
     contact = Contact(account_id=account_id, addresses=addresses, primary_address=addresses[0])
     for key, value in fields.items():
         setattr(contact, key, value)
+    contact.terms = terms_of(contact.name, *addresses)
     try:
         await contact.insert()
     except DuplicateKeyError:
@@ -108,6 +110,8 @@ async def update_contact(
     ]
     await _refuse_taken(account_id, added, contact.id)
     update: dict[str, Any] = dict(changes)
+    if "name" in changes or added:
+        update["terms"] = terms_of(changes.get("name", contact.name), *contact.addresses, *added)
     push = {"$addToSet": {"addresses": {"$each": added}}} if added else {}
     if update or push:
         await Contact.get_pymongo_collection().update_one(

@@ -32,6 +32,7 @@ EMAIL_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 
+
 def _(message: str) -> str:
     """Mark a string for the catalogs; it is translated where it is shown."""
     return message
@@ -61,6 +62,7 @@ def status_name(status: str) -> str:
 
 def priority_name(priority: str) -> str:
     return i18n.gettext(PRIORITY_NAMES.get(priority, priority))
+
 
 GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"

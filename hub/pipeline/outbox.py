@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -237,6 +238,8 @@ async def requeue(account_id: PydanticObjectId, message_id: PydanticObjectId) ->
 #: limited provider holds at most this many of the process's sends).
 CONCURRENCY = 32
 PER_CHANNEL = 8
+#: Seconds a read of the due index is claimed from before it is read again.
+CANDIDATES_FRESH = 1.0
 
 
 class Dispatcher(ClaimLoop[Message]):
@@ -254,10 +257,17 @@ class Dispatcher(ClaimLoop[Message]):
         self.lease = dt.timedelta(seconds=hub.settings.outbox_lease_seconds)
         self._busy: Counter[PydanticObjectId] = Counter()
         self._held_back = False
+        #: Due messages read from the index (or seen arriving), claimed from in order.
+        self._candidates: list[dict[str, Any]] = []
+        self._read_at = 0.0
         self._sub = hub.realtime.subscribe(None, self._is_new_work)
 
     def _is_new_work(self, event: Event) -> bool:
-        if event.type.startswith("message.") and event.data.get("outbox_due") is not None:
+        data = event.data
+        if event.type.startswith("message.") and data.get("outbox_due") is not None:
+            if data.get("delivery_rank", 0) < DELIVERY_RANK["sending"]:
+                fields = ("_id", "outbox_due", "channel_id", "delivery_rank")
+                self._candidates.append({k: data.get(k) for k in fields})
             self._wake.set()
         return False
 
@@ -291,26 +301,36 @@ class Dispatcher(ClaimLoop[Message]):
         are skipped, so their messages stay due for this or another process."""
         at = now()
         collection = Message.get_pymongo_collection()
+        await self._refresh(collection, at)
+        self._held_back = False
+        claimed: list[Any] = []
+        kept: list[dict[str, Any]] = []
+        for doc in self._candidates:
+            if doc["outbox_due"] > at or doc.get("delivery_rank", 0) > DELIVERY_RANK["sending"]:
+                continue  # not due (a later retry) or done meanwhile: the next read shows it
+            if len(claimed) >= room or self._busy[doc["channel_id"]] >= self.per_channel:
+                self._held_back = self._held_back or len(claimed) < room
+                kept.append(doc)
+                continue
+            if await self._take(collection, doc, at):
+                self._busy[doc["channel_id"]] += 1
+                claimed.append(doc["_id"])
+        self._candidates = kept
+        return await self._claimed(collection, claimed, at)
+
+    async def _refresh(self, collection: Any, at: dt.datetime) -> None:
+        """Read the due index when the known candidates ran out or are a second old, so a
+        backlog costs one read a second, not one per send (a taken one fails its
+        compare-and-set harmlessly). New work arrives through ``_is_new_work``."""
+        if self._candidates and time.monotonic() - self._read_at < CANDIDATES_FRESH:
+            return
         due = collection.find(
             {"outbox_due": {"$type": "date", "$lte": at}},
             {"outbox_due": 1, "channel_id": 1, "delivery_rank": 1},
             hint=DUE_INDEX,
         )
-        candidates = sorted([d async for d in due], key=lambda d: d["outbox_due"])
-        self._held_back = False
-        claimed: list[Any] = []
-        for doc in candidates:
-            if len(claimed) >= room:
-                break
-            if doc.get("delivery_rank", 0) > DELIVERY_RANK["sending"]:
-                continue
-            if self._busy[doc["channel_id"]] >= self.per_channel:
-                self._held_back = True
-                continue
-            if await self._take(collection, doc, at):
-                self._busy[doc["channel_id"]] += 1
-                claimed.append(doc["_id"])
-        return await self._claimed(collection, claimed, at)
+        self._candidates = sorted([d async for d in due], key=lambda d: d["outbox_due"])
+        self._read_at = time.monotonic()
 
     async def _take(self, collection: Any, doc: dict[str, Any], at: dt.datetime) -> bool:
         result = await collection.update_one(

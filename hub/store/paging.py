@@ -180,11 +180,13 @@ async def read_window(
     reader = _Descending(field, top, since) if descending else _Ascending(field, top, start)
     found: list[Doc] = []
     read = 0
+    covered = 0.0  # seconds of history the windows read so far
     while True:
         sized = reader.sized
         bounds, last = reader.window(span)
         docs = await _read(collection, shapes, field, bounds, projection)
         read += len(docs)
+        covered += span.total_seconds()
         kept = [d for d in docs if reader.after(d) and (keep is None or keep(d))]
         found += kept
         full = len(found) > limit
@@ -192,6 +194,9 @@ async def read_window(
             break
         if sized:  # the read of what precedes an ascending start says nothing of density
             span = _growth(span, len(kept), limit + 1 - len(found))
+            if budget is not None and read:  # the next window should fit what is left
+                per_second = read / max(covered, 1.0)
+                span = min(span, dt.timedelta(seconds=max(1.0, (budget - read) / per_second)))
     found.sort(key=lambda d: _key(d, field), reverse=descending)
     if not full:
         return found, None

@@ -27,8 +27,15 @@ check: $(STAMP)
 test: check
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# `make bench BEFORE=/path/to/main-checkout` measures that checkout first, with the same
+# scripts, so every figure has a before and an after; FULL=1 adds the 100k list sizes.
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py
+	for root in $(BEFORE) $(CURDIR); do \
+	  export BENCH_ROOT=$$root; \
+	  $(BIN)/python bench/ingest.py && $(BIN)/python bench/live.py && \
+	  $(BIN)/python bench/sends.py && \
+	  $(BIN)/python bench/queries.py $(if $(FULL),,--quick) || exit 1; \
+	done
 
 # Extract the pages' strings and merge them into every language's catalog (hub/locale).
 messages: $(STAMP)

@@ -47,11 +47,14 @@ import httpx
 import itsdangerous
 from pymongo import monitoring
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+#: The checkout whose ``hub`` is measured: this one, or ``BENCH_ROOT`` (main, for "before").
+ROOT = Path(os.environ.get("BENCH_ROOT") or HERE.parent).resolve()
 sys.path.insert(0, str(ROOT))
 
-from hub import db, embedded  # noqa: E402
+from hub import db  # noqa: E402
 from hub.app import create_app  # noqa: E402
+from hub.ops import embedded  # noqa: E402
 from hub.pipeline.services import Hub  # noqa: E402
 from hub.settings import Settings  # noqa: E402
 from hub.tenants import accounts  # noqa: E402
@@ -92,7 +95,7 @@ async def setup(uri: str) -> dict[str, str]:
         account = await accounts.create_account("Bench", "PRO", 3, ["generic_api"])
         channel, _ = await accounts.create_channel(hub, account, "test", "Bench line", {})
         user = await accounts.create_user(account, "agent@bench.test", "password1", "agent")
-    await client.close()
+    await db.release(client)
     session = {"uid": str(user.id), "aid": str(account.id), "csrf": "bench"}
     cookie = itsdangerous.TimestampSigner(SECRET).sign(b64encode(json.dumps(session).encode()))
     return {"webhook": f"/webhooks/test/{channel.id}", "cookie": cookie.decode()}
@@ -116,7 +119,8 @@ def contact(i: int) -> str:
 def server(uri: str, port: int, workers: int, data_dir: Path) -> Any:
     env = {**os.environ, "BENCH_MONGODB_URI": uri, "BENCH_DATA_DIR": str(data_dir)}
     env["PYTHONPATH"] = str(ROOT)
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "bench.ingest:bench_app"]
+    env["BENCH_ROOT"] = str(ROOT)
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "ingest:bench_app", "--app-dir", str(HERE)]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     cmd += ["--log-level", "warning", "--no-access-log"]
     process = subprocess.Popen(cmd, env=env, cwd=ROOT)
@@ -157,10 +161,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Sse:
-    """A signed-in inbox stream; records when each message's event arrives."""
+    """A signed-in inbox stream; records when each new message's signal arrives.
+
+    The inbox's signals carry the message id (``c-<conversation>`` events); ``resolve``
+    maps them to provider ids afterwards, which is what the load generator knows.
+    """
 
     def __init__(self, base: str, cookie: str) -> None:
         self.base, self.cookie = base, cookie
+        self.by_message_id: dict[str, float] = {}
         self.arrived: dict[str, float] = {}
         self.ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
@@ -176,9 +185,22 @@ class Sse:
                 if line.startswith("event:"):
                     event = line[6:].strip()
                     self.ready.set()
-                elif line.startswith("data:") and event == "message.created":
-                    data = json.loads(line[5:])["data"]
-                    self.arrived[data["provider_message_id"]] = time.monotonic()
+                elif line.startswith("data:") and event.startswith("c-"):
+                    data = json.loads(line[5:])
+                    if data.get("type") == "message.created":
+                        self.by_message_id.setdefault(data["message_id"], time.monotonic())
+
+    async def resolve(self, uri: str) -> None:
+        """Key the arrivals by provider message id (read from the database)."""
+        from bson import ObjectId
+
+        client = db.connect(uri)
+        ids = [ObjectId(i) for i in self.by_message_id]
+        docs = client[DATABASE]["messages"].find({"_id": {"$in": ids}}, {"provider_message_id": 1})
+        async for doc in docs:
+            if doc.get("provider_message_id"):
+                self.arrived[doc["provider_message_id"]] = self.by_message_id[str(doc["_id"])]
+        await db.release(client)
 
     async def __aenter__(self) -> Sse:
         self.task = asyncio.create_task(self.run())
@@ -225,8 +247,11 @@ def latencies(started: dict[str, float], sse: Sse) -> tuple[float, float, int]:
 
 async def wait_arrivals(sse: Sse, ids: list[tuple[str, str]], limit: float = 30) -> None:
     deadline = time.monotonic() + limit
-    while any(i not in sse.arrived for i, _ in ids) and time.monotonic() < deadline:  # noqa: ASYNC110
-        await asyncio.sleep(0.05)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        await sse.resolve(os.environ["BENCH_MONGODB_URI"])
+        if all(i in sse.arrived for i, _ in ids):
+            return
 
 
 # --------------------------------------------------------------------------- raw inserts
@@ -295,7 +320,7 @@ async def raw_rate(uri: str, db_pid: int, count: int, concurrency: int) -> tuple
     cpu0, t0 = cpu_seconds(db_pid), time.monotonic()
     await asyncio.gather(*[worker() for _ in range(concurrency)])
     elapsed, cpu = time.monotonic() - t0, cpu_seconds(db_pid) - cpu0
-    await client.close()
+    await db.release(client)
     return count / elapsed, cpu * 1000 / count
 
 
@@ -411,7 +436,7 @@ async def prefill(uri: str, count: int) -> None:
     for start in range(0, count, 2000):
         docs = [raw_document(account, i) for i in range(start, min(count, start + 2000))]
         await client[DATABASE]["messages"].insert_many(docs)
-    await client.close()
+    await db.release(client)
 
 
 async def quick(args: argparse.Namespace, counter: OpCounter) -> None:
@@ -439,6 +464,7 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         data = Path(tmp)
         db_server = embedded.start(data)
+        os.environ["BENCH_MONGODB_URI"] = db_server.uri
         args.db_pid = db_server.pid
         try:
             info = await setup(db_server.uri)
@@ -454,7 +480,7 @@ async def run(args: argparse.Namespace) -> None:
 def report(args: Any, rate: float, elapsed: float, raw: Any, raw_seq: Any, idle: Any,
            loaded: Any, cpu: dict[str, float], ops: dict[str, Any]) -> None:  # fmt: skip
     m = machine()
-    print(f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}")
+    print(f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; hub from {ROOT}")
     print(f"load average at the end (1, 5, 15 min): {load()}")
     print(f"versions: secantusdb {m['secantusdb']}, pymongo {m['pymongo']}, uvicorn {m['uvicorn']}")
     print(f"setup: {args.workers} uvicorn workers, {args.concurrency} concurrent clients, "
@@ -487,8 +513,8 @@ def report(args: Any, rate: float, elapsed: float, raw: Any, raw_seq: Any, idle:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="only ops and db cpu per message")
     parser.add_argument("--prefill", type=int, default=0, help="--quick: older messages first")
     asyncio.run(run(parser.parse_args()))

@@ -22,6 +22,7 @@ from hub.api.errors import ApiError
 from hub.contract import Address, InboundAttachment, InboundMessage, WebhookResult
 from hub.models import Conversation, Message
 from hub.pipeline.media import MediaNotFound
+from hub.store import paging
 from hub.tenants.auth import csrf_ok, session_user
 from webchat_widget import indicators
 from webchat_widget.config import MAX_MEDIA_BYTES, MAX_TEXT, WebchatConfig
@@ -99,7 +100,7 @@ def public_message(doc: dict[str, Any], config: WebchatConfig) -> dict[str, Any]
 async def list_messages(request: Request) -> Response:
     """``GET /widget/v1/messages``: the visitor's conversation history, oldest first."""
     ctx = await visitor_context(request)
-    docs = await ctx.messages({})
+    docs = await ctx.messages()
     return JSONResponse({"data": [public_message(d, ctx.config) for d in docs]})
 
 
@@ -123,13 +124,12 @@ async def post_message(request: Request) -> Response:
         metadata={"page_origin": ctx.visitor.origin, "verified": ctx.visitor.verified},
     )
     await ctx.hub.connector_services.deliver(ctx.info, WebhookResult(messages=[inbound]))
+    # Exactly the (channel_id, provider_message_id) index; the account checked after.
     doc = await Message.get_pymongo_collection().find_one(
-        {
-            "account_id": ctx.account_id,
-            "channel_id": ctx.channel.id,
-            "provider_message_id": provider_id,
-        }
+        {"channel_id": ctx.channel.id, "provider_message_id": provider_id}
     )
+    if doc is not None and doc["account_id"] != ctx.account_id:
+        doc = None
     if doc is None:  # deliver returned, so it is stored; absent means a concurrent erase
         raise ApiError(409, "conflict", "the message could not be stored; try again")
     return JSONResponse(public_message(doc, ctx.config), status_code=201)
@@ -182,7 +182,11 @@ async def media(request: Request) -> Response:
     """``GET /widget/v1/media/{id}?ticket=…``: a file of one of the visitor's visible messages."""
     ctx = await visitor_context(request, read_only=True)
     attachment_id = request.path_params["id"]
-    if not await ctx.messages({"attachments.id": attachment_id}, limit=1):
+
+    def has_it(doc: dict[str, Any]) -> bool:
+        return any(a.get("id") == attachment_id for a in doc.get("attachments") or [])
+
+    if not await ctx.messages(has_it, limit=1):
         raise ApiError(404, "not_found", "no such file in this conversation")
     try:
         data, content_type = await ctx.hub.media.get(ctx.account_id, attachment_id)
@@ -209,12 +213,10 @@ async def _webchat_conversation(
         oid = PydanticObjectId(conversation_id)
     except (InvalidId, TypeError, ValueError):
         raise ApiError(404, "not_found", "no such conversation") from None
-    found = await Conversation.find_one(
-        Conversation.id == oid,
-        Conversation.account_id == account_id,
-        Conversation.channel_type == "webchat",
+    found = await paging.by_id(
+        Conversation.get_pymongo_collection(), account_id, oid, {"channel_type": 1}
     )
-    if found is None:
+    if found is None or found.get("channel_type") != "webchat":
         raise ApiError(404, "not_found", "no such conversation")
     return oid
 

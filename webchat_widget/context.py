@@ -8,6 +8,7 @@ can only ever reach its own conversations.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from hub.api.errors import ApiError
 from hub.contract import ChannelInfo, JSONRefused
 from hub.models import Channel, Conversation, Message
 from hub.pipeline.services import Hub
+from hub.store import paging
 from hub.web.answers import BodyTooLarge, read_body_limited
 from webchat_widget import indicators, limits, session
 from webchat_widget.config import WebchatConfig, origin_of
@@ -70,21 +72,36 @@ class VisitorContext:
         times = [doc["agent_seen_at"] async for doc in cursor if doc.get("agent_seen_at")]
         return max(times, default=None)
 
-    async def messages(self, query: dict[str, Any], limit: int = 200) -> list[dict[str, Any]]:
-        """The visitor-visible messages matching ``query``, oldest first (the last ``limit``)."""
+    async def messages(
+        self,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+        after: tuple[dt.datetime, Any] | None = None,
+        limit: int = 200,
+    ) -> list[dict[str, Any]]:
+        """The visitor-visible messages (``keep`` filters more), oldest first: the last
+        ``limit``, or those after ``after`` (a message's created_at and id).
+
+        One indexed (account_id, conversation_id, created_at) window read per
+        conversation (``hub.store.paging``), not ``$in`` beside other fields (a scan).
+        """
         conversations = await self.conversation_ids()
         if not conversations:
             return []
-        full = {
-            "account_id": self.account_id,
-            "conversation_id": {"$in": conversations},
-            "private": False,
-            **query,
-        }
-        cursor = Message.get_pymongo_collection().find(
-            full, sort=[("created_at", -1), ("_id", -1)], limit=limit
+
+        def visible(doc: dict[str, Any]) -> bool:
+            if doc.get("private") or (keep is not None and not keep(doc)):
+                return False
+            return after is None or (doc["created_at"], doc["_id"]) > after
+
+        docs, _ = await paging.read_window(
+            Message.get_pymongo_collection(),
+            [{"account_id": self.account_id, "conversation_id": c} for c in conversations],
+            "created_at",
+            limit=limit,
+            keep=visible,
+            since=after[0] if after else None,
         )
-        return list(reversed([doc async for doc in cursor]))
+        return list(reversed(docs))
 
 
 _indexes_ready: set[int] = set()

@@ -25,6 +25,7 @@ from starlette.responses import Response
 from hub.contract import now
 from hub.models import Message
 from hub.pipeline.realtime import Event, Subscription
+from hub.store import paging
 from webchat_widget.api import public_message
 from webchat_widget.context import VisitorContext, visitor_context
 
@@ -69,17 +70,17 @@ async def _replay(ctx: VisitorContext, after: str | None) -> list[dict[str, Any]
     """Visible messages after the message ``after`` (all recent ones if unknown)."""
     if after:
         try:
-            anchor = await Message.get_pymongo_collection().find_one(
-                {"_id": PydanticObjectId(after), "account_id": ctx.account_id},
+            anchor = await paging.by_id(
+                Message.get_pymongo_collection(),
+                ctx.account_id,
+                PydanticObjectId(after),
                 {"created_at": 1},
             )
         except (InvalidId, TypeError, ValueError):
             anchor = None
         if anchor is not None:
-            at, oid = anchor["created_at"], anchor["_id"]
-            query = {"$or": [{"created_at": {"$gt": at}}, {"created_at": at, "_id": {"$gt": oid}}]}
-            return await ctx.messages(query, limit=1000)
-    return await ctx.messages({})
+            return await ctx.messages(after=(anchor["created_at"], anchor["_id"]), limit=1000)
+    return await ctx.messages()
 
 
 def _message_event(doc: dict[str, Any], ctx: VisitorContext) -> dict[str, str]:

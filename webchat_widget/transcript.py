@@ -85,7 +85,7 @@ async def send_transcript(request: Request) -> Response:
     channel = await ctx.hub.channels.resolve(found.id) if found else None
     if channel is None:
         raise ApiError(409, "transcript_unavailable", "this chat cannot send transcripts")
-    messages = await ctx.messages({}, limit=500)
+    messages = await ctx.messages(limit=500)
     if not messages:
         raise ApiError(400, "empty_conversation", "there is nothing to send yet")
     await rate_limit(request, ctx.hub, "transcript", ctx.visitor.visitor_id, LIMIT)

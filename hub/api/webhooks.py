@@ -8,12 +8,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.api.context import answer, api_account, choice_of, json_body, listed
+from hub.api.context import answer, api_account, choice_of, cursor_of, json_body, limit_of, listed
 from hub.api.idempotency import idempotent
-from hub.api.schemas import DELIVERY_STATUSES, DeliveryOut, WebhookCreated, WebhookIn, WebhookOut
+from hub.api.schemas import (
+    DELIVERY_STATUSES,
+    DeliveryOut,
+    WebhookCreated,
+    WebhookIn,
+    WebhookOut,
+    page,
+)
 from hub.integrations import subscriptions
 from hub.models import Account, WebhookDelivery, WebhookSubscription
 from hub.store.conversations import NotFound, oid
+from hub.store.paging import page_of
 
 
 async def _subscription(account: Account, subscription_id: str) -> WebhookSubscription:
@@ -65,9 +73,11 @@ async def list_deliveries(request: Request) -> JSONResponse:
     sub = await _subscription(account, request.path_params["id"])
     query: dict[str, Any] = {"account_id": account.id, "target_id": sub.id}
     status = choice_of(request, "status", DELIVERY_STATUSES)
-    if status:
-        query["status"] = status
-    return await listed(request, WebhookDelivery, query, DeliveryOut.of)
+    keep = (lambda d: d.get("status") == status) if status else None
+    docs, cursor = await page_of(
+        WebhookDelivery, query, limit_of(request), cursor_of(request), keep=keep
+    )
+    return JSONResponse(page([DeliveryOut.of(d) for d in docs], cursor))
 
 
 routes = [

@@ -122,5 +122,5 @@ async def counters_between(
 ) -> list[DailyCounter]:
     """The day counters of one scope for ``first_day``..``last_day`` inclusive."""
     return await DailyCounter.find(
-        {"account_id": account_id, "day": {"$gte": first_day, "$lte": last_day}, "scope": scope}
+        {"account_id": account_id, "scope": scope, "day": {"$gte": first_day, "$lte": last_day}}
     ).to_list()

@@ -6,6 +6,7 @@ from typing import Any
 
 from hub.centre import callbacks
 from hub.models import Account, CallbackRequest, Contact, Conversation
+from hub.store import conversations, paging
 from hub.web import display
 
 EARLIER_LIMIT = 10
@@ -17,18 +18,12 @@ async def panel(account: Account, conversation: Conversation) -> dict[str, Any]:
     contact = None
     earlier: list[Conversation] = []
     if conversation.contact_id is not None:
-        contact = await Contact.find_one(
-            Contact.id == conversation.contact_id, Contact.account_id == account.id
-        )
-        earlier = (
-            await Conversation.find(
-                Conversation.account_id == account.id,
-                Conversation.contact_id == conversation.contact_id,
-                Conversation.id != conversation.id,
-            )
-            .sort("-last_message_at")
-            .limit(EARLIER_LIMIT)
-            .to_list()
+        contact = await paging.model_by_id(Contact, account.id, conversation.contact_id)
+        earlier, _ = await conversations.recent_first(
+            account.id,
+            {"contact_id": conversation.contact_id},
+            lambda doc: doc["_id"] != conversation.id,
+            EARLIER_LIMIT,
         )
     addresses = contact.addresses if contact else [conversation.contact_key]
     return {

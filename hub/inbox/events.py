@@ -32,6 +32,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -193,6 +194,8 @@ def typing_payload(data: dict[str, Any]) -> dict[str, Any]:
         "name": data.get("name"),
         "typing": bool(data.get("typing")),
     }
+
+
 def _ends_session(event: Event, user: User, request: Request) -> bool:
     """This stream's user was deactivated or had their sessions ended: the page signs out."""
     data = event.data
@@ -200,6 +203,19 @@ def _ends_session(event: Event, user: User, request: Request) -> bool:
         return False
     version = data.get("session_version", user.session_version)
     return data.get("active") is False or version != request.session.get("sv", 0)
+
+
+#: Signals that only some users get (``alert_for``): not in the frames shared by all.
+PERSONAL = {"sla-breach"}
+
+
+def _encoded(event: Event) -> bytes:
+    """The event's signals as SSE bytes: made once per event, written to every stream."""
+    return b"".join(
+        ServerSentEvent(json.dumps(data), event=name, id=event.token).encode()
+        for name, data in signals(event)
+        if name not in PERSONAL
+    )
 
 
 async def stream(request: Request) -> Response:
@@ -211,7 +227,7 @@ async def stream(request: Request) -> Response:
     personal = Personal(str(user.id), await _my_open(user))
     resumed = bool(request.headers.get("last-event-id"))
 
-    async def events() -> AsyncIterator[dict[str, Any]]:
+    async def events() -> AsyncIterator[dict[str, Any] | bytes]:
         hub.metrics.sse_subscribers.inc()
         await presence.stream_opened(user)  # an agent with no stream goes offline in time
         beat = asyncio.get_running_loop().time()
@@ -233,13 +249,15 @@ async def stream(request: Request) -> Response:
                 if sub.lagged:
                     sub.lagged = False
                     yield {"event": "resync", "data": "{}"}
-                for name, data in [
-                    *signals(event),
+                frames = event.once("inbox-sse", _encoded)  # shared by every stream
+                if frames:
+                    yield frames
+                own = [  # this user's own: notices, and the breach alerts meant for them
+                    *[(n, d) for n, d in signals(event) if n in PERSONAL and alert_for(user, n, d)],
                     *personal.notices(event),
                     *notices(event, str(user.id)),
-                ]:
-                    if not alert_for(user, name, data):
-                        continue
+                ]
+                for name, data in own:
                     yield {"event": name, "id": event.token, "data": json.dumps(data)}
         finally:
             hub.metrics.sse_subscribers.dec()

@@ -23,7 +23,8 @@ from hub.centre import sla
 from hub.contract import Address, AddressKind, now
 from hub.inbox import directory
 from hub.models import Conversation, Message
-from hub.store import conversations
+from hub.store import conversations, paging
+from hub.store import search as word_search
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
 from hub.web.layout import layout_context
@@ -33,6 +34,9 @@ PAGE_SIZE = 25
 SEARCH_LIMIT = 50
 #: How far back a substring search reads (exact addresses and name starts: any age).
 SEARCH_HORIZON_HOURS = 30 * 24
+#: The most conversations, and messages, one substring search reads (newest first):
+#: a search costs this at worst, however long the history.
+SEARCH_BUDGET = 400
 
 
 class ListFilter(BaseModel):
@@ -66,7 +70,7 @@ def parse_filter(request: Request) -> ListFilter:
         return ListFilter()
 
 
-def shape(f: ListFilter, me: str) -> dict[str, Any]:
+def shape(f: ListFilter, me: str) -> dict[str, Any] | list[dict[str, Any]]:
     """The most selective filter that leads an index (see ``recent_first``)."""
     if f.label:
         return {"labels": f.label.lower()}
@@ -81,7 +85,7 @@ def shape(f: ListFilter, me: str) -> dict[str, Any]:
     if f.handler != "any" and f.status != "any":
         return {"handler": f.handler, "status": f.status}
     if f.status != "any":
-        return {"status": f.status}
+        return [{"handler": h, "status": f.status} for h in conversations.HANDLERS]
     return {}
 
 
@@ -128,11 +132,17 @@ async def search(
         return keep(c) and any(hit(c.get(name)) for name in fields)
 
     found, _ = await conversations.recent_first(
-        account_id, shape(f, me), named, SEARCH_LIMIT, horizon_hours=SEARCH_HORIZON_HOURS
+        account_id,
+        shape(f, me),
+        named,
+        SEARCH_LIMIT,
+        horizon_hours=SEARCH_HORIZON_HOURS,
+        budget=SEARCH_BUDGET,
     )
     ids = {c.id for c in found}
     for doc in [
         *await _direct_hits(account_id, f.q, kinds),
+        *await _contact_hits(account_id, f.q),
         *await _message_hits(account_id, hit, set(ids)),
     ]:
         if doc["_id"] not in ids and keep(doc):
@@ -163,31 +173,47 @@ async def _direct_hits(
     return found
 
 
+async def _contact_hits(account_id: PydanticObjectId, text: str) -> list[dict[str, Any]]:
+    """Conversations of contacts with a word (name, surname, address) starting with the
+    text's words, at any age: the contacts' term index, then each one's conversations."""
+    collection = Conversation.get_pymongo_collection()
+    found: list[dict[str, Any]] = []
+    for contact in await word_search.contacts_matching(account_id, text):
+        found += await collection.find(
+            {"account_id": account_id, "contact_id": contact["_id"]}
+        ).to_list(SEARCH_LIMIT)
+        if len(found) >= SEARCH_LIMIT:
+            break
+    return found
+
+
 async def _message_hits(
     account_id: PydanticObjectId, hit: Callable[[Any], bool], seen: set[Any]
 ) -> list[dict[str, Any]]:
-    """Conversations (not in ``seen``) with a message whose text matches, newest first."""
-    messages = Message.get_pymongo_collection()
-    upper: dict[str, Any] = {}
+    """Conversations (not in ``seen``) with a message whose text matches, newest first,
+    among the account's newest ``SEARCH_BUDGET`` messages of the search horizon."""
     new_ids: list[Any] = []
-    for hours in conversations.windows(SEARCH_HORIZON_HOURS):
-        bounds = dict(upper)
-        if hours is not None:
-            bounds["$gte"] = now() - dt.timedelta(hours=hours)
-        query: dict[str, Any] = {"account_id": account_id}
-        if bounds:
-            query["created_at"] = bounds
-        projection = {"conversation_id": 1, "text": 1, "visibility": 1}
-        async for doc in messages.find(query, projection):
-            cid = doc["conversation_id"]
-            if doc.get("visibility") == "whisper":
-                continue  # a whisper's words must not find its conversation for other agents
-            if cid not in seen and hit(doc.get("text")):
-                seen.add(cid)
-                new_ids.append(cid)
-        if len(new_ids) >= SEARCH_LIMIT or hours is None:
-            break
-        upper = {"$lt": bounds["$gte"]}
+
+    def keep(doc: dict[str, Any]) -> bool:
+        cid = doc["conversation_id"]
+        if doc.get("visibility") == "whisper":
+            return False  # a whisper's words must not find its conversation for other agents
+        if cid in seen or not hit(doc.get("text")):
+            return False
+        seen.add(cid)
+        new_ids.append(cid)
+        return True
+
+    await paging.read_window(
+        Message.get_pymongo_collection(),
+        {"account_id": account_id},
+        "created_at",
+        limit=SEARCH_LIMIT,
+        keep=keep,
+        projection={"conversation_id": 1, "text": 1, "created_at": 1, "visibility": 1},
+        since=now() - dt.timedelta(hours=SEARCH_HORIZON_HOURS),
+        budget=SEARCH_BUDGET,
+    )
     # By id alone (the id index), then the account checked on every document.
     docs = Conversation.get_pymongo_collection().find({"_id": {"$in": new_ids[:SEARCH_LIMIT]}})
     return [d async for d in docs if d["account_id"] == account_id]

@@ -18,7 +18,6 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from beanie import PydanticObjectId
-from pymongo import ReturnDocument
 from pymongo.errors import PyMongoError
 
 from hub import tasks
@@ -26,6 +25,7 @@ from hub.contract import QuickReply, now
 from hub.errors import Conflict, HubError, InvalidInput
 from hub.models import Bot, Channel, Conversation, Message, Sender
 from hub.pipeline import outbound, outbox
+from hub.store import paging
 from hub.store.conversations import NotFound, oid
 
 if TYPE_CHECKING:
@@ -171,12 +171,14 @@ async def handoff(
     }
     if team_id is not None:
         stage["team_id"] = team_id
-    doc = await Conversation.get_pymongo_collection().find_one_and_update(
-        {"_id": conversation_id, "account_id": account_id, "handler": "bot"},
-        [{"$set": stage}],
-        return_document=ReturnDocument.AFTER,
+    # update_one then a read by _id: find_one_and_update's cost grew with the collection
+    # on SecantusDB; the update alone is still the atomic "exactly one hands it over".
+    collection = Conversation.get_pymongo_collection()
+    result = await collection.update_one(
+        {"_id": conversation_id, "account_id": account_id, "handler": "bot"}, [{"$set": stage}]
     )
-    if doc is None:
+    doc = await paging.by_id(collection, account_id, conversation_id)
+    if not result.modified_count or doc is None:
         return None
     conversation = Conversation.model_validate(doc)
     if note:

@@ -38,6 +38,7 @@ from hub.models import (
     WebhookSubscription,
 )
 from hub.pipeline.realtime import Event, Subscription
+from hub.store import paging
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -122,8 +123,10 @@ async def _targets(event: Event) -> list[tuple[str, PydanticObjectId]]:
     targets = [("subscription", doc["_id"]) async for doc in subs]
     data = event.data
     if event.type == "message.created" and data.get("direction") == "in":
-        conv = await Conversation.get_pymongo_collection().find_one(
-            {"_id": data.get("conversation_id"), "account_id": event.account_id},
+        conv = await paging.by_id(
+            Conversation.get_pymongo_collection(),
+            event.account_id,
+            data.get("conversation_id"),
             {"handler": 1, "bot_id": 1},
         )
         if conv is not None and conv.get("handler") == "bot" and conv.get("bot_id"):

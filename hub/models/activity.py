@@ -58,8 +58,12 @@ class DailyCounter(TenantDocument):
     class Settings:
         name = "daily_counters"
         indexes = [
+            # The $inc upsert of one counter (and one scope id's days, as a prefix range).
             pymongo.IndexModel(
                 [("account_id", 1), ("scope", 1), ("scope_id", 1), ("day", 1)], unique=True
             ),
-            [("account_id", 1), ("day", 1)],
+            # counters_between: every counter of one scope over a range of days. Exactly
+            # these fields, so SecantusDB's planner uses it ((account_id, day) plus a
+            # scope filter made it scan the collection).
+            [("account_id", 1), ("scope", 1), ("day", 1)],
         ]

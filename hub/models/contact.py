@@ -19,6 +19,8 @@ class Contact(TenantDocument):
     phone: str | None = None
     vip: bool = False
     attributes: dict[str, Any] = {}
+    #: Words of the name and address values, case-folded (``hub.store.search``).
+    terms: list[str] = []
 
     class Settings:
         name = "contacts"
@@ -26,4 +28,8 @@ class Contact(TenantDocument):
             pymongo.IndexModel([("account_id", 1), ("primary_address", 1)], unique=True),
             [("account_id", 1), ("addresses", 1)],
             [("account_id", 1), ("name", 1)],
+            # Word search: a surname's prefix at any age (hub.store.search).
+            [("account_id", 1), ("terms", 1)],
+            # The API's list, newest first in time windows (hub.store.paging).
+            [("account_id", 1), ("created_at", -1)],
         ]

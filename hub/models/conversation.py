@@ -92,26 +92,34 @@ class Conversation(TenantDocument):
 
     class Settings:
         name = "conversations"
+        # Each index serves named queries (docs/architecture.md, "Indexes"); every one
+        # costs every write of a conversation, so none is here without a query.
+        # SecantusDB uses an index only when a query's fields are exactly its leading
+        # fields (equality, then one range): hub.store.paging reads them that way.
         indexes = [
+            # ingest's upsert by thread; the widget's conversations of a visitor (prefix).
             pymongo.IndexModel(
                 [("account_id", 1), ("channel_id", 1), ("contact_key", 1), ("thread_key", 1)],
                 unique=True,
             ),
+            # Lists newest activity first, in time windows: unfiltered, ...
             [("account_id", 1), ("last_message_at", -1)],
-            [("account_id", 1), ("status", 1), ("last_message_at", -1)],
-            [("account_id", 1), ("assignee_id", 1), ("last_message_at", -1)],
-            [("account_id", 1), ("contact_id", 1)],
-            # The inbox's filters: each one can lead the query with newest activity first.
+            # ... by handler and status (the inbox's default; ?status= reads both handlers),
             [("account_id", 1), ("handler", 1), ("status", 1), ("last_message_at", -1)],
+            # ... by assignee and status (Mine; ?assignee_id= alone reads each status),
             [("account_id", 1), ("assignee_id", 1), ("status", 1), ("last_message_at", -1)],
+            # ... by channel, team (queues), label, contact (its earlier conversations).
             [("account_id", 1), ("channel_id", 1), ("last_message_at", -1)],
             [("account_id", 1), ("team_id", 1), ("last_message_at", -1)],
             # The wallboard's waiting set: a team's unassigned open conversations.
             [("account_id", 1), ("team_id", 1), ("assignee_id", 1), ("status", 1)],
             [("account_id", 1), ("labels", 1), ("last_message_at", -1)],
+            [("account_id", 1), ("contact_id", 1), ("last_message_at", -1)],
+            # Search: a contact name's start (range), an exact address.
             [("account_id", 1), ("contact_name", 1)],
             [("account_id", 1), ("contact_key", 1)],
-            [("status", 1), ("resolved_at", 1)],
+            # Housekeeping: retire resolved chat threads; wake snoozed ones.
+            [("thread_key", 1), ("status", 1), ("resolved_at", 1)],
             # Retention: one account's conversations resolved before a cut-off.
             [("account_id", 1), ("status", 1), ("resolved_at", 1)],
             [("status", 1), ("snoozed_until", 1)],
@@ -125,4 +133,6 @@ class Conversation(TenantDocument):
             # CSAT: surveys to send; an email survey's one-time token.
             [("csat_due_at", 1)],
             [("csat_survey.token_hash", 1)],
+            # The bot fallback: bot conversations waiting past the answer timeout.
+            [("handler", 1), ("waiting_since", 1)],
         ]

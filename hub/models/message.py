@@ -80,6 +80,10 @@ class Message(TenantDocument):
                 unique=True,
                 partialFilterExpression={"idempotency_key": {"$type": "string"}},
             ),
+            # Status callbacks and retries find a message by the provider's id. Not
+            # partial, so SecantusDB's planner uses it (it ignores partial indexes).
+            [("channel_id", 1), ("provider_message_id", 1)],
+            # A conversation's messages, in time windows (API list, thread, threading).
             [("account_id", 1), ("conversation_id", 1), ("created_at", 1)],
             # The inbox's message-text search reads an account's messages newest first.
             [("account_id", 1), ("created_at", -1)],

@@ -39,6 +39,12 @@ class ClaimLoop(Generic[T]):
     async def claim(self) -> T | None:
         raise NotImplementedError
 
+    async def claim_many(self, room: int) -> list[T]:
+        """Up to ``room`` items at once; by default one ``claim``. Batching subclasses
+        (the dispatcher) read the due items once and claim several."""
+        item = await self.claim()
+        return [] if item is None else [item]
+
     async def process(self, item: T) -> None:
         raise NotImplementedError
 
@@ -89,10 +95,11 @@ class ClaimLoop(Generic[T]):
         while True:
             while len(self._inflight) >= self.concurrency:
                 await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
-            item = await self.claim()
-            if item is None:
+            items = await self.claim_many(self.concurrency - len(self._inflight))
+            if not items:
                 return claimed
-            claimed += 1
-            task = asyncio.create_task(self.process(item))
-            self._inflight.add(task)
-            task.add_done_callback(self._done)
+            claimed += len(items)
+            for item in items:
+                task = asyncio.create_task(self.process(item))
+                self._inflight.add(task)
+                task.add_done_callback(self._done)

@@ -28,6 +28,7 @@ async def sweep() -> None:
     at = now()
     collection = Conversation.get_pymongo_collection()
     await collection.update_many(
+        # Exactly the (thread_key, status, resolved_at) index: only threads still to retire.
         {
             "thread_key": CURRENT_THREAD,
             "status": "resolved",

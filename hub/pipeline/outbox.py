@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from beanie import PydanticObjectId
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from hub.contract import (
@@ -46,6 +47,7 @@ from hub.pipeline import delivery, senders
 from hub.pipeline.channels import ResolvedChannel
 from hub.pipeline.claims import ClaimLoop
 from hub.pipeline.realtime import Event
+from hub.store import paging
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -210,19 +212,40 @@ requeue = delivery.requeue
 # --------------------------------------------------------------------------- dispatcher
 
 
+#: Sends in flight per process, and per channel (a provider's rate limit: one slow or
+#: limited provider holds at most this many of the process's sends).
+CONCURRENCY = 32
+PER_CHANNEL = 8
+#: Seconds a read of the due index is claimed from before it is read again.
+CANDIDATES_FRESH = 1.0
+
+
 class Dispatcher(ClaimLoop[Message]):
-    """Claims due outbound messages and sends them; one per ``parley serve`` process."""
+    """Claims due outbound messages in batches and sends them concurrently, at most
+    ``per_channel`` at once per channel; one per ``parley serve`` process."""
 
     name = "dispatcher"
 
-    def __init__(self, hub: Hub, concurrency: int = 8) -> None:
+    def __init__(
+        self, hub: Hub, concurrency: int = CONCURRENCY, per_channel: int = PER_CHANNEL
+    ) -> None:
         super().__init__(concurrency)
         self.hub = hub
+        self.per_channel = per_channel
         self.lease = dt.timedelta(seconds=hub.settings.outbox_lease_seconds)
+        self._busy: Counter[PydanticObjectId] = Counter()
+        self._held_back = False
+        #: Due messages read from the index (or seen arriving), claimed from in order.
+        self._candidates: list[dict[str, Any]] = []
+        self._read_at = 0.0
         self._sub = hub.realtime.subscribe(None, self._is_new_work)
 
     def _is_new_work(self, event: Event) -> bool:
-        if event.type.startswith("message.") and event.data.get("outbox_due") is not None:
+        data = event.data
+        if event.type.startswith("message.") and data.get("outbox_due") is not None:
+            if data.get("delivery_rank", 0) < DELIVERY_RANK["sending"]:
+                fields = ("_id", "outbox_due", "channel_id", "delivery_rank")
+                self._candidates.append({k: data.get(k) for k in fields})
             self._wake.set()
         return False
 
@@ -234,6 +257,8 @@ class Dispatcher(ClaimLoop[Message]):
         return IDLE_POLL
 
     async def next_due(self) -> dt.datetime | None:
+        if self._held_back:  # due work waits for a busy channel: a finished send wakes us
+            return None
         nxt = await Message.get_pymongo_collection().find_one(
             {"outbox_due": {"$type": "date"}},
             {"outbox_due": 1},
@@ -244,12 +269,50 @@ class Dispatcher(ClaimLoop[Message]):
 
     async def claim(self) -> Message | None:
         """Take one due message for this dispatcher, for the length of the lease."""
+        found = await self.claim_many(1)
+        return found[0] if found else None
+
+    async def claim_many(self, room: int) -> list[Message]:
+        """Claim up to ``room`` due messages: one read of the due index, then a
+        compare-and-set ``update_one`` by ``_id`` per message (``find_one_and_update``
+        cost grew with the collection on SecantusDB). Channels at ``per_channel`` sends
+        are skipped, so their messages stay due for this or another process."""
         at = now()
-        doc = await Message.get_pymongo_collection().find_one_and_update(
-            {
-                "outbox_due": {"$type": "date", "$lte": at},
-                "delivery_rank": {"$lte": DELIVERY_RANK["sending"]},
-            },
+        collection = Message.get_pymongo_collection()
+        await self._refresh(collection, at)
+        self._held_back = False
+        claimed: list[Any] = []
+        kept: list[dict[str, Any]] = []
+        for doc in self._candidates:
+            if doc["outbox_due"] > at or doc.get("delivery_rank", 0) > DELIVERY_RANK["sending"]:
+                continue  # not due (a later retry) or done meanwhile: the next read shows it
+            if len(claimed) >= room or self._busy[doc["channel_id"]] >= self.per_channel:
+                self._held_back = self._held_back or len(claimed) < room
+                kept.append(doc)
+                continue
+            if await self._take(collection, doc, at):
+                self._busy[doc["channel_id"]] += 1
+                claimed.append(doc["_id"])
+        self._candidates = kept
+        return await self._claimed(collection, claimed, at)
+
+    async def _refresh(self, collection: Any, at: dt.datetime) -> None:
+        """Read the due index when the known candidates ran out or are a second old, so a
+        backlog costs one read a second, not one per send (a taken one fails its
+        compare-and-set harmlessly). New work arrives through ``_is_new_work``."""
+        if self._candidates and time.monotonic() - self._read_at < CANDIDATES_FRESH:
+            return
+        due = collection.find(
+            {"outbox_due": {"$type": "date", "$lte": at}},
+            {"outbox_due": 1, "channel_id": 1, "delivery_rank": 1},
+            hint=DUE_INDEX,
+        )
+        self._candidates = sorted([d async for d in due], key=lambda d: d["outbox_due"])
+        self._read_at = time.monotonic()
+
+    async def _take(self, collection: Any, doc: dict[str, Any], at: dt.datetime) -> bool:
+        result = await collection.update_one(
+            {"_id": doc["_id"], "outbox_due": doc["outbox_due"]},
             {
                 "$set": {
                     "outbox_due": at + self.lease,
@@ -260,19 +323,31 @@ class Dispatcher(ClaimLoop[Message]):
                 },
                 "$inc": {"attempts": 1},
             },
-            sort=[("outbox_due", 1)],
-            hint=DUE_INDEX,
-            return_document=ReturnDocument.AFTER,
         )
-        if doc is None:
-            return None
-        message: Message = Message.model_validate(doc)
-        if message.attempts == 1:
-            self.hub.metrics.dispatcher_lag.set((at - message.created_at).total_seconds())
-        return message
+        return bool(result.modified_count)
+
+    async def _claimed(self, collection: Any, ids: list[Any], at: dt.datetime) -> list[Message]:
+        if not ids:
+            return []
+        docs = [d async for d in collection.find({"_id": {"$in": ids}})]
+        messages = [Message.model_validate(d) for d in docs]
+        for message in messages:
+            if message.attempts == 1:
+                self.hub.metrics.dispatcher_lag.set((at - message.created_at).total_seconds())
+        return messages
 
     async def process(self, message: Message) -> None:
-        """Send one claimed message and record the outcome (``hub.pipeline.delivery``)."""
+        """Send one claimed message and record the outcome; frees its channel's slot."""
+        try:
+            await self._process(message)
+        finally:
+            self._busy[message.channel_id] -= 1
+            if self._busy[message.channel_id] <= 0:
+                del self._busy[message.channel_id]
+            if self._held_back:  # a channel's slot opened for work that waits for it
+                self._wake.set()
+
+    async def _process(self, message: Message) -> None:
         try:
             outbound, channel = await self._outbound(message)
             timeout = self.lease.total_seconds() * 0.8
@@ -298,9 +373,8 @@ class Dispatcher(ClaimLoop[Message]):
         channel = await self.hub.channels.resolve(message.channel_id)
         if channel is None:
             raise PermanentSendError("channel_inactive", "the channel was removed or deactivated")
-        conversation = await Conversation.find_one(
-            Conversation.id == message.conversation_id,
-            Conversation.account_id == message.account_id,
+        conversation = await paging.model_by_id(
+            Conversation, message.account_id, message.conversation_id
         )
         if conversation is None:
             raise PermanentSendError("conversation_gone", "the conversation no longer exists")

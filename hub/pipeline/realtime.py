@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from beanie import PydanticObjectId
 from pymongo.asynchronous.database import AsyncDatabase
@@ -40,6 +40,9 @@ WATCHED: dict[str, str] = {
     "callback_requests": "callback",
 }
 QUEUE_SIZE = 1000
+#: Only these changes are sent by the server: deletes and the like cost no delivery.
+OPERATIONS = ["insert", "update", "replace"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,15 @@ class Event:
     #: Resume token of the change, usable as an SSE event id.
     token: str = ""
     changed: tuple[str, ...] = ()
+    #: What subscribers derive from the event, made once for all of them (``once``).
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def once(self, key: str, make: Callable[[Event], T]) -> T:
+        """``make(self)``, computed by the first subscriber that asks and shared by the
+        rest (the SSE bytes of an inbox signal: serialized once, not per stream)."""
+        if key not in self.cache:
+            self.cache[key] = make(self)
+        return self.cache[key]  # type: ignore[no-any-return]
 
 
 @dataclass(eq=False)
@@ -80,24 +92,30 @@ class Realtime:
 
     def __init__(self, database: AsyncDatabase[Any]) -> None:
         self.database = database
-        self._subscribers: set[Subscription] = set()
+        #: Subscribers by account (``None``: every account), so an event costs only
+        #: the subscribers of its account and the all-account workers.
+        self._subscribers: dict[PydanticObjectId | None, set[Subscription]] = {}
         self._task: asyncio.Task[None] | None = None
         self._resume_token: Any = None
         self.ready = asyncio.Event()
 
     @property
     def subscriber_count(self) -> int:
-        return len(self._subscribers)
+        return sum(len(subs) for subs in self._subscribers.values())
 
     def subscribe(
         self, account_id: PydanticObjectId | None, accept: Callable[[Event], bool] | None = None
     ) -> Subscription:
         sub = Subscription(account_id, accept)
-        self._subscribers.add(sub)
+        self._subscribers.setdefault(account_id, set()).add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
-        self._subscribers.discard(sub)
+        subs = self._subscribers.get(sub.account_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs and sub.account_id is not None:
+                del self._subscribers[sub.account_id]
 
     @contextlib.asynccontextmanager
     async def subscription(
@@ -119,7 +137,9 @@ class Realtime:
 
     async def _run(self) -> None:
         delay = 0.1
-        pipeline = [{"$match": {"ns.coll": {"$in": list(WATCHED)}}}]
+        pipeline = [
+            {"$match": {"ns.coll": {"$in": list(WATCHED)}, "operationType": {"$in": OPERATIONS}}}
+        ]
         while True:
             try:
                 async with await self.database.watch(
@@ -154,5 +174,8 @@ class Realtime:
             token=str((change.get("_id") or {}).get("_data", "")),
             changed=changed,
         )
-        for sub in list(self._subscribers):
-            sub.offer(event)
+        for account in (None, event.account_id):
+            for sub in list(self._subscribers.get(account, ())):
+                sub.offer(event)
+            if event.account_id is None:
+                break

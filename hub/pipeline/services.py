@@ -18,6 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from hub import tasks
 from hub.contract import ChannelInfo
 from hub.models import Channel
+from hub.pipeline.batch import InsertBatcher
 from hub.pipeline.channel_secrets import Cipher, fields_of
 from hub.pipeline.channels import ChannelResolver, ResolvedChannel
 from hub.pipeline.connector_services import ConnectorServices
@@ -67,6 +68,8 @@ class Hub:
         self.rules: ConversationRules = BasicRules()
         #: Work that runs after a request was answered (number look-ups).
         self.background = tasks.Background()
+        #: Group commit of inbound messages (``hub.pipeline.batch``), used by ingest.
+        self.message_inserts = InsertBatcher(database["messages"])
 
     async def resolve(self, channel_id: str | ObjectId | None) -> ResolvedChannel | None:
         """The active channel with this id with its connector, capabilities and info."""

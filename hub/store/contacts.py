@@ -6,7 +6,6 @@ Every function takes the account id first; another account's contact is not foun
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any, Protocol
 
 from beanie import PydanticObjectId
@@ -25,8 +24,10 @@ from hub.models import (
     Message,
     WebhookDelivery,
 )
+from hub.store import paging
 from hub.store.conversations import InvalidChange, NotFound, oid
 from hub.store.paging import page_of
+from hub.store.search import terms_of
 
 SEARCHED = ("name", "email", "phone", "primary_address")
 
@@ -71,6 +72,8 @@ async def find_or_create_contact(account_id: PydanticObjectId, address: Address)
         "name": address.name,
         "email": address.value if kind.contact_field == "email" else None,
         "phone": address.value if kind.contact_field == "phone" else None,
+        # The words search finds the contact by (``hub.store.search``): name and address.
+        "terms": terms_of(address.name, address.key),
     }
     collection = Contact.get_pymongo_collection()
     # Plain equality matches an element of the array; SecantusDB's planner uses the
@@ -98,15 +101,19 @@ async def list_contacts(
     account_id: PydanticObjectId, search: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Contact], str | None]:
     """The account's contacts, newest first; ``search`` matches name, email, phone or address."""
-    query: dict[str, Any] = {"account_id": account_id}
+    keep = None
     if search:
-        pattern = {"$regex": re.escape(search), "$options": "i"}
-        query["$and"] = [{"$or": [{f: pattern} for f in SEARCHED]}]
-    return await page_of(Contact, query, limit, cursor)
+        needle = search.casefold()
+
+        def keep(doc: dict[str, Any]) -> bool:
+            return any(needle in str(doc.get(f) or "").casefold() for f in SEARCHED)
+
+    # (account_id, created_at) windows; a search filters what they read (no $or/$regex scan).
+    return await page_of(Contact, {"account_id": account_id}, limit, cursor, keep=keep)
 
 
 async def get_contact(account_id: PydanticObjectId, contact_id: str) -> Contact:
-    found = await Contact.find_one(Contact.id == oid(contact_id), Contact.account_id == account_id)
+    found = await paging.model_by_id(Contact, account_id, oid(contact_id))
     if found is None:
         raise NotFound(contact_id)
     return found
@@ -124,11 +131,11 @@ def _addresses(email: str | None, phone: str | None) -> list[str]:
 async def _refuse_taken(
     account_id: PydanticObjectId, addresses: list[str], own: PydanticObjectId | None = None
 ) -> None:
-    query: dict[str, Any] = {"account_id": account_id, "addresses": {"$in": addresses}}
-    if own is not None:
-        query["_id"] = {"$ne": own}
-    if addresses and await Contact.get_pymongo_collection().find_one(query, {"_id": 1}):
-        raise ContactExists()
+    collection = Contact.get_pymongo_collection()
+    for address in addresses:  # exactly the (account_id, addresses) index, one by one
+        async for doc in collection.find({"account_id": account_id, "addresses": address}):
+            if doc["_id"] != own:
+                raise ContactExists()
 
 
 async def create_contact(account_id: PydanticObjectId, fields: dict[str, Any]) -> Contact:
@@ -140,6 +147,7 @@ async def create_contact(account_id: PydanticObjectId, fields: dict[str, Any]) -
     contact = Contact(account_id=account_id, addresses=addresses, primary_address=addresses[0])
     for key, value in fields.items():
         setattr(contact, key, value)
+    contact.terms = terms_of(contact.name, *addresses)
     try:
         await contact.insert()
     except DuplicateKeyError:
@@ -159,6 +167,8 @@ async def update_contact(
     ]
     await _refuse_taken(account_id, added, contact.id)
     update: dict[str, Any] = dict(changes)
+    if "name" in changes or added:
+        update["terms"] = terms_of(changes.get("name", contact.name), *contact.addresses, *added)
     push = {"$addToSet": {"addresses": {"$each": added}}} if added else {}
     if update or push:
         await Contact.get_pymongo_collection().update_one(

@@ -6,7 +6,6 @@ account is simply not found.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -15,13 +14,13 @@ from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
 from hub.contract import now
-from hub.errors import InvalidInput as InvalidInput
-from hub.errors import NotFound as NotFound
 from hub.facts import handling
 from hub.models import Conversation, Message, Team, User
+from hub.store import paging
+from hub.store.errors import InvalidChange, NotFound
+from hub.store.paging import decode_cursor, encode_cursor
 
-#: A refused change of a conversation (kept name; the hub's ``InvalidInput``).
-InvalidChange = InvalidInput
+__all__ = ["InvalidChange", "NotFound", "decode_cursor", "encode_cursor"]
 
 
 def oid(value: str | PydanticObjectId | None) -> PydanticObjectId:
@@ -31,41 +30,39 @@ def oid(value: str | PydanticObjectId | None) -> PydanticObjectId:
         raise NotFound(str(value)) from None
 
 
-# --------------------------------------------------------------------------- cursors
-
-
-def encode_cursor(at: dt.datetime, id_: PydanticObjectId | None) -> str:
-    raw = f"{at.isoformat()}|{id_}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, PydanticObjectId]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, id_ = raw.partition("|")
-        return dt.datetime.fromisoformat(at), PydanticObjectId(id_)
-    except (ValueError, InvalidId, UnicodeDecodeError):
-        raise InvalidChange("invalid_cursor", "the cursor is not one this API gave out") from None
-
-
-def _after(field: str, cursor: str | None, descending: bool) -> dict[str, Any]:
-    if not cursor:
-        return {}
-    at, id_ = decode_cursor(cursor)
-    op = "$lt" if descending else "$gt"
-    return {"$or": [{field: {op: at}}, {field: at, "_id": {op: id_}}]}
-
-
 # --------------------------------------------------------------------------- conversations
 
 
 async def get_conversation(account_id: PydanticObjectId, conversation_id: str) -> Conversation:
-    found = await Conversation.find_one(
-        Conversation.id == oid(conversation_id), Conversation.account_id == account_id
+    """The account's conversation by id: an ``_id`` index look-up, the account checked after."""
+    doc = await paging.by_id(
+        Conversation.get_pymongo_collection(), account_id, oid(conversation_id)
     )
-    if found is None:
+    if doc is None:
         raise NotFound(conversation_id)
-    return found
+    return Conversation.model_validate(doc)
+
+
+#: Equality shapes that lead an index of ``conversations`` ending in ``last_message_at``,
+#: most selective first. A shape needing a field it does not have is widened by a union
+#: over that field's values (``status`` alone reads both handlers), not by another index.
+HANDLERS = ("human", "bot")
+
+
+def list_shapes(filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """The index-leading equality shapes for the API's exact-match ``filters``."""
+    if "contact_id" in filters:
+        return [{"contact_id": filters["contact_id"]}]
+    if "assignee_id" in filters:
+        statuses = [filters["status"]] if "status" in filters else list(STATUSES)
+        return [{"assignee_id": filters["assignee_id"], "status": s} for s in statuses]
+    if "channel_id" in filters:
+        return [{"channel_id": filters["channel_id"]}]
+    if "team_id" in filters:
+        return [{"team_id": filters["team_id"]}]
+    if "status" in filters:
+        return [{"handler": h, "status": filters["status"]} for h in HANDLERS]
+    return [{}]
 
 
 async def list_conversations(
@@ -75,72 +72,52 @@ async def list_conversations(
     cursor: str | None = None,
 ) -> tuple[list[Conversation], str | None]:
     """Conversations newest activity first; ``filters`` are exact-match fields."""
-    query: dict[str, Any] = {
-        "account_id": account_id,
-        **filters,
-        **_after("last_message_at", cursor, True),
-    }
-    docs = (
-        await Conversation.find(query).sort("-last_message_at", "-_id").limit(limit + 1).to_list()
+
+    def keep(doc: dict[str, Any]) -> bool:
+        return all(doc.get(k) == v for k, v in filters.items())
+
+    shapes = [{"account_id": account_id, **shape} for shape in list_shapes(filters)]
+    docs, next_cursor = await paging.read_window(
+        Conversation.get_pymongo_collection(),
+        shapes,
+        "last_message_at",
+        limit=limit,
+        cursor=cursor,
+        keep=keep,
     )
-    return _page(docs, limit, lambda c: c.last_message_at)
-
-
-#: How far back (hours before the page's upper bound) each successive window reaches;
-#: ``None``: everything older.
-WINDOW_HOURS: tuple[int | None, ...] = (1, 6, 24, 7 * 24, 30 * 24, 90 * 24, 365 * 24, None)
+    return [Conversation.model_validate(d) for d in docs], next_cursor
 
 
 async def recent_first(
     account_id: PydanticObjectId,
-    shape: dict[str, Any],
+    shape: dict[str, Any] | list[dict[str, Any]],
     keep: Callable[[dict[str, Any]], bool],
     limit: int = 25,
     cursor: str | None = None,
     horizon_hours: int | None = None,
+    budget: int | None = None,
 ) -> tuple[list[Conversation], str | None]:
-    """A page of conversations, newest activity first, read in growing time windows
-    (back to ``horizon_hours`` before now if given, else through the whole history).
+    """A page of conversations, newest activity first (``hub.store.paging.read_window``),
+    back to ``horizon_hours`` before now if given, else through the whole history.
 
-    The embedded database uses an index only when a query's fields are exactly the
-    leading fields of one index, and it sorts in memory. So every query here is
-    ``account_id`` + ``shape`` (equality fields that lead a declared index, e.g.
-    ``{"assignee_id": …}``) + a ``last_message_at`` range, and ``keep`` applies the
-    other filters in Python, to the raw document (only kept ones become models). The windows grow until the page is full, so a page
-    reads about as many conversations as recent activity holds, not the whole account.
+    ``shape``: equality fields that lead a declared index after ``account_id`` and before
+    ``last_message_at`` (e.g. ``{"assignee_id": …, "status": …}``), or a list of them
+    read together (a union instead of ``$in``); ``keep`` applies the
+    other filters in Python to the raw document (only kept ones become models).
     """
-    collection = Conversation.get_pymongo_collection()
-    top = decode_cursor(cursor) if cursor else None
-    anchor = top[0] if top else now()
-    upper: dict[str, Any] = {"$lte": top[0]} if top else {}
-    found: list[Conversation] = []
-    for hours in windows(horizon_hours):
-        bounds = dict(upper)
-        if hours is not None:
-            bounds["$gte"] = anchor - dt.timedelta(hours=hours)
-        query: dict[str, Any] = {"account_id": account_id, **shape}
-        if bounds:
-            query["last_message_at"] = bounds
-        async for doc in collection.find(query).sort([("last_message_at", -1), ("_id", -1)]):
-            if (top is None or _older(doc, top)) and keep(doc):
-                found.append(Conversation.model_validate(doc))
-        if len(found) > limit or hours is None:
-            break
-        upper = {"$lt": bounds["$gte"]}
-    return _page(found, limit, lambda c: c.last_message_at)
-
-
-def windows(horizon_hours: int | None) -> tuple[int | None, ...]:
-    """``WINDOW_HOURS`` cut at a horizon (the horizon itself is the last window)."""
-    if horizon_hours is None:
-        return WINDOW_HOURS
-    return (*(h for h in WINDOW_HOURS if h is not None and h < horizon_hours), horizon_hours)
-
-
-def _older(doc: dict[str, Any], top: tuple[dt.datetime, PydanticObjectId]) -> bool:
-    """After the cursor in newest-first order (ties on the time broken by id)."""
-    at, id_ = top
-    return bool(doc["last_message_at"] < at or (doc["last_message_at"] == at and doc["_id"] < id_))
+    since = None if horizon_hours is None else now() - dt.timedelta(hours=horizon_hours)
+    shapes = [shape] if isinstance(shape, dict) else shape
+    docs, next_cursor = await paging.read_window(
+        Conversation.get_pymongo_collection(),
+        [{"account_id": account_id, **s} for s in shapes],
+        "last_message_at",
+        limit=limit,
+        cursor=cursor,
+        keep=keep,
+        since=since,
+        budget=budget,
+    )
+    return [Conversation.model_validate(d) for d in docs], next_cursor
 
 
 async def update_conversation(
@@ -264,28 +241,34 @@ def _labels(labels: list[str]) -> list[str]:
 async def list_messages(
     account_id: PydanticObjectId, conversation_id: str, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[Message], str | None]:
-    """A conversation's messages, oldest first."""
+    """A conversation's messages, oldest first: windows forward from its creation on the
+    ``(account_id, conversation_id, created_at)`` index."""
     conversation = await get_conversation(account_id, conversation_id)
-    query: dict[str, Any] = {
-        "account_id": account_id,
-        "conversation_id": conversation.id,
-        **_after("created_at", cursor, False),
-    }
-    docs = await Message.find(query).sort("+created_at", "+_id").limit(limit + 1).to_list()
-    return _page(docs, limit, lambda m: m.created_at)
+    docs, next_cursor = await paging.read_window(
+        Message.get_pymongo_collection(),
+        {"account_id": account_id, "conversation_id": conversation.id},
+        "created_at",
+        limit=limit,
+        cursor=cursor,
+        descending=False,
+        start=conversation.created_at,
+    )
+    return [Message.model_validate(d) for d in docs], next_cursor
 
 
 async def recent_messages(
     account_id: PydanticObjectId, conversation: Conversation, limit: int = 200
 ) -> list[Message]:
     """The conversation's newest ``limit`` messages, oldest first (the inbox's thread)."""
-    docs = (
-        await Message.find({"account_id": account_id, "conversation_id": conversation.id})
-        .sort("-created_at", "-_id")
-        .limit(limit)
-        .to_list()
+    docs, _ = await paging.read_window(
+        Message.get_pymongo_collection(),
+        {"account_id": account_id, "conversation_id": conversation.id},
+        "created_at",
+        limit=limit,
+        since=conversation.created_at - dt.timedelta(days=1),
     )
-    return docs[::-1]
+    older_first = docs[::-1]
+    return [Message.model_validate(d) for d in older_first]
 
 
 async def mark_read(account_id: PydanticObjectId, conversation: Conversation) -> None:
@@ -300,17 +283,11 @@ async def mark_read(account_id: PydanticObjectId, conversation: Conversation) ->
 
 
 async def get_message(account_id: PydanticObjectId, message_id: str) -> Message:
-    found = await Message.find_one(Message.id == oid(message_id), Message.account_id == account_id)
-    if found is None:
+    """The account's message by id: an ``_id`` index look-up, the account checked after."""
+    doc = await paging.by_id(Message.get_pymongo_collection(), account_id, oid(message_id))
+    if doc is None:
         raise NotFound(message_id)
-    return found
-
-
-def _page(docs: list[Any], limit: int, key: Any) -> tuple[list[Any], str | None]:
-    if len(docs) <= limit:
-        return docs, None
-    docs = docs[:limit]
-    return docs, encode_cursor(key(docs[-1]), docs[-1].id)
+    return Message.model_validate(doc)
 
 
 async def set_subject(

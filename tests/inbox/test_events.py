@@ -88,3 +88,37 @@ def test_signals() -> None:
     assert signals(Event("user.updated", None, user, changed=("last_seen_at",))) == []
     [(name, data)] = signals(Event("user.updated", None, user, changed=("presence",)))
     assert name == "presence" and data == {"user_id": "u1", "presence": "away"}
+
+
+def test_an_event_is_serialized_once_for_every_stream() -> None:
+    """Fan-out: the event goes only to its account's subscribers (a queue put each),
+    and its SSE bytes are made once, however many streams write them."""
+    from beanie import PydanticObjectId
+
+    from hub.inbox.events import _encoded
+    from hub.pipeline.realtime import Realtime
+
+    realtime = Realtime(None)  # type: ignore[arg-type]  # never started: _publish only
+    ours, theirs = PydanticObjectId(), PydanticObjectId()
+    streams = [realtime.subscribe(ours) for _ in range(3)]
+    other = realtime.subscribe(theirs)
+    worker = realtime.subscribe(None)
+    doc = {"_id": PydanticObjectId(), "account_id": ours, "status": "open"}
+    realtime._publish(
+        {"ns": {"coll": "conversations"}, "operationType": "insert", "fullDocument": doc}
+    )
+    events = [s.queue.get_nowait() for s in streams]
+    assert other.queue.empty() and worker.queue.qsize() == 1
+    assert all(e is events[0] for e in events)
+    made = []
+
+    def counted(event: Event) -> bytes:
+        made.append(event)
+        return _encoded(event)
+
+    frames = {e.once("inbox-sse", counted) for e in events}
+    assert len(made) == 1 and len(frames) == 1
+    [wire] = frames
+    assert wire.count(b"event: ") == 2 and f"c-{doc['_id']}".encode() in wire
+    realtime.unsubscribe(other)
+    assert realtime.subscriber_count == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import httpx
 from beanie import PydanticObjectId
@@ -128,8 +129,9 @@ async def test_cursor_pages(running: Running, tenant: Tenant, signed_in: httpx.A
 async def test_every_filter_has_an_index(running: Running) -> None:
     info = await Conversation.get_pymongo_collection().index_information()
     leading = {tuple(k for k, _ in spec["key"])[:2] for spec in info.values()}
+    # ``status`` alone reads both handlers of (account_id, handler, status, ...): see
+    # tests/store/test_plans.py, which proves with ``explain`` that each list uses one.
     for field in (
-        "status",
         "handler",
         "assignee_id",
         "channel_id",
@@ -139,3 +141,19 @@ async def test_every_filter_has_an_index(running: Running) -> None:
         "contact_key",
     ):
         assert ("account_id", field) in leading, field
+
+
+async def test_a_surname_is_found_at_any_age(
+    running: Running, tenant: Tenant, signed_in: httpx.AsyncClient, clock: Any
+) -> None:
+    """A word of the contact's name, older than the substring search's horizon, is found
+    through the contacts' term index (hub.store.search), and only for its account."""
+    clock.set(dt.datetime(2025, 1, 6, 9, 0))
+    await post_inbound(running.client, tenant, "old-1", "+4530000001", "hello", "Ulla Zyxwvut")
+    clock.set(dt.datetime(2026, 3, 2, 9, 0))
+    await post_inbound(running.client, tenant, "new-1", "+4530000002", "hi", "Bo Other")
+    old = await Conversation.find_one(Conversation.contact_key == "phone:+4530000001")
+    assert old is not None
+    assert await rows(signed_in, q="zyxw", status="any") == [str(old.id)]
+    assert await rows(signed_in, q="Ulla Zyx", status="any") == [str(old.id)]
+    assert await rows(signed_in, q="ulla other", status="any") == []

@@ -1,0 +1,177 @@
+"""Live updates benchmark: webhook -> inbox SSE at fixed offered rates, and idle streams.
+
+    .venv/bin/python bench/live.py [--rates 20,50,100] [--seconds 10] [--streams 500,1000,2000]
+
+One ``parley serve``-like uvicorn process on the embedded SecantusDB (as
+``bench/ingest.py``). Part 1 offers signed webhooks at each rate (open loop: a
+request starts every 1/rate s, whatever the answers) to 500 existing conversations
+and times, for each message, the start of its request to its signal on a signed-in
+``/inbox/events`` stream: p50/p99, and how many of the offered were answered 2xx.
+The baseline of the same run is one message at a time. Part 2 opens N idle inbox
+streams (raw sockets, light on the client), reports the server's resident memory per
+stream, and times one webhook to one more listener. ``BENCH_ROOT`` as in ingest.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ingest  # noqa: E402
+
+from hub.ops import embedded  # noqa: E402
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def offered(
+    base: str, webhook: str, rate: float, seconds: float
+) -> tuple[dict[str, float], int]:
+    """Start a webhook every 1/rate s for ``seconds``; returns starts and how many got 2xx."""
+    started: dict[str, float] = {}
+    ok = 0
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def one(message_id: str, sender: str) -> None:
+            nonlocal ok
+            body, headers = ingest.signed(message_id, sender)
+            started[message_id] = time.monotonic()
+            try:
+                r = await client.post(webhook, content=body, headers=headers)
+            except httpx.HTTPError:
+                return  # refused or dropped under overload: counted as not answered 2xx
+            ok += r.status_code == 200
+
+        tasks = []
+        t0 = time.monotonic()
+        for i in range(int(rate * seconds)):
+            delay = t0 + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sender = ingest.contact(random.randrange(ingest.CONTACTS))
+            tasks.append(asyncio.create_task(one(uuid.uuid4().hex, sender)))
+        await asyncio.gather(*tasks)
+    return started, ok
+
+
+async def idle_stream(port: int, cookie: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"GET /inbox/events HTTP/1.1\r\nHost: bench\r\nCookie: parley_session={cookie}\r\n\r\n".encode()
+    )
+    await writer.drain()
+    while b"event: ready" not in await reader.readline():
+        pass
+    return reader, writer
+
+
+async def streams_part(args: argparse.Namespace, port: int, info: dict[str, str], pid: int) -> None:
+    base = f"http://127.0.0.1:{port}"
+    opened: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    before = rss_kb(pid)
+    for target in args.streams:
+        while len(opened) < target:
+            batch = [
+                idle_stream(port, info["cookie"]) for _ in range(min(100, target - len(opened)))
+            ]
+            opened += await asyncio.gather(*batch)
+        await asyncio.sleep(1.0)
+        per = (rss_kb(pid) - before) / max(1, len(opened))
+        samples = []
+        async with ingest.Sse(base, info["cookie"]) as sse:
+            for _ in range(args.probes):
+                one = [(uuid.uuid4().hex, ingest.contact(random.randrange(ingest.CONTACTS)))]
+                _, started = await ingest.post_all(base, info["webhook"], one, 1)
+                await ingest.wait_arrivals(sse, one, 30)
+                if one[0][0] in sse.arrived:
+                    samples.append((sse.arrived[one[0][0]] - started[one[0][0]]) * 1000)
+        samples.sort()
+        med = samples[len(samples) // 2] if samples else float("nan")
+        print(
+            f"  {len(opened):5} idle streams: server RSS +{per:6.1f} KB per stream; "
+            f"one more listener gets an event in p50 {med:6.1f} ms, max {max(samples or [0]):6.1f} ms "
+            f"({len(samples)} probes); load {ingest.load()}"
+        )
+    for _, writer in opened:
+        writer.close()
+
+
+async def rates_part(args: argparse.Namespace, port: int, info: dict[str, str]) -> None:
+    base = f"http://127.0.0.1:{port}"
+    async with ingest.Sse(base, info["cookie"]) as sse:
+        one = [
+            (uuid.uuid4().hex, ingest.contact(random.randrange(ingest.CONTACTS))) for _ in range(50)
+        ]
+        _, started = await ingest.post_all(base, info["webhook"], one, 1)
+        await ingest.wait_arrivals(sse, one)
+        p50, p99, n = ingest.latencies(started, sse)
+        print(f"  baseline, one at a time:  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  ({n} events)")
+        for rate in args.rates:
+            started, ok = await offered(base, info["webhook"], rate, args.seconds)
+            ids = [(k, "") for k in started]
+            await ingest.wait_arrivals(sse, ids, 60)
+            p50, p99, n = ingest.latencies(started, sse)
+            print(
+                f"  {rate:5.0f} msg/s offered:    p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
+                f"({ok}/{len(started)} answered 2xx, {n} events); load {ingest.load()}"
+            )
+
+
+async def run(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
+        data = Path(tmp)
+        db_server = embedded.start(data)
+        os.environ["BENCH_MONGODB_URI"] = db_server.uri
+        try:
+            info = await ingest.setup(db_server.uri)
+            port = embedded.free_port()
+            with ingest.server(db_server.uri, port, 1, data) as process:
+                base = f"http://127.0.0.1:{port}"
+                warm = [(uuid.uuid4().hex, ingest.contact(i)) for i in range(ingest.CONTACTS)]
+                await ingest.post_all(base, info["webhook"], warm, 16)
+                print(
+                    f"machine: {ingest.machine()['cpu']}, {os.cpu_count()} cores; hub from {ingest.ROOT}"
+                )
+                print(f"load average at the start: {ingest.load()}")
+                if args.rates:
+                    print("webhook -> inbox SSE (from the request's start), one uvicorn process:")
+                    await rates_part(args, port, info)
+                if args.streams:
+                    print("idle inbox streams on one process:")
+                    await streams_part(args, port, info, process.pid)
+        finally:
+            db_server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="20,50,100")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--streams", default="500,1000,2000")
+    parser.add_argument("--probes", type=int, default=10)
+    args = parser.parse_args()
+    args.rates = [float(r) for r in args.rates.split(",") if r]
+    args.streams = [int(s) for s in args.streams.split(",") if s]
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

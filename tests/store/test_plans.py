@@ -15,8 +15,8 @@ import httpx
 import pytest
 from pymongo.asynchronous.collection import AsyncCollection
 
-from hub.centre import activity
 from hub.contract import now
+from hub.facts import activity
 from hub.models import Conversation, Message
 from hub.pipeline.housekeeping import sweep
 from hub.store import paging

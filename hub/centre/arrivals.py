@@ -18,6 +18,7 @@ from beanie import PydanticObjectId
 from hub.centre import assignment, hours, lookup
 from hub.contract import now
 from hub.models import Account, Contact, Conversation, Sender, Team
+from hub.store import paging
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -38,9 +39,7 @@ async def after_receive(
     if account is None:
         return
     for conversation_id in new_conversations:
-        conversation = await Conversation.find_one(
-            Conversation.id == conversation_id, Conversation.account_id == account_id
-        )
+        conversation = await paging.model_by_id(Conversation, account_id, conversation_id)
         if conversation is None:
             continue
         await _look_up_later(hub, conversation)
@@ -52,9 +51,7 @@ async def after_receive(
 async def _look_up_later(hub: Hub, conversation: Conversation) -> None:
     if conversation.contact_id is None:
         return
-    contact = await Contact.find_one(
-        Contact.id == conversation.contact_id, Contact.account_id == conversation.account_id
-    )
+    contact = await paging.model_by_id(Contact, conversation.account_id, conversation.contact_id)
     if contact is None or not lookup.wanted(contact):
         return
     hub.background.spawn(

@@ -25,6 +25,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.contract import now
 from hub.models import Account, Contact, Conversation, NumberLookup
+from hub.store import paging
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 2.0
@@ -101,7 +102,7 @@ async def result_for(
 async def look_up(http: httpx.AsyncClient, account_id: PydanticObjectId, contact_id: Any) -> bool:
     """Name the contact from the directory if it still has no name; True when it was named."""
     account = await Account.get(account_id)
-    contact = await Contact.find_one(Contact.id == contact_id, Contact.account_id == account_id)
+    contact = await paging.model_by_id(Contact, account_id, contact_id)
     if account is None or not account.number_lookup or contact is None or not wanted(contact):
         return False
     assert contact.phone is not None

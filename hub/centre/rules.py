@@ -40,7 +40,9 @@ class CentreRules:
     ) -> None:
         from hub.centre.callback_offer import take_answer
 
-        await sla.on_inbound(channel.account_id, message.conversation_id, message.created_at, created)
+        await sla.on_inbound(
+            channel.account_id, message.conversation_id, message.created_at, created
+        )
         await take_answer(self.hub, channel.document, message)  # an answer to a callback offer
 
     async def after_reply(self, conversation: Conversation, message: Message) -> None:

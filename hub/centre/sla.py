@@ -37,6 +37,7 @@ from hub.facts import activity
 from hub.integrations.representations import sla_public
 from hub.models import Account, Contact, Conversation, SlaPolicy, Team
 from hub.models.conversation import SLA_KINDS
+from hub.store import paging
 
 log = logging.getLogger(__name__)
 KINDS = SLA_KINDS
@@ -103,8 +104,8 @@ async def policy_for(account: dict[str, Any], conv: dict[str, Any]) -> SlaPolicy
         return None
     vip = False
     if conv.get("contact_id"):
-        contact = await Contact.get_pymongo_collection().find_one(
-            {"_id": conv["contact_id"], "account_id": account["_id"]}, {"vip": 1}
+        contact = await paging.by_id(
+            Contact.get_pymongo_collection(), account["_id"], conv["contact_id"], {"vip": 1}
         )
         vip = bool((contact or {}).get("vip"))
     fitting = [p for p in policies if matches(p, conv, vip)]
@@ -248,7 +249,7 @@ async def _transition(
     produced (``[("met"|"breached", kind)]``) or None for "nothing changed"."""
     collection = Conversation.get_pymongo_collection()
     for _ in range(5):
-        conv = await collection.find_one({"_id": conversation_id, "account_id": account_id})
+        conv = await paging.by_id(collection, account_id, conversation_id)
         if conv is None or (conv.get("sla") is None and not create):
             return None
         previous = conv.get("sla")

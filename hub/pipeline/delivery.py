@@ -20,7 +20,7 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from hub.contract import DELIVERY_RANK, StatusUpdate, now
-from hub.models import EarlyStatus, Message, SendError
+from hub.models import Conversation, EarlyStatus, Message, SendError
 
 #: Longest wait between two attempts, in seconds.
 MAX_BACKOFF = 900.0
@@ -48,31 +48,37 @@ async def apply_status(
     error = _reported_error(status)
     if error is not None:
         update["error"] = error.model_dump()
-    mine = {
-        "account_id": account_id,
-        "channel_id": channel_id,
-        "provider_message_id": status.provider_message_id,
-        "direction": "out",
-    }
     collection = Message.get_pymongo_collection()
-    if status.metadata:  # facts, not states: kept even when the state does not move
-        facts = {f"metadata.{k}": v for k, v in status.metadata.items()}
-        await collection.update_one(mine, {"$set": facts})
-    result = await collection.update_one(
-        {**mine, "delivery_rank": {"$lt": rank}}, {"$set": update, "$unset": _OUT_OF_OUTBOX}
+    # Exactly the (channel_id, provider_message_id) index; account and direction are
+    # checked on the documents (the embedded planner scans when more fields are named).
+    docs = collection.find(
+        {"channel_id": channel_id, "provider_message_id": status.provider_message_id},
+        {"account_id": 1, "direction": 1},
     )
-    if result.modified_count:
-        return True
-    if await collection.find_one(mine, {"_id": 1}) is None:
-        # The report beat the send call's answer: keep it for ``sent`` to apply.
-        await EarlyStatus(
-            account_id=account_id,
-            channel_id=channel_id,
-            provider_message_id=status.provider_message_id,
-            status=status.status,
-            error=error,
-            metadata=status.metadata,
-        ).insert()
+    ids = [
+        d["_id"] async for d in docs if d["account_id"] == account_id and d["direction"] == "out"
+    ]
+    if ids:
+        mine: dict[str, Any] = {"_id": {"$in": ids}}
+        if status.metadata:  # facts, not states: kept even when the state does not move
+            facts = {f"metadata.{k}": v for k, v in status.metadata.items()}
+            await collection.update_many(mine, {"$set": facts})
+        result = await collection.update_many(
+            {**mine, "delivery_rank": {"$lt": rank}}, {"$set": update, "$unset": _OUT_OF_OUTBOX}
+        )
+        if result.modified_count and status.status in ("failed", "undelivered"):
+            for doc in await collection.find(mine, {"conversation_id": 1}).to_list():
+                await _flag_conversation(doc["conversation_id"], True)
+        return bool(result.modified_count)
+    # The report beat the send call's answer: keep it for ``sent`` to apply.
+    await EarlyStatus(
+        account_id=account_id,
+        channel_id=channel_id,
+        provider_message_id=status.provider_message_id,
+        status=status.status,
+        error=error,
+        metadata=status.metadata,
+    ).insert()
     return False
 
 
@@ -129,9 +135,16 @@ async def apply_early_statuses(
         await item.delete()
 
 
+async def _flag_conversation(conversation_id: PydanticObjectId, failed: bool) -> None:
+    """The list's "not delivered" flag: set when a reply fails, cleared when it is retried."""
+    await Conversation.get_pymongo_collection().update_one(
+        {"_id": conversation_id}, {"$set": {"delivery_failed_at": now() if failed else None}}
+    )
+
+
 async def failed(message: Message, owner: str, code: str, text: str) -> None:
     """The send will never succeed as it is: ``failed`` with the provider's reason."""
-    await Message.get_pymongo_collection().update_one(
+    result = await Message.get_pymongo_collection().update_one(
         owned(message, owner),
         {
             "$set": {
@@ -143,6 +156,8 @@ async def failed(message: Message, owner: str, code: str, text: str) -> None:
             "$unset": _OUT_OF_OUTBOX,
         },
     )
+    if result.modified_count:
+        await _flag_conversation(message.conversation_id, True)
 
 
 def backoff(attempts: int, base: float, retry_after: float | None) -> float:
@@ -195,4 +210,11 @@ async def requeue(account_id: PydanticObjectId, message_id: PydanticObjectId) ->
             "$unset": {"outbox_owner": "", "provider_message_id": ""},
         },
     )
-    return result.modified_count == 1
+    if result.modified_count != 1:
+        return False
+    doc = await Message.get_pymongo_collection().find_one(
+        {"_id": message_id}, {"conversation_id": 1}
+    )
+    if doc is not None:  # sent again: the flag waits for how this attempt ends
+        await _flag_conversation(doc["conversation_id"], False)
+    return True

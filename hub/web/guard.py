@@ -95,6 +95,10 @@ async def _guarded(request: Request, view: View, role: str) -> Response:
             return error_page(
                 request, 403, message, home=("/wallboard", i18n.N_("Open the wallboard"))
             )
+        if role == "dashboard":  # the wallboard: every role but the agent's
+            return error_page(
+                request, 403, i18n.N_("The wallboard is for supervisors, admins and wall screens.")
+            )
         with i18n.speaking(request.state.speech):
             message = i18n.gettext("This needs the %(role)s role.") % {"role": role}
         return error_page(request, 403, message)

@@ -93,7 +93,7 @@ async def test_admin_runs_the_account(served: Served, chromium: Browser) -> None
     await page.get_by_label("Name").fill("Shop SMS")
     await page.get_by_label("Account sid").fill("ACnope")
     await page.get_by_label("Auth token").fill("tok3n-secret")
-    await page.get_by_label("From number").fill("+4512345678")
+    await page.locator("#cfg-from_number").fill("+4512345678")
     await page.get_by_role("button", name="Add channel").click()
     error = page.locator("#err-account_sid")
     await expect(error).to_contain_text("pattern")

@@ -20,7 +20,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from hub.models import Conversation, Message, Sender
-from hub.pipeline import outbox
+from hub.pipeline import delivery, outbox
 from hub.pipeline.outbox import Dispatcher
 from hub.pipeline.services import Hub
 from hub.settings import Settings
@@ -192,6 +192,12 @@ async def test_permanent_error_ends_failed_with_code_and_text(
     assert done.error is not None
     assert (done.error.code, done.error.message) == ("21211", "not a valid number")
     assert sum(sends_of(httpx_mock).values()) == 1
+    # The conversation carries the list's "not delivered" flag until the reply is retried.
+    flagged = await Conversation.get(conversation.id)
+    assert flagged is not None and flagged.delivery_failed_at is not None
+    assert await delivery.requeue(conversation.account_id, done.id)
+    cleared = await Conversation.get(conversation.id)
+    assert cleared is not None and cleared.delivery_failed_at is None
 
 
 async def test_dispatcher_wakes_on_new_work(

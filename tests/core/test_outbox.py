@@ -193,8 +193,11 @@ async def test_permanent_error_ends_failed_with_code_and_text(
     assert (done.error.code, done.error.message) == ("21211", "not a valid number")
     assert sum(sends_of(httpx_mock).values()) == 1
     # The conversation carries the list's "not delivered" flag until the reply is retried.
-    flagged = await Conversation.get(conversation.id)
-    assert flagged is not None and flagged.delivery_failed_at is not None
+    async def flagged() -> Conversation | None:  # written just after the message
+        found = await Conversation.get(conversation.id)
+        return found if found is not None and found.delivery_failed_at is not None else None
+
+    await wait_for(flagged, "the conversation to carry the not-delivered flag")
     assert await delivery.requeue(conversation.account_id, done.id)
     cleared = await Conversation.get(conversation.id)
     assert cleared is not None and cleared.delivery_failed_at is None

@@ -7,6 +7,9 @@ field's reason for bad input.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -58,26 +61,29 @@ def csv_response(text: str, filename: str) -> Response:
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 
 
-async def agents(request: Request) -> Response:
+async def _rows(
+    request: Request,
+    build: Callable[..., Awaitable[Any]],
+    row_type: type[reports.BaseModel],
+    name: str,
+) -> Response:
+    """A report of rows, as JSON or (``format=csv``) as ``name``.csv."""
     account = await api_account(request)
     assert account.id is not None
     period, filters = _period(request, account), _filters(request)
     fmt = _choice(request, "format", FORMATS, "json")
-    rows = await reports.agents(account.id, period, filters)
+    rows = await build(account.id, period, filters)
     if fmt == "csv":
-        return csv_response(reports.to_csv(rows, reports.AgentRow), "agents.csv")
-    return _data(rows)  # type: ignore[arg-type]
+        return csv_response(reports.to_csv(rows, row_type), f"{name}.csv")
+    return _data(rows)
+
+
+async def agents(request: Request) -> Response:
+    return await _rows(request, reports.agents, reports.AgentRow, "agents")
 
 
 async def conversations(request: Request) -> Response:
-    account = await api_account(request)
-    assert account.id is not None
-    period, filters = _period(request, account), _filters(request)
-    fmt = _choice(request, "format", FORMATS, "json")
-    rows = await reports.conversations(account.id, period, filters)
-    if fmt == "csv":
-        return csv_response(reports.to_csv(rows, reports.ConversationRow), "conversations.csv")
-    return _data(rows)  # type: ignore[arg-type]
+    return await _rows(request, reports.conversations, reports.ConversationRow, "conversations")
 
 
 async def summary(request: Request) -> Response:

@@ -3,57 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import ipaddress
 import ssl
 from pathlib import Path
 from typing import Any
 
 import aiosmtplib
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from connectors.email import EmailConnector
 from hub.models import Message
 from hub.pipeline.services import Hub
 from hub.settings import Settings
 from tests.conftest import CONNECTORS, make_tenant
-from tests.email.conftest import SUPPORT, Receiver, channel_config, eventually, payload
+from tests.email.conftest import (
+    SUPPORT,
+    Receiver,
+    channel_config,
+    eventually,
+    payload,
+    self_signed,
+)
 from tests.email.conftest import receiver as receiver  # the customer's mail server fixture
-
-
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "smtp.crt", directory / "smtp.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 @pytest.fixture
@@ -63,7 +33,7 @@ def connectors() -> dict[str, Any]:
 
 @pytest.fixture
 def settings(settings: Settings, tmp_path: Path) -> Settings:
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path, "smtp")
     return dataclasses.replace(
         settings,
         smtp_tls_cert=str(cert),

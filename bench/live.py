@@ -28,9 +28,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import ingest  # noqa: E402
+import ingest
 
-from hub.ops import embedded  # noqa: E402
+from hub.ops import embedded
 
 
 def rss_kb(pid: int) -> int:

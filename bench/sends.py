@@ -35,12 +35,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import ingest  # noqa: E402
+import ingest
 
-from hub import db  # noqa: E402
-from hub.ops import embedded  # noqa: E402
-from hub.pipeline.services import Hub  # noqa: E402
-from hub.tenants import accounts  # noqa: E402
+from hub import db
+from hub.ops import embedded
+from hub.pipeline.services import Hub
+from hub.tenants import accounts
 
 ARRIVED: dict[str, float] = {}
 

@@ -23,8 +23,8 @@ from starlette.staticfiles import StaticFiles
 from hub import admin, db, health, inbox, wallboard
 from hub.api import errors as api_errors
 from hub.api import mount as api_mount
-from hub.centre.calendars import CalendarPoller
-from hub.centre.callback_offer import CallbackOfferWorker
+from hub.centre.callbacks.offer import CallbackOfferWorker
+from hub.centre.routing.calendars import CalendarPoller
 from hub.centre.rules import CentreRules
 from hub.centre.ticker import CentreTicker
 from hub.centre.timers import Timers

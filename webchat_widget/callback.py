@@ -3,7 +3,7 @@
 ``GET /widget/v1/callback`` says whether the panel shows (the channel's default team
 offers callbacks now, or always in the widget), with today's and tomorrow's remaining
 windows and the number to prefill (the visitor's contact's phone). ``POST`` creates
-the callback through ``hub.centre.callbacks`` (its rules: E.164 number, one of the
+the callback through ``hub.centre.callbacks.lifecycle`` (its rules: E.164 number, one of the
 team's windows, not past), for the visitor's contact and latest conversation, so it
 shows in their timeline. Rate-limited per visitor and per IP like the other routes.
 """
@@ -18,8 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hub.api.errors import ApiError
-from hub.centre import callbacks
-from hub.centre.callback_settings import remaining_windows, settings_of
+from hub.centre.callbacks import lifecycle as callbacks
+from hub.centre.callbacks.settings import remaining_windows, settings_of
 from hub.contract import Address, now
 from hub.models import Account, Contact, Team
 from webchat_widget.context import VisitorContext, client_ip, rate_limit, read_json, visitor_context

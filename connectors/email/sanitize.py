@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+from typing import ClassVar
 
 import nh3
 
@@ -80,8 +81,21 @@ def remote_images(cleaned: str) -> list[str]:
 class _Text(HTMLParser):
     """Text of an HTML body, for mails that have no text/plain part."""
 
-    BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
-    SKIP = {"script", "style", "head", "title"}
+    BLOCKS: ClassVar[set[str]] = {
+        "p",
+        "div",
+        "br",
+        "tr",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+    }
+    SKIP: ClassVar[set[str]] = {"script", "style", "head", "title"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

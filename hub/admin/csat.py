@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.admin.nav import SECTIONS
-from hub.centre import csat
+from hub.centre.csat import answers as csat
 from hub.models import Account
 from hub.store.conversations import InvalidChange
 from hub.web import pages

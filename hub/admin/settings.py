@@ -27,7 +27,7 @@ DAY_NAMES = dict(
             N_("Friday"),
             N_("Saturday"),
             N_("Sunday"),
-        ),  # fmt: skip
+        ),
         strict=True,
     )
 )

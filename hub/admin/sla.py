@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.admin.nav import SECTIONS
-from hub.centre import sla_policies
+from hub.centre.sla import policies as sla_policies
 from hub.models import Channel, Team
 from hub.store.conversations import PRIORITIES, InvalidChange
 from hub.tenants.plans import PlanRequired

@@ -1,6 +1,6 @@
 """Admin: teams and routing (``/admin/teams``): members, assignment, hours, out of office, overflow.
 
-Forms post to the same core functions as ``/api/v1/teams`` (``hub.centre.teams``), so the
+Forms post to the same core functions as ``/api/v1/teams`` (``hub.centre.routing.teams``), so the
 rules and the errors (an unknown member or overflow team, bad hours) are the same.
 """
 
@@ -16,7 +16,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.admin.nav import SECTIONS
-from hub.centre import hours, teams
+from hub.centre import hours
+from hub.centre.routing import teams
 from hub.models import Team, User
 from hub.store.conversations import InvalidChange
 from hub.tenants import audit

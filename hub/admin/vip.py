@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.admin.nav import SECTIONS
-from hub.centre import vip
+from hub.centre.routing import vip
 from hub.tenants import audit
 from hub.web import pages
 from hub.web.guard import Ctx, page_view

@@ -7,6 +7,7 @@ change is an audit event whose actor is the API key.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import zoneinfo
@@ -151,10 +152,8 @@ async def patch_account(request: Request) -> JSONResponse:
     raw = await request.body()
     named: set[str] = set()
     if len(raw) <= MAX_JSON_BYTES and raw.strip().startswith(b"{"):
-        try:
+        with contextlib.suppress(ValueError, RecursionError):  # json_body answers it
             named = set(json.loads(raw))
-        except (ValueError, RecursionError):
-            pass  # json_body answers it
     fixed = sorted(named & set(READ_ONLY))
     if fixed:
         raise ApiError(400, "read_only", f"{', '.join(fixed)}: changed in /admin or with the "

@@ -1,6 +1,6 @@
 """The callback list through the API (``/api/v1/callbacks``): list, create, read, change, attempts.
 
-The rules live in ``hub.centre.callbacks``; this module reads the request, calls them
+The rules live in ``hub.centre.callbacks.lifecycle``; this module reads the request, calls them
 and maps their typed errors: bad input 400 (``note_required``, ``invalid_phone``,
 ``window_past``, ``window_not_offered``…), another agent calling 409
 ``already_calling`` with ``handler``, a closed callback 409 ``callback_closed``.
@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from hub.api.context import api_account, json_body, limit_of
 from hub.api.errors import ApiError, error_response
-from hub.centre import callbacks
+from hub.centre.callbacks import lifecycle as callbacks
 from hub.integrations.representations import CallbackOut
 from hub.models import Account, User
 

@@ -12,10 +12,10 @@ from starlette.responses import JSONResponse
 from hub import __version__
 from hub.api import admin, callbacks, schemas, sla, teams, users
 from hub.api.routes import CONVERSATION_STATUSES
-from hub.centre import callbacks as callback_rules
-from hub.centre import reports
-from hub.centre import teams as centre_teams
-from hub.centre.sla_policies import PolicyIn
+from hub.centre.callbacks import lifecycle as callback_rules
+from hub.centre.reports import figures as reports
+from hub.centre.routing import teams as centre_teams
+from hub.centre.sla.policies import PolicyIn
 from hub.integrations.representations import CallbackOut
 from hub.tenants.account_settings import AccountPatch
 

@@ -1,6 +1,6 @@
 """Reports through the API (``/api/v1/reports/...``): agents, conversations (JSON or CSV), summary.
 
-The figures come from ``hub.centre.reports``; this module parses the period
+The figures come from ``hub.centre.reports.figures``; this module parses the period
 (``from``/``to``, account's time zone) and filters, and answers 400 with the
 field's reason for bad input.
 """
@@ -17,8 +17,8 @@ from starlette.routing import Route
 
 from hub.api.context import api_account
 from hub.api.errors import ApiError
-from hub.centre import reports
-from hub.centre.period import Period, PeriodError
+from hub.centre.reports import figures as reports
+from hub.centre.reports.period import Period, PeriodError
 from hub.models import Account
 
 FORMATS = ("json", "csv")

@@ -31,7 +31,7 @@ from hub.api.schemas import (
     page,
 )
 from hub.centre import changes as conversation_changes
-from hub.centre import queues
+from hub.centre.routing import queues
 from hub.contract import OTHER, Address, AddressKind, Attachment
 from hub.models import Account, Channel
 from hub.models.conversation import Status as ConversationStatus

@@ -40,7 +40,7 @@ class ChannelOut(Representation):
     webhook_url: str
     created_at: dt.datetime
     #: Advice about the channel's config (e.g. a web chat colour's contrast); may be empty.
-    warnings: list[str] = []
+    warnings: list[str] = Field(default_factory=list)
 
 
 class ConversationPatch(BaseModel):

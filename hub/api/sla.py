@@ -12,8 +12,9 @@ from starlette.routing import Route
 
 from hub.api.context import api_account, json_body
 from hub.api.errors import ApiError
-from hub.centre import sla_policies, sla_report
-from hub.centre.sla_policies import AppliesToIn, PolicyIn
+from hub.centre.sla import policies as sla_policies
+from hub.centre.sla import report as sla_report
+from hub.centre.sla.policies import AppliesToIn, PolicyIn
 from hub.models import SlaPolicy
 
 Kind = Literal["first_response", "next_response", "resolution"]

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from hub.api.context import api_account, json_body
 from hub.api.errors import ApiError
-from hub.centre import queues, teams, vip
+from hub.centre.routing import queues, teams, vip
 from hub.models import Team
 
 

@@ -4,7 +4,7 @@ Creating a user takes a seat, so the plan's seat limit answers here exactly as
 in the CLI and the admin pages: ``hub.tenants.accounts.create_user`` applies it and the
 API's error mapping turns ``SeatLimit`` into 402 ``seat_limit``. The routing fields of a
 change (capacity, presence, calendar) are checked and stored by
-``hub.centre.agents.apply_routing_fields``, shared with the admin pages.
+``hub.centre.routing.agents.apply_routing_fields``, shared with the admin pages.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from hub.api.context import api_account, api_actor, client_ip, json_body
 from hub.api.errors import ApiError
-from hub.centre import agents, availability
+from hub.centre.routing import agents, availability
 from hub.models import Account, User
 from hub.store.conversations import InvalidChange, NotFound, oid
 from hub.tenants import accounts, users

@@ -4,7 +4,7 @@
 team, labels or priority: ``hub.store.conversations.update_conversation`` checks and
 writes it (a conversation moved to a team or unassigned starts waiting there now), and
 when the change can free an agent or fill a queue (assignee, team, status, handler) the
-account's queues are dispatched at once (``hub.centre.assignment``).
+account's queues are dispatched at once (``hub.centre.routing.assignment``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Any
 
 from beanie import PydanticObjectId
 
-from hub.centre import assignment, csat, sla
+from hub.centre.csat import answers as csat
+from hub.centre.routing import assignment
+from hub.centre.sla import clocks as sla
 from hub.models import Conversation
 from hub.store import conversations
 

@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 
 from beanie import PydanticObjectId
 
-from hub.centre import arrivals, assignment, csat, routing, sla, vip
+from hub.centre.csat import answers as csat
+from hub.centre.routing import arrivals, assignment, vip
+from hub.centre.routing import handler as routing
+from hub.centre.sla import clocks as sla
 from hub.contract import InboundMessage
 from hub.models import Channel, Contact, Conversation, Message
 from hub.pipeline.rules import Receipt, Route
@@ -38,7 +41,7 @@ class CentreRules:
     async def after_inbound(
         self, channel: ResolvedChannel, message: Message, created: bool
     ) -> None:
-        from hub.centre.callback_offer import take_answer
+        from hub.centre.callbacks.offer import take_answer
 
         await sla.on_inbound(
             channel.account_id, message.conversation_id, message.created_at, created

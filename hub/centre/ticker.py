@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 
 from hub import tasks
-from hub.centre import assignment, presence, queues
+from hub.centre.routing import assignment, presence, queues
 from hub.contract import DELIVERY_RANK, now
 from hub.facts import activity
 from hub.models import Account, Conversation, Message, Sender, Team

@@ -1,7 +1,7 @@
 """The contact centre's timed work in every ``parley serve``: SLA breaches and due surveys.
 
 Every ``INTERVAL_SECONDS`` (and at once when a survey becomes due anywhere) the loop
-calls ``hub.centre.sla.tick`` and ``hub.centre.surveys.send_due``. Both claim their
+calls ``hub.centre.sla.clocks.tick`` and ``hub.centre.csat.surveys.send_due``. Both claim their
 work in the database, so any number of processes may run the loop; tests call
 ``run_once``. (``sla.breached`` and ``csat.received`` are sent by
 ``hub.integrations.event_webhooks`` from the changes these make.)
@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from pymongo.errors import PyMongoError
 
 from hub import tasks
-from hub.centre import sla, surveys
+from hub.centre.csat import surveys
+from hub.centre.sla import clocks as sla
 from hub.pipeline.realtime import Event, Subscription
 
 if TYPE_CHECKING:
@@ -43,9 +44,12 @@ class Timers:
         self._task: asyncio.Task[None] | None = None
 
     def _wanted(self, event: Event) -> bool:
-        if event.type == "conversation.updated" and "csat_due_at" in event.changed:
-            if event.data.get("csat_due_at") is not None:
-                self._wake.set()
+        if (
+            event.type == "conversation.updated"
+            and "csat_due_at" in event.changed
+            and event.data.get("csat_due_at") is not None
+        ):
+            self._wake.set()
         return False  # never queued: only the wake-up matters
 
     async def start(self) -> None:

@@ -1,7 +1,7 @@
 """A team's callback offer, set by an admin (``/inbox/teams/{id}/callback``).
 
 The form maps to the team's ``callback`` settings and is checked by
-``hub.centre.callback_settings.validate_callback_settings``; a refusal names the field.
+``hub.centre.callbacks.settings.validate_callback_settings``; a refusal names the field.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import callbacks
-from hub.centre.callback_settings import (
+from hub.centre.callbacks import lifecycle as callbacks
+from hub.centre.callbacks.settings import (
     CallbackSettingsError,
     settings_of,
     validate_callback_settings,

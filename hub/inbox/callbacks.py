@@ -2,7 +2,7 @@
 
 Live: the rows refetch on the stream's ``callbacks`` signal. "I'm calling now" marks
 the agent as the handler (a colleague who tries the same gets a 409 with who is
-calling); an outcome needs a note. The rules are ``hub.centre.callbacks``'s.
+calling); an outcome needs a note. The rules are ``hub.centre.callbacks.lifecycle``'s.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import callbacks
-from hub.centre.callback_settings import zone
+from hub.centre.callbacks import lifecycle as callbacks
+from hub.centre.callbacks.settings import zone
 from hub.contract import now
 from hub.models import CallbackRequest
 from hub.tenants.auth import has_role

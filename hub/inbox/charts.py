@@ -12,7 +12,7 @@ import sys
 import pygal
 from pygal.style import Style
 
-from hub.centre.reports import SummaryPoint
+from hub.centre.reports.figures import SummaryPoint
 from hub.web.i18n import gettext as _
 
 # pygal appends a legacy import hook for its map plugins (unused here) that has no

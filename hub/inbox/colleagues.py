@@ -1,6 +1,6 @@
 """The colleague directory (``/inbox/directory``): presence, absence, teams and contact details.
 
-Searchable by name, email, phone or team (``hub.centre.agents.directory``, the same as
+Searchable by name, email, phone or team (``hub.centre.routing.agents.directory``, the same as
 ``GET /api/v1/users?search=``); it refreshes live when a colleague's presence changes.
 The signed-in user's own card carries their calendar settings and the last calendar error.
 """
@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import agents, availability
+from hub.centre.routing import agents, availability
 from hub.store.conversations import InvalidChange
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.centre import callbacks
+from hub.centre.callbacks import lifecycle as callbacks
 from hub.models import Account, CallbackRequest, Contact, Conversation
 from hub.store import conversations, paging
 from hub.web import display
@@ -41,4 +41,3 @@ async def _callbacks(account: Account, conversation: Conversation) -> list[Callb
     if conversation.contact_id is not None:
         return await callbacks.for_contact(account.id, conversation.contact_id)
     return await callbacks.for_conversation(account.id, conversation.id)  # type: ignore[arg-type]
-

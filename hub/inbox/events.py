@@ -37,7 +37,7 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.centre import presence
+from hub.centre.routing import presence
 from hub.models import Conversation, User
 from hub.pipeline.realtime import Event
 from hub.pipeline.services import Hub
@@ -52,7 +52,12 @@ RETRY_MS = 1000
 
 def _for_inbox(event: Event) -> bool:
     return event.type.split(".")[0] in (
-        "message", "conversation", "user", "notification", "callback", "typing"
+        "message",
+        "conversation",
+        "user",
+        "notification",
+        "callback",
+        "typing",
     )
 
 
@@ -164,7 +169,7 @@ def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
     conv = str(data.get("_id"))
     payload = {"conversation_id": conv, "type": event.type, "status": data.get("status")}
     found = [("inbox", payload), (f"c-{conv}", payload)]
-    if "sla_breached_at" in event.changed:  # hub.centre.sla recorded a breach
+    if "sla_breached_at" in event.changed:  # hub.centre.sla.clocks recorded a breach
         found.append(("sla-breach", sla_alert(data)))
     return found
 

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import sla
+from hub.centre.sla import clocks as sla
 from hub.contract import Address, AddressKind, now
 from hub.inbox import directory
 from hub.models import Conversation, Message
@@ -50,7 +50,7 @@ class ListFilter(BaseModel):
     label: str = ""
     q: str = ""
     cursor: str = ""
-    #: ``due``: running SLA clocks, the soonest due first (``hub.centre.sla.due_soonest``).
+    #: ``due``: running SLA clocks, the soonest due first (``hub.centre.sla.clocks.due_soonest``).
     sort: Literal["recent", "due"] = "recent"
 
     @field_validator("q", "label")

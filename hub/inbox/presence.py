@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import presence as centre_presence
+from hub.centre.routing import presence as centre_presence
 from hub.models import User
 from hub.web import pages
 from hub.web.guard import Ctx, error_page, inbox_view

@@ -2,7 +2,7 @@
 
 An agent sees the queues of their own teams and the one without a team; supervisors and
 admins see every queue. Each row shows its position and how long it has waited; the
-figures are ``hub.centre.queues.snapshot``'s, the same as ``GET /api/v1/queues``.
+figures are ``hub.centre.routing.queues.snapshot``'s, the same as ``GET /api/v1/queues``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import queues
+from hub.centre.routing import queues
 from hub.inbox import directory
 from hub.tenants import auth
 from hub.web import pages

@@ -1,6 +1,6 @@
 """The reports page (``/inbox/reports``, supervisors and admins): agent table, charts, CSV.
 
-The figures are ``hub.centre.reports``'; the period is ``from``/``to`` in the
+The figures are ``hub.centre.reports.figures``'; the period is ``from``/``to`` in the
 account's time zone (default: the last seven days), with optional team and
 channel filters and an hour or day interval. Every table downloads as CSV and
 every chart is an SVG document of its own (``hub.inbox.charts``).
@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import reports
-from hub.centre.period import Period, PeriodError, zone
+from hub.centre.reports import figures as reports
+from hub.centre.reports.period import Period, PeriodError, zone
 from hub.contract import now
 from hub.inbox import charts, directory
 from hub.web import pages

@@ -9,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import csat_report, sla, sla_report
+from hub.centre.csat import report as csat_report
+from hub.centre.sla import clocks as sla
+from hub.centre.sla import report as sla_report
 from hub.tenants.plans import PlanRequired
 from hub.web import pages
 from hub.web.guard import Ctx, error_page, inbox_view

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import presence
+from hub.centre.routing import presence
 from hub.inbox import throttle
 from hub.models import Actor, User
 from hub.tenants import audit, auth

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import csat
+from hub.centre.csat import answers as csat
 from hub.models import Account
 from hub.store.conversations import InvalidChange, NotFound
 from hub.web import pages

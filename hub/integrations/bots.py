@@ -1,6 +1,6 @@
 """Chatbots: registration on channels, the bot's token, replies, hand-over and the fallback.
 
-A bot registered on a channel makes routing (``hub.centre.routing``) open that channel's new
+A bot registered on a channel makes routing (``hub.centre.routing.handler``) open that channel's new
 conversations with ``handler: "bot"``. Their inbound messages go to the bot's webhook
 (``hub.integrations.event_webhooks``), not to the agents' queue. The conversation comes to humans
 when the bot hands it over, when its webhook keeps failing, or when it leaves an
@@ -166,7 +166,7 @@ async def handoff(
         "status": "open",
         "waiting_since": {"$ifNull": ["$waiting_since", at]},
         "updated_at": at,
-        "queued_at": at,  # it starts waiting for a person now (hub.centre.queues)
+        "queued_at": at,  # it starts waiting for a person now (hub.centre.routing.queues)
         "team_since": at,
     }
     if team_id is not None:

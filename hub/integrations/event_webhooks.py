@@ -248,7 +248,7 @@ class EventFanOut:
 
 async def fact_events(event: Event) -> int:
     """``sla.breached`` and ``csat.received`` from the conversation changes that record them
-    (``hub.centre.sla`` sets ``sla_breached_at`` with ``sla_last_breaches``; ``hub.centre.csat``
+    (``hub.centre.sla.clocks`` sets ``sla_breached_at`` with ``sla_last_breaches``; ``hub.centre.csat.answers``
     sets ``csat``). Keyed by the fact, so every process that sees the change stores them once."""
     if event.type != "conversation.updated" or event.account_id is None:
         return 0

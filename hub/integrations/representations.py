@@ -111,7 +111,7 @@ class CsatOut(BaseModel):
 
 
 def sla_public(state: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The ``sla`` object of DESIGN.md for a conversation's stored clocks (``hub.centre.sla``)."""
+    """The ``sla`` object of DESIGN.md for a conversation's stored clocks (``hub.centre.sla.clocks``)."""
     if not state:
         return None
 

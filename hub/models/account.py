@@ -33,7 +33,7 @@ class Account(Document):
     #: CRM look-up link for the contact panel, e.g. ``https://crm.example/search?phone={phone}``.
     crm_url_template: str | None = None
     slug: str | None = None
-    #: The satisfaction survey sent on resolve (``hub.centre.csat``).
+    #: The satisfaction survey sent on resolve (``hub.centre.csat.answers``).
     csat: dict[str, Any] | None = None
     #: The default language of the account's pages and mails (en, da, sv, nb, nl, fr).
     language: str = "en"

@@ -3,7 +3,7 @@
 Retention: every attempt keeps its own ``at``, so a purge clears the ``note`` of each
 attempt older than the account's ``retention.callback_notes_days`` (and ``last_note``
 with the newest one) without touching the callback itself; see
-``hub.centre.callbacks.purge_notes``.
+``hub.centre.callbacks.lifecycle.purge_notes``.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from hub.models.base import TenantDocument
 
 Status = Literal["open", "pending", "snoozed", "resolved"]
 CURRENT_THREAD = "current"
-#: The SLA clocks a conversation may run (``hub.centre.sla``).
+#: The SLA clocks a conversation may run (``hub.centre.sla.clocks``).
 SLA_KINDS = ("first_response", "next_response", "resolution")
 
 
@@ -49,7 +49,7 @@ class Conversation(TenantDocument):
     resolved_at: dt.datetime | None = None
     #: When an outbound message last ended failed/undelivered; cleared by the next one sent.
     delivery_failed_at: dt.datetime | None = None
-    # Facts the reports read from the row itself (``hub.centre.reports``), kept as they happen.
+    # Facts the reports read from the row itself (``hub.centre.reports.figures``), kept as they happen.
     #: The first inbound message of this opening (the conversation's, or the reopening message).
     opened_at: dt.datetime | None = None
     #: A fresh token on every opening, so the writer of the opening knows it opened it.
@@ -72,7 +72,7 @@ class Conversation(TenantDocument):
     #: The business number the customer wrote to (replies leave from it).
     business_address: str | None = None
     out_of_office_sent: bool = False
-    #: SLA clocks (``hub.centre.sla``): the public ``sla`` object plus the clocks' state.
+    #: SLA clocks (``hub.centre.sla.clocks``): the public ``sla`` object plus the clocks' state.
     sla: dict[str, Any] | None = None
     #: Earliest due time of a running clock not yet breached (what ``sla.tick`` looks for).
     sla_next_due: dt.datetime | None = None
@@ -85,7 +85,7 @@ class Conversation(TenantDocument):
     sla_last_breaches: list[dict[str, Any]] = []
     #: The customer's answer to the satisfaction survey: ``{"rating", "comment", "at"}``.
     csat: dict[str, Any] | None = None
-    #: The survey's state (``hub.centre.csat``): when sent, how, its token hash, retries.
+    #: The survey's state (``hub.centre.csat.answers``): when sent, how, its token hash, retries.
     csat_survey: dict[str, Any] | None = None
     #: Set on resolve when a survey should go out; cleared when it is claimed and sent.
     csat_due_at: dt.datetime | None = None
@@ -123,7 +123,7 @@ class Conversation(TenantDocument):
             # Retention: one account's conversations resolved before a cut-off.
             [("account_id", 1), ("status", 1), ("resolved_at", 1)],
             [("status", 1), ("snoozed_until", 1)],
-            # The queues: a team's waiting conversations (``hub.centre.queues``).
+            # The queues: a team's waiting conversations (``hub.centre.routing.queues``).
             [("account_id", 1), ("team_id", 1), ("assignee_id", 1), ("status", 1)],
             # SLA: breaches due (every account), the "due soonest" sort, the at-risk counts.
             [("sla_next_due", 1)],

@@ -27,7 +27,7 @@ class Team(TenantDocument):
     business_hours: dict[str, Any] | None = None
     out_of_office_text: str | None = None
     overflow: Overflow | None = None
-    #: The callback offer (``hub.centre.callbacks``); kept as given.
+    #: The callback offer (``hub.centre.callbacks.lifecycle``); kept as given.
     callback: dict[str, Any] | None = None
     #: The member round robin gave the last conversation to.
     rr_last: str | None = None

@@ -44,12 +44,12 @@ class User(TenantDocument):
     phone: str | None = None
     #: When the user was last given a conversation by round robin.
     last_assigned_at: dt.datetime | None = None
-    # Inbox streams (``hub.centre.presence``): how many are open, when the last one closed,
+    # Inbox streams (``hub.centre.routing.presence``): how many are open, when the last one closed,
     # and the heartbeat of the open ones (a crashed process leaves its count behind).
     streams_open: int = 0
     stream_closed_at: dt.datetime | None = None
     stream_seen_at: dt.datetime | None = None
-    # The calendar (``hub.centre.calendars``): absence ``{"reason", "until", "title"}`` or None.
+    # The calendar (``hub.centre.routing.calendars``): absence ``{"reason", "until", "title"}`` or None.
     calendar_show_title: bool = False
     absence: dict[str, Any] | None = None
     calendar_error: str | None = None

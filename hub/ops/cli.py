@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from hub.centre import calendars
+from hub.centre.routing import calendars
 from hub.errors import HubError
 from hub.models.user import ROLES
 from hub.ops import embedded

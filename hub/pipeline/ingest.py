@@ -290,7 +290,7 @@ def _touch_pipeline(
         "subject": keep("subject", inbound.subject),
         "status": {"$cond": [reopen, "open", keep("status", "open")]},
         "resolved_at": {"$cond": [reopen, None, keep("resolved_at", None)]},
-        # The queue (hub.centre.queues): waiting for a person since; in this team since.
+        # The queue (hub.centre.routing.queues): waiting for a person since; in this team since.
         "queued_at": {"$cond": [reopen, at, keep("queued_at", at)]},
         "team_since": {"$cond": [reopen, at, keep("team_since", at)]},
         "snoozed_until": {"$cond": [reopen, None, keep("snoozed_until", None)]},

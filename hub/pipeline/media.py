@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -64,7 +65,5 @@ class MediaStore:
         )
 
     async def delete(self, attachment_id: str) -> None:
-        try:
+        with contextlib.suppress(NoFile, InvalidId):
             await self.bucket.delete(ObjectId(attachment_id))
-        except (NoFile, InvalidId):
-            pass

@@ -95,7 +95,9 @@ async def enqueue(
     if channel is None or channel.account_id != conversation.account_id:
         raise ChannelInactive("the conversation's channel is not active")
     if not private:
-        check_channel_rules(channel, conversation.last_inbound_at, text, template, attachments or [])
+        check_channel_rules(
+            channel, conversation.last_inbound_at, text, template, attachments or []
+        )
     sent_from = None if private else senders.choose(channel.document, conversation, from_address)
     at = now()
     message = Message(

@@ -164,7 +164,9 @@ async def update_settings(
                "retention", "csat", "name"}  # fmt: skip
     unknown = set(changes) - allowed
     if unknown:
-        raise InvalidInput("invalid_request", f"not an account setting: {', '.join(sorted(unknown))}")
+        raise InvalidInput(
+            "invalid_request", f"not an account setting: {', '.join(sorted(unknown))}"
+        )
     if changes:
         await Account.get_pymongo_collection().update_one({"_id": account.id}, {"$set": changes})
         await audit.record(account.id, actor, "account.settings_changed",
@@ -285,7 +287,9 @@ def validate_config(hub: Hub, type: str, config: dict[str, Any]) -> dict[str, An
     try:
         connector = hub.registry.get(type)
     except UnknownConnector as exc:
-        raise InvalidInput("unknown_channel_type", f"{exc}; installed: {hub.registry.types()}") from None
+        raise InvalidInput(
+            "unknown_channel_type", f"{exc}; installed: {hub.registry.types()}"
+        ) from None
     try:
         return connector.validate_config(config)
     except ValidationError as exc:
@@ -315,7 +319,9 @@ async def create_channel(
     assert account.id is not None
     name = name.strip()
     if not 1 <= len(name) <= 80:
-        raise InvalidInput("invalid_name", "a channel name is 1-80 characters", fields={"name": "1-80 characters"})
+        raise InvalidInput(
+            "invalid_name", "a channel name is 1-80 characters", fields={"name": "1-80 characters"}
+        )
     validated = validate_config(hub, type, config)
     await check_base_url(validated)
     channel = Channel(

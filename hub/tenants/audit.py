@@ -16,7 +16,7 @@ from beanie import PydanticObjectId
 
 from hub.models import Actor, ApiKey, AuditEvent, User
 
-__all__ = ["Actor", "SYSTEM", "events_between", "of_key", "of_user", "operator", "record"]
+__all__ = ["SYSTEM", "Actor", "events_between", "of_key", "of_user", "operator", "record"]
 
 SYSTEM = Actor(type="system", id=None, name="Parley")
 #: Detail keys whose values are never stored (secrets in configs, passwords, keys).

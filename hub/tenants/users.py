@@ -113,7 +113,9 @@ async def _keep_an_admin(account: Account, user: User, update: dict[str, Any]) -
         return
     admins = await User.find({"account_id": account.id, "role": "admin", "active": True}).count()
     if admins <= 1:
-        raise Conflict("last_admin", "this is the account's last active admin; make another admin first")
+        raise Conflict(
+            "last_admin", "this is the account's last active admin; make another admin first"
+        )
 
 
 async def end_sessions(user: User, actor: Actor, ip: str | None = None) -> int:

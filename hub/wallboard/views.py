@@ -1,7 +1,7 @@
 """The wallboard page, its board fragment, and the admin's colour thresholds.
 
 Supervisors, admins and ``dashboard`` users see it; agents get a 403 page. The
-figures come from ``hub.centre.board``; the page refetches its board block when
+figures come from ``hub.centre.reports.board``; the page refetches its board block when
 its stream (``hub.wallboard.events``) says something changed.
 """
 
@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import board
+from hub.centre.reports import board
 from hub.models import Account
 from hub.tenants.auth import has_role
 from hub.web import pages

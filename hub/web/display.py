@@ -15,7 +15,7 @@ import jinja2
 import nh3
 from markupsafe import Markup
 
-from hub.centre.availability import shown_presence
+from hub.centre.routing.availability import shown_presence
 from hub.contract import Address, AddressKind, Attachment, now
 from hub.web import i18n
 
@@ -98,7 +98,7 @@ def safe_email_html(html: str | None, attachments: list[Attachment]) -> Markup:
         attribute_filter=keep,
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(cleaned)  # noqa: S704 - nh3 output is safe HTML
+    return Markup(cleaned)
 
 
 def tick(delivery: str) -> dict[str, str]:
@@ -226,7 +226,7 @@ def duration(seconds: float | None) -> str:
     """A report's duration: ``—`` for none, else ``45 s``, ``12 min 5 s``, ``3 h 20 min``."""
     if seconds is None:
         return "—"
-    total = int(round(seconds))
+    total = round(seconds)
     if total < 60:
         return f"{total} s"
     if total < 3600:
@@ -245,7 +245,7 @@ def install(env: jinja2.Environment) -> None:
         local_date=i18n.format_date,
         number=i18n.format_number,
         money=i18n.format_currency,
-        # A colleague in a calendar meeting is shown away (hub.centre.availability).
+        # A colleague in a calendar meeting is shown away (hub.centre.routing.availability).
         shown_presence=shown_presence,
         percent=i18n.format_percent,
     )

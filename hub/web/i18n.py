@@ -129,7 +129,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current().language).ngettext(singular, plural, n)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the usual gettext name for "mark only"
+def N_(message: str) -> str:
     """Mark a module-level string for the catalogs; it is translated (``gettext``) where shown."""
     return message
 

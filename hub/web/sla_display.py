@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from hub.centre import sla
+from hub.centre.sla import clocks as sla
 from hub.contract import now
 from hub.models import Conversation
 

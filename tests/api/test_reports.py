@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.centre import board
+from hub.centre.reports import board
 from hub.models import Conversation, Sender, Team, User
 from hub.pipeline import outbox
 from hub.pipeline.services import Hub

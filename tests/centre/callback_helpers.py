@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from hub.centre.callback_settings import validate_callback_settings
+from hub.centre.callbacks.settings import validate_callback_settings
 from hub.models import Channel, Team
 from hub.pipeline.services import Hub
 from tests.conftest import Tenant
@@ -34,7 +34,9 @@ async def team_with_callbacks(
         await Channel.get_pymongo_collection().update_one(
             {"_id": tenant.channel.id}, {"$set": {"default_team_id": str(team.id)}}
         )
-        hub.channels.forget(tenant.channel.id)  # the cache drops it on the change event too; do not wait
+        hub.channels.forget(
+            tenant.channel.id
+        )  # the cache drops it on the change event too; do not wait
     return team
 
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre import calendars
+from hub.centre.routing import calendars
 from hub.models import User
 from hub.pipeline.services import Hub
 from hub.settings import Settings

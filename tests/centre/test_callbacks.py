@@ -10,8 +10,8 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from hub.centre import callbacks
-from hub.centre.callback_settings import (
+from hub.centre.callbacks import lifecycle as callbacks
+from hub.centre.callbacks.settings import (
     CallbackSettingsError,
     remaining_windows,
     settings_of,

@@ -12,8 +12,8 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from hub.centre import changes as conversation_changes
-from hub.centre import csat
-from hub.centre import surveys as csat_surveys
+from hub.centre.csat import answers as csat
+from hub.centre.csat import surveys as csat_surveys
 from hub.facts.activity import events_between
 from hub.models import Conversation, Message
 from hub.pipeline.services import Hub

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.centre import lookup
+from hub.centre.routing import lookup
 from hub.models import Contact, NumberLookup
 from hub.pipeline.services import Hub
 from tests.centre.helpers import arrive, eventually, serve

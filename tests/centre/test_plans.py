@@ -6,7 +6,7 @@ from typing import Any
 
 from beanie import PydanticObjectId
 
-from hub.centre import queues
+from hub.centre.routing import queues
 from hub.models import Conversation, User
 from hub.pipeline.services import Hub
 

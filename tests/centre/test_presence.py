@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from hub.centre import presence, ticker
+from hub.centre import ticker
+from hub.centre.routing import presence
 from hub.models import ActivityEvent, DailyCounter, User
 from hub.pipeline.services import Hub
 from tests.centre.helpers import agent

@@ -18,7 +18,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from hub.centre import changes as conversation_changes
-from hub.centre import sla, timers
+from hub.centre import timers
+from hub.centre.sla import clocks as sla
 from hub.facts.activity import events_between
 from hub.models import Account, Conversation, Sender, WebhookDelivery
 from hub.pipeline import outbox

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from hub.centre import callback_offer
+from hub.centre.callbacks import offer as callback_offer
 from hub.models import CallbackRequest, Conversation, Message
 from hub.pipeline.services import Hub
 from tests.centre.callback_helpers import team_with_callbacks, window

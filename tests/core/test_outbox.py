@@ -192,6 +192,7 @@ async def test_permanent_error_ends_failed_with_code_and_text(
     assert done.error is not None
     assert (done.error.code, done.error.message) == ("21211", "not a valid number")
     assert sum(sends_of(httpx_mock).values()) == 1
+
     # The conversation carries the list's "not delivered" flag until the reply is retried.
     async def flagged() -> Conversation | None:  # written just after the message
         found = await Conversation.get(conversation.id)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from hub.centre.period import Period, PeriodError
+from hub.centre.reports.period import Period, PeriodError
 
 
 def test_local_days_and_buckets() -> None:

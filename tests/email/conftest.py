@@ -102,7 +102,7 @@ async def smtp_send(
     async with aiosmtplib.SMTP(
         hostname=hub.listen_host, port=hub.smtp_port, start_tls=False
     ) as smtp:
-        errors, message = await smtp.sendmail(sender, [to], raw)
+        _errors, message = await smtp.sendmail(sender, [to], raw)
         return 250, message
 
 

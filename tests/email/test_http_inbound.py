@@ -109,7 +109,7 @@ async def test_malformed_and_unknown(client: httpx.AsyncClient, mail_tenant: Ten
     r = await client.post(
         mail_tenant.webhook, content=b"no headers at all, just words", headers=headers
     )
-    assert r.status_code == 400 and "malformed" == r.json()["error"]["code"]
+    assert r.status_code == 400 and r.json()["error"]["code"] == "malformed"
     r = await client.post(mail_tenant.webhook, data={"text": "no raw field"}, headers=headers)
     assert r.status_code == 400
     r = await client.post("/webhooks/email/ffffffffffffffffffffffff", content=RAW, headers=headers)

@@ -52,7 +52,7 @@ async def _reply_through(hub: Hub, config: dict[str, object]) -> Message:
         found = await Message.get(reply.id)
         return (
             found
-            if found and found.delivery in ("sent", "failed") or (found and found.error)
+            if (found and found.delivery in ("sent", "failed")) or (found and found.error)
             else None
         )
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 from itsdangerous import TimestampSigner
+from pydantic import Field
 
 from hub.contract import Capabilities
 from hub.models import User
@@ -108,7 +109,7 @@ async def signed_in(running: Running, agent: User) -> AsyncIterator[httpx.AsyncC
 
 
 class WindowConfig(TestConfig):
-    templates: list[dict[str, Any]] = []
+    templates: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class WindowConnector(EchoConnector):

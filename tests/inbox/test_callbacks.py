@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from hub.centre import callbacks
+from hub.centre.callbacks import lifecycle as callbacks
 from hub.models import CallbackRequest, Team, User
 from hub.pipeline.services import Hub
 from tests.centre.callback_helpers import team_with_callbacks, window

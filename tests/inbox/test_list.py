@@ -111,7 +111,7 @@ async def test_cursor_pages(running: Running, tenant: Tenant, signed_in: httpx.A
             contact_name=f"Person {i}",
             last_message_at=base + dt.timedelta(seconds=i),
             last_message_preview=f"text {i}",
-        )  # fmt: skip
+        )
         for i in range(30)
     ]
     await Conversation.insert_many(docs)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, expect
 
-from hub.centre import csat, sla, timers
+from hub.centre import timers
+from hub.centre.csat import answers as csat
+from hub.centre.sla import clocks as sla
 from hub.models import Conversation
 from tests.conftest import ARTIFACTS, Clock, make_tenant
 from tests.inbox.conftest import add_user

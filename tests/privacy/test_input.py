@@ -205,23 +205,22 @@ async def test_contact_attributes_the_database_cannot_store_get_a_400_naming_the
 async def test_keep_alive_survives_a_refused_request(
     running: Running, tenant: Tenant, hub: Hub
 ) -> None:
-    async with serve(running.app) as base:
-        async with httpx.AsyncClient(base_url=base) as http:
-            seen = set()
-            for body in (
-                BODIES["deep_array"],
-                BODIES["nul_key"],
-                b'{"name": "ok", "email": "k@k.example"}',
-            ):
-                r = await http.post(
-                    "/api/v1/contacts",
-                    content=body,
-                    headers={**tenant.auth, "content-type": "application/json"},
-                )
-                assert r.status_code in (201, 400), r.text
-                assert r.headers.get("connection") != "close"
-                seen.add(r.extensions["network_stream"].get_extra_info("client_addr"))
-            assert r.status_code == 201
-            assert len(seen) == 1, f"the connection was replaced: {seen}"
-            assert urlsplit(base).hostname == "127.0.0.1"
-            json.loads(r.text)
+    async with serve(running.app) as base, httpx.AsyncClient(base_url=base) as http:
+        seen = set()
+        for body in (
+            BODIES["deep_array"],
+            BODIES["nul_key"],
+            b'{"name": "ok", "email": "k@k.example"}',
+        ):
+            r = await http.post(
+                "/api/v1/contacts",
+                content=body,
+                headers={**tenant.auth, "content-type": "application/json"},
+            )
+            assert r.status_code in (201, 400), r.text
+            assert r.headers.get("connection") != "close"
+            seen.add(r.extensions["network_stream"].get_extra_info("client_addr"))
+        assert r.status_code == 201
+        assert len(seen) == 1, f"the connection was replaced: {seen}"
+        assert urlsplit(base).hostname == "127.0.0.1"
+        json.loads(r.text)

@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from hub.centre import callbacks
+from hub.centre.callbacks import lifecycle as callbacks
 from hub.contract import now
 from hub.models import User
 from tests.centre.callback_helpers import team_with_callbacks, window

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from hub.centre import callbacks
-from hub.centre.callback_settings import zone
+from hub.centre.callbacks import lifecycle as callbacks
+from hub.centre.callbacks.settings import zone
 from hub.models import User
 from hub.pipeline.services import Hub
 from hub.tenants import plans

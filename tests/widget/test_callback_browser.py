@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from hub.centre import callbacks
+from hub.centre.callbacks import lifecycle as callbacks
 from hub.models import CallbackRequest
 from hub.ops import embedded
 from tests.centre.callback_helpers import team_with_callbacks

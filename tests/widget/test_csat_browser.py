@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from hub.centre import csat
+from hub.centre.csat import answers as csat
 from hub.models import Channel
 from tests.conftest import ARTIFACTS
 from tests.widget.test_browser import (  # noqa: F401  (fixtures)

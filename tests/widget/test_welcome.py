@@ -180,13 +180,17 @@ async def test_seen_event_when_an_agent_opens(running: Running, chat: Tenant) ->
     await v.say("Anyone there?", "key-00000001")
     conversation = await Conversation.find_one(Conversation.account_id == chat.account.id)
     assert conversation is not None
-    async with serve(running.app) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
-        async with http.stream("GET", f"/widget/v1/events?ticket={await v.ticket()}") as response:
-            events = SSEReader(response)
-            await events.until("caught_up")
-            await conversations.mark_read(chat.account.id, conversation)  # type: ignore[arg-type]
-            seen = await events.until("seen")
-            assert seen["data"]["ts"] >= int(conversation.created_at.timestamp() * 1000)
+    ticket = await v.ticket()
+    async with (
+        serve(running.app) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as http,
+        http.stream("GET", f"/widget/v1/events?ticket={ticket}") as response,
+    ):
+        events = SSEReader(response)
+        await events.until("caught_up")
+        await conversations.mark_read(chat.account.id, conversation)  # type: ignore[arg-type]
+        seen = await events.until("seen")
+        assert seen["data"]["ts"] >= int(conversation.created_at.timestamp() * 1000)
     fresh = await Conversation.get(conversation.id)
     assert fresh is not None and fresh.agent_seen_at is not None
 

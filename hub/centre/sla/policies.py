@@ -14,7 +14,8 @@ from beanie import PydanticObjectId
 from bson.errors import InvalidId
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.centre import hours, sla
+from hub.centre import hours
+from hub.centre.sla import clocks as sla
 from hub.contract import now
 from hub.errors import InvalidInput as InvalidChange
 from hub.errors import NotFound

@@ -14,8 +14,8 @@ import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from hub.centre import csat
-from hub.centre.sla import FLOOR
+from hub.centre.csat import answers as csat
+from hub.centre.sla.clocks import FLOOR
 from hub.contract import QuickReply, now
 from hub.models import Account, Conversation, Sender
 from hub.pipeline import outbox

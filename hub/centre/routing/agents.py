@@ -14,7 +14,7 @@ from typing import Any
 from beanie import PydanticObjectId
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.centre import assignment, availability, calendars, presence
+from hub.centre.routing import assignment, availability, calendars, presence
 from hub.models import Team, User
 from hub.store.conversations import InvalidChange
 

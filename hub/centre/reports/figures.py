@@ -27,7 +27,7 @@ from typing import Any, Literal
 from beanie import PydanticObjectId
 from pydantic import BaseModel
 
-from hub.centre.period import Period
+from hub.centre.reports.period import Period
 from hub.facts import activity
 from hub.models import ActivityEvent, Channel, Contact, Conversation, Team, User
 

@@ -9,7 +9,7 @@ recorded as a ``callback_attempt`` activity (with ``callback_reached`` counted),
 the agent report can show attempts and reach rate without reading callbacks.
 
 Used by the API, the inbox's list page, the widget and the offer on phone channels
-(``hub.centre.callback_offer``). Routing's ``/queues`` and the wallboard call
+(``hub.centre.callbacks.offer``). Routing's ``/queues`` and the wallboard call
 ``offer_active(account, team)`` and ``waiting_count(account_id, team_id)``.
 """
 
@@ -24,7 +24,7 @@ from beanie import PydanticObjectId
 from bson.errors import InvalidId
 from pymongo import ReturnDocument
 
-from hub.centre.callback_settings import (
+from hub.centre.callbacks.settings import (
     in_offer_hours,
     is_team_window,
     settings_of,

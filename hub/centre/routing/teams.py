@@ -14,7 +14,8 @@ from beanie import PydanticObjectId
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pymongo.errors import DuplicateKeyError
 
-from hub.centre import assignment, hours
+from hub.centre import hours
+from hub.centre.routing import assignment
 from hub.contract import now
 from hub.models import Channel, Conversation, Team, User
 from hub.store.conversations import InvalidChange, NotFound, oid

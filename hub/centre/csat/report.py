@@ -11,7 +11,7 @@ from typing import Any
 
 from beanie import PydanticObjectId
 
-from hub.centre.sla_report import period
+from hub.centre.sla.report import period
 from hub.facts import activity
 from hub.models import Account
 

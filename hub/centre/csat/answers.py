@@ -4,7 +4,7 @@ The account's ``csat`` is ``{"enabled": bool, "question": str | None}``. Resolvi
 conversation marks a survey due (``csat_due_at``) unless one went out in the last day
 (reopened and resolved again), the account has it off, or a bot handles the
 conversation (unless the bot asked: ``csat_requested`` on the conversation).
-``hub.centre.surveys`` sends due surveys on the conversation's own channel.
+``hub.centre.csat.surveys`` sends due surveys on the conversation's own channel.
 
 Answers: a rating 1-5 by text ("reply 1-5" on SMS) or a quick reply's ``csat:N`` payload
 (widget buttons, WhatsApp and RCS), taken in ingest before routing so it opens
@@ -145,13 +145,13 @@ async def take_answer(
     message = await _store_answer(channel, conv["_id"], inbound, at)
     if message is None:
         return True, None
-    if rated is None:  # one friendly retry prompt, sent by hub.centre.surveys
+    if rated is None:  # one friendly retry prompt, sent by hub.centre.csat.surveys
         await collection.update_one(
             guard, {"$set": {"csat_survey.retried": True, "csat_due_at": at}}
         )
         return True, message
     if await store_rating(channel.account_id, conv, rated[0], rated[1], at):
-        await collection.update_one(  # a short thank-you on the channel, by hub.centre.surveys
+        await collection.update_one(  # a short thank-you on the channel, by hub.centre.csat.surveys
             {"_id": conv["_id"], "account_id": channel.account_id},
             {"$set": {"csat_survey.thank": True, "csat_due_at": at}},
         )

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from hub import tasks
-from hub.centre import callbacks
-from hub.centre.callback_settings import Window, label, remaining_windows, settings_of
+from hub.centre.callbacks import lifecycle as callbacks
+from hub.centre.callbacks.settings import Window, label, remaining_windows, settings_of
 from hub.contract import QuickReply, now
 from hub.models import (
     Account,

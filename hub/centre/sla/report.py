@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from beanie import PydanticObjectId
 
-from hub.centre import sla
+from hub.centre.sla import clocks as sla
 from hub.contract import now
 from hub.errors import InvalidInput as InvalidChange
 from hub.facts import activity

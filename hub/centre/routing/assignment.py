@@ -24,7 +24,7 @@ import uuid
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
-from hub.centre import availability, queues
+from hub.centre.routing import availability, queues
 from hub.contract import now
 from hub.facts import activity
 from hub.models import Account, Conversation, RoutingLock, Team, User

@@ -1,9 +1,9 @@
 """Routing: who handles a new conversation (a bot or the human queue, which team).
 
-What happens next lives beside it: queue order (``hub.centre.queues``), who can take one
-(``hub.centre.availability``), automatic assignment (``hub.centre.assignment``) and what a
+What happens next lives beside it: queue order (``hub.centre.routing.queues``), who can take one
+(``hub.centre.routing.availability``), automatic assignment (``hub.centre.routing.assignment``) and what a
 new arrival triggers (``hub.pipeline.arrivals``). VIPs are no longer a priority: a
-conversation carries ``vip`` and queues put it first (``hub.centre.vip``).
+conversation carries ``vip`` and queues put it first (``hub.centre.routing.vip``).
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ async def _calendar(lazy: _Account, conv: dict[str, Any], state: State) -> hours
     if conv.get("team_id"):
         try:
             team_id = PydanticObjectId(conv["team_id"])
-        except Exception:  # noqa: BLE001 - a malformed team id: the account's hours
+        except Exception:
             team_id = None
         team = await Team.get_pymongo_collection().find_one(
             {"_id": team_id, "account_id": account["_id"]}
@@ -319,10 +319,14 @@ async def on_inbound(
             _start(state, "resolution", at, cal)
             return []
         changed = _resume(state, at, cal)
-        if state.get("replied") and "next_response" not in running(state):
-            if state["targets"].get("next_response") and "next_response" not in state["paused"]:
-                _start(state, "next_response", at, cal)
-                changed = True
+        if (
+            state.get("replied")
+            and "next_response" not in running(state)
+            and state["targets"].get("next_response")
+            and "next_response" not in state["paused"]
+        ):
+            _start(state, "next_response", at, cal)
+            changed = True
         return [] if changed else None
 
     result = await _transition(account_id, conversation_id, at, step, create=created)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from beanie import PydanticObjectId
 
-from hub.centre import availability
+from hub.centre.routing import availability
 from hub.contract import now
 from hub.facts import activity
 from hub.models import Account, Conversation, Team, User
@@ -69,8 +69,10 @@ async def positions(account_id: PydanticObjectId, convs: list[Conversation]) -> 
 
 
 async def callback_offer_active(account: Account, team: Team | None) -> bool:
-    """Whether the team offers callbacks now (``hub.centre.callbacks.offer_active``)."""
-    from hub.centre import callbacks  # callbacks read the queues' waiting times
+    """Whether the team offers callbacks now (``hub.centre.callbacks.lifecycle.offer_active``)."""
+    from hub.centre.callbacks import (
+        lifecycle as callbacks,  # callbacks read the queues' waiting times
+    )
 
     return team is not None and await callbacks.offer_active(account, team)
 

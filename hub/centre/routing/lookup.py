@@ -14,6 +14,7 @@ from the directory. A failed look-up is logged and changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import urllib.parse
 from typing import Any
@@ -92,10 +93,9 @@ async def result_for(
     except (httpx.HTTPError, ValueError) as exc:
         log.warning("number look-up of %s for account %s failed: %s", phone, account.id, exc)
         entry.error = str(exc)[:300]
-    try:
+    # Another process may ask at the same moment; both answers are as good.
+    with contextlib.suppress(DuplicateKeyError):
         await entry.insert()
-    except DuplicateKeyError:
-        pass  # another process asked at the same moment; both answers are as good
     return entry.result
 
 

@@ -18,7 +18,7 @@ from typing import Literal
 
 from beanie import PydanticObjectId
 
-from hub.centre import assignment
+from hub.centre.routing import assignment
 from hub.contract import now
 from hub.facts import activity
 from hub.models import Account, User

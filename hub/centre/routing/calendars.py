@@ -11,7 +11,7 @@ the user absent::
 
 (overlapping events merge into one ``until``). Colleagues see ``{"reason", "until"}``:
 the title only if the user chose ``calendar_show_title``, else "Busy" / "Out of office".
-Routing skips absent users (``hub.centre.availability``). A URL that fails or does not
+Routing skips absent users (``hub.centre.routing.availability``). A URL that fails or does not
 answer ICS is kept as ``calendar_error`` on the user (shown on their page) and logged; it
 changes nothing else and never stops the other users' sync.
 """
@@ -29,7 +29,7 @@ import recurring_ical_events
 from beanie import PydanticObjectId
 
 from hub import tasks
-from hub.centre import assignment
+from hub.centre.routing import assignment
 from hub.contract import now
 from hub.models import User
 

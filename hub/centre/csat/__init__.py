@@ -1,0 +1,1 @@
+"""Satisfaction surveys (CSAT): when one is due, sending it, taking the answer, and its report."""

@@ -1,0 +1,1 @@
+"""Reports: every figure's one definition, the report period and the queue board."""

@@ -1,0 +1,1 @@
+"""SLA (PRO): policies, the clocks' state machine, and the SLA report."""

@@ -17,12 +17,15 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/parley serve --demo
 
-# The import directions of DESIGN.md (import-linter, contracts in pyproject.toml) and the
-# types (mypy, strict on the contract and the pipeline) hold before any test runs.
+# Before any test runs: lint and format (ruff), the import directions of DESIGN.md
+# (import-linter, contracts in pyproject.toml), the types (mypy --strict on hub, connectors
+# and webchat_widget), and the store as the only door to the database (an AST check).
 check: $(STAMP)
 	$(BIN)/ruff check hub connectors webchat_widget tests bench examples
+	$(BIN)/ruff format --check hub connectors webchat_widget tests bench examples
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/store/test_one_door.py
 
 test: check
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -38,6 +38,7 @@ from hub.contract.errors import (
     RetryableSendError,
     SignatureError,
 )
+from hub.contract.json import JsonObject, JsonValue
 from hub.contract.messages import (
     Attachment,
     ChannelInfo,
@@ -84,6 +85,8 @@ __all__ = [
     "HubServices",
     "InboundAttachment",
     "InboundMessage",
+    "JsonObject",
+    "JsonValue",
     "JSONRefused",
     "Location",
     "MalformedRequest",

@@ -38,9 +38,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hub.centre.routing import presence
-from hub.models import Conversation, User
+from hub.models import User
 from hub.pipeline.realtime import Event
 from hub.pipeline.services import Hub
+from hub.store import conversations
 from hub.tenants.auth import has_role, session_user
 
 KEEPALIVE_SECONDS = 15
@@ -114,15 +115,8 @@ def _notice(kind: Any, conversation_id: Any, data: dict[str, Any]) -> dict[str, 
 
 async def _my_open(user: User) -> set[str]:
     """Ids of the open conversations assigned to ``user`` (bounded by their capacity)."""
-    found = (
-        Conversation.get_pymongo_collection()
-        .find(
-            {"account_id": user.account_id, "assignee_id": str(user.id), "status": "open"},
-            {"_id": 1},
-        )
-        .limit(500)
-    )
-    return {str(doc["_id"]) async for doc in found}
+    found = await conversations.open_ids_assigned_to(user.account_id, str(user.id), 500)
+    return {str(id_) for id_ in found}
 
 
 def notices(event: Event, user_id: str) -> list[tuple[str, dict[str, Any]]]:

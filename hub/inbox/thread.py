@@ -55,7 +55,7 @@ def _templates(config: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def _channel_context(ctx: Ctx, conversation: Conversation) -> dict[str, Any]:
     resolved = await ctx.hub.channels.resolve(conversation.channel_id)
-    if resolved is not None and resolved.account_id != ctx.account.id:
+    if resolved is not None and resolved.account_id != ctx.account_id:
         resolved = None
     channel = resolved.document if resolved else None
     caps, label, usable = Capabilities(), conversation.channel_type, False
@@ -89,9 +89,8 @@ async def render_conversation(
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    assert ctx.account.id is not None
-    await conversations.mark_read(ctx.account.id, conversation)
-    messages = await conversations.recent_messages(ctx.account.id, conversation, THREAD_LIMIT)
+    await conversations.mark_read(ctx.account_id, conversation)
+    messages = await conversations.recent_messages(ctx.account_id, conversation, THREAD_LIMIT)
     context = {
         **await layout_context(ctx),
         **await _channel_context(ctx, conversation),
@@ -102,7 +101,7 @@ async def render_conversation(
         "origin": next(
             (m.metadata["page_origin"] for m in messages if m.metadata.get("page_origin")), None
         ),
-        "names": await directory.load(ctx.account.id, directory.icons_of(ctx.hub)),
+        "names": await directory.load(ctx.account_id, directory.icons_of(ctx.hub)),
         "composer": composer or composer_state(),
         "can_reassign": can_reassign(ctx, conversation),
     }
@@ -138,8 +137,7 @@ async def show_contact(request: Request, ctx: Ctx) -> Response:
 @inbox_view()
 async def media(request: Request, ctx: Ctx) -> Response:
     """An attachment of the signed-in user's account (another account's id: 404)."""
-    assert ctx.account.id is not None
-    data, content_type = await ctx.hub.media.get(ctx.account.id, request.path_params["id"])
+    data, content_type = await ctx.hub.media.get(ctx.account_id, request.path_params["id"])
     inline = content_type.startswith(INLINE_TYPES)
     headers = {
         "Content-Disposition": "inline" if inline else "attachment",

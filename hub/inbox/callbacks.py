@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import urllib.parse
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -87,7 +87,19 @@ def _when(at: dt.datetime | None, tz: str) -> str:
     return i18n.format_moment(at, zone(tz)) if at else ""
 
 
-def row(callback: CallbackRequest, team_names: dict[str, str], tz: str) -> dict[str, Any]:
+class CallbackRow(TypedDict):
+    """One row of the list: the callback and its times as shown, in the account's zone."""
+
+    c: CallbackRequest
+    requested: str
+    window: str
+    team: str
+    calling: bool
+    due: str
+    open: bool
+
+
+def row(callback: CallbackRequest, team_names: dict[str, str], tz: str) -> CallbackRow:
     """What a row shows, in the account's time zone."""
     end = i18n.format_moment(callback.window_until, zone(tz), time_only=True)
     due = callback.due_at

@@ -130,9 +130,14 @@ async def reply(request: Request, ctx: Ctx) -> Response:
     try:
         await _send(ctx, conversation, form)
     except (ComposerError, HubError) as exc:
-        fields = ("kind", "text", "subject", "cc", "template", "from")
-        kept = {k: str(form.get(k, "")) for k in fields}
-        state = composer_state(**kept, error=getattr(exc, "message", None) or str(exc))
+
+        def kept(name: str) -> str:
+            return str(form.get(name, ""))
+
+        state = composer_state(
+            kept("kind"), kept("text"), kept("subject"), kept("cc"), kept("template"),
+            error=getattr(exc, "message", None) or str(exc), sender=kept("from"),
+        )  # fmt: skip
         return await render_conversation(request, ctx, conversation, "composer", state, 422)
     kind = str(form.get("kind")) if form.get("kind") in ("note", "whisper") else "reply"
     return await render_conversation(

@@ -7,7 +7,7 @@ or a reply answers with exactly the block it changed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,13 +29,25 @@ THREAD_LIMIT = 200
 INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "audio/", "video/")
 
 
-def composer_state(**values: Any) -> dict[str, Any]:
-    state = {
-        "kind": "reply", "text": "", "subject": "", "cc": "", "template": "", "error": "",
-        "from": "",
+#: What the composer shows: the kind of message, what was typed, and a refusal's words.
+ComposerState = TypedDict(
+    "ComposerState",
+    {
+        "kind": str, "text": str, "subject": str, "cc": str, "template": str, "error": str,
+        "from": str,
+    },
+)  # fmt: skip
+
+
+def composer_state(
+    kind: str = "reply", text: str = "", subject: str = "", cc: str = "", template: str = "",
+    error: str = "", sender: str = "",
+) -> ComposerState:  # fmt: skip
+    """The composer's state; ``sender`` is the form's ``from`` (the number written from)."""
+    return {
+        "kind": kind, "text": text, "subject": subject, "cc": cc, "template": template,
+        "error": error, "from": sender,
     }  # fmt: skip
-    state.update(values)
-    return state
 
 
 def _templates(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -85,12 +97,16 @@ async def render_conversation(
     ctx: Ctx,
     conversation: Conversation,
     block: str | None = None,
-    composer: dict[str, Any] | None = None,
+    composer: ComposerState | None = None,
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
     await conversations.mark_read(ctx.account_id, conversation)
     messages = await conversations.recent_messages(ctx.account_id, conversation, THREAD_LIMIT)
+    state = composer or composer_state()
+    if not state["subject"] and conversation.subject:
+        subject = conversation.subject
+        state["subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
     context = {
         **await layout_context(ctx),
         **await _channel_context(ctx, conversation),
@@ -102,14 +118,9 @@ async def render_conversation(
             (m.metadata["page_origin"] for m in messages if m.metadata.get("page_origin")), None
         ),
         "names": await directory.load(ctx.account_id, directory.icons_of(ctx.hub)),
-        "composer": composer or composer_state(),
+        "composer": state,
         "can_reassign": can_reassign(ctx, conversation),
     }
-    if not context["composer"]["subject"] and conversation.subject:
-        subject = conversation.subject
-        context["composer"]["subject"] = (
-            subject if subject.lower().startswith("re:") else f"Re: {subject}"
-        )
     return pages.render(
         request, "inbox/conversation.html", context, status, headers or {}, block=block
     )

@@ -82,8 +82,7 @@ async def assign(request: Request, ctx: Ctx) -> Response:
 
 async def _transfer_note(ctx: Ctx, conversation: Conversation, note: str) -> None:
     """A private note in the thread saying who handed the conversation to whom, and why."""
-    assert ctx.account.id is not None
-    names = await directory.load(ctx.account.id)
+    names = await directory.load(ctx.account_id)
     to = names.user_name(conversation.assignee_id) or _("nobody")
     if conversation.team_id:
         to += " (" + _("team %(name)s") % {"name": names.team_name(conversation.team_id)} + ")"

@@ -20,7 +20,8 @@ from hub.centre.callbacks.settings import (
     validate_callback_settings,
 )
 from hub.models import Team
-from hub.store.conversations import NotFound
+from hub.store import teams as team_store
+from hub.store.ids import parse_id
 from hub.tenants import audit
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
@@ -29,11 +30,7 @@ from hub.web.layout import layout_context
 
 
 async def _team(ctx: Ctx, team_id: str) -> Team:
-    assert ctx.account.id is not None
-    team = await Team.find_one(Team.id == callbacks.oid(team_id), Team.account_id == ctx.account.id)
-    if team is None:
-        raise NotFound()
-    return team
+    return await team_store.get_team(ctx.account_id, parse_id(team_id))
 
 
 def _windows_text(settings: dict[str, Any]) -> str:
@@ -87,7 +84,6 @@ async def show(request: Request, ctx: Ctx) -> Response:
 
 @inbox_view(role="admin")
 async def save(request: Request, ctx: Ctx) -> Response:
-    assert ctx.account.id is not None
     team = await _team(ctx, request.path_params["id"])
     values = _parse(await request.form())
     try:
@@ -97,7 +93,7 @@ async def save(request: Request, ctx: Ctx) -> Response:
         if not all(isinstance(w, list) and len(w) == 2 for w in shown["windows"]):
             shown["windows"] = []
         return await _page(request, ctx, team, shown, error=exc.message, status=400)
-    await team.set({"callback": settings})
+    await team_store.set_team_callback(ctx.account_id, team, settings)
     await audit.record(
         ctx.account_id, audit.of_user(ctx.user), "team.callback_updated", f"team:{team.id}",
         request.client.host if request.client else None, settings or {},

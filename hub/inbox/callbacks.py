@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import urllib.parse
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -87,7 +87,19 @@ def _when(at: dt.datetime | None, tz: str) -> str:
     return i18n.format_moment(at, zone(tz)) if at else ""
 
 
-def row(callback: CallbackRequest, team_names: dict[str, str], tz: str) -> dict[str, Any]:
+class CallbackRow(TypedDict):
+    """One row of the list: the callback and its times as shown, in the account's zone."""
+
+    c: CallbackRequest
+    requested: str
+    window: str
+    team: str
+    calling: bool
+    due: str
+    open: bool
+
+
+def row(callback: CallbackRequest, team_names: dict[str, str], tz: str) -> CallbackRow:
     """What a row shows, in the account's time zone."""
     end = i18n.format_moment(callback.window_until, zone(tz), time_only=True)
     due = callback.due_at
@@ -103,11 +115,10 @@ def row(callback: CallbackRequest, team_names: dict[str, str], tz: str) -> dict[
 
 
 async def _context(ctx: Ctx, f: Filters, message: str = "", error: str = "") -> dict[str, Any]:
-    assert ctx.account.id is not None
-    names = await callbacks.names_of_teams(ctx.account.id)
+    names = await callbacks.names_of_teams(ctx.account_id)
     team = f.team if f.team in names else None
     found = await callbacks.list_callbacks(
-        ctx.account.id, status=f.status, team_id=team, sort=f.sort, order=f.order, team_names=names
+        ctx.account_id, status=f.status, team_id=team, sort=f.sort, order=f.order, team_names=names
     )
     tz = callbacks.account_tz(ctx.account)
     return {
@@ -144,20 +155,19 @@ def _me(ctx: Ctx) -> tuple[str, str]:
 
 
 async def _act(request: Request, ctx: Ctx, action: str) -> Response:
-    assert ctx.account.id is not None
     form = await request.form()
     f = Filters.of(form)
     callback_id = request.path_params["id"]
     by_id, by_name = _me(ctx)
     try:
         if action == "call":
-            done = await callbacks.start_call(ctx.account.id, callback_id, by_id, by_name)
+            done = await callbacks.start_call(ctx.account_id, callback_id, by_id, by_name)
             message = _("You are calling %(phone)s. Log the outcome when you hang up.") % {
                 "phone": done.phone
             }
         elif action == "release":
             anyone = has_role(ctx.user, "supervisor")  # supervisors free what others left
-            done = await callbacks.release(ctx.account.id, callback_id, None if anyone else by_id)
+            done = await callbacks.release(ctx.account_id, callback_id, None if anyone else by_id)
             message = _("Nobody is calling %(phone)s now.") % {"phone": done.phone}
         else:
             outcome, note = str(form.get("outcome", "")), str(form.get("note", ""))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from pymongo.errors import DuplicateKeyError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.models import CannedResponse
-from hub.store.conversations import NotFound, oid
+from hub.errors import Conflict
+from hub.store import canned
+from hub.store.ids import parse_id
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
 from hub.web.i18n import gettext as _
@@ -20,11 +20,7 @@ SHORTCUT = re.compile(r"^[\w-]{1,40}$")
 
 
 async def _page(request: Request, ctx: Ctx, error: str = "", status: int = 200) -> Response:
-    items = (
-        await CannedResponse.find(CannedResponse.account_id == ctx.account.id)
-        .sort("shortcut")
-        .to_list()
-    )
+    items = await canned.list_canned(ctx.account_id)
     context = {**await layout_context(ctx), "items": items, "error": error, "suggestions": []}
     return pages.render(request, "inbox/canned.html", context, status)
 
@@ -42,10 +38,9 @@ async def create(request: Request, ctx: Ctx) -> Response:
     if not SHORTCUT.match(shortcut) or not text or len(text) > 4000:
         message = _("A shortcut is 1-40 letters, digits, - or _; the text 1-4000 characters.")
         return await _page(request, ctx, message, 400)
-    assert ctx.account.id is not None
     try:
-        await CannedResponse(account_id=ctx.account.id, shortcut=shortcut, text=text).insert()
-    except DuplicateKeyError:
+        await canned.create_canned(ctx.account_id, shortcut, text)
+    except Conflict:
         return await _page(
             request, ctx, _("/%(shortcut)s exists already.") % {"shortcut": shortcut}, 409
         )
@@ -54,13 +49,7 @@ async def create(request: Request, ctx: Ctx) -> Response:
 
 @inbox_view(role="admin")
 async def delete(request: Request, ctx: Ctx) -> Response:
-    found = await CannedResponse.find_one(
-        CannedResponse.id == oid(request.path_params["id"]),
-        CannedResponse.account_id == ctx.account.id,
-    )
-    if found is None:
-        raise NotFound(request.path_params["id"])
-    await found.delete()
+    await canned.delete_canned(ctx.account_id, parse_id(request.path_params["id"]))
     return pages.redirect(request, "/inbox/canned")
 
 

@@ -21,15 +21,14 @@ from hub.web.layout import layout_context
 async def _page(
     request: Request, ctx: Ctx, notice: str = "", error: str = "", status: int = 200
 ) -> Response:
-    assert ctx.account.id is not None
     search = request.query_params.get("q", "").strip()[:100]
-    found = await agents.directory(ctx.account.id, search)
+    found = await agents.directory(ctx.account_id, search)
     me = next((u for u in found if u.id == ctx.user.id), ctx.user)
     context = {
         **await layout_context(ctx),
         "people": found,
         "q": search,
-        "team_names": await agents.team_names(ctx.account.id),
+        "team_names": await agents.team_names(ctx.account_id),
         "shown": availability.shown_presence,
         "absence": agents.absence_out,
         "me": me,

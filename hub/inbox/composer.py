@@ -23,7 +23,7 @@ from hub.inbox.thread import _templates, composer_state, render_conversation
 from hub.models import CannedResponse, Channel, Conversation, Sender
 from hub.pipeline import outbox
 from hub.pipeline.channels import ResolvedChannel
-from hub.store import conversations
+from hub.store import canned, conversations
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
 
@@ -77,9 +77,8 @@ async def _store_files(
         if len(data) > limit:
             await _forget(ctx, stored)
             raise ComposerError(f"{upload.filename} is larger than {limit // (1024 * 1024)} MB.")
-        assert ctx.account.id is not None
         content_type = upload.content_type or "application/octet-stream"
-        stored.append(await ctx.hub.media.put(ctx.account.id, data, upload.filename, content_type))
+        stored.append(await ctx.hub.media.put(ctx.account_id, data, upload.filename, content_type))
     return stored
 
 
@@ -101,7 +100,7 @@ async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
             raise ComposerError("A note needs some text.")
         await outbox.enqueue(ctx.hub, conversation, text=text, sender=_sender(ctx), private=True)
         assert conversation.id is not None
-        await notifications.notify_mentions(ctx.account.id, conversation.id, text, ctx.user)  # type: ignore[arg-type]
+        await notifications.notify_mentions(ctx.account_id, conversation.id, text, ctx.user)
         return
     channel = await ctx.hub.channels.resolve(conversation.channel_id)
     template = _template(
@@ -131,9 +130,14 @@ async def reply(request: Request, ctx: Ctx) -> Response:
     try:
         await _send(ctx, conversation, form)
     except (ComposerError, HubError) as exc:
-        fields = ("kind", "text", "subject", "cc", "template", "from")
-        kept = {k: str(form.get(k, "")) for k in fields}
-        state = composer_state(**kept, error=getattr(exc, "message", None) or str(exc))
+
+        def kept(name: str) -> str:
+            return str(form.get(name, ""))
+
+        state = composer_state(
+            kept("kind"), kept("text"), kept("subject"), kept("cc"), kept("template"),
+            error=getattr(exc, "message", None) or str(exc), sender=kept("from"),
+        )  # fmt: skip
         return await render_conversation(request, ctx, conversation, "composer", state, 422)
     kind = str(form.get("kind")) if form.get("kind") in ("note", "whisper") else "reply"
     return await render_conversation(
@@ -145,13 +149,12 @@ async def reply(request: Request, ctx: Ctx) -> Response:
 @inbox_view()
 async def retry(request: Request, ctx: Ctx) -> Response:
     """Queue a failed message again (the dispatcher sends it like a new reply)."""
-    assert ctx.account.id is not None
-    conversation = await conversations.get_conversation(ctx.account.id, request.path_params["id"])
-    message = await conversations.get_message(ctx.account.id, request.path_params["mid"])
+    conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
+    message = await conversations.get_message(ctx.account_id, request.path_params["mid"])
     if message.conversation_id != conversation.id:
         raise conversations.NotFound(request.path_params["mid"])
     assert message.id is not None
-    await outbox.requeue(ctx.account.id, message.id)
+    await outbox.requeue(ctx.account_id, message.id)
     return pages.changed(request, f"/inbox/c/{conversation.id}", "thread-changed")
 
 
@@ -161,13 +164,7 @@ async def suggest(request: Request, ctx: Ctx) -> Response:
     match = CANNED_TOKEN.search(request.query_params.get("text", ""))
     found: list[CannedResponse] = []
     if match is not None:
-        prefix = {"$regex": "^" + re.escape(match.group(1)), "$options": "i"}
-        found = (
-            await CannedResponse.find({"account_id": ctx.account.id, "shortcut": prefix})
-            .sort("shortcut")
-            .limit(8)
-            .to_list()
-        )
+        found = await canned.canned_starting_with(ctx.account_id, match.group(1), 8)
     return pages.render(request, "inbox/canned.html", {"suggestions": found}, block="suggestions")
 
 

@@ -13,9 +13,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.errors import ContactExists
 from hub.models import Contact, Conversation, Sender
 from hub.pipeline import outbox
-from hub.store import contacts
+from hub.store import contacts, paging
+from hub.store import conversations as conversation_store
 from hub.store.contact_merge import merge_contacts
 from hub.store.conversations import InvalidChange
 from hub.tenants import audit
@@ -37,10 +39,9 @@ async def _render(
 
 @inbox_view()
 async def index(request: Request, ctx: Ctx) -> Response:
-    assert ctx.account.id is not None
     q = request.query_params.get("q", "").strip()
     found, cursor = await contacts.list_contacts(
-        ctx.account.id, q or None, PAGE_SIZE, request.query_params.get("cursor") or None
+        ctx.account_id, q or None, PAGE_SIZE, request.query_params.get("cursor") or None
     )
     return await _render(request, ctx, "inbox/contacts.html", q=q, found=found, next_cursor=cursor)
 
@@ -48,21 +49,14 @@ async def index(request: Request, ctx: Ctx) -> Response:
 async def _detail(
     request: Request, ctx: Ctx, contact: Contact, error: str = "", status: int = 200
 ) -> Response:
-    assert ctx.account.id is not None
-    conversations = (
-        await Conversation.find(
-            Conversation.account_id == ctx.account.id, Conversation.contact_id == contact.id
-        )
-        .sort(-Conversation.last_message_at)  # type: ignore[operator]
-        .limit(20)
-        .to_list()
-    )
+    assert contact.id is not None
+    conversations = await conversation_store.recent_of_contact(ctx.account_id, contact.id, 20)
     q = request.query_params.get("merge_q", "").strip()
     candidates: list[Contact] = []
     if q:
         candidates = [
             c
-            for c in (await contacts.list_contacts(ctx.account.id, q, 10, None))[0]
+            for c in (await contacts.list_contacts(ctx.account_id, q, 10, None))[0]
             if c.id != contact.id
         ]
     return await _render(
@@ -82,8 +76,7 @@ async def _detail(
 
 @inbox_view()
 async def show(request: Request, ctx: Ctx) -> Response:
-    assert ctx.account.id is not None
-    contact = await contacts.get_contact(ctx.account.id, request.path_params["id"])
+    contact = await contacts.get_contact(ctx.account_id, request.path_params["id"])
     return await _detail(request, ctx, contact)
 
 
@@ -129,12 +122,11 @@ def _changes(form: FormData) -> dict[str, Any]:
 
 @inbox_view()
 async def save(request: Request, ctx: Ctx) -> Response:
-    assert ctx.account.id is not None
-    contact = await contacts.get_contact(ctx.account.id, request.path_params["id"])
+    contact = await contacts.get_contact(ctx.account_id, request.path_params["id"])
     try:
         changes = _changes(await request.form())
-        updated = await contacts.update_contact(ctx.account.id, str(contact.id), changes)
-    except (InvalidChange, contacts.ContactExists) as exc:
+        updated = await contacts.update_contact(ctx.account_id, str(contact.id), changes)
+    except (InvalidChange, ContactExists) as exc:
         message = getattr(exc, "message", str(exc))
         return await _detail(request, ctx, contact, error=message, status=400)
     await audit.record(
@@ -142,10 +134,8 @@ async def save(request: Request, ctx: Ctx) -> Response:
         _ip(request),
     )  # fmt: skip
     if updated.name != contact.name:
-        await Conversation.get_pymongo_collection().update_many(
-            {"account_id": ctx.account.id, "contact_id": contact.id},
-            {"$set": {"contact_name": updated.name}},
-        )
+        assert contact.id is not None
+        await conversation_store.rename_contact(ctx.account_id, contact.id, updated.name)
     return pages.done(
         request, f"/inbox/contacts/{contact.id}", _("Contact saved."), "contact-changed"
     )
@@ -154,11 +144,10 @@ async def save(request: Request, ctx: Ctx) -> Response:
 @inbox_view()
 async def merge(request: Request, ctx: Ctx) -> Response:
     """Merge the chosen contact into this one; a note in each moved conversation says so."""
-    assert ctx.account.id is not None
-    keep = await contacts.get_contact(ctx.account.id, request.path_params["id"])
+    keep = await contacts.get_contact(ctx.account_id, request.path_params["id"])
     other_id = str((await request.form()).get("other", ""))
     try:
-        merged = await merge_contacts(ctx.account.id, str(keep.id), other_id)
+        merged = await merge_contacts(ctx.account_id, str(keep.id), other_id)
     except InvalidChange as exc:
         return await _detail(request, ctx, keep, error=exc.message, status=400)
     kept_name = merged.contact.name or merged.contact.primary_address
@@ -168,8 +157,8 @@ async def merge(request: Request, ctx: Ctx) -> Response:
         "user": ctx.user.name or ctx.user.email,
     }
     for conversation_id in merged.moved_conversations[:20]:
-        conversation = await Conversation.get(conversation_id)
-        if conversation is not None and conversation.account_id == ctx.account.id:
+        conversation = await paging.model_by_id(Conversation, ctx.account_id, conversation_id)
+        if conversation is not None:
             await outbox.enqueue(
                 ctx.hub,
                 conversation,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from hub.centre.callbacks import lifecycle as callbacks
 from hub.models import Account, CallbackRequest, Contact, Conversation
@@ -12,7 +12,18 @@ from hub.web import display
 EARLIER_LIMIT = 10
 
 
-async def panel(account: Account, conversation: Conversation) -> dict[str, Any]:
+class ContactPanel(TypedDict):
+    """What the contact panel shows (spread into the conversation page's context)."""
+
+    callbacks: list[CallbackRequest]
+    contact: Contact | None
+    #: Each address as ``display.address_label`` gives it (kind, label, value).
+    addresses: list[dict[str, str]]
+    earlier: list[Conversation]
+    crm_url: str | None
+
+
+async def panel(account: Account, conversation: Conversation) -> ContactPanel:
     """What the panel shows for the conversation's contact (account-scoped)."""
     assert account.id is not None
     contact = None

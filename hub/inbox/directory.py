@@ -10,6 +10,9 @@ from beanie import PydanticObjectId
 from hub.models import Channel, Team, User
 from hub.pipeline.registry import UnknownConnector
 from hub.pipeline.services import Hub
+from hub.store import channels as channel_store
+from hub.store import teams as team_store
+from hub.store import users as user_store
 
 
 @dataclass
@@ -46,9 +49,9 @@ async def load(
     account_id: PydanticObjectId, icon_of: Callable[[str], str] | None = None
 ) -> Directory:
     """The account's channels, users and teams; ``icon_of`` maps a channel type to its picture."""
-    channels = await Channel.find(Channel.account_id == account_id).sort("name").to_list()
-    users = await User.find(User.account_id == account_id).to_list()
-    teams = await Team.find(Team.account_id == account_id).sort("name").to_list()
+    channels = await channel_store.list_channels(account_id)
+    users = await user_store.list_users(account_id)
+    teams = await team_store.list_teams(account_id)
     return Directory(
         channels={str(c.id): c for c in channels},
         users={str(u.id): u for u in users},

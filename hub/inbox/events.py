@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse
@@ -38,9 +38,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hub.centre.routing import presence
-from hub.models import Conversation, User
+from hub.models import User
 from hub.pipeline.realtime import Event
 from hub.pipeline.services import Hub
+from hub.store import conversations
 from hub.tenants.auth import has_role, session_user
 
 KEEPALIVE_SECONDS = 15
@@ -61,6 +62,100 @@ def _for_inbox(event: Event) -> bool:
     )
 
 
+# --------------------------------------------------------------------------- frames
+# What each SSE event's data holds (serialized with ``json.dumps``).
+
+
+class Notify(TypedDict):
+    """``notify``: something for one user alone."""
+
+    kind: str
+    conversation_id: str | None
+    text: str
+    by: str | None
+
+
+class Notice(TypedDict):
+    """``notice``: a supervisor whispered to this user or took over their conversation."""
+
+    conversation_id: str
+    text: str
+
+
+class Typing(TypedDict):
+    """``typing``: someone is composing in a conversation."""
+
+    conversation_id: str
+    user_id: str | None
+    side: str | None
+    name: str | None
+    typing: bool
+
+
+class PresenceSignal(TypedDict):
+    """``presence``: a colleague's presence changed."""
+
+    user_id: str
+    presence: str | None
+
+
+class CallbackSignal(TypedDict):
+    """``callbacks``: a callback was created or changed."""
+
+    callback_id: str
+    status: str | None
+
+
+class MessageSignal(TypedDict):
+    """``c-<conversation id>``: a message of the conversation changed."""
+
+    message_id: str
+    conversation_id: str
+    delivery: str | None
+    type: str
+
+
+class ConversationSignal(TypedDict):
+    """``inbox`` and ``c-<conversation id>``: a conversation was created or changed."""
+
+    conversation_id: str
+    type: str
+    status: str | None
+
+
+class SlaAlert(TypedDict):
+    """``sla-breach``: a clock of the conversation breached."""
+
+    conversation_id: str
+    kind: str | None
+    assignee_id: str | None
+    contact: str
+
+
+Frame = (
+    Notify
+    | Notice
+    | Typing
+    | PresenceSignal
+    | CallbackSignal
+    | MessageSignal
+    | ConversationSignal
+    | SlaAlert
+)
+#: The change's document as the change stream gives it (``Event.data``), read field by field.
+Doc = Mapping[str, object]
+
+
+def _text(value: object) -> str | None:
+    """A document's text field (None when absent or not text)."""
+    return value if isinstance(value, str) else None
+
+
+def _map(value: object) -> Doc:
+    """A document's sub-document (empty when absent)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 @dataclass
 class Personal:
     """What one user's stream tells them alone; ``mine`` is their open conversations."""
@@ -68,7 +163,7 @@ class Personal:
     user_id: str
     mine: set[str] = field(default_factory=set)
 
-    def notices(self, event: Event) -> list[tuple[str, dict[str, Any]]]:
+    def notices(self, event: Event) -> list[tuple[str, Notify]]:
         data, kind = event.data, event.type.split(".")[0]
         if kind == "notification":
             if data.get("user_id") != self.user_id:
@@ -77,7 +172,7 @@ class Personal:
         if kind == "conversation":
             return self._conversation(event)
         if event.type == "message.created" and data.get("visibility") == "whisper":
-            if (data.get("metadata") or {}).get("whisper_to") == self.user_id:
+            if _map(data.get("metadata")).get("whisper_to") == self.user_id:
                 conv = str(data.get("conversation_id"))
                 return [("notify", _notice("whisper", conv, {"text": data.get("text") or ""}))]
             return []
@@ -87,7 +182,7 @@ class Personal:
                 return [("notify", _notice("reply", conv, {"text": data.get("text") or ""}))]
         return []
 
-    def _conversation(self, event: Event) -> list[tuple[str, dict[str, Any]]]:
+    def _conversation(self, event: Event) -> list[tuple[str, Notify]]:
         data = event.data
         conv = str(data.get("_id"))
         ours = data.get("assignee_id") == self.user_id and data.get("status") != "resolved"
@@ -103,46 +198,39 @@ class Personal:
         return []
 
 
-def _notice(kind: Any, conversation_id: Any, data: dict[str, Any]) -> dict[str, Any]:
+def _notice(kind: object, conversation_id: object, data: Doc) -> Notify:
     return {
         "kind": str(kind),
         "conversation_id": str(conversation_id) if conversation_id else None,
         "text": str(data.get("text") or "")[:140],
-        "by": data.get("by"),
+        "by": _text(data.get("by")),
     }
 
 
 async def _my_open(user: User) -> set[str]:
     """Ids of the open conversations assigned to ``user`` (bounded by their capacity)."""
-    found = (
-        Conversation.get_pymongo_collection()
-        .find(
-            {"account_id": user.account_id, "assignee_id": str(user.id), "status": "open"},
-            {"_id": 1},
-        )
-        .limit(500)
-    )
-    return {str(doc["_id"]) async for doc in found}
+    found = await conversations.open_ids_assigned_to(user.account_id, str(user.id), 500)
+    return {str(id_) for id_ in found}
 
 
-def notices(event: Event, user_id: str) -> list[tuple[str, dict[str, Any]]]:
+def notices(event: Event, user_id: str) -> list[tuple[str, Notice]]:
     """What this one user is told: a whisper addressed to them, a take-over of theirs."""
     data = event.data
     if event.type != "message.created":
         return []
-    meta = data.get("metadata") or {}
+    meta = _map(data.get("metadata"))
     conv = str(data.get("conversation_id"))
-    who = (data.get("sender") or {}).get("name") or "A supervisor"
+    who = _map(data.get("sender")).get("name") or "A supervisor"
     if data.get("visibility") == "whisper" and meta.get("whisper_to") == user_id:
         return [
             ("notice", {"conversation_id": conv, "text": f"{who} whispered: {data.get('text')}"})
         ]
     if meta.get("taken_from") == user_id and meta.get("taken_by") != user_id:
-        return [("notice", {"conversation_id": conv, "text": data.get("text") or ""})]
+        return [("notice", {"conversation_id": conv, "text": str(data.get("text") or "")})]
     return []
 
 
-def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
+def signals(event: Event) -> list[tuple[str, Frame]]:
     """The SSE events (name, data) one database change becomes."""
     data = event.data
     kind = event.type.split(".")[0]
@@ -153,50 +241,62 @@ def signals(event: Event) -> list[tuple[str, dict[str, Any]]]:
     if kind == "user":
         if event.type == "user.updated" and not SEEN_FIELDS & set(event.changed):
             return []  # last_seen_at and the like: nothing a colleague sees
-        return [("presence", {"user_id": str(data.get("_id")), "presence": data.get("presence")})]
+        presence: PresenceSignal = {
+            "user_id": str(data.get("_id")),
+            "presence": _text(data.get("presence")),
+        }
+        return [("presence", presence)]
     if kind == "callback":
-        payload = {"callback_id": str(data.get("_id")), "status": data.get("status")}
-        return [("callbacks", payload)]
+        callback: CallbackSignal = {
+            "callback_id": str(data.get("_id")),
+            "status": _text(data.get("status")),
+        }
+        return [("callbacks", callback)]
     if kind == "message":
         conv = str(data.get("conversation_id"))
-        payload = {
+        message: MessageSignal = {
             "message_id": str(data.get("_id")),
             "conversation_id": conv,
-            "delivery": data.get("delivery"),
+            "delivery": _text(data.get("delivery")),
             "type": event.type,
         }
-        return [(f"c-{conv}", payload)]
+        return [(f"c-{conv}", message)]
     conv = str(data.get("_id"))
-    payload = {"conversation_id": conv, "type": event.type, "status": data.get("status")}
-    found = [("inbox", payload), (f"c-{conv}", payload)]
+    payload: ConversationSignal = {
+        "conversation_id": conv,
+        "type": event.type,
+        "status": _text(data.get("status")),
+    }
+    found: list[tuple[str, Frame]] = [("inbox", payload), (f"c-{conv}", payload)]
     if "sla_breached_at" in event.changed:  # hub.centre.sla.clocks recorded a breach
         found.append(("sla-breach", sla_alert(data)))
     return found
 
 
-def sla_alert(data: dict[str, Any]) -> dict[str, Any]:
-    breaches = (data.get("sla") or {}).get("breaches") or [{}]
+def sla_alert(data: Doc) -> SlaAlert:
+    breaches = _map(data.get("sla")).get("breaches") or [{}]
+    last = _map(breaches[-1]) if isinstance(breaches, list) else {}
     return {
         "conversation_id": str(data.get("_id")),
-        "kind": breaches[-1].get("kind"),
-        "assignee_id": data.get("assignee_id"),
-        "contact": data.get("contact_name") or "",
+        "kind": _text(last.get("kind")),
+        "assignee_id": _text(data.get("assignee_id")),
+        "contact": str(data.get("contact_name") or ""),
     }
 
 
-def alert_for(user: User, name: str, data: dict[str, Any]) -> bool:
+def alert_for(user: User, name: str, data: Mapping[str, object]) -> bool:
     """A breach alert goes to the conversation's assignee and to supervisors and admins."""
     if name != "sla-breach":
         return True
     return data.get("assignee_id") == str(user.id) or has_role(user, "supervisor")
 
 
-def typing_payload(data: dict[str, Any]) -> dict[str, Any]:
+def typing_payload(data: Doc) -> Typing:
     return {
         "conversation_id": str(data.get("conversation_id")),
-        "user_id": data.get("user_id"),
-        "side": data.get("side"),
-        "name": data.get("name"),
+        "user_id": _text(data.get("user_id")),
+        "side": _text(data.get("side")),
+        "name": _text(data.get("name")),
         "typing": bool(data.get("typing")),
     }
 
@@ -232,14 +332,14 @@ async def stream(request: Request) -> Response:
     personal = Personal(str(user.id), await _my_open(user))
     resumed = bool(request.headers.get("last-event-id"))
 
-    async def events() -> AsyncIterator[dict[str, Any] | bytes]:
+    async def events() -> AsyncIterator[ServerSentEvent | bytes]:
         hub.metrics.sse_subscribers.inc()
         await presence.stream_opened(user)  # an agent with no stream goes offline in time
         beat = asyncio.get_running_loop().time()
         try:
-            yield {"event": "ready", "data": "{}", "retry": RETRY_MS}
+            yield ServerSentEvent("{}", event="ready", retry=RETRY_MS)
             if resumed:  # events between the drop and now are not replayed: refetch instead
-                yield {"event": "resync", "data": "{}"}
+                yield ServerSentEvent("{}", event="resync")
             while True:
                 if asyncio.get_running_loop().time() - beat > presence.HEARTBEAT_SECONDS:
                     beat = asyncio.get_running_loop().time()
@@ -249,21 +349,23 @@ async def stream(request: Request) -> Response:
                 except TimeoutError:
                     continue
                 if _ends_session(event, user, request):
-                    yield {"event": "signed-out", "data": "{}"}
+                    yield ServerSentEvent("{}", event="signed-out")
                     return
                 if sub.lagged:
                     sub.lagged = False
-                    yield {"event": "resync", "data": "{}"}
+                    yield ServerSentEvent("{}", event="resync")
                 frames = event.once("inbox-sse", _encoded)  # shared by every stream
                 if frames:
                     yield frames
-                own = [  # this user's own: notices, and the breach alerts meant for them
+                own: list[
+                    tuple[str, Frame]
+                ] = [  # this user's own: notices, and the breach alerts meant for them
                     *[(n, d) for n, d in signals(event) if n in PERSONAL and alert_for(user, n, d)],
                     *personal.notices(event),
                     *notices(event, str(user.id)),
                 ]
                 for name, data in own:
-                    yield {"event": name, "id": event.token, "data": json.dumps(data)}
+                    yield ServerSentEvent(json.dumps(data), event=name, id=event.token)
         finally:
             hub.metrics.sse_subscribers.dec()
             hub.realtime.unsubscribe(sub)

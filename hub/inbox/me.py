@@ -50,7 +50,7 @@ async def change_password(request: Request, ctx: Ctx) -> Response:
     except AdminError as exc:
         return await _page(request, ctx, status_of(exc), error=exc.message)
     # Every session ended with the new password; this one goes on under the new version.
-    fresh = await users.get_user(ctx.account.id, str(ctx.user.id))  # type: ignore[arg-type]
+    fresh = await users.get_user(ctx.account_id, str(ctx.user.id))
     auth.keep_session(request, fresh.session_version)
     done = _("Your password was changed; your other sessions ended.")
     return pages.redirect(request, "/inbox/me?" + urllib.parse.urlencode({"done": done}))

@@ -8,13 +8,14 @@ thread live and the agent's typing; there the supervisor whispers or takes over.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.models import Conversation, User
+from hub.store import conversations, users
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
 from hub.web.layout import layout_context
@@ -22,24 +23,22 @@ from hub.web.layout import layout_context
 PER_AGENT = 50
 
 
-async def handled_now(ctx: Ctx) -> list[dict[str, Any]]:
-    """``[{"agent": User, "conversations": [...]}]`` for every active person, busiest first."""
-    people = await User.find(
-        {"account_id": ctx.account.id, "active": True, "role": {"$ne": "dashboard"}}
-    ).to_list()
+@dataclass
+class Handling:
+    """One person and the open conversations assigned to them, newest activity first."""
+
+    agent: User
+    conversations: list[Conversation]
+
+
+async def handled_now(ctx: Ctx) -> list[Handling]:
+    """Every active person and what they handle now, busiest first."""
     groups = []
-    for person in people:
-        query = {"account_id": ctx.account.id, "assignee_id": str(person.id), "status": "open"}
-        found = (
-            await Conversation.find(query)
-            .sort(-Conversation.last_message_at)  # type: ignore[operator]
-            .limit(PER_AGENT)
-            .to_list()
-        )
-        groups.append({"agent": person, "conversations": found})
+    for person in await users.active_people(ctx.account_id):
+        found = await conversations.open_assigned_to(ctx.account_id, str(person.id), PER_AGENT)
+        groups.append(Handling(agent=person, conversations=found))
     return sorted(
-        groups,
-        key=lambda g: (-len(g["conversations"]), (g["agent"].name or g["agent"].email).lower()),
+        groups, key=lambda g: (-len(g.conversations), (g.agent.name or g.agent.email).lower())
     )
 
 

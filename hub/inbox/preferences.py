@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.models import User
+from hub.store import users
 from hub.web import i18n, pages
 from hub.web.guard import Ctx, error_page, inbox_view
 from hub.web.i18n import gettext as _
@@ -25,10 +25,8 @@ async def save(request: Request, ctx: Ctx) -> Response:
         return error_page(
             request, 400, _("Time zone: %(zone)s is not a time zone.") % {"zone": zone}
         )
-    await User.get_pymongo_collection().update_one(
-        {"_id": ctx.user.id, "account_id": ctx.account.id},
-        {"$set": {"language": language, "timezone": zone}},
-    )
+    assert ctx.user.id is not None
+    await users.set_preferences(ctx.account_id, ctx.user.id, language, zone)
     # The next page speaks the new language: confirm in it.
     with i18n.speaking(i18n.Speech(language or ctx.account.language, zone or "UTC")):
         message = _("Preferences saved.")

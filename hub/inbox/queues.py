@@ -30,19 +30,17 @@ async def _boards(ctx: Ctx) -> list[dict[str, Any]]:
 
 
 async def _with_conversations(ctx: Ctx, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    assert ctx.account.id is not None
     for row in rows:
-        row["queue"] = await queues.waiting(ctx.account.id, row["team_id"])
+        row["queue"] = await queues.waiting(ctx.account_id, row["team_id"])
     return rows
 
 
 @inbox_view()
 async def index(request: Request, ctx: Ctx) -> Response:
-    assert ctx.account.id is not None
     context = {
         **await layout_context(ctx),
         "boards": await _with_conversations(ctx, await _boards(ctx)),
-        "names": await directory.load(ctx.account.id),
+        "names": await directory.load(ctx.account_id),
         "waited_from": queues.waited_from,
     }
     return pages.render(request, "inbox/queues.html", context)

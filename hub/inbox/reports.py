@@ -66,13 +66,12 @@ def _parsed(query: dict[str, str], ctx: Ctx) -> tuple[Period, reports.Filters]:
 
 @inbox_view("supervisor")
 async def page(request: Request, ctx: Ctx) -> Response:
-    assert ctx.account.id is not None
     query = _query(request, ctx)
     context: dict[str, Any] = {
         **await layout_context(ctx),
         "q": query,
         "qs": urllib.parse.urlencode(query),
-        "names": await directory.load(ctx.account.id),
+        "names": await directory.load(ctx.account_id),
         "error": "",
         "agents": [],
         "points": [],
@@ -82,14 +81,13 @@ async def page(request: Request, ctx: Ctx) -> Response:
     except PeriodError as exc:
         context["error"] = exc.message
         return pages.render(request, "inbox/reports.html", context, 400)
-    context["agents"] = await reports.agents(ctx.account.id, period, filters)
-    context["points"] = await reports.summary(ctx.account.id, period, query["interval"], filters)  # type: ignore[arg-type]
+    context["agents"] = await reports.agents(ctx.account_id, period, filters)
+    context["points"] = await reports.summary(ctx.account_id, period, query["interval"], filters)  # type: ignore[arg-type]
     return pages.render(request, "inbox/reports.html", context)
 
 
 @inbox_view("supervisor")
 async def table_csv(request: Request, ctx: Ctx) -> Response:
-    assert ctx.account.id is not None
     name = request.path_params["table"]
     query = _query(request, ctx)
     try:
@@ -97,11 +95,11 @@ async def table_csv(request: Request, ctx: Ctx) -> Response:
     except PeriodError as exc:
         return error_page(request, 400, exc.message)
     if name == "summary":
-        rows: list[Any] = await reports.summary(ctx.account.id, period, query["interval"], filters)  # type: ignore[arg-type]
+        rows: list[Any] = await reports.summary(ctx.account_id, period, query["interval"], filters)  # type: ignore[arg-type]
         model: type[BaseModel] = reports.SummaryPoint
     elif name in TABLES:
         read, model = TABLES[name]
-        rows = await read(ctx.account.id, period, filters)
+        rows = await read(ctx.account_id, period, filters)
     else:
         return error_page(request, 404, _("No such report."))
     filename = f"{name}-{query['from']}-{query['to']}.csv"
@@ -113,7 +111,6 @@ async def table_csv(request: Request, ctx: Ctx) -> Response:
 
 @inbox_view("supervisor")
 async def chart(request: Request, ctx: Ctx) -> Response:
-    assert ctx.account.id is not None
     draw = charts.CHARTS.get(request.path_params["name"])
     if draw is None:
         return error_page(request, 404, _("No such chart."))
@@ -122,7 +119,7 @@ async def chart(request: Request, ctx: Ctx) -> Response:
         period, filters = _parsed(query, ctx)
     except PeriodError as exc:
         return error_page(request, 400, exc.message)
-    points = await reports.summary(ctx.account.id, period, query["interval"], filters)  # type: ignore[arg-type]
+    points = await reports.summary(ctx.account_id, period, query["interval"], filters)  # type: ignore[arg-type]
     headers = {"Content-Security-Policy": charts.SVG_CSP, "Cache-Control": "no-store"}
     return Response(draw(points), media_type="image/svg+xml", headers=headers)
 

@@ -28,10 +28,9 @@ def _csv(body: str, name: str) -> Response:
 
 @inbox_view("supervisor")
 async def sla_page(request: Request, ctx: Ctx) -> Response:
-    assert ctx.account.id is not None
     q = request.query_params
     try:
-        result = await sla_report.report(ctx.account.id, q.get("from"), q.get("to"))
+        result = await sla_report.report(ctx.account_id, q.get("from"), q.get("to"))
     except PlanRequired as exc:
         return error_page(request, 402, f"{exc.message}. An admin can change the plan in /admin.")
     if q.get("format") == "csv":
@@ -39,16 +38,15 @@ async def sla_page(request: Request, ctx: Ctx) -> Response:
     context = {
         **await layout_context(ctx),
         "report": result,
-        "at_risk": await sla.at_risk_count(ctx.account.id),
+        "at_risk": await sla.at_risk_count(ctx.account_id),
     }
     return pages.render(request, "inbox/sla_report.html", context)
 
 
 @inbox_view("supervisor")
 async def csat_page(request: Request, ctx: Ctx) -> Response:
-    assert ctx.account.id is not None
     q = request.query_params
-    result = await csat_report.summary(ctx.account.id, q.get("from"), q.get("to"))
+    result = await csat_report.summary(ctx.account_id, q.get("from"), q.get("to"))
     if q.get("format") == "csv":
         return _csv(csat_report.as_csv(result), f"csat-{result['from']}-{result['to']}.csv")
     context = {**await layout_context(ctx), "report": result}

@@ -9,6 +9,7 @@ from starlette.routing import Route
 from hub.centre.routing import presence
 from hub.inbox import throttle
 from hub.models import Actor, User
+from hub.store import users
 from hub.tenants import audit, auth
 from hub.web import pages
 from hub.web.guard import SECURITY_HEADERS, Ctx, inbox_view
@@ -63,15 +64,12 @@ async def login_submit(request: Request) -> Response:
     if user.role == "dashboard":
         return pages.redirect(request, DASHBOARD_HOME)
     await _set_presence(user, "available")
-    target = pages.safe_next(str(form.get("next", "")))
-    if user.role == "dashboard" and not target.startswith("/wallboard"):
-        target = "/wallboard"  # a wall screen has no inbox
-    return pages.redirect(request, target)
+    return pages.redirect(request, pages.safe_next(str(form.get("next", ""))))
 
 
 async def _audit_failure(email: str, client: str) -> None:
     """A failed sign-in goes to the audit log of the account the email belongs to, if any."""
-    known = await User.find_one(User.email == email.strip().lower())
+    known = await users.user_by_email_any_account(email.strip().lower())
     if known is not None:
         actor = Actor(type="user", id=None, name=email.strip().lower())
         await audit.record(known.account_id, actor, "session.sign_in_failed",
@@ -84,7 +82,7 @@ async def logout(request: Request, ctx: Ctx) -> Response:
     await _set_presence(ctx.user, "offline")
     await auth.logout(request, ctx.user)
     client = request.client.host if request.client else None
-    await audit.record(ctx.account.id, audit.of_user(ctx.user), "session.signed_out",  # type: ignore[arg-type]
+    await audit.record(ctx.account_id, audit.of_user(ctx.user), "session.signed_out",
                        f"user:{ctx.user.id}", client)  # fmt: skip
     return pages.redirect(request, "/login")
 

@@ -28,13 +28,12 @@ async def take_over(request: Request, ctx: Ctx) -> Response:
 
 @inbox_view()
 async def typing_signal(request: Request, ctx: Ctx) -> Response:
-    assert ctx.account.id is not None
-    conversation = await conversations.get_conversation(ctx.account.id, request.path_params["id"])
+    conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
     assert conversation.id is not None
     active = str((await request.form()).get("typing", "true")) != "false"
     name = ctx.user.name or ctx.user.email
     await typing.agent_typing(
-        ctx.hub.database, ctx.account.id, conversation.id, str(ctx.user.id), name, active
+        ctx.hub.database, ctx.account_id, conversation.id, str(ctx.user.id), name, active
     )
     return Response(status_code=204)
 

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.centre.csat import answers as csat
-from hub.models import Account
+from hub.store import accounts
 from hub.store.conversations import InvalidChange, NotFound
 from hub.web import pages
 from hub.web.guard import SECURITY_HEADERS
@@ -38,13 +38,8 @@ async def _not_found(request: Request) -> Response:
 
 
 async def _question(conv: dict[str, Any]) -> dict[str, Any]:
-    account = await Account.get_pymongo_collection().find_one(
-        {"_id": conv["account_id"]}, {"name": 1, "csat": 1}
-    )
-    return {
-        "business": (account or {}).get("name", ""),
-        "question": csat.question((account or {}).get("csat")),
-    }
+    account = await accounts.survey_heading(conv["account_id"])
+    return {"business": account.name, "question": csat.question(account.csat)}
 
 
 async def survey_form(request: Request) -> Response:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pymongo.errors import DuplicateKeyError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.models import Team
+from hub.errors import Conflict
+from hub.store import teams as team_store
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
 from hub.web.i18n import gettext as _
@@ -15,7 +15,7 @@ from hub.web.layout import layout_context
 
 
 async def _page(request: Request, ctx: Ctx, error: str = "", status: int = 200) -> Response:
-    teams = await Team.find(Team.account_id == ctx.account.id).sort("name").to_list()
+    teams = await team_store.list_teams(ctx.account_id)
     context = {**await layout_context(ctx), "teams": teams, "error": error}
     return pages.render(request, "inbox/teams.html", context, status)
 
@@ -30,10 +30,9 @@ async def create(request: Request, ctx: Ctx) -> Response:
     name = str((await request.form()).get("name", "")).strip()
     if not 1 <= len(name) <= 80:
         return await _page(request, ctx, _("A team name is 1–80 characters."), 400)
-    assert ctx.account.id is not None
     try:
-        await Team(account_id=ctx.account.id, name=name).insert()
-    except DuplicateKeyError:
+        await team_store.create_team(ctx.account_id, name)
+    except Conflict:
         return await _page(
             request, ctx, _("A team called %(name)s exists already.") % {"name": name}, 409
         )

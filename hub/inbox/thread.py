@@ -7,7 +7,7 @@ or a reply answers with exactly the block it changed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,13 +29,25 @@ THREAD_LIMIT = 200
 INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "audio/", "video/")
 
 
-def composer_state(**values: Any) -> dict[str, Any]:
-    state = {
-        "kind": "reply", "text": "", "subject": "", "cc": "", "template": "", "error": "",
-        "from": "",
+#: What the composer shows: the kind of message, what was typed, and a refusal's words.
+ComposerState = TypedDict(
+    "ComposerState",
+    {
+        "kind": str, "text": str, "subject": str, "cc": str, "template": str, "error": str,
+        "from": str,
+    },
+)  # fmt: skip
+
+
+def composer_state(
+    kind: str = "reply", text: str = "", subject: str = "", cc: str = "", template: str = "",
+    error: str = "", sender: str = "",
+) -> ComposerState:  # fmt: skip
+    """The composer's state; ``sender`` is the form's ``from`` (the number written from)."""
+    return {
+        "kind": kind, "text": text, "subject": subject, "cc": cc, "template": template,
+        "error": error, "from": sender,
     }  # fmt: skip
-    state.update(values)
-    return state
 
 
 def _templates(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -55,7 +67,7 @@ def _templates(config: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def _channel_context(ctx: Ctx, conversation: Conversation) -> dict[str, Any]:
     resolved = await ctx.hub.channels.resolve(conversation.channel_id)
-    if resolved is not None and resolved.account_id != ctx.account.id:
+    if resolved is not None and resolved.account_id != ctx.account_id:
         resolved = None
     channel = resolved.document if resolved else None
     caps, label, usable = Capabilities(), conversation.channel_type, False
@@ -85,13 +97,16 @@ async def render_conversation(
     ctx: Ctx,
     conversation: Conversation,
     block: str | None = None,
-    composer: dict[str, Any] | None = None,
+    composer: ComposerState | None = None,
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    assert ctx.account.id is not None
-    await conversations.mark_read(ctx.account.id, conversation)
-    messages = await conversations.recent_messages(ctx.account.id, conversation, THREAD_LIMIT)
+    await conversations.mark_read(ctx.account_id, conversation)
+    messages = await conversations.recent_messages(ctx.account_id, conversation, THREAD_LIMIT)
+    state = composer or composer_state()
+    if not state["subject"] and conversation.subject:
+        subject = conversation.subject
+        state["subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
     context = {
         **await layout_context(ctx),
         **await _channel_context(ctx, conversation),
@@ -102,15 +117,10 @@ async def render_conversation(
         "origin": next(
             (m.metadata["page_origin"] for m in messages if m.metadata.get("page_origin")), None
         ),
-        "names": await directory.load(ctx.account.id, directory.icons_of(ctx.hub)),
-        "composer": composer or composer_state(),
+        "names": await directory.load(ctx.account_id, directory.icons_of(ctx.hub)),
+        "composer": state,
         "can_reassign": can_reassign(ctx, conversation),
     }
-    if not context["composer"]["subject"] and conversation.subject:
-        subject = conversation.subject
-        context["composer"]["subject"] = (
-            subject if subject.lower().startswith("re:") else f"Re: {subject}"
-        )
     return pages.render(
         request, "inbox/conversation.html", context, status, headers or {}, block=block
     )
@@ -138,8 +148,7 @@ async def show_contact(request: Request, ctx: Ctx) -> Response:
 @inbox_view()
 async def media(request: Request, ctx: Ctx) -> Response:
     """An attachment of the signed-in user's account (another account's id: 404)."""
-    assert ctx.account.id is not None
-    data, content_type = await ctx.hub.media.get(ctx.account.id, request.path_params["id"])
+    data, content_type = await ctx.hub.media.get(ctx.account_id, request.path_params["id"])
     inline = content_type.startswith(INLINE_TYPES)
     headers = {
         "Content-Disposition": "inline" if inline else "attachment",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from hub.contract import now
-from hub.models import LoginAttempt
 from hub.models.login_attempt import ATTEMPT_WINDOW_SECONDS
+from hub.store import logins
 
 #: Failed attempts allowed per email address, and per client address, within the window.
 MAX_PER_EMAIL = 5
@@ -30,9 +30,7 @@ def _keys(email: str, client: str) -> tuple[str, str]:
 async def _count(key: str) -> int:
     since = now() - dt.timedelta(seconds=ATTEMPT_WINDOW_SECONDS)
     # The TTL sweep runs late; the time bound keeps the count exact.
-    return await LoginAttempt.find(
-        LoginAttempt.key == key, LoginAttempt.created_at >= since
-    ).count()
+    return await logins.count_attempts_all_accounts(key, since)
 
 
 async def check(email: str, client: str) -> None:
@@ -44,10 +42,10 @@ async def check(email: str, client: str) -> None:
 
 async def failed(email: str, client: str) -> None:
     by_email, by_client = _keys(email, client)
-    await LoginAttempt.insert_many([LoginAttempt(key=by_email), LoginAttempt(key=by_client)])
+    await logins.record_failed_attempts_all_accounts(by_email, by_client)
 
 
 async def succeeded(email: str) -> None:
     """A correct password clears the email's failures (not the client's)."""
     by_email, _ = _keys(email, "")
-    await LoginAttempt.find(LoginAttempt.key == by_email).delete()
+    await logins.clear_attempts_all_accounts(by_email)

@@ -298,3 +298,59 @@ async def set_subject(
         {"_id": conversation.id, "account_id": account_id}, {"$set": {"subject": subject}}
     )
     conversation.subject = subject
+
+
+# ---- added by views
+
+
+async def open_assigned_to(
+    account_id: PydanticObjectId, assignee_id: str, limit: int
+) -> list[Conversation]:
+    """The open conversations assigned to ``assignee_id``, newest activity first, at most
+    ``limit`` (the ``(account_id, assignee_id, status, last_message_at)`` index)."""
+    query = {"account_id": account_id, "assignee_id": assignee_id, "status": "open"}
+    return (
+        await Conversation.find(query)
+        .sort(-Conversation.last_message_at)  # type: ignore[operator]
+        .limit(limit)
+        .to_list()
+    )
+
+
+async def open_ids_assigned_to(
+    account_id: PydanticObjectId, assignee_id: str, limit: int = 500
+) -> set[PydanticObjectId]:
+    """Ids of the open conversations assigned to ``assignee_id`` (at most ``limit``)."""
+    found = (
+        Conversation.get_pymongo_collection()
+        .find(
+            {"account_id": account_id, "assignee_id": assignee_id, "status": "open"},
+            {"_id": 1},
+        )
+        .limit(limit)
+    )
+    return {PydanticObjectId(doc["_id"]) async for doc in found}
+
+
+async def recent_of_contact(
+    account_id: PydanticObjectId, contact_id: PydanticObjectId, limit: int = 20
+) -> list[Conversation]:
+    """The contact's conversations, newest activity first, at most ``limit``."""
+    return (
+        await Conversation.find(
+            Conversation.account_id == account_id, Conversation.contact_id == contact_id
+        )
+        .sort(-Conversation.last_message_at)  # type: ignore[operator]
+        .limit(limit)
+        .to_list()
+    )
+
+
+async def rename_contact(
+    account_id: PydanticObjectId, contact_id: PydanticObjectId, name: str | None
+) -> None:
+    """Show the contact's new name on all of its conversations (one write)."""
+    await Conversation.get_pymongo_collection().update_many(
+        {"account_id": account_id, "contact_id": contact_id},
+        {"$set": {"contact_name": name}},
+    )

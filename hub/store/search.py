@@ -10,12 +10,15 @@ or renamed, never on a message.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from beanie import PydanticObjectId
 
-from hub.models import Contact
+from hub.models import Contact, Conversation, Message
+from hub.store import paging
 
 #: At most this many contacts answer one search term (a prefix of one letter is refused).
 CONTACT_LIMIT = 50
@@ -51,3 +54,92 @@ async def contacts_matching(account_id: PydanticObjectId, text: str) -> list[dic
             if len(hits) >= CONTACT_LIMIT:
                 break
     return hits
+
+
+# ---- added by views
+
+#: A test on one raw conversation document (the list's filters other than its index shape).
+DocTest = Callable[[Mapping[str, object]], bool]
+
+
+async def conversations_by_address_or_name(
+    account_id: PydanticObjectId,
+    contact_keys: Sequence[str],
+    text: str,
+    keep: DocTest,
+    limit: int,
+) -> list[Conversation]:
+    """Conversations with exactly one of these contact keys, or a contact name starting
+    with ``text`` (as typed, capitalised or in lower case), that ``keep`` accepts: one
+    indexed equality or range read per key and per spelling, at most ``limit`` each."""
+    collection = Conversation.get_pymongo_collection()
+    queries: list[dict[str, object]] = [{"contact_key": key} for key in contact_keys]
+    for variant in dict.fromkeys((text, text.capitalize(), text.title(), text.lower())):
+        queries.append({"contact_name": {"$gte": variant, "$lt": variant + "\uffff"}})
+    found: list[Conversation] = []
+    for query in queries:
+        docs = await collection.find({"account_id": account_id, **query}).limit(limit).to_list()
+        found += [Conversation.model_validate(d) for d in docs if keep(d)]
+    return found
+
+
+async def conversations_of_contacts_matching(
+    account_id: PydanticObjectId, text: str, keep: DocTest, limit: int
+) -> list[Conversation]:
+    """Conversations of contacts with a word starting with the text's words, at any age
+    (``contacts_matching``, then each contact's conversations until ``limit`` are read),
+    that ``keep`` accepts."""
+    collection = Conversation.get_pymongo_collection()
+    read: list[dict[str, Any]] = []
+    for contact in await contacts_matching(account_id, text):
+        read += await collection.find(
+            {"account_id": account_id, "contact_id": contact["_id"]}
+        ).to_list(limit)
+        if len(read) >= limit:
+            break
+    return [Conversation.model_validate(d) for d in read if keep(d)]
+
+
+async def conversations_with_message_text(
+    account_id: PydanticObjectId,
+    matches: Callable[[object], bool],
+    seen: set[PydanticObjectId],
+    keep: DocTest,
+    *,
+    since: dt.datetime,
+    budget: int,
+    limit: int,
+) -> list[Conversation]:
+    """Conversations (not in ``seen``) with a message whose text ``matches``, newest message
+    first, among the account's newest ``budget`` messages since ``since``; a whisper's
+    words never find its conversation. At most ``limit``, those ``keep`` accepts."""
+    seen = set(seen)
+    new_ids: list[Any] = []
+
+    def _hit(doc: dict[str, Any]) -> bool:
+        cid = doc["conversation_id"]
+        if doc.get("visibility") == "whisper":
+            return False
+        if cid in seen or not matches(doc.get("text")):
+            return False
+        seen.add(cid)
+        new_ids.append(cid)
+        return True
+
+    await paging.read_window(
+        Message.get_pymongo_collection(),
+        {"account_id": account_id},
+        "created_at",
+        limit=limit,
+        keep=_hit,
+        projection={"conversation_id": 1, "text": 1, "created_at": 1, "visibility": 1},
+        since=since,
+        budget=budget,
+    )
+    # By id alone (the id index), then the account checked on every document.
+    docs = Conversation.get_pymongo_collection().find({"_id": {"$in": new_ids[:limit]}})
+    return [
+        Conversation.model_validate(d)
+        async for d in docs
+        if d["account_id"] == account_id and keep(d)
+    ]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
+from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -51,9 +51,9 @@ async def stream(request: Request) -> Response:
         return JSONResponse({"error": {"code": "forbidden", "message": "not for you"}}, code)
     hub: Hub = request.app.state.hub
 
-    async def events() -> AsyncIterator[dict[str, Any]]:
+    async def events() -> AsyncIterator[ServerSentEvent]:
         async with hub.realtime.subscription(user.account_id, moves_board) as sub:
-            yield {"event": "ready", "data": "{}", "retry": 1000}
+            yield ServerSentEvent("{}", event="ready", retry=1000)
             trailing = False
             while True:
                 try:
@@ -63,14 +63,14 @@ async def stream(request: Request) -> Response:
                 except TimeoutError:
                     if trailing:  # facts recorded just after the change are counted now
                         trailing = False
-                        yield {"event": "board", "data": "{}"}
+                        yield ServerSentEvent("{}", event="board")
                     continue
                 await asyncio.sleep(DEBOUNCE_SECONDS)
                 while not sub.queue.empty():
                     sub.queue.get_nowait()
                 sub.lagged = False
                 trailing = True
-                yield {"event": "board", "data": "{}"}
+                yield ServerSentEvent("{}", event="board")
 
     return EventSourceResponse(events(), ping=KEEPALIVE_SECONDS)
 

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.centre.reports import board
-from hub.models import Account
+from hub.store import accounts
 from hub.tenants.auth import has_role
 from hub.web import pages
 from hub.web.guard import Ctx, error_page, page_view
@@ -93,9 +93,7 @@ async def save_thresholds(request: Request, ctx: Ctx) -> Response:
     except ValueError as exc:
         context = await _context(ctx, form_error=str(exc))
         return pages.render(request, "wallboard/board.html", context, 400, block="thresholds")
-    await Account.get_pymongo_collection().update_one(
-        {"_id": ctx.account.id}, {"$set": {"wallboard_thresholds": values}}
-    )
+    await accounts.set_wallboard_thresholds(ctx.account_id, values)
     ctx.account.wallboard_thresholds = values
     context = await _context(ctx, saved=_("Thresholds saved."))
     headers = {"HX-Trigger": "board-changed"}

@@ -1,0 +1,35 @@
+"""Accounts."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from beanie import PydanticObjectId
+
+from hub.contract import JsonObject
+from hub.models import Account
+
+# ---- added by views
+
+
+class SurveyHeading(NamedTuple):
+    """What a survey page shows of the account: its name and its survey settings."""
+
+    name: str
+    csat: JsonObject | None
+
+
+async def survey_heading(account_id: PydanticObjectId) -> SurveyHeading:
+    """The account's name and survey settings (a projected ``_id`` look-up); empty when
+    the account is gone."""
+    found = await Account.get_pymongo_collection().find_one(
+        {"_id": account_id}, {"name": 1, "csat": 1}
+    )
+    return SurveyHeading(name=(found or {}).get("name", ""), csat=(found or {}).get("csat"))
+
+
+async def set_wallboard_thresholds(account_id: PydanticObjectId, values: dict[str, int]) -> None:
+    """The wallboard's colour thresholds (checked by the caller)."""
+    await Account.get_pymongo_collection().update_one(
+        {"_id": account_id}, {"$set": {"wallboard_thresholds": values}}
+    )

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.centre.callbacks import lifecycle as _callbacks
-from hub.centre.callbacks.settings import Window, remaining_windows, settings_of
+from hub.centre.callbacks.settings import remaining_windows, settings_of
 from hub.contract import Address
 from hub.errors import HubError
 from hub.facts.reply_time import typical_reply_minutes
@@ -83,7 +83,6 @@ __all__ = [
     "User",
     "VisitorMessage",
     "WidgetError",
-    "Window",
     "account_timezone",
     "active_channel_of_type",
     "active_users",

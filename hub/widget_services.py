@@ -6,7 +6,8 @@ The widget (``webchat_widget``) is a connector with its own visitor API. It may 
 the store and the core, or a re-exported type the widget names in its signatures.
 
 It sits above the core (it imports the store, the pipeline, the tenants, the centre
-and the facts) and below nothing: no part of the hub imports it. Its refusals
+and the facts, and the views' shared ``hub.web.answers``, never a view), and nothing
+in the hub imports it. Its refusals
 (``WidgetError``) carry their HTTP status; ``answering`` turns them into the hub's one
 JSON error shape (``hub.web.answers``).
 """

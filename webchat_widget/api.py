@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 from beanie import PydanticObjectId
-from bson.errors import InvalidId
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.api.errors import ApiError
-from hub.contract import Address, InboundAttachment, InboundMessage, WebhookResult
-from hub.models import Conversation, Message
-from hub.pipeline.media import MediaNotFound
-from hub.store import paging
-from hub.tenants.auth import csrf_ok, session_user
+from hub import widget_services
+from hub.contract import Address, InboundAttachment, InboundMessage, JsonObject, WebhookResult
+from hub.widget_services import (
+    MediaNotFound,
+    VisitorMessage,
+    WidgetError,
+    csrf_ok,
+    session_user,
+    try_id,
+)
 from webchat_widget import indicators
 from webchat_widget.config import MAX_MEDIA_BYTES, MAX_TEXT, WebchatConfig
 from webchat_widget.context import (
@@ -68,32 +70,32 @@ class AgentTypingIn(BaseModel):
     typing: bool
 
 
-def public_message(doc: dict[str, Any], config: WebchatConfig) -> dict[str, Any]:
+def public_message(message: VisitorMessage, config: WebchatConfig) -> JsonObject:
     """A stored message as the visitor sees it (no internal fields)."""
-    sender = doc.get("sender") or {}
-    outbound = doc.get("direction") == "out"
-    name = (sender.get("name") or config.agent_name) if outbound else None
+    sender = message.sender
+    outbound = message.direction == "out"
+    name = ((sender.name if sender else None) or config.agent_name) if outbound else None
     return {
-        "id": str(doc["_id"]),
-        "direction": doc.get("direction"),
-        "text": doc.get("text") or "",
-        "sender_type": sender.get("type"),
+        "id": str(message.id),
+        "direction": message.direction,
+        "text": message.text or "",
+        "sender_type": sender.type if sender else None,
         "sender_name": name,
         #: Shown in the reply's avatar (``show_agent_avatars``); a bot is labelled as one.
         "sender_initials": initials(name) if outbound else None,
         "attachments": [
-            {k: a.get(k) for k in ("id", "filename", "content_type", "size")}
-            for a in doc.get("attachments") or []
+            {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in message.attachments or []
         ],
         "quick_replies": [
-            {"title": q["title"], "payload": q["payload"]} for q in doc.get("quick_replies") or []
+            {"title": q.title, "payload": q.payload} for q in message.quick_replies or []
         ],
-        "payload": doc.get("payload"),
+        "payload": message.payload,
         #: The client's idempotency key of the visitor's own messages (to match its pending copy).
-        "key": None if outbound else str(doc.get("provider_message_id") or "").rpartition(":")[2],
-        "created_at": doc["created_at"].isoformat(),
+        "key": None if outbound else str(message.provider_message_id or "").rpartition(":")[2],
+        "created_at": message.created_at.isoformat(),
         #: Milliseconds since the epoch: the widget orders messages by it.
-        "ts": int(doc["created_at"].timestamp() * 1000),
+        "ts": int(message.created_at.timestamp() * 1000),
     }
 
 
@@ -111,9 +113,9 @@ async def post_message(request: Request) -> Response:
     await rate_limit(request, ctx.hub, "ip", client_ip(request), IP_LIMIT)
     body, attachment = await _message_body(request)
     if not _KEY.match(body.key):
-        raise ApiError(400, "invalid_key", "key must be 8-100 letters, digits, - or _")
+        raise WidgetError(400, "invalid_key", "key must be 8-100 letters, digits, - or _")
     if not body.text.strip() and attachment is None:
-        raise ApiError(400, "empty_message", "a message needs text or a file")
+        raise WidgetError(400, "empty_message", "a message needs text or a file")
     provider_id = f"{ctx.visitor.visitor_id}:{body.key}"
     inbound = InboundMessage(
         provider_message_id=provider_id,
@@ -124,14 +126,11 @@ async def post_message(request: Request) -> Response:
         metadata={"page_origin": ctx.visitor.origin, "verified": ctx.visitor.verified},
     )
     await ctx.hub.connector_services.deliver(ctx.info, WebhookResult(messages=[inbound]))
-    # Exactly the (channel_id, provider_message_id) index; the account checked after.
-    doc = await Message.get_pymongo_collection().find_one(
-        {"channel_id": ctx.channel.id, "provider_message_id": provider_id}
+    doc = await widget_services.visitor_message_by_provider_id(
+        ctx.account_id, ctx.channel_id, provider_id
     )
-    if doc is not None and doc["account_id"] != ctx.account_id:
-        doc = None
     if doc is None:  # deliver returned, so it is stored; absent means a concurrent erase
-        raise ApiError(409, "conflict", "the message could not be stored; try again")
+        raise WidgetError(409, "conflict", "the message could not be stored; try again")
     return JSONResponse(public_message(doc, ctx.config), status_code=201)
 
 
@@ -141,9 +140,9 @@ async def _message_body(request: Request) -> tuple[MessageIn, InboundAttachment 
         return await read_json(request, MessageIn), None
     length = request.headers.get("content-length")
     if length is None or not length.isdigit():  # browsers always send it; refuse unbounded uploads
-        raise ApiError(411, "length_required", "uploads need a Content-Length")
+        raise WidgetError(411, "length_required", "uploads need a Content-Length")
     if int(length) > MAX_MEDIA_BYTES + 64 * 1024:
-        raise ApiError(413, "too_large", f"files may be at most {MAX_MEDIA_BYTES} bytes")
+        raise WidgetError(413, "too_large", f"files may be at most {MAX_MEDIA_BYTES} bytes")
     async with request.form(max_files=1, max_fields=5) as form:
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         body = MessageIn.model_validate(fields)
@@ -153,9 +152,11 @@ async def _message_body(request: Request) -> tuple[MessageIn, InboundAttachment 
         data = await upload.read(MAX_MEDIA_BYTES + 1)
         kind = (upload.content_type or "").split(";")[0].strip().lower()
     if len(data) > MAX_MEDIA_BYTES:
-        raise ApiError(413, "too_large", f"files may be at most {MAX_MEDIA_BYTES} bytes")
+        raise WidgetError(413, "too_large", f"files may be at most {MAX_MEDIA_BYTES} bytes")
     if kind not in MEDIA_TYPES:
-        raise ApiError(415, "unsupported_media_type", f"{kind or 'this file type'} is not accepted")
+        raise WidgetError(
+            415, "unsupported_media_type", f"{kind or 'this file type'} is not accepted"
+        )
     name = (upload.filename or "file")[-120:]
     return body, InboundAttachment(filename=name, content_type=kind, data=data)
 
@@ -164,7 +165,7 @@ async def visitor_typing(request: Request) -> Response:
     """``POST /widget/v1/typing``: the visitor started or stopped typing."""
     ctx = await visitor_context(request)
     await rate_limit(request, ctx.hub, "typing", ctx.visitor.visitor_id, TYPING_LIMIT)
-    body: TypingIn = await read_json(request, TypingIn)
+    body = await read_json(request, TypingIn)
     conversations = await ctx.conversation_ids()
     if conversations:
         await indicators.set_typing(
@@ -183,15 +184,15 @@ async def media(request: Request) -> Response:
     ctx = await visitor_context(request, read_only=True)
     attachment_id = request.path_params["id"]
 
-    def has_it(doc: dict[str, Any]) -> bool:
-        return any(a.get("id") == attachment_id for a in doc.get("attachments") or [])
+    def has_it(message: VisitorMessage) -> bool:
+        return any(a.id == attachment_id for a in message.attachments or [])
 
     if not await ctx.messages(has_it, limit=1):
-        raise ApiError(404, "not_found", "no such file in this conversation")
+        raise WidgetError(404, "not_found", "no such file in this conversation")
     try:
         data, content_type = await ctx.hub.media.get(ctx.account_id, attachment_id)
     except MediaNotFound:
-        raise ApiError(404, "not_found", "no such file in this conversation") from None
+        raise WidgetError(404, "not_found", "no such file in this conversation") from None
     inline = content_type.startswith("image/") and content_type != "image/svg+xml"
     return Response(
         data,
@@ -209,15 +210,9 @@ async def _webchat_conversation(
     account_id: PydanticObjectId, conversation_id: str
 ) -> PydanticObjectId:
     """The id of one of the account's web chat conversations; 404 for any other."""
-    try:
-        oid = PydanticObjectId(conversation_id)
-    except (InvalidId, TypeError, ValueError):
-        raise ApiError(404, "not_found", "no such conversation") from None
-    found = await paging.by_id(
-        Conversation.get_pymongo_collection(), account_id, oid, {"channel_type": 1}
-    )
-    if found is None or found.get("channel_type") != "webchat":
-        raise ApiError(404, "not_found", "no such conversation")
+    oid = try_id(conversation_id)
+    if oid is None or not await widget_services.is_webchat_conversation(account_id, oid):
+        raise WidgetError(404, "not_found", "no such conversation")
     return oid
 
 
@@ -228,10 +223,10 @@ async def agent_typing(request: Request) -> Response:
     """
     user = await session_user(request)
     if user is None:
-        raise ApiError(401, "unauthorized", "sign in")
+        raise WidgetError(401, "unauthorized", "sign in")
     if not csrf_ok(request, request.headers.get("x-csrf-token")):
-        raise ApiError(403, "csrf", "missing or wrong CSRF token")
-    body: AgentTypingIn = await read_json(request, AgentTypingIn)
+        raise WidgetError(403, "csrf", "missing or wrong CSRF token")
+    body = await read_json(request, AgentTypingIn)
     oid = await _webchat_conversation(user.account_id, body.conversation_id)
     await ensure_indexes(hub_of(request))
     await indicators.set_typing(

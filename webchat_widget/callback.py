@@ -11,17 +11,23 @@ shows in their timeline. Rate-limited per visitor and per IP like the other rout
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.api.errors import ApiError
-from hub.centre.callbacks import lifecycle as callbacks
-from hub.centre.callbacks.settings import remaining_windows, settings_of
-from hub.contract import Address, now
-from hub.models import Account, Contact, Team
+from hub import widget_services as services
+from hub.contract import Address, JsonObject, now
+from hub.widget_services import (
+    MAX_CALLBACK_INPUT,
+    Account,
+    Contact,
+    InvalidCallback,
+    Team,
+    WidgetError,
+    remaining_windows,
+    settings_of,
+)
 from webchat_widget.context import VisitorContext, client_ip, rate_limit, read_json, visitor_context
 from webchat_widget.limits import Limit
 
@@ -43,18 +49,18 @@ class CallbackIn(BaseModel):
 
     phone: str = Field(min_length=1, max_length=40)
     window: WindowIn
-    note: str = Field(default="", max_length=callbacks.MAX_INPUT)
+    note: str = Field(default="", max_length=MAX_CALLBACK_INPUT)
 
 
 async def _team(ctx: VisitorContext) -> tuple[Account, Team] | None:
     """The account and the team the channel routes to, when that team has callback settings."""
     team_id = ctx.channel.default_team_id
-    account = await Account.get(ctx.account_id)
+    account = await services.get_account(ctx.account_id)
     if account is None or not team_id:
         return None
     try:
-        team = await callbacks.team_of(ctx.account_id, team_id)
-    except callbacks.InvalidCallback:
+        team = await services.callback_team(ctx.account_id, team_id)
+    except InvalidCallback:
         return None
     settings = settings_of(team.callback if team else None)
     if team is None or not team.callback or not settings["enabled"] or not settings["windows"]:
@@ -67,7 +73,7 @@ async def _offered(ctx: VisitorContext) -> tuple[Account, Team] | None:
     if found is None:
         return None
     account, team = found
-    if settings_of(team.callback)["always_in_widget"] or await callbacks.offer_active(
+    if settings_of(team.callback)["always_in_widget"] or await services.callback_offer_active(
         account, team
     ):
         return found
@@ -75,10 +81,8 @@ async def _offered(ctx: VisitorContext) -> tuple[Account, Team] | None:
 
 
 async def _contact(ctx: VisitorContext) -> Contact:
-    from hub.store.contacts import find_or_create_contact
-
     address = Address(kind="visitor", value=ctx.visitor.visitor_id, name=ctx.visitor.name)
-    return await find_or_create_contact(ctx.account_id, address)
+    return await services.find_or_create_contact(ctx.account_id, address)
 
 
 async def offer(request: Request) -> Response:
@@ -89,15 +93,15 @@ async def offer(request: Request) -> Response:
     if found is None:
         return JSONResponse({"available": False, "windows": [], "phone": None})
     account, team = found
-    windows = remaining_windows(settings_of(team.callback), now(), callbacks.account_tz(account))
-    contact = await Contact.find_one(
-        Contact.account_id == ctx.account_id, Contact.addresses == ctx.visitor.address_key
+    windows = remaining_windows(
+        settings_of(team.callback), now(), services.account_timezone(account)
     )
+    contact = await services.contact_by_address(ctx.account_id, ctx.visitor.address_key)
     return JSONResponse(
         {
             "available": bool(windows),
             "windows": [{"from": w.start.isoformat(), "until": w.end.isoformat()} for w in windows],
-            "timezone": callbacks.account_tz(account),
+            "timezone": services.account_timezone(account),
             "phone": contact.phone if contact else None,
         }
     )
@@ -108,15 +112,15 @@ async def request_callback(request: Request) -> Response:
     ctx = await visitor_context(request)
     await rate_limit(request, ctx.hub, "callback", ctx.visitor.visitor_id, VISITOR_LIMIT)
     await rate_limit(request, ctx.hub, "callback-ip", client_ip(request), IP_LIMIT)
-    body: CallbackIn = await read_json(request, CallbackIn)
+    body = await read_json(request, CallbackIn)
     found = await _team(ctx)
     if found is None:
-        raise ApiError(409, "callbacks_unavailable", "this chat does not offer callbacks")
+        raise WidgetError(409, "callbacks_unavailable", "this chat does not offer callbacks")
     account, team = found
     contact = await _contact(ctx)
     conversations = await ctx.conversation_ids()
     try:
-        made = await callbacks.create(
+        made = await services.create_callback(
             account,
             phone=body.phone,
             window_from=body.window.from_,
@@ -126,15 +130,12 @@ async def request_callback(request: Request) -> Response:
             contact_id=contact.id,
             conversation_id=conversations[-1] if conversations else None,
             channel_id=str(ctx.channel.id),
-            source="widget",
         )
-    except callbacks.InvalidCallback as exc:
-        raise ApiError(400, exc.code, exc.message) from None
-    if not contact.phone:
-        await Contact.get_pymongo_collection().update_one(
-            {"_id": contact.id, "account_id": ctx.account_id}, {"$set": {"phone": made.phone}}
-        )
-    answer: dict[str, Any] = {
+    except InvalidCallback as exc:
+        raise WidgetError(400, exc.code, exc.message) from None
+    if not contact.phone and contact.id is not None:
+        await services.set_contact_fields(ctx.account_id, contact.id, phone=made.phone)
+    answer: JsonObject = {
         "id": str(made.id),
         "phone": made.phone,
         "window": {"from": made.window_from.isoformat(), "until": made.window_until.isoformat()},

@@ -9,7 +9,7 @@ the widget's SSE stream, so ``send`` only confirms it.
 from __future__ import annotations
 
 import builtins
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from starlette.requests import Request
 from starlette.routing import BaseRoute
@@ -19,6 +19,7 @@ from hub.contract import (
     Capabilities,
     ChannelInfo,
     Connector,
+    JsonObject,
     MalformedRequest,
     OutboundMessage,
     SendResult,
@@ -45,23 +46,24 @@ class WebchatConnector(Connector):
     )
     Config: ClassVar[builtins.type[WebchatConfig]] = WebchatConfig
 
-    def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
+    def validate_config(self, config: JsonObject) -> JsonObject:
         """Validate, and generate the identity secret on first save."""
         return WebchatConfig.model_validate(config).model_dump(mode="json")
 
-    def describe(self, channel: ChannelInfo) -> dict[str, Any]:
-        extra: dict[str, Any] = {
+    def describe(self, channel: ChannelInfo) -> JsonObject:
+        extra: JsonObject = {
             "embed": embed_snippet(self.hub.public_url, channel.id),
             "identity_secret": channel.config.get("identity_secret", ""),
         }
         warnings = self.config_warnings(channel.config)
         if warnings:
-            extra["warnings"] = warnings
+            extra["warnings"] = [warning for warning in warnings]
         return extra
 
-    def config_warnings(self, config: dict[str, Any]) -> list[str]:
+    def config_warnings(self, config: JsonObject) -> list[str]:
         """The colour's WCAG AA contrast (``webchat_widget.appearance``)."""
-        warning = contrast_warning(config.get("colour") or DEFAULT_COLOUR)
+        colour = config.get("colour")
+        warning = contrast_warning(colour if isinstance(colour, str) and colour else DEFAULT_COLOUR)
         return [warning] if warning else []
 
     async def parse_webhook(self, request: Request, channel: ChannelInfo) -> WebhookResult:

@@ -10,20 +10,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel
 from starlette.requests import Request
 
-from hub import contract
-from hub.api.errors import ApiError
+from hub import contract, widget_services
 from hub.contract import ChannelInfo, JSONRefused
-from hub.models import Channel, Conversation, Message
-from hub.pipeline.services import Hub
-from hub.store import paging
-from hub.web.answers import BodyTooLarge, read_body_limited
-from webchat_widget import indicators, limits, session
+from hub.widget_services import (
+    BodyTooLarge,
+    Channel,
+    Hub,
+    VisitorMessage,
+    WidgetError,
+    read_body_limited,
+)
+from webchat_widget import limits, session
 from webchat_widget.config import WebchatConfig, origin_of
 from webchat_widget.session import InvalidSession, Visitor
 
@@ -46,84 +49,57 @@ class VisitorContext:
     def account_id(self) -> PydanticObjectId:
         return self.channel.account_id
 
+    @property
+    def channel_id(self) -> PydanticObjectId:
+        assert self.channel.id is not None
+        return self.channel.id
+
     async def conversation_ids(self) -> list[PydanticObjectId]:
         """The visitor's conversations on this channel, oldest first."""
-        cursor = Conversation.get_pymongo_collection().find(
-            {
-                "account_id": self.account_id,
-                "channel_id": self.channel.id,
-                "contact_key": self.visitor.address_key,
-            },
-            {"_id": 1},
-            sort=[("created_at", 1)],
+        return await widget_services.visitor_conversation_ids(
+            self.account_id, self.channel_id, self.visitor.address_key
         )
-        return [doc["_id"] async for doc in cursor]
 
     async def seen_at(self) -> dt.datetime | None:
         """When an agent last opened one of the visitor's conversations, if ever."""
-        cursor = Conversation.get_pymongo_collection().find(
-            {
-                "account_id": self.account_id,
-                "channel_id": self.channel.id,
-                "contact_key": self.visitor.address_key,
-            },
-            {"agent_seen_at": 1},
+        return await widget_services.visitor_seen_at(
+            self.account_id, self.channel_id, self.visitor.address_key
         )
-        times = [doc["agent_seen_at"] async for doc in cursor if doc.get("agent_seen_at")]
-        return max(times, default=None)
 
     async def messages(
         self,
-        keep: Callable[[dict[str, Any]], bool] | None = None,
-        after: tuple[dt.datetime, Any] | None = None,
+        keep: Callable[[VisitorMessage], bool] | None = None,
+        after: tuple[dt.datetime, PydanticObjectId] | None = None,
         limit: int = 200,
-    ) -> list[dict[str, Any]]:
+    ) -> list[VisitorMessage]:
         """The visitor-visible messages (``keep`` filters more), oldest first: the last
-        ``limit``, or those after ``after`` (a message's created_at and id).
-
-        One indexed (account_id, conversation_id, created_at) window read per
-        conversation (``hub.store.paging``), not ``$in`` beside other fields (a scan).
-        """
+        ``limit``, or those after ``after`` (a message's created_at and id)."""
         conversations = await self.conversation_ids()
-        if not conversations:
-            return []
-
-        def visible(doc: dict[str, Any]) -> bool:
-            if doc.get("private") or (keep is not None and not keep(doc)):
-                return False
-            return after is None or (doc["created_at"], doc["_id"]) > after
-
-        docs, _ = await paging.read_window(
-            Message.get_pymongo_collection(),
-            [{"account_id": self.account_id, "conversation_id": c} for c in conversations],
-            "created_at",
-            limit=limit,
-            keep=visible,
-            since=after[0] if after else None,
+        return await widget_services.visitor_messages(
+            self.account_id, conversations, keep=keep, after=after, limit=limit
         )
-        return list(reversed(docs))
 
 
 _indexes_ready: set[int] = set()
 
 
 def hub_of(request: Request) -> Hub:
-    return request.app.state.hub
+    hub: Hub = request.app.state.hub
+    return hub
 
 
 async def ensure_indexes(hub: Hub) -> None:
     """Create the widget's TTL indexes once per database and process."""
     if id(hub.database) in _indexes_ready:
         return
-    await limits.ensure_indexes(hub.database)
-    await indicators.ensure_indexes(hub.database)
+    await widget_services.ensure_indexes(hub.database)
     _indexes_ready.add(id(hub.database))
 
 
 async def webchat_channel(hub: Hub, channel_id: str | None) -> tuple[Channel, WebchatConfig]:
     channel = await hub.channel(channel_id or "")
     if channel is None or channel.type != "webchat":
-        raise ApiError(404, "not_found", "no such web chat channel")
+        raise WidgetError(404, "not_found", "no such web chat channel")
     channel = hub.opened(channel)  # its identity secret is sealed at rest
     return channel, WebchatConfig.model_validate(channel.config)
 
@@ -141,7 +117,7 @@ def check_request_origin(request: Request, hub: Hub, config: WebchatConfig) -> N
     own = {origin_of(hub.public_url), origin_of(str(request.base_url))}
     if origin_of(origin) in own or config.allows(origin):
         return
-    raise ApiError(403, "origin_not_allowed", f"{origin} may not use this chat")
+    raise WidgetError(403, "origin_not_allowed", f"{origin} may not use this chat")
 
 
 def _credentials(request: Request, read_only: bool) -> tuple[str | None, bool]:
@@ -155,22 +131,22 @@ def _credentials(request: Request, read_only: bool) -> tuple[str | None, bool]:
 
 
 async def visitor_context(request: Request, *, read_only: bool = False) -> VisitorContext:
-    """The visitor of a request, or an ``ApiError`` (401 bad token, 403 origin/identity)."""
+    """The visitor of a request, or a ``WidgetError`` (401 bad token, 403 origin/identity)."""
     hub = hub_of(request)
     await ensure_indexes(hub)
     token, is_ticket = _credentials(request, read_only)
     try:
         visitor = session.read(hub.secret_key, token, ticket=is_ticket)
     except InvalidSession as exc:
-        raise ApiError(401, "invalid_session", str(exc)) from None
+        raise WidgetError(401, "invalid_session", str(exc)) from None
     channel, config = await webchat_channel(hub, visitor.channel_id)
     if str(channel.account_id) != visitor.account_id:
-        raise ApiError(401, "invalid_session", "the visitor token is not valid")
+        raise WidgetError(401, "invalid_session", "the visitor token is not valid")
     check_request_origin(request, hub, config)
     if not config.allows(visitor.origin):
-        raise ApiError(403, "origin_not_allowed", f"{visitor.origin} may not use this chat")
+        raise WidgetError(403, "origin_not_allowed", f"{visitor.origin} may not use this chat")
     if config.require_identity and not visitor.verified:
-        raise ApiError(403, "identity_required", "this chat needs a verified identity")
+        raise WidgetError(403, "identity_required", "this chat needs a verified identity")
     return VisitorContext(hub, channel, config, visitor)
 
 
@@ -182,22 +158,25 @@ async def rate_limit(request: Request, hub: Hub, scope: str, key: str, limit: li
     try:
         await limits.hit(hub.database, scope, key, limit)
     except limits.RateLimited as exc:
-        raise ApiError(
+        raise WidgetError(
             429, "rate_limited", str(exc), headers={"Retry-After": str(exc.retry_after)}
         ) from None
 
 
-async def read_json(request: Request, model: type[BaseModel]) -> Any:
+M = TypeVar("M", bound=BaseModel)
+
+
+async def read_json(request: Request, model: type[M]) -> M:
     """The body as ``model``: 413 over the limit, 400 when it is not JSON or not valid."""
     try:
         raw = await read_body_limited(request, MAX_JSON_BYTES)
     except BodyTooLarge:
-        raise ApiError(
+        raise WidgetError(
             413, "too_large", f"the body may be at most {MAX_JSON_BYTES} bytes"
         ) from None
     try:
         body = contract.read_json(raw, max_bytes=MAX_JSON_BYTES)
     except JSONRefused as exc:  # the widget has always called unreadable JSON invalid_json
         code = "invalid_json" if exc.code == "malformed_json" else exc.code
-        raise ApiError(exc.status, code, exc.message) from None
+        raise WidgetError(exc.status, code, exc.message) from None
     return model.model_validate(body)

@@ -1,8 +1,9 @@
 """Rate limits per visitor and per IP, counted in the database so every process agrees.
 
 A counter is one document per (scope, key): the first hit opens a window and
-later hits within it increment the count, in one atomic update. Expired
-windows restart on the next hit; a TTL index removes idle counters.
+later hits within it increment the count, in one atomic update
+(``hub.store.widget.count_hit``). Expired windows restart on the next hit; a TTL
+index removes idle counters.
 """
 
 from __future__ import annotations
@@ -10,13 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pymongo import ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
-
 from hub.contract import now
-
-COLLECTION = "widget_rates"
+from hub.widget_services import Database, count_hit
 
 
 class RateLimited(Exception):
@@ -34,37 +30,10 @@ class Limit:
     window: dt.timedelta
 
 
-async def hit(database: AsyncDatabase, scope: str, key: str, limit: Limit) -> None:
+async def hit(database: Database, scope: str, key: str, limit: Limit) -> None:
     """Count one request of ``key`` in ``scope``; raises ``RateLimited`` over the limit."""
     at = now()
-    live = {"$gt": ["$expires_at", at]}
-    update = [
-        {
-            "$set": {
-                "n": {"$cond": [live, {"$add": ["$n", 1]}, 1]},
-                "expires_at": {"$cond": [live, "$expires_at", at + limit.window]},
-            }
-        }
-    ]
-    collection = database[COLLECTION]
-    doc = None
-    for _ in range(3):
-        try:
-            doc = await collection.find_one_and_update(
-                {"_id": f"{scope}:{key}"},
-                update,
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-        except DuplicateKeyError:
-            continue  # two first hits raced; the second increments the first's window
-        if doc is None:  # applied but not returned (see hub.ingest): read it back
-            doc = await collection.find_one({"_id": f"{scope}:{key}"})
-        break
-    if doc is not None and doc["n"] > limit.hits:
-        wait = max(1, int((doc["expires_at"] - at).total_seconds()) + 1)
+    counted = await count_hit(database, scope, key, limit.window, at)
+    if counted is not None and counted.hits > limit.hits:
+        wait = max(1, int((counted.expires_at - at).total_seconds()) + 1)
         raise RateLimited(scope, wait)
-
-
-async def ensure_indexes(database: AsyncDatabase) -> None:
-    await database[COLLECTION].create_index("expires_at", expireAfterSeconds=0)

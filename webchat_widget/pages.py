@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 import templates
-from hub.api.errors import ApiError
-from hub.models import Account, Channel
+from hub import widget_services
+from hub.widget_services import WidgetError
 from webchat_widget.config import LANGUAGES, origin_of
 from webchat_widget.context import hub_of, webchat_channel
 
@@ -56,7 +56,7 @@ async def frame(request: Request) -> Response:
     hub = hub_of(request)
     try:
         channel, config = await webchat_channel(hub, request.query_params.get("channel"))
-    except ApiError:
+    except WidgetError:
         return _refusal("This chat does not exist.", 404)
     origin = origin_of(request.query_params.get("origin", ""))
     if not config.allows(origin):
@@ -89,14 +89,10 @@ def _refusal(text: str, status: int) -> Response:
 async def demo(request: Request) -> Response:
     """``GET /widget/demo``: a page that embeds the demo account's web chat."""
     hub = hub_of(request)
-    account = await Account.find_one(Account.slug == "demo")
+    account = await widget_services.demo_account()
     channel = None
-    if account is not None:
-        channel = await Channel.find_one(
-            Channel.account_id == account.id,
-            Channel.type == "webchat",
-            Channel.active == True,  # noqa: E712
-        )
+    if account is not None and account.id is not None:
+        channel = await widget_services.active_channel_of_type(account.id, "webchat")
     if channel is None:
         return HTMLResponse(
             "<!doctype html><p>No demo chat here: start the hub with "

@@ -13,19 +13,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from beanie import PydanticObjectId
-from bson.errors import InvalidId
 from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hub import widget_services
 from hub.contract import now
-from hub.models import Message
-from hub.pipeline.realtime import Event, Subscription
-from hub.store import paging
+from hub.widget_services import Event, Subscription, VisitorMessage, try_id
 from webchat_widget.api import public_message
 from webchat_widget.context import VisitorContext, visitor_context
 
@@ -66,28 +64,21 @@ class _Filter:
         return mine
 
 
-async def _replay(ctx: VisitorContext, after: str | None) -> list[dict[str, Any]]:
+async def _replay(ctx: VisitorContext, after: str | None) -> list[VisitorMessage]:
     """Visible messages after the message ``after`` (all recent ones if unknown)."""
-    if after:
-        try:
-            anchor = await paging.by_id(
-                Message.get_pymongo_collection(),
-                ctx.account_id,
-                PydanticObjectId(after),
-                {"created_at": 1},
-            )
-        except (InvalidId, TypeError, ValueError):
-            anchor = None
+    after_id = try_id(after) if after else None
+    if after_id is not None:
+        anchor = await widget_services.message_position(ctx.account_id, after_id)
         if anchor is not None:
-            return await ctx.messages(after=(anchor["created_at"], anchor["_id"]), limit=1000)
+            return await ctx.messages(after=anchor, limit=1000)
     return await ctx.messages()
 
 
-def _message_event(doc: dict[str, Any], ctx: VisitorContext) -> dict[str, str]:
+def _message_event(message: VisitorMessage, ctx: VisitorContext) -> dict[str, str]:
     return {
         "event": "message",
-        "id": str(doc["_id"]),
-        "data": json.dumps(public_message(doc, ctx.config)),
+        "id": str(message.id),
+        "data": json.dumps(public_message(message, ctx.config)),
     }
 
 
@@ -121,7 +112,7 @@ async def _live(
             yield _seen_event(event.data["agent_seen_at"])
         elif str(event.data["_id"]) not in sent:
             sent.add(str(event.data["_id"]))
-            yield _message_event(event.data, ctx)
+            yield _message_event(VisitorMessage.model_validate(event.data), ctx)
 
 
 async def events(request: Request) -> Response:
@@ -130,16 +121,16 @@ async def events(request: Request) -> Response:
     after = request.headers.get("last-event-id") or request.query_params.get("after")
     accept = _Filter(ctx, await ctx.conversation_ids())
 
-    async def stream() -> AsyncIterator[dict[str, Any]]:
+    async def stream() -> AsyncIterator[Mapping[str, str | int]]:
         sub = ctx.hub.realtime.subscribe(ctx.account_id, accept)
         ctx.hub.metrics.sse_subscribers.inc()
         try:
             ready = {"open": ctx.config.is_open(now())}
             yield {"event": "ready", "data": json.dumps(ready), "retry": RETRY_MS}
             sent: set[str] = set()
-            for doc in await _replay(ctx, after):
-                sent.add(str(doc["_id"]))
-                yield _message_event(doc, ctx)
+            for message in await _replay(ctx, after):
+                sent.add(str(message.id))
+                yield _message_event(message, ctx)
             yield {"event": "caught_up", "data": "{}"}
             seen = await ctx.seen_at()
             if seen is not None:

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.api.errors import ApiError
+from hub import widget_services
 from hub.contract import Address
-from hub.errors import HubError
-from hub.models import Channel, Contact, Sender
-from hub.pipeline import ingest, outbox
+from hub.widget_services import Channel, HubError, Sender, VisitorMessage, WidgetError
 from webchat_widget.context import VisitorContext, rate_limit, read_json, visitor_context
 from webchat_widget.limits import Limit
 
@@ -36,11 +33,7 @@ class TranscriptIn(BaseModel):
 
 
 async def _email_channel(account_id: PydanticObjectId) -> Channel | None:
-    return await Channel.find_one(
-        Channel.account_id == account_id,
-        Channel.type == "email",
-        Channel.active == True,  # noqa: E712
-    )
+    return await widget_services.active_channel_of_type(account_id, "email")
 
 
 async def available(account_id: PydanticObjectId) -> bool:
@@ -48,15 +41,15 @@ async def available(account_id: PydanticObjectId) -> bool:
     return await _email_channel(account_id) is not None
 
 
-def render(messages: list[dict[str, Any]], agent_name: str, visitor: str) -> str:
+def render(messages: list[VisitorMessage], agent_name: str, visitor: str) -> str:
     """The conversation as plain text, one message a paragraph, times in UTC."""
     lines = []
-    for doc in messages:
-        sender = doc.get("sender") or {}
-        who = (sender.get("name") or agent_name) if doc.get("direction") == "out" else visitor
-        at = doc["created_at"].strftime("%Y-%m-%d %H:%M UTC")
-        body = doc.get("text") or ""
-        files = ", ".join(a.get("filename") or "file" for a in doc.get("attachments") or [])
+    for message in messages:
+        name = message.sender.name if message.sender else None
+        who = (name or agent_name) if message.direction == "out" else visitor
+        at = message.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        body = message.text or ""
+        files = ", ".join(a.filename or "file" for a in message.attachments or [])
         if files:
             body = f"{body}\n[{files}]".strip()
         lines.append(f"{who}, {at}:\n{body}")
@@ -66,40 +59,42 @@ def render(messages: list[dict[str, Any]], agent_name: str, visitor: str) -> str
 async def _address(ctx: VisitorContext, given: str | None) -> str:
     if given is not None:
         if not _EMAIL.match(given):
-            raise ApiError(400, "invalid_email", "email: that does not look like an email address")
+            raise WidgetError(
+                400, "invalid_email", "email: that does not look like an email address"
+            )
         return given
-    contact = await Contact.find_one(
-        Contact.account_id == ctx.account_id, Contact.addresses == ctx.visitor.address_key
-    )
+    contact = await widget_services.contact_by_address(ctx.account_id, ctx.visitor.address_key)
     if contact is None or not contact.email:
-        raise ApiError(400, "email_required", "email: give the address to send the transcript to")
+        raise WidgetError(
+            400, "email_required", "email: give the address to send the transcript to"
+        )
     return contact.email
 
 
 async def send_transcript(request: Request) -> Response:
     """``POST /widget/v1/transcript``: email the conversation to the visitor."""
     ctx = await visitor_context(request)
-    body: TranscriptIn = await read_json(request, TranscriptIn)
+    body = await read_json(request, TranscriptIn)
     email = await _address(ctx, body.email)
     found = await _email_channel(ctx.account_id)
     channel = await ctx.hub.channels.resolve(found.id) if found else None
     if channel is None:
-        raise ApiError(409, "transcript_unavailable", "this chat cannot send transcripts")
+        raise WidgetError(409, "transcript_unavailable", "this chat cannot send transcripts")
     messages = await ctx.messages(limit=500)
     if not messages:
-        raise ApiError(400, "empty_conversation", "there is nothing to send yet")
+        raise WidgetError(400, "empty_conversation", "there is nothing to send yet")
     await rate_limit(request, ctx.hub, "transcript", ctx.visitor.visitor_id, LIMIT)
     text = render(messages, ctx.config.agent_name, ctx.visitor.name or "You")
     address = Address(kind=channel.capabilities.address_kind.name, value=email)
     try:
-        conversation, _ = await ingest.open_conversation(ctx.hub, channel, address)
-        await outbox.enqueue(
+        await widget_services.send_from_channel(
             ctx.hub,
-            conversation,
+            channel,
+            address,
             text=text,
             subject=SUBJECT,
             sender=Sender(type="system", name="Web chat transcript"),
         )
     except HubError as exc:
-        raise ApiError(409, "transcript_unavailable", str(exc)) from None
+        raise WidgetError(409, "transcript_unavailable", str(exc)) from None
     return JSONResponse({"sent_to": email}, status_code=202)

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.api.errors import ApiError
+from hub import widget_services
 from hub.contract import VISITOR, Address, now
-from hub.models import Contact
-from hub.store.contacts import find_or_create_contact
+from hub.widget_services import AttributeValue, Contact, WidgetError, find_or_create_contact
 from webchat_widget import session, transcript
 from webchat_widget.api import MEDIA_TYPES
 from webchat_widget.config import LANGUAGES, MAX_MEDIA_BYTES, WebchatConfig
@@ -74,11 +72,11 @@ async def open_session(request: Request) -> Response:
     hub = hub_of(request)
     await ensure_indexes(hub)
     await rate_limit(request, hub, "session-ip", client_ip(request), SESSION_LIMIT)
-    body: SessionIn = await read_json(request, SessionIn)
+    body = await read_json(request, SessionIn)
     channel, config = await webchat_channel(hub, body.channel)
     check_request_origin(request, hub, config)
     if not config.allows(body.origin):
-        raise ApiError(403, "origin_not_allowed", f"{body.origin} may not use this chat")
+        raise WidgetError(403, "origin_not_allowed", f"{body.origin} may not use this chat")
     visitor = _visitor_for(hub.secret_key, body, str(channel.id), str(channel.account_id), config)
     if visitor.verified:
         await _save_contact(
@@ -118,10 +116,12 @@ def _visitor_for(
     old = _resumed(secret, body.token, channel_id)
     if body.user_id is not None:
         if not session.identity_ok(config.identity_secret, body.user_id, body.user_hash):
-            raise ApiError(403, "identity_invalid", "the identity hash does not match the user id")
+            raise WidgetError(
+                403, "identity_invalid", "the identity hash does not match the user id"
+            )
         visitor_id, verified = f"user:{body.user_id}", True
     elif config.require_identity:
-        raise ApiError(403, "identity_required", "this chat needs a verified identity")
+        raise WidgetError(403, "identity_required", "this chat needs a verified identity")
     elif old is not None and not old.verified:
         visitor_id, verified = old.visitor_id, False
     else:
@@ -138,9 +138,7 @@ def _visitor_for(
 
 
 async def _contact(account_id: PydanticObjectId, visitor: Visitor) -> Contact | None:
-    return await Contact.find_one(
-        Contact.account_id == account_id, Contact.addresses == visitor.address_key
-    )
+    return await widget_services.contact_by_address(account_id, visitor.address_key)
 
 
 def _known(contact: Contact | None, visitor: Visitor, body: SessionIn, field: str) -> bool:
@@ -152,9 +150,9 @@ def _known(contact: Contact | None, visitor: Visitor, body: SessionIn, field: st
 async def update_contact(request: Request) -> Response:
     """``POST /widget/v1/contact``: the pre-chat form or the offline email address."""
     ctx = await visitor_context(request)
-    body: ContactIn = await read_json(request, ContactIn)
+    body = await read_json(request, ContactIn)
     if body.email is not None and not _EMAIL.match(body.email):
-        raise ApiError(400, "invalid_email", "that does not look like an email address")
+        raise WidgetError(400, "invalid_email", "that does not look like an email address")
     offline = not ctx.config.is_open(now())
     await _save_contact(ctx.account_id, ctx.visitor, body.name, body.email, offline=offline)
     visitor = ctx.visitor.model_copy(update={"name": body.name or ctx.visitor.name})
@@ -177,21 +175,22 @@ async def _save_contact(
     """
     address = Address(kind=VISITOR.name, value=visitor.visitor_id, name=name)
     contact = await find_or_create_contact(account_id, address)
-    changes: dict[str, Any] = {}
+    attributes: dict[str, AttributeValue] = {}
     if visitor.verified:
-        changes["attributes.verified_user_id"] = visitor.visitor_id.removeprefix("user:")
-        if phone and _PHONE.match(phone):
-            changes["phone"] = phone
-    if name:
-        changes["name"] = name
-    if email and _EMAIL.match(email):
-        changes["email"] = email
-        if offline:  # asked outside business hours: the answer goes by mail
-            changes["attributes.reply_by_email"] = True
-    if changes:
-        await Contact.get_pymongo_collection().update_one(
-            {"_id": contact.id, "account_id": account_id}, {"$set": changes}
-        )
+        attributes["verified_user_id"] = visitor.visitor_id.removeprefix("user:")
+    if not (email and _EMAIL.match(email)):
+        email = None
+    elif offline:  # asked outside business hours: the answer goes by mail
+        attributes["reply_by_email"] = True
+    assert contact.id is not None
+    await widget_services.set_contact_fields(
+        account_id,
+        contact.id,
+        name=name or None,
+        email=email,
+        phone=phone if visitor.verified and phone and _PHONE.match(phone) else None,
+        attributes=attributes,
+    )
 
 
 async def ticket(request: Request) -> Response:

@@ -8,13 +8,9 @@ chat opens again from the business hours.
 
 from __future__ import annotations
 
-from typing import Any
-
-from beanie import PydanticObjectId
-
-from hub.contract import now
-from hub.facts.reply_time import typical_reply_minutes
-from hub.models import Channel, Team, User
+from hub import widget_services
+from hub.contract import JsonObject, now
+from hub.widget_services import Channel, typical_reply_minutes
 from webchat_widget.appearance import readable_on_white, text_colour
 from webchat_widget.config import WebchatConfig
 
@@ -31,28 +27,16 @@ def initials(name: str | None) -> str:
     return "".join(w[0] for w in picked).upper()
 
 
-async def _team_name(channel: Channel) -> str | None:
-    if not channel.default_team_id or not PydanticObjectId.is_valid(channel.default_team_id):
-        return None
-    team = await Team.find_one(
-        Team.id == PydanticObjectId(channel.default_team_id), Team.account_id == channel.account_id
-    )
-    return team.name if team else None
-
-
 async def available_agents(channel: Channel) -> list[dict[str, str]]:
     """Display names and initials of the channel team's agents who are available now."""
-    users = await User.find(
-        User.account_id == channel.account_id,
-        User.active == True,  # noqa: E712
-    ).to_list()
+    users = await widget_services.active_users(channel.account_id)
     team = channel.default_team_id
     shown = [u for u in users if u.presence == "available" and (team is None or team in u.team_ids)]
     shown.sort(key=lambda u: u.last_seen_at or u.created_at, reverse=True)
     return [{"name": u.name or "", "initials": initials(u.name)} for u in shown[:MAX_AGENTS]]
 
 
-def appearance(config: WebchatConfig) -> dict[str, Any]:
+def appearance(config: WebchatConfig) -> JsonObject:
     return {
         "colour": config.colour,
         "text_colour": text_colour(config.colour),
@@ -64,7 +48,7 @@ def appearance(config: WebchatConfig) -> dict[str, Any]:
     }
 
 
-async def welcome(channel: Channel, config: WebchatConfig, lang: str) -> dict[str, Any]:
+async def welcome(channel: Channel, config: WebchatConfig, lang: str) -> JsonObject:
     """The session's welcome fields (see the module docstring)."""
     at = now()
     back = config.back_at(at)
@@ -75,8 +59,8 @@ async def welcome(channel: Channel, config: WebchatConfig, lang: str) -> dict[st
     return {
         "greeting": config.text("greeting", lang),
         "team_line": config.text("team_line", lang),
-        "team_name": await _team_name(channel),
-        "agents": agents,
+        "team_name": await widget_services.team_name(channel.account_id, channel.default_team_id),
+        "agents": [{"name": a["name"], "initials": a["initials"]} for a in agents],
         "reply_minutes": await typical_reply_minutes(
             channel.account_id, str(channel.id), tz=hours.timezone if hours else "UTC"
         ),

@@ -15,18 +15,18 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from beanie import PydanticObjectId
-from pymongo.errors import PyMongoError
 
 from hub import tasks
 from hub.contract import QuickReply, now
-from hub.errors import Conflict, HubError, InvalidInput
-from hub.models import Bot, Channel, Conversation, Message, Sender
+from hub.errors import Conflict, HubError, InvalidInput, NotFound
+from hub.models import Bot, Conversation, Message, Sender
 from hub.pipeline import outbound, outbox
-from hub.store import paging
-from hub.store.conversations import NotFound, oid
+from hub.store import bots as store
+from hub.store.errors import DatabaseError
+from hub.store.ids import parse_id
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -43,15 +43,18 @@ def _digest(token: str) -> str:
 
 
 async def register(
-    account_id: PydanticObjectId, name: str, webhook_url: str, channel_ids: list[str]
+    account_id: PydanticObjectId,
+    name: str,
+    webhook_url: str,
+    channel_ids: list[str] | list[PydanticObjectId],
 ) -> tuple[Bot, str]:
     """Store a bot and put it on its channels; returns the bot and its token (shown once).
 
     Raises ``OutboundRefused`` when ``webhook_url`` may not be called (inside addresses).
     """
     await outbound.check_url_async(str(webhook_url))
-    ids = list(dict.fromkeys(oid(c) for c in channel_ids))
-    channels = await Channel.find({"account_id": account_id, "_id": {"$in": ids}}).to_list()
+    ids = list(dict.fromkeys(parse_id(c) for c in channel_ids))
+    channels = await store.account_channels(account_id, ids)
     if len(channels) != len(ids):
         raise InvalidInput(
             "unknown_channel",
@@ -70,13 +73,11 @@ async def register(
         token_digest=_digest(token),
         secret=secrets.token_hex(32),
     )
-    await bot.insert()
-    result = await Channel.get_pymongo_collection().update_many(
-        {"account_id": account_id, "_id": {"$in": ids}, "bot_id": None},
-        {"$set": {"bot_id": str(bot.id)}},
-    )
-    if result.modified_count != len(ids):  # another bot took a channel meanwhile
-        await _unregister(bot)
+    await store.insert_bot(bot)
+    assert bot.id is not None
+    if await store.put_on_channels(account_id, bot.id, ids) != len(ids):
+        # another bot took a channel meanwhile
+        await store.delete_bot(bot)
         raise Conflict("channel_has_bot", "a channel got another bot meanwhile; try again")
     return bot, token
 
@@ -84,49 +85,38 @@ async def register(
 async def bot_for_token(token: str) -> Bot | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
-    return await Bot.find_one(Bot.token_digest == _digest(token))
+    return await store.bot_by_token_digest_all_accounts(_digest(token))
 
 
-async def get_bot(account_id: PydanticObjectId, bot_id: str) -> Bot:
-    found = await Bot.find_one(Bot.id == oid(bot_id), Bot.account_id == account_id)
+async def get_bot(account_id: PydanticObjectId, bot_id: str | PydanticObjectId) -> Bot:
+    found = await store.get_bot(account_id, parse_id(bot_id))
     if found is None:
-        raise NotFound(bot_id)
+        raise NotFound(str(bot_id))
     return found
 
 
-async def remove(hub: Hub, account_id: PydanticObjectId, bot_id: str) -> None:
+async def remove(hub: Hub, account_id: PydanticObjectId, bot_id: str | PydanticObjectId) -> None:
     """Take the bot off its channels and give its running conversations to humans."""
     bot = await get_bot(account_id, bot_id)
-    await _unregister(bot)
-    async for doc in Conversation.get_pymongo_collection().find(
-        {"account_id": account_id, "handler": "bot", "bot_id": str(bot.id)}, {"_id": 1}
-    ):
-        await handoff(hub, account_id, doc["_id"], note=f"The bot {bot.name} was removed.")
-
-
-async def _unregister(bot: Bot) -> None:
-    await Channel.get_pymongo_collection().update_many(
-        {"account_id": bot.account_id, "bot_id": str(bot.id)}, {"$set": {"bot_id": None}}
-    )
-    await Bot.get_pymongo_collection().delete_one({"_id": bot.id, "account_id": bot.account_id})
+    assert bot.id is not None
+    await store.delete_bot(bot)
+    async for conversation_id in store.running_conversation_ids(account_id, bot.id):
+        await handoff(hub, account_id, conversation_id, note=f"The bot {bot.name} was removed.")
 
 
 # --------------------------------------------------------------------------- conversations
 
 
-async def bot_conversation_any(bot: Bot, conversation_id: str) -> Conversation:
+async def bot_conversation_any(bot: Bot, conversation_id: str | PydanticObjectId) -> Conversation:
     """A conversation this bot was given (with it still or not); 404 for any other."""
-    found = await Conversation.find_one(
-        Conversation.id == oid(conversation_id),
-        Conversation.account_id == bot.account_id,
-        Conversation.bot_id == str(bot.id),
-    )
+    assert bot.id is not None
+    found = await store.bot_conversation(bot.account_id, bot.id, parse_id(conversation_id))
     if found is None:
-        raise NotFound(conversation_id)
+        raise NotFound(str(conversation_id))
     return found
 
 
-async def bot_conversation(bot: Bot, conversation_id: str) -> Conversation:
+async def bot_conversation(bot: Bot, conversation_id: str | PydanticObjectId) -> Conversation:
     """A conversation this bot handles now; 404 for others, 409 once it went to humans."""
     found = await bot_conversation_any(bot, conversation_id)
     if found.handler != "bot":
@@ -160,27 +150,9 @@ async def handoff(
     Atomic on ``handler: "bot"``, so of several processes (or a bot and the timed
     fallback) exactly one hands it over. Returns None when it was with humans already.
     """
-    at = now()
-    stage: dict[str, Any] = {
-        "handler": "human",
-        "status": "open",
-        "waiting_since": {"$ifNull": ["$waiting_since", at]},
-        "updated_at": at,
-        "queued_at": at,  # it starts waiting for a person now (hub.centre.routing.queues)
-        "team_since": at,
-    }
-    if team_id is not None:
-        stage["team_id"] = team_id
-    # update_one then a read by _id: find_one_and_update's cost grew with the collection
-    # on SecantusDB; the update alone is still the atomic "exactly one hands it over".
-    collection = Conversation.get_pymongo_collection()
-    result = await collection.update_one(
-        {"_id": conversation_id, "account_id": account_id, "handler": "bot"}, [{"$set": stage}]
-    )
-    doc = await paging.by_id(collection, account_id, conversation_id)
-    if not result.modified_count or doc is None:
+    conversation = await store.hand_to_humans(account_id, conversation_id, now(), team_id)
+    if conversation is None:
         return None
-    conversation = Conversation.model_validate(doc)
     if note:
         try:
             await outbox.enqueue(
@@ -204,11 +176,9 @@ async def hand_over_unanswered(hub: Hub) -> int:
     timeout = hub.settings.bot_answer_timeout_seconds
     limit = now() - dt.timedelta(seconds=timeout)
     moved = 0
-    async for doc in Conversation.get_pymongo_collection().find(
-        {"handler": "bot", "waiting_since": {"$lte": limit}}, {"_id": 1, "account_id": 1}
-    ):
+    async for ref in store.waiting_since_all_accounts(limit):
         note = f"The bot did not answer within {timeout:g} s; handed over to the team."
-        if await handoff(hub, doc["account_id"], doc["_id"], note=note):
+        if await handoff(hub, ref.account_id, ref.conversation_id, note=note):
             moved += 1
     return moved
 
@@ -231,7 +201,7 @@ class BotWatch:
         while True:
             try:
                 await hand_over_unanswered(self.hub)
-            except PyMongoError as exc:
+            except DatabaseError as exc:
                 log.warning("bot fallback check failed: %s", exc)
             except Exception:  # a bug must not end the fallback for everyone
                 log.exception("bot fallback check failed")

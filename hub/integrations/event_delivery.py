@@ -15,17 +15,18 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 import httpx
-from pymongo import ReturnDocument
 
 from hub import __version__
 from hub.contract import now
 from hub.integrations import bots
 from hub.integrations.event_webhooks import SIGNATURE_HEADER, sign
-from hub.models import Bot, WebhookDelivery, WebhookSubscription
+from hub.models import WebhookDelivery
+from hub.models.webhook import Attempt
 from hub.pipeline.claims import ClaimLoop
+from hub.store import webhooks as store
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -51,10 +52,7 @@ class DeliveryWorker(ClaimLoop[WebhookDelivery]):
         return IDLE_POLL
 
     async def next_due(self) -> dt.datetime | None:
-        nxt = await WebhookDelivery.get_pymongo_collection().find_one(
-            {"due": {"$type": "date"}}, {"due": 1}, sort=[("due", 1)]
-        )
-        return None if nxt is None else nxt["due"]
+        return await store.next_delivery_due_all_accounts()
 
     async def process(self, item: WebhookDelivery) -> None:
         await self.send(item)
@@ -67,30 +65,12 @@ class DeliveryWorker(ClaimLoop[WebhookDelivery]):
         self._wake.set()  # a retry may now be due sooner than the loop planned to look
 
     async def claim(self) -> WebhookDelivery | None:
-        at = now()
-        doc = await WebhookDelivery.get_pymongo_collection().find_one_and_update(
-            {"due": {"$lte": at}, "status": "pending"},
-            {
-                "$set": {"due": at + dt.timedelta(seconds=LEASE_SECONDS), "owner": self.owner},
-                "$inc": {"attempts": 1},
-            },
-            sort=[("due", 1)],
-            return_document=ReturnDocument.AFTER,
-        )
-        return None if doc is None else WebhookDelivery.model_validate(doc)
-
-    async def _target(self, delivery: WebhookDelivery) -> tuple[str, str] | None:
-        """The URL and secret of the delivery's target, or None once it was removed."""
-        query = {"_id": delivery.target_id, "account_id": delivery.account_id}
-        if delivery.target == "bot":
-            bot = await Bot.find_one(query)
-            return None if bot is None else (bot.webhook_url, bot.secret)
-        sub = await WebhookSubscription.find_one({**query, "active": True})
-        return None if sub is None else (sub.url, sub.secret)
+        lease = dt.timedelta(seconds=LEASE_SECONDS)
+        return await store.claim_due_delivery_all_accounts(self.owner, lease)
 
     async def send(self, delivery: WebhookDelivery) -> None:
         """POST one claimed delivery and record the attempt."""
-        target = await self._target(delivery)
+        target = await store.delivery_target(delivery)
         if target is None:
             await self._finish(delivery, "failed", _attempt(delivery, None, 0, "target removed"))
             return
@@ -119,22 +99,12 @@ class DeliveryWorker(ClaimLoop[WebhookDelivery]):
         else:
             await self._retry(delivery, attempt)
 
-    def _mine(self, delivery: WebhookDelivery) -> dict[str, Any]:
-        return {"_id": delivery.id, "account_id": delivery.account_id, "owner": self.owner}
-
     async def _finish(
-        self, delivery: WebhookDelivery, status: str, attempt: dict[str, Any]
+        self, delivery: WebhookDelivery, status: Literal["delivered", "failed"], attempt: Attempt
     ) -> None:
-        await WebhookDelivery.get_pymongo_collection().update_one(
-            self._mine(delivery),
-            {
-                "$set": {"status": status, "updated_at": now()},
-                "$unset": {"due": "", "owner": ""},
-                "$push": {"log": {"$each": [attempt], "$slice": -LOG_KEPT}},
-            },
-        )
+        await store.finish_delivery(delivery, self.owner, status, attempt, LOG_KEPT)
 
-    async def _retry(self, delivery: WebhookDelivery, attempt: dict[str, Any]) -> None:
+    async def _retry(self, delivery: WebhookDelivery, attempt: Attempt) -> None:
         settings = self.hub.settings
         if delivery.target == "bot":
             given_up = delivery.attempts >= settings.bot_max_attempts
@@ -152,23 +122,17 @@ class DeliveryWorker(ClaimLoop[WebhookDelivery]):
                 )
             return
         delay = min(MAX_BACKOFF, settings.webhook_base_backoff * 2 ** (delivery.attempts - 1))
-        await WebhookDelivery.get_pymongo_collection().update_one(
-            self._mine(delivery),
-            {
-                "$set": {"due": now() + dt.timedelta(seconds=delay), "updated_at": now()},
-                "$unset": {"owner": ""},
-                "$push": {"log": {"$each": [attempt], "$slice": -LOG_KEPT}},
-            },
-        )
+        due = now() + dt.timedelta(seconds=delay)
+        await store.retry_delivery(delivery, self.owner, attempt, due, LOG_KEPT)
 
 
 def _attempt(
     delivery: WebhookDelivery, status: int | None, duration_ms: int, error: str | None
-) -> dict[str, Any]:
-    return {
-        "attempt": delivery.attempts,
-        "at": now(),
-        "status_code": status,
-        "duration_ms": duration_ms,
-        "error": error,
-    }
+) -> Attempt:
+    return Attempt(
+        attempt=delivery.attempts,
+        at=now(),
+        status_code=status,
+        duration_ms=duration_ms,
+        error=error,
+    )

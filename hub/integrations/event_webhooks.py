@@ -24,21 +24,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from beanie import PydanticObjectId
-from pymongo.errors import BulkWriteError, PyMongoError
 
 from hub import tasks
-from hub.contract import now
+from hub.contract import JsonObject, now
 from hub.integrations.representations import CallbackOut, ConversationOut, MessageOut
-from hub.models import (
-    Bot,
-    CallbackRequest,
-    Conversation,
-    Message,
-    WebhookDelivery,
-    WebhookSubscription,
-)
+from hub.models import CallbackRequest, Conversation, Message, WebhookDelivery
 from hub.pipeline.realtime import Event, Subscription
-from hub.store import paging
+from hub.store import bots as bot_store
+from hub.store import webhooks as store
+from hub.store.errors import DatabaseError
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -110,27 +104,23 @@ def envelope(event: Event, key: str) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
-async def _targets(event: Event) -> list[tuple[str, PydanticObjectId]]:
+async def _targets(event: Event) -> list[tuple[store.DeliveryTarget, PydanticObjectId]]:
     """Who gets this event: subscriptions to its type, and the bot of an inbound message.
 
     A whisper (``hub.centre.supervising``) is for the agent alone: it goes nowhere.
     """
     if event.type.startswith("message.") and event.data.get("visibility") == "whisper":
         return []
-    subs = WebhookSubscription.get_pymongo_collection().find(
-        {"account_id": event.account_id, "active": True, "events": event.type}, {"_id": 1}
-    )
-    targets = [("subscription", doc["_id"]) async for doc in subs]
+    if event.account_id is None:
+        return []
+    targets: list[tuple[store.DeliveryTarget, PydanticObjectId]] = [
+        ("subscription", sub_id) for sub_id in await store.subscribers(event.account_id, event.type)
+    ]
     data = event.data
     if event.type == "message.created" and data.get("direction") == "in":
-        conv = await paging.by_id(
-            Conversation.get_pymongo_collection(),
-            event.account_id,
-            data.get("conversation_id"),
-            {"handler": 1, "bot_id": 1},
-        )
-        if conv is not None and conv.get("handler") == "bot" and conv.get("bot_id"):
-            targets.append(("bot", PydanticObjectId(conv["bot_id"])))
+        bot_id = await bot_store.handling_bot(event.account_id, data.get("conversation_id"))
+        if bot_id is not None:
+            targets.append(("bot", bot_id))
     return targets
 
 
@@ -161,11 +151,7 @@ async def fan_out(event: Event) -> int:
         )
         for kind, target_id in targets
     ]
-    try:
-        result = await WebhookDelivery.insert_many(deliveries, ordered=False)
-        return len(result.inserted_ids)
-    except BulkWriteError as exc:  # another process stored some of them first
-        return int(exc.details.get("nInserted", 0))
+    return await store.insert_deliveries(deliveries)  # another process may have stored some
 
 
 #: Seconds between re-reads of which accounts have subscriptions or bots, besides the
@@ -206,14 +192,7 @@ class EventFanOut:
             return
         self._stale = False  # changes from here on mark it stale again
         self._read_at = time.monotonic()
-        found: set[PydanticObjectId] = set()
-        for collection, query in (
-            (WebhookSubscription.get_pymongo_collection(), {"active": True}),
-            (Bot.get_pymongo_collection(), {}),
-        ):
-            async for doc in collection.find(query, {"account_id": 1}):
-                found.add(doc["account_id"])
-        self._interested = found
+        self._interested = await store.interested_accounts_all_accounts()
 
     async def start(self) -> None:
         await self._refresh()
@@ -237,7 +216,7 @@ class EventFanOut:
                     continue
                 if await fan_out(event) + await fact_events(event):
                     self.on_new()
-            except (PyMongoError, ValueError) as exc:
+            except (DatabaseError, ValueError) as exc:
                 log.warning("webhook event %s not stored: %s", event.type, exc)
             except Exception:  # a bug must not stop every later event
                 log.exception("webhook event %s not stored", event.type)
@@ -287,7 +266,7 @@ async def emit(
     account_id: PydanticObjectId,
     event_type: str,
     key: str,
-    data: dict[str, Any],
+    data: JsonObject,
     conversation_id: PydanticObjectId | None = None,
 ) -> int:
     """Store the deliveries of an event that is a fact, not a document change
@@ -296,10 +275,7 @@ async def emit(
     ``key`` names the fact alike in every process (e.g. the breach's clock and due time),
     so a fact emitted twice is delivered once. The delivery worker picks them up.
     """
-    subs = WebhookSubscription.get_pymongo_collection().find(
-        {"account_id": account_id, "active": True, "events": event_type}, {"_id": 1}
-    )
-    targets = [doc["_id"] async for doc in subs]
+    targets = await store.subscribers(account_id, event_type)
     if not targets:
         return 0
     at = now()
@@ -328,8 +304,4 @@ async def emit(
         )
         for target_id in targets
     ]
-    try:
-        result = await WebhookDelivery.insert_many(deliveries, ordered=False)
-        return len(result.inserted_ids)
-    except BulkWriteError as exc:  # emitted before (another process, a retry)
-        return int(exc.details.get("nInserted", 0))
+    return await store.insert_deliveries(deliveries)  # emitted before: stored once

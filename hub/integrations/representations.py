@@ -7,19 +7,20 @@ webhooks' ``data``, so both always describe a message the same way.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, Literal, Self
 
-from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.contract import Attachment, QuickReply
+from hub.contract import Attachment, JsonObject, QuickReply
 from hub.models import CallbackRequest
 from hub.models.conversation import SLA_KINDS
+from hub.store.ids import is_id
 
 
 def _plain(value: Any) -> Any:
     """A stored value as a JSON shape holds it: ids as strings, models as dicts."""
-    if isinstance(value, ObjectId):
+    if is_id(value):
         return str(value)
     if isinstance(value, BaseModel):
         return value.model_dump()
@@ -110,7 +111,7 @@ class CsatOut(BaseModel):
     at: dt.datetime
 
 
-def sla_public(state: dict[str, Any] | None) -> dict[str, Any] | None:
+def sla_public(state: Mapping[str, Any] | None) -> SlaOut | None:
     """The ``sla`` object of DESIGN.md for a conversation's stored clocks (``hub.centre.sla.clocks``)."""
     if not state:
         return None
@@ -125,7 +126,7 @@ def sla_public(state: dict[str, Any] | None) -> dict[str, Any] | None:
     for kind in SLA_KINDS:
         out[f"{kind}_due_at"] = due(kind) if kind not in state.get("done", {}) else None
     out["breaches"] = [{"kind": b["kind"], "at": b["at"]} for b in state.get("breaches") or []]
-    return out
+    return SlaOut.model_validate(out)
 
 
 class ConversationOut(Representation):
@@ -223,5 +224,5 @@ class CallbackOut(BaseModel):
             last_note=c.last_note,
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return self.model_dump(mode="json", by_alias=True)

@@ -11,11 +11,12 @@ import secrets
 from beanie import PydanticObjectId
 
 from hub.contract import now
-from hub.errors import InvalidInput
+from hub.errors import InvalidInput, NotFound
 from hub.models import WebhookDelivery, WebhookSubscription
 from hub.models.webhook import EVENT_TYPES
 from hub.pipeline import outbound
-from hub.store.conversations import NotFound, oid
+from hub.store import webhooks as store
+from hub.store.ids import parse_id
 
 LOG_WINDOW_DAYS = 30
 
@@ -49,32 +50,28 @@ async def create(account_id: PydanticObjectId, url: str, events: list[str]) -> W
         events=list(dict.fromkeys(events)),
         secret="whsec_" + secrets.token_hex(24),
     )
-    await sub.insert()
-    return sub
+    return await store.insert_subscription(sub)
 
 
-async def get(account_id: PydanticObjectId, subscription_id: str) -> WebhookSubscription:
-    found = await WebhookSubscription.find_one(
-        WebhookSubscription.id == oid(subscription_id), WebhookSubscription.account_id == account_id
-    )
+async def get(
+    account_id: PydanticObjectId, subscription_id: str | PydanticObjectId
+) -> WebhookSubscription:
+    found = await store.get_subscription(account_id, parse_id(subscription_id))
     if found is None:
-        raise NotFound(subscription_id)
+        raise NotFound(str(subscription_id))
     return found
 
 
 async def list_all(account_id: PydanticObjectId) -> list[WebhookSubscription]:
-    return (
-        await WebhookSubscription.find(WebhookSubscription.account_id == account_id)
-        .sort("created_at")
-        .to_list()
-    )
+    return await store.list_subscriptions(account_id)
 
 
-async def remove(account_id: PydanticObjectId, subscription_id: str) -> WebhookSubscription:
+async def remove(
+    account_id: PydanticObjectId, subscription_id: str | PydanticObjectId
+) -> WebhookSubscription:
     sub = await get(account_id, subscription_id)
-    await WebhookSubscription.get_pymongo_collection().delete_one(
-        {"_id": sub.id, "account_id": account_id}
-    )
+    assert sub.id is not None
+    await store.delete_subscription(account_id, sub.id)
     return sub
 
 
@@ -83,22 +80,16 @@ async def deliveries(
 ) -> list[WebhookDelivery]:
     """The newest deliveries of the last 30 days (the log's TTL), newest first."""
     since = now() - dt.timedelta(days=LOG_WINDOW_DAYS)
-    found = await WebhookDelivery.find(
-        {"account_id": account_id, "target_id": sub.id, "created_at": {"$gte": since}}
-    ).to_list()
-    return sorted(found, key=lambda d: d.created_at, reverse=True)[:limit]
+    assert sub.id is not None
+    return await store.recent_deliveries(account_id, sub.id, since, limit)
 
 
-async def redeliver(account_id: PydanticObjectId, delivery_id: str) -> WebhookDelivery:
+async def redeliver(
+    account_id: PydanticObjectId, delivery_id: str | PydanticObjectId
+) -> WebhookDelivery:
     """Send a delivery again now (a delivered or failed one too): pending, due now."""
-    delivery = await WebhookDelivery.find_one(
-        WebhookDelivery.id == oid(delivery_id), WebhookDelivery.account_id == account_id
-    )
-    if delivery is None or delivery.target != "subscription":
-        raise NotFound(delivery_id)
-    await WebhookDelivery.get_pymongo_collection().update_one(
-        {"_id": delivery.id, "account_id": account_id},
-        {"$set": {"status": "pending", "due": now(), "created_at": now(), "updated_at": now()},
-         "$unset": {"owner": ""}},
-    )  # fmt: skip
+    delivery = await store.get_delivery(account_id, parse_id(delivery_id))
+    if delivery is None or delivery.target != "subscription" or delivery.id is None:
+        raise NotFound(str(delivery_id))
+    await store.requeue_delivery(account_id, delivery.id)
     return delivery

@@ -33,3 +33,16 @@ async def set_wallboard_thresholds(account_id: PydanticObjectId, values: dict[st
     await Account.get_pymongo_collection().update_one(
         {"_id": account_id}, {"$set": {"wallboard_thresholds": values}}
     )
+from beanie import PydanticObjectId
+
+from hub.models import Account
+
+
+# ---- added by widget
+async def get_account(account_id: PydanticObjectId) -> Account | None:
+    return await Account.get(account_id)
+
+
+async def account_by_slug_all_accounts(slug: str) -> Account | None:
+    """The account with this slug (``demo``). Spans accounts by nature: the slug names one."""
+    return await Account.find_one(Account.slug == slug)

@@ -286,3 +286,36 @@ async def erase_contact(hub: _WithMedia, account_id: PydanticObjectId, contact_i
         details={"conversations": len(conversation_ids), "messages": erased, **related},
     ).insert()
     return erased
+
+
+# ---- added by widget
+#: A value of a contact's free-form attribute as a page may set it.
+AttributeValue = str | int | float | bool
+
+
+async def contact_by_address(account_id: PydanticObjectId, address_key: str) -> Contact | None:
+    """The account's contact with this address key (``visitor:anon:…``), if there is one."""
+    return await Contact.find_one({"account_id": account_id, "addresses": address_key})
+
+
+async def set_contact_fields(
+    account_id: PydanticObjectId,
+    contact_id: PydanticObjectId,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    attributes: dict[str, AttributeValue] | None = None,
+) -> None:
+    """Set the given fields (those not None) and attributes of a contact, in one write;
+    nothing is written when nothing is given."""
+    changes: dict[str, object] = {
+        field: value
+        for field, value in (("name", name), ("email", email), ("phone", phone))
+        if value is not None
+    }
+    changes.update({f"attributes.{key}": value for key, value in (attributes or {}).items()})
+    if changes:
+        await Contact.get_pymongo_collection().update_one(
+            {"_id": contact_id, "account_id": account_id}, {"$set": changes}
+        )

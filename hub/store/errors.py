@@ -6,3 +6,11 @@ from hub.errors import InvalidInput as InvalidChange
 from hub.errors import NotFound
 
 __all__ = ["InvalidChange", "NotFound"]
+
+
+# ---- added by widget
+#: Any failure of the database driver (a lost connection, a timeout): the periodic loops
+#: catch it by this name, so that only the store imports the driver.
+from pymongo.errors import PyMongoError as DatabaseError
+
+__all__ += ["DatabaseError"]

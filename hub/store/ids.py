@@ -49,3 +49,12 @@ def parse_optional_ref(value: object, field: str) -> PydanticObjectId | None:
     if value is None or value == "":
         return None
     return parse_ref(value, field)
+
+
+# ---- added by widget
+def is_id(value: object) -> bool:
+    """Whether ``value`` is an id object (the driver's ``ObjectId`` or a ``PydanticObjectId``),
+    for code that turns stored values into JSON without importing the driver."""
+    from bson import ObjectId
+
+    return isinstance(value, ObjectId)

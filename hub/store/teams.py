@@ -1,4 +1,5 @@
 """Teams, per account."""
+"""Teams of an account."""
 
 from __future__ import annotations
 
@@ -41,3 +42,10 @@ async def set_team_callback(
     """Store the team's callback offer (checked by the caller), in one write."""
     assert team.account_id == account_id
     await team.set({"callback": settings})
+
+from hub.models import Team
+
+
+# ---- added by widget
+async def get_team(account_id: PydanticObjectId, team_id: PydanticObjectId) -> Team | None:
+    return await Team.find_one(Team.id == team_id, Team.account_id == account_id)

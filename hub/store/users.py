@@ -1,4 +1,5 @@
 """Users, per account."""
+"""Users of an account."""
 
 from __future__ import annotations
 
@@ -38,3 +39,11 @@ async def set_preferences(
         {"_id": user_id, "account_id": account_id},
         {"$set": {"language": language, "timezone": timezone}},
     )
+
+# ---- added by widget
+async def active_users(account_id: PydanticObjectId) -> list[User]:
+    """The account's active users (any role, any presence)."""
+    return await User.find(
+        User.account_id == account_id,
+        User.active == True,  # noqa: E712
+    ).to_list()

@@ -1,0 +1,187 @@
+"""Outbound event webhooks: an account's subscriptions and the deliveries made to them.
+
+Subscriptions are read and written per account. Deliveries are stored once per
+(target, event) under a unique index; the delivery worker claims them across
+accounts (``claim_due_delivery_all_accounts``) like the outbox's dispatcher.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from beanie import PydanticObjectId
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError
+
+from hub.contract import now
+from hub.models import Bot, WebhookDelivery, WebhookSubscription
+from hub.models.webhook import Attempt
+
+DeliveryTarget = Literal["subscription", "bot"]
+
+# --------------------------------------------------------------------------- subscriptions
+
+
+async def insert_subscription(sub: WebhookSubscription) -> WebhookSubscription:
+    await sub.insert()
+    return sub
+
+
+async def get_subscription(
+    account_id: PydanticObjectId, subscription_id: PydanticObjectId
+) -> WebhookSubscription | None:
+    return await WebhookSubscription.find_one(
+        WebhookSubscription.id == subscription_id, WebhookSubscription.account_id == account_id
+    )
+
+
+async def list_subscriptions(account_id: PydanticObjectId) -> list[WebhookSubscription]:
+    """The account's subscriptions, oldest first."""
+    return (
+        await WebhookSubscription.find(WebhookSubscription.account_id == account_id)
+        .sort("created_at")
+        .to_list()
+    )
+
+
+async def delete_subscription(
+    account_id: PydanticObjectId, subscription_id: PydanticObjectId
+) -> None:
+    await WebhookSubscription.get_pymongo_collection().delete_one(
+        {"_id": subscription_id, "account_id": account_id}
+    )
+
+
+async def subscribers(account_id: PydanticObjectId, event_type: str) -> list[PydanticObjectId]:
+    """The ids of the account's active subscriptions to ``event_type``."""
+    subs = WebhookSubscription.get_pymongo_collection().find(
+        {"account_id": account_id, "active": True, "events": event_type}, {"_id": 1}
+    )
+    return [doc["_id"] async for doc in subs]
+
+
+async def interested_accounts_all_accounts() -> set[PydanticObjectId]:
+    """Every account with an active subscription or a bot (spans accounts by nature: the
+    event fan-out keeps this set in memory to skip the events of every other account)."""
+    found: set[PydanticObjectId] = set()
+    for collection, query in (
+        (WebhookSubscription.get_pymongo_collection(), {"active": True}),
+        (Bot.get_pymongo_collection(), {}),
+    ):
+        async for doc in collection.find(query, {"account_id": 1}):
+            found.add(doc["account_id"])
+    return found
+
+
+# --------------------------------------------------------------------------- deliveries
+
+
+async def insert_deliveries(deliveries: list[WebhookDelivery]) -> int:
+    """Store new deliveries; returns how many were new (the rest were stored before,
+    by another process that saw the same change, under the unique (target, event) key)."""
+    try:
+        result = await WebhookDelivery.insert_many(deliveries, ordered=False)
+        return len(result.inserted_ids)
+    except BulkWriteError as exc:
+        return int(exc.details.get("nInserted", 0))
+
+
+async def recent_deliveries(
+    account_id: PydanticObjectId, target_id: PydanticObjectId, since: dt.datetime, limit: int
+) -> list[WebhookDelivery]:
+    """The target's deliveries created since ``since``, newest first, at most ``limit``."""
+    found = await WebhookDelivery.find(
+        {"account_id": account_id, "target_id": target_id, "created_at": {"$gte": since}}
+    ).to_list()
+    return sorted(found, key=lambda d: d.created_at, reverse=True)[:limit]
+
+
+async def get_delivery(
+    account_id: PydanticObjectId, delivery_id: PydanticObjectId
+) -> WebhookDelivery | None:
+    return await WebhookDelivery.find_one(
+        WebhookDelivery.id == delivery_id, WebhookDelivery.account_id == account_id
+    )
+
+
+async def requeue_delivery(account_id: PydanticObjectId, delivery_id: PydanticObjectId) -> None:
+    """Make a delivery pending and due now (a delivered or failed one too)."""
+    await WebhookDelivery.get_pymongo_collection().update_one(
+        {"_id": delivery_id, "account_id": account_id},
+        {"$set": {"status": "pending", "due": now(), "created_at": now(), "updated_at": now()},
+         "$unset": {"owner": ""}},
+    )  # fmt: skip
+
+
+async def next_delivery_due_all_accounts() -> dt.datetime | None:
+    """When the next delivery of any account is due (the worker's sleep)."""
+    nxt = await WebhookDelivery.get_pymongo_collection().find_one(
+        {"due": {"$type": "date"}}, {"due": 1}, sort=[("due", 1)]
+    )
+    if nxt is None:
+        return None
+    due: dt.datetime = nxt["due"]
+    return due
+
+
+async def claim_due_delivery_all_accounts(
+    owner: str, lease: dt.timedelta
+) -> WebhookDelivery | None:
+    """Claim the most overdue pending delivery of any account: its ``due`` moves to the end
+    of ``lease`` under ``owner`` (a crashed worker's claim runs out and is taken again)."""
+    at = now()
+    doc = await WebhookDelivery.get_pymongo_collection().find_one_and_update(
+        {"due": {"$lte": at}, "status": "pending"},
+        {"$set": {"due": at + lease, "owner": owner}, "$inc": {"attempts": 1}},
+        sort=[("due", 1)],
+        return_document=ReturnDocument.AFTER,
+    )
+    return None if doc is None else WebhookDelivery.model_validate(doc)
+
+
+async def delivery_target(delivery: WebhookDelivery) -> tuple[str, str] | None:
+    """The URL and secret of the delivery's target (its bot, or its active subscription),
+    or None once it was removed."""
+    query = {"_id": delivery.target_id, "account_id": delivery.account_id}
+    if delivery.target == "bot":
+        bot = await Bot.find_one(query)
+        return None if bot is None else (bot.webhook_url, bot.secret)
+    sub = await WebhookSubscription.find_one({**query, "active": True})
+    return None if sub is None else (sub.url, sub.secret)
+
+
+async def finish_delivery(
+    delivery: WebhookDelivery,
+    owner: str,
+    status: Literal["delivered", "failed"],
+    attempt: Attempt,
+    kept: int,
+) -> None:
+    """Record the last attempt of a claimed delivery and close it (if ``owner`` still holds it)."""
+    await WebhookDelivery.get_pymongo_collection().update_one(
+        _claimed(delivery, owner),
+        {
+            "$set": {"status": status, "updated_at": now()},
+            "$unset": {"due": "", "owner": ""},
+            "$push": {"log": {"$each": [attempt.model_dump()], "$slice": -kept}},
+        },
+    )
+
+
+async def retry_delivery(
+    delivery: WebhookDelivery, owner: str, attempt: Attempt, due: dt.datetime, kept: int
+) -> None:
+    """Record a failed attempt of a claimed delivery and make it due again at ``due``."""
+    await WebhookDelivery.get_pymongo_collection().update_one(
+        _claimed(delivery, owner),
+        {
+            "$set": {"due": due, "updated_at": now()},
+            "$unset": {"owner": ""},
+            "$push": {"log": {"$each": [attempt.model_dump()], "$slice": -kept}},
+        },
+    )
+
+
+def _claimed(delivery: WebhookDelivery, owner: str) -> dict[str, object]:
+    return {"_id": delivery.id, "account_id": delivery.account_id, "owner": owner}

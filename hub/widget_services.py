@@ -202,7 +202,7 @@ async def team_name(account_id: PydanticObjectId, team_id: str | None) -> str | 
     oid = try_id(team_id) if team_id else None
     if oid is None:
         return None
-    team = await _teams.get_team(account_id, oid)
+    team = await _teams.find_team(account_id, oid)
     return team.name if team else None
 
 

@@ -33,9 +33,6 @@ async def set_wallboard_thresholds(account_id: PydanticObjectId, values: dict[st
     await Account.get_pymongo_collection().update_one(
         {"_id": account_id}, {"$set": {"wallboard_thresholds": values}}
     )
-from beanie import PydanticObjectId
-
-from hub.models import Account
 
 
 # ---- added by widget

@@ -1,5 +1,4 @@
 """Channels, per account."""
-"""Channels of an account."""
 
 from __future__ import annotations
 
@@ -13,6 +12,7 @@ from hub.models import Channel
 async def list_channels(account_id: PydanticObjectId) -> list[Channel]:
     """The account's channels, by name."""
     return await Channel.find(Channel.account_id == account_id).sort("name").to_list()
+
 
 # ---- added by widget
 async def active_channel_of_type(account_id: PydanticObjectId, channel_type: str) -> Channel | None:

@@ -1,5 +1,4 @@
 """Teams, per account."""
-"""Teams of an account."""
 
 from __future__ import annotations
 
@@ -43,9 +42,8 @@ async def set_team_callback(
     assert team.account_id == account_id
     await team.set({"callback": settings})
 
-from hub.models import Team
-
 
 # ---- added by widget
-async def get_team(account_id: PydanticObjectId, team_id: PydanticObjectId) -> Team | None:
+async def find_team(account_id: PydanticObjectId, team_id: PydanticObjectId) -> Team | None:
+    """The account's team, or None for another id."""
     return await Team.find_one(Team.id == team_id, Team.account_id == account_id)

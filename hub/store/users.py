@@ -1,5 +1,4 @@
 """Users, per account."""
-"""Users of an account."""
 
 from __future__ import annotations
 
@@ -39,6 +38,7 @@ async def set_preferences(
         {"_id": user_id, "account_id": account_id},
         {"$set": {"language": language, "timezone": timezone}},
     )
+
 
 # ---- added by widget
 async def active_users(account_id: PydanticObjectId) -> list[User]:

@@ -117,11 +117,11 @@ class Periodic:
         lease: bool = False,
     ) -> None:
         self.name = name
-        self.body = body
+        self._body = body
         self.interval = interval
         self.jitter = jitter
-        self.first = first
-        self.lease = lease
+        self._first = first
+        self._leased = lease
         #: Who holds the round's lease (this process's task).
         self.owner = uuid.uuid4().hex[:12]
         self._wake = asyncio.Event()
@@ -146,11 +146,11 @@ class Periodic:
     async def run_once(self) -> bool:
         """One round now; False when another process holds the round or the round failed."""
         try:
-            if self.lease and not await leases.take_round(
+            if self._leased and not await leases.take_round(
                 self.name, self.owner, now(), dt.timedelta(seconds=self.interval)
             ):
                 return False
-            await self.body()
+            await self._body()
         except Exception as exc:  # a failing round never ends the loop
             if _is_database_error(exc):
                 log.warning("%s: database error %s", self.name, exc)
@@ -160,7 +160,7 @@ class Periodic:
         return True
 
     async def _loop(self) -> None:
-        if self.first == "later":
+        if self._first == "later":
             await self._pause()
         while True:
             self._wake.clear()

@@ -39,7 +39,7 @@ from hub.pipeline.housekeeping import Housekeeper
 from hub.pipeline.outbox import Dispatcher
 from hub.pipeline.services import Hub
 from hub.settings import Settings
-from hub.tasks import Worker
+from hub.tasks import Periodic, Worker
 from hub.tenants.retention import RetentionLoop
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def create_app(
     if not settings.mongodb_uri:
         raise ValueError("settings.mongodb_uri is required (parley serve starts the embedded one)")
     outbound.configure(settings.outbound_allow)
-    workers: dict[str, Worker] = {}  # the ones views reach (a redelivery wakes its worker)
+    workers: dict[str, Periodic] = {}  # the ones views reach (a redelivery wakes its worker)
     app = Starlette(
         routes=_routes(),
         middleware=_middleware(settings),
@@ -88,7 +88,7 @@ def _lifespan(
     settings: Settings,
     connectors: dict[str, type[Connector]] | None,
     http: httpx.AsyncClient | None,
-    workers: dict[str, Worker],
+    workers: dict[str, Periodic],
 ) -> Lifespan:
     """Open the database and the hub, run the tasks of ``_tasks``; undo it all at shutdown."""
 
@@ -127,7 +127,7 @@ async def _prepare(hub: Hub) -> None:
         log.info("sealed %s plain channel secrets at rest", sealed["secrets"])
 
 
-def _tasks(hub: Hub, http: httpx.AsyncClient, workers: dict[str, Worker]) -> list[Worker]:
+def _tasks(hub: Hub, http: httpx.AsyncClient, workers: dict[str, Periodic]) -> list[Worker]:
     """What the app runs, in the order it starts them (it stops them in reverse).
 
     The change stream and the fire-and-forget work always run; the workers and the

@@ -168,7 +168,8 @@ class Periodic:
             await self._pause()
 
     async def _pause(self) -> None:
-        """Wait one interval (plus jitter), or less when woken."""
+        """Wait one interval (plus jitter), or less when woken. A work queue overrides it
+        to wait for its next due item instead (``hub.pipeline.claims.ClaimLoop``)."""
         delay = self.interval + (random.uniform(0.0, self.jitter) if self.jitter else 0.0)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=delay)

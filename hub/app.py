@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 
 import httpx
 from starlette.applications import Starlette
@@ -39,9 +39,11 @@ from hub.pipeline.housekeeping import Housekeeper
 from hub.pipeline.outbox import Dispatcher
 from hub.pipeline.services import Hub
 from hub.settings import Settings
+from hub.tasks import Periodic, Worker
 from hub.tenants.retention import RetentionLoop
 
 log = logging.getLogger(__name__)
+Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
 
 def create_app(
@@ -57,93 +59,102 @@ def create_app(
     """
     if not settings.mongodb_uri:
         raise ValueError("settings.mongodb_uri is required (parley serve starts the embedded one)")
-    state: dict[str, Any] = {}
     outbound.configure(settings.outbound_allow)
+    workers: dict[str, Periodic] = {}  # the ones views reach (a redelivery wakes its worker)
+    app = Starlette(
+        routes=_routes(),
+        middleware=_middleware(settings),
+        exception_handlers={exc: api_errors.handle for exc in api_errors.HANDLED},
+        lifespan=_lifespan(settings, connectors, http, workers),
+    )
+    app.state.settings = settings
+    app.state.workers = workers
+    return app
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    session = Middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key or "insecure-test-key",
+        session_cookie="parley_session",
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.public_url.startswith("https://"),
+    )
+    return [session]
+
+
+def _lifespan(
+    settings: Settings,
+    connectors: dict[str, type[Connector]] | None,
+    http: httpx.AsyncClient | None,
+    workers: dict[str, Periodic],
+) -> Lifespan:
+    """Open the database and the hub, run the tasks of ``_tasks``; undo it all at shutdown."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         client = db.connect(settings.mongodb_uri or "")
-        database = await db.init(client, settings.database)
-        own_http = http is None
         http_client = http or outbound.guarded_client()
-        hub = Hub(settings, database, http_client, connectors)
-        hub.rules = CentreRules(hub)
-        sealed = await seal_stored(hub.cipher, hub.registry, plain_only=True)
-        if sealed["secrets"]:
-            log.info("sealed %s plain channel secrets at rest", sealed["secrets"])
+        hub = Hub(settings, await db.init(client, settings.database), http_client, connectors)
+        await _prepare(hub)
         app.state.hub = hub
         extra = [route for connector in hub.registry.all() for route in connector.routes()]
         app.router.routes.extend(extra)
-        await hub.realtime.start()
-        dispatcher = Dispatcher(hub)
-        housekeeper = Housekeeper()
-        deliveries = DeliveryWorker(hub)
-        fan_out = EventFanOut(hub, deliveries.wake)
-        bot_watch = BotWatch(hub)
-        callback_offers = CallbackOfferWorker(hub)
-        retention = RetentionLoop(hub)
-        ticker = CentreTicker(settings.centre_tick_seconds)
-        poller = CalendarPoller(http_client, settings.calendar_poll_seconds)
-        timers = Timers(hub)  # SLA breaches and due CSAT surveys
-        started: list[Connector] = []
-        if settings.run_workers:
-            await dispatcher.start()
-            await housekeeper.start()
-            await deliveries.start()
-            await fan_out.start()
-            await bot_watch.start()
-            await callback_offers.start()
-            await retention.start()
-            await ticker.start()
-            await poller.start()
-            await timers.start()
-            for connector in hub.registry.all():
-                await connector.start()
-                started.append(connector)
-        state["dispatcher"] = dispatcher
-        state["webhook_deliveries"] = deliveries
-        state["retention"] = retention
+        started: list[Worker] = []
         try:
+            for task in _tasks(hub, http_client, workers):
+                await task.start()
+                started.append(task)
             yield
         finally:
-            for connector in started:
-                await connector.stop()
-            await dispatcher.stop()
-            await housekeeper.stop()
-            await bot_watch.stop()
-            await callback_offers.stop()
-            await retention.stop()
-            await ticker.stop()
-            await poller.stop()
-            await hub.background.stop()
-            await timers.stop()
-            await fan_out.stop()
-            await deliveries.stop()
-            await hub.realtime.stop()
+            for task in reversed(started):
+                await task.stop()
             for route in extra:
                 app.router.routes.remove(route)
-            if own_http:
+            if http is None:
                 await http_client.aclose()
             await db.release(client)
 
-    app = Starlette(
-        routes=_routes(),
-        middleware=[
-            Middleware(
-                SessionMiddleware,
-                secret_key=settings.secret_key or "insecure-test-key",
-                session_cookie="parley_session",
-                max_age=settings.session_max_age,
-                same_site="lax",
-                https_only=settings.public_url.startswith("https://"),
-            )
-        ],
-        exception_handlers={exc: api_errors.handle for exc in api_errors.HANDLED},
-        lifespan=lifespan,
+    return lifespan
+
+
+async def _prepare(hub: Hub) -> None:
+    """Give the hub the contact centre's rules, and seal every channel secret still plain."""
+    hub.rules = CentreRules(hub)
+    sealed = await seal_stored(hub.cipher, hub.registry, plain_only=True)
+    if sealed["secrets"]:
+        log.info("sealed %s plain channel secrets at rest", sealed["secrets"])
+
+
+def _tasks(hub: Hub, http: httpx.AsyncClient, workers: dict[str, Periodic]) -> list[Worker]:
+    """What the app runs, in the order it starts them (it stops them in reverse).
+
+    The change stream and the fire-and-forget work always run; the workers and the
+    connectors' listeners only with ``Settings.run_workers``.
+    """
+    always: list[Worker] = [hub.realtime, hub.background]
+    settings = hub.settings
+    if not settings.run_workers:
+        return always
+    deliveries = DeliveryWorker(hub)
+    workers.update(
+        dispatcher=Dispatcher(hub), webhook_deliveries=deliveries, retention=RetentionLoop(hub)
     )
-    app.state.settings = settings
-    app.state.workers = state
-    return app
+    return [
+        *always,
+        workers["dispatcher"],
+        Housekeeper(),
+        deliveries,
+        EventFanOut(hub, deliveries.wake),
+        BotWatch(hub),
+        CallbackOfferWorker(hub),
+        workers["retention"],
+        CentreTicker(settings.centre_tick_seconds),
+        CalendarPoller(http, settings.calendar_poll_seconds),
+        Timers(hub),  # SLA breaches and due CSAT surveys
+        *hub.registry.all(),  # their listeners (an SMTP server)
+    ]
 
 
 async def _to_inbox(request: Request) -> Response:

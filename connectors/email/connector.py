@@ -19,7 +19,7 @@ from binascii import Error as BinasciiError
 from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.datastructures import UploadFile
@@ -33,6 +33,7 @@ from hub.contract import (
     ChannelInfo,
     Connector,
     HubServices,
+    JsonObject,
     MalformedRequest,
     OutboundMessage,
     PermanentSendError,
@@ -128,7 +129,7 @@ class EmailConnector(Connector):
 
     # ------------------------------------------------------------------ channels
 
-    def describe(self, channel: ChannelInfo) -> dict[str, Any]:
+    def describe(self, channel: ChannelInfo) -> JsonObject:
         return {
             "address": channel.config["address"],
             "inbound_secret": channel.config["inbound_secret"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 from urllib.parse import urlencode
 
 import httpx
@@ -21,11 +21,13 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from connectors.twilio import content, inbound
-from connectors.twilio.config import TwilioConfig
+from connectors.twilio.config import TwilioConfig, TwilioTemplate
 from connectors.twilio.transport import HttpxTwilioClient, rebase
 from hub.contract import (
     ChannelInfo,
+    ChannelTemplate,
     Connector,
+    JsonObject,
     MalformedRequest,
     MediaTooLarge,
     OutboundMessage,
@@ -42,6 +44,19 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 RETRYABLE_CODES = {"20429", "63018", "30022"}
 
 
+class MessageParams(TypedDict, total=False):
+    """The arguments of Twilio's ``Messages.create`` that the connectors send."""
+
+    to: str
+    status_callback: str
+    from_: str
+    messaging_service_sid: str
+    body: str
+    media_url: list[str]
+    content_sid: str
+    content_variables: str
+
+
 class TwilioConnector(Connector):
     """Base of the Twilio Messaging connectors; subclasses set ``prefix`` and capabilities."""
 
@@ -56,11 +71,11 @@ class TwilioConnector(Connector):
     def settings(self, channel: ChannelInfo) -> TwilioConfig:
         return TwilioConfig.model_validate(channel.config)
 
-    def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
+    def validate_config(self, config: JsonObject) -> JsonObject:
         return TwilioConfig.model_validate(config).model_dump(mode="json", exclude_none=True)
 
-    def templates(self, channel: ChannelInfo) -> list[dict[str, Any]]:
-        return [t.model_dump(exclude_none=True) for t in self.settings(channel).templates]
+    def templates(self, channel: ChannelInfo) -> list[ChannelTemplate]:
+        return [_offered(t) for t in self.settings(channel).templates]
 
     # ------------------------------------------------------------------ inbound
 
@@ -88,7 +103,7 @@ class TwilioConnector(Connector):
             response=Response(EMPTY_TWIML, media_type="text/xml"),
         )
 
-    def status_facts(self, form: dict[str, str]) -> dict[str, Any]:
+    def status_facts(self, form: dict[str, str]) -> JsonObject:
         """Facts from a status callback kept on the message (RCS: the channel it went on)."""
         return {}
 
@@ -136,9 +151,9 @@ class TwilioConnector(Connector):
 
     async def message_params(
         self, channel: ChannelInfo, cfg: TwilioConfig, client: Client, message: OutboundMessage
-    ) -> dict[str, Any]:
+    ) -> MessageParams:
         """The Messages.create arguments for one stored message."""
-        params: dict[str, Any] = {
+        params: MessageParams = {
             "to": self.to_address(cfg, message.to.value),
             "status_callback": message.status_callback_url,
         }
@@ -149,7 +164,10 @@ class TwilioConnector(Connector):
         else:
             params["from_"] = self.address(cfg.from_number or "")
         if message.template is not None:
-            params.update(content.template_params(cfg, message.template))
+            ref = content.template_params(cfg, message.template)
+            params["content_sid"] = ref["content_sid"]
+            if "content_variables" in ref:
+                params["content_variables"] = ref["content_variables"]
             return params
         if self.wants_content(message):
             params["content_sid"] = await self._contents.sid(client, cfg, message)
@@ -175,9 +193,9 @@ class TwilioConnector(Connector):
         return self.address(value)
 
     def send_facts(
-        self, cfg: TwilioConfig, params: dict[str, Any], sent_from: str | None, segments: Any
-    ) -> dict[str, Any]:
-        facts: dict[str, Any] = {}
+        self, cfg: TwilioConfig, params: MessageParams, sent_from: str | None, segments: Any
+    ) -> JsonObject:
+        facts: JsonObject = {}
         if segments not in (None, ""):
             facts["segments"] = int(segments)
         return facts
@@ -233,6 +251,19 @@ class TwilioConnector(Connector):
         if cfg.messaging_service_sid:
             params["MessagingServiceSid"] = cfg.messaging_service_sid
         return signed_form(cfg.webhook_signing_key or cfg.auth_token, channel.webhook_url, params)
+
+
+def _offered(template: TwilioTemplate) -> ChannelTemplate:
+    """A configured template as the hub offers it (``body`` only when it has one)."""
+    offered = ChannelTemplate(
+        name=template.name,
+        sid=template.sid,
+        language=template.language,
+        variables=template.variables,
+    )
+    if template.body is not None:
+        offered["body"] = template.body
+    return offered
 
 
 def signed_form(token: str, url: str, params: dict[str, str]) -> SimulatedRequest:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from connectors.twilio.base import TwilioConnector
+from connectors.twilio.base import MessageParams, TwilioConnector
 from connectors.twilio.config import TwilioConfig
 from connectors.twilio.inbound import split_address
-from hub.contract import PHONE, Capabilities, OutboundMessage
+from hub.contract import PHONE, Capabilities, JsonObject, OutboundMessage
 
 
 class TwilioSMSConnector(TwilioConnector):
@@ -77,8 +77,8 @@ class TwilioRCSConnector(TwilioConnector):
         return bool(message.quick_replies) or isinstance(message.metadata.get("card"), dict)
 
     def send_facts(
-        self, cfg: TwilioConfig, params: dict[str, Any], sent_from: str | None, segments: Any
-    ) -> dict[str, Any]:
+        self, cfg: TwilioConfig, params: MessageParams, sent_from: str | None, segments: Any
+    ) -> JsonObject:
         facts = super().send_facts(cfg, params, sent_from, segments)
         if sent_from:
             facts.update(_channel_of(split_address(sent_from)[0] or "sms"))
@@ -88,12 +88,12 @@ class TwilioRCSConnector(TwilioConnector):
             facts["sms_fallback_possible"] = True  # decided by Twilio; the status callback says
         return facts
 
-    def status_facts(self, form: dict[str, str]) -> dict[str, Any]:
+    def status_facts(self, form: dict[str, str]) -> JsonObject:
         prefix = form.get("ChannelPrefix") or split_address(form.get("From", ""))[0]
         if not prefix and not form.get("From"):
             return {}
         return _channel_of(prefix.lower() or "sms")
 
 
-def _channel_of(prefix: str) -> dict[str, Any]:
+def _channel_of(prefix: str) -> JsonObject:
     return {"channel": prefix, "sms_fallback": prefix != "rcs"}

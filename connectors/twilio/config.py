@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 
-from hub.contract import SECRET
+from hub.contract import SECRET, JsonObject
 
 
 class TwilioTemplate(BaseModel):
@@ -40,7 +38,7 @@ class TwilioConfig(BaseModel):
             raise ValueError("set from_number or messaging_service_sid")
         return self
 
-    def template(self, ref: dict[str, Any]) -> TwilioTemplate | None:
+    def template(self, ref: JsonObject) -> TwilioTemplate | None:
         """The configured template named by ``ref`` (``sid`` or ``name`` [+ ``language``])."""
         for t in self.templates:
             if ref.get("sid") == t.sid:

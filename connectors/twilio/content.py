@@ -10,18 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from twilio.rest import Client
 from twilio.rest.content.v1.content import ContentList
 
 from connectors.twilio.config import TwilioConfig
-from hub.contract import OutboundMessage, PermanentSendError
+from hub.contract import JsonObject, JsonValue, OutboundMessage, PermanentSendError
 
 MAX_CACHED = 512
 
 
-def template_params(cfg: TwilioConfig, ref: dict[str, Any]) -> dict[str, Any]:
+class ContentParams(TypedDict):
+    """The Messages.create arguments of a template send."""
+
+    content_sid: str
+    content_variables: NotRequired[str]
+
+
+def template_params(cfg: TwilioConfig, ref: JsonObject) -> ContentParams:
     """``ContentSid`` + ``ContentVariables`` for a template send (no Body: Twilio refuses it)."""
     template = cfg.template(ref)
     sid = template.sid if template else ref.get("sid")
@@ -34,22 +41,24 @@ def template_params(cfg: TwilioConfig, ref: dict[str, Any]) -> dict[str, Any]:
     given = ref.get("variables") or {}
     if isinstance(given, list):
         values = {str(i): str(v) for i, v in enumerate(given, 1)}
-    else:
+    elif isinstance(given, dict):
         values = {
             str(names.index(k) + 1) if k in names else str(k): str(v) for k, v in given.items()
         }
-    params: dict[str, Any] = {"content_sid": sid}
+    else:
+        raise PermanentSendError("invalid_template", "template variables are a list or an object")
+    params: ContentParams = {"content_sid": str(sid)}
     if values:
         params["content_variables"] = json.dumps(values, separators=(",", ":"))
     return params
 
 
-def types_for(message: OutboundMessage) -> dict[str, Any]:
+def types_for(message: OutboundMessage) -> JsonObject:
     """The Content API ``types`` of a message: a card, quick replies, and a text fallback."""
-    actions = [
+    actions: list[JsonValue] = [
         {"type": "QUICK_REPLY", "title": q.title, "id": q.payload} for q in message.quick_replies
     ]
-    types: dict[str, Any] = {"twilio/text": {"body": _fallback_text(message)}}
+    types: JsonObject = {"twilio/text": {"body": _fallback_text(message)}}
     card = message.metadata.get("card")
     if isinstance(card, dict) and card.get("title"):
         types["twilio/card"] = {
@@ -61,7 +70,7 @@ def types_for(message: OutboundMessage) -> dict[str, Any]:
     elif actions:
         types["twilio/quick-reply"] = {
             "body": message.text or "Choose one",
-            "actions": [{"title": a["title"], "id": a["id"]} for a in actions],
+            "actions": [{"title": q.title, "id": q.payload} for q in message.quick_replies],
         }
     return types
 

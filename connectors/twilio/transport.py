@@ -40,7 +40,7 @@ def rebase(url: str, base_url: str | None) -> str:
     return urlunsplit((base.scheme, base.netloc, base.path + parts.path, parts.query, ""))
 
 
-class HttpxTwilioClient(AsyncHttpClient):
+class HttpxTwilioClient(AsyncHttpClient):  # type: ignore[misc]  # twilio ships no type hints
     """twilio's async HTTP client interface, served by an ``httpx.AsyncClient`` we do not own."""
 
     def __init__(

@@ -14,13 +14,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from connectors.whatsapp_cloud import inbound, outbound
-from connectors.whatsapp_cloud.config import CloudConfig
+from connectors.whatsapp_cloud.config import CloudConfig, CloudTemplate
 from hub.contract import (
     PHONE,
     Attachment,
     Capabilities,
     ChannelInfo,
+    ChannelTemplate,
     Connector,
+    JsonObject,
     MediaTooLarge,
     OutboundMessage,
     RetryableSendError,
@@ -52,14 +54,14 @@ class WhatsAppCloudConnector(Connector):
     def settings(self, channel: ChannelInfo) -> CloudConfig:
         return CloudConfig.model_validate(channel.config)
 
-    def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
+    def validate_config(self, config: JsonObject) -> JsonObject:
         return CloudConfig.model_validate(config).model_dump(mode="json", exclude_none=True)
 
-    def describe(self, channel: ChannelInfo) -> dict[str, Any]:
+    def describe(self, channel: ChannelInfo) -> JsonObject:
         return {"verify_token": channel.config.get("verify_token")}
 
-    def templates(self, channel: ChannelInfo) -> list[dict[str, Any]]:
-        return [t.model_dump(exclude_none=True) for t in self.settings(channel).templates]
+    def templates(self, channel: ChannelInfo) -> list[ChannelTemplate]:
+        return [_offered(t) for t in self.settings(channel).templates]
 
     # ------------------------------------------------------------------ inbound
 
@@ -107,7 +109,7 @@ class WhatsAppCloudConnector(Connector):
 
     async def _media_bodies(
         self, channel: ChannelInfo, cfg: CloudConfig, message: OutboundMessage
-    ) -> list[dict[str, Any]]:
+    ) -> list[JsonObject]:
         to, caption = message.to.value, message.text
         kinds = [outbound.media_kind(a.content_type) for a in message.attachments]
         bodies = []
@@ -127,7 +129,7 @@ class WhatsAppCloudConnector(Connector):
         answer = await self._request(cfg, f"/{cfg.phone_number_id}/media", data=form, files=files)
         return str(answer["id"])
 
-    async def _post(self, cfg: CloudConfig, body: dict[str, Any]) -> str:
+    async def _post(self, cfg: CloudConfig, body: JsonObject) -> str:
         answer = await self._request(cfg, f"/{cfg.phone_number_id}/messages", json=body)
         try:
             return str(answer["messages"][0]["id"])
@@ -167,9 +169,19 @@ class WhatsAppCloudConnector(Connector):
         )
 
 
-def envelope_for(phone_number_id: str, wa_id: str, wamid: str, text: str) -> dict[str, Any]:
+def _offered(template: CloudTemplate) -> ChannelTemplate:
+    """A configured template as the hub offers it (``body`` only when it has one)."""
+    offered = ChannelTemplate(
+        name=template.name, language=template.language, variables=template.variables
+    )
+    if template.body is not None:
+        offered["body"] = template.body
+    return offered
+
+
+def envelope_for(phone_number_id: str, wa_id: str, wamid: str, text: str) -> JsonObject:
     """A one-message webhook body in Meta's documented shape."""
-    value = {
+    value: JsonObject = {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": phone_number_id, "phone_number_id": phone_number_id},
         "contacts": [{"profile": {"name": "Simulated"}, "wa_id": wa_id}],
@@ -183,5 +195,5 @@ def envelope_for(phone_number_id: str, wa_id: str, wamid: str, text: str) -> dic
             }
         ],
     }
-    change = {"field": "messages", "value": value}
+    change: JsonObject = {"field": "messages", "value": value}
     return {"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [change]}]}

@@ -6,6 +6,8 @@ from typing import Any
 
 from connectors.whatsapp_cloud.config import CloudConfig
 from hub.contract import (
+    JsonObject,
+    JsonValue,
     OutboundMessage,
     PermanentSendError,
     QuickReply,
@@ -19,7 +21,7 @@ MEDIA_KINDS = {"image", "video", "audio", "document", "sticker"}
 CAPTIONED = {"image", "video", "document"}
 
 
-def envelope(to: str, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+def envelope(to: str, kind: str, body: JsonObject) -> JsonObject:
     return {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
@@ -29,16 +31,18 @@ def envelope(to: str, kind: str, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def text(to: str, body: str) -> dict[str, Any]:
+def text(to: str, body: str) -> JsonObject:
     return envelope(to, "text", {"body": body, "preview_url": False})
 
 
-def template(cfg: CloudConfig, to: str, ref: dict[str, Any]) -> dict[str, Any]:
-    name = ref.get("name")
+def template(cfg: CloudConfig, to: str, ref: JsonObject) -> JsonObject:
+    name, asked = ref.get("name"), ref.get("language")
     if not name:
         raise PermanentSendError("unknown_template", "a WhatsApp template is sent by its name")
-    known = cfg.template(name, ref.get("language"))
-    language = ref.get("language") or (known.language if known else "en_US")
+    known = None  # a name or language that is not text names no configured template
+    if isinstance(name, str) and (asked is None or isinstance(asked, str)):
+        known = cfg.template(name, asked)
+    language = asked or (known.language if known else "en_US")
     given = ref.get("variables") or {}
     if isinstance(given, dict) and known and known.variables:
         values = [str(given.get(v, "")) for v in known.variables]
@@ -46,28 +50,32 @@ def template(cfg: CloudConfig, to: str, ref: dict[str, Any]) -> dict[str, Any]:
         values = [
             str(given[k]) for k in sorted(given, key=lambda k: int(k) if str(k).isdigit() else 0)
         ]
-    else:
+    elif isinstance(given, list | str):
         values = [str(v) for v in given]
-    body: dict[str, Any] = {"name": name, "language": {"code": language}}
+    else:
+        raise PermanentSendError("invalid_template", "template variables are a list or an object")
+    body: JsonObject = {"name": name, "language": {"code": language}}
     if values:
-        parameters = [{"type": "text", "text": v} for v in values]
+        parameters: list[JsonValue] = [{"type": "text", "text": v} for v in values]
         body["components"] = [{"type": "body", "parameters": parameters}]
     return envelope(to, "template", body)
 
 
-def interactive(to: str, body: str, replies: list[QuickReply]) -> dict[str, Any]:
+def interactive(to: str, body: str, replies: list[QuickReply]) -> JsonObject:
     """Buttons for up to three short replies, a list for up to ten, else numbered text."""
     prompt = body or "Choose one"
     if len(replies) <= 3 and all(len(q.title) <= 20 for q in replies):
-        buttons = [{"type": "reply", "reply": {"id": q.payload, "title": q.title}} for q in replies]
+        buttons: list[JsonValue] = [
+            {"type": "reply", "reply": {"id": q.payload, "title": q.title}} for q in replies
+        ]
         return envelope(
             to,
             "interactive",
             {"type": "button", "body": {"text": prompt}, "action": {"buttons": buttons}},
         )
     if len(replies) <= 10 and all(len(q.payload) <= 200 for q in replies):
-        rows = [{"id": q.payload, "title": q.title[:24]} for q in replies]
-        action = {"button": "Options", "sections": [{"title": "Options", "rows": rows}]}
+        rows: list[JsonValue] = [{"id": q.payload, "title": q.title[:24]} for q in replies]
+        action: JsonObject = {"button": "Options", "sections": [{"title": "Options", "rows": rows}]}
         return envelope(
             to, "interactive", {"type": "list", "body": {"text": prompt}, "action": action}
         )
@@ -81,8 +89,8 @@ def media_kind(content_type: str) -> str:
     return major if major in ("image", "video", "audio") else "document"
 
 
-def media(to: str, kind: str, media_id: str, caption: str, filename: str | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"id": media_id}
+def media(to: str, kind: str, media_id: str, caption: str, filename: str | None) -> JsonObject:
+    body: JsonObject = {"id": media_id}
     if caption and kind in CAPTIONED:
         body["caption"] = caption
     if filename and kind == "document":
@@ -90,7 +98,7 @@ def media(to: str, kind: str, media_id: str, caption: str, filename: str | None)
     return envelope(to, kind, body)
 
 
-def bodies_for(message: OutboundMessage, cfg: CloudConfig) -> list[dict[str, Any]]:
+def bodies_for(message: OutboundMessage, cfg: CloudConfig) -> list[JsonObject]:
     """The text-only bodies of a message without attachments (media go through upload)."""
     to = message.to.value
     if message.template is not None:

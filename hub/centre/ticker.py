@@ -12,7 +12,6 @@ safe to run in several processes at once (conditional updates, the routing lock)
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 
@@ -108,26 +107,9 @@ async def _note(conversation: Conversation, team: Team, target_name: str) -> Non
     ).insert()
 
 
-class CentreTicker:
-    """Runs ``tick`` every ``interval`` seconds; one per ``parley serve``."""
+class CentreTicker(tasks.Periodic):
+    """Runs ``tick`` every ``interval`` seconds, the first after one interval; one per
+    ``parley serve``."""
 
     def __init__(self, interval: float = INTERVAL_SECONDS) -> None:
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="parley-centre")
-
-    async def stop(self) -> None:
-        await tasks.stop(self._task)
-        self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("contact centre tick failed")
+        super().__init__("centre", tick, interval, first="later")

@@ -9,12 +9,9 @@ work in the database, so any number of processes may run the loop; tests call
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 import logging
 from typing import TYPE_CHECKING
-
-from pymongo.errors import PyMongoError
 
 from hub import tasks
 from hub.centre.csat import surveys
@@ -35,13 +32,13 @@ async def run_once(hub: Hub) -> tuple[int, int]:
     return breaches, sent
 
 
-class Timers:
+class Timers(tasks.Periodic):
+    """Calls ``run_once`` every ``interval`` seconds, and at once when a survey becomes due."""
+
     def __init__(self, hub: Hub, interval: float = INTERVAL_SECONDS) -> None:
         self.hub = hub
-        self.interval = interval
-        self._wake = asyncio.Event()
         self._sub: Subscription | None = None
-        self._task: asyncio.Task[None] | None = None
+        super().__init__("centre-timers", functools.partial(run_once, hub), interval)
 
     def _wanted(self, event: Event) -> bool:
         if (
@@ -49,26 +46,14 @@ class Timers:
             and "csat_due_at" in event.changed
             and event.data.get("csat_due_at") is not None
         ):
-            self._wake.set()
+            self.wake()
         return False  # never queued: only the wake-up matters
 
     async def start(self) -> None:
         self._sub = self.hub.realtime.subscribe(None, self._wanted)
-        self._task = asyncio.create_task(self._run(), name="parley-centre-timers")
+        await super().start()
 
     async def stop(self) -> None:
         if self._sub is not None:
             self.hub.realtime.unsubscribe(self._sub)
-        await tasks.stop(self._task)
-
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                await run_once(self.hub)
-            except PyMongoError as exc:
-                log.warning("centre timers: database error %s", exc)
-            except Exception:  # a bug must not stop later breaches
-                log.exception("centre timers failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+        await super().stop()

@@ -42,6 +42,7 @@ from hub.contract.json import JsonObject, JsonValue
 from hub.contract.messages import (
     Attachment,
     ChannelInfo,
+    ChannelTemplate,
     InboundAttachment,
     InboundMessage,
     Location,
@@ -79,6 +80,7 @@ __all__ = [
     "Capabilities",
     "ChannelChange",
     "ChannelInfo",
+    "ChannelTemplate",
     "Connector",
     "ConnectorError",
     "DeliveryState",

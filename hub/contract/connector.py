@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import httpx
 from pydantic import BaseModel
@@ -13,8 +13,10 @@ from starlette.routing import BaseRoute
 
 from hub.contract.capabilities import Capabilities
 from hub.contract.errors import MediaTooLarge
+from hub.contract.json import JsonObject
 from hub.contract.messages import (
     ChannelInfo,
+    ChannelTemplate,
     OutboundMessage,
     QuickReply,
     SendResult,
@@ -49,15 +51,15 @@ class Connector:
     def __init__(self, hub: HubServices) -> None:
         self.hub = hub
 
-    def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
+    def validate_config(self, config: JsonObject) -> JsonObject:
         """Validate and complete a channel's config (defaults, generated secrets)."""
         return self.Config.model_validate(config).model_dump(mode="json")
 
-    def describe(self, channel: ChannelInfo) -> dict[str, Any]:
+    def describe(self, channel: ChannelInfo) -> JsonObject:
         """Extra fields shown once when a channel is added (embed snippet, secrets)."""
         return {}
 
-    def config_warnings(self, config: dict[str, Any]) -> list[str]:
+    def config_warnings(self, config: JsonObject) -> list[str]:
         """Advice about a valid config (e.g. a colour's contrast), shown with the channel."""
         return []
 
@@ -65,7 +67,7 @@ class Connector:
         """Capabilities of one channel; override where config changes them."""
         return self.capabilities
 
-    def templates(self, channel: ChannelInfo) -> list[dict[str, Any]]:
+    def templates(self, channel: ChannelInfo) -> list[ChannelTemplate]:
         """The channel's approved templates (``name``, ``language``, ``variables``, ``body``?).
 
         Offered where free text is refused (outside a reply window) and in composers.

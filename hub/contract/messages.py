@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
@@ -134,6 +134,20 @@ class SendResult(BaseModel):
     status: DeliveryState = "sent"
     #: Details to keep on the message (segments, fallback channel, our Message-ID…).
     metadata: dict[str, Any] = {}
+
+
+class ChannelTemplate(TypedDict, total=False):
+    """An approved template a channel offers (``Connector.templates``): what the hub names
+    when free text is refused outside a reply window, and what composers list."""
+
+    name: Required[str]
+    language: str
+    #: Names of the template's variables, in order: {{1}}, {{2}}, …
+    variables: list[str]
+    #: The template's text with its placeholders, shown to agents.
+    body: str
+    #: The provider's id for it (Twilio's ContentSid), where it has one.
+    sid: str
 
 
 class SimulatedRequest(BaseModel):

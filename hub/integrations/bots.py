@@ -10,8 +10,8 @@ inbound message unanswered longer than ``Settings.bot_answer_timeout_seconds``
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import functools
 import hashlib
 import logging
 import secrets
@@ -25,7 +25,6 @@ from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.models import Bot, Conversation, Message, Sender
 from hub.pipeline import outbound, outbox
 from hub.store import bots as store
-from hub.store.errors import DatabaseError
 from hub.store.ids import parse_id
 
 if TYPE_CHECKING:
@@ -183,26 +182,10 @@ async def hand_over_unanswered(hub: Hub) -> int:
     return moved
 
 
-class BotWatch:
+class BotWatch(tasks.Periodic):
     """The timed check behind the fallback; one per ``parley serve``."""
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
-        self.interval = min(30.0, max(0.2, hub.settings.bot_answer_timeout_seconds / 4))
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="parley-botwatch")
-
-    async def stop(self) -> None:
-        await tasks.stop(self._task)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await hand_over_unanswered(self.hub)
-            except DatabaseError as exc:
-                log.warning("bot fallback check failed: %s", exc)
-            except Exception:  # a bug must not end the fallback for everyone
-                log.exception("bot fallback check failed")
-            await asyncio.sleep(self.interval)
+        interval = min(30.0, max(0.2, hub.settings.bot_answer_timeout_seconds / 4))
+        super().__init__("botwatch", functools.partial(hand_over_unanswered, hub), interval)

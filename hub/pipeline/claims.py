@@ -4,6 +4,10 @@ Both keep durable work in a collection with a due time; a worker claims due item
 atomically (the claim moves the due time to the end of a lease), runs each in its
 own task up to a concurrency limit, and sleeps until the next due time or until it
 is woken. Subclasses say how to claim, how to process, and when the next item is due.
+
+It is a ``hub.tasks.Periodic`` whose round is a drain and whose wait is its own: none
+after a round that claimed (more may be due), else until the next item is due, at most
+``idle_poll`` seconds, or until woken.
 """
 
 from __future__ import annotations
@@ -12,10 +16,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import uuid
 from typing import Generic, TypeVar
-
-from pymongo.errors import PyMongoError
 
 from hub import tasks
 from hub.contract import now
@@ -24,14 +25,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class ClaimLoop(Generic[T]):
+class ClaimLoop(tasks.Periodic, Generic[T]):
     name = "claims"
 
     def __init__(self, concurrency: int) -> None:
-        self.owner = uuid.uuid4().hex[:12]
+        super().__init__(self.name, self._round, interval=5.0)
         self.concurrency = concurrency
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._drained = 0
         self._inflight: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ to implement
@@ -54,36 +54,31 @@ class ClaimLoop(Generic[T]):
 
     def idle_poll(self) -> float:
         """Longest sleep when nothing is due: a safety net behind the wake-ups."""
-        return 5.0
+        return self.interval
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
 
     # ------------------------------------------------------------------ the loop
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"parley-{self.name}")
-
     async def stop(self) -> None:
         await tasks.stop(self._task, *self._inflight)
+        self._task = None
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                claimed = await self.drain()
-            except PyMongoError as exc:
-                log.warning("%s: database error %s", self.name, exc)
-                claimed = 0
-            if claimed == 0:
-                await self._sleep()
+    async def _round(self) -> None:
+        self._drained = 0  # a failed drain (logged by ``run_once``) counts as none
+        self._drained = await self.drain()
 
-    async def _sleep(self) -> None:
+    async def _pause(self) -> None:
+        if self._drained:
+            return
         self._wake.clear()
         timeout = self.idle_poll()
-        due = await self.next_due()
+        try:
+            due = await self.next_due()
+        except Exception as exc:  # the wait falls back on the idle poll; the loop goes on
+            log.warning("%s: next due time not read: %s", self.name, exc)
+            due = None
         if due is not None:
             timeout = max(0.0, min(timeout, (due - now()).total_seconds()))
         with contextlib.suppress(TimeoutError):

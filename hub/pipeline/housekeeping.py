@@ -8,11 +8,8 @@ Each sweep is one idempotent update, so several processes running it at once agr
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-
-from pymongo.errors import PyMongoError
 
 from hub import tasks
 from hub.contract import now
@@ -42,21 +39,8 @@ async def sweep() -> None:
     )
 
 
-class Housekeeper:
+class Housekeeper(tasks.Periodic):
+    """Runs ``sweep`` every ``interval`` seconds, the first at once; every process runs it."""
+
     def __init__(self, interval: float = INTERVAL_SECONDS) -> None:
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="parley-housekeeping")
-
-    async def stop(self) -> None:
-        await tasks.stop(self._task)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await sweep()
-            except PyMongoError as exc:
-                log.warning("housekeeping sweep failed: %s", exc)
-            await asyncio.sleep(self.interval)
+        super().__init__("housekeeping", sweep, interval)

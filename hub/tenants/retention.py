@@ -11,14 +11,13 @@ the usage ledger are kept for five years whatever the account says.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
 
 from hub import tasks
 from hub.contract import now
@@ -186,25 +185,12 @@ async def preview(hub: Hub, account: Account) -> dict[str, Any]:
     return {"next_run": when, "cutoffs": cutoffs(account.retention, when), "counts": counts}
 
 
-class RetentionLoop:
-    """Calls ``daily`` every ``interval`` seconds; the lease makes one process do the work."""
+class RetentionLoop(tasks.Periodic):
+    """Calls ``daily`` every ``interval`` seconds; its own lease makes one process do the work."""
 
     def __init__(self, hub: Hub, interval: float = INTERVAL_SECONDS) -> None:
         self.hub = hub
-        self.interval = interval
-        self.owner = uuid.uuid4().hex[:12]
-        self._task: asyncio.Task[None] | None = None
+        super().__init__("retention", self._daily, interval)
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="parley-retention")
-
-    async def stop(self) -> None:
-        await tasks.stop(self._task)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await daily(self.hub, self.owner)
-            except PyMongoError as exc:
-                log.warning("retention purge failed: %s", exc)
-            await asyncio.sleep(self.interval)
+    async def _daily(self) -> None:
+        await daily(self.hub, self.owner)

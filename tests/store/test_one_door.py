@@ -68,7 +68,10 @@ def _document_classes() -> frozenset[str]:
         for tree in trees:
             for node in ast.walk(tree):
                 if isinstance(node, ast.ClassDef) and node.name not in names:
-                    parents = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+                    parents = {
+                        b.id if isinstance(b, ast.Name) else getattr(b, "attr", "")
+                        for b in node.bases
+                    }
                     if parents & (bases | names):
                         names.add(node.name)
                         grew = True
@@ -128,7 +131,9 @@ def test_no_database_call_outside_the_store() -> None:
         f"{path}:{line}: {what}" for path, calls in found.items() for line, what in calls
     )
     total = sum(len(calls) for calls in found.values())
-    assert not found, f"{total} database calls outside hub/store/ in {len(found)} modules:\n{listing}"
+    assert not found, (
+        f"{total} database calls outside hub/store/ in {len(found)} modules:\n{listing}"
+    )
 
 
 def test_the_check_sees_each_kind_of_call() -> None:

@@ -15,12 +15,12 @@ the customer wrote from, and confirms it.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import functools
 import logging
 from typing import TYPE_CHECKING
 
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
 
 from hub import tasks
 from hub.centre.callbacks import lifecycle as callbacks
@@ -184,27 +184,9 @@ async def _create_chosen(
     return callback
 
 
-class CallbackOfferWorker:
+class CallbackOfferWorker(tasks.Periodic):
     """Calls ``tick`` every ``INTERVAL`` seconds in each ``parley serve``."""
 
     def __init__(self, hub: Hub, interval: float = INTERVAL) -> None:
         self.hub = hub
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="parley-callback-offers")
-
-    async def stop(self) -> None:
-        await tasks.stop(self._task)
-        self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await tick(self.hub)
-            except PyMongoError as exc:
-                log.warning("callback offers skipped this round: %s", exc)
-            except Exception:  # a bug must not stop later rounds
-                log.exception("callback offers failed this round")
-            await asyncio.sleep(self.interval)
+        super().__init__("callback-offers", functools.partial(tick, hub), interval)

@@ -18,8 +18,8 @@ changes nothing else and never stops the other users' sync.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import functools
 import logging
 from typing import Any
 
@@ -153,27 +153,9 @@ async def failing_count() -> int:
     return sum(1 for u in users if u.active and u.calendar_error)
 
 
-class CalendarPoller:
+class CalendarPoller(tasks.Periodic):
     """Reads every calendar every ``interval`` seconds; one per ``parley serve``."""
 
     def __init__(self, http: httpx.AsyncClient, interval: float) -> None:
         self.http = http
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="parley-calendars")
-
-    async def stop(self) -> None:
-        await tasks.stop(self._task)
-        self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await sync_all(self.http)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("calendar sync failed")
-            await asyncio.sleep(self.interval)
+        super().__init__("calendars", functools.partial(sync_all, http), interval)

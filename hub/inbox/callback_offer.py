@@ -21,6 +21,7 @@ from hub.centre.callbacks.settings import (
 )
 from hub.models import Team
 from hub.store.conversations import NotFound
+from hub.store.ids import parse_id
 from hub.tenants import audit
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
@@ -30,7 +31,7 @@ from hub.web.layout import layout_context
 
 async def _team(ctx: Ctx, team_id: str) -> Team:
     assert ctx.account.id is not None
-    team = await Team.find_one(Team.id == callbacks.oid(team_id), Team.account_id == ctx.account.id)
+    team = await Team.find_one(Team.id == parse_id(team_id), Team.account_id == ctx.account.id)
     if team is None:
         raise NotFound()
     return team
@@ -82,7 +83,7 @@ async def _page(
 @inbox_view(role="admin")
 async def show(request: Request, ctx: Ctx) -> Response:
     team = await _team(ctx, request.path_params["id"])
-    return await _page(request, ctx, team, settings_of(team.callback))
+    return await _page(request, ctx, team, dict(settings_of(team.callback)))
 
 
 @inbox_view(role="admin")
@@ -93,16 +94,16 @@ async def save(request: Request, ctx: Ctx) -> Response:
     try:
         settings = validate_callback_settings(values)
     except CallbackSettingsError as exc:
-        shown = {**settings_of(None), **values}
+        shown: dict[str, Any] = {**settings_of(None), **values}
         if not all(isinstance(w, list) and len(w) == 2 for w in shown["windows"]):
             shown["windows"] = []
         return await _page(request, ctx, team, shown, error=exc.message, status=400)
     await team.set({"callback": settings})
     await audit.record(
         ctx.account_id, audit.of_user(ctx.user), "team.callback_updated", f"team:{team.id}",
-        request.client.host if request.client else None, settings or {},
+        request.client.host if request.client else None, dict(settings or {}),
     )  # fmt: skip
-    return await _page(request, ctx, team, settings or {}, message=_("Callback offer saved."))
+    return await _page(request, ctx, team, dict(settings or {}), message=_("Callback offer saved."))
 
 
 routes = [

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.centre.csat import answers as csat
-from hub.models import Account
+from hub.models import Account, Conversation
 from hub.store.conversations import InvalidChange, NotFound
 from hub.web import pages
 from hub.web.guard import SECURITY_HEADERS
@@ -37,9 +37,9 @@ async def _not_found(request: Request) -> Response:
     return response
 
 
-async def _question(conv: dict[str, Any]) -> dict[str, Any]:
+async def _question(conv: Conversation) -> dict[str, Any]:
     account = await Account.get_pymongo_collection().find_one(
-        {"_id": conv["account_id"]}, {"name": 1, "csat": 1}
+        {"_id": conv.account_id}, {"name": 1, "csat": 1}
     )
     return {
         "business": (account or {}).get("name", ""),

@@ -286,3 +286,12 @@ async def erase_contact(hub: _WithMedia, account_id: PydanticObjectId, contact_i
         details={"conversations": len(conversation_ids), "messages": erased, **related},
     ).insert()
     return erased
+
+
+# ---- added by rules
+
+
+async def contact_is_vip(account_id: PydanticObjectId, contact_id: PydanticObjectId) -> bool:
+    """Whether the account's contact is marked VIP (an ``_id`` look-up of one field)."""
+    doc = await paging.by_id(Contact.get_pymongo_collection(), account_id, contact_id, {"vip": 1})
+    return bool((doc or {}).get("vip"))

@@ -11,7 +11,7 @@ ranges, never sorts by index.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from beanie import PydanticObjectId
@@ -200,7 +200,7 @@ async def at_risk_clocks(account_id: PydanticObjectId, at: dt.datetime) -> list[
 
 
 async def by_sla_due(
-    account_id: PydanticObjectId, keep: Callable[[dict[str, Any]], bool], limit: int = 25
+    account_id: PydanticObjectId, keep: Callable[[Mapping[str, object]], bool], limit: int = 25
 ) -> list[Conversation]:
     """The account's conversations with a running clock, the soonest due first: a range
     read on the (account, sla_due) index, which holds only conversations whose clocks

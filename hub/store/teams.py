@@ -9,7 +9,7 @@ from hub.models import Team
 # ---- added by rules
 
 
-async def get_team(account_id: PydanticObjectId, team_id: PydanticObjectId) -> Team | None:
+async def find_team(account_id: PydanticObjectId, team_id: PydanticObjectId) -> Team | None:
     """The account's team ``team_id``, None if the account has no such team."""
     return await Team.find_one(Team.id == team_id, Team.account_id == account_id)
 

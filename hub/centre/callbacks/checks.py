@@ -79,7 +79,7 @@ async def team_of(
     if not team_id:
         return None
     key = try_id(team_id)
-    team = await team_store.get_team(account_id, key) if key is not None else None
+    team = await team_store.find_team(account_id, key) if key is not None else None
     if team is None:
         raise InvalidCallback("invalid_team", "team_id: no such team in this account", "team_id")
     return team

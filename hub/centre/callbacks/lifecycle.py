@@ -220,7 +220,7 @@ async def log_attempt(
     key = parse_id(callback_id)
     current = await get(account.id, key)
     team_key = try_id(current.team_id) if current.team_id else None
-    team = await team_store.get_team(account.id, team_key) if team_key is not None else None
+    team = await team_store.find_team(account.id, team_key) if team_key is not None else None
     pause = settings_of(team.callback if team else None)["requeue_after_minutes"]
     at = now()
     attempt = CallbackAttempt(at=at, by=by_id, by_name=by_name, outcome=result, note=text)

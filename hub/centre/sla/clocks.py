@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
 
 from beanie import PydanticObjectId
 
@@ -89,7 +88,7 @@ async def _calendar(lazy: _Account, conv: ClockedConversation, state: SlaClocks)
     team = None
     team_id = try_id(conv.team_id) if conv.team_id else None
     if team_id is not None:
-        team = await team_store.get_team(lazy.id, team_id)
+        team = await team_store.find_team(lazy.id, team_id)
     raw_account = account.model_dump() if account is not None else {}
     raw_team = team.model_dump() if team is not None else None
     # Hours removed after the policy was saved: the clock runs around the clock.
@@ -323,7 +322,7 @@ async def at_risk_count(account_id: PydanticObjectId, team_id: str | None = None
 
 
 async def due_soonest(
-    account_id: PydanticObjectId, keep: Callable[[dict[str, Any]], bool], limit: int = 25
+    account_id: PydanticObjectId, keep: Callable[[Mapping[str, object]], bool], limit: int = 25
 ) -> list[Conversation]:
     """The account's conversations with a running clock, the soonest due first (the
     inbox's "due soonest" sort); ``keep`` applies the list's other filters."""

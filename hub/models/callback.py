@@ -20,7 +20,7 @@ from hub.models.base import TenantDocument
 
 
 class CallbackStatus(StrEnum):
-    """Where a callback is (``hub.centre.callbacks.life`` moves it): ``waiting`` and
+    """Where a callback is (``hub.centre.callbacks.lifecycle`` moves it): ``waiting`` and
     ``requeued`` are open; ``done`` and ``cancelled`` are closed."""
 
     WAITING = "waiting"

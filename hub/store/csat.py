@@ -15,9 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.models import Account, Conversation
 from hub.models.conversation import CURRENT_THREAD
-
-#: Lower bound of the due-time ranges, so the planner reads a bounded index range.
-FLOOR = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+from hub.store.paging import FLOOR
 
 
 class CsatSetting(TypedDict):

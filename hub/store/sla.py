@@ -21,9 +21,7 @@ from hub.models import Conversation, SlaPolicy
 from hub.models.sla_clocks import SlaBreach, SlaClocks
 from hub.models.sla_policy import AppliesTo
 from hub.store import paging
-
-#: Lower bound of the due-time ranges, so the planner reads a bounded index range.
-FLOOR = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+from hub.store.paging import FLOOR
 
 __all__ = [
     "FLOOR",

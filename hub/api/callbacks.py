@@ -22,6 +22,7 @@ from hub.api.errors import ApiError, error_response
 from hub.centre.callbacks import lifecycle as callbacks
 from hub.integrations.representations import CallbackOut
 from hub.models import Account, User
+from hub.store.ids import parse_id
 
 
 class WindowIn(BaseModel):
@@ -141,7 +142,7 @@ async def get_callback(request: Request) -> Response:
 async def _user(account: Account, user_id: str, field: str) -> User:
     try:
         user = await User.find_one(
-            User.id == callbacks.oid(user_id),
+            User.id == parse_id(user_id),
             User.account_id == account.id,
             User.active == True,  # noqa: E712
         )
@@ -165,7 +166,9 @@ async def patch_callback(request: Request) -> Response:
     for name in ("status", "phone", "window", "customer_input"):
         if name in changes and changes[name] is None:
             raise callbacks.InvalidCallback("invalid_request", f"{name}: may not be null")
-    callback = await callbacks.update(account, callback_id, changes)
+    callback = await callbacks.update(
+        account, callback_id, callbacks.CallbackUpdate.model_validate(changes)
+    )
     if handler is None:
         callback = await callbacks.release(account.id, callback_id, None)
     elif handler is not ...:

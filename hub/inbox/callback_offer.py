@@ -79,7 +79,7 @@ async def _page(
 @inbox_view(role="admin")
 async def show(request: Request, ctx: Ctx) -> Response:
     team = await _team(ctx, request.path_params["id"])
-    return await _page(request, ctx, team, settings_of(team.callback))
+    return await _page(request, ctx, team, dict(settings_of(team.callback)))
 
 
 @inbox_view(role="admin")
@@ -89,16 +89,16 @@ async def save(request: Request, ctx: Ctx) -> Response:
     try:
         settings = validate_callback_settings(values)
     except CallbackSettingsError as exc:
-        shown = {**settings_of(None), **values}
+        shown: dict[str, Any] = {**settings_of(None), **values}
         if not all(isinstance(w, list) and len(w) == 2 for w in shown["windows"]):
             shown["windows"] = []
         return await _page(request, ctx, team, shown, error=exc.message, status=400)
     await team_store.set_team_callback(ctx.account_id, team, settings)
     await audit.record(
         ctx.account_id, audit.of_user(ctx.user), "team.callback_updated", f"team:{team.id}",
-        request.client.host if request.client else None, settings or {},
+        request.client.host if request.client else None, dict(settings or {}),
     )  # fmt: skip
-    return await _page(request, ctx, team, settings or {}, message=_("Callback offer saved."))
+    return await _page(request, ctx, team, dict(settings or {}), message=_("Callback offer saved."))
 
 
 routes = [

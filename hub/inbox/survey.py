@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.centre.csat import answers as csat
+from hub.models import Conversation
 from hub.store import accounts
 from hub.store.conversations import InvalidChange, NotFound
 from hub.web import pages
@@ -37,8 +38,8 @@ async def _not_found(request: Request) -> Response:
     return response
 
 
-async def _question(conv: dict[str, Any]) -> dict[str, Any]:
-    account = await accounts.survey_heading(conv["account_id"])
+async def _question(conv: Conversation) -> dict[str, Any]:
+    account = await accounts.survey_heading(conv.account_id)
     return {"business": account.name, "question": csat.question(account.csat)}
 
 

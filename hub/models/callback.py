@@ -9,7 +9,7 @@ with the newest one) without touching the callback itself; see
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from enum import StrEnum
 
 import pymongo
 from beanie import PydanticObjectId
@@ -18,8 +18,22 @@ from pydantic import BaseModel, Field
 from hub.contract import now
 from hub.models.base import TenantDocument
 
-CallbackStatus = Literal["waiting", "requeued", "done", "cancelled"]
-Outcome = Literal["reached", "no_answer"]
+
+class CallbackStatus(StrEnum):
+    """Where a callback is (``hub.centre.callbacks.lifecycle`` moves it): ``waiting`` and
+    ``requeued`` are open; ``done`` and ``cancelled`` are closed."""
+
+    WAITING = "waiting"
+    REQUEUED = "requeued"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Outcome(StrEnum):
+    """How one call ended: ``reached`` ends the callback, ``no_answer`` re-queues it."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
 
 
 class CallbackAttempt(BaseModel):
@@ -52,7 +66,7 @@ class CallbackRequest(TenantDocument):
     handler_name: str = ""
     #: When the handler pressed "I'm calling now"; cleared by their attempt.
     calling_since: dt.datetime | None = None
-    status: CallbackStatus = "waiting"
+    status: CallbackStatus = CallbackStatus.WAITING
     #: A re-queued callback is shown as due again from this time (the team's pause).
     due_at: dt.datetime | None = None
     attempts: list[CallbackAttempt] = []

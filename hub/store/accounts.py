@@ -43,3 +43,6 @@ async def get_account(account_id: PydanticObjectId) -> Account | None:
 async def account_by_slug_all_accounts(slug: str) -> Account | None:
     """The account with this slug (``demo``). Spans accounts by nature: the slug names one."""
     return await Account.find_one(Account.slug == slug)
+
+
+# ---- added by rules

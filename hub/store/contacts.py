@@ -319,3 +319,12 @@ async def set_contact_fields(
         await Contact.get_pymongo_collection().update_one(
             {"_id": contact_id, "account_id": account_id}, {"$set": changes}
         )
+
+
+# ---- added by rules
+
+
+async def contact_is_vip(account_id: PydanticObjectId, contact_id: PydanticObjectId) -> bool:
+    """Whether the account's contact is marked VIP (an ``_id`` look-up of one field)."""
+    doc = await paging.by_id(Contact.get_pymongo_collection(), account_id, contact_id, {"vip": 1})
+    return bool((doc or {}).get("vip"))

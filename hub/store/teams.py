@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
-from hub.contract import JsonObject
 from hub.errors import Conflict, NotFound
 from hub.models import Team
 
@@ -36,14 +37,35 @@ async def get_team(account_id: PydanticObjectId, team_id: PydanticObjectId) -> T
 
 
 async def set_team_callback(
-    account_id: PydanticObjectId, team: Team, settings: JsonObject | None
+    account_id: PydanticObjectId, team: Team, settings: Mapping[str, object] | None
 ) -> None:
     """Store the team's callback offer (checked by the caller), in one write."""
-    assert team.account_id == account_id
-    await team.set({"callback": settings})
+    if team.account_id != account_id:
+        raise NotFound(str(team.id))
+    await team.set({"callback": dict(settings) if settings is not None else None})
 
 
 # ---- added by widget
 async def find_team(account_id: PydanticObjectId, team_id: PydanticObjectId) -> Team | None:
     """The account's team, or None for another id."""
     return await Team.find_one(Team.id == team_id, Team.account_id == account_id)
+
+
+# ---- added by rules
+
+
+async def teams_by_ids(
+    account_id: PydanticObjectId, team_ids: list[PydanticObjectId]
+) -> list[Team]:
+    """The account's teams among ``team_ids`` (one ``$in`` read)."""
+    return await Team.find({"account_id": account_id, "_id": {"$in": team_ids}}).to_list()
+
+
+async def existing_team_ids(
+    account_id: PydanticObjectId, team_ids: list[PydanticObjectId]
+) -> set[PydanticObjectId]:
+    """Which of ``team_ids`` are the account's teams (one ``$in`` read of ids only)."""
+    found = Team.get_pymongo_collection().find(
+        {"account_id": account_id, "_id": {"$in": team_ids}}, {"_id": 1}
+    )
+    return {doc["_id"] async for doc in found}

@@ -20,7 +20,7 @@ import functools
 import logging
 from typing import TYPE_CHECKING
 
-from pymongo.errors import DuplicateKeyError
+from beanie import PydanticObjectId
 
 from hub import tasks
 from hub.centre.callbacks import lifecycle as callbacks
@@ -37,6 +37,9 @@ from hub.models import (
     Team,
 )
 from hub.pipeline import outbox
+from hub.store import accounts as account_store
+from hub.store import callbacks as store
+from hub.store import paging
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -54,17 +57,10 @@ OFFER_TEXT = (
 )
 
 
-async def _waiting_phone_conversations(account_id: object, team_id: str) -> list[Conversation]:
-    found = await Conversation.find(
-        {
-            "account_id": account_id,
-            "team_id": team_id,
-            "status": "open",
-            "handler": "human",
-            "assignee_id": None,
-            "waiting_since": {"$ne": None},
-        }
-    ).to_list()
+async def _waiting_phone_conversations(
+    account_id: PydanticObjectId, team_id: str
+) -> list[Conversation]:
+    found = await store.waiting_conversations(account_id, team_id)
     return [c for c in found if c.contact_key.startswith("phone:")]
 
 
@@ -72,8 +68,8 @@ async def tick(hub: Hub) -> int:
     """Offer callbacks where a team's offer is active now; returns how many offers went out."""
     sent = 0
     # A sweep over every account, like housekeeping: teams with an enabled offer are few.
-    for team in await Team.find({"callback.enabled": True}).to_list():
-        account = await Account.get(team.account_id)
+    for team in await store.teams_offering_all_accounts():
+        account = await account_store.get_account(team.account_id)
         if account is None or not await callbacks.offer_active(account, team):
             continue
         for conversation in await _waiting_phone_conversations(team.account_id, str(team.id)):
@@ -89,15 +85,14 @@ async def offer(hub: Hub, account: Account, team: Team, conversation: Conversati
     windows = remaining_windows(settings_of(team.callback), at, tz)[:MAX_CHOICES]
     if not windows:
         return False
+    assert conversation.id is not None
     record = CallbackOffer(
         account_id=conversation.account_id,
         conversation_id=conversation.id,
         team_id=str(team.id),
         windows=[[w.start, w.end] for w in windows],
     )
-    try:
-        await record.insert()
-    except DuplicateKeyError:
+    if not await store.insert_offer(record):
         return False
     choices = [
         QuickReply(title=label(w, tz, at), payload=f"{PAYLOAD}{i}") for i, w in enumerate(windows)
@@ -117,9 +112,9 @@ async def offer(hub: Hub, account: Account, team: Team, conversation: Conversati
 async def _still_waiting(conversation: Conversation) -> None:
     """The offer is an automatic message, not an answer: the customer still waits in the queue
     (the outbox marks every public message as answering the conversation)."""
-    await Conversation.get_pymongo_collection().update_one(
-        {"_id": conversation.id, "account_id": conversation.account_id},
-        {"$set": {"waiting_since": conversation.waiting_since}},
+    assert conversation.id is not None
+    await store.keep_waiting_since(
+        conversation.account_id, conversation.id, conversation.waiting_since
     )
 
 
@@ -128,17 +123,9 @@ async def take_answer(hub: Hub, channel: Channel, message: Message) -> CallbackR
     payload = message.payload or ""
     if message.direction != "in" or not payload.startswith(PAYLOAD):
         return None
-    found = await CallbackOffer.get_pymongo_collection().find_one_and_update(
-        {
-            "account_id": channel.account_id,
-            "conversation_id": message.conversation_id,
-            "answered_at": None,
-        },
-        {"$set": {"answered_at": now()}},
-    )
-    if found is None:
+    offered = await store.answer_offer(channel.account_id, message.conversation_id, now())
+    if offered is None:
         return None
-    offered = CallbackOffer.model_validate(found)
     choice = payload[len(PAYLOAD) :]
     if not choice.isdigit() or int(choice) >= len(offered.windows):
         return None  # "no thanks": they keep their place in the queue
@@ -152,9 +139,11 @@ async def _create_chosen(
     offered: CallbackOffer,
     window: list[dt.datetime],
 ) -> CallbackRequest | None:
-    account = await Account.get(channel.account_id)
-    conversation = await Conversation.find_one(
-        Conversation.id == message.conversation_id, Conversation.account_id == channel.account_id
+    account = await account_store.get_account(channel.account_id)
+    conversation = (
+        await paging.model_by_id(Conversation, channel.account_id, message.conversation_id)
+        if message.conversation_id is not None
+        else None
     )
     if account is None or conversation is None:
         return None

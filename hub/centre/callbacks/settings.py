@@ -15,11 +15,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict, cast
 from zoneinfo import ZoneInfo
 
-DEFAULTS: dict[str, Any] = {
+
+class CallbackSettings(TypedDict):
+    """A team's callback settings (``Team.callback``), every field filled in."""
+
+    enabled: bool
+    offer_when_wait_minutes: int
+    offer_from: str
+    offer_until: str
+    windows: list[list[str]]
+    requeue_after_minutes: int
+    always_in_widget: bool
+
+
+DEFAULTS: CallbackSettings = {
     "enabled": False,
     "offer_when_wait_minutes": 5,
     "offer_from": "00:00",
@@ -49,19 +63,19 @@ class Window:
     end: dt.datetime
 
 
-def _time(field: str, value: Any) -> str:
+def _time(field: str, value: object) -> str:
     if not isinstance(value, str) or not _HHMM.match(value):
         raise CallbackSettingsError(field, "must be a time HH:MM (00:00-23:59)")
     return value
 
 
-def _minutes(field: str, value: Any) -> int:
+def _minutes(field: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1440:
         raise CallbackSettingsError(field, "must be a whole number of minutes from 0 to 1440")
     return value
 
 
-def _windows(value: Any) -> list[list[str]]:
+def _windows(value: object) -> list[list[str]]:
     if not isinstance(value, list) or len(value) > MAX_WINDOWS:
         raise CallbackSettingsError("callback.windows", f"must be a list of at most {MAX_WINDOWS}")
     found: list[list[str]] = []
@@ -78,7 +92,7 @@ def _windows(value: Any) -> list[list[str]]:
     return sorted(found)
 
 
-def validate_callback_settings(value: dict[str, Any] | None) -> dict[str, Any] | None:
+def validate_callback_settings(value: object) -> CallbackSettings | None:
     """The settings with defaults filled in; raises ``CallbackSettingsError`` naming the field."""
     if value is None:
         return None
@@ -87,23 +101,23 @@ def validate_callback_settings(value: dict[str, Any] | None) -> dict[str, Any] |
     unknown = set(value) - set(DEFAULTS)
     if unknown:
         raise CallbackSettingsError(f"callback.{sorted(unknown)[0]}", "is not a setting")
-    merged = {**DEFAULTS, **value}
+    merged: dict[str, object] = {**DEFAULTS, **value}
     for flag in ("enabled", "always_in_widget"):
         if not isinstance(merged[flag], bool):
             raise CallbackSettingsError(f"callback.{flag}", "must be true or false")
     for name in ("offer_when_wait_minutes", "requeue_after_minutes"):
         merged[name] = _minutes(f"callback.{name}", merged[name])
-    for name in ("offer_from", "offer_until"):
-        merged[name] = _time(f"callback.{name}", merged[name])
-    if merged["offer_from"] >= merged["offer_until"]:
+    offer_from = merged["offer_from"] = _time("callback.offer_from", merged["offer_from"])
+    offer_until = merged["offer_until"] = _time("callback.offer_until", merged["offer_until"])
+    if offer_from >= offer_until:
         raise CallbackSettingsError("callback.offer_from", "must be before offer_until")
     merged["windows"] = _windows(merged["windows"])
-    return merged
+    return cast(CallbackSettings, merged)
 
 
-def settings_of(team_callback: dict[str, Any] | None) -> dict[str, Any]:
+def settings_of(team_callback: Mapping[str, object] | None) -> CallbackSettings:
     """Stored settings read defensively: whatever is missing takes its default."""
-    return {**DEFAULTS, **(team_callback or {})}
+    return cast(CallbackSettings, {**DEFAULTS, **(team_callback or {})})
 
 
 def zone(tz: str | None) -> ZoneInfo:
@@ -119,27 +133,27 @@ def _at(day: dt.date, hhmm: str, tz: ZoneInfo) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
-def windows_on(settings: dict[str, Any], day: dt.date, tz: str | None) -> list[Window]:
+def windows_on(settings: CallbackSettings, day: dt.date, tz: str | None) -> list[Window]:
     """The team's windows on the account-local ``day``."""
     zone_ = zone(tz)
     return [Window(_at(day, a, zone_), _at(day, b, zone_)) for a, b in settings["windows"]]
 
 
-def remaining_windows(settings: dict[str, Any], at: dt.datetime, tz: str | None) -> list[Window]:
+def remaining_windows(settings: CallbackSettings, at: dt.datetime, tz: str | None) -> list[Window]:
     """Today's windows that have not ended yet, then tomorrow's (account-local days)."""
     today = at.astimezone(zone(tz)).date()
     found = windows_on(settings, today, tz) + windows_on(settings, today + dt.timedelta(1), tz)
     return [w for w in found if w.end > at]
 
 
-def in_offer_hours(settings: dict[str, Any], at: dt.datetime, tz: str | None) -> bool:
+def in_offer_hours(settings: CallbackSettings, at: dt.datetime, tz: str | None) -> bool:
     """Whether the account-local time of ``at`` is within ``offer_from``..``offer_until``."""
     local = at.astimezone(zone(tz)).strftime("%H:%M")
     return bool(settings["offer_from"] <= local < settings["offer_until"])
 
 
 def is_team_window(
-    settings: dict[str, Any], start: dt.datetime, end: dt.datetime, tz: str | None
+    settings: CallbackSettings, start: dt.datetime, end: dt.datetime, tz: str | None
 ) -> bool:
     """Whether ``start``..``end`` is exactly one of the team's windows on its local day."""
     day = start.astimezone(zone(tz)).date()

@@ -20,17 +20,36 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Protocol
 
 from beanie import PydanticObjectId
-from pymongo.errors import DuplicateKeyError
 
 from hub.contract import InboundMessage, now
 from hub.errors import InvalidInput as InvalidChange
 from hub.errors import NotFound
 from hub.facts import activity
-from hub.models import Account, Conversation, Message, Sender
-from hub.models.conversation import CURRENT_THREAD
+from hub.models import Conversation, Message, Sender
+from hub.store import accounts as account_store
+from hub.store import csat as store
+from hub.store import messages as message_store
+from hub.store.csat import CsatAnswer, CsatSetting
+
+__all__ = [
+    "ANSWER_WINDOW",
+    "DEFAULT_QUESTION",
+    "MAX_COMMENT",
+    "CsatSetting",
+    "answer_by_token",
+    "configure",
+    "on_resolved",
+    "question",
+    "rating_of",
+    "store_rating",
+    "survey_by_token",
+    "take_answer",
+    "token_hash",
+]
 
 
 class ChannelRef(Protocol):
@@ -41,6 +60,22 @@ class ChannelRef(Protocol):
 
     @property
     def account_id(self) -> PydanticObjectId: ...
+
+
+class Rated(Protocol):
+    """A conversation being rated: a ``SurveyTarget`` or a ``Conversation``."""
+
+    @property
+    def id(self) -> PydanticObjectId | None: ...
+
+    @property
+    def team_id(self) -> str | None: ...
+
+    @property
+    def assignee_id(self) -> str | None: ...
+
+    @property
+    def channel_id(self) -> PydanticObjectId | None: ...
 
 
 DEFAULT_QUESTION = "How did we do? Please rate our help from 1 (poor) to 5 (great)."
@@ -57,23 +92,20 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def question(account_csat: dict[str, Any] | None) -> str:
+def question(account_csat: Mapping[str, object] | None) -> str:
+    """The survey's question: the account's own (``Account.csat``), or the default."""
     return str((account_csat or {}).get("question") or DEFAULT_QUESTION)
 
 
-async def configure(
-    account_id: PydanticObjectId, enabled: bool, text: str | None
-) -> dict[str, Any]:
+async def configure(account_id: PydanticObjectId, enabled: bool, text: str | None) -> CsatSetting:
     """Turn the survey on or off and set its question (None or blank: the default)."""
     if not isinstance(enabled, bool):
         raise InvalidChange("invalid_csat", "csat.enabled must be true or false")
     text = (text or "").strip() or None
     if text is not None and len(text) > 300:
         raise InvalidChange("invalid_csat", "csat.question holds at most 300 characters")
-    value = {"enabled": enabled, "question": text}
-    await Account.get_pymongo_collection().update_one(
-        {"_id": account_id}, {"$set": {"csat": value}}
-    )
+    value = CsatSetting(enabled=enabled, question=text)
+    await store.set_setting(account_id, value)
     return value
 
 
@@ -93,23 +125,16 @@ async def on_resolved(
     account_id: PydanticObjectId, conversation_id: PydanticObjectId, at: dt.datetime
 ) -> bool:
     """Mark the survey due if it should go out; True if it was marked."""
-    account = await Account.get_pymongo_collection().find_one({"_id": account_id}, {"csat": 1})
-    if not ((account or {}).get("csat") or {}).get("enabled"):
+    account = await account_store.get_account(account_id)
+    if not ((account.csat if account is not None else None) or {}).get("enabled"):
         return False
-    conv = await Conversation.get_pymongo_collection().find_one(
-        {"_id": conversation_id, "account_id": account_id},
-        {"handler": 1, "csat_survey": 1, "csat_requested": 1},
-    )
-    if conv is None or (conv.get("handler") == "bot" and not conv.get("csat_requested")):
+    conv = await store.survey_target(account_id, conversation_id)
+    if conv is None or (conv.handler == "bot" and not conv.csat_requested):
         return False
-    sent = (conv.get("csat_survey") or {}).get("sent_at")
+    sent = conv.csat_survey.sent_at if conv.csat_survey is not None else None
     if sent is not None and at - _aware(sent) < RESEND_AFTER:
         return False
-    result = await Conversation.get_pymongo_collection().update_one(
-        {"_id": conversation_id, "account_id": account_id, "status": "resolved"},
-        {"$set": {"csat_due_at": at}},
-    )
-    return bool(result.modified_count)
+    return await store.mark_due(account_id, conversation_id, at)
 
 
 def _aware(at: dt.datetime) -> dt.datetime:
@@ -121,40 +146,27 @@ async def take_answer(
 ) -> tuple[bool, Message | None]:
     """If ``inbound`` answers a survey on its channel, take it: (True, the stored message,
     or None for a repeated delivery). (False, None): an ordinary message, for ingest."""
-    conv = await Conversation.get_pymongo_collection().find_one(
-        {
-            "account_id": channel.account_id,
-            "channel_id": channel.id,
-            "contact_key": inbound.sender.key,
-            "thread_key": CURRENT_THREAD,
-        },
-        {"status": 1, "csat_survey": 1, "csat": 1, "team_id": 1, "assignee_id": 1, "channel_id": 1},
-    )
-    survey = (conv or {}).get("csat_survey") or {}
-    until = survey.get("awaiting_until")
-    if conv is None or conv.get("status") != "resolved" or until is None or at > _aware(until):
+    account_id = channel.account_id
+    conv = await store.awaiting_answer(account_id, channel.id, inbound.sender.key)
+    survey = (conv.csat_survey if conv is not None else None) or store.SurveyState()
+    until = survey.awaiting_until
+    if conv is None or conv.status != "resolved" or until is None or at > _aware(until):
         return False, None
-    if conv.get("csat"):
+    if conv.csat is not None:
         return False, None
     rated = rating_of(inbound.text, inbound.payload)
-    collection = Conversation.get_pymongo_collection()
-    guard = {"_id": conv["_id"], "account_id": channel.account_id, "csat": None}
-    if rated is None and survey.get("retried"):
-        await collection.update_one(guard, {"$set": {"csat_survey.awaiting_until": None}})
+    if rated is None and survey.retried:
+        await store.stop_awaiting(account_id, conv.id)
         return False, None  # the second time: a normal message, which reopens it
-    message = await _store_answer(channel, conv["_id"], inbound, at)
+    message = await _store_answer(channel, conv.id, inbound, at)
     if message is None:
         return True, None
     if rated is None:  # one friendly retry prompt, sent by hub.centre.csat.surveys
-        await collection.update_one(
-            guard, {"$set": {"csat_survey.retried": True, "csat_due_at": at}}
-        )
+        await store.ask_again(account_id, conv.id, at)
         return True, message
-    if await store_rating(channel.account_id, conv, rated[0], rated[1], at):
-        await collection.update_one(  # a short thank-you on the channel, by hub.centre.csat.surveys
-            {"_id": conv["_id"], "account_id": channel.account_id},
-            {"$set": {"csat_survey.thank": True, "csat_due_at": at}},
-        )
+    if await store_rating(account_id, conv, rated[0], rated[1], at):
+        # a short thank-you on the channel, by hub.centre.csat.surveys
+        await store.thank_now(account_id, conv.id, at)
     return True, message
 
 
@@ -178,39 +190,33 @@ async def _store_answer(
         metadata={**inbound.metadata, "from": inbound.sender.value, "csat_answer": True},
         created_at=at,
     )
-    try:
-        await message.insert()
-    except DuplicateKeyError:
-        return None
-    return message
+    return message if await message_store.insert_message_once(message) else None
 
 
 async def store_rating(
     account_id: PydanticObjectId,
-    conv: dict[str, Any],
+    conv: Rated,
     rating: int,
     comment: str | None,
     at: dt.datetime,
 ) -> bool:
     """Keep the first rating of the conversation and record it (the change becomes
     ``csat.received`` in ``hub.integrations.event_webhooks``)."""
-    value = {"rating": rating, "comment": comment, "at": at}
-    result = await Conversation.get_pymongo_collection().update_one(
-        {"_id": conv["_id"], "account_id": account_id, "csat": None},
-        {"$set": {"csat": value, "csat_survey.awaiting_until": None, "updated_at": at}},
-    )
-    if not result.modified_count:
+    assert conv.id is not None
+    if not await store.keep_rating(
+        account_id, conv.id, CsatAnswer(rating=rating, comment=comment, at=at)
+    ):
         return False
-    account = await Account.get_pymongo_collection().find_one({"_id": account_id}, {"timezone": 1})
+    account = await account_store.get_account(account_id)
     await activity.record(
         account_id,
         "csat",
         at=at,
-        tz=str((account or {}).get("timezone") or "UTC"),
-        conversation_id=conv["_id"],
-        user_id=conv.get("assignee_id"),
-        team_id=conv.get("team_id"),
-        channel_id=str(conv.get("channel_id")) if conv.get("channel_id") else None,
+        tz=str((account.timezone if account is not None else None) or "UTC"),
+        conversation_id=conv.id,
+        user_id=conv.assignee_id,
+        team_id=conv.team_id,
+        channel_id=str(conv.channel_id) if conv.channel_id else None,
         actor={"type": "contact"},
         data={"rating": rating, "comment": comment},
         amounts={"csat_rating": rating},
@@ -218,30 +224,25 @@ async def store_rating(
     return True
 
 
-async def survey_by_token(token: str) -> dict[str, Any]:
+async def survey_by_token(token: str) -> Conversation:
     """The conversation an email survey link names; ``NotFound`` if forged or already used."""
     if not token or len(token) > 100:
         raise NotFound("survey")
-    conv = await Conversation.get_pymongo_collection().find_one(
-        {"csat_survey.token_hash": token_hash(token)}
-    )
-    if conv is None or conv.get("csat") or conv["csat_survey"].get("token_used"):
+    conv = await store.by_token_hash_all_accounts(token_hash(token))
+    if conv is None or conv.csat or (conv.csat_survey or {}).get("token_used"):
         raise NotFound("survey")
     return conv
 
 
-async def answer_by_token(token: str, rating: int, comment: str | None) -> dict[str, Any]:
+async def answer_by_token(token: str, rating: int, comment: str | None) -> Conversation:
     """Store the email survey's answer once; a second use of the token is ``NotFound``."""
     conv = await survey_by_token(token)
+    assert conv.id is not None
     if rating not in (1, 2, 3, 4, 5):
         raise InvalidChange("invalid_rating", "rating: choose a number from 1 to 5")
     comment = (comment or "").strip()[:MAX_COMMENT] or None
-    used = await Conversation.get_pymongo_collection().update_one(
-        {"_id": conv["_id"], "csat_survey.token_used": {"$ne": True}},
-        {"$set": {"csat_survey.token_used": True}},
-    )
-    if not used.modified_count or not await store_rating(
-        conv["account_id"], conv, rating, comment, now()
+    if not await store.use_token(conv.id) or not await store_rating(
+        conv.account_id, conv, rating, comment, now()
     ):
         raise NotFound("survey")
     return conv

@@ -6,39 +6,62 @@ Read from the ``csat`` facts (a bounded range of ``activity_events``), never the
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from typing import Any
+from typing import TypedDict
 
 from beanie import PydanticObjectId
 
 from hub.centre.sla.report import period
 from hub.facts import activity
-from hub.models import Account
+from hub.store import accounts as account_store
 
 COLUMNS = ("rating", "answers")
 
 
+class CsatComment(TypedDict):
+    at: dt.datetime
+    rating: object
+    comment: object
+    conversation_id: str
+
+
+#: ``from`` is a keyword, hence the functional form.
+CsatSummary = TypedDict(
+    "CsatSummary",
+    {
+        "from": str,
+        "to": str,
+        "answers": int,
+        "average": float | None,
+        "ratings": dict[str, int],
+        "comments": list[CsatComment],
+    },
+)
+
+
 async def summary(
     account_id: PydanticObjectId, first: str | None = None, last: str | None = None
-) -> dict[str, Any]:
+) -> CsatSummary:
     """``{"from", "to", "answers", "average", "ratings": {"1": n, …, "5": n}, "comments": [...]}``."""
-    raw = await Account.get_pymongo_collection().find_one({"_id": account_id}, {"timezone": 1})
-    since, to, start, end = period(first, last, str((raw or {}).get("timezone") or "UTC"))
+    account = await account_store.get_account(account_id)
+    tz = (account.timezone if account is not None else None) or "UTC"
+    since, to, start, end = period(first, last, str(tz))
     facts = await activity.events_between(account_id, start, end, kinds=["csat"])
     ratings = {str(n): 0 for n in range(1, 6)}
-    comments = []
+    comments: list[CsatComment] = []
     for fact in facts:
         rating = str(fact.data.get("rating"))
         if rating in ratings:
             ratings[rating] += 1
         if fact.data.get("comment"):
             comments.append(
-                {
-                    "at": fact.at,
-                    "rating": fact.data.get("rating"),
-                    "comment": fact.data["comment"],
-                    "conversation_id": str(fact.conversation_id),
-                }
+                CsatComment(
+                    at=fact.at,
+                    rating=fact.data.get("rating"),
+                    comment=fact.data["comment"],
+                    conversation_id=str(fact.conversation_id),
+                )
             )
     answers = sum(ratings.values())
     total = sum(int(k) * v for k, v in ratings.items())
@@ -52,7 +75,7 @@ async def summary(
     }
 
 
-def as_csv(result: dict[str, Any]) -> str:
+def as_csv(result: CsatSummary) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)

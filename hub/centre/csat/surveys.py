@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hub.centre.csat import answers as csat
-from hub.centre.sla.clocks import FLOOR
 from hub.contract import QuickReply, now
-from hub.models import Account, Conversation, Sender
+from hub.models import Conversation, Sender
 from hub.pipeline import outbox
+from hub.store import accounts as account_store
+from hub.store import csat as store
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -38,28 +39,17 @@ def survey_url(hub: Hub, token: str) -> str:
 async def send_due(hub: Hub, at: dt.datetime | None = None) -> int:
     """Send every survey due by ``at``; returns how many this call sent."""
     at = at or now()
-    collection = Conversation.get_pymongo_collection()
-    due = (
-        await collection.find(
-            {"csat_due_at": {"$gte": FLOOR, "$lte": at}}, {"_id": 1, "csat_due_at": 1}
-        )
-        .limit(BATCH)
-        .to_list()
-    )
     sent = 0
-    for doc in due:
-        claimed = await collection.find_one_and_update(
-            {"_id": doc["_id"], "csat_due_at": doc["csat_due_at"]}, {"$set": {"csat_due_at": None}}
-        )
-        if claimed is not None and await _send(hub, Conversation.model_validate(claimed), at):
+    for due in await store.due_surveys_all_accounts(at, BATCH):
+        claimed = await store.claim_survey_all_accounts(due)
+        if claimed is not None and await _send(hub, claimed, at):
             sent += 1
     return sent
 
 
 async def _send(hub: Hub, conversation: Conversation, at: dt.datetime) -> bool:
-    account = await Account.get_pymongo_collection().find_one(
-        {"_id": conversation.account_id}, {"csat": 1}
-    )
+    assert conversation.id is not None
+    account = await account_store.get_account(conversation.account_id)
     channel = await hub.channel(conversation.channel_id)
     if channel is None or account is None:
         return False
@@ -69,8 +59,7 @@ async def _send(hub: Hub, conversation: Conversation, at: dt.datetime) -> bool:
         return await _thank(hub, conversation)
     retry = bool(survey.get("retried")) and survey.get("sent_at") is not None
     mode = "buttons" if caps.quick_replies else "link" if caps.subject else "reply"
-    text = RETRY_TEXT if retry else csat.question(account.get("csat"))
-    fields: dict[str, Any] = {}
+    text = RETRY_TEXT if retry else csat.question(account.csat)
     token = None
     if mode == "link" and not retry:
         token = secrets.token_urlsafe(24)
@@ -78,18 +67,16 @@ async def _send(hub: Hub, conversation: Conversation, at: dt.datetime) -> bool:
     elif mode == "reply" and not retry:
         text = f"{text} Reply with a number from 1 to 5."
     quick = [QuickReply(title=LABELS[n], payload=f"csat:{n}") for n in LABELS]
-    mine = {"_id": conversation.id, "account_id": conversation.account_id}
-    collection = Conversation.get_pymongo_collection()
     if not retry:  # before sending: an answer may come back at once
-        fields["csat_survey"] = {
-            "sent_at": at,
-            "mode": mode,
-            "message_id": None,
-            "token_hash": csat.token_hash(token) if token else None,
-            "awaiting_until": None if mode == "link" else at + csat.ANSWER_WINDOW,
-            "retried": False,
-        }
-        await collection.update_one(mine, {"$set": fields})
+        survey_state = store.SurveyState(
+            sent_at=at,
+            mode=mode,
+            message_id=None,
+            token_hash=csat.token_hash(token) if token else None,
+            awaiting_until=None if mode == "link" else at + csat.ANSWER_WINDOW,
+            retried=False,
+        )
+        await store.start_survey(conversation.account_id, conversation.id, survey_state)
     try:
         message = await outbox.enqueue(
             hub,
@@ -102,20 +89,18 @@ async def _send(hub: Hub, conversation: Conversation, at: dt.datetime) -> bool:
         )
     except outbox.OutboxError as exc:  # e.g. WhatsApp's reply window has closed
         log.info("survey of %s not sent: %s", conversation.id, exc.message)
-        failed = {"csat_survey.awaiting_until": None, "csat_survey.failed": exc.code}
-        await collection.update_one(mine, {"$set": failed})
+        await store.survey_failed(conversation.account_id, conversation.id, exc.code)
         return False
     if not retry:
-        await collection.update_one(mine, {"$set": {"csat_survey.message_id": str(message.id)}})
+        assert message.id is not None
+        await store.survey_sent(conversation.account_id, conversation.id, message.id)
     return True
 
 
 async def _thank(hub: Hub, conversation: Conversation) -> bool:
     """The thank-you after a rating given on the channel (the email page thanks by itself)."""
-    await Conversation.get_pymongo_collection().update_one(
-        {"_id": conversation.id, "account_id": conversation.account_id},
-        {"$set": {"csat_survey.thank": False}},
-    )
+    assert conversation.id is not None
+    await store.thanked(conversation.account_id, conversation.id)
     try:
         await outbox.enqueue(
             hub, conversation, text=THANKS_TEXT, sender=SENDER, metadata={"csat_survey": "thanks"}

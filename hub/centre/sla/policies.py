@@ -8,19 +8,24 @@ priority, and ``business_hours_only`` when no hours are set anywhere.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from beanie import PydanticObjectId
-from bson.errors import InvalidId
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.centre import hours
-from hub.centre.sla import clocks as sla
-from hub.contract import now
+from hub.centre.sla.matching import require_sla
+from hub.contract import JsonObject, now
 from hub.errors import InvalidInput as InvalidChange
 from hub.errors import NotFound
-from hub.models import Account, Channel, SlaPolicy, Team
+from hub.models import Account, SlaPolicy
 from hub.models.sla_policy import AppliesTo
+from hub.store import accounts as account_store
+from hub.store import channels as channel_store
+from hub.store import sla as store
+from hub.store import teams as team_store
+from hub.store.ids import parse_id, try_id
 
 #: The conversation priorities a policy may name (as on ``Conversation.priority``).
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -61,59 +66,53 @@ class PolicyIn(BaseModel):
 
 
 async def _account(account_id: PydanticObjectId) -> Account:
-    account = await Account.get(account_id)
+    account = await account_store.get_account(account_id)
     if account is None:
         raise NotFound(str(account_id))
-    sla.require_sla(account.plan)
+    require_sla(account.plan)
     return account
 
 
 async def list_policies(account_id: PydanticObjectId) -> list[SlaPolicy]:
     await _account(account_id)
-    return await SlaPolicy.find({"account_id": account_id}).sort("+created_at").to_list()
+    return await store.list_policies(account_id)
 
 
-async def get_policy(account_id: PydanticObjectId, policy_id: str) -> SlaPolicy:
+async def get_policy(account_id: PydanticObjectId, policy_id: str | PydanticObjectId) -> SlaPolicy:
     await _account(account_id)
-    try:
-        oid = PydanticObjectId(policy_id)
-    except (InvalidId, TypeError, ValueError):
-        raise NotFound(policy_id) from None
-    found = await SlaPolicy.find_one({"_id": oid, "account_id": account_id})
+    found = await store.get_policy(account_id, parse_id(policy_id))
     if found is None:
-        raise NotFound(policy_id)
+        raise NotFound(str(policy_id))
     return found
 
 
 async def create_policy(account_id: PydanticObjectId, body: PolicyIn) -> SlaPolicy:
     await _account(account_id)
     values = await _checked(account_id, body.model_dump())
-    policy = SlaPolicy(account_id=account_id, **values)
-    await policy.insert()
-    return policy
+    return await store.insert_policy(SlaPolicy(account_id=account_id, **values))
 
 
 async def update_policy(
-    account_id: PydanticObjectId, policy_id: str, changes: dict[str, Any]
+    account_id: PydanticObjectId, policy_id: str | PydanticObjectId, changes: JsonObject
 ) -> SlaPolicy:
     """Apply ``changes`` (fields given in a PATCH); the merged policy is checked as a whole."""
     policy = await get_policy(account_id, policy_id)
+    assert policy.id is not None
     merged = policy.model_dump(include=set(PolicyIn.model_fields))
     merged.update(changes)
     values = await _checked(account_id, PolicyIn.model_validate(merged).model_dump())
-    values["updated_at"] = now()
-    await SlaPolicy.get_pymongo_collection().update_one(
-        {"_id": policy.id, "account_id": account_id}, {"$set": values}
-    )
+    fields = store.PolicyFields.model_validate({**values, "updated_at": now()})
+    await store.update_policy(account_id, policy.id, fields)
     return await get_policy(account_id, policy_id)
 
 
-async def delete_policy(account_id: PydanticObjectId, policy_id: str) -> SlaPolicy:
+async def delete_policy(
+    account_id: PydanticObjectId, policy_id: str | PydanticObjectId
+) -> SlaPolicy:
     """Remove a policy; conversations it already timed keep their clocks."""
     policy = await get_policy(account_id, policy_id)
-    await SlaPolicy.get_pymongo_collection().delete_one(
-        {"_id": policy.id, "account_id": account_id}
-    )
+    assert policy.id is not None
+    await store.delete_policy(account_id, policy.id)
     return policy
 
 
@@ -129,8 +128,12 @@ async def _checked(account_id: PydanticObjectId, values: dict[str, Any]) -> dict
     if all(values.get(f) is None for f in MINUTE_FIELDS):
         raise InvalidPolicy("first_response_minutes", "set at least one target in minutes")
     scope = AppliesTo.model_validate(values.get("applies_to") or {})
-    scope.channel_ids = await _known_ids(account_id, Channel, scope.channel_ids, "channel_ids")
-    scope.team_ids = await _known_ids(account_id, Team, scope.team_ids, "team_ids")
+    scope.channel_ids = await _known_ids(
+        account_id, channel_store.existing_channel_ids, scope.channel_ids, "channel_ids"
+    )
+    scope.team_ids = await _known_ids(
+        account_id, team_store.existing_team_ids, scope.team_ids, "team_ids"
+    )
     for priority in scope.priorities:
         if priority not in PRIORITIES:
             raise InvalidPolicy(
@@ -143,22 +146,20 @@ async def _checked(account_id: PydanticObjectId, values: dict[str, Any]) -> dict
     return values
 
 
+_Existing = Callable[[PydanticObjectId, list[PydanticObjectId]], Awaitable[set[PydanticObjectId]]]
+
+
 async def _known_ids(
-    account_id: PydanticObjectId, model: type[Channel] | type[Team], ids: list[str], field: str
+    account_id: PydanticObjectId, existing: _Existing, ids: list[str], field: str
 ) -> list[str]:
     wanted: list[PydanticObjectId] = []
     for value in dict.fromkeys(ids):
-        try:
-            wanted.append(PydanticObjectId(value))
-        except (InvalidId, TypeError, ValueError):
-            raise InvalidPolicy(f"applies_to.{field}", f"{value!r} is not an id") from None
-    found = {
-        str(doc["_id"])
-        async for doc in model.get_pymongo_collection().find(
-            {"account_id": account_id, "_id": {"$in": wanted}}, {"_id": 1}
-        )
-    }
-    unknown = [str(v) for v in wanted if str(v) not in found]
+        parsed = try_id(value)
+        if parsed is None:
+            raise InvalidPolicy(f"applies_to.{field}", f"{value!r} is not an id")
+        wanted.append(parsed)
+    found = await existing(account_id, wanted)
+    unknown = [str(v) for v in wanted if v not in found]
     if unknown:
         raise InvalidPolicy(f"applies_to.{field}", f"no such id in this account: {unknown[0]}")
     return [str(v) for v in wanted]
@@ -166,14 +167,13 @@ async def _known_ids(
 
 async def _check_hours(account_id: PydanticObjectId, team_ids: list[str]) -> None:
     """``business_hours_only`` needs hours for every conversation the policy can take."""
-    account = await Account.get_pymongo_collection().find_one({"_id": account_id}) or {}
+    found = await account_store.get_account(account_id)
+    account = found.model_dump() if found is not None else {}
     if hours.calendar(account) is not None:
         return
     if team_ids:
-        teams = Team.get_pymongo_collection().find(
-            {"account_id": account_id, "_id": {"$in": [PydanticObjectId(t) for t in team_ids]}}
-        )
-        if all([hours.calendar(account, team) is not None async for team in teams]):
+        teams = await team_store.teams_by_ids(account_id, [parse_id(t) for t in team_ids])
+        if all(hours.calendar(account, team.model_dump()) is not None for team in teams):
             return
     raise InvalidPolicy(
         "business_hours_only",

@@ -10,23 +10,42 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any
+from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 from beanie import PydanticObjectId
 
-from hub.centre.sla import clocks as sla
+from hub.centre.sla.matching import require_sla
+from hub.centre.sla.state import running
 from hub.contract import now
 from hub.errors import InvalidInput as InvalidChange
+from hub.errors import NotFound
 from hub.facts import activity
-from hub.models import Account, Conversation, SlaPolicy
+from hub.models.sla_clocks import SLA_KINDS
+from hub.store import accounts as account_store
+from hub.store import sla as store
 
 COLUMNS = ("policy_id", "policy_name", "kind", "met", "breached", "open_at_risk")
 #: The longest period one report covers.
 MAX_DAYS = 366
 
 
-def _zone(name: Any) -> ZoneInfo:
+class SlaReportRow(TypedDict):
+    policy_id: str
+    policy_name: str
+    kind: str
+    met: int
+    breached: int
+    open_at_risk: int
+
+
+#: ``from`` is a keyword, hence the functional form.
+SlaReport = TypedDict("SlaReport", {"from": str, "to": str, "rows": list[SlaReportRow]})
+
+_Count = Literal["met", "breached", "open_at_risk"]
+
+
+def _zone(name: object) -> ZoneInfo:
     try:
         return ZoneInfo(str(name or "UTC"))
     except (KeyError, ValueError):
@@ -59,57 +78,70 @@ def period(
 
 async def report(
     account_id: PydanticObjectId, first: str | None = None, last: str | None = None
-) -> dict[str, Any]:
+) -> SlaReport:
     """``{"from", "to", "rows": [{policy_id, policy_name, kind, met, breached, open_at_risk}]}``."""
-    account = await Account.get(account_id)
-    assert account is not None
-    sla.require_sla(account.plan)
-    raw = await Account.get_pymongo_collection().find_one({"_id": account_id}, {"timezone": 1})
-    since, to, start, end = period(first, last, str((raw or {}).get("timezone") or "UTC"))
-    policies = await SlaPolicy.find({"account_id": account_id}).to_list()
+    account = await account_store.get_account(account_id)
+    if account is None:
+        raise NotFound(str(account_id))
+    require_sla(account.plan)
+    since, to, start, end = period(first, last, str(account.timezone or "UTC"))
+    policies = await store.list_policies(account_id, oldest_first=False)
     names = {str(p.id): p.name for p in policies}
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    rows: dict[tuple[str, str], SlaReportRow] = {}
 
-    def row(policy_id: str, kind: str) -> dict[str, Any]:
+    def row(policy_id: str, kind: str) -> SlaReportRow:
         key = (policy_id, kind)
         if key not in rows:
             name = names.get(policy_id, "(deleted policy)")
-            rows[key] = dict(zip(COLUMNS, (policy_id, name, kind, 0, 0, 0), strict=True))
+            rows[key] = SlaReportRow(
+                policy_id=policy_id,
+                policy_name=name,
+                kind=kind,
+                met=0,
+                breached=0,
+                open_at_risk=0,
+            )
         return rows[key]
 
     for policy in policies:  # a row for every target a policy sets, even with no facts yet
-        for kind in sla.KINDS:
+        for kind in SLA_KINDS:
             if getattr(policy, f"{kind}_minutes"):
                 row(str(policy.id), kind)
     for event in await activity.events_between(
         account_id, start, end, kinds=["sla_met", "sla_breached"]
     ):
         target = row(str(event.data.get("policy_id")), str(event.data.get("kind")))
-        target["met" if event.kind == "sla_met" else "breached"] += 1
+        count: _Count = "met" if event.kind == "sla_met" else "breached"
+        target[count] += 1
     at = now()
-    risky = Conversation.get_pymongo_collection().find(
-        {"account_id": account_id, "sla_risk_at": {"$gte": sla.FLOOR, "$lte": at}}, {"sla": 1}
-    )
-    async for doc in risky:
-        state = doc.get("sla") or {}
-        for kind in sla.running(state):
-            risk = state.get("risk", {}).get(kind)
+    for state in await store.at_risk_clocks(account_id, at):
+        for kind in running(state):
+            risk = state.risk.get(kind)
             if risk is not None and risk <= at:
-                row(str(state.get("policy_id")), kind)["open_at_risk"] += 1
+                row(str(state.policy_id), kind)["open_at_risk"] += 1
     ordered = sorted(
         rows.values(),
         key=lambda r: (
             r["policy_name"],
-            sla.KINDS.index(r["kind"]) if r["kind"] in sla.KINDS else 9,
+            SLA_KINDS.index(r["kind"]) if r["kind"] in SLA_KINDS else 9,
         ),
     )
     return {"from": since.isoformat(), "to": to.isoformat(), "rows": ordered}
 
 
-def as_csv(result: dict[str, Any]) -> str:
+def as_csv(result: SlaReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for r in result["rows"]:
-        writer.writerow([r[c] for c in COLUMNS])
+        writer.writerow(
+            [
+                r["policy_id"],
+                r["policy_name"],
+                r["kind"],
+                r["met"],
+                r["breached"],
+                r["open_at_risk"],
+            ]
+        )
     return out.getvalue()

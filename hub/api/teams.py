@@ -13,6 +13,7 @@ from hub.api.context import api_account, json_body
 from hub.api.errors import ApiError
 from hub.centre.routing import queues, teams, vip
 from hub.models import Team
+from hub.store.ids import parse_id
 
 
 class OverflowOut(BaseModel):
@@ -100,20 +101,20 @@ async def create_team(request: Request) -> JSONResponse:
 async def get_team(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
-    return _team(await teams.get_team(account.id, request.path_params["id"]))
+    return _team(await teams.get_team(account.id, parse_id(request.path_params["id"])))
 
 
 async def patch_team(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     patch = await json_body(request, teams.TeamPatch)
-    return _team(await teams.update_team(account.id, request.path_params["id"], patch))
+    return _team(await teams.update_team(account.id, parse_id(request.path_params["id"]), patch))
 
 
 async def delete_team(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
-    return _team(await teams.delete_team(account.id, request.path_params["id"]))
+    return _team(await teams.delete_team(account.id, parse_id(request.path_params["id"])))
 
 
 async def get_vip(request: Request) -> JSONResponse:
@@ -137,7 +138,8 @@ async def put_vip(request: Request) -> JSONResponse:
 async def list_queues(request: Request) -> JSONResponse:
     account = await api_account(request)
     rows = await queues.snapshot(account)
-    return JSONResponse({"data": rows, "next_cursor": None})
+    data = [row.model_dump(mode="json") for row in rows]
+    return JSONResponse({"data": data, "next_cursor": None})
 
 
 routes = [

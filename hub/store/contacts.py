@@ -286,3 +286,16 @@ async def erase_contact(hub: _WithMedia, account_id: PydanticObjectId, contact_i
         details={"conversations": len(conversation_ids), "messages": erased, **related},
     ).insert()
     return erased
+
+
+# ---- added by routing
+
+
+async def vip_contact_ids(
+    account_id: PydanticObjectId, ids: list[PydanticObjectId]
+) -> set[PydanticObjectId]:
+    """Which of these contacts of the account are marked VIP (an ``_id`` ``$in`` look-up)."""
+    found = await Contact.find(
+        {"_id": {"$in": ids}, "account_id": account_id, "vip": True}
+    ).to_list()
+    return {c.id for c in found if c.id is not None}

@@ -298,3 +298,116 @@ async def set_subject(
         {"_id": conversation.id, "account_id": account_id}, {"$set": {"subject": subject}}
     )
     conversation.subject = subject
+
+
+# ---- added by routing
+# The queues (``hub.centre.routing.queues``): a team's waiting conversations, and the
+# conditional updates that take one out of a queue (exactly one caller wins each).
+
+
+def _team_ref(team_id: PydanticObjectId | None) -> str | None:
+    """Conversations keep their team as a string id (None: no team)."""
+    return None if team_id is None else str(team_id)
+
+
+def waiting_filter(
+    account_id: PydanticObjectId, team_id: PydanticObjectId | None
+) -> dict[str, object]:
+    """Exactly the fields of the queue index: with ``handler`` as well, SecantusDB's planner
+    scanned the whole collection (seen in ``explain``); bot conversations are dropped after."""
+    return {
+        "account_id": account_id,
+        "team_id": _team_ref(team_id),
+        "assignee_id": None,
+        "status": "open",
+    }
+
+
+async def waiting_in_queue(
+    account_id: PydanticObjectId, team_id: PydanticObjectId | None
+) -> list[Conversation]:
+    """The open, unassigned conversations of the team (None: without a team), any handler."""
+    return await Conversation.find(waiting_filter(account_id, team_id)).to_list()
+
+
+async def waiting_since_in_queue(
+    account_id: PydanticObjectId, team_id: PydanticObjectId | None
+) -> list[dt.datetime]:
+    """When each waiting, human-handled conversation of the team began to await an answer
+    (a projection of two fields; conversations with no ``waiting_since`` are left out)."""
+    found = Conversation.get_pymongo_collection().find(
+        waiting_filter(account_id, team_id), {"handler": 1, "waiting_since": 1}
+    )
+    return [
+        doc["waiting_since"]
+        async for doc in found
+        if doc.get("handler", "human") == "human" and doc.get("waiting_since")
+    ]
+
+
+async def claim_for_agent(conversation: Conversation, agent_id: PydanticObjectId) -> bool:
+    """Give the conversation to ``agent_id`` if it is still waiting in the same queue."""
+    result = await Conversation.get_pymongo_collection().update_one(
+        {
+            "_id": conversation.id,
+            "account_id": conversation.account_id,
+            "assignee_id": None,
+            "status": "open",
+            "handler": "human",
+            "team_id": conversation.team_id,
+        },
+        {"$set": {"assignee_id": str(agent_id), "updated_at": now()}},
+    )
+    return bool(result.modified_count)
+
+
+async def move_to_team(
+    account_id: PydanticObjectId,
+    conversation_id: PydanticObjectId,
+    from_team: PydanticObjectId,
+    to_team: PydanticObjectId,
+) -> bool:
+    """Move a still-waiting conversation from one team's queue to another's (overflow)."""
+    result = await Conversation.get_pymongo_collection().update_one(
+        {
+            "_id": conversation_id,
+            "account_id": account_id,
+            "team_id": str(from_team),
+            "assignee_id": None,
+            "status": "open",
+        },
+        {"$set": {"team_id": str(to_team), "team_since": now(), "updated_at": now()}},
+    )
+    return bool(result.modified_count)
+
+
+async def mark_out_of_office_sent(
+    account_id: PydanticObjectId, conversation_id: PydanticObjectId
+) -> bool:
+    """Note the out-of-office text as sent; True only for the first caller."""
+    first = await Conversation.get_pymongo_collection().update_one(
+        {"_id": conversation_id, "account_id": account_id, "out_of_office_sent": {"$ne": True}},
+        {"$set": {"out_of_office_sent": True}},
+    )
+    return bool(first.modified_count)
+
+
+async def leave_team_all(account_id: PydanticObjectId, team_id: PydanticObjectId) -> None:
+    """Every conversation of the team goes to the queue without a team (it is being removed)."""
+    await Conversation.get_pymongo_collection().update_many(
+        {"account_id": account_id, "team_id": str(team_id)},
+        {"$set": {"team_id": None, "team_since": now()}},
+    )
+
+
+async def conversations_by_ids(
+    account_id: PydanticObjectId, ids: list[PydanticObjectId]
+) -> list[Conversation]:
+    """The account's conversations with these ids (an ``_id`` ``$in`` look-up)."""
+    return await Conversation.find({"_id": {"$in": ids}, "account_id": account_id}).to_list()
+
+
+async def insert_note(message: Message) -> Message:
+    """Store a private note the system writes (never sent: no outbox)."""
+    await message.insert()
+    return message

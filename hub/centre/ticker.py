@@ -25,6 +25,7 @@ from hub.facts import activity
 from hub.models import Account, Conversation, Message, Sender, Team
 from hub.store import accounts as account_store
 from hub.store import conversations as conversation_store
+from hub.store import queues as queue_store
 from hub.store import teams as team_store
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ async def overflow(account: Account) -> int:
 
 async def _move(account: Account, conversation: Conversation, team: Team, target: str) -> bool:
     assert account.id is not None and conversation.id is not None and team.id is not None
-    if not await conversation_store.move_to_team(
+    if not await queue_store.move_to_team(
         account.id, conversation.id, team.id, PydanticObjectId(target)
     ):
         return False

@@ -8,7 +8,7 @@ from beanie import PydanticObjectId
 
 from hub.models import Conversation, User
 from hub.pipeline.services import Hub
-from hub.store.conversations import waiting_filter
+from hub.store.queues import waiting_filter
 
 
 def _index(plan: dict[str, Any]) -> str:

@@ -28,7 +28,7 @@ from hub.contract import now
 from hub.facts import activity
 from hub.facts.handling import account_tz
 from hub.models import Account, User
-from hub.store import conversations as conversation_store
+from hub.store import queues as queue_store
 from hub.store import teams as team_store
 from hub.store import users as user_store
 
@@ -146,7 +146,7 @@ async def waiting_since(
     account_id: PydanticObjectId, team_id: PydanticObjectId | None
 ) -> list[dt.datetime]:
     """When each waiting conversation of the team started waiting."""
-    return await conversation_store.waiting_since_in_queue(account_id, team_id)
+    return await queue_store.waiting_since_in_queue(account_id, team_id)
 
 
 async def _at_capacity(account_id: PydanticObjectId, users: list[User]) -> set[PydanticObjectId]:

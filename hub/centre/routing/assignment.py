@@ -27,7 +27,7 @@ from hub.centre.routing import availability, queues
 from hub.facts import activity
 from hub.models import Team, User
 from hub.store import accounts as account_store
-from hub.store import conversations as conversation_store
+from hub.store import queues as queue_store
 from hub.store import routing_locks
 from hub.store import teams as team_store
 from hub.store import users as user_store
@@ -133,7 +133,7 @@ async def _fill(team: Team, eligible: dict[str, User], load: dict[str, int], tz:
         if agent is None:
             break
         assert agent.id is not None
-        if not await conversation_store.claim_for_agent(conversation, agent.id):
+        if not await queue_store.claim_for_agent(conversation, agent.id):
             continue
         load[str(agent.id)] = load.get(str(agent.id), 0) + 1
         assigned += 1

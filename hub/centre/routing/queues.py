@@ -23,7 +23,7 @@ from hub.centre.routing import availability
 from hub.contract import now
 from hub.facts import activity
 from hub.models import Account, Conversation, Team, User
-from hub.store import conversations as conversation_store
+from hub.store import queues as queue_store
 from hub.store import teams as team_store
 from hub.store import users as user_store
 
@@ -81,7 +81,7 @@ async def waiting(
     account_id: PydanticObjectId, team_id: PydanticObjectId | None
 ) -> list[Conversation]:
     """The team's queue (``team_id`` None: conversations without a team), head first."""
-    docs = await conversation_store.waiting_in_queue(account_id, team_id)
+    docs = await queue_store.waiting_in_queue(account_id, team_id)
     return sorted((c for c in docs if c.handler == "human"), key=order_key)
 
 

@@ -55,28 +55,9 @@ class VipOut(BaseModel):
     addresses: list[str] = Field(description="E.164 phone numbers and lower-case emails")
 
 
-class AgentsOut(BaseModel):
-    available: int
-    away: int
-    offline: int
-    at_capacity: int
-
-
-class TodayOut(BaseModel):
-    answered: int
-    unanswered: int
-
-
-class QueueOut(BaseModel):
-    team_id: str | None
-    name: str
-    waiting: int
-    longest_wait_seconds: int
-    average_wait_seconds: int
-    conversation_ids: list[str] = Field(description="queue order: VIP, priority, longest wait")
-    agents: AgentsOut
-    today: TodayOut
-    callback_offer_active: bool
+#: A queue's figures: the one model of them (``hub.centre.routing.queues.Queue``), the same
+#: the inbox's queue view shows.
+QueueOut = queues.Queue
 
 
 def _team(team: Team) -> JSONResponse:

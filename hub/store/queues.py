@@ -56,16 +56,21 @@ async def waiting_since_in_queue(
     ]
 
 
-async def claim_for_agent(conversation: Conversation, agent_id: PydanticObjectId) -> bool:
-    """Give the conversation to ``agent_id`` if it is still waiting in the same queue."""
+async def claim_for_agent(
+    account_id: PydanticObjectId,
+    conversation_id: PydanticObjectId,
+    team_id: PydanticObjectId | None,
+    agent_id: PydanticObjectId,
+) -> bool:
+    """Give the conversation to ``agent_id`` if it is still waiting in ``team_id``'s queue."""
     result = await Conversation.get_pymongo_collection().update_one(
         {
-            "_id": conversation.id,
-            "account_id": conversation.account_id,
+            "_id": conversation_id,
+            "account_id": account_id,
             "assignee_id": None,
             "status": "open",
             "handler": "human",
-            "team_id": conversation.team_id,
+            "team_id": _team_ref(team_id),
         },
         {"$set": {"assignee_id": str(agent_id), "updated_at": now()}},
     )

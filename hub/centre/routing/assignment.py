@@ -132,8 +132,11 @@ async def _fill(team: Team, eligible: dict[str, User], load: dict[str, int], tz:
         agent = pick(team, members, load)
         if agent is None:
             break
-        assert agent.id is not None
-        if not await queue_store.claim_for_agent(conversation, agent.id):
+        assert agent.id is not None and conversation.id is not None
+        claimed = await queue_store.claim_for_agent(
+            team.account_id, conversation.id, team.id, agent.id
+        )
+        if not claimed:
             continue
         load[str(agent.id)] = load.get(str(agent.id), 0) + 1
         assigned += 1

@@ -20,6 +20,7 @@ from hub.centre import hours
 from hub.centre.routing import teams
 from hub.models import Team, User
 from hub.store.conversations import InvalidChange
+from hub.store.ids import parse_id
 from hub.tenants import audit
 from hub.web import pages
 from hub.web.guard import Ctx, page_view
@@ -110,7 +111,7 @@ async def index(request: Request, ctx: Ctx) -> Response:
 async def edit(request: Request, ctx: Ctx) -> Response:
     assert ctx.account.id is not None
     return await _page(
-        request, ctx, await teams.get_team(ctx.account.id, request.path_params["id"])
+        request, ctx, await teams.get_team(ctx.account.id, parse_id(request.path_params["id"]))
     )
 
 
@@ -129,10 +130,11 @@ async def create(request: Request, ctx: Ctx) -> Response:
 @page_view("admin")
 async def save(request: Request, ctx: Ctx) -> Response:
     assert ctx.account.id is not None
-    team = await teams.get_team(ctx.account.id, request.path_params["id"])
+    team = await teams.get_team(ctx.account.id, parse_id(request.path_params["id"]))
     try:
         patch = teams.TeamPatch.model_validate(_body(await request.form()))
-        team = await teams.update_team(ctx.account.id, str(team.id), patch)
+        assert team.id is not None
+        team = await teams.update_team(ctx.account.id, team.id, patch)
     except (InvalidChange, ValidationError) as exc:
         return await _page(request, ctx, team, error=_error(exc), status=400)
     await _audit(ctx, "team.updated", team, patch.model_dump(mode="json", exclude_unset=True))
@@ -142,7 +144,7 @@ async def save(request: Request, ctx: Ctx) -> Response:
 @page_view("admin")
 async def delete(request: Request, ctx: Ctx) -> Response:
     assert ctx.account.id is not None
-    team = await teams.delete_team(ctx.account.id, request.path_params["id"])
+    team = await teams.delete_team(ctx.account.id, parse_id(request.path_params["id"]))
     await _audit(ctx, "team.deleted", team, {"name": team.name})
     return await _page(
         request, ctx, notice=f"Team {team.name} removed; its conversations have no team now."

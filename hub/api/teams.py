@@ -13,6 +13,7 @@ from hub.api.context import api_account, json_body
 from hub.api.errors import ApiError
 from hub.centre.routing import queues, teams, vip
 from hub.models import Team
+from hub.store.ids import parse_id
 
 
 class OverflowOut(BaseModel):
@@ -54,28 +55,9 @@ class VipOut(BaseModel):
     addresses: list[str] = Field(description="E.164 phone numbers and lower-case emails")
 
 
-class AgentsOut(BaseModel):
-    available: int
-    away: int
-    offline: int
-    at_capacity: int
-
-
-class TodayOut(BaseModel):
-    answered: int
-    unanswered: int
-
-
-class QueueOut(BaseModel):
-    team_id: str | None
-    name: str
-    waiting: int
-    longest_wait_seconds: int
-    average_wait_seconds: int
-    conversation_ids: list[str] = Field(description="queue order: VIP, priority, longest wait")
-    agents: AgentsOut
-    today: TodayOut
-    callback_offer_active: bool
+#: A queue's figures: the one model of them (``hub.centre.routing.queues.Queue``), the same
+#: the inbox's queue view shows.
+QueueOut = queues.Queue
 
 
 def _team(team: Team) -> JSONResponse:
@@ -100,20 +82,20 @@ async def create_team(request: Request) -> JSONResponse:
 async def get_team(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
-    return _team(await teams.get_team(account.id, request.path_params["id"]))
+    return _team(await teams.get_team(account.id, parse_id(request.path_params["id"])))
 
 
 async def patch_team(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     patch = await json_body(request, teams.TeamPatch)
-    return _team(await teams.update_team(account.id, request.path_params["id"], patch))
+    return _team(await teams.update_team(account.id, parse_id(request.path_params["id"]), patch))
 
 
 async def delete_team(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
-    return _team(await teams.delete_team(account.id, request.path_params["id"]))
+    return _team(await teams.delete_team(account.id, parse_id(request.path_params["id"])))
 
 
 async def get_vip(request: Request) -> JSONResponse:
@@ -137,7 +119,8 @@ async def put_vip(request: Request) -> JSONResponse:
 async def list_queues(request: Request) -> JSONResponse:
     account = await api_account(request)
     rows = await queues.snapshot(account)
-    return JSONResponse({"data": rows, "next_cursor": None})
+    data = [row.model_dump(mode="json") for row in rows]
+    return JSONResponse({"data": data, "next_cursor": None})
 
 
 routes = [

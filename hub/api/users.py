@@ -103,7 +103,8 @@ class UserPatch(BaseModel):
 
 
 async def _out(u: User) -> dict[str, Any]:
-    load = await availability.load(u.account_id, str(u.id))
+    assert u.id is not None
+    load = await availability.load(u.account_id, u.id)
     return UserOut.of(u, load).model_dump(mode="json")
 
 

@@ -20,10 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from hub.models import Account, Team
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: How far ahead ``add`` looks for open time before it gives up (a calendar with no hours).
@@ -154,22 +158,36 @@ def _zone(name: Any) -> ZoneInfo | None:
         return None
 
 
-def calendar(account: dict[str, Any], team: dict[str, Any] | None = None) -> Hours | None:
-    """The hours that apply to a conversation of ``team`` (raw documents); None if none are set.
+#: Where hours are read from: the documents themselves, or their raw (stored) shape.
+Source = Account | Team | Mapping[str, object]
 
-    Read defensively: any field may be missing or malformed, and a malformed one counts
-    as not set.
+
+def _field(source: Source | None, name: str) -> Any:
+    if source is None:
+        return None
+    if isinstance(source, Mapping):
+        return source.get(name)
+    return getattr(source, name, None)
+
+
+def calendar(account: Source, team: Source | None = None) -> Hours | None:
+    """The hours that apply to a conversation of ``team``; None if none are set.
+
+    ``account`` and ``team`` are the documents (or their raw stored shape). Read
+    defensively: any field may be missing or malformed, and a malformed one counts as
+    not set.
     """
-    own = (team or {}).get("business_hours")
-    chosen = own if isinstance(own, dict) and _week(own) else account.get("business_hours")
+    own = _field(team, "business_hours")
+    account_hours = _field(account, "business_hours")
+    chosen = own if isinstance(own, dict) and _week(own) else account_hours
     if not isinstance(chosen, dict):
         return None
     week = _week(chosen)
     if not any(week.values()):
         return None
-    holidays = _dates(chosen.get("holidays")) | _dates(account.get("holidays"))
-    holidays |= _dates((account.get("business_hours") or {}).get("holidays"))
-    tz = _zone(chosen.get("timezone")) or _zone(account.get("timezone")) or ZoneInfo("UTC")
+    holidays = _dates(chosen.get("holidays")) | _dates(_field(account, "holidays"))
+    holidays |= _dates((account_hours if isinstance(account_hours, dict) else {}).get("holidays"))
+    tz = _zone(chosen.get("timezone")) or _zone(_field(account, "timezone")) or ZoneInfo("UTC")
     return Hours(tz, week, frozenset(holidays))
 
 
@@ -177,10 +195,25 @@ class InvalidHours(ValueError):
     """The business_hours given cannot be read; the message names what is wrong."""
 
 
-def is_open(hours: dict[str, Any] | None, at: dt.datetime, tz: str = "UTC") -> bool:
+def is_open(hours: Mapping[str, object] | None, at: dt.datetime, tz: str = "UTC") -> bool:
     """Whether ``at`` falls inside ``hours`` (None, or no hours at all: always open)."""
     found = calendar({"business_hours": hours, "timezone": tz})
     return found is None or found.is_open(at)
+
+
+class BusinessHours(BaseModel):
+    """Business hours as stored and shown (on an account or a team): the one model of them."""
+
+    #: An IANA time zone; None: the account's.
+    timezone: str | None = None
+    #: Weekday (``mon`` … ``sun``) to open spans ``[["09:00", "17:00"], …]``, local time.
+    days: dict[str, list[list[str]]] = {}
+    #: Local dates (``YYYY-MM-DD``) closed all day.
+    holidays: list[str] = []
+
+    def stored(self) -> dict[str, object]:
+        """The stored shape: ``timezone`` only when one is set."""
+        return self.model_dump(exclude_none=True)
 
 
 def _days(hours: dict[str, Any]) -> dict[str, Any]:
@@ -188,8 +221,8 @@ def _days(hours: dict[str, Any]) -> dict[str, Any]:
     return days if isinstance(days, dict) else {k: v for k, v in hours.items() if k in DAYS}
 
 
-def validate(hours: Any, field: str = "business_hours") -> dict[str, Any] | None:
-    """``hours`` checked and normalized to the stored shape; ``InvalidHours`` names the field."""
+def validate(hours: object, field: str = "business_hours") -> BusinessHours | None:
+    """``hours`` checked and normalized; ``InvalidHours`` names the field."""
     if hours is None:
         return None
     if not isinstance(hours, dict):
@@ -220,7 +253,6 @@ def validate(hours: Any, field: str = "business_hours") -> dict[str, Any] | None
             dt.date.fromisoformat(d)
         except ValueError:
             raise InvalidHours(f"{field}.holidays: {d!r} is not YYYY-MM-DD") from None
-    out: dict[str, Any] = {"days": clean, "holidays": holidays}
-    if tz is not None:
-        out["timezone"] = str(tz)
-    return out
+    return BusinessHours(
+        timezone=None if tz is None else str(tz), days=clean, holidays=list(holidays)
+    )

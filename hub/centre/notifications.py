@@ -14,6 +14,8 @@ from beanie import PydanticObjectId
 
 from hub.models import User
 from hub.models.notification import Notification
+from hub.store import notifications as notification_store
+from hub.store import users as user_store
 
 #: ``@ann``, ``@ann.lee``, ``@"Ann Lee"`` — a handle is a name's first word or an email's local part.
 MENTION = re.compile(r'(?<![\w@])@(?:"([^"]{1,80})"|([\w.\-]{1,64}))')
@@ -41,7 +43,7 @@ def mentioned(text: str, colleagues: list[User]) -> list[User]:
 
 async def notify(
     account_id: PydanticObjectId,
-    user_id: str,
+    user_id: PydanticObjectId,
     kind: str,
     conversation_id: PydanticObjectId | None,
     text: str,
@@ -49,14 +51,13 @@ async def notify(
 ) -> Notification:
     note = Notification(
         account_id=account_id,
-        user_id=user_id,
+        user_id=str(user_id),  # notifications keep the user as a string id
         kind=kind,
         conversation_id=conversation_id,
         text=text[:300],
         by=by,
     )
-    await note.insert()
-    return note
+    return await notification_store.insert_notification(note)
 
 
 async def notify_mentions(
@@ -66,13 +67,11 @@ async def notify_mentions(
     author: User,
 ) -> list[User]:
     """Notify everyone a private note mentions (not its author); returns them."""
-    colleagues = await User.find(
-        User.account_id == account_id,
-        User.active == True,  # noqa: E712
-    ).to_list()
+    colleagues = await user_store.active_users(account_id)
     targets = [u for u in mentioned(text, colleagues) if u.id != author.id]
     for user in targets:
+        assert user.id is not None
         await notify(
-            account_id, str(user.id), "mention", conversation_id, text, author.name or author.email
+            account_id, user.id, "mention", conversation_id, text, author.name or author.email
         )
     return targets

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from beanie import PydanticObjectId
 
+from hub.centre.callbacks.offer import take_answer
 from hub.centre.csat import answers as csat
 from hub.centre.routing import arrivals, assignment, vip
 from hub.centre.routing import handler as routing
@@ -41,8 +42,6 @@ class CentreRules:
     async def after_inbound(
         self, channel: ResolvedChannel, message: Message, created: bool
     ) -> None:
-        from hub.centre.callbacks.offer import take_answer
-
         await sla.on_inbound(
             channel.account_id, message.conversation_id, message.created_at, created
         )

@@ -15,6 +15,8 @@ from hub.models import Conversation, Message, Sender, User
 from hub.models.user import ROLE_RANK
 from hub.pipeline import outbox
 from hub.store import conversations
+from hub.store import users as user_store
+from hub.store.ids import try_id
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -76,9 +78,8 @@ async def take_over(hub: Hub, conversation: Conversation, supervisor: User) -> C
 
 
 async def _name(conversation: Conversation, user_id: str | None) -> str | None:
-    if not user_id:
+    found = try_id(user_id) if user_id else None
+    if found is None:
         return None
-    user = await User.find_one(
-        User.id == conversations.oid(user_id), User.account_id == conversation.account_id
-    )
+    user = await user_store.get_user(conversation.account_id, found)
     return (user.name or user.email) if user else None

@@ -15,21 +15,27 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from beanie import PydanticObjectId
+
 from hub import tasks
 from hub.centre.routing import assignment, presence, queues
 from hub.contract import DELIVERY_RANK, now
 from hub.facts import activity
 from hub.models import Account, Conversation, Message, Sender, Team
+from hub.store import accounts as account_store
+from hub.store import conversations as conversation_store
+from hub.store import queues as queue_store
+from hub.store import teams as team_store
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 10.0
 
 
 async def tick() -> dict[str, int]:
-    """One round of the centre's timed work; returns what it changed."""
+    """One round of the centre's timed work; returns what it changed (``offline``, ``overflowed``)."""
     offline = await presence.timeouts()
     moved = 0
-    for account in await Account.find_all().to_list():
+    for account in await account_store.list_accounts_all_accounts():
         assert account.id is not None
         moved += await overflow(account)
         await assignment.dispatch(account.id)
@@ -39,17 +45,17 @@ async def tick() -> dict[str, int]:
 async def overflow(account: Account) -> int:
     """Move conversations waiting past their team's minutes to its overflow team."""
     assert account.id is not None
-    every = await Team.find(Team.account_id == account.id).to_list()
+    every = await team_store.all_teams(account.id)
     names = {str(t.id): t.name for t in every}
     moved = 0
     for team in every:
-        if team.overflow is None:
+        if team.overflow is None or team.id is None:
             continue
         target = team.overflow.team_id
         if target not in names or target == str(team.id):
             continue
         limit = now() - dt.timedelta(minutes=team.overflow.after_minutes)
-        for conversation in await queues.waiting(account.id, str(team.id)):
+        for conversation in await queues.waiting(account.id, team.id):
             since = conversation.team_since or queues.waited_from(conversation)
             if since <= limit and await _move(account, conversation, team, target):
                 moved += 1
@@ -58,19 +64,11 @@ async def overflow(account: Account) -> int:
 
 
 async def _move(account: Account, conversation: Conversation, team: Team, target: str) -> bool:
-    result = await Conversation.get_pymongo_collection().update_one(
-        {
-            "_id": conversation.id,
-            "account_id": account.id,
-            "team_id": str(team.id),
-            "assignee_id": None,
-            "status": "open",
-        },
-        {"$set": {"team_id": target, "team_since": now(), "updated_at": now()}},
-    )
-    if not result.modified_count:
+    assert account.id is not None and conversation.id is not None and team.id is not None
+    if not await queue_store.move_to_team(
+        account.id, conversation.id, team.id, PydanticObjectId(target)
+    ):
         return False
-    assert account.id is not None
     await activity.record(
         account.id,
         "transferred",
@@ -92,7 +90,7 @@ async def _note(conversation: Conversation, team: Team, target_name: str) -> Non
         f"waiting over {team.overflow.after_minutes} minutes."
     )
     at = now()
-    await Message(
+    note = Message(
         account_id=conversation.account_id,
         conversation_id=conversation.id,
         channel_id=conversation.channel_id,
@@ -104,7 +102,8 @@ async def _note(conversation: Conversation, team: Team, target_name: str) -> Non
         delivery_rank=DELIVERY_RANK["sent"],
         created_at=at,
         updated_at=at,
-    ).insert()
+    )
+    await conversation_store.insert_note(note)
 
 
 class CentreTicker(tasks.Periodic):

@@ -21,18 +21,19 @@ from hub.web.guard import Ctx, inbox_view
 from hub.web.layout import layout_context
 
 
-async def _boards(ctx: Ctx) -> list[dict[str, Any]]:
+async def _boards(ctx: Ctx) -> list[queues.Queue]:
     rows = await queues.snapshot(ctx.account)
     if auth.has_role(ctx.user, "supervisor"):
         return rows
     mine = set(ctx.user.team_ids)
-    return [r for r in rows if r["team_id"] is None or r["team_id"] in mine]
+    return [r for r in rows if r.team_id is None or str(r.team_id) in mine]
 
 
-async def _with_conversations(ctx: Ctx, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for row in rows:
-        row["queue"] = await queues.waiting(ctx.account_id, row["team_id"])
-    return rows
+async def _with_conversations(ctx: Ctx, rows: list[queues.Queue]) -> list[dict[str, Any]]:
+    return [
+        {**row.model_dump(), "queue": await queues.waiting(ctx.account_id, row.team_id)}
+        for row in rows
+    ]
 
 
 @inbox_view()

@@ -36,6 +36,11 @@ async def set_wallboard_thresholds(account_id: PydanticObjectId, values: dict[st
 
 
 # ---- added by widget
+
+
+# ---- added by routing
+
+
 async def get_account(account_id: PydanticObjectId) -> Account | None:
     return await Account.get(account_id)
 
@@ -46,3 +51,6 @@ async def account_by_slug_all_accounts(slug: str) -> Account | None:
 
 
 # ---- added by rules
+async def list_accounts_all_accounts() -> list[Account]:
+    """Every account (the centre's tick runs for each; work that spans accounts by nature)."""
+    return await Account.find_all().to_list()

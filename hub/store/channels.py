@@ -6,6 +6,9 @@ from beanie import PydanticObjectId
 
 from hub.models import Channel
 
+# ---- added by routing
+
+
 # ---- added by views
 
 
@@ -35,3 +38,16 @@ async def existing_channel_ids(
         {"account_id": account_id, "_id": {"$in": channel_ids}}, {"_id": 1}
     )
     return {doc["_id"] async for doc in found}
+
+
+async def all_channels(account_id: PydanticObjectId) -> list[Channel]:
+    """Every channel of the account (reports name them)."""
+    return await Channel.find(Channel.account_id == account_id).to_list()
+
+
+async def clear_default_team(account_id: PydanticObjectId, team_id: PydanticObjectId) -> None:
+    """No channel routes to ``team_id`` any more (it is being removed)."""
+    await Channel.get_pymongo_collection().update_many(
+        {"account_id": account_id, "default_team_id": str(team_id)},
+        {"$set": {"default_team_id": None}},
+    )

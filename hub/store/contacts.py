@@ -328,3 +328,16 @@ async def contact_is_vip(account_id: PydanticObjectId, contact_id: PydanticObjec
     """Whether the account's contact is marked VIP (an ``_id`` look-up of one field)."""
     doc = await paging.by_id(Contact.get_pymongo_collection(), account_id, contact_id, {"vip": 1})
     return bool((doc or {}).get("vip"))
+
+
+# ---- added by routing
+
+
+async def vip_contact_ids(
+    account_id: PydanticObjectId, ids: list[PydanticObjectId]
+) -> set[PydanticObjectId]:
+    """Which of these contacts of the account are marked VIP (an ``_id`` ``$in`` look-up)."""
+    found = await Contact.find(
+        {"_id": {"$in": ids}, "account_id": account_id, "vip": True}
+    ).to_list()
+    return {c.id for c in found if c.id is not None}

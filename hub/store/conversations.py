@@ -354,3 +354,39 @@ async def rename_contact(
         {"account_id": account_id, "contact_id": contact_id},
         {"$set": {"contact_name": name}},
     )
+
+
+# ---- added by routing
+# What routing needs of conversations beyond the queues (``hub.store.queues``).
+
+
+async def mark_out_of_office_sent(
+    account_id: PydanticObjectId, conversation_id: PydanticObjectId
+) -> bool:
+    """Note the out-of-office text as sent; True only for the first caller."""
+    first = await Conversation.get_pymongo_collection().update_one(
+        {"_id": conversation_id, "account_id": account_id, "out_of_office_sent": {"$ne": True}},
+        {"$set": {"out_of_office_sent": True}},
+    )
+    return bool(first.modified_count)
+
+
+async def leave_team_all(account_id: PydanticObjectId, team_id: PydanticObjectId) -> None:
+    """Every conversation of the team goes to the queue without a team (it is being removed)."""
+    await Conversation.get_pymongo_collection().update_many(
+        {"account_id": account_id, "team_id": str(team_id)},
+        {"$set": {"team_id": None, "team_since": now()}},
+    )
+
+
+async def conversations_by_ids(
+    account_id: PydanticObjectId, ids: list[PydanticObjectId]
+) -> list[Conversation]:
+    """The account's conversations with these ids (an ``_id`` ``$in`` look-up)."""
+    return await Conversation.find({"_id": {"$in": ids}, "account_id": account_id}).to_list()
+
+
+async def insert_note(message: Message) -> Message:
+    """Store a private note the system writes (never sent: no outbox)."""
+    await message.insert()
+    return message

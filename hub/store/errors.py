@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pymongo.errors import PyMongoError as DatabaseError
+
 from hub.errors import InvalidInput as InvalidChange
 from hub.errors import NotFound
 
@@ -11,6 +13,5 @@ __all__ = ["InvalidChange", "NotFound"]
 # ---- added by widget
 #: Any failure of the database driver (a lost connection, a timeout): the periodic loops
 #: catch it by this name, so that only the store imports the driver.
-from pymongo.errors import PyMongoError as DatabaseError
 
 __all__ += ["DatabaseError"]

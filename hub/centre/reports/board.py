@@ -18,15 +18,19 @@ share). Per team (and one row for conversations without a team):
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel
 
+from hub.centre.routing.queues import NO_TEAM_NAME, QueueAgents
 from hub.contract import now
 from hub.facts import activity
 from hub.facts.handling import account_tz
-from hub.models import Account, Conversation, Team, User
+from hub.models import Account, User
+from hub.store import queues as queue_store
+from hub.store import teams as team_store
+from hub.store import users as user_store
 
 Level = Literal["ok", "amber", "red"]
 DEFAULT_THRESHOLDS = {
@@ -38,15 +42,15 @@ DEFAULT_THRESHOLDS = {
 SEAT_ROLES = ("agent", "supervisor", "admin")
 
 
-class AgentCounts(BaseModel):
-    available: int = 0
-    away: int = 0
-    offline: int = 0
-    at_capacity: int = 0
+#: The same shape as a queue's agents (``hub.centre.routing.queues``); on the board,
+#: ``at_capacity`` counts available agents who are full, who also count as available.
+AgentCounts = QueueAgents
 
 
 class TeamBoard(BaseModel):
-    team_id: str | None
+    """One team's row on the wallboard (and the no-team row: ``team_id`` None)."""
+
+    team_id: PydanticObjectId | None
     name: str
     agents: AgentCounts
     waiting: int
@@ -72,12 +76,12 @@ def level(value: float, amber: float, red: float) -> Level:
 # ------------------------------------------------------------------ hooks for other parts
 
 
-async def callbacks_waiting(account: Account, team_id: str | None) -> int | None:
+async def callbacks_waiting(account: Account, team_id: PydanticObjectId | None) -> int | None:
     """Callbacks waiting for the team. None: the callback list is not wired in yet."""
     return None
 
 
-async def sla_at_risk(account: Account, team_id: str | None) -> int | None:
+async def sla_at_risk(account: Account, team_id: PydanticObjectId | None) -> int | None:
     """Open conversations of the team whose SLA is at risk (PRO). None: not available."""
     return None
 
@@ -88,15 +92,14 @@ async def sla_at_risk(account: Account, team_id: str | None) -> int | None:
 async def board(account: Account) -> list[TeamBoard]:
     """Every team's row, by name, then the no-team row when it has anything to show."""
     assert account.id is not None
-    users = await User.find(
-        {"account_id": account.id, "active": True, "role": {"$in": list(SEAT_ROLES)}}
-    ).to_list()
+    users = await user_store.seat_users(account.id, SEAT_ROLES)
     busy = await _at_capacity(account.id, users)
-    teams = sorted(await Team.find(Team.account_id == account.id).to_list(), key=lambda t: t.name)
+    teams = sorted(await team_store.all_teams(account.id), key=lambda t: t.name)
     today = await _today(account)
     rows = []
-    for team_id, name in [*((str(t.id), t.name) for t in teams), (None, "No team")]:
-        members = [u for u in users if (team_id in u.team_ids if team_id else not u.team_ids)]
+    for team_id, name in [*((t.id, t.name) for t in teams), (None, NO_TEAM_NAME)]:
+        ref = None if team_id is None else str(team_id)
+        members = [u for u in users if (ref in u.team_ids if ref else not u.team_ids)]
         row = await _row(account, team_id, name, members, busy, today)
         if team_id is not None or row.waiting or row.answered_today or row.unanswered_today:
             rows.append(row)
@@ -105,20 +108,21 @@ async def board(account: Account) -> list[TeamBoard]:
 
 async def _row(
     account: Account,
-    team_id: str | None,
+    team_id: PydanticObjectId | None,
     name: str,
     members: list[User],
-    busy: set[str],
+    busy: set[PydanticObjectId],
     today: dict[str | None, dict[str, float]],
 ) -> TeamBoard:
+    assert account.id is not None
     agents = AgentCounts()
     for user in members:
         setattr(agents, user.presence, getattr(agents, user.presence) + 1)
-        agents.at_capacity += str(user.id) in busy
-    since = await waiting_since(account.id, team_id)  # type: ignore[arg-type]
+        agents.at_capacity += user.id in busy
+    since = await waiting_since(account.id, team_id)
     oldest = min(since) if since else None
     longest = int((now() - oldest).total_seconds()) if oldest else 0
-    counts = today.get(team_id, {})
+    counts = today.get(None if team_id is None else str(team_id), {})
     opened = counts.get("opened", 0) + counts.get("reopened", 0)
     answered = int(counts.get("answered", 0))
     limits = thresholds(account)
@@ -138,29 +142,21 @@ async def _row(
     )
 
 
-async def waiting_since(account_id: PydanticObjectId, team_id: str | None) -> list[dt.datetime]:
+async def waiting_since(
+    account_id: PydanticObjectId, team_id: PydanticObjectId | None
+) -> list[dt.datetime]:
     """When each waiting conversation of the team started waiting."""
-    query = {"account_id": account_id, "team_id": team_id, "assignee_id": None, "status": "open"}
-    found = Conversation.get_pymongo_collection().find(query, {"handler": 1, "waiting_since": 1})
-    return [
-        doc["waiting_since"]
-        async for doc in found
-        if doc.get("handler", "human") == "human" and doc.get("waiting_since")
-    ]
+    return await queue_store.waiting_since_in_queue(account_id, team_id)
 
 
-async def _at_capacity(account_id: PydanticObjectId, users: list[User]) -> set[str]:
+async def _at_capacity(account_id: PydanticObjectId, users: list[User]) -> set[PydanticObjectId]:
     """Available users with a capacity who hold that many open conversations."""
-    full: set[str] = set()
-    collection = Conversation.get_pymongo_collection()
+    full: set[PydanticObjectId] = set()
     for user in users:
-        if user.capacity is None or user.presence != "available":
+        if user.capacity is None or user.presence != "available" or user.id is None:
             continue
-        held = await collection.count_documents(
-            {"account_id": account_id, "assignee_id": str(user.id), "status": "open"}
-        )
-        if held >= user.capacity:
-            full.add(str(user.id))
+        if await user_store.open_count(account_id, user.id) >= user.capacity:
+            full.add(user.id)
     return full
 
 
@@ -171,7 +167,7 @@ async def _today(account: Account) -> dict[str | None, dict[str, float]]:
     per_team: dict[str | None, dict[str, float]] = {}
     for counter in await activity.counters_between(account.id, "team", day, day):
         per_team[counter.scope_id] = dict(counter.counts)
-    whole: dict[str, Any] = {}
+    whole: dict[str, float] = {}
     for counter in await activity.counters_between(account.id, "account", day, day):
         whole = dict(counter.counts)
     rest = {

@@ -18,18 +18,26 @@ never the message history. Definitions (DESIGN.md "Reports"):
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel
 
 from hub.centre.reports.period import Period
 from hub.facts import activity
-from hub.models import ActivityEvent, Channel, Contact, Conversation, Team, User
+from hub.models import ActivityEvent, Conversation
+from hub.store import channels as channel_store
+from hub.store import contacts as contact_store
+from hub.store import conversations as conversation_store
+from hub.store import facts as fact_store
+from hub.store import teams as team_store
+from hub.store import users as user_store
 
 Interval = Literal["hour", "day"]
 
@@ -102,7 +110,7 @@ async def agents(
     for event in events:
         if event.user_id:
             by_user[event.user_id].append(event)
-    people = await User.find(User.account_id == account_id).to_list()
+    people = await user_store.all_users(account_id)
     names = {str(u.id): u.name or u.email for u in people}
     shown = {str(u.id) for u in people if u.active and u.role != "dashboard"} | set(by_user)
     rows = [_agent_row(uid, names.get(uid, uid), by_user.get(uid, [])) for uid in shown]
@@ -137,12 +145,7 @@ async def _kind_between(
     account_id: PydanticObjectId, kind: str, period: Period
 ) -> list[ActivityEvent]:
     """One kind's facts in the period: equality on (account, kind), a range on ``at``."""
-    query = {
-        "account_id": account_id,
-        "kind": kind,
-        "at": {"$gte": period.start, "$lt": period.end},
-    }
-    return await ActivityEvent.find(query).to_list()
+    return await fact_store.events_of_kind_between(account_id, kind, period.start, period.end)
 
 
 async def conversations(
@@ -150,38 +153,44 @@ async def conversations(
 ) -> list[ConversationRow]:
     """One row per conversation opened (or reopened) in the period, oldest opening first."""
     filters = filters or Filters()
-    openings: dict[PydanticObjectId, Any] = {}
+    openings: dict[PydanticObjectId, dt.datetime] = {}
     for kind in ("opened", "reopened"):
         for event in await _kind_between(account_id, kind, period):
             if event.conversation_id is not None and filters.keep(event):
                 first = openings.get(event.conversation_id)
                 openings[event.conversation_id] = min(first, event.at) if first else event.at
-    found = await Conversation.find(
-        {"_id": {"$in": list(openings)}, "account_id": account_id}
-    ).to_list()
+    found = await conversation_store.conversations_by_ids(account_id, list(openings))
     names = await _names(account_id, found)
-    rows = [_conversation_row(c, openings[c.id], names, period.tz) for c in found]  # type: ignore[index]
+    rows = [_conversation_row(c, openings[c.id], names, period.tz) for c in found if c.id]
     return sorted(rows, key=lambda r: (r.opened_at, r.id))
 
 
-async def _names(account_id: PydanticObjectId, found: list[Conversation]) -> dict[str, Any]:
-    channels = await Channel.find(Channel.account_id == account_id).to_list()
-    teams = await Team.find(Team.account_id == account_id).to_list()
-    users = await User.find(User.account_id == account_id).to_list()
+@dataclass(frozen=True)
+class _Names:
+    """What a conversation row names: channels, teams and people by the ids rows keep."""
+
+    channel: dict[str, str]
+    team: dict[str, str]
+    user: dict[str, str]
+    vip: set[PydanticObjectId]
+
+
+async def _names(account_id: PydanticObjectId, found: list[Conversation]) -> _Names:
+    channels = await channel_store.all_channels(account_id)
+    teams = await team_store.all_teams(account_id)
+    users = await user_store.all_users(account_id)
     contact_ids = [c.contact_id for c in found if c.contact_id]
-    vips = await Contact.find(
-        {"_id": {"$in": contact_ids}, "account_id": account_id, "vip": True}
-    ).to_list()
-    return {
-        "channel": {str(c.id): c.name for c in channels},
-        "team": {str(t.id): t.name for t in teams},
-        "user": {str(u.id): u.name or u.email for u in users},
-        "vip": {c.id for c in vips},
-    }
+    vips = await contact_store.vip_contact_ids(account_id, contact_ids)
+    return _Names(
+        channel={str(c.id): c.name for c in channels},
+        team={str(t.id): t.name for t in teams},
+        user={str(u.id): u.name or u.email for u in users},
+        vip=vips,
+    )
 
 
 def _conversation_row(
-    c: Conversation, opened_at: Any, names: dict[str, Any], tz: str
+    c: Conversation, opened_at: dt.datetime, names: _Names, tz: str
 ) -> ConversationRow:
     sla = getattr(c, "sla", None)
     breaches = (sla or {}).get("breaches") if isinstance(sla, dict) else getattr(sla, "breaches", None)  # fmt: skip
@@ -189,9 +198,9 @@ def _conversation_row(
     rating = (csat or {}).get("rating") if isinstance(csat, dict) else getattr(csat, "rating", None)
     return ConversationRow(
         id=str(c.id),
-        channel=names["channel"].get(str(c.channel_id), c.channel_type),
-        team=names["team"].get(c.team_id) if c.team_id else None,
-        assignee=names["user"].get(c.assignee_id) if c.assignee_id else None,
+        channel=names.channel.get(str(c.channel_id), c.channel_type),
+        team=names.team.get(c.team_id) if c.team_id else None,
+        assignee=names.user.get(c.assignee_id) if c.assignee_id else None,
         opened_at=Period.local_iso(opened_at, tz),
         first_response_seconds=c.first_response_seconds,
         resolution_seconds=c.resolution_seconds,
@@ -199,7 +208,7 @@ def _conversation_row(
         messages_out=c.messages_out,
         transfers=c.transfers,
         labels=c.labels,
-        vip=bool(getattr(c, "vip", False)) or c.contact_id in names["vip"],
+        vip=bool(getattr(c, "vip", False)) or c.contact_id in names.vip,
         sla_breached=bool(breaches),
         csat=rating,
     )
@@ -257,7 +266,7 @@ def to_csv(rows: Iterable[BaseModel], model: type[BaseModel]) -> str:
     return out.getvalue()
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, list):

@@ -8,15 +8,21 @@ answers the colleague directory (``/inbox/directory``, ``GET /api/v1/users?searc
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Any
+from typing import TypedDict
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.centre.routing import assignment, availability, calendars, presence
-from hub.models import Team, User
-from hub.store.conversations import InvalidChange
+from hub.errors import InvalidInput as InvalidChange
+from hub.errors import NotFound
+from hub.models import User
+from hub.store import teams as team_store
+from hub.store import users as user_store
+from hub.store.ids import try_id
+from hub.store.users import RoutingUpdate
 
 MAX_CAPACITY = 1000
 
@@ -33,83 +39,82 @@ class RoutingFields(BaseModel):
     team_ids: list[str] | None = Field(default=None, max_length=100)
 
 
+class ShownAbsence(TypedDict):
+    """A calendar absence as colleagues see it (the API's and the directory's)."""
+
+    reason: str
+    until: dt.datetime
+
+
 async def apply_routing_fields(
     user: User, fields: RoutingFields, actor: dict[str, object] | None = None
 ) -> User:
     """Check and store the routing fields given in ``fields``; ``InvalidChange`` names a bad one."""
+    assert user.id is not None
     given = fields.model_fields_set
-    update: dict[str, Any] = {}
+    update = RoutingUpdate()
     if "capacity" in given:
-        update["capacity"] = fields.capacity
+        update.capacity = fields.capacity
     if "calendar_url" in given:
         url = (fields.calendar_url or "").strip() or None
         if url is not None and not re.match(r"^https?://\S+$", url):
             raise InvalidChange("invalid_calendar_url", "calendar_url must be an http(s) URL")
-        update.update({"calendar_url": url, "calendar_error": None})
+        update.calendar_url = url
+        update.calendar_error = None
         if url is None:
-            update["absence"] = None
+            update.absence = None
     if "calendar_show_title" in given:
         if fields.calendar_show_title is None:
             raise InvalidChange("invalid_request", "calendar_show_title cannot be null")
-        update["calendar_show_title"] = fields.calendar_show_title
+        update.calendar_show_title = fields.calendar_show_title
     if "presence" in given and fields.presence not in presence.PRESENCES:
         raise InvalidChange(
             "invalid_presence", f"presence must be one of {', '.join(presence.PRESENCES)}"
         )
     if "team_ids" in given:
         await set_teams(user, fields.team_ids or [])
-    if update:
-        await User.get_pymongo_collection().update_one(
-            {"_id": user.id, "account_id": user.account_id}, {"$set": update}
-        )
+    if update.model_fields_set:
+        await user_store.set_routing_fields(user.account_id, user.id, update)
     if "presence" in given and fields.presence is not None:
         await presence.set_presence(user, fields.presence, actor=actor)
     if "capacity" in given:
         await assignment.dispatch(user.account_id)  # more room: take from the queue
-    found = await User.get(user.id)
-    assert found is not None
+    found = await user_store.get_user(user.account_id, user.id)
+    if found is None:
+        raise NotFound(str(user.id))
     return found
 
 
 async def set_teams(user: User, team_ids: list[str]) -> None:
     """Make the user a member of exactly ``team_ids`` (all of the user's account)."""
+    assert user.id is not None
     wanted: list[PydanticObjectId] = []
     for index, value in enumerate(dict.fromkeys(team_ids)):
-        try:
-            tid = PydanticObjectId(value)
-        except Exception:
-            tid = None
-        team = await Team.find_one(Team.id == tid, Team.account_id == user.account_id)
-        if tid is None or team is None:
+        tid = try_id(value)
+        if tid is None or await team_store.find_team(user.account_id, tid) is None:
             raise InvalidChange(
                 "unknown_team", f"team_ids[{index}]: no team of this account has id {value!r}"
             )
         wanted.append(tid)
-    uid = str(user.id)
-    teams = Team.get_pymongo_collection()
-    await teams.update_many(
-        {"account_id": user.account_id, "member_ids": uid, "_id": {"$nin": wanted}},
-        {"$pull": {"member_ids": uid}},
-    )
-    await teams.update_many(
-        {"account_id": user.account_id, "_id": {"$in": wanted}}, {"$addToSet": {"member_ids": uid}}
-    )
-    await User.get_pymongo_collection().update_one(
-        {"_id": user.id, "account_id": user.account_id},
-        {"$set": {"team_ids": [str(t) for t in wanted]}},
-    )
+    await team_store.set_memberships(user.account_id, user.id, wanted)
+    await user_store.set_team_ids(user.account_id, user.id, wanted)
 
 
-def absence_out(user: User) -> dict[str, Any] | None:
+def absence_out(user: User) -> ShownAbsence | None:
     """``{"reason", "until"}`` while the user is absent by their calendar; None otherwise."""
     found = availability.absence(user)
     if found is None:
         return None
-    return {"reason": calendars.reason(user), "until": found["until"]}
+    until = found["until"]
+    if isinstance(until, str):
+        until = dt.datetime.fromisoformat(until)
+    assert isinstance(until, dt.datetime)
+    return {"reason": calendars.reason(user), "until": until}
 
 
 async def team_names(account_id: PydanticObjectId) -> dict[str, str]:
-    return {str(t.id): t.name for t in await Team.find(Team.account_id == account_id).to_list()}
+    """Team names by the id users and conversations keep (a string)."""
+    return {str(t.id): t.name for t in await team_store.all_teams(account_id)}
 
 
 def _matches(user: User, needle: str, names: dict[str, str]) -> bool:
@@ -127,7 +132,7 @@ async def directory(account_id: PydanticObjectId, search: str = "") -> list[User
     An account has at most a few hundred users: they are read whole (the (account, active)
     index) and matched here.
     """
-    users = await User.find(User.account_id == account_id, User.active == True).to_list()  # noqa: E712
+    users = await user_store.active_users(account_id)
     needle = search.strip().lower()[:100]
     if needle:
         names = await team_names(account_id)

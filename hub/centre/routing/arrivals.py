@@ -18,8 +18,12 @@ from beanie import PydanticObjectId
 from hub.centre import hours
 from hub.centre.routing import assignment, lookup
 from hub.contract import now
-from hub.models import Account, Contact, Conversation, Sender, Team
+from hub.models import Account, Contact, Conversation, Sender
+from hub.pipeline import outbox
+from hub.store import accounts as account_store
+from hub.store import conversations as conversation_store
 from hub.store import paging
+from hub.store import teams as team_store
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -36,7 +40,7 @@ async def after_receive(
         if requeued:
             await assignment.dispatch(account_id)
         return
-    account = await Account.get(account_id)
+    account = await account_store.get_account(account_id)
     if account is None:
         return
     for conversation_id in new_conversations:
@@ -65,22 +69,15 @@ async def out_of_office(hub: Hub, account: Account, conversation: Conversation) 
     """Send the team's out-of-office text if it is closed now; at most once a conversation."""
     if not conversation.team_id:
         return False
-    team = await Team.find_one(
-        Team.id == PydanticObjectId(conversation.team_id), Team.account_id == account.id
-    )
+    assert account.id is not None and conversation.id is not None
+    team = await team_store.find_team(account.id, PydanticObjectId(conversation.team_id))
     if team is None or not (team.out_of_office_text or "").strip():
         return False
     opening = team.business_hours or account.business_hours
     if hours.is_open(opening, now(), account.timezone):
         return False
-    first = await Conversation.get_pymongo_collection().update_one(
-        {"_id": conversation.id, "account_id": account.id, "out_of_office_sent": {"$ne": True}},
-        {"$set": {"out_of_office_sent": True}},
-    )
-    if not first.modified_count:
+    if not await conversation_store.mark_out_of_office_sent(account.id, conversation.id):
         return False
-    from hub.pipeline import outbox  # outbox imports ingest (apply_status), which imports this
-
     try:
         await outbox.enqueue(
             hub,

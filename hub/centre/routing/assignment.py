@@ -22,16 +22,19 @@ import logging
 import uuid
 
 from beanie import PydanticObjectId
-from pymongo.errors import DuplicateKeyError
 
 from hub.centre.routing import availability, queues
-from hub.contract import now
 from hub.facts import activity
-from hub.models import Account, Conversation, RoutingLock, Team, User
+from hub.models import Team, User
+from hub.store import accounts as account_store
+from hub.store import queues as queue_store
+from hub.store import routing_locks
+from hub.store import teams as team_store
+from hub.store import users as user_store
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(seconds=30)
-AUTOMATIC = ["round_robin", "least_busy"]
+AUTOMATIC = team_store.AUTOMATIC
 MAX_PASSES = 20
 #: How long a dispatch waits for a busy lock before leaving its work to the holder.
 WAIT_SECONDS = 1.0
@@ -41,24 +44,11 @@ class _Lock:
     """The account's routing lock, held by one dispatch call at a time."""
 
     def __init__(self, account_id: PydanticObjectId) -> None:
-        self.key = str(account_id)
+        self.account_id = account_id
         self.owner = uuid.uuid4().hex
-        self.collection = RoutingLock.get_pymongo_collection()
 
     async def _take(self) -> bool:
-        held = {"owner": self.owner, "until": now() + LEASE, "pending": False}
-        try:
-            result = await self.collection.update_one(
-                {"_id": self.key, "owner": None}, {"$set": held}, upsert=True
-            )
-        except DuplicateKeyError:
-            result = None  # someone holds it
-        if result is not None and (result.modified_count or result.upserted_id is not None):
-            return True
-        stale = await self.collection.update_one(
-            {"_id": self.key, "until": {"$lt": now()}}, {"$set": held}
-        )
-        return bool(stale.modified_count)
+        return await routing_locks.take(self.account_id, self.owner, LEASE)
 
     async def acquire(self) -> bool:
         """Take the lock, or leave a request for one more pass with whoever holds it.
@@ -70,7 +60,7 @@ class _Lock:
         """
         if await self._take():
             return True
-        await self.collection.update_one({"_id": self.key}, {"$set": {"pending": True}})
+        await routing_locks.ask_for_pass(self.account_id)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WAIT_SECONDS
         while True:
@@ -82,30 +72,18 @@ class _Lock:
 
     async def release(self) -> bool:
         """Let go unless more work was asked for meanwhile (then False: run again)."""
-        done = await self.collection.update_one(
-            {"_id": self.key, "owner": self.owner, "pending": False},
-            {"$set": {"owner": None, "until": None}},
-        )
-        if done.modified_count:
+        if await routing_locks.release(self.account_id, self.owner):
             return True
-        again = await self.collection.update_one(
-            {"_id": self.key, "owner": self.owner},
-            {"$set": {"pending": False, "until": now() + LEASE}},
-        )
-        return not again.modified_count  # lost the lock (lease ran out): stop
+        # lost the lock (lease ran out): stop
+        return not await routing_locks.renew_for_pass(self.account_id, self.owner, LEASE)
 
     async def abandon(self) -> None:
-        await self.collection.update_one(
-            {"_id": self.key, "owner": self.owner}, {"$set": {"owner": None, "until": None}}
-        )
+        await routing_locks.abandon(self.account_id, self.owner)
 
 
 async def dispatch(account_id: PydanticObjectId) -> int:
     """Assign every queue head that someone can take now; returns how many were assigned."""
-    automatic = await Team.get_pymongo_collection().find_one(
-        {"account_id": account_id, "assignment": {"$in": AUTOMATIC}}, {"_id": 1}
-    )
-    if automatic is None:
+    if not await team_store.has_automatic(account_id):
         return 0  # every team assigns by hand: no lock, no pass
     lock = _Lock(account_id)
     if not await lock.acquire():
@@ -124,14 +102,14 @@ async def dispatch(account_id: PydanticObjectId) -> int:
 
 
 async def _pass(account_id: PydanticObjectId) -> int:
-    teams = await Team.find({"account_id": account_id, "assignment": {"$in": AUTOMATIC}}).to_list()
+    teams = await team_store.automatic_teams(account_id)
     if not teams:
         return 0
-    users = await User.find(User.account_id == account_id, User.active == True).to_list()  # noqa: E712
+    users = await user_store.active_users(account_id)
     eligible = {str(u.id): u for u in users if availability.routable(u)}
     if not eligible:
         return 0
-    load = await availability.loads(account_id, list(eligible))
+    load = await availability.loads(account_id, [u.id for u in eligible.values() if u.id])
     tz = await _timezone(account_id)
     assigned = 0
     for team in teams:
@@ -140,7 +118,7 @@ async def _pass(account_id: PydanticObjectId) -> int:
 
 
 async def _timezone(account_id: PydanticObjectId) -> str:
-    account = await Account.get(account_id)
+    account = await account_store.get_account(account_id)
     return account.timezone if account else "UTC"
 
 
@@ -149,19 +127,22 @@ async def _fill(team: Team, eligible: dict[str, User], load: dict[str, int], tz:
     if not members:
         return 0
     assigned = 0
-    for conversation in await queues.waiting(team.account_id, str(team.id)):
+    assert team.id is not None
+    for conversation in await queues.waiting(team.account_id, team.id):
         agent = pick(team, members, load)
         if agent is None:
             break
-        if not await _claim(conversation, agent):
+        assert agent.id is not None and conversation.id is not None
+        claimed = await queue_store.claim_for_agent(
+            team.account_id, conversation.id, team.id, agent.id
+        )
+        if not claimed:
             continue
         load[str(agent.id)] = load.get(str(agent.id), 0) + 1
         assigned += 1
         if team.assignment == "round_robin":
             team.rr_last = str(agent.id)
-            await Team.get_pymongo_collection().update_one(
-                {"_id": team.id, "account_id": team.account_id}, {"$set": {"rr_last": team.rr_last}}
-            )
+            await team_store.set_rr_last(team.account_id, team.id, agent.id)
         await activity.record(
             team.account_id,
             "assigned",
@@ -189,19 +170,3 @@ def pick(team: Team, members: list[User], load: dict[str, int]) -> User | None:
     free_ids = {str(u.id) for u in free}
     chosen = next(uid for uid in rotated if uid in free_ids)
     return next(u for u in free if str(u.id) == chosen)
-
-
-async def _claim(conversation: Conversation, agent: User) -> bool:
-    """Give the conversation to ``agent`` if it is still waiting (exactly one claim wins)."""
-    result = await Conversation.get_pymongo_collection().update_one(
-        {
-            "_id": conversation.id,
-            "account_id": conversation.account_id,
-            "assignee_id": None,
-            "status": "open",
-            "handler": "human",
-            "team_id": conversation.team_id,
-        },
-        {"$set": {"assignee_id": str(agent.id), "updated_at": now()}},
-    )
-    return bool(result.modified_count)

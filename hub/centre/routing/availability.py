@@ -13,10 +13,11 @@ import datetime as dt
 from beanie import PydanticObjectId
 
 from hub.contract import now
-from hub.models import Conversation, User
+from hub.models import User
+from hub.store import users as user_store
 
 #: Statuses that hold an agent's capacity.
-HOLDING = ["open", "pending"]
+HOLDING = user_store.HOLDING
 
 
 def absence(user: User, at: dt.datetime | None = None) -> dict[str, object] | None:
@@ -54,12 +55,11 @@ def routable(user: User) -> bool:
     return user.active and user.presence == "available" and absence(user) is None
 
 
-async def load(account_id: PydanticObjectId, user_id: str) -> int:
+async def load(account_id: PydanticObjectId, user_id: PydanticObjectId) -> int:
     """How many open or pending conversations are assigned to the user."""
-    return await Conversation.get_pymongo_collection().count_documents(
-        {"account_id": account_id, "assignee_id": user_id, "status": {"$in": HOLDING}}
-    )
+    return await user_store.held_count(account_id, user_id, HOLDING)
 
 
-async def loads(account_id: PydanticObjectId, user_ids: list[str]) -> dict[str, int]:
-    return {uid: await load(account_id, uid) for uid in user_ids}
+async def loads(account_id: PydanticObjectId, user_ids: list[PydanticObjectId]) -> dict[str, int]:
+    """Each user's load, keyed by the id as conversations store it (``assignee_id``)."""
+    return {str(uid): await load(account_id, uid) for uid in user_ids}

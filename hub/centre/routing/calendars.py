@@ -32,6 +32,8 @@ from hub import tasks
 from hub.centre.routing import assignment
 from hub.contract import now
 from hub.models import User
+from hub.store import users as user_store
+from hub.store.users import Absence
 
 log = logging.getLogger(__name__)
 FETCH_TIMEOUT = 10.0
@@ -63,7 +65,7 @@ def _busy(event: Any) -> str | None:
     return "out_of_office" if state == "OOF" else "busy"
 
 
-def absence_at(ics: bytes, at: dt.datetime) -> dict[str, Any] | None:
+def absence_at(ics: bytes, at: dt.datetime) -> Absence | None:
     """The absence the calendar ``ics`` gives at ``at``, or None; ``CalendarError`` if unreadable."""
     try:
         calendar = icalendar.Calendar.from_ical(ics)
@@ -82,14 +84,16 @@ def absence_at(ics: bytes, at: dt.datetime) -> dict[str, Any] | None:
     return _merge(sorted(spans), at)
 
 
-def _merge(spans: list[tuple[dt.datetime, dt.datetime, str, str]], at: dt.datetime) -> Any:
-    current: dict[str, Any] | None = None
+def _merge(
+    spans: list[tuple[dt.datetime, dt.datetime, str, str]], at: dt.datetime
+) -> Absence | None:
+    current: Absence | None = None
     for begin, finish, kind, title in spans:
         if current is None:
             if begin <= at < finish:
-                current = {"kind": kind, "title": title, "since": begin, "until": finish}
-        elif begin <= (until := current["until"]):
-            current["until"] = max(until, finish)
+                current = Absence(kind=kind, title=title, since=begin, until=finish)
+        elif begin <= current.until:
+            current.until = max(current.until, finish)
     return current
 
 
@@ -115,26 +119,24 @@ async def fetch(http: httpx.AsyncClient, url: str) -> bytes:
 
 async def sync_user(http: httpx.AsyncClient, user: User) -> bool:
     """Read one user's calendar and store their absence (or error); True when absent."""
-    update: dict[str, Any] = {"calendar_checked_at": now()}
+    assert user.id is not None
+    checked_at = now()
     try:
         absence = absence_at(await fetch(http, user.calendar_url or ""), now())
-        update.update({"absence": absence, "calendar_error": None})
     except CalendarError as exc:
         log.warning("calendar of user %s: %s", user.id, exc)
-        update["calendar_error"] = str(exc)
-        absence = user.absence  # keep what was known; a failed read changes nothing else
-    await User.get_pymongo_collection().update_one(
-        {"_id": user.id, "account_id": user.account_id}, {"$set": update}
-    )
-    return absence is not None and _aware(absence["until"]) > now()
+        await user_store.store_calendar_error(user.account_id, user.id, str(exc), checked_at)
+        known = user.absence  # keep what was known; a failed read changes nothing else
+        return known is not None and _aware(known["until"]) > now()
+    await user_store.store_absence(user.account_id, user.id, absence, checked_at)
+    return absence is not None and _aware(absence.until) > now()
 
 
 async def sync_all(http: httpx.AsyncClient, account_id: PydanticObjectId | None = None) -> int:
     """Sync every user with a calendar URL; returns how many are absent now."""
-    query: dict[str, Any] = {"calendar_url": {"$gt": ""}}  # a bounded range on its index
     absent = 0
     accounts = set()
-    for user in await User.find(query).to_list():
+    for user in await user_store.calendar_users_all_accounts():
         if not user.active or (account_id is not None and user.account_id != account_id):
             continue
         try:
@@ -149,7 +151,7 @@ async def sync_all(http: httpx.AsyncClient, account_id: PydanticObjectId | None 
 
 async def failing_count() -> int:
     """How many active users' calendars failed at their last read."""
-    users = await User.find({"calendar_url": {"$gt": ""}}).to_list()
+    users = await user_store.calendar_users_all_accounts()
     return sum(1 for u in users if u.active and u.calendar_error)
 
 

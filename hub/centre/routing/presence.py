@@ -21,7 +21,9 @@ from beanie import PydanticObjectId
 from hub.centre.routing import assignment
 from hub.contract import now
 from hub.facts import activity
-from hub.models import Account, User
+from hub.models import User
+from hub.store import accounts as account_store
+from hub.store import users as user_store
 
 Presence = Literal["available", "away", "offline"]
 PRESENCES: tuple[str, ...] = ("available", "away", "offline")
@@ -36,15 +38,13 @@ async def set_presence(
     """Set the user's presence; True when it changed. ``ValueError`` for an unknown value."""
     if value not in PRESENCES:
         raise ValueError(f"presence must be one of {', '.join(PRESENCES)}")
-    result = await User.get_pymongo_collection().update_one(
-        {"_id": user.id, "account_id": user.account_id, "presence": {"$ne": value}},
-        {"$set": {"presence": value, "last_seen_at": now()}},
-    )
+    assert user.id is not None
+    changed = await user_store.set_presence(user.account_id, user.id, value)
     before = user.presence
     user.presence = value  # type: ignore[assignment]
-    if not result.modified_count:
+    if not changed:
         return False
-    account = await Account.get(user.account_id)
+    account = await account_store.get_account(user.account_id)
     await activity.record(
         user.account_id,
         "presence",
@@ -59,23 +59,18 @@ async def set_presence(
 
 
 async def stream_opened(user: User) -> None:
-    await User.get_pymongo_collection().update_one(
-        {"_id": user.id, "account_id": user.account_id},
-        {"$inc": {"streams_open": 1}, "$set": {"stream_seen_at": now()}},
-    )
+    assert user.id is not None
+    await user_store.stream_opened(user.account_id, user.id)
 
 
 async def heartbeat(user: User) -> None:
-    await User.get_pymongo_collection().update_one(
-        {"_id": user.id, "account_id": user.account_id}, {"$set": {"stream_seen_at": now()}}
-    )
+    assert user.id is not None
+    await user_store.stream_heartbeat(user.account_id, user.id)
 
 
 async def stream_closed(user: User) -> None:
-    await User.get_pymongo_collection().update_one(
-        {"_id": user.id, "account_id": user.account_id},
-        {"$inc": {"streams_open": -1}, "$set": {"stream_closed_at": now()}},
-    )
+    assert user.id is not None
+    await user_store.stream_closed(user.account_id, user.id)
 
 
 def _gone(user: User, at: dt.datetime) -> bool:
@@ -91,11 +86,9 @@ def _gone(user: User, at: dt.datetime) -> bool:
 
 async def timeouts(account_id: PydanticObjectId | None = None) -> int:
     """Set ``offline`` every available agent whose inbox streams are gone; returns how many."""
-    # Only the index's leading field: a "$ne" beside it made the planner scan every user.
-    query: dict[str, object] = {"presence": "available"}
     at = now()
     changed = 0
-    for user in await User.find(query).to_list():
+    for user in await user_store.available_users_all_accounts():
         if account_id is not None and user.account_id != account_id:
             continue
         if _gone(user, at) and await set_presence(

@@ -8,17 +8,24 @@ the field (400). ``Team.member_ids`` is the truth about membership; each user's
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pymongo.errors import DuplicateKeyError
 
 from hub.centre import hours
 from hub.centre.routing import assignment
-from hub.contract import now
-from hub.models import Channel, Conversation, Team, User
-from hub.store.conversations import InvalidChange, NotFound, oid
+from hub.errors import Conflict, InvalidInput, NotFound
+from hub.models import Team
+from hub.models.team import Overflow
+from hub.store import channels as channel_store
+from hub.store import conversations as conversation_store
+from hub.store import teams as team_store
+from hub.store import users as user_store
+from hub.store.ids import try_id
+from hub.store.teams import TeamChanges
+
+InvalidChange = InvalidInput
 
 
 class OverflowIn(BaseModel):
@@ -36,10 +43,10 @@ class TeamIn(BaseModel):
     name: str = Field(min_length=1, max_length=80)
     member_ids: list[str] = Field(default=[], max_length=500)
     assignment: Literal["manual", "round_robin", "least_busy"] = "manual"
-    business_hours: dict[str, Any] | None = None
+    business_hours: dict[str, object] | None = None
     out_of_office_text: str | None = Field(default=None, max_length=1000)
     overflow: OverflowIn | None = None
-    callback: dict[str, Any] | None = None
+    callback: dict[str, object] | None = None
 
     @field_validator("name")
     @classmethod
@@ -55,151 +62,145 @@ class TeamPatch(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=80)
     member_ids: list[str] | None = Field(default=None, max_length=500)
     assignment: Literal["manual", "round_robin", "least_busy"] | None = None
-    business_hours: dict[str, Any] | None = None
+    business_hours: dict[str, object] | None = None
     out_of_office_text: str | None = Field(default=None, max_length=1000)
     overflow: OverflowIn | None = None
-    callback: dict[str, Any] | None = None
+    callback: dict[str, object] | None = None
 
 
 async def list_teams(account_id: PydanticObjectId) -> list[Team]:
-    return await Team.find(Team.account_id == account_id).sort("name").to_list()
+    """The account's teams by name."""
+    return await team_store.list_teams(account_id)
 
 
-async def get_team(account_id: PydanticObjectId, team_id: str) -> Team:
-    found = await Team.find_one(Team.id == oid(team_id), Team.account_id == account_id)
+async def get_team(account_id: PydanticObjectId, team_id: PydanticObjectId) -> Team:
+    """The account's team; ``NotFound`` for another account's or a removed one."""
+    found = await team_store.find_team(account_id, team_id)
     if found is None:
-        raise NotFound(team_id)
+        raise NotFound(str(team_id))
     return found
 
 
-async def _members(account_id: PydanticObjectId, ids: list[str]) -> list[str]:
-    clean = list(dict.fromkeys(ids))
-    for index, value in enumerate(clean):
-        try:
-            user_id = PydanticObjectId(value)
-        except Exception:
-            user_id = None
-        user = await User.find_one(User.id == user_id, User.account_id == account_id)
-        if user_id is None or user is None:
+async def _members(account_id: PydanticObjectId, ids: list[str]) -> list[PydanticObjectId]:
+    clean: list[PydanticObjectId] = []
+    for index, value in enumerate(dict.fromkeys(ids)):
+        user_id = try_id(value)
+        if user_id is None or await user_store.get_user(account_id, user_id) is None:
             raise InvalidChange(
                 "unknown_user", f"member_ids[{index}]: no user of this account has id {value!r}"
             )
-    return clean
+        clean.append(user_id)
+    return list(dict.fromkeys(clean))
 
 
 async def _overflow(
-    account_id: PydanticObjectId, overflow: OverflowIn | None, own_id: str | None
-) -> dict[str, Any] | None:
+    account_id: PydanticObjectId, overflow: OverflowIn | None, own_id: PydanticObjectId | None
+) -> Overflow | None:
     if overflow is None:
         return None
-    try:
-        target = await get_team(account_id, overflow.team_id)
-    except NotFound:
-        raise InvalidChange(
-            "unknown_team", "overflow.team_id: no team of this account has that id"
-        ) from None
-    if str(target.id) == own_id:
+    target_id = try_id(overflow.team_id)
+    target = None if target_id is None else await team_store.find_team(account_id, target_id)
+    if target is None:
+        raise InvalidChange("unknown_team", "overflow.team_id: no team of this account has that id")
+    if target.id == own_id:
         raise InvalidChange(
             "invalid_overflow", "overflow.team_id: a team cannot overflow to itself"
         )
-    return overflow.model_dump()
+    return Overflow(**overflow.model_dump())
 
 
-def _hours(value: Any) -> dict[str, Any] | None:
+def _hours(value: dict[str, object] | None) -> dict[str, object] | None:
     try:
-        return hours.validate(value)
+        found = hours.validate(value)
     except hours.InvalidHours as exc:
         raise InvalidChange("invalid_business_hours", str(exc)) from None
+    return None if found is None else found.stored()
 
 
-async def _sync_users(team: Team, before: list[str]) -> None:
+async def _sync_users(
+    account_id: PydanticObjectId,
+    team_id: PydanticObjectId,
+    before: list[PydanticObjectId],
+    after: list[PydanticObjectId],
+) -> None:
     """Keep each user's ``team_ids`` in step with the team's members."""
-    collection = User.get_pymongo_collection()
-    tid = str(team.id)
-    gone = [PydanticObjectId(u) for u in before if u not in team.member_ids]
-    added = [PydanticObjectId(u) for u in team.member_ids]
+    gone = [u for u in before if u not in after]
     if gone:
-        await collection.update_many(
-            {"account_id": team.account_id, "_id": {"$in": gone}}, {"$pull": {"team_ids": tid}}
-        )
-    if added:
-        await collection.update_many(
-            {"account_id": team.account_id, "_id": {"$in": added}},
-            {"$addToSet": {"team_ids": tid}},
-        )
+        await user_store.leave_team(account_id, gone, team_id)
+    if after:
+        await user_store.join_team(account_id, after, team_id)
+
+
+def _ids(values: list[str]) -> list[PydanticObjectId]:
+    """Stored member ids as ids (they were checked when stored)."""
+    return [PydanticObjectId(v) for v in values]
 
 
 async def create_team(account_id: PydanticObjectId, body: TeamIn) -> Team:
+    members = await _members(account_id, body.member_ids)
+    business_hours = _hours(body.business_hours)
+    overflow = await _overflow(account_id, body.overflow, None)
     team = Team(
         account_id=account_id,
         name=body.name,
-        member_ids=await _members(account_id, body.member_ids),
+        member_ids=[str(m) for m in members],
         assignment=body.assignment,
-        business_hours=_hours(body.business_hours),
+        business_hours=business_hours,
         out_of_office_text=body.out_of_office_text,
-        overflow=await _overflow(account_id, body.overflow, None),
+        overflow=overflow,
         callback=body.callback,
     )
     try:
-        await team.insert()
-    except DuplicateKeyError:
+        await team_store.insert_team(team)
+    except Conflict:
         raise InvalidChange("name_taken", f"name: a team called {body.name} exists") from None
-    await _sync_users(team, [])
+    assert team.id is not None
+    await _sync_users(account_id, team.id, [], members)
     await assignment.dispatch(account_id)
     return team
 
 
-async def update_team(account_id: PydanticObjectId, team_id: str, patch: TeamPatch) -> Team:
+async def update_team(
+    account_id: PydanticObjectId, team_id: PydanticObjectId, patch: TeamPatch
+) -> Team:
     team = await get_team(account_id, team_id)
     given = patch.model_fields_set
-    changes: dict[str, Any] = {}
+    changes = TeamChanges()
     for name in ("name", "assignment"):
         if name in given and getattr(patch, name) is None:
             raise InvalidChange("invalid_request", f"{name} cannot be null")
     if patch.name is not None:
-        changes["name"] = patch.name.strip()
+        changes.name = patch.name.strip()
     if patch.assignment is not None:
-        changes["assignment"] = patch.assignment
+        changes.assignment = patch.assignment
     if "member_ids" in given:
-        changes["member_ids"] = await _members(account_id, patch.member_ids or [])
+        changes.member_ids = await _members(account_id, patch.member_ids or [])
     if "business_hours" in given:
-        changes["business_hours"] = _hours(patch.business_hours)
+        changes.business_hours = _hours(patch.business_hours)
     if "out_of_office_text" in given:
-        changes["out_of_office_text"] = patch.out_of_office_text
+        changes.out_of_office_text = patch.out_of_office_text
     if "overflow" in given:
-        changes["overflow"] = await _overflow(account_id, patch.overflow, str(team.id))
+        changes.overflow = await _overflow(account_id, patch.overflow, team.id)
     if "callback" in given:
-        changes["callback"] = patch.callback
-    before = list(team.member_ids)
-    if changes:
+        changes.callback = patch.callback
+    before = _ids(team.member_ids)
+    if changes.model_fields_set:
         try:
-            await Team.get_pymongo_collection().update_one(
-                {"_id": team.id, "account_id": account_id}, {"$set": changes}
-            )
-        except DuplicateKeyError:
+            await team_store.update_team(account_id, team_id, changes)
+        except Conflict:
             raise InvalidChange("name_taken", "name: another team has that name") from None
         team = await get_team(account_id, team_id)
-        await _sync_users(team, before)
+        await _sync_users(account_id, team_id, before, _ids(team.member_ids))
         await assignment.dispatch(account_id)
     return team
 
 
-async def delete_team(account_id: PydanticObjectId, team_id: str) -> Team:
+async def delete_team(account_id: PydanticObjectId, team_id: PydanticObjectId) -> Team:
     """Remove the team; its conversations go to the queue without a team."""
     team = await get_team(account_id, team_id)
-    tid = str(team.id)
-    await Conversation.get_pymongo_collection().update_many(
-        {"account_id": account_id, "team_id": tid},
-        {"$set": {"team_id": None, "team_since": now()}},
-    )
-    await Channel.get_pymongo_collection().update_many(
-        {"account_id": account_id, "default_team_id": tid}, {"$set": {"default_team_id": None}}
-    )
-    await Team.get_pymongo_collection().update_many(
-        {"account_id": account_id, "overflow.team_id": tid}, {"$set": {"overflow": None}}
-    )
-    await User.get_pymongo_collection().update_many(
-        {"account_id": account_id, "team_ids": tid}, {"$pull": {"team_ids": tid}}
-    )
-    await Team.get_pymongo_collection().delete_one({"_id": team.id, "account_id": account_id})
+    await conversation_store.leave_team_all(account_id, team_id)
+    await channel_store.clear_default_team(account_id, team_id)
+    await team_store.clear_overflow_to(account_id, team_id)
+    await user_store.leave_team_everyone(account_id, team_id)
+    await team_store.delete_team(account_id, team_id)
     return team

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 
 from beanie import PydanticObjectId
-from pymongo import ReturnDocument
 
-from hub.contract import now
-from hub.models import Contact, VipList
+from hub.models import Contact
+from hub.store import vip as vip_store
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -58,8 +57,7 @@ def normalize_all(values: list[str]) -> list[str]:
 
 async def addresses(account_id: PydanticObjectId) -> list[str]:
     """The account's VIP address keys."""
-    found = await VipList.get_pymongo_collection().find_one({"account_id": account_id})
-    return list((found or {}).get("addresses") or [])
+    return await vip_store.addresses(account_id)
 
 
 async def replace(account_id: PydanticObjectId, values: list[str]) -> list[str]:
@@ -67,12 +65,7 @@ async def replace(account_id: PydanticObjectId, values: list[str]) -> list[str]:
     if len(values) > MAX_ADDRESSES:
         raise ValueError(f"addresses: at most {MAX_ADDRESSES}")
     keys = normalize_all(values)
-    await VipList.get_pymongo_collection().find_one_and_update(
-        {"account_id": account_id},
-        {"$set": {"addresses": keys}, "$setOnInsert": {"created_at": now()}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
+    await vip_store.replace(account_id, keys)
     return keys
 
 

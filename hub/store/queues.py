@@ -1,0 +1,97 @@
+"""The queues: a team's waiting conversations, and the conditional updates that take one out.
+
+A conversation waits in its team's queue (or the one without a team) while it is open,
+handled by people and unassigned. Reads use exactly the fields of the (account, team,
+assignee, status) index; every change is one conditional update, so exactly one caller
+wins each. Conversations keep their team as a string id: converted here, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from beanie import PydanticObjectId
+
+from hub.contract import now
+from hub.models import Conversation
+
+
+def _team_ref(team_id: PydanticObjectId | None) -> str | None:
+    """Conversations keep their team as a string id (None: no team)."""
+    return None if team_id is None else str(team_id)
+
+
+def waiting_filter(
+    account_id: PydanticObjectId, team_id: PydanticObjectId | None
+) -> dict[str, object]:
+    """Exactly the fields of the queue index: with ``handler`` as well, SecantusDB's planner
+    scanned the whole collection (seen in ``explain``); bot conversations are dropped after."""
+    return {
+        "account_id": account_id,
+        "team_id": _team_ref(team_id),
+        "assignee_id": None,
+        "status": "open",
+    }
+
+
+async def waiting_in_queue(
+    account_id: PydanticObjectId, team_id: PydanticObjectId | None
+) -> list[Conversation]:
+    """The open, unassigned conversations of the team (None: without a team), any handler."""
+    return await Conversation.find(waiting_filter(account_id, team_id)).to_list()
+
+
+async def waiting_since_in_queue(
+    account_id: PydanticObjectId, team_id: PydanticObjectId | None
+) -> list[dt.datetime]:
+    """When each waiting, human-handled conversation of the team began to await an answer
+    (a projection of two fields; conversations with no ``waiting_since`` are left out)."""
+    found = Conversation.get_pymongo_collection().find(
+        waiting_filter(account_id, team_id), {"handler": 1, "waiting_since": 1}
+    )
+    return [
+        doc["waiting_since"]
+        async for doc in found
+        if doc.get("handler", "human") == "human" and doc.get("waiting_since")
+    ]
+
+
+async def claim_for_agent(
+    account_id: PydanticObjectId,
+    conversation_id: PydanticObjectId,
+    team_id: PydanticObjectId | None,
+    agent_id: PydanticObjectId,
+) -> bool:
+    """Give the conversation to ``agent_id`` if it is still waiting in ``team_id``'s queue."""
+    result = await Conversation.get_pymongo_collection().update_one(
+        {
+            "_id": conversation_id,
+            "account_id": account_id,
+            "assignee_id": None,
+            "status": "open",
+            "handler": "human",
+            "team_id": _team_ref(team_id),
+        },
+        {"$set": {"assignee_id": str(agent_id), "updated_at": now()}},
+    )
+    return bool(result.modified_count)
+
+
+async def move_to_team(
+    account_id: PydanticObjectId,
+    conversation_id: PydanticObjectId,
+    from_team: PydanticObjectId,
+    to_team: PydanticObjectId,
+) -> bool:
+    """Move a still-waiting conversation from one team's queue to another's (overflow)."""
+    result = await Conversation.get_pymongo_collection().update_one(
+        {
+            "_id": conversation_id,
+            "account_id": account_id,
+            "team_id": str(from_team),
+            "assignee_id": None,
+            "status": "open",
+        },
+        {"$set": {"team_id": str(to_team), "team_since": now(), "updated_at": now()}},
+    )
+    return bool(result.modified_count)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from hub.api.context import (
     answer,
@@ -14,6 +13,7 @@ from hub.api.context import (
     json_body,
     listed,
 )
+from hub.api.declare import IDEMPOTENT, PAGE, Api
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
     BotCreated,
@@ -27,6 +27,9 @@ from hub.api.schemas import (
 from hub.integrations import bots
 from hub.models import Account, Bot, Sender
 
+api = Api(tag="bots")
+BOT = "Chatbot API (bot token): "
+
 
 async def _bot_account(request: Request) -> Account:
     account = await api_account(request, addon="chatbot_api")
@@ -34,11 +37,22 @@ async def _bot_account(request: Request) -> Account:
     return account
 
 
+@api.get("/bots", "list_bots", "The account's bots", response=BotOut, paged=True, query=PAGE)
 async def list_bots(request: Request) -> JSONResponse:
     account = await _bot_account(request)
     return await listed(request, Bot, {"account_id": account.id}, BotOut.of, descending=False)
 
 
+@api.post(
+    "/bots",
+    "create_bot",
+    "Register a bot on channels; the answer holds its token and secret (shown once)",
+    status=201,
+    response=BotCreated,
+    body=BotIn,
+    errors=(404, 409, 413),
+    headers=IDEMPOTENT,
+)
 @idempotent
 async def create_bot(request: Request) -> JSONResponse:
     account = await _bot_account(request)
@@ -48,12 +62,20 @@ async def create_bot(request: Request) -> JSONResponse:
     return answer(out, 201)
 
 
+@api.get("/bots/{id}", "get_bot", "One bot", response=BotOut, errors=(404,))
 async def get_bot(request: Request) -> JSONResponse:
     account = await _bot_account(request)
     bot = await bots.get_bot(account.id, request.path_params["id"])  # type: ignore[arg-type]
     return answer(BotOut.of(bot))
 
 
+@api.delete(
+    "/bots/{id}",
+    "delete_bot",
+    "Remove a bot; its running conversations go to humans",
+    response=BotOut,
+    errors=(404,),
+)
 async def delete_bot(request: Request) -> JSONResponse:
     account = await _bot_account(request)
     bot = await bots.get_bot(account.id, request.path_params["id"])  # type: ignore[arg-type]
@@ -64,6 +86,17 @@ async def delete_bot(request: Request) -> JSONResponse:
 # --------------------------------------------------------------------------- the bot's own
 
 
+@api.post(
+    "/bot/conversations/{id}/messages",
+    "create_bot_conversation_message",
+    BOT + "answer, with optional quick replies",
+    status=202,
+    response=MessageOut,
+    body=BotReplyIn,
+    errors=(404, 409, 413, 422),
+    headers=IDEMPOTENT,
+    tag="chatbot",
+)
 @idempotent
 async def bot_reply(request: Request) -> JSONResponse:
     _, bot = await bot_of(request)
@@ -73,6 +106,16 @@ async def bot_reply(request: Request) -> JSONResponse:
     return answer(MessageOut.of(message), 202)
 
 
+@api.post(
+    "/bot/conversations/{id}/handoff",
+    "create_bot_conversation_handoff",
+    BOT + "hand the conversation to humans, with an optional note and team",
+    response=ConversationOut,
+    body=HandoffIn,
+    errors=(404, 409, 413),
+    headers=IDEMPOTENT,
+    tag="chatbot",
+)
 @idempotent
 async def bot_handoff(request: Request) -> JSONResponse:
     _, bot = await bot_of(request)
@@ -91,18 +134,18 @@ async def bot_handoff(request: Request) -> JSONResponse:
     return answer(ConversationOut.of(moved))
 
 
+@api.get(
+    "/bot/conversations/{id}",
+    "get_bot_conversation",
+    BOT + "one of the bot's conversations",
+    response=ConversationOut,
+    errors=(404,),
+    tag="chatbot",
+)
 async def bot_get_conversation(request: Request) -> JSONResponse:
     _, bot = await bot_of(request)
     found = await bots.bot_conversation_any(bot, request.path_params["id"])
     return answer(ConversationOut.of(found))
 
 
-routes = [
-    Route("/bots", list_bots, methods=["GET"]),
-    Route("/bots", create_bot, methods=["POST"]),
-    Route("/bots/{id}", get_bot, methods=["GET"]),
-    Route("/bots/{id}", delete_bot, methods=["DELETE"]),
-    Route("/bot/conversations/{id}", bot_get_conversation, methods=["GET"]),
-    Route("/bot/conversations/{id}/messages", bot_reply, methods=["POST"]),
-    Route("/bot/conversations/{id}/handoff", bot_handoff, methods=["POST"]),
-]
+routes = api.routes()

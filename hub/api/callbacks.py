@@ -15,13 +15,15 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from hub.api.context import api_account, json_body, limit_of
+from hub.api.declare import PAGE, Api, choice, ident
 from hub.api.errors import ApiError, error_response
 from hub.centre.callbacks import lifecycle as callbacks
 from hub.integrations.representations import CallbackOut
 from hub.models import Account, User
+
+api = Api(tag="callbacks")
 
 
 class WindowIn(BaseModel):
@@ -94,6 +96,20 @@ def _offset(request: Request) -> int:
     return int(raw[1:])
 
 
+@api.get(
+    "/callbacks",
+    "list_callbacks",
+    "The callback list, sorted by one column (open callbacks unless status says otherwise)",
+    response=CallbackOut,
+    paged=True,
+    query=(
+        choice("status", callbacks.STATUS_FILTERS),
+        ident("team_id"),
+        choice("sort", callbacks.SORTS),
+        choice("order", ("asc", "desc")),
+        *PAGE,
+    ),
+)
 @answers
 async def list_callbacks(request: Request) -> Response:
     account = await api_account(request)
@@ -115,6 +131,15 @@ async def list_callbacks(request: Request) -> Response:
     )
 
 
+@api.post(
+    "/callbacks",
+    "create_callback",
+    "Ask for a callback (e.g. from a phone system's IVR)",
+    status=201,
+    response=CallbackOut,
+    body=CallbackIn,
+    errors=(413,),
+)
 @answers
 async def create_callback(request: Request) -> Response:
     account = await api_account(request)
@@ -131,6 +156,13 @@ async def create_callback(request: Request) -> Response:
     return _out(callback, 201)
 
 
+@api.get(
+    "/callbacks/{id}",
+    "get_callback",
+    "One callback with its attempts",
+    response=CallbackOut,
+    errors=(404,),
+)
 @answers
 async def get_callback(request: Request) -> Response:
     account = await api_account(request)
@@ -152,6 +184,14 @@ async def _user(account: Account, user_id: str, field: str) -> User:
     return user
 
 
+@api.patch(
+    "/callbacks/{id}",
+    "update_callback",
+    "Change or cancel a callback; handler_id marks who is calling now (409 if another is)",
+    response=CallbackOut,
+    body=CallbackPatch,
+    errors=(404, 409, 413),
+)
 @answers
 async def patch_callback(request: Request) -> Response:
     account = await api_account(request)
@@ -176,6 +216,15 @@ async def patch_callback(request: Request) -> Response:
     return _out(callback)
 
 
+@api.post(
+    "/callbacks/{id}/attempts",
+    "log_callback_attempt",
+    "Log a call: reached ends it done, no_answer re-queues it; a note is required",
+    status=201,
+    response=CallbackOut,
+    body=AttemptIn,
+    errors=(404, 409, 413),
+)
 @answers
 async def post_attempt(request: Request) -> Response:
     account = await api_account(request)
@@ -191,10 +240,4 @@ async def post_attempt(request: Request) -> Response:
     return _out(callback, 201)
 
 
-routes = [
-    Route("/callbacks", list_callbacks, methods=["GET"]),
-    Route("/callbacks", create_callback, methods=["POST"]),
-    Route("/callbacks/{id}", get_callback, methods=["GET"]),
-    Route("/callbacks/{id}", patch_callback, methods=["PATCH"]),
-    Route("/callbacks/{id}/attempts", post_attempt, methods=["POST"]),
-]
+routes = api.routes()

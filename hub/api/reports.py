@@ -13,9 +13,9 @@ from typing import Any
 from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from hub.api.context import api_account
+from hub.api.declare import Api, choice, day, ident
 from hub.api.errors import ApiError
 from hub.centre.reports import figures as reports
 from hub.centre.reports.period import Period, PeriodError
@@ -23,6 +23,17 @@ from hub.models import Account
 
 FORMATS = ("json", "csv")
 INTERVALS = ("hour", "day")
+#: The period (days in the account's time zone) and filters every report takes.
+REPORT_QUERY = (
+    day("from", required=True),
+    day("to", required=True),
+    ident("team_id"),
+    ident("channel_id"),
+    choice("format", FORMATS),
+)
+
+
+api = Api(tag="reports")
 
 
 def _period(request: Request, account: Account) -> Period:
@@ -78,14 +89,42 @@ async def _rows(
     return _data(rows)
 
 
+@api.get(
+    "/reports/agents",
+    "report_agents",
+    "Per agent in a period: assigned, handled, answer rate, first response, handle time, "
+    "transfers out, outgoing messages",
+    response=reports.AgentRow,
+    paged=True,
+    query=REPORT_QUERY,
+    csv=True,
+)
 async def agents(request: Request) -> Response:
     return await _rows(request, reports.agents, reports.AgentRow, "agents")
 
 
+@api.get(
+    "/reports/conversations",
+    "report_conversations",
+    "One row per conversation opened in a period (JSON, or CSV with format=csv)",
+    response=reports.ConversationRow,
+    paged=True,
+    query=REPORT_QUERY,
+    csv=True,
+)
 async def conversations(request: Request) -> Response:
     return await _rows(request, reports.conversations, reports.ConversationRow, "conversations")
 
 
+@api.get(
+    "/reports/summary",
+    "report_summary",
+    "A time series per hour or day: opened, resolved, answered, median first response",
+    response=reports.SummaryPoint,
+    paged=True,
+    query=(*REPORT_QUERY, choice("interval", INTERVALS)),
+    csv=True,
+)
 async def summary(request: Request) -> Response:
     account = await api_account(request)
     assert account.id is not None
@@ -102,8 +141,4 @@ async def summary(request: Request) -> Response:
     return _data(points)  # type: ignore[arg-type]
 
 
-routes = [
-    Route("/reports/agents", agents, methods=["GET"]),
-    Route("/reports/conversations", conversations, methods=["GET"]),
-    Route("/reports/summary", summary, methods=["GET"]),
-]
+routes = api.routes()

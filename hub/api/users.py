@@ -16,14 +16,16 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from hub.api.context import api_account, api_actor, client_ip, json_body
+from hub.api.declare import Api, text
 from hub.api.errors import ApiError
 from hub.centre.routing import agents, availability
 from hub.models import Account, User
 from hub.store.conversations import InvalidChange, NotFound, oid
 from hub.tenants import accounts, users
+
+api = Api(tag="users")
 
 
 class AbsenceOut(BaseModel):
@@ -107,6 +109,14 @@ async def _out(u: User) -> dict[str, Any]:
     return UserOut.of(u, load).model_dump(mode="json")
 
 
+@api.get(
+    "/users",
+    "list_users",
+    "The account's users (the colleague directory); search matches name, email, phone, team",
+    response=UserOut,
+    paged=True,
+    query=(text("search"),),
+)
 async def list_users(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -114,6 +124,15 @@ async def list_users(request: Request) -> JSONResponse:
     return JSONResponse({"data": [await _out(u) for u in found], "next_cursor": None})
 
 
+@api.post(
+    "/users",
+    "create_user",
+    "Add a user (agent or supervisor); takes a seat",
+    status=201,
+    response=UserOut,
+    body=UserIn,
+    errors=(400, 401, 402, 403, 409),
+)
 async def create_user(request: Request) -> JSONResponse:
     account = await api_account(request)
     body = await json_body(request, UserIn)
@@ -131,6 +150,13 @@ async def _user(account: Account, user_id: str) -> User:
     return found
 
 
+@api.get(
+    "/users/{id}",
+    "get_user",
+    "One user with presence, absence, teams and open assigned conversations",
+    response=UserOut,
+    errors=(404,),
+)
 async def get_user(request: Request) -> JSONResponse:
     account = await api_account(request)
     return JSONResponse(await _out(await _user(account, request.path_params["id"])))
@@ -150,6 +176,15 @@ def _profile(patch: UserPatch) -> dict[str, Any]:
     return {k: getattr(patch, k) for k in fields if k in given}
 
 
+@api.patch(
+    "/users/{id}",
+    "update_user",
+    "Change a user: profile, role, active (deactivating ends their sessions; reactivating "
+    "needs a free seat) and the routing fields",
+    response=UserOut,
+    body=UserPatch,
+    errors=(402, 404, 409, 413),
+)
 async def patch_user(request: Request) -> JSONResponse:
     account = await api_account(request)
     user = await _user(account, request.path_params["id"])
@@ -168,9 +203,4 @@ async def patch_user(request: Request) -> JSONResponse:
     return JSONResponse(await _out(await _user(account, str(user.id))))
 
 
-routes = [
-    Route("/users", list_users, methods=["GET"]),
-    Route("/users", create_user, methods=["POST"]),
-    Route("/users/{id}", get_user, methods=["GET"]),
-    Route("/users/{id}", patch_user, methods=["PATCH"]),
-]
+routes = api.routes()

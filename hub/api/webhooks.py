@@ -6,9 +6,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from hub.api.context import answer, api_account, choice_of, cursor_of, json_body, limit_of, listed
+from hub.api.declare import IDEMPOTENT, PAGE, Api, choice
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
     DELIVERY_STATUSES,
@@ -23,6 +23,8 @@ from hub.models import Account, WebhookDelivery, WebhookSubscription
 from hub.store.conversations import NotFound, oid
 from hub.store.paging import page_of
 
+api = Api(tag="webhooks")
+
 
 async def _subscription(account: Account, subscription_id: str) -> WebhookSubscription:
     found = await WebhookSubscription.find_one(
@@ -34,12 +36,30 @@ async def _subscription(account: Account, subscription_id: str) -> WebhookSubscr
     return found
 
 
+@api.get(
+    "/webhooks",
+    "list_webhooks",
+    "The account's event subscriptions",
+    response=WebhookOut,
+    paged=True,
+    query=PAGE,
+)
 async def list_webhooks(request: Request) -> JSONResponse:
     account = await api_account(request)
     query = {"account_id": account.id}
     return await listed(request, WebhookSubscription, query, WebhookOut.of, descending=False)
 
 
+@api.post(
+    "/webhooks",
+    "create_webhook",
+    "Subscribe a URL to events; the answer holds the signing secret (shown once)",
+    status=201,
+    response=WebhookCreated,
+    body=WebhookIn,
+    errors=(409, 413),
+    headers=IDEMPOTENT,
+)
 @idempotent
 async def create_webhook(request: Request) -> JSONResponse:
     account = await api_account(request)
@@ -50,12 +70,20 @@ async def create_webhook(request: Request) -> JSONResponse:
     return answer(out, 201)
 
 
+@api.get("/webhooks/{id}", "get_webhook", "One subscription", response=WebhookOut, errors=(404,))
 async def get_webhook(request: Request) -> JSONResponse:
     account = await api_account(request)
     sub = await _subscription(account, request.path_params["id"])
     return answer(WebhookOut.of(sub))
 
 
+@api.delete(
+    "/webhooks/{id}",
+    "delete_webhook",
+    "Remove a subscription",
+    response=WebhookOut,
+    errors=(404,),
+)
 async def delete_webhook(request: Request) -> JSONResponse:
     account = await api_account(request)
     sub = await _subscription(account, request.path_params["id"])
@@ -67,6 +95,15 @@ async def delete_webhook(request: Request) -> JSONResponse:
     )
 
 
+@api.get(
+    "/webhooks/{id}/deliveries",
+    "list_webhook_deliveries",
+    "The subscription's deliveries, newest first, with every attempt",
+    response=DeliveryOut,
+    paged=True,
+    query=(choice("status", DELIVERY_STATUSES), *PAGE),
+    errors=(404,),
+)
 async def list_deliveries(request: Request) -> JSONResponse:
     """The subscription's delivery log, newest first: each attempt's status code and duration."""
     account = await api_account(request)
@@ -80,10 +117,4 @@ async def list_deliveries(request: Request) -> JSONResponse:
     return JSONResponse(page([DeliveryOut.of(d) for d in docs], cursor))
 
 
-routes = [
-    Route("/webhooks", list_webhooks, methods=["GET"]),
-    Route("/webhooks", create_webhook, methods=["POST"]),
-    Route("/webhooks/{id}", get_webhook, methods=["GET"]),
-    Route("/webhooks/{id}", delete_webhook, methods=["DELETE"]),
-    Route("/webhooks/{id}/deliveries", list_deliveries, methods=["GET"]),
-]
+routes = api.routes()

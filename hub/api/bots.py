@@ -9,9 +9,10 @@ from hub.api.context import (
     answer,
     api_account,
     bot_of,
+    cursor_of,
     hub_of,
     json_body,
-    listed,
+    limit_of,
 )
 from hub.api.declare import IDEMPOTENT, PAGE, Api
 from hub.api.idempotency import idempotent
@@ -23,9 +24,11 @@ from hub.api.schemas import (
     ConversationOut,
     HandoffIn,
     MessageOut,
+    page,
 )
 from hub.integrations import bots
-from hub.models import Account, Bot, Sender
+from hub.models import Account, Sender
+from hub.store import bots as stored_bots
 
 api = Api(tag="bots")
 BOT = "Chatbot API (bot token): "
@@ -40,7 +43,9 @@ async def _bot_account(request: Request) -> Account:
 @api.get("/bots", "list_bots", "The account's bots", response=BotOut, paged=True, query=PAGE)
 async def list_bots(request: Request) -> JSONResponse:
     account = await _bot_account(request)
-    return await listed(request, Bot, {"account_id": account.id}, BotOut.of, descending=False)
+    assert account.id is not None
+    docs, cursor = await stored_bots.page_bots(account.id, limit_of(request), cursor_of(request))
+    return JSONResponse(page([BotOut.of(b) for b in docs], cursor))
 
 
 @api.post(

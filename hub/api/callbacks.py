@@ -22,6 +22,8 @@ from hub.api.errors import ApiError, error_response
 from hub.centre.callbacks import lifecycle as callbacks
 from hub.integrations.representations import CallbackOut
 from hub.models import Account, User
+from hub.store import users as stored_users
+from hub.store.ids import try_id
 
 api = Api(tag="callbacks")
 
@@ -171,14 +173,10 @@ async def get_callback(request: Request) -> Response:
 
 
 async def _user(account: Account, user_id: str, field: str) -> User:
-    try:
-        user = await User.find_one(
-            User.id == callbacks.oid(user_id),
-            User.account_id == account.id,
-            User.active == True,  # noqa: E712
-        )
-    except callbacks.NotFound:
-        user = None
+    """An active user of the account named in the body; 400 ``invalid_user`` otherwise."""
+    assert account.id is not None
+    parsed = try_id(user_id)
+    user = await stored_users.active_user_in_account(account.id, parsed) if parsed else None
     if user is None:
         raise callbacks.InvalidCallback("invalid_user", f"{field}: no such user in this account")
     return user

@@ -13,10 +13,10 @@ from hub.api.context import (
     api_account,
     api_sender,
     choice_of,
+    cursor_of,
     hub_of,
     json_body,
     limit_of,
-    listed,
 )
 from hub.api.declare import IDEMPOTENT, PAGE, Api, choice, ident, text
 from hub.api.errors import ApiError
@@ -38,7 +38,7 @@ from hub.models.conversation import Status as ConversationStatus
 from hub.pipeline import ingest, outbox
 from hub.pipeline.media import MediaNotFound
 from hub.pipeline.registry import Registry
-from hub.store import conversations
+from hub.store import channels, conversations
 
 CONVERSATION_FILTERS = ("channel_id", "contact_id", "assignee_id")
 CONVERSATION_STATUSES: tuple[str, ...] = get_args(ConversationStatus)
@@ -65,7 +65,9 @@ async def list_channels(request: Request) -> JSONResponse:
         warnings = registry.get(ch.type).config_warnings(ch.config) if known else []
         return ChannelOut.of(ch, webhook_url=urls.webhook_url(ch), warnings=warnings)
 
-    return await listed(request, Channel, {"account_id": account.id}, shape, descending=False)
+    assert account.id is not None
+    docs, cursor = await channels.page_channels(account.id, limit_of(request), cursor_of(request))
+    return JSONResponse(page([shape(c) for c in docs], cursor))
 
 
 def _filter_id(name: str, value: str) -> PydanticObjectId:

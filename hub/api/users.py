@@ -13,16 +13,18 @@ import datetime as dt
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from beanie import PydanticObjectId
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hub.api.context import api_account, api_actor, client_ip, json_body
+from hub.api.context import api_account, api_actor, client_ip, json_body, path_id
 from hub.api.declare import Api, text
 from hub.api.errors import ApiError
 from hub.centre.routing import agents, availability
+from hub.errors import InvalidInput, NotFound
 from hub.models import Account, User
-from hub.store.conversations import InvalidChange, NotFound, oid
+from hub.store import users as stored_users
 from hub.tenants import accounts, users
 
 api = Api(tag="users")
@@ -143,10 +145,11 @@ async def create_user(request: Request) -> JSONResponse:
     return JSONResponse(await _out(user), status_code=201)
 
 
-async def _user(account: Account, user_id: str) -> User:
-    found = await User.find_one(User.id == oid(user_id), User.account_id == account.id)
+async def _user(account: Account, user_id: PydanticObjectId) -> User:
+    assert account.id is not None
+    found = await stored_users.user_in_account(account.id, user_id)
     if found is None:
-        raise NotFound(user_id)
+        raise NotFound(str(user_id))
     return found
 
 
@@ -159,19 +162,19 @@ async def _user(account: Account, user_id: str) -> User:
 )
 async def get_user(request: Request) -> JSONResponse:
     account = await api_account(request)
-    return JSONResponse(await _out(await _user(account, request.path_params["id"])))
+    return JSONResponse(await _out(await _user(account, path_id(request))))
 
 
 def _profile(patch: UserPatch) -> dict[str, Any]:
     given = patch.model_fields_set
     for name in ("name", "role", "active"):
         if name in given and getattr(patch, name) is None:
-            raise InvalidChange("invalid_request", f"{name} cannot be null")
+            raise InvalidInput("invalid_request", f"{name} cannot be null")
     if patch.timezone:
         try:
             ZoneInfo(patch.timezone)
         except (KeyError, ValueError):
-            raise InvalidChange("invalid_timezone", "timezone is not a known time zone") from None
+            raise InvalidInput("invalid_timezone", "timezone is not a known time zone") from None
     fields = ("name", "role", "active", "phone", "language", "timezone")
     return {k: getattr(patch, k) for k in fields if k in given}
 
@@ -187,7 +190,7 @@ def _profile(patch: UserPatch) -> dict[str, Any]:
 )
 async def patch_user(request: Request) -> JSONResponse:
     account = await api_account(request)
-    user = await _user(account, request.path_params["id"])
+    user = await _user(account, path_id(request))
     patch = await json_body(request, UserPatch)
     profile = _profile(patch)
     if profile.get("role") == "admin":
@@ -200,7 +203,8 @@ async def patch_user(request: Request) -> JSONResponse:
             account, user, profile, api_actor(request), client_ip(request)
         )
     user = await agents.apply_routing_fields(user, routing, actor={"type": "api_key", "id": None})
-    return JSONResponse(await _out(await _user(account, str(user.id))))
+    assert user.id is not None
+    return JSONResponse(await _out(await _user(account, user.id)))
 
 
 routes = api.routes()

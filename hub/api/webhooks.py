@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hub.api.context import answer, api_account, choice_of, cursor_of, json_body, limit_of, listed
+from hub.api.context import (
+    answer,
+    api_account,
+    choice_of,
+    cursor_of,
+    json_body,
+    limit_of,
+    path_id,
+)
 from hub.api.declare import IDEMPOTENT, PAGE, Api, choice
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
@@ -19,21 +25,9 @@ from hub.api.schemas import (
     page,
 )
 from hub.integrations import subscriptions
-from hub.models import Account, WebhookDelivery, WebhookSubscription
-from hub.store.conversations import NotFound, oid
-from hub.store.paging import page_of
+from hub.store import webhooks
 
 api = Api(tag="webhooks")
-
-
-async def _subscription(account: Account, subscription_id: str) -> WebhookSubscription:
-    found = await WebhookSubscription.find_one(
-        WebhookSubscription.id == oid(subscription_id),
-        WebhookSubscription.account_id == account.id,
-    )
-    if found is None:
-        raise NotFound(subscription_id)
-    return found
 
 
 @api.get(
@@ -46,8 +40,11 @@ async def _subscription(account: Account, subscription_id: str) -> WebhookSubscr
 )
 async def list_webhooks(request: Request) -> JSONResponse:
     account = await api_account(request)
-    query = {"account_id": account.id}
-    return await listed(request, WebhookSubscription, query, WebhookOut.of, descending=False)
+    assert account.id is not None
+    docs, cursor = await webhooks.page_subscriptions(
+        account.id, limit_of(request), cursor_of(request)
+    )
+    return JSONResponse(page([WebhookOut.of(s) for s in docs], cursor))
 
 
 @api.post(
@@ -73,8 +70,8 @@ async def create_webhook(request: Request) -> JSONResponse:
 @api.get("/webhooks/{id}", "get_webhook", "One subscription", response=WebhookOut, errors=(404,))
 async def get_webhook(request: Request) -> JSONResponse:
     account = await api_account(request)
-    sub = await _subscription(account, request.path_params["id"])
-    return answer(WebhookOut.of(sub))
+    assert account.id is not None
+    return answer(WebhookOut.of(await webhooks.get_subscription(account.id, path_id(request))))
 
 
 @api.delete(
@@ -86,10 +83,10 @@ async def get_webhook(request: Request) -> JSONResponse:
 )
 async def delete_webhook(request: Request) -> JSONResponse:
     account = await api_account(request)
-    sub = await _subscription(account, request.path_params["id"])
-    await WebhookSubscription.get_pymongo_collection().delete_one(
-        {"_id": sub.id, "account_id": account.id}
-    )
+    assert account.id is not None
+    sub_id = path_id(request)
+    sub = await webhooks.get_subscription(account.id, sub_id)
+    await webhooks.delete_subscription(account.id, sub_id)
     return JSONResponse(
         WebhookOut.of(sub).model_copy(update={"active": False}).model_dump(mode="json")
     )
@@ -107,12 +104,12 @@ async def delete_webhook(request: Request) -> JSONResponse:
 async def list_deliveries(request: Request) -> JSONResponse:
     """The subscription's delivery log, newest first: each attempt's status code and duration."""
     account = await api_account(request)
-    sub = await _subscription(account, request.path_params["id"])
-    query: dict[str, Any] = {"account_id": account.id, "target_id": sub.id}
+    assert account.id is not None
+    sub_id = path_id(request)
+    await webhooks.get_subscription(account.id, sub_id)  # 404 for another account's
     status = choice_of(request, "status", DELIVERY_STATUSES)
-    keep = (lambda d: d.get("status") == status) if status else None
-    docs, cursor = await page_of(
-        WebhookDelivery, query, limit_of(request), cursor_of(request), keep=keep
+    docs, cursor = await webhooks.page_deliveries(
+        account.id, sub_id, status, limit_of(request), cursor_of(request)
     )
     return JSONResponse(page([DeliveryOut.of(d) for d in docs], cursor))
 

@@ -140,7 +140,8 @@ def _channel_out(request: Request, channel: Channel) -> dict[str, Any]:
 
 
 async def _account_out(account: Account) -> dict[str, Any]:
-    return account_json(account, await accounts.seats_used(account.id))  # type: ignore[arg-type]
+    assert account.id is not None
+    return account_json(account, await accounts.seats_used(account.id))
 
 
 # --------------------------------------------------------------------------- routes
@@ -188,7 +189,8 @@ async def patch_account(request: Request) -> JSONResponse:
 )
 async def get_channel(request: Request) -> JSONResponse:
     account = await api_account(request)
-    channel = await channels.get_channel(account.id, request.path_params["id"])  # type: ignore[arg-type]
+    assert account.id is not None
+    channel = await channels.get_channel(account.id, request.path_params["id"])
     return JSONResponse(_channel_out(request, channel))
 
 
@@ -205,7 +207,8 @@ async def get_channel(request: Request) -> JSONResponse:
 async def patch_channel(request: Request) -> JSONResponse:
     account = await api_account(request)
     patch = await json_body(request, ChannelPatch)
-    channel = await channels.get_channel(account.id, request.path_params["id"])  # type: ignore[arg-type]
+    assert account.id is not None
+    channel = await channels.get_channel(account.id, request.path_params["id"])
     changes = patch.model_dump(exclude_unset=True)
     for name in ("name", "active"):
         if name in changes and changes[name] is None:

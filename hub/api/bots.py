@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -27,24 +28,24 @@ from hub.api.schemas import (
     page,
 )
 from hub.integrations import bots
-from hub.models import Account, Sender
+from hub.models import Sender
 from hub.store import bots as stored_bots
 
 api = Api(tag="bots")
 BOT = "Chatbot API (bot token): "
 
 
-async def _bot_account(request: Request) -> Account:
+async def _account_id(request: Request) -> PydanticObjectId:
+    """The caller's account, which needs the chatbot add-on."""
     account = await api_account(request, addon="chatbot_api")
     assert account.id is not None
-    return account
+    return account.id
 
 
 @api.get("/bots", "list_bots", "The account's bots", response=BotOut, paged=True, query=PAGE)
 async def list_bots(request: Request) -> JSONResponse:
-    account = await _bot_account(request)
-    assert account.id is not None
-    docs, cursor = await stored_bots.page_bots(account.id, limit_of(request), cursor_of(request))
+    account_id = await _account_id(request)
+    docs, cursor = await stored_bots.page_bots(account_id, limit_of(request), cursor_of(request))
     return JSONResponse(page([BotOut.of(b) for b in docs], cursor))
 
 
@@ -60,17 +61,17 @@ async def list_bots(request: Request) -> JSONResponse:
 )
 @idempotent
 async def create_bot(request: Request) -> JSONResponse:
-    account = await _bot_account(request)
+    account_id = await _account_id(request)
     body = await json_body(request, BotIn)
-    bot, token = await bots.register(account.id, body.name, body.webhook_url, body.channel_ids)  # type: ignore[arg-type]
+    bot, token = await bots.register(account_id, body.name, body.webhook_url, body.channel_ids)
     out = BotCreated(**BotOut.of(bot).model_dump(), token=token, secret=bot.secret)
     return answer(out, 201)
 
 
 @api.get("/bots/{id}", "get_bot", "One bot", response=BotOut, errors=(404,))
 async def get_bot(request: Request) -> JSONResponse:
-    account = await _bot_account(request)
-    bot = await bots.get_bot(account.id, request.path_params["id"])  # type: ignore[arg-type]
+    account_id = await _account_id(request)
+    bot = await bots.get_bot(account_id, request.path_params["id"])
     return answer(BotOut.of(bot))
 
 
@@ -82,9 +83,9 @@ async def get_bot(request: Request) -> JSONResponse:
     errors=(404,),
 )
 async def delete_bot(request: Request) -> JSONResponse:
-    account = await _bot_account(request)
-    bot = await bots.get_bot(account.id, request.path_params["id"])  # type: ignore[arg-type]
-    await bots.remove(hub_of(request), account.id, str(bot.id))  # type: ignore[arg-type]
+    account_id = await _account_id(request)
+    bot = await bots.get_bot(account_id, request.path_params["id"])
+    await bots.remove(hub_of(request), account_id, str(bot.id))
     return answer(BotOut.of(bot))
 
 
@@ -126,10 +127,12 @@ async def bot_handoff(request: Request) -> JSONResponse:
     _, bot = await bot_of(request)
     body = await json_body(request, HandoffIn)
     conversation = await bots.bot_conversation(bot, request.path_params["id"])
+    assert conversation.id is not None
+    conversation_id = conversation.id
     moved = await bots.handoff(
         hub_of(request),
         bot.account_id,
-        conversation.id,  # type: ignore[arg-type]
+        conversation_id,
         team_id=body.team_id,
         note=body.note,
         sender=Sender(type="bot", id=str(bot.id), name=bot.name),

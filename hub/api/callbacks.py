@@ -198,8 +198,8 @@ async def patch_callback(request: Request) -> Response:
     changes = body.model_dump(exclude_unset=True)
     callback_id = request.path_params["id"]
     handler = changes.pop("handler_id", ...)
-    if "window" in changes and changes["window"] is not None:
-        changes["window"] = {"from": body.window.from_, "until": body.window.until}  # type: ignore[union-attr]
+    if "window" in changes and body.window is not None:
+        changes["window"] = {"from": body.window.from_, "until": body.window.until}
     for name in ("status", "phone", "window", "customer_input"):
         if name in changes and changes[name] is None:
             raise callbacks.InvalidCallback("invalid_request", f"{name}: may not be null")

@@ -25,7 +25,8 @@ MAX_JSON_BYTES = 1024 * 1024
 
 
 def hub_of(request: Request) -> Hub:
-    return request.app.state.hub
+    hub: Hub = request.app.state.hub
+    return hub
 
 
 def bearer(request: Request) -> str:

@@ -17,7 +17,7 @@ from hub import __version__
 from hub.api.declare import COMMON_ERRORS, ID_SCHEMA, ApiRoute
 from hub.api.endpoints import OPERATIONS
 from hub.api.schemas import ErrorOut
-from hub.contract import JsonObject
+from hub.contract import JsonObject, JsonValue
 
 __all__ = ["document", "openapi_json"]
 
@@ -58,8 +58,8 @@ def _responses(op: ApiRoute, components: Schemas) -> JsonObject:
     return responses
 
 
-def _parameters(op: ApiRoute) -> list[JsonObject]:
-    params: list[JsonObject] = []
+def _parameters(op: ApiRoute) -> list[JsonValue]:
+    params: list[JsonValue] = []
     if "{id}" in op.path:
         params.append({"name": "id", "in": "path", "required": True, "schema": dict(ID_SCHEMA)})
     for query in op.query:
@@ -82,7 +82,7 @@ def _operation(op: ApiRoute, components: Schemas) -> JsonObject:
     }
     params = _parameters(op)
     if params:
-        result["parameters"] = list[Any](params)
+        result["parameters"] = params
     if op.body is not None:
         result["requestBody"] = {
             "required": True,
@@ -94,7 +94,7 @@ def _operation(op: ApiRoute, components: Schemas) -> JsonObject:
 def document(server_url: str, operations: Sequence[ApiRoute] = OPERATIONS) -> JsonObject:
     """The document of ``operations`` (every operation of the API by default)."""
     components: Schemas = {}
-    paths: dict[str, JsonObject] = {}
+    paths: dict[str, JsonObject] = {}  # path -> method -> operation
     seen: set[str] = set()
     for op in operations:
         if op.operation_id in seen:
@@ -106,7 +106,7 @@ def document(server_url: str, operations: Sequence[ApiRoute] = OPERATIONS) -> Js
         "info": {"title": "Parley generic API", "version": __version__},
         "servers": [{"url": f"{server_url}/api/v1"}],
         "security": [{"bearer": []}],
-        "paths": dict[str, Any](paths),
+        "paths": {path: dict(methods) for path, methods in paths.items()},
         "components": {
             "schemas": components,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

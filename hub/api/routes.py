@@ -36,9 +36,10 @@ from hub.contract import OTHER, Address, AddressKind, Attachment
 from hub.models import Account, Channel
 from hub.models.conversation import Status as ConversationStatus
 from hub.pipeline import ingest, outbox
-from hub.pipeline.media import MediaNotFound
 from hub.pipeline.registry import Registry
 from hub.store import channels, conversations
+from hub.store.ids import try_id
+from hub.store.media import uploaded_file
 
 CONVERSATION_FILTERS = ("channel_id", "contact_id", "assignee_id")
 CONVERSATION_STATUSES: tuple[str, ...] = get_args(ConversationStatus)
@@ -71,10 +72,10 @@ async def list_channels(request: Request) -> JSONResponse:
 
 
 def _filter_id(name: str, value: str) -> PydanticObjectId:
-    try:
-        return conversations.oid(value)
-    except conversations.NotFound:
-        raise ApiError(400, "invalid_filter", f"{name} is not an id this API gave out") from None
+    parsed = try_id(value)
+    if parsed is None:
+        raise ApiError(400, "invalid_filter", f"{name} is not an id this API gave out")
+    return parsed
 
 
 @api.get(
@@ -164,23 +165,20 @@ async def list_messages(request: Request) -> JSONResponse:
 
 
 async def _attachments(request: Request, account: Account, ids: list[str]) -> list[Attachment]:
-    hub = hub_of(request)
+    assert account.id is not None
+    media = hub_of(request).media
     found = []
     for attachment_id in ids:
-        try:
-            doc = await hub.media.files.find_one(
-                {"_id": conversations.oid(attachment_id), "metadata.account_id": account.id}
-            )
-        except (conversations.NotFound, MediaNotFound):
-            doc = None
-        if doc is None:
+        file_id = try_id(attachment_id)
+        stored = await uploaded_file(media, account.id, file_id) if file_id else None
+        if stored is None:
             raise ApiError(400, "unknown_attachment", f"no uploaded media {attachment_id}")
         found.append(
             Attachment(
                 id=attachment_id,
-                filename=doc.get("filename"),
-                size=int(doc.get("length", 0)),
-                content_type=doc["metadata"].get("content_type", "application/octet-stream"),
+                filename=stored.filename,
+                size=stored.size,
+                content_type=stored.content_type,
             )
         )
     return found

@@ -1,7 +1,7 @@
-"""The account's own administration through the API: settings, users, channels, audit log.
+"""The account's own administration through the API: settings, channels, audit log.
 
 ``GET/PATCH /account`` (settings only: plan, seats and add-ons are read-only here),
-``GET/PATCH /users/{id}``, ``GET/PATCH /channels/{id}``, ``GET /audit_events``. Every
+``GET/PATCH /channels/{id}``, ``GET /audit_events`` (users are ``hub.api.users``). Every
 change is an audit event whose actor is the API key.
 """
 
@@ -56,37 +56,6 @@ class AccountOut(BaseModel):
     retention: dict[str, Any] | None
     csat: dict[str, Any] | None
     created_at: dt.datetime
-
-
-class AdminUserOut(BaseModel):
-    id: str
-    email: str
-    name: str
-    role: Literal["agent", "supervisor", "admin", "dashboard"]
-    active: bool
-    presence: Literal["available", "away", "offline"]
-    team_ids: list[str]
-    capacity: int | None
-    calendar_url: str | None
-    language: str | None
-    timezone: str | None
-    created_at: dt.datetime
-
-
-class UserPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    #: Admins are made in /admin or with the CLI, not with an API key.
-    role: Literal["agent", "supervisor", "dashboard"] | None = None
-    active: bool | None = None
-    capacity: int | None = Field(default=None, ge=0, le=1000)
-    presence: Literal["available", "away", "offline"] | None = None
-    calendar_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://\S+$")
-    language: str | None = Field(
-        default=None, max_length=16, pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"
-    )
-    timezone: str | None = Field(default=None, max_length=64)
 
 
 class ChannelDetailOut(BaseModel):

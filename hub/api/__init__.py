@@ -6,34 +6,14 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Mount, Route, Router
 
-from hub.api import (
-    admin,
-    bots,
-    callbacks,
-    contacts,
-    errors,
-    openapi,
-    reports,
-    routes,
-    sla,
-    teams,
-    users,
-    webhooks,
-)
+from hub.api import errors, openapi
+from hub.api.endpoints import OPERATIONS
 from hub.api.write_audit import WriteAudit
 
+#: The public document, then every declared operation (``hub.api.endpoints``).
 api_routes = [
     Route("/openapi.json", openapi.openapi_json, methods=["GET"]),
-    *routes.routes,
-    *contacts.routes,
-    *webhooks.routes,
-    *bots.routes,
-    *users.routes,
-    *callbacks.routes,
-    *reports.routes,
-    *admin.routes,
-    *teams.routes,
-    *sla.routes,
+    *(op.route() for op in OPERATIONS),
 ]
 
 

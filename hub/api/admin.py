@@ -1,7 +1,7 @@
-"""The account's own administration through the API: settings, users, channels, audit log.
+"""The account's own administration through the API: settings, channels, audit log.
 
 ``GET/PATCH /account`` (settings only: plan, seats and add-ons are read-only here),
-``GET/PATCH /users/{id}``, ``GET/PATCH /channels/{id}``, ``GET /audit_events``. Every
+``GET/PATCH /channels/{id}``, ``GET /audit_events`` (users are ``hub.api.users``). Every
 change is an audit event whose actor is the API key.
 """
 
@@ -16,7 +16,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from hub.api.context import (
     MAX_JSON_BYTES,
@@ -26,6 +25,7 @@ from hub.api.context import (
     hub_of,
     json_body,
 )
+from hub.api.declare import Api, day, text
 from hub.api.errors import ApiError
 from hub.models import Account, AuditEvent, Channel
 from hub.tenants import accounts, audit, channels
@@ -33,6 +33,9 @@ from hub.tenants.account_settings import AccountPatch
 from hub.tenants.shapes import account_json
 
 READ_ONLY = ("plan", "seats", "addons", "seats_used")
+
+
+api = Api(tag="account")
 
 
 # --------------------------------------------------------------------------- shapes
@@ -53,37 +56,6 @@ class AccountOut(BaseModel):
     retention: dict[str, Any] | None
     csat: dict[str, Any] | None
     created_at: dt.datetime
-
-
-class AdminUserOut(BaseModel):
-    id: str
-    email: str
-    name: str
-    role: Literal["agent", "supervisor", "admin", "dashboard"]
-    active: bool
-    presence: Literal["available", "away", "offline"]
-    team_ids: list[str]
-    capacity: int | None
-    calendar_url: str | None
-    language: str | None
-    timezone: str | None
-    created_at: dt.datetime
-
-
-class UserPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    #: Admins are made in /admin or with the CLI, not with an API key.
-    role: Literal["agent", "supervisor", "dashboard"] | None = None
-    active: bool | None = None
-    capacity: int | None = Field(default=None, ge=0, le=1000)
-    presence: Literal["available", "away", "offline"] | None = None
-    calendar_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://\S+$")
-    language: str | None = Field(
-        default=None, max_length=16, pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"
-    )
-    timezone: str | None = Field(default=None, max_length=64)
 
 
 class ChannelDetailOut(BaseModel):
@@ -137,16 +109,27 @@ def _channel_out(request: Request, channel: Channel) -> dict[str, Any]:
 
 
 async def _account_out(account: Account) -> dict[str, Any]:
-    return account_json(account, await accounts.seats_used(account.id))  # type: ignore[arg-type]
+    assert account.id is not None
+    return account_json(account, await accounts.seats_used(account.id))
 
 
 # --------------------------------------------------------------------------- routes
 
 
+@api.get("/account", "get_account", "The account's settings and plan", response=AccountOut)
 async def get_account(request: Request) -> JSONResponse:
     return JSONResponse(await _account_out(await api_account(request)))
 
 
+@api.patch(
+    "/account",
+    "update_account",
+    "Change settings (time zone, hours, holidays, CRM link, number look-up, retention, "
+    "CSAT); plan, seats and add-ons are read-only here",
+    response=AccountOut,
+    body=AccountPatch,
+    errors=(413,),
+)
 async def patch_account(request: Request) -> JSONResponse:
     account = await api_account(request)
     raw = await request.body()
@@ -165,16 +148,36 @@ async def patch_account(request: Request) -> JSONResponse:
     return JSONResponse(await _account_out(updated))
 
 
+@api.get(
+    "/channels/{id}",
+    "get_channel",
+    "One channel (secrets are never returned)",
+    response=ChannelDetailOut,
+    errors=(404,),
+    tag="channels",
+)
 async def get_channel(request: Request) -> JSONResponse:
     account = await api_account(request)
-    channel = await channels.get_channel(account.id, request.path_params["id"])  # type: ignore[arg-type]
+    assert account.id is not None
+    channel = await channels.get_channel(account.id, request.path_params["id"])
     return JSONResponse(_channel_out(request, channel))
 
 
+@api.patch(
+    "/channels/{id}",
+    "update_channel",
+    "Rename, (de)activate, set the default team or change the config (validated by the "
+    "connector; empty secrets keep the stored ones)",
+    response=ChannelDetailOut,
+    body=ChannelPatch,
+    errors=(404, 413),
+    tag="channels",
+)
 async def patch_channel(request: Request) -> JSONResponse:
     account = await api_account(request)
     patch = await json_body(request, ChannelPatch)
-    channel = await channels.get_channel(account.id, request.path_params["id"])  # type: ignore[arg-type]
+    assert account.id is not None
+    channel = await channels.get_channel(account.id, request.path_params["id"])
     changes = patch.model_dump(exclude_unset=True)
     for name in ("name", "active"):
         if name in changes and changes[name] is None:
@@ -196,6 +199,15 @@ def _day(request: Request, name: str, tz: dt.tzinfo) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time(), tz)
 
 
+@api.get(
+    "/audit_events",
+    "list_audit_events",
+    "The audit log, newest first (days in the account's time zone, both inclusive)",
+    response=AuditEventOut,
+    paged=True,
+    query=(day("from"), day("to"), text("actor_id"), text("action")),
+    tag="audit_events",
+)
 async def list_audit_events(request: Request) -> JSONResponse:
     """Events from ``from`` to ``to`` (days in the account's time zone, both inclusive);
     without them the last 30 days."""
@@ -220,10 +232,4 @@ async def list_audit_events(request: Request) -> JSONResponse:
     return JSONResponse({"data": data, "next_cursor": None})
 
 
-routes = [
-    Route("/account", get_account, methods=["GET"]),
-    Route("/account", patch_account, methods=["PATCH"]),
-    Route("/channels/{id}", get_channel, methods=["GET"]),
-    Route("/channels/{id}", patch_channel, methods=["PATCH"]),
-    Route("/audit_events", list_audit_events, methods=["GET"]),
-]
+routes = api.routes()

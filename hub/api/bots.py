@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from hub.api.context import (
     answer,
     api_account,
     bot_of,
+    cursor_of,
     hub_of,
     json_body,
-    listed,
+    limit_of,
 )
+from hub.api.declare import IDEMPOTENT, PAGE, Api
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
     BotCreated,
@@ -23,47 +25,84 @@ from hub.api.schemas import (
     ConversationOut,
     HandoffIn,
     MessageOut,
+    page,
 )
 from hub.integrations import bots
-from hub.models import Account, Bot, Sender
+from hub.models import Sender
+from hub.store import bots as stored_bots
+
+api = Api(tag="bots")
+BOT = "Chatbot API (bot token): "
 
 
-async def _bot_account(request: Request) -> Account:
+async def _account_id(request: Request) -> PydanticObjectId:
+    """The caller's account, which needs the chatbot add-on."""
     account = await api_account(request, addon="chatbot_api")
     assert account.id is not None
-    return account
+    return account.id
 
 
+@api.get("/bots", "list_bots", "The account's bots", response=BotOut, paged=True, query=PAGE)
 async def list_bots(request: Request) -> JSONResponse:
-    account = await _bot_account(request)
-    return await listed(request, Bot, {"account_id": account.id}, BotOut.of, descending=False)
+    account_id = await _account_id(request)
+    docs, cursor = await stored_bots.page_bots(account_id, limit_of(request), cursor_of(request))
+    return JSONResponse(page([BotOut.of(b) for b in docs], cursor))
 
 
+@api.post(
+    "/bots",
+    "create_bot",
+    "Register a bot on channels; the answer holds its token and secret (shown once)",
+    status=201,
+    response=BotCreated,
+    body=BotIn,
+    errors=(404, 409, 413),
+    headers=IDEMPOTENT,
+)
 @idempotent
 async def create_bot(request: Request) -> JSONResponse:
-    account = await _bot_account(request)
+    account_id = await _account_id(request)
     body = await json_body(request, BotIn)
-    bot, token = await bots.register(account.id, body.name, body.webhook_url, body.channel_ids)  # type: ignore[arg-type]
+    bot, token = await bots.register(account_id, body.name, body.webhook_url, body.channel_ids)
     out = BotCreated(**BotOut.of(bot).model_dump(), token=token, secret=bot.secret)
     return answer(out, 201)
 
 
+@api.get("/bots/{id}", "get_bot", "One bot", response=BotOut, errors=(404,))
 async def get_bot(request: Request) -> JSONResponse:
-    account = await _bot_account(request)
-    bot = await bots.get_bot(account.id, request.path_params["id"])  # type: ignore[arg-type]
+    account_id = await _account_id(request)
+    bot = await bots.get_bot(account_id, request.path_params["id"])
     return answer(BotOut.of(bot))
 
 
+@api.delete(
+    "/bots/{id}",
+    "delete_bot",
+    "Remove a bot; its running conversations go to humans",
+    response=BotOut,
+    errors=(404,),
+)
 async def delete_bot(request: Request) -> JSONResponse:
-    account = await _bot_account(request)
-    bot = await bots.get_bot(account.id, request.path_params["id"])  # type: ignore[arg-type]
-    await bots.remove(hub_of(request), account.id, str(bot.id))  # type: ignore[arg-type]
+    account_id = await _account_id(request)
+    bot = await bots.get_bot(account_id, request.path_params["id"])
+    await bots.remove(hub_of(request), account_id, str(bot.id))
     return answer(BotOut.of(bot))
 
 
 # --------------------------------------------------------------------------- the bot's own
 
 
+@api.post(
+    "/bot/conversations/{id}/messages",
+    "create_bot_conversation_message",
+    BOT + "answer, with optional quick replies",
+    status=202,
+    response=MessageOut,
+    body=BotReplyIn,
+    errors=(404, 409, 413, 422),
+    headers=IDEMPOTENT,
+    tag="chatbot",
+)
 @idempotent
 async def bot_reply(request: Request) -> JSONResponse:
     _, bot = await bot_of(request)
@@ -73,15 +112,27 @@ async def bot_reply(request: Request) -> JSONResponse:
     return answer(MessageOut.of(message), 202)
 
 
+@api.post(
+    "/bot/conversations/{id}/handoff",
+    "create_bot_conversation_handoff",
+    BOT + "hand the conversation to humans, with an optional note and team",
+    response=ConversationOut,
+    body=HandoffIn,
+    errors=(404, 409, 413),
+    headers=IDEMPOTENT,
+    tag="chatbot",
+)
 @idempotent
 async def bot_handoff(request: Request) -> JSONResponse:
     _, bot = await bot_of(request)
     body = await json_body(request, HandoffIn)
     conversation = await bots.bot_conversation(bot, request.path_params["id"])
+    assert conversation.id is not None
+    conversation_id = conversation.id
     moved = await bots.handoff(
         hub_of(request),
         bot.account_id,
-        conversation.id,  # type: ignore[arg-type]
+        conversation_id,
         team_id=body.team_id,
         note=body.note,
         sender=Sender(type="bot", id=str(bot.id), name=bot.name),
@@ -91,18 +142,18 @@ async def bot_handoff(request: Request) -> JSONResponse:
     return answer(ConversationOut.of(moved))
 
 
+@api.get(
+    "/bot/conversations/{id}",
+    "get_bot_conversation",
+    BOT + "one of the bot's conversations",
+    response=ConversationOut,
+    errors=(404,),
+    tag="chatbot",
+)
 async def bot_get_conversation(request: Request) -> JSONResponse:
     _, bot = await bot_of(request)
     found = await bots.bot_conversation_any(bot, request.path_params["id"])
     return answer(ConversationOut.of(found))
 
 
-routes = [
-    Route("/bots", list_bots, methods=["GET"]),
-    Route("/bots", create_bot, methods=["POST"]),
-    Route("/bots/{id}", get_bot, methods=["GET"]),
-    Route("/bots/{id}", delete_bot, methods=["DELETE"]),
-    Route("/bot/conversations/{id}", bot_get_conversation, methods=["GET"]),
-    Route("/bot/conversations/{id}/messages", bot_reply, methods=["POST"]),
-    Route("/bot/conversations/{id}/handoff", bot_handoff, methods=["POST"]),
-]
+routes = api.routes()

@@ -15,14 +15,17 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from hub.api.context import api_account, json_body, limit_of
+from hub.api.declare import PAGE, Api, choice, ident
 from hub.api.errors import ApiError, error_response
 from hub.centre.callbacks import lifecycle as callbacks
 from hub.integrations.representations import CallbackOut
 from hub.models import Account, User
-from hub.store.ids import parse_id
+from hub.store import users as stored_users
+from hub.store.ids import try_id
+
+api = Api(tag="callbacks")
 
 
 class WindowIn(BaseModel):
@@ -95,6 +98,20 @@ def _offset(request: Request) -> int:
     return int(raw[1:])
 
 
+@api.get(
+    "/callbacks",
+    "list_callbacks",
+    "The callback list, sorted by one column (open callbacks unless status says otherwise)",
+    response=CallbackOut,
+    paged=True,
+    query=(
+        choice("status", callbacks.STATUS_FILTERS),
+        ident("team_id"),
+        choice("sort", callbacks.SORTS),
+        choice("order", ("asc", "desc")),
+        *PAGE,
+    ),
+)
 @answers
 async def list_callbacks(request: Request) -> Response:
     account = await api_account(request)
@@ -116,6 +133,15 @@ async def list_callbacks(request: Request) -> Response:
     )
 
 
+@api.post(
+    "/callbacks",
+    "create_callback",
+    "Ask for a callback (e.g. from a phone system's IVR)",
+    status=201,
+    response=CallbackOut,
+    body=CallbackIn,
+    errors=(413,),
+)
 @answers
 async def create_callback(request: Request) -> Response:
     account = await api_account(request)
@@ -132,6 +158,13 @@ async def create_callback(request: Request) -> Response:
     return _out(callback, 201)
 
 
+@api.get(
+    "/callbacks/{id}",
+    "get_callback",
+    "One callback with its attempts",
+    response=CallbackOut,
+    errors=(404,),
+)
 @answers
 async def get_callback(request: Request) -> Response:
     account = await api_account(request)
@@ -140,19 +173,23 @@ async def get_callback(request: Request) -> Response:
 
 
 async def _user(account: Account, user_id: str, field: str) -> User:
-    try:
-        user = await User.find_one(
-            User.id == parse_id(user_id),
-            User.account_id == account.id,
-            User.active == True,  # noqa: E712
-        )
-    except callbacks.NotFound:
-        user = None
+    """An active user of the account named in the body; 400 ``invalid_user`` otherwise."""
+    assert account.id is not None
+    parsed = try_id(user_id)
+    user = await stored_users.active_user_in_account(account.id, parsed) if parsed else None
     if user is None:
         raise callbacks.InvalidCallback("invalid_user", f"{field}: no such user in this account")
     return user
 
 
+@api.patch(
+    "/callbacks/{id}",
+    "update_callback",
+    "Change or cancel a callback; handler_id marks who is calling now (409 if another is)",
+    response=CallbackOut,
+    body=CallbackPatch,
+    errors=(404, 409, 413),
+)
 @answers
 async def patch_callback(request: Request) -> Response:
     account = await api_account(request)
@@ -161,8 +198,8 @@ async def patch_callback(request: Request) -> Response:
     changes = body.model_dump(exclude_unset=True)
     callback_id = request.path_params["id"]
     handler = changes.pop("handler_id", ...)
-    if "window" in changes and changes["window"] is not None:
-        changes["window"] = {"from": body.window.from_, "until": body.window.until}  # type: ignore[union-attr]
+    if "window" in changes and body.window is not None:
+        changes["window"] = {"from": body.window.from_, "until": body.window.until}
     for name in ("status", "phone", "window", "customer_input"):
         if name in changes and changes[name] is None:
             raise callbacks.InvalidCallback("invalid_request", f"{name}: may not be null")
@@ -179,6 +216,15 @@ async def patch_callback(request: Request) -> Response:
     return _out(callback)
 
 
+@api.post(
+    "/callbacks/{id}/attempts",
+    "log_callback_attempt",
+    "Log a call: reached ends it done, no_answer re-queues it; a note is required",
+    status=201,
+    response=CallbackOut,
+    body=AttemptIn,
+    errors=(404, 409, 413),
+)
 @answers
 async def post_attempt(request: Request) -> Response:
     account = await api_account(request)
@@ -194,10 +240,4 @@ async def post_attempt(request: Request) -> Response:
     return _out(callback, 201)
 
 
-routes = [
-    Route("/callbacks", list_callbacks, methods=["GET"]),
-    Route("/callbacks", create_callback, methods=["POST"]),
-    Route("/callbacks/{id}", get_callback, methods=["GET"]),
-    Route("/callbacks/{id}", patch_callback, methods=["PATCH"]),
-    Route("/callbacks/{id}/attempts", post_attempt, methods=["POST"]),
-]
+routes = api.routes()

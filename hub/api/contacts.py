@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from hub.api.context import answer, api_account, cursor_of, hub_of, json_body, limit_of
+from hub.api.declare import IDEMPOTENT, PAGE, Api, text
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
     ContactExport,
@@ -20,7 +20,17 @@ from hub.api.schemas import (
 )
 from hub.store import contacts
 
+api = Api(tag="contacts")
 
+
+@api.get(
+    "/contacts",
+    "list_contacts",
+    "Contacts, newest first; search matches name, email, phone or address",
+    response=ContactOut,
+    paged=True,
+    query=(text("search"), *PAGE),
+)
 async def list_contacts(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -30,6 +40,16 @@ async def list_contacts(request: Request) -> JSONResponse:
     return JSONResponse(page([ContactOut.of(c) for c in docs], cursor))
 
 
+@api.post(
+    "/contacts",
+    "create_contact",
+    "Create a contact (an email or a phone number is needed)",
+    status=201,
+    response=ContactOut,
+    body=ContactIn,
+    errors=(409, 413),
+    headers=IDEMPOTENT,
+)
 @idempotent
 async def create_contact(request: Request) -> JSONResponse:
     account = await api_account(request)
@@ -39,6 +59,7 @@ async def create_contact(request: Request) -> JSONResponse:
     return answer(ContactOut.of(contact), 201)
 
 
+@api.get("/contacts/{id}", "get_contact", "One contact", response=ContactOut, errors=(404,))
 async def get_contact(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -46,6 +67,14 @@ async def get_contact(request: Request) -> JSONResponse:
     return answer(ContactOut.of(contact))
 
 
+@api.patch(
+    "/contacts/{id}",
+    "update_contact",
+    "Change name, VIP flag or attributes; add an email or phone",
+    response=ContactOut,
+    body=ContactPatch,
+    errors=(404, 409, 413),
+)
 async def patch_contact(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -56,6 +85,13 @@ async def patch_contact(request: Request) -> JSONResponse:
     return answer(ContactOut.of(contact))
 
 
+@api.delete(
+    "/contacts/{id}",
+    "delete_contact",
+    "Erase the contact with its conversations, messages and attachments",
+    response=ErasedOut,
+    errors=(404,),
+)
 async def delete_contact(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -64,6 +100,13 @@ async def delete_contact(request: Request) -> JSONResponse:
     return answer(out)
 
 
+@api.get(
+    "/contacts/{id}/export",
+    "get_contact_export",
+    "Everything stored about the contact, as JSON",
+    response=ContactExport,
+    errors=(404,),
+)
 async def export_contact(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -80,11 +123,4 @@ async def export_contact(request: Request) -> JSONResponse:
     )
 
 
-routes = [
-    Route("/contacts", list_contacts, methods=["GET"]),
-    Route("/contacts", create_contact, methods=["POST"]),
-    Route("/contacts/{id}", get_contact, methods=["GET"]),
-    Route("/contacts/{id}", patch_contact, methods=["PATCH"]),
-    Route("/contacts/{id}", delete_contact, methods=["DELETE"]),
-    Route("/contacts/{id}/export", export_contact, methods=["GET"]),
-]
+routes = api.routes()

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
-from beanie import Document, PydanticObjectId
+from beanie import PydanticObjectId
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub.api import ratelimit
 from hub.api.errors import ApiError
-from hub.api.schemas import page
 from hub.contract import JSONRefused, read_json
 from hub.integrations import bots
 from hub.models import Account, Actor, Bot, Sender
 from hub.pipeline.services import Hub
-from hub.store.paging import page_of
+from hub.store import accounts
+from hub.store.ids import parse_id
 from hub.tenants import audit, plans
 from hub.tenants.auth import api_key_account
 
@@ -26,7 +25,8 @@ MAX_JSON_BYTES = 1024 * 1024
 
 
 def hub_of(request: Request) -> Hub:
-    return request.app.state.hub
+    hub: Hub = request.app.state.hub
+    return hub
 
 
 def bearer(request: Request) -> str:
@@ -94,7 +94,7 @@ async def caller_account(request: Request) -> Account:
 
 
 async def _account(request: Request, account_id: PydanticObjectId) -> Account:
-    account = await Account.get(account_id)
+    account = await accounts.find_account(account_id)
     if account is None:
         raise ApiError(401, "unauthorized", "the key's account no longer exists")
     settings = hub_of(request).settings
@@ -137,6 +137,11 @@ def choice_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | No
     return raw
 
 
+def path_id(request: Request) -> PydanticObjectId:
+    """The ``{id}`` of the request's path, parsed once: 404 when it cannot be an id."""
+    return parse_id(request.path_params["id"])
+
+
 def cursor_of(request: Request) -> str | None:
     return request.query_params.get("cursor") or None
 
@@ -144,19 +149,3 @@ def cursor_of(request: Request) -> str | None:
 def answer(shape: BaseModel, status: int = 200) -> JSONResponse:
     """One JSON answer of the API: a shape, dumped as JSON."""
     return JSONResponse(shape.model_dump(mode="json"), status_code=status)
-
-
-async def listed(
-    request: Request,
-    document: type[Document],
-    query: dict[str, Any],
-    shape: Callable[[Any], BaseModel],
-    *,
-    descending: bool = True,
-) -> JSONResponse:
-    """A page of ``document`` matching ``query`` (``?limit=&cursor=``), each as ``shape``:
-    the one list handler of the API's resources that have no store function of their own."""
-    docs, cursor = await page_of(
-        document, query, limit_of(request), cursor_of(request), descending=descending
-    )
-    return JSONResponse(page([shape(d) for d in docs], cursor))

@@ -12,13 +12,14 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from functools import wraps
 
-from pymongo.errors import DuplicateKeyError
+from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.api.context import caller_account
 from hub.api.errors import ApiError
 from hub.models import IdempotencyRecord
+from hub.store import idempotency
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_KEY_LENGTH = 255
@@ -31,8 +32,8 @@ def _fingerprint(request: Request, body: bytes) -> str:
     return digest.hexdigest()
 
 
-async def _replay(record_id: str, fingerprint: str) -> Response:
-    existing = await IdempotencyRecord.get(record_id)
+async def _replay(account_id: PydanticObjectId, key: str, fingerprint: str) -> Response:
+    existing = await idempotency.find(account_id, key)
     if existing is None:  # expired between our insert and this read
         raise ApiError(409, "idempotency_retry", "the Idempotency-Key just expired; send again")
     if existing.fingerprint != fingerprint:
@@ -54,12 +55,9 @@ async def _replay(record_id: str, fingerprint: str) -> Response:
 async def _remember(record: IdempotencyRecord, response: Response) -> None:
     """Keep a successful answer for repeats; forget a refusal so a fixed request may reuse the key."""
     if not 200 <= response.status_code < 300:
-        await record.delete()
+        await idempotency.forget(record)
         return
-    await IdempotencyRecord.get_pymongo_collection().update_one(
-        {"_id": record.id},
-        {"$set": {"status_code": response.status_code, "body": bytes(response.body).decode()}},
-    )
+    await idempotency.remember(record, response.status_code, bytes(response.body).decode())
 
 
 def idempotent(handler: Handler) -> Handler:
@@ -73,20 +71,15 @@ def idempotent(handler: Handler) -> Handler:
         if not 0 < len(key) <= MAX_KEY_LENGTH:
             raise ApiError(400, "invalid_idempotency_key", "an Idempotency-Key has 1 to 255 chars")
         account = await caller_account(request)
+        assert account.id is not None
         fingerprint = _fingerprint(request, await request.body())
-        record = IdempotencyRecord(
-            id=f"{account.id}:{key}",
-            account_id=account.id,
-            fingerprint=fingerprint,
-        )
-        try:
-            await record.insert()
-        except DuplicateKeyError:
-            return await _replay(record.id, fingerprint)
+        record = await idempotency.take(account.id, key, fingerprint)
+        if record is None:
+            return await _replay(account.id, key, fingerprint)
         try:
             response = await handler(request)
         except BaseException:
-            await record.delete()
+            await idempotency.forget(record)
             raise
         await _remember(record, response)
         return response

@@ -7,22 +7,35 @@ field's reason for bad input.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import cast, get_args
 
 from beanie import PydanticObjectId
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from hub.api.context import api_account
+from hub.api.declare import Api, choice, day, ident
 from hub.api.errors import ApiError
 from hub.centre.reports import figures as reports
 from hub.centre.reports.period import Period, PeriodError
 from hub.models import Account
+from hub.store.ids import try_id
 
 FORMATS = ("json", "csv")
-INTERVALS = ("hour", "day")
+INTERVALS: tuple[str, ...] = get_args(reports.Interval)
+#: The period (days in the account's time zone) and filters every report takes.
+REPORT_QUERY = (
+    day("from", required=True),
+    day("to", required=True),
+    ident("team_id"),
+    ident("channel_id"),
+    choice("format", FORMATS),
+)
+
+
+api = Api(tag="reports")
 
 
 def _period(request: Request, account: Account) -> Period:
@@ -39,7 +52,7 @@ def _filters(request: Request) -> reports.Filters:
     found: dict[str, str | None] = {}
     for name in ("team_id", "channel_id"):
         value = request.query_params.get(name)
-        if value and not PydanticObjectId.is_valid(value):
+        if value and try_id(value) is None:
             raise ApiError(400, "invalid_filter", f"{name} is not an id this API gave out")
         found[name] = value or None
     return reports.Filters(**found)
@@ -52,7 +65,7 @@ def _choice(request: Request, name: str, allowed: tuple[str, ...], default: str)
     return value
 
 
-def _data(rows: list[reports.BaseModel]) -> JSONResponse:
+def _data(rows: Sequence[BaseModel]) -> JSONResponse:
     return JSONResponse({"data": [r.model_dump(mode="json") for r in rows], "next_cursor": None})
 
 
@@ -63,8 +76,8 @@ def csv_response(text: str, filename: str) -> Response:
 
 async def _rows(
     request: Request,
-    build: Callable[..., Awaitable[Any]],
-    row_type: type[reports.BaseModel],
+    build: Callable[[PydanticObjectId, Period, reports.Filters], Awaitable[Sequence[BaseModel]]],
+    row_type: type[BaseModel],
     name: str,
 ) -> Response:
     """A report of rows, as JSON or (``format=csv``) as ``name``.csv."""
@@ -78,14 +91,42 @@ async def _rows(
     return _data(rows)
 
 
+@api.get(
+    "/reports/agents",
+    "report_agents",
+    "Per agent in a period: assigned, handled, answer rate, first response, handle time, "
+    "transfers out, outgoing messages",
+    response=reports.AgentRow,
+    paged=True,
+    query=REPORT_QUERY,
+    csv=True,
+)
 async def agents(request: Request) -> Response:
     return await _rows(request, reports.agents, reports.AgentRow, "agents")
 
 
+@api.get(
+    "/reports/conversations",
+    "report_conversations",
+    "One row per conversation opened in a period (JSON, or CSV with format=csv)",
+    response=reports.ConversationRow,
+    paged=True,
+    query=REPORT_QUERY,
+    csv=True,
+)
 async def conversations(request: Request) -> Response:
     return await _rows(request, reports.conversations, reports.ConversationRow, "conversations")
 
 
+@api.get(
+    "/reports/summary",
+    "report_summary",
+    "A time series per hour or day: opened, resolved, answered, median first response",
+    response=reports.SummaryPoint,
+    paged=True,
+    query=(*REPORT_QUERY, choice("interval", INTERVALS)),
+    csv=True,
+)
 async def summary(request: Request) -> Response:
     account = await api_account(request)
     assert account.id is not None
@@ -96,14 +137,10 @@ async def summary(request: Request) -> Response:
         period.check_interval(interval)
     except PeriodError as exc:
         raise ApiError(400, exc.code, exc.message) from None
-    points = await reports.summary(account.id, period, interval, filters)  # type: ignore[arg-type]
+    points = await reports.summary(account.id, period, cast(reports.Interval, interval), filters)
     if fmt == "csv":
         return csv_response(reports.to_csv(points, reports.SummaryPoint), "summary.csv")
-    return _data(points)  # type: ignore[arg-type]
+    return _data(points)
 
 
-routes = [
-    Route("/reports/agents", agents, methods=["GET"]),
-    Route("/reports/conversations", conversations, methods=["GET"]),
-    Route("/reports/summary", summary, methods=["GET"]),
-]
+routes = api.routes()

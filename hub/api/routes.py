@@ -7,18 +7,18 @@ from typing import Any, get_args
 from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from hub.api.context import (
     answer,
     api_account,
     api_sender,
     choice_of,
+    cursor_of,
     hub_of,
     json_body,
     limit_of,
-    listed,
 )
+from hub.api.declare import IDEMPOTENT, PAGE, Api, choice, ident, text
 from hub.api.errors import ApiError
 from hub.api.idempotency import idempotent
 from hub.api.schemas import (
@@ -36,14 +36,26 @@ from hub.contract import OTHER, Address, AddressKind, Attachment
 from hub.models import Account, Channel
 from hub.models.conversation import Status as ConversationStatus
 from hub.pipeline import ingest, outbox
-from hub.pipeline.media import MediaNotFound
 from hub.pipeline.registry import Registry
-from hub.store import conversations
+from hub.store import channels, conversations
+from hub.store.ids import try_id
+from hub.store.media import uploaded_file
 
 CONVERSATION_FILTERS = ("channel_id", "contact_id", "assignee_id")
 CONVERSATION_STATUSES: tuple[str, ...] = get_args(ConversationStatus)
 
+api = Api(tag="conversations")
 
+
+@api.get(
+    "/channels",
+    "list_channels",
+    "The account's channels",
+    response=ChannelOut,
+    paged=True,
+    query=PAGE,
+    tag="channels",
+)
 async def list_channels(request: Request) -> JSONResponse:
     account = await api_account(request)
     urls = hub_of(request).channels
@@ -54,16 +66,32 @@ async def list_channels(request: Request) -> JSONResponse:
         warnings = registry.get(ch.type).config_warnings(ch.config) if known else []
         return ChannelOut.of(ch, webhook_url=urls.webhook_url(ch), warnings=warnings)
 
-    return await listed(request, Channel, {"account_id": account.id}, shape, descending=False)
+    assert account.id is not None
+    docs, cursor = await channels.page_channels(account.id, limit_of(request), cursor_of(request))
+    return JSONResponse(page([shape(c) for c in docs], cursor))
 
 
 def _filter_id(name: str, value: str) -> PydanticObjectId:
-    try:
-        return conversations.oid(value)
-    except conversations.NotFound:
-        raise ApiError(400, "invalid_filter", f"{name} is not an id this API gave out") from None
+    parsed = try_id(value)
+    if parsed is None:
+        raise ApiError(400, "invalid_filter", f"{name} is not an id this API gave out")
+    return parsed
 
 
+@api.get(
+    "/conversations",
+    "list_conversations",
+    "Conversations, newest activity first",
+    response=ConversationOut,
+    paged=True,
+    query=(
+        choice("status", CONVERSATION_STATUSES),
+        ident("channel_id"),
+        ident("contact_id"),
+        text("assignee_id"),
+        *PAGE,
+    ),
+)
 async def list_conversations(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -82,6 +110,13 @@ async def list_conversations(request: Request) -> JSONResponse:
     return JSONResponse(page([ConversationOut.of(c, at.get(str(c.id))) for c in docs], cursor))
 
 
+@api.get(
+    "/conversations/{id}",
+    "get_conversation",
+    "One conversation",
+    response=ConversationOut,
+    errors=(404,),
+)
 async def get_conversation(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -89,6 +124,14 @@ async def get_conversation(request: Request) -> JSONResponse:
     return answer(ConversationOut.of(found, await queues.position(found)))
 
 
+@api.patch(
+    "/conversations/{id}",
+    "update_conversation",
+    "Change status, assignee, team, labels or priority",
+    response=ConversationOut,
+    body=ConversationPatch,
+    errors=(404,),
+)
 async def patch_conversation(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -100,6 +143,15 @@ async def patch_conversation(request: Request) -> JSONResponse:
     return answer(ConversationOut.of(updated, await queues.position(updated)))
 
 
+@api.get(
+    "/conversations/{id}/messages",
+    "list_conversation_messages",
+    "A conversation's messages, oldest first",
+    response=MessageOut,
+    paged=True,
+    query=PAGE,
+    errors=(404,),
+)
 async def list_messages(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -113,28 +165,35 @@ async def list_messages(request: Request) -> JSONResponse:
 
 
 async def _attachments(request: Request, account: Account, ids: list[str]) -> list[Attachment]:
-    hub = hub_of(request)
+    assert account.id is not None
+    media = hub_of(request).media
     found = []
     for attachment_id in ids:
-        try:
-            doc = await hub.media.files.find_one(
-                {"_id": conversations.oid(attachment_id), "metadata.account_id": account.id}
-            )
-        except (conversations.NotFound, MediaNotFound):
-            doc = None
-        if doc is None:
+        file_id = try_id(attachment_id)
+        stored = await uploaded_file(media, account.id, file_id) if file_id else None
+        if stored is None:
             raise ApiError(400, "unknown_attachment", f"no uploaded media {attachment_id}")
         found.append(
             Attachment(
                 id=attachment_id,
-                filename=doc.get("filename"),
-                size=int(doc.get("length", 0)),
-                content_type=doc["metadata"].get("content_type", "application/octet-stream"),
+                filename=stored.filename,
+                size=stored.size,
+                content_type=stored.content_type,
             )
         )
     return found
 
 
+@api.post(
+    "/conversations/{id}/messages",
+    "create_conversation_message",
+    "Reply (queued for sending) or add a note",
+    status=202,
+    response=MessageOut,
+    body=ReplyIn,
+    errors=(404, 409, 413, 422),
+    headers=IDEMPOTENT,
+)
 @idempotent
 async def post_reply(request: Request) -> JSONResponse:
     account = await api_account(request)
@@ -171,6 +230,17 @@ def _address(to: str, own: AddressKind, registry: Registry) -> Address:
     return Address(kind=own.name, value=to)
 
 
+@api.post(
+    "/messages",
+    "create_message",
+    "Start or continue a conversation from the business side (a template outside a reply window)",
+    status=202,
+    response=MessageOut,
+    body=SendIn,
+    errors=(404, 409, 413, 422),
+    headers=IDEMPOTENT,
+    tag="messages",
+)
 @idempotent
 async def send_message(request: Request) -> JSONResponse:
     """Start or continue a conversation from the business side, under the channel's rules."""
@@ -206,6 +276,14 @@ async def send_message(request: Request) -> JSONResponse:
     return answer(MessageOut.of(message), 202)
 
 
+@api.get(
+    "/messages/{id}",
+    "get_message",
+    "One message with its delivery state and error",
+    response=MessageOut,
+    errors=(404,),
+    tag="messages",
+)
 async def get_message(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -213,13 +291,4 @@ async def get_message(request: Request) -> JSONResponse:
     return answer(MessageOut.of(message))
 
 
-routes = [
-    Route("/channels", list_channels, methods=["GET"]),
-    Route("/conversations", list_conversations, methods=["GET"]),
-    Route("/conversations/{id}", get_conversation, methods=["GET"]),
-    Route("/conversations/{id}", patch_conversation, methods=["PATCH"]),
-    Route("/conversations/{id}/messages", list_messages, methods=["GET"]),
-    Route("/conversations/{id}/messages", post_reply, methods=["POST"]),
-    Route("/messages", send_message, methods=["POST"]),
-    Route("/messages/{id}", get_message, methods=["GET"]),
-]
+routes = api.routes()

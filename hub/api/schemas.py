@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Self, get_args
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hub.contract import QuickReply
+from hub.contract import JsonObject, QuickReply
 from hub.integrations import event_webhooks
 
 # Shapes shared with outbound webhooks live in hub.representations; re-exported here
@@ -87,7 +87,8 @@ class ReplyIn(BaseModel):
     )
 
 
-def page(items: Sequence[BaseModel], next_cursor: str | None) -> dict[str, Any]:
+def page(items: Sequence[BaseModel], next_cursor: str | None) -> JsonObject:
+    """One page of a list: ``{"data": [...], "next_cursor"}``."""
     return {"data": [i.model_dump(mode="json") for i in items], "next_cursor": next_cursor}
 
 
@@ -121,7 +122,8 @@ class ContactPatch(BaseModel):
     @field_validator("attributes")
     @classmethod
     def _bson_safe(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return check_attributes(value)
+        checked: dict[str, Any] | None = check_attributes(value)
+        return checked
 
 
 class ContactIn(ContactPatch):

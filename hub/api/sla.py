@@ -8,9 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from hub.api.context import api_account, json_body
+from hub.api.declare import Api, choice, day
 from hub.api.errors import ApiError
 from hub.centre.sla import policies as sla_policies
 from hub.centre.sla import report as sla_report
@@ -18,6 +18,10 @@ from hub.centre.sla.policies import AppliesToIn, PolicyIn
 from hub.models import SlaPolicy
 
 Kind = Literal["first_response", "next_response", "resolution"]
+FORMATS = ("json", "csv")
+
+
+api = Api(tag="sla_policies")
 
 
 class PolicyOut(BaseModel):
@@ -83,6 +87,14 @@ def _out(p: SlaPolicy) -> dict[str, object]:
     return PolicyOut.of(p).model_dump(mode="json")
 
 
+@api.get(
+    "/sla_policies",
+    "list_sla_policies",
+    "The account's SLA policies (PRO)",
+    response=PolicyOut,
+    paged=True,
+    errors=(402,),
+)
 async def list_policies(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -90,6 +102,15 @@ async def list_policies(request: Request) -> JSONResponse:
     return JSONResponse({"data": [_out(p) for p in found], "next_cursor": None})
 
 
+@api.post(
+    "/sla_policies",
+    "create_sla_policy",
+    "Create an SLA policy (PRO); bad minutes, ids or missing hours are 400 naming the field",
+    status=201,
+    response=PolicyOut,
+    body=PolicyIn,
+    errors=(402, 413),
+)
 async def create_policy(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -97,12 +118,27 @@ async def create_policy(request: Request) -> JSONResponse:
     return JSONResponse(_out(policy), status_code=201)
 
 
+@api.get(
+    "/sla_policies/{id}",
+    "get_sla_policy",
+    "One SLA policy (PRO)",
+    response=PolicyOut,
+    errors=(402, 404),
+)
 async def get_policy(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     return JSONResponse(_out(await sla_policies.get_policy(account.id, request.path_params["id"])))
 
 
+@api.patch(
+    "/sla_policies/{id}",
+    "update_sla_policy",
+    "Change an SLA policy (PRO); running clocks keep their due times",
+    response=PolicyOut,
+    body=PolicyPatch,
+    errors=(402, 404, 413),
+)
 async def patch_policy(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -115,6 +151,13 @@ async def patch_policy(request: Request) -> JSONResponse:
     return JSONResponse(_out(policy))
 
 
+@api.delete(
+    "/sla_policies/{id}",
+    "delete_sla_policy",
+    "Delete an SLA policy (PRO)",
+    response=PolicyOut,
+    errors=(402, 404),
+)
 async def delete_policy(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -122,11 +165,21 @@ async def delete_policy(request: Request) -> JSONResponse:
     return JSONResponse(_out(policy))
 
 
+@api.get(
+    "/reports/sla",
+    "get_reports_sla",
+    "SLA met, breached and open at risk per policy and clock (PRO); format=csv for CSV",
+    response=SlaReportOut,
+    query=(day("from", required=True), day("to", required=True), choice("format", FORMATS)),
+    errors=(402,),
+    csv=True,
+    tag="reports",
+)
 async def sla_report_view(request: Request) -> Response:
     account = await api_account(request)
     assert account.id is not None
     fmt = request.query_params.get("format", "json")
-    if fmt not in ("json", "csv"):
+    if fmt not in FORMATS:
         raise ApiError(400, "invalid_format", "format: json or csv")
     q = request.query_params
     result = await sla_report.report(account.id, q.get("from"), q.get("to"))
@@ -140,11 +193,4 @@ async def sla_report_view(request: Request) -> Response:
     return JSONResponse(SlaReportOut.model_validate(result).model_dump(mode="json", by_alias=True))
 
 
-routes = [
-    Route("/sla_policies", list_policies, methods=["GET"]),
-    Route("/sla_policies", create_policy, methods=["POST"]),
-    Route("/sla_policies/{id}", get_policy, methods=["GET"]),
-    Route("/sla_policies/{id}", patch_policy, methods=["PATCH"]),
-    Route("/sla_policies/{id}", delete_policy, methods=["DELETE"]),
-    Route("/reports/sla", sla_report_view, methods=["GET"]),
-]
+routes = api.routes()

@@ -7,13 +7,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from hub.api.context import api_account, json_body
+from hub.api.declare import Api
 from hub.api.errors import ApiError
 from hub.centre.routing import queues, teams, vip
 from hub.models import Team
 from hub.store.ids import parse_id
+
+api = Api(tag="teams")
 
 
 class OverflowOut(BaseModel):
@@ -64,6 +66,13 @@ def _team(team: Team) -> JSONResponse:
     return JSONResponse(TeamOut.of(team).model_dump(mode="json"))
 
 
+@api.get(
+    "/teams",
+    "list_teams",
+    "The account's teams (each one a queue)",
+    response=TeamOut,
+    paged=True,
+)
 async def list_teams(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -72,6 +81,15 @@ async def list_teams(request: Request) -> JSONResponse:
     return JSONResponse({"data": data, "next_cursor": None})
 
 
+@api.post(
+    "/teams",
+    "create_team",
+    "Create a team with members and routing settings",
+    status=201,
+    response=TeamOut,
+    body=teams.TeamIn,
+    errors=(413,),
+)
 async def create_team(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -79,12 +97,21 @@ async def create_team(request: Request) -> JSONResponse:
     return JSONResponse(TeamOut.of(team).model_dump(mode="json"), status_code=201)
 
 
+@api.get("/teams/{id}", "get_team", "One team", response=TeamOut, errors=(404,))
 async def get_team(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     return _team(await teams.get_team(account.id, parse_id(request.path_params["id"])))
 
 
+@api.patch(
+    "/teams/{id}",
+    "update_team",
+    "Change a team's members or routing settings",
+    response=TeamOut,
+    body=teams.TeamPatch,
+    errors=(404, 413),
+)
 async def patch_team(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -92,12 +119,20 @@ async def patch_team(request: Request) -> JSONResponse:
     return _team(await teams.update_team(account.id, parse_id(request.path_params["id"]), patch))
 
 
+@api.delete(
+    "/teams/{id}",
+    "delete_team",
+    "Remove a team; its conversations go to the queue without a team",
+    response=TeamOut,
+    errors=(404,),
+)
 async def delete_team(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     return _team(await teams.delete_team(account.id, parse_id(request.path_params["id"])))
 
 
+@api.get("/vip", "get_vip", "The VIP list", response=VipOut, tag="vip")
 async def get_vip(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -105,6 +140,15 @@ async def get_vip(request: Request) -> JSONResponse:
     return JSONResponse({"addresses": [vip.display(k) for k in keys]})
 
 
+@api.put(
+    "/vip",
+    "replace_vip",
+    "Replace the VIP list (E.164 phone numbers and email addresses)",
+    response=VipOut,
+    body=VipIn,
+    errors=(413,),
+    tag="vip",
+)
 async def put_vip(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -116,6 +160,14 @@ async def put_vip(request: Request) -> JSONResponse:
     return JSONResponse({"addresses": [vip.display(k) for k in keys]})
 
 
+@api.get(
+    "/queues",
+    "list_queues",
+    "Every queue: per team and one without a team, in queue order",
+    response=QueueOut,
+    paged=True,
+    tag="queues",
+)
 async def list_queues(request: Request) -> JSONResponse:
     account = await api_account(request)
     rows = await queues.snapshot(account)
@@ -123,13 +175,4 @@ async def list_queues(request: Request) -> JSONResponse:
     return JSONResponse({"data": data, "next_cursor": None})
 
 
-routes = [
-    Route("/teams", list_teams, methods=["GET"]),
-    Route("/teams", create_team, methods=["POST"]),
-    Route("/teams/{id}", get_team, methods=["GET"]),
-    Route("/teams/{id}", patch_team, methods=["PATCH"]),
-    Route("/teams/{id}", delete_team, methods=["DELETE"]),
-    Route("/vip", get_vip, methods=["GET"]),
-    Route("/vip", put_vip, methods=["PUT"]),
-    Route("/queues", list_queues, methods=["GET"]),
-]
+routes = api.routes()

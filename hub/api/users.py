@@ -13,17 +13,21 @@ import datetime as dt
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from beanie import PydanticObjectId
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from hub.api.context import api_account, api_actor, client_ip, json_body
+from hub.api.context import api_account, api_actor, client_ip, json_body, path_id
+from hub.api.declare import Api, text
 from hub.api.errors import ApiError
 from hub.centre.routing import agents, availability
+from hub.errors import InvalidInput, NotFound
 from hub.models import Account, User
-from hub.store.conversations import InvalidChange, NotFound, oid
+from hub.store import users as stored_users
 from hub.tenants import accounts, users
+
+api = Api(tag="users")
 
 
 class AbsenceOut(BaseModel):
@@ -108,6 +112,14 @@ async def _out(u: User) -> dict[str, Any]:
     return UserOut.of(u, load).model_dump(mode="json")
 
 
+@api.get(
+    "/users",
+    "list_users",
+    "The account's users (the colleague directory); search matches name, email, phone, team",
+    response=UserOut,
+    paged=True,
+    query=(text("search"),),
+)
 async def list_users(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -115,6 +127,15 @@ async def list_users(request: Request) -> JSONResponse:
     return JSONResponse({"data": [await _out(u) for u in found], "next_cursor": None})
 
 
+@api.post(
+    "/users",
+    "create_user",
+    "Add a user (agent or supervisor); takes a seat",
+    status=201,
+    response=UserOut,
+    body=UserIn,
+    errors=(400, 401, 402, 403, 409),
+)
 async def create_user(request: Request) -> JSONResponse:
     account = await api_account(request)
     body = await json_body(request, UserIn)
@@ -125,35 +146,52 @@ async def create_user(request: Request) -> JSONResponse:
     return JSONResponse(await _out(user), status_code=201)
 
 
-async def _user(account: Account, user_id: str) -> User:
-    found = await User.find_one(User.id == oid(user_id), User.account_id == account.id)
+async def _user(account: Account, user_id: PydanticObjectId) -> User:
+    assert account.id is not None
+    found = await stored_users.user_in_account(account.id, user_id)
     if found is None:
-        raise NotFound(user_id)
+        raise NotFound(str(user_id))
     return found
 
 
+@api.get(
+    "/users/{id}",
+    "get_user",
+    "One user with presence, absence, teams and open assigned conversations",
+    response=UserOut,
+    errors=(404,),
+)
 async def get_user(request: Request) -> JSONResponse:
     account = await api_account(request)
-    return JSONResponse(await _out(await _user(account, request.path_params["id"])))
+    return JSONResponse(await _out(await _user(account, path_id(request))))
 
 
 def _profile(patch: UserPatch) -> dict[str, Any]:
     given = patch.model_fields_set
     for name in ("name", "role", "active"):
         if name in given and getattr(patch, name) is None:
-            raise InvalidChange("invalid_request", f"{name} cannot be null")
+            raise InvalidInput("invalid_request", f"{name} cannot be null")
     if patch.timezone:
         try:
             ZoneInfo(patch.timezone)
         except (KeyError, ValueError):
-            raise InvalidChange("invalid_timezone", "timezone is not a known time zone") from None
+            raise InvalidInput("invalid_timezone", "timezone is not a known time zone") from None
     fields = ("name", "role", "active", "phone", "language", "timezone")
     return {k: getattr(patch, k) for k in fields if k in given}
 
 
+@api.patch(
+    "/users/{id}",
+    "update_user",
+    "Change a user: profile, role, active (deactivating ends their sessions; reactivating "
+    "needs a free seat) and the routing fields",
+    response=UserOut,
+    body=UserPatch,
+    errors=(402, 404, 409, 413),
+)
 async def patch_user(request: Request) -> JSONResponse:
     account = await api_account(request)
-    user = await _user(account, request.path_params["id"])
+    user = await _user(account, path_id(request))
     patch = await json_body(request, UserPatch)
     profile = _profile(patch)
     if profile.get("role") == "admin":
@@ -166,12 +204,8 @@ async def patch_user(request: Request) -> JSONResponse:
             account, user, profile, api_actor(request), client_ip(request)
         )
     user = await agents.apply_routing_fields(user, routing, actor={"type": "api_key", "id": None})
-    return JSONResponse(await _out(await _user(account, str(user.id))))
+    assert user.id is not None
+    return JSONResponse(await _out(await _user(account, user.id)))
 
 
-routes = [
-    Route("/users", list_users, methods=["GET"]),
-    Route("/users", create_user, methods=["POST"]),
-    Route("/users/{id}", get_user, methods=["GET"]),
-    Route("/users/{id}", patch_user, methods=["PATCH"]),
-]
+routes = api.routes()

@@ -54,3 +54,11 @@ async def account_by_slug_all_accounts(slug: str) -> Account | None:
 async def list_accounts_all_accounts() -> list[Account]:
     """Every account (the centre's tick runs for each; work that spans accounts by nature)."""
     return await Account.find_all().to_list()
+
+
+# ---- added by api
+
+
+async def find_account(account_id: PydanticObjectId) -> Account | None:
+    """The account with that id, or None (it was deleted)."""
+    return await Account.get(account_id)

@@ -14,6 +14,7 @@ from beanie import PydanticObjectId
 
 from hub.models import Bot, Channel, Conversation
 from hub.store import paging
+from hub.store.paging import page_of
 
 
 class BotConversationRef(NamedTuple):
@@ -142,3 +143,13 @@ async def handling_bot(
     if conv is not None and conv.get("handler") == "bot" and conv.get("bot_id"):
         return PydanticObjectId(conv["bot_id"])
     return None
+
+
+# ---- added by api
+
+
+async def page_bots(
+    account_id: PydanticObjectId, limit: int, cursor: str | None
+) -> tuple[list[Bot], str | None]:
+    """A page of the account's bots, oldest first."""
+    return await page_of(Bot, {"account_id": account_id}, limit, cursor, descending=False)

@@ -17,6 +17,7 @@ from pymongo.errors import BulkWriteError
 from hub.contract import now
 from hub.models import Bot, WebhookDelivery, WebhookSubscription
 from hub.models.webhook import Attempt
+from hub.store.paging import page_of
 
 DeliveryTarget = Literal["subscription", "bot"]
 
@@ -34,6 +35,16 @@ async def get_subscription(
     return await WebhookSubscription.find_one(
         WebhookSubscription.id == subscription_id, WebhookSubscription.account_id == account_id
     )
+
+
+async def require_subscription(
+    account_id: PydanticObjectId, subscription_id: PydanticObjectId
+) -> WebhookSubscription:
+    """One of the account's subscriptions; another account's is not found (``NotFound``)."""
+    found = await get_subscription(account_id, subscription_id)
+    if found is None:
+        raise NotFound(str(subscription_id))
+    return found
 
 
 async def list_subscriptions(account_id: PydanticObjectId) -> list[WebhookSubscription]:
@@ -185,3 +196,33 @@ async def retry_delivery(
 
 def _claimed(delivery: WebhookDelivery, owner: str) -> dict[str, object]:
     return {"_id": delivery.id, "account_id": delivery.account_id, "owner": owner}
+
+
+# ---- added by api
+
+
+async def page_subscriptions(
+    account_id: PydanticObjectId, limit: int, cursor: str | None
+) -> tuple[list[WebhookSubscription], str | None]:
+    """A page of the account's subscriptions, oldest first."""
+    return await page_of(
+        WebhookSubscription, {"account_id": account_id}, limit, cursor, descending=False
+    )
+
+
+async def page_deliveries(
+    account_id: PydanticObjectId,
+    subscription_id: PydanticObjectId,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[WebhookDelivery], str | None]:
+    """A page of a subscription's deliveries, newest first (only ``status`` ones if given)."""
+    keep = (lambda d: d.get("status") == status) if status else None
+    return await page_of(
+        WebhookDelivery,
+        {"account_id": account_id, "target_id": subscription_id},
+        limit,
+        cursor,
+        keep=keep,
+    )

@@ -1,0 +1,29 @@
+"""Every operation of the API, in matching order: each handler module's own declarations.
+
+The routes mounted under ``/api/v1`` and the OpenAPI document are both built from this
+list (``hub.api.mount``, ``hub.api.openapi``); a module's ``api`` is its declarations.
+"""
+
+from __future__ import annotations
+
+from hub.api import (
+    admin,
+    bots,
+    callbacks,
+    contacts,
+    reports,
+    routes,
+    sla,
+    teams,
+    users,
+    webhooks,
+)
+from hub.api.declare import ApiRoute
+
+__all__ = ["OPERATIONS"]
+
+OPERATIONS: tuple[ApiRoute, ...] = tuple(
+    op
+    for module in (routes, contacts, webhooks, bots, users, callbacks, reports, admin, teams, sla)
+    for op in module.api.operations
+)

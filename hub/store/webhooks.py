@@ -15,6 +15,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError
 
 from hub.contract import now
+from hub.errors import NotFound
 from hub.models import Bot, WebhookDelivery, WebhookSubscription
 from hub.models.webhook import Attempt
 from hub.store.paging import page_of

@@ -36,11 +36,11 @@ def untyped_signatures() -> list[str]:
     found = []
     for path in _modules():
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(
-                node, ast.FunctionDef | ast.AsyncFunctionDef
-            ) and not node.name.startswith("_"):
-                if any("dict[str, Any]" in ast.unparse(a) for a in _annotations(node)):
-                    found.append(f"{path.relative_to(ROOT)}:{node.name}")
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            public = not node.name.startswith("_")
+            if public and any("dict[str, Any]" in ast.unparse(a) for a in _annotations(node)):
+                found.append(f"{path.relative_to(ROOT)}:{node.name}")
     return found
 
 

@@ -12,7 +12,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.admin import common
+from hub.errors import NotFound
 from hub.models import Channel, Team
+from hub.store import teams as team_store
 from hub.tenants import accounts, channels, plans
 from hub.tenants.channels import config_fields, config_from_form, is_secret
 from hub.web import i18n
@@ -26,7 +28,7 @@ def _types(ctx: Ctx, request: Request) -> list[dict[str, str]]:
 
 
 async def _teams(ctx: Ctx) -> list[Team]:
-    return await Team.find(Team.account_id == ctx.account.id).sort("name").to_list()
+    return await team_store.teams_by_name(ctx.account_id)
 
 
 def _values(config: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +63,7 @@ async def _new_page(
 ) -> Response:
     registry = request.app.state.hub.registry
     if type not in registry.types():
-        return await common.refused(request, accounts.NotFound("no such channel type"), _nothing)
+        return await common.refused(request, NotFound("no such channel type"), _nothing)
     connector = registry.get(type)
     context = await common.context(
         ctx, request, type=type, label=connector.label or type,

@@ -137,7 +137,7 @@ def _channel_out(request: Request, channel: Channel) -> dict[str, Any]:
 
 
 async def _account_out(account: Account) -> dict[str, Any]:
-    return account_json(account, await accounts.seats_used(account.id))  # type: ignore[arg-type]
+    return dict(account_json(account, await accounts.seats_used(account.id)))  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- routes

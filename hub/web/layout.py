@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from hub.models import User
+from hub.store import users
 from hub.web import i18n
 from hub.web.guard import Ctx
 
 
 async def colleagues(ctx: Ctx) -> list[User]:
     """The account's active users, available ones first, then by name."""
-    users = await User.find(User.account_id == ctx.account.id, User.active == True).to_list()  # noqa: E712
+    found = await users.list_active_users(ctx.account_id)
     order = {"available": 0, "away": 1, "offline": 2}
-    return sorted(users, key=lambda u: (order[u.presence], (u.name or u.email).lower()))
+    return sorted(found, key=lambda u: (order[u.presence], (u.name or u.email).lower()))
 
 
 async def layout_context(ctx: Ctx) -> dict[str, Any]:

@@ -5,8 +5,10 @@ write-only: once saved they are never shown, and an empty input keeps them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -16,7 +18,13 @@ from hub.errors import NotFound
 from hub.models import Channel, Team
 from hub.store import teams as team_store
 from hub.tenants import accounts, channels, plans
-from hub.tenants.channels import config_fields, config_from_form, is_secret
+from hub.tenants.channels import (
+    ChannelChanges,
+    ConfigField,
+    config_fields,
+    config_from_form,
+    is_secret,
+)
 from hub.web import i18n
 from hub.web.guard import Ctx, page_view
 from hub.web.i18n import gettext as _
@@ -148,7 +156,10 @@ async def show(request: Request, ctx: Ctx) -> Response:
     return await _channel_page(request, ctx, channel)
 
 
-async def _change(request: Request, ctx: Ctx, changes_of: Any, message: str) -> Response:
+ChangesOf = Callable[[FormData, list[ConfigField]], ChannelChanges]
+
+
+async def _change(request: Request, ctx: Ctx, changes_of: ChangesOf, message: str) -> Response:
     hub = request.app.state.hub
     try:
         channel = await _channel(ctx, request)
@@ -171,7 +182,7 @@ async def _change(request: Request, ctx: Ctx, changes_of: Any, message: str) -> 
 
 @page_view("admin")
 async def update(request: Request, ctx: Ctx) -> Response:
-    def changes_of(form: Any, fields: list[Any]) -> dict[str, Any]:
+    def changes_of(form: FormData, fields: list[ConfigField]) -> ChannelChanges:
         submitted = {k: v for k, v in form.items() if isinstance(v, str)}
         config = config_from_form(fields, submitted)
         # An emptied optional field clears it (secrets excepted: empty keeps them).
@@ -179,11 +190,11 @@ async def update(request: Request, ctx: Ctx) -> Response:
             emptied = f"config.{f.name}" in submitted and f.name not in config
             if emptied and f.kind not in ("password", "checkbox") and not f.required:
                 config[f.name] = None
-        return {
-            "name": common.form_str(form, "name", 200),
-            "default_team_id": common.form_str(form, "default_team_id", 40) or None,
-            "config": config,
-        }
+        return ChannelChanges(
+            name=common.form_str(form, "name", 200),
+            default_team_id=common.form_str(form, "default_team_id", 40) or None,
+            config=config,
+        )
 
     return await _change(request, ctx, changes_of, _("The channel was saved."))
 
@@ -197,7 +208,7 @@ async def set_active(request: Request, ctx: Ctx) -> Response:
         if active
         else _("The channel was deactivated: it refuses webhooks and sends nothing.")
     )
-    return await _change(request, ctx, lambda form, fields: {"active": active}, message)
+    return await _change(request, ctx, lambda form, fields: ChannelChanges(active=active), message)
 
 
 routes = [

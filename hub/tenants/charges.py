@@ -70,7 +70,7 @@ class Line:
 
 @dataclass(frozen=True)
 class Statement:
-    account_id: str
+    account_id: PydanticObjectId
     month: str
     lines: list[Line]
 
@@ -80,7 +80,7 @@ class Statement:
 
     def as_dict(self) -> StatementJson:
         return StatementJson(
-            account_id=self.account_id,
+            account_id=str(self.account_id),
             month=self.month,
             lines=[line.as_dict() for line in self.lines],
             total_eur=self.total_eur,
@@ -149,11 +149,11 @@ async def statement(account_id: PydanticObjectId, month: str) -> Statement:
     start, end = month_bounds(month)
     before = await store.subscription_before(account_id, start)
     during = await store.events_between(account_id, start, end)
-    return compute(str(account_id), month, before, during)
+    return compute(account_id, month, before, during)
 
 
 def compute(
-    account_id: str, month: str, before: UsageEvent | None, during: Iterable[UsageEvent]
+    account_id: PydanticObjectId, month: str, before: UsageEvent | None, during: Iterable[UsageEvent]
 ) -> Statement:
     """The statement of ``month`` from the snapshot in force at its start and its events."""
     start, end = month_bounds(month)
@@ -254,7 +254,7 @@ async def quote(account: Account, plan_name: str, seats: int, addons: list[str])
     start, end = month_bounds(month)
     before = await store.subscription_before(account.id, start)
     during = await store.events_between(account.id, start, end)
-    current = compute(str(account.id), month, before, during)
+    current = compute(account.id, month, before, during)
     changed = account.model_copy(update={"plan": plan_name, "seats": seats, "addons": addons})
     extra = [snapshot(changed, at)]
     one_offs = 0.0
@@ -263,7 +263,7 @@ async def quote(account: Account, plan_name: str, seats: int, addons: list[str])
     )
     if first_api and not await api_activated(account.id):
         one_offs = plans.API_ACTIVATION_FEE_EUR
-    after = compute(str(account.id), month, before, [*during, *extra])
+    after = compute(account.id, month, before, [*during, *extra])
     return Quote(
         this_month_eur=_money(Decimal(str(after.total_eur)) - Decimal(str(current.total_eur))),
         one_off_eur=one_offs,

@@ -153,7 +153,10 @@ async def statement(account_id: PydanticObjectId, month: str) -> Statement:
 
 
 def compute(
-    account_id: PydanticObjectId, month: str, before: UsageEvent | None, during: Iterable[UsageEvent]
+    account_id: PydanticObjectId,
+    month: str,
+    before: UsageEvent | None,
+    during: Iterable[UsageEvent],
 ) -> Statement:
     """The statement of ``month`` from the snapshot in force at its start and its events."""
     start, end = month_bounds(month)

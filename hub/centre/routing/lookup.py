@@ -1,12 +1,13 @@
 """Number look-up: the account's HTTP JSON directory names a new phone contact.
 
-The account's ``number_lookup``::
+The account's ``number_lookup`` (``hub.models.account.NumberLookupSetting``, the setting's one
+model: the API stores it, this module runs it)::
 
     {"url_template": "https://directory.example/v1/{phone}", "headers": {},
      "name_path": "name", "address_path": "address"}
 
 is called for a new contact that arrives by phone without a name — after the webhook was
-answered (``hub.pipeline.arrivals`` spawns it as a background task), with a 2 s timeout,
+answered (``hub.centre.routing.arrivals`` spawns it as a background task), with a 2 s timeout,
 once per number (the answer is kept in ``number_lookups``). What it finds fills the
 contact's ``name`` and ``attributes.address``; ``attributes.lookup`` records that it came
 from the directory. A failed look-up is logged and changes nothing.
@@ -30,8 +31,6 @@ from hub.store import lookup as store
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 2.0
-#: The setting's one model (``hub.models.account``), under the name this module used.
-LookupConfig = NumberLookupSetting
 
 
 class Found(BaseModel):

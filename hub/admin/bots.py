@@ -12,7 +12,7 @@ from hub.admin import common
 from hub.admin.common import status_of
 from hub.errors import HubError, InvalidInput
 from hub.integrations import bots
-from hub.models import Bot
+from hub.store import bots as bot_store
 from hub.tenants import audit, channels, plans
 from hub.web.guard import Ctx, page_view
 from hub.web.i18n import gettext as _
@@ -20,7 +20,7 @@ from hub.web.i18n import gettext as _
 
 async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> Response:
     assert ctx.account.id is not None
-    found = await Bot.find(Bot.account_id == ctx.account.id).sort("created_at").to_list()
+    found = await bot_store.bots_oldest_first(ctx.account.id)
     context = await common.context(
         ctx, request, bots=found, channels=await channels.list_channels(ctx.account.id),
         has_addon="chatbot_api" in ctx.account.addons, **{"token": "", "secret": "", **extra},

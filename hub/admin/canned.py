@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.admin import common
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.errors import InvalidInput, NotFound
 from hub.models import CannedResponse
+from hub.store import canned as store
+from hub.store.ids import try_id
 from hub.tenants import audit
-from hub.tenants.accounts import object_id
 from hub.web.guard import Ctx, page_view
 from hub.web.i18n import gettext as _
 
@@ -22,11 +22,7 @@ SHORTCUT = re.compile(r"^[\w-]{1,40}$")
 
 
 async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> Response:
-    items = (
-        await CannedResponse.find(CannedResponse.account_id == ctx.account.id)
-        .sort("shortcut")
-        .to_list()
-    )
+    items = await store.list_canned(ctx.account_id)
     context = await common.context(ctx, request, items=items, **extra)
     return common.render(request, "canned.html", context, status)
 
@@ -59,12 +55,7 @@ async def create(request: Request, ctx: Ctx) -> Response:
     assert ctx.account.id is not None
     try:
         shortcut, text = _parsed(await request.form())
-        try:
-            item = await CannedResponse(
-                account_id=ctx.account.id, shortcut=shortcut, text=text
-            ).insert()
-        except DuplicateKeyError:
-            raise Conflict("exists", f"/{shortcut} exists already.") from None
+        item = await store.insert_canned(ctx.account.id, shortcut, text)
     except common.REFUSALS as exc:
         return await common.refused(request, exc, await _again(request, ctx))
     await audit.record(ctx.account.id, common.actor(ctx), "canned.created", f"canned:{item.id}",
@@ -75,11 +66,9 @@ async def create(request: Request, ctx: Ctx) -> Response:
 
 
 async def _item(ctx: Ctx, request: Request) -> CannedResponse:
-    found = await CannedResponse.find_one(
-        CannedResponse.id == object_id(request.path_params["id"], "canned answer"),
-        CannedResponse.account_id == ctx.account.id,
-    )
-    if found is None:
+    item_id = try_id(request.path_params["id"])
+    found = None if item_id is None else await store.get_canned(ctx.account_id, item_id)
+    if found is None or found.id is None:
         raise NotFound("no such canned answer")
     return found
 
@@ -90,13 +79,8 @@ async def update(request: Request, ctx: Ctx) -> Response:
     try:
         item = await _item(ctx, request)
         shortcut, text = _parsed(await request.form())
-        try:
-            await CannedResponse.get_pymongo_collection().update_one(
-                {"_id": item.id, "account_id": ctx.account.id},
-                {"$set": {"shortcut": shortcut, "text": text}},
-            )
-        except DuplicateKeyError:
-            raise Conflict("exists", f"/{shortcut} exists already.") from None
+        assert item.id is not None
+        await store.update_canned(ctx.account.id, item.id, shortcut, text)
     except common.REFUSALS as exc:
         return await common.refused(request, exc, await _again(request, ctx))
     await audit.record(ctx.account.id, common.actor(ctx), "canned.updated", f"canned:{item.id}",
@@ -113,9 +97,8 @@ async def delete(request: Request, ctx: Ctx) -> Response:
         item = await _item(ctx, request)
     except common.REFUSALS as exc:
         return await common.refused(request, exc, await _again(request, ctx))
-    await CannedResponse.get_pymongo_collection().delete_one(
-        {"_id": item.id, "account_id": ctx.account.id}
-    )
+    assert item.id is not None
+    await store.discard_canned(ctx.account.id, item.id)
     await audit.record(ctx.account.id, common.actor(ctx), "canned.deleted", f"canned:{item.id}",
                        common.ip(request), {"shortcut": item.shortcut})  # fmt: skip
     return common.done(

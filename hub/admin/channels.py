@@ -5,16 +5,26 @@ write-only: once saved they are never shown, and an empty input keeps them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.admin import common
+from hub.errors import NotFound
 from hub.models import Channel, Team
+from hub.store import teams as team_store
 from hub.tenants import accounts, channels, plans
-from hub.tenants.channels import config_fields, config_from_form, is_secret
+from hub.tenants.channels import (
+    ChannelChanges,
+    ConfigField,
+    config_fields,
+    config_from_form,
+    is_secret,
+)
 from hub.web import i18n
 from hub.web.guard import Ctx, page_view
 from hub.web.i18n import gettext as _
@@ -26,7 +36,7 @@ def _types(ctx: Ctx, request: Request) -> list[dict[str, str]]:
 
 
 async def _teams(ctx: Ctx) -> list[Team]:
-    return await Team.find(Team.account_id == ctx.account.id).sort("name").to_list()
+    return await team_store.teams_by_name(ctx.account_id)
 
 
 def _values(config: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +71,7 @@ async def _new_page(
 ) -> Response:
     registry = request.app.state.hub.registry
     if type not in registry.types():
-        return await common.refused(request, accounts.NotFound("no such channel type"), _nothing)
+        return await common.refused(request, NotFound("no such channel type"), _nothing)
     connector = registry.get(type)
     context = await common.context(
         ctx, request, type=type, label=connector.label or type,
@@ -146,7 +156,10 @@ async def show(request: Request, ctx: Ctx) -> Response:
     return await _channel_page(request, ctx, channel)
 
 
-async def _change(request: Request, ctx: Ctx, changes_of: Any, message: str) -> Response:
+ChangesOf = Callable[[FormData, list[ConfigField]], ChannelChanges]
+
+
+async def _change(request: Request, ctx: Ctx, changes_of: ChangesOf, message: str) -> Response:
     hub = request.app.state.hub
     try:
         channel = await _channel(ctx, request)
@@ -169,7 +182,7 @@ async def _change(request: Request, ctx: Ctx, changes_of: Any, message: str) -> 
 
 @page_view("admin")
 async def update(request: Request, ctx: Ctx) -> Response:
-    def changes_of(form: Any, fields: list[Any]) -> dict[str, Any]:
+    def changes_of(form: FormData, fields: list[ConfigField]) -> ChannelChanges:
         submitted = {k: v for k, v in form.items() if isinstance(v, str)}
         config = config_from_form(fields, submitted)
         # An emptied optional field clears it (secrets excepted: empty keeps them).
@@ -177,11 +190,11 @@ async def update(request: Request, ctx: Ctx) -> Response:
             emptied = f"config.{f.name}" in submitted and f.name not in config
             if emptied and f.kind not in ("password", "checkbox") and not f.required:
                 config[f.name] = None
-        return {
-            "name": common.form_str(form, "name", 200),
-            "default_team_id": common.form_str(form, "default_team_id", 40) or None,
-            "config": config,
-        }
+        return ChannelChanges(
+            name=common.form_str(form, "name", 200),
+            default_team_id=common.form_str(form, "default_team_id", 40) or None,
+            config=config,
+        )
 
     return await _change(request, ctx, changes_of, _("The channel was saved."))
 
@@ -195,7 +208,7 @@ async def set_active(request: Request, ctx: Ctx) -> Response:
         if active
         else _("The channel was deactivated: it refuses webhooks and sends nothing.")
     )
-    return await _change(request, ctx, lambda form, fields: {"active": active}, message)
+    return await _change(request, ctx, lambda form, fields: ChannelChanges(active=active), message)
 
 
 routes = [

@@ -3,7 +3,7 @@ a change, and one mapping of the core's refusals to a message shown on the page.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -32,7 +32,7 @@ def ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-async def context(ctx: Ctx, request: Request, **extra: Any) -> dict[str, Any]:
+async def context(ctx: Ctx, request: Request, **extra: object) -> dict[str, object]:
     here = request.url.path
     current = max((p for p, _ in SECTIONS if here == p or here.startswith(p + "/")), key=len,
                   default="/admin")  # fmt: skip
@@ -48,7 +48,7 @@ async def context(ctx: Ctx, request: Request, **extra: Any) -> dict[str, Any]:
 
 
 def render(
-    request: Request, template: str, ctx_dict: dict[str, Any], status: int = 200
+    request: Request, template: str, ctx_dict: Mapping[str, object], status: int = 200
 ) -> Response:
     return pages.render(request, f"admin/{template}", ctx_dict, status)
 

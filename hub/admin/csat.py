@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from hub.admin.nav import SECTIONS
 from hub.centre.csat import answers as csat
-from hub.models import Account
+from hub.models.account import Csat
 from hub.store.conversations import InvalidChange
 from hub.web import pages
 from hub.web.guard import Ctx, page_view
@@ -18,14 +18,14 @@ from hub.web.layout import layout_context
 
 
 async def _page(request: Request, ctx: Ctx, error: str = "", status: int = 200) -> Response:
-    raw = await Account.get_pymongo_collection().find_one({"_id": ctx.account.id}, {"csat": 1})
-    settings = (raw or {}).get("csat") or {}
+    # The gate loaded the account for this request: its survey setting is current.
+    settings = ctx.account.csat or Csat()
     context = {
         **await layout_context(ctx),
         "sections": SECTIONS,
         "current": "/admin/csat",
-        "enabled": bool(settings.get("enabled")),
-        "question": settings.get("question") or "",
+        "enabled": settings.enabled,
+        "question": settings.question or "",
         "default_question": csat.DEFAULT_QUESTION,
         "error": error,
         "notice": request.query_params.get("done", "")[:200],
@@ -49,9 +49,7 @@ async def save(request: Request, ctx: Ctx) -> Response:
         )
     except InvalidChange as exc:
         return await _page(request, ctx, exc.message, 400)
-    message = (
-        "Survey on: sent when a conversation is resolved." if value["enabled"] else "Survey off."
-    )
+    message = "Survey on: sent when a conversation is resolved." if value.enabled else "Survey off."
     return pages.redirect(request, f"/admin/csat?{urlencode({'done': message})}")
 
 

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.admin import common
+from hub.errors import InvalidInput
 from hub.tenants import accounts, charges, plans
 from hub.web.guard import Ctx, page_view
 from hub.web.i18n import gettext as _
@@ -64,7 +65,7 @@ async def change(request: Request, ctx: Ctx) -> Response:
 
     try:
         if wanted["seats"] < 0:
-            raise accounts.InvalidInput("invalid_seats", _("seats must be a whole number"))
+            raise InvalidInput("invalid_seats", _("seats must be a whole number"))
         used = await accounts.seats_used(ctx.account.id)
         plans.check_change(wanted["plan"], wanted["seats"], wanted["addons"], used, removed)
         if form.get("confirm") != "yes":

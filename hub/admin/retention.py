@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -21,7 +21,7 @@ FIELDS = {
     "callback_notes_days": N_("Notes on callback attempts"),
     "activity_days": N_("Presence and sign-in history"),
 }
-CUTOFF_OF = {
+CUTOFF_OF: dict[str, Literal["conversations", "callback_notes", "activity_events"]] = {
     "conversations_days": "conversations",
     "callback_notes_days": "callback_notes",
     "activity_days": "activity_events",

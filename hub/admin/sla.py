@@ -12,7 +12,8 @@ from starlette.routing import Route
 
 from hub.admin.nav import SECTIONS
 from hub.centre.sla import policies as sla_policies
-from hub.models import Channel, Team
+from hub.store import channels as channel_store
+from hub.store import teams as team_store
 from hub.store.conversations import PRIORITIES, InvalidChange
 from hub.tenants.plans import PlanRequired
 from hub.web import pages
@@ -38,8 +39,8 @@ async def _page(
         "sections": SECTIONS,
         "current": "/admin/sla",
         "policies": policies,
-        "channels": await Channel.find({"account_id": account_id}).to_list(),
-        "teams": await Team.find({"account_id": account_id}).to_list(),
+        "channels": await channel_store.channels_unordered(account_id),
+        "teams": await team_store.teams_unordered(account_id),
         "priorities": PRIORITIES,
         "error": error,
         "notice": request.query_params.get("done", "")[:200],

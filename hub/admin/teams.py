@@ -18,7 +18,8 @@ from starlette.routing import Route
 from hub.admin.nav import SECTIONS
 from hub.centre import hours
 from hub.centre.routing import teams
-from hub.models import Team, User
+from hub.models import Team
+from hub.store import users as user_store
 from hub.store.conversations import InvalidChange
 from hub.store.ids import parse_id
 from hub.tenants import audit
@@ -80,7 +81,7 @@ async def _page(
     status: int = 200,
 ) -> Response:  # fmt: skip
     assert ctx.account.id is not None
-    users = await User.find(User.account_id == ctx.account.id, User.active == True).to_list()  # noqa: E712
+    users = await user_store.list_active_users(ctx.account.id)
     context = {
         **await layout_context(ctx),
         "sections": SECTIONS,

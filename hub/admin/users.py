@@ -10,8 +10,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.admin import common
+from hub.errors import InvalidInput
 from hub.models import Team, User
 from hub.models.user import ROLES
+from hub.store import teams as team_store
 from hub.tenants import accounts, users
 from hub.web.guard import Ctx, page_view
 from hub.web.i18n import gettext as _
@@ -22,7 +24,7 @@ def link_url(request: Request, token: str) -> str:
 
 
 async def _teams(ctx: Ctx) -> list[Team]:
-    return await Team.find(Team.account_id == ctx.account.id).sort("name").to_list()
+    return await team_store.teams_by_name(ctx.account_id)
 
 
 async def _list(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> Response:
@@ -55,9 +57,7 @@ async def create(request: Request, ctx: Ctx) -> Response:
 
     try:
         if not by_link and not values["password"]:
-            raise accounts.InvalidInput(
-                "weak_password", _("give a password, or choose a set-password link")
-            )
+            raise InvalidInput("weak_password", _("give a password, or choose a set-password link"))
         user = await accounts.create_user(
             ctx.account, values["email"], None if by_link else values["password"], values["role"],
             values["name"], common.actor(ctx), common.ip(request),

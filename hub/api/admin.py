@@ -110,7 +110,7 @@ def _channel_out(request: Request, channel: Channel) -> dict[str, Any]:
 
 async def _account_out(account: Account) -> dict[str, Any]:
     assert account.id is not None
-    return account_json(account, await accounts.seats_used(account.id))
+    return dict(account_json(account, await accounts.seats_used(account.id)))
 
 
 # --------------------------------------------------------------------------- routes

@@ -3,26 +3,102 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+from typing import Annotated, Any
 
 from beanie import Document
-from pydantic import BaseModel, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    field_validator,
+)
 
 from hub.contract import now
+
+#: The longest any retention may be, in days.
+MAX_RETENTION_DAYS = 36500
+_Days = Annotated[int, Field(strict=True, ge=1, le=MAX_RETENTION_DAYS)]
 
 
 class Retention(BaseModel):
     """How long an account keeps personal data (days; ``None``: kept until erased).
 
-    Validated by ``hub.tenants.retention.validate_retention``; applied by its purge.
+    The one model of the setting: the API, the admin page and the purge
+    (``hub.tenants.retention``) all use it. Whole days from 1 to ``MAX_RETENTION_DAYS``.
     """
 
+    model_config = ConfigDict(extra="forbid")
+
     #: Conversations resolved more than this many days ago go, with messages and files.
-    conversations_days: int | None = None
+    conversations_days: _Days | None = None
     #: Notes on callback attempts older than this many days are cleared.
-    callback_notes_days: int | None = None
+    callback_notes_days: _Days | None = None
     #: Presence and sign-in history older than this many days goes.
-    activity_days: int | None = 30
+    activity_days: _Days | None = 30
+
+
+_PLACEHOLDER = "{phone}"
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
+
+
+def _url_template(value: str) -> str:
+    if _PLACEHOLDER not in value:
+        raise ValueError("the URL holds the placeholder {phone}")
+    if "{" in value.replace(_PLACEHOLDER, "") or "}" in value.replace(_PLACEHOLDER, ""):
+        raise ValueError("the only placeholder is {phone}")
+    _HTTP_URL.validate_python(value.replace(_PLACEHOLDER, "0"))  # an http(s) URL once filled in
+    return value
+
+
+def _repaired(value: object) -> object:
+    """``%7Bphone%7D`` back to ``{phone}``: settings stored percent-encoded by an older hub."""
+    if isinstance(value, str):
+        return re.sub(r"%7Bphone%7D", _PLACEHOLDER, value, flags=re.IGNORECASE)
+    return value
+
+
+class NumberLookupSetting(BaseModel):
+    """The account's number look-up (``hub.centre.routing.lookup``): its one model.
+
+    ``url_template`` is kept exactly as written, ``{phone}`` and all (the look-up puts the
+    URL-quoted number in its place); ``headers`` go with every request; the paths say where
+    the name and the address are in the directory's JSON answer (``a.b.0.c``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    url_template: Annotated[
+        str,
+        BeforeValidator(_repaired),
+        Field(max_length=2000, pattern=r"^https?://\S+$"),
+        AfterValidator(_url_template),
+    ]
+    headers: dict[
+        Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,100}$")],
+        Annotated[str, Field(max_length=500)],
+    ] = Field(default_factory=dict, max_length=20)
+    name_path: str = Field(default="name", min_length=1, max_length=200)
+    address_path: str = Field(default="address", min_length=1, max_length=200)
+
+
+class Csat(BaseModel):
+    """The satisfaction survey sent on resolve (``hub.centre.csat.answers``); a blank or
+    missing question asks the default one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    question: Annotated[str, Field(max_length=300)] | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _blank_is_default(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
 
 
 class Account(Document):
@@ -34,7 +110,7 @@ class Account(Document):
     crm_url_template: str | None = None
     slug: str | None = None
     #: The satisfaction survey sent on resolve (``hub.centre.csat.answers``).
-    csat: dict[str, Any] | None = None
+    csat: Csat | None = None
     #: The default language of the account's pages and mails (en, da, sv, nb, nl, fr).
     language: str = "en"
     #: The account's IANA time zone: report days, business hours, the times pages show.
@@ -45,7 +121,7 @@ class Account(Document):
     business_hours: dict[str, Any] | None = None
     #: Days the business is closed (``YYYY-MM-DD``), on top of ``business_hours``.
     holidays: list[str] = []
-    number_lookup: dict[str, Any] | None = None
+    number_lookup: NumberLookupSetting | None = None
     retention: Retention = Field(default_factory=Retention)
     created_at: dt.datetime = Field(default_factory=now)
 

@@ -80,7 +80,7 @@ async def _channel_add(args: argparse.Namespace, settings: Settings) -> dict[str
 
 
 async def _shown(account: Any) -> dict[str, Any]:
-    return account_json(account, await accounts.seats_used(account.id))
+    return dict(account_json(account, await accounts.seats_used(account.id)))
 
 
 async def _account_list(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
@@ -117,7 +117,7 @@ async def _user_update(args: argparse.Namespace, settings: Settings) -> dict[str
         user = await users.find_user(args.user)
         account = await accounts.get_account(user.account_id)
         user = await users.update_user(account, user, changes, audit.operator())
-        return user_json(user)
+        return dict(user_json(user))
 
 
 async def _apikey_list(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
@@ -129,7 +129,7 @@ async def _apikey_list(args: argparse.Namespace, settings: Settings) -> dict[str
 async def _apikey_revoke(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     async with open_hub(settings):
         account = await accounts.get_account(args.account)
-        return key_json(await accounts.revoke_key(account, args.key_id, audit.operator()))
+        return dict(key_json(await accounts.revoke_key(account, args.key_id, audit.operator())))
 
 
 async def _usage(args: argparse.Namespace, settings: Settings) -> dict[str, Any] | str:
@@ -137,7 +137,7 @@ async def _usage(args: argparse.Namespace, settings: Settings) -> dict[str, Any]
     async with open_hub(settings):
         account = await accounts.get_account(args.account)
         result = await charges.statement(account.id, args.month)  # type: ignore[arg-type]
-        return result.as_csv() if args.csv else result.as_dict()
+        return result.as_csv() if args.csv else dict(result.as_dict())
 
 
 async def _calendars_sync(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
@@ -182,7 +182,7 @@ async def _retention_run(args: argparse.Namespace, settings: Settings) -> dict[s
             raise CliError(f"--as-of is not an ISO time: {args.as_of!r}") from None
         at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
     async with open_hub(settings) as hub:
-        return await retention.run(hub, at, dry_run=args.dry_run)
+        return dict(await retention.run(hub, at, dry_run=args.dry_run))
 
 
 async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:

@@ -153,3 +153,11 @@ async def page_bots(
 ) -> tuple[list[Bot], str | None]:
     """A page of the account's bots, oldest first."""
     return await page_of(Bot, {"account_id": account_id}, limit, cursor, descending=False)
+
+
+# ---- added by tenants
+
+
+async def bots_oldest_first(account_id: PydanticObjectId) -> list[Bot]:
+    """The account's bots, oldest first (the admin page)."""
+    return await Bot.find(Bot.account_id == account_id).sort("created_at").to_list()

@@ -8,21 +8,15 @@ first rating wins (``csat: None`` in the filter), an email token is used once.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, NamedTuple
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.models import Account, Conversation
+from hub.models.account import Csat
 from hub.models.conversation import CURRENT_THREAD
 from hub.store.paging import FLOOR
-
-
-class CsatSetting(TypedDict):
-    """The account's survey (``Account.csat``): on or off, its question (None: the default)."""
-
-    enabled: bool
-    question: str | None
 
 
 class CsatAnswer(BaseModel):
@@ -87,9 +81,10 @@ def _target(doc: dict[str, Any] | None) -> SurveyTarget | None:
 # --------------------------------------------------------------------------- the setting
 
 
-async def set_setting(account_id: PydanticObjectId, setting: CsatSetting) -> None:
+async def set_setting(account_id: PydanticObjectId, setting: Csat) -> None:
+    """Store the account's survey setting (one write)."""
     await Account.get_pymongo_collection().update_one(
-        {"_id": account_id}, {"$set": {"csat": dict(setting)}}
+        {"_id": account_id}, {"$set": {"csat": setting.model_dump()}}
     )
 
 

@@ -1,5 +1,10 @@
 """An account's settings as validated models: time zone, hours and holidays, CRM link, number
-look-up, retention, CSAT. The API's ``PATCH /account`` and the admin pages both use them."""
+look-up, retention, CSAT. The API's ``PATCH /account`` and the admin pages both use them.
+
+The models of the structured settings (``NumberLookupSetting``, ``Retention``, ``Csat``) are
+the account document's own field types (``hub.models.account``): one model per setting, from
+the request through the store to the part that uses it.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,24 @@ import datetime as dt
 import functools
 import re
 import zoneinfo
-from typing import Annotated, Any
+from typing import Annotated, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from hub.models.account import Csat, NumberLookupSetting, Retention
+from hub.store.accounts import SettingsChange
+
+__all__ = [
+    "DAYS",
+    "AccountPatch",
+    "BusinessHours",
+    "CrmTemplate",
+    "Csat",
+    "Holiday",
+    "NumberLookupSetting",
+    "Retention",
+    "Timezone",
+]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -59,33 +79,6 @@ Holiday = Annotated[str, Field(max_length=10), AfterValidator(_day)]
 CrmTemplate = Annotated[str, Field(max_length=500), AfterValidator(_crm)]
 
 
-class NumberLookup(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    url_template: HttpUrl
-    headers: dict[
-        Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,100}$")],
-        Annotated[str, Field(max_length=500)],
-    ] = Field(default={}, max_length=20)
-    name_path: str = Field(default="name", max_length=100)
-    address_path: str = Field(default="address", max_length=100)
-
-
-class Retention(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    conversations_days: int | None = Field(default=None, ge=1, le=36500)
-    callback_notes_days: int | None = Field(default=None, ge=1, le=36500)
-    activity_days: int = Field(default=30, ge=1, le=36500)
-
-
-class Csat(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    enabled: bool = False
-    question: str = Field(default="How did we do?", min_length=1, max_length=300)
-
-
 class AccountPatch(BaseModel):
     """The settings an admin (or the API) may change; plan, seats and add-ons are not here."""
 
@@ -95,20 +88,18 @@ class AccountPatch(BaseModel):
     business_hours: BusinessHours | None = None
     holidays: list[Holiday] | None = Field(default=None, max_length=366)
     crm_url_template: CrmTemplate | None = None
-    number_lookup: NumberLookup | None = None
+    number_lookup: NumberLookupSetting | None = None
     retention: Retention | None = None
     csat: Csat | None = None
 
-    def changes(self) -> dict[str, Any]:
+    def changes(self) -> SettingsChange:
         """The fields the request set, as stored (``null`` clears a nullable one)."""
         full = self.model_dump(mode="json")
-        out = {name: full[name] for name in self.model_fields_set}
+        out = cast(SettingsChange, {name: full[name] for name in self.model_fields_set})
         if "timezone" in out and out["timezone"] is None:
             out["timezone"] = "UTC"
         if "holidays" in out and out["holidays"] is None:
             out["holidays"] = []
         if "retention" in out and out["retention"] is None:  # the defaults: keep until erased
-            out["retention"] = Retention().model_dump()
-        if "number_lookup" in out and out["number_lookup"] is not None:
-            out["number_lookup"]["url_template"] = str(self.number_lookup.url_template)  # type: ignore[union-attr]
+            out["retention"] = Retention().model_dump(mode="json")
         return out

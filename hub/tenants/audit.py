@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+from collections.abc import Mapping
 from typing import Any
 
 from beanie import PydanticObjectId
 
 from hub.models import Actor, ApiKey, AuditEvent, User
+from hub.store import audit as store
 
 __all__ = ["SYSTEM", "Actor", "events_between", "of_key", "of_user", "operator", "record"]
 
@@ -41,12 +43,12 @@ def operator() -> Actor:
     return Actor(type="operator", id=login, name=f"{login} (parley CLI)")
 
 
-def _scrub(details: dict[str, Any]) -> dict[str, Any]:
+def _scrub(details: Mapping[str, object]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in details.items():
         if any(hint in key.lower() for hint in SECRET_HINTS) and key != "key_id":
             clean[key] = "(set)" if value else value
-        elif isinstance(value, dict):
+        elif isinstance(value, Mapping):
             clean[key] = _scrub(value)
         else:
             clean[key] = value
@@ -59,7 +61,7 @@ async def record(
     action: str,
     target: str | None = None,
     ip: str | None = None,
-    details: dict[str, Any] | None = None,
+    details: Mapping[str, object] | None = None,
 ) -> AuditEvent:
     """Write one audit event. Secret-looking detail values are replaced by ``(set)``."""
     event = AuditEvent(
@@ -70,8 +72,7 @@ async def record(
         ip=ip,
         details=_scrub(details or {}),
     )
-    await event.insert()
-    return event
+    return await store.insert_event(event)
 
 
 async def events_between(
@@ -86,10 +87,5 @@ async def events_between(
 
     Each filter leads its own index ahead of the time range, so the read stays small.
     """
-    query: dict[str, Any] = {"account_id": account_id, "at": {"$gte": start, "$lt": end}}
-    if actor_id:
-        query["actor.id"] = actor_id
-    if action:
-        query["action"] = action
-    found = await AuditEvent.find(query).limit(limit).to_list()
+    found = await store.events_between(account_id, start, end, actor_id, action, limit)
     return sorted(found, key=lambda e: e.at, reverse=True)

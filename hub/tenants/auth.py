@@ -15,6 +15,8 @@ from starlette.requests import Request
 from hub.contract import now
 from hub.models import ApiKey, User
 from hub.models.user import ROLE_RANK
+from hub.store import keys, users
+from hub.store.ids import try_id
 
 _hasher = PasswordHasher()
 
@@ -44,7 +46,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 async def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None."""
-    user = await User.find_one(User.email == email.strip().lower(), User.active == True)  # noqa: E712
+    user = await users.user_by_email_all_accounts(email.strip().lower())
     if user is None:
         verify_password(_dummy_hash(), password)
         return None
@@ -87,9 +89,8 @@ def login(request: Request, user: User) -> None:
 
 async def logout(request: Request, user: User) -> None:
     """End this session and every other one of ``user`` (a copied cookie stops working)."""
-    await User.get_pymongo_collection().update_one(
-        {"_id": user.id, "account_id": user.account_id}, {"$inc": {"session_version": 1}}
-    )
+    assert user.id is not None
+    await users.end_sessions(user.account_id, user.id)
     request.session.clear()
 
 
@@ -104,15 +105,10 @@ async def session_user(request: Request) -> User | None:
     aid = request.session.get("aid")
     if not uid or not aid:
         return None
-    try:
-        user_id, account_id = PydanticObjectId(uid), PydanticObjectId(aid)
-    except Exception:
+    user_id, account_id = try_id(uid), try_id(aid)
+    if user_id is None or account_id is None:
         return None
-    user = await User.find_one(
-        User.id == user_id,
-        User.account_id == account_id,
-        User.active == True,  # noqa: E712
-    )
+    user = await users.live_user(account_id, user_id)
     # A cookie made before the user's sessions were ended carries an older version.
     if user is None or request.session.get("sv", 0) != user.session_version:
         return None
@@ -143,15 +139,14 @@ async def create_api_key(account_id: PydanticObjectId, name: str = "default") ->
     """A new key for the account; the plain key is returned once and never stored."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(account_id=account_id, name=name, prefix=key[:10], digest=_digest(key))
-    await record.insert()
-    return record, key
+    return await keys.insert_key(record), key
 
 
 async def api_key_account(key: str) -> ApiKey | None:
     """The live key record for a presented key, or None."""
     if not key.startswith(KEY_PREFIX):
         return None
-    record = await ApiKey.find_one(ApiKey.digest == _digest(key), ApiKey.revoked == False)  # noqa: E712
+    record = await keys.live_key_all_accounts(_digest(key))
     if record is not None:
         await _touch(record)
     return record
@@ -167,7 +162,6 @@ async def _touch(record: ApiKey) -> None:
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=dt.UTC)
     if last is None or (at - last).total_seconds() >= TOUCH_SECONDS:
-        await ApiKey.get_pymongo_collection().update_one(
-            {"_id": record.id, "account_id": record.account_id}, {"$set": {"last_used_at": at}}
-        )
+        assert record.id is not None
+        await keys.touch_key(record.account_id, record.id, at)
         record.last_used_at = at

@@ -1,150 +1,209 @@
-"""Changing channels: name, default team, activation and config, with secrets write-only.
+"""Channels: made (validated, with their activation fee), changed (name, default team,
+activation, config with secrets write-only), and told to their connector.
 
-A connector's ``Config`` model is the single description of its settings: the admin
-form is generated from it (``config_fields``) and every save is validated by it. Secret
-fields (tokens, passwords, signing keys) are never shown again once saved: a form or a
-PATCH that leaves one empty keeps the stored value.
+A connector's ``Config`` model is the single description of its settings
+(``hub.tenants.channel_forms``): every save is validated by it. Secret fields are never
+shown again once saved: a form or a PATCH that leaves one empty keeps the stored value.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
-from typing import Any
+import logging
+from collections.abc import Mapping
+from typing import TypedDict, cast
 
 from beanie import PydanticObjectId
-from pydantic import BaseModel
+from pydantic import ValidationError
 
+from hub.contract import ChannelChange, ConnectorError, JsonObject
 from hub.errors import InvalidInput, NotFound
-from hub.models import Account, Actor, Channel, Team
+from hub.models import Account, Actor, Channel
+from hub.pipeline import outbound
+from hub.pipeline.registry import UnknownConnector
 from hub.pipeline.services import Hub
-from hub.tenants import accounts, audit
-from hub.tenants.accounts import object_id, validate_config
+from hub.store import channels as store
+from hub.store import teams as team_store
+from hub.store.channels import ChannelFields
+from hub.store.ids import try_id
+from hub.tenants import audit, charges, plans
+from hub.tenants.channel_forms import (
+    ConfigField,
+    config_fields,
+    config_from_form,
+    is_secret,
+    public_config,
+)
 
-SECRET_NAME = re.compile(r"(token|secret|password|_key)$|^(auth|access)_", re.IGNORECASE)
-#: Secrets the business must paste at the provider, so the channel page shows them.
-SHOWN = {"verify_token"}
+__all__ = [
+    "ChannelChanges",
+    "ConfigField",
+    "channel_changed",
+    "check_base_url",
+    "check_team",
+    "config_fields",
+    "config_from_form",
+    "create_channel",
+    "get_channel",
+    "is_secret",
+    "list_channels",
+    "paste_at_provider",
+    "public_config",
+    "update_channel",
+    "validate_config",
+]
+
+log = logging.getLogger(__name__)
 
 
-def is_secret(name: str) -> bool:
-    return bool(SECRET_NAME.search(name)) and name not in SHOWN
-
-
-@dataclass(frozen=True)
-class ConfigField:
-    """One input of a channel form, derived from the connector's ``Config`` model."""
+class ChannelChanges(TypedDict, total=False):
+    """What ``update_channel`` accepts (``config`` is merged over the stored one)."""
 
     name: str
-    label: str
-    kind: str  # "text" | "url" | "number" | "checkbox" | "json" | "password"
-    required: bool
-    help: str
-    default: Any
+    active: bool
+    default_team_id: str | None
+    config: JsonObject | None
 
 
-def _kind(prop: dict[str, Any], name: str) -> str:
-    types = {prop.get("type")} | {p.get("type") for p in prop.get("anyOf", [])}
-    formats = {prop.get("format")} | {p.get("format") for p in prop.get("anyOf", [])}
-    if is_secret(name):
-        return "password"
-    if types & {"array", "object"} or "$ref" in prop or "items" in prop:
-        return "json"
-    if "boolean" in types:
-        return "checkbox"
-    if types & {"integer", "number"}:
-        return "number"
-    if "uri" in formats:
-        return "url"
-    return "text"
+# --------------------------------------------------------------------------- making one
 
 
-def _help(prop: dict[str, Any], kind: str) -> str:
-    parts = [prop["description"]] if prop.get("description") else []
-    patterns = [prop.get("pattern")] + [p.get("pattern") for p in prop.get("anyOf", [])]
-    pattern = next((p for p in patterns if p), None)
-    if pattern:
-        parts.append(f"format: {pattern}")
-    if kind == "json":
-        parts.append("JSON")
-    if kind == "password":
-        parts.append("write-only: never shown again once saved")
-    return "; ".join(parts)
-
-
-def config_fields(model: type[BaseModel]) -> list[ConfigField]:
-    schema = model.model_json_schema()
-    required = set(schema.get("required", []))
-    fields = []
-    for name, prop in schema.get("properties", {}).items():
-        kind = _kind(prop, name)
-        default = prop.get("default")
-        fields.append(
-            ConfigField(
-                name=name,
-                label=prop.get("title") or name.replace("_", " ").capitalize(),
-                kind=kind,
-                required=name in required,
-                help=_help(prop, kind),
-                default=None if kind == "password" else default,
-            )
-        )
+def _config_errors(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        field = loc[0] if loc else "config"
+        inner = ".".join(loc[1:])
+        fields.setdefault(field, f"{inner}: {err['msg']}" if inner else err["msg"])
     return fields
 
 
-def config_from_form(fields: list[ConfigField], form: dict[str, str]) -> dict[str, Any]:
-    """The config a submitted form means: empty inputs are left out (defaults apply)."""
-    config: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for field in fields:
-        raw = form.get(f"config.{field.name}", "")
-        if field.kind == "checkbox":
-            config[field.name] = raw in ("on", "true", "1")
-            continue
-        raw = raw.strip()
-        if not raw:
-            continue
-        if field.kind == "json":
-            try:
-                config[field.name] = json.loads(raw)
-            except ValueError as exc:
-                errors[field.name] = f"not valid JSON: {exc}"
-        elif field.kind == "number":
-            try:
-                config[field.name] = int(raw) if raw.lstrip("-").isdigit() else float(raw)
-            except ValueError:
-                errors[field.name] = "must be a number"
-        else:
-            config[field.name] = raw
-    if errors:
-        message = "; ".join(f"config.{k}: {v}" for k, v in errors.items())
-        raise InvalidInput("invalid_config", message, fields=errors)
-    return config
+def validate_config(hub: Hub, type: str, config: JsonObject) -> JsonObject:
+    """The connector's validated config; ``InvalidInput`` naming each bad field otherwise."""
+    try:
+        connector = hub.registry.get(type)
+    except UnknownConnector as exc:
+        raise InvalidInput(
+            "unknown_channel_type", f"{exc}; installed: {hub.registry.types()}"
+        ) from None
+    try:
+        validated: JsonObject = connector.validate_config(config)
+    except ValidationError as exc:
+        fields = _config_errors(exc)
+        message = "; ".join(f"config.{k}: {v}" for k, v in fields.items())
+        raise InvalidInput("invalid_config", message, fields=fields) from None
+    except ValueError as exc:
+        raise InvalidInput("invalid_config", str(exc)) from None
+    return validated
 
 
-def public_config(channel: Channel) -> dict[str, Any]:
-    """The channel's config without its secrets (``(set)`` marks a stored one)."""
-    return {k: ("(set)" if is_secret(k) and v else v) for k, v in channel.config.items()}
+async def check_base_url(config: JsonObject) -> None:
+    """A connector's ``api_base_url`` is account-supplied: it may not point inside."""
+    url = config.get("api_base_url")
+    if url:
+        try:
+            await outbound.check_url_async(str(url))
+        except outbound.OutboundRefused as exc:
+            raise InvalidInput(
+                "outbound_refused", f"api_base_url: {exc.message}", field="api_base_url"
+            ) from None
 
 
-async def get_channel(account_id: PydanticObjectId, channel_id: str) -> Channel:
-    channel = await Channel.find_one(
-        Channel.id == object_id(channel_id, "channel"), Channel.account_id == account_id
+async def create_channel(
+    hub: Hub,
+    account: Account,
+    type: str,
+    name: str,
+    config: JsonObject,
+    actor: Actor = audit.SYSTEM,
+    ip: str | None = None,
+    default_team_id: str | None = None,
+) -> tuple[Channel, JsonObject]:
+    """Validate the connector config, store the channel with its activation fee (one transaction).
+
+    The connector's secret fields are stored sealed (``hub.pipeline.channel_secrets``).
+    Returns the channel, its secrets opened in memory (never save it), and the
+    extra fields to show once (webhook URL, embed, secrets).
+    """
+    assert account.id is not None
+    name = name.strip()
+    if not 1 <= len(name) <= 80:
+        raise InvalidInput(
+            "invalid_name", "a channel name is 1-80 characters", fields={"name": "1-80 characters"}
+        )
+    validated = validate_config(hub, type, config)
+    await check_base_url(validated)
+    channel = Channel(
+        id=PydanticObjectId(),
+        account_id=account.id,
+        type=type,
+        name=name,
+        config=hub.sealed_config(type, validated),
+        default_team_id=default_team_id,
     )
+    # The provider hears of it first: one that refuses the channel leaves nothing stored.
+    await channel_changed(hub, channel, "added")
+    details: JsonObject = {"channel_id": str(channel.id), "type": type, "name": name}
+    fee = charges.one_off(
+        account.id, "channel_activation", plans.CHANNEL_ACTIVATION_FEE_EUR, details
+    )
+    await store.insert_with_fee(channel, fee)
+    await audit.record(account.id, actor, "channel.created", f"channel:{channel.id}", ip,
+                       {"type": type, "name": name})  # fmt: skip
+    info = hub.channel_info(channel)
+    connector = hub.registry.get(type)
+    # The caller gets the channel as the pipeline sees it (secrets open, in memory only).
+    return hub.opened(channel), {"webhook_url": info.webhook_url, **connector.describe(info)}
+
+
+async def channel_changed(hub: Hub, channel: Channel, change: ChannelChange) -> None:
+    """Tell the channel's connector that it was added, changed or removed; call after saving.
+
+    Every place that saves a channel calls this (create here; update, activate and
+    deactivate in the admin pages and the API). It drops this process's cached copy at
+    once (other processes drop theirs on the change event) and runs the connector's
+    ``channel_changed`` hook, which may call the provider. A ``ConnectorError`` from
+    the hook on ``added`` or ``changed`` is raised as ``InvalidInput`` (field ``config``):
+    the caller takes its change back. On ``removed`` it is only logged: the channel
+    is gone from the hub whatever the provider says.
+    """
+    hub.channels.forget(channel.id)
+    try:
+        connector = hub.registry.get(channel.type)
+    except UnknownConnector:
+        return
+    try:
+        await connector.channel_changed(hub.channels.info(channel), change)
+    except ConnectorError as exc:
+        if change == "removed":
+            log.warning("connector %s on removing channel %s: %s", channel.type, channel.id, exc)
+            return
+        raise InvalidInput(
+            "provider_refused", str(exc) or "the provider refused the channel", field="config"
+        ) from None
+
+
+# --------------------------------------------------------------------------- reading and changing
+
+
+async def get_channel(account_id: PydanticObjectId, channel_id: str | PydanticObjectId) -> Channel:
+    parsed = try_id(channel_id)
+    channel = None if parsed is None else await store.get_channel(account_id, parsed)
     if channel is None:
         raise NotFound(f"no channel {channel_id} in this account")
     return channel
 
 
 async def list_channels(account_id: PydanticObjectId) -> list[Channel]:
-    return await Channel.find(Channel.account_id == account_id).sort("created_at").to_list()
+    return await store.channels_oldest_first(account_id)
 
 
 async def check_team(account_id: PydanticObjectId, team_id: str | None) -> None:
     if team_id is None:
         return
-    team = await Team.find_one(Team.id == object_id(team_id, "team"), Team.account_id == account_id)
-    if team is None:
+    parsed = try_id(team_id)
+    if parsed is None:
+        raise NotFound(f"no team {team_id}")
+    if await team_store.team_in_account(account_id, parsed) is None:
         raise InvalidInput("unknown_team", f"no team {team_id} in this account", fields={"default_team_id": "not a team of this account"})  # fmt: skip
 
 
@@ -152,17 +211,19 @@ async def update_channel(
     hub: Hub,
     account: Account,
     channel: Channel,
-    changes: dict[str, Any],
+    changes: Mapping[str, object],
     actor: Actor = audit.SYSTEM,
     ip: str | None = None,
 ) -> Channel:
     """Apply ``name``, ``active``, ``default_team_id`` and ``config`` (merged over the stored
-    one; empty secrets keep theirs), validated by the connector. Nothing is stored on error."""
-    assert account.id is not None
-    unknown = set(changes) - {"name", "active", "default_team_id", "config"}
+    one; empty secrets keep theirs), validated by the connector. Nothing is stored on error.
+
+    ``changes`` is a ``ChannelChanges``; unknown fields are refused."""
+    assert account.id is not None and channel.id is not None
+    unknown = set(changes) - set(ChannelChanges.__annotations__)
     if unknown:
         raise InvalidInput("invalid_request", f"not a channel field: {', '.join(sorted(unknown))}")
-    update: dict[str, Any] = {}
+    update = ChannelFields()
     if "name" in changes:
         name = str(changes["name"]).strip()
         if not 1 <= len(name) <= 80:
@@ -171,28 +232,25 @@ async def update_channel(
     if "active" in changes:
         update["active"] = bool(changes["active"])
     if "default_team_id" in changes:
-        team_id = changes["default_team_id"] or None
+        team_id = str(changes["default_team_id"]) if changes["default_team_id"] else None
         await check_team(account.id, team_id)
         update["default_team_id"] = team_id
     changed_keys: list[str] = []
-    if changes.get("config") is not None:
-        given = {
-            k: v for k, v in changes["config"].items() if not (is_secret(k) and v in ("", None))
-        }
+    given_config = changes.get("config")
+    if isinstance(given_config, Mapping):
+        given = {k: v for k, v in given_config.items() if not (is_secret(k) and v in ("", None))}
         # null (an emptied input) removes the setting, so the connector's default applies.
         stored = hub.cipher.open_config(channel.config)  # secrets sealed at rest: open them
         merged = {k: v for k, v in {**stored, **given}.items() if v is not None}
         validated = validate_config(hub, channel.type, merged)
-        await accounts.check_base_url(validated)
+        await check_base_url(validated)
         changed_keys = sorted(k for k in validated if validated[k] != stored.get(k))
         update["config"] = hub.sealed_config(channel.type, validated)
-    update = {k: v for k, v in update.items() if getattr(channel, k) != v}
+    update = cast(ChannelFields, {k: v for k, v in update.items() if getattr(channel, k) != v})
     if not update:
         return channel
-    await Channel.get_pymongo_collection().update_one(
-        {"_id": channel.id, "account_id": account.id}, {"$set": update}
-    )
-    details: dict[str, Any] = {k: v for k, v in update.items() if k != "config"}
+    await store.set_fields(account.id, channel.id, update)
+    details: dict[str, object] = {k: v for k, v in update.items() if k != "config"}
     if changed_keys:
         details["config_changed"] = changed_keys
     active = update.get("active")
@@ -202,12 +260,12 @@ async def update_channel(
         else ("channel.activated" if active else "channel.deactivated")
     )
     await audit.record(account.id, actor, action, f"channel:{channel.id}", ip, details)
-    saved = await get_channel(account.id, str(channel.id))
-    await accounts.channel_changed(hub, saved, "removed" if active is False else "changed")
-    return await get_channel(account.id, str(channel.id))
+    saved = await get_channel(account.id, channel.id)
+    await channel_changed(hub, saved, "removed" if active is False else "changed")
+    return await get_channel(account.id, channel.id)
 
 
-def paste_at_provider(hub: Hub, channel: Channel) -> dict[str, Any]:
+def paste_at_provider(hub: Hub, channel: Channel) -> JsonObject:
     """What the business pastes at the provider: the webhook URL, Meta's verify token, the
     widget's embed code. Secrets stay out."""
     info = hub.channel_info(channel)

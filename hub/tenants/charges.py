@@ -19,13 +19,13 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from beanie import PydanticObjectId
-from pymongo.asynchronous.client_session import AsyncClientSession
 
-from hub.contract import now
+from hub.contract import JsonObject, now
 from hub.models import Account, UsageEvent
+from hub.store import usage as store
 from hub.tenants import plans
 
 CENT = Decimal("0.01")
@@ -38,6 +38,20 @@ class BadMonth(ValueError):
     code = "invalid_month"
 
 
+class LineJson(TypedDict):
+    item: str
+    quantity: int
+    unit_price_eur: float
+    amount_eur: float
+
+
+class StatementJson(TypedDict):
+    account_id: str
+    month: str
+    lines: list[LineJson]
+    total_eur: float
+
+
 @dataclass(frozen=True)
 class Line:
     item: str
@@ -45,18 +59,18 @@ class Line:
     unit_price_eur: float
     amount_eur: float
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "item": self.item,
-            "quantity": self.quantity,
-            "unit_price_eur": self.unit_price_eur,
-            "amount_eur": self.amount_eur,
-        }
+    def as_dict(self) -> LineJson:
+        return LineJson(
+            item=self.item,
+            quantity=self.quantity,
+            unit_price_eur=self.unit_price_eur,
+            amount_eur=self.amount_eur,
+        )
 
 
 @dataclass(frozen=True)
 class Statement:
-    account_id: str
+    account_id: PydanticObjectId
     month: str
     lines: list[Line]
 
@@ -64,13 +78,13 @@ class Statement:
     def total_eur(self) -> float:
         return float(sum((Decimal(str(line.amount_eur)) for line in self.lines), Decimal(0)))
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "account_id": self.account_id,
-            "month": self.month,
-            "lines": [line.as_dict() for line in self.lines],
-            "total_eur": self.total_eur,
-        }
+    def as_dict(self) -> StatementJson:
+        return StatementJson(
+            account_id=str(self.account_id),
+            month=self.month,
+            lines=[line.as_dict() for line in self.lines],
+            total_eur=self.total_eur,
+        )
 
     def as_csv(self) -> str:
         out = io.StringIO()
@@ -116,20 +130,15 @@ def snapshot(account: Account, at: dt.datetime | None = None) -> UsageEvent:
 
 
 def one_off(
-    account_id: PydanticObjectId, kind: str, price: float, details: dict[str, Any]
+    account_id: PydanticObjectId, kind: str, price: float, details: JsonObject
 ) -> UsageEvent:
     assert kind in ONE_OFF_KINDS
     return UsageEvent(account_id=account_id, kind=kind, unit_price_eur=price, details=details)
 
 
-async def api_activated(
-    account_id: PydanticObjectId, session: AsyncClientSession | None = None
-) -> bool:
+async def api_activated(account_id: PydanticObjectId) -> bool:
     """Whether the account was ever charged the API activation."""
-    found = await UsageEvent.find_one(
-        {"account_id": account_id, "kind": "api_activation"}, session=session
-    )
-    return found is not None
+    return await store.api_activated(account_id)
 
 
 # --------------------------------------------------------------------------- reading
@@ -138,22 +147,16 @@ async def api_activated(
 async def statement(account_id: PydanticObjectId, month: str) -> Statement:
     """The month's charges of one account, from the ledger (two small range reads)."""
     start, end = month_bounds(month)
-    before = await _state_before(account_id, start)
-    during = await UsageEvent.find(
-        {"account_id": account_id, "at": {"$gte": start, "$lt": end}}
-    ).to_list()
-    return compute(str(account_id), month, before, during)
-
-
-async def _state_before(account_id: PydanticObjectId, start: dt.datetime) -> UsageEvent | None:
-    found = await UsageEvent.find(
-        {"account_id": account_id, "kind": "subscription", "at": {"$lt": start}}
-    ).to_list()
-    return max(found, key=lambda e: e.at) if found else None
+    before = await store.subscription_before(account_id, start)
+    during = await store.events_between(account_id, start, end)
+    return compute(account_id, month, before, during)
 
 
 def compute(
-    account_id: str, month: str, before: UsageEvent | None, during: Iterable[UsageEvent]
+    account_id: PydanticObjectId,
+    month: str,
+    before: UsageEvent | None,
+    during: Iterable[UsageEvent],
 ) -> Statement:
     """The statement of ``month`` from the snapshot in force at its start and its events."""
     start, end = month_bounds(month)
@@ -252,11 +255,9 @@ async def quote(account: Account, plan_name: str, seats: int, addons: list[str])
     at = now()
     month = month_of(at)
     start, end = month_bounds(month)
-    before = await _state_before(account.id, start)
-    during = await UsageEvent.find(
-        {"account_id": account.id, "at": {"$gte": start, "$lt": end}}
-    ).to_list()
-    current = compute(str(account.id), month, before, during)
+    before = await store.subscription_before(account.id, start)
+    during = await store.events_between(account.id, start, end)
+    current = compute(account.id, month, before, during)
     changed = account.model_copy(update={"plan": plan_name, "seats": seats, "addons": addons})
     extra = [snapshot(changed, at)]
     one_offs = 0.0
@@ -265,7 +266,7 @@ async def quote(account: Account, plan_name: str, seats: int, addons: list[str])
     )
     if first_api and not await api_activated(account.id):
         one_offs = plans.API_ACTIVATION_FEE_EUR
-    after = compute(str(account.id), month, before, [*during, *extra])
+    after = compute(account.id, month, before, [*during, *extra])
     return Quote(
         this_month_eur=_money(Decimal(str(after.total_eur)) - Decimal(str(current.total_eur))),
         one_off_eur=one_offs,

@@ -14,15 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, TypedDict
 
 from pydantic import ValidationError
-from pymongo.errors import DuplicateKeyError
 
 from hub import tasks
 from hub.contract import now
-from hub.models import Account, Actor, Lease
-from hub.models.account import Retention
+from hub.models import Account, Actor
+from hub.models.account import MAX_RETENTION_DAYS, Retention
+from hub.store import accounts as store
+from hub.store import purge as purge_store
 from hub.tenants import audit, purge
 
 if TYPE_CHECKING:
@@ -31,11 +33,44 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 #: Book-keeping: audit events and usage ledger lines are kept this long.
 BOOKS_DAYS = 5 * 366
-MAX_DAYS = 3650
+MAX_DAYS = MAX_RETENTION_DAYS
 LEASE = dt.timedelta(minutes=30)
 LEASE_ID = "retention"
 INTERVAL_SECONDS = 3600.0
 FIELDS = ("conversations_days", "callback_notes_days", "activity_days")
+
+
+#: A change of some of the retention fields (days, or None: kept until erased).
+RetentionInput = Mapping[str, object] | None
+
+
+class Cutoffs(TypedDict):
+    """Per kind, the time before which data goes at a purge (None: kept)."""
+
+    conversations: dt.datetime | None
+    callback_notes: dt.datetime | None
+    activity_events: dt.datetime | None
+    books: dt.datetime | None
+
+
+class AccountPurge(TypedDict):
+    account_id: str
+    name: str
+    deleted: dict[str, int]
+
+
+class PurgeRun(TypedDict):
+    """What a purge of every account did (or, in a dry run, would do): the CLI's answer."""
+
+    as_of: str
+    dry_run: bool
+    accounts: list[AccountPurge]
+
+
+class Preview(TypedDict):
+    next_run: dt.datetime
+    cutoffs: Cutoffs
+    counts: dict[str, int]
 
 
 class InvalidRetention(ValueError):
@@ -49,57 +84,51 @@ class InvalidRetention(ValueError):
         self.message = f"{field}: {message}"
 
 
-def validate_retention(value: Any) -> Retention:
+def validate_retention(value: object) -> Retention:
     """A retention setting from untrusted input (the API, the admin page).
 
     Each field is null (kept until erased) or a whole number of days from 1 to
-    3650; unknown fields are refused. Raises ``InvalidRetention`` naming the field.
+    ``MAX_DAYS``; unknown fields are refused. Raises ``InvalidRetention`` naming the field.
     """
-    if not isinstance(value, dict):
-        raise InvalidRetention("retention", "must be an object")
-    for key, days in value.items():
-        if key not in FIELDS:
-            raise InvalidRetention(f"retention.{key}", f"unknown field; known: {', '.join(FIELDS)}")
-        if days is None:
-            continue
-        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-            raise InvalidRetention(
-                f"retention.{key}", f"must be null or a whole number of days from 1 to {MAX_DAYS}"
-            )
     try:
         return Retention.model_validate(value)
-    except ValidationError as exc:  # pragma: no cover - the checks above cover the model
-        raise InvalidRetention("retention", str(exc)) from None
+    except ValidationError as exc:
+        loc = exc.errors()[0]["loc"]
+    if not loc:
+        raise InvalidRetention("retention", "must be an object")
+    name = str(loc[0])
+    if name not in FIELDS:
+        raise InvalidRetention(f"retention.{name}", f"unknown field; known: {', '.join(FIELDS)}")
+    raise InvalidRetention(
+        f"retention.{name}", f"must be null or a whole number of days from 1 to {MAX_DAYS}"
+    )
 
 
 async def set_retention(
-    account: Account, value: Any, actor: Actor = audit.SYSTEM, ip: str | None = None
+    account: Account, value: RetentionInput, actor: Actor = audit.SYSTEM, ip: str | None = None
 ) -> Retention:
     """Validate and store an account's retention; the change goes to the audit log."""
     assert account.id is not None
     retention = validate_retention({**account.retention.model_dump(), **(value or {})})
-    await Account.get_pymongo_collection().update_one(
-        {"_id": account.id}, {"$set": {"retention": retention.model_dump()}}
-    )
+    stored = retention.model_dump(mode="json")
+    await store.set_settings(account.id, {"retention": stored})
     account.retention = retention
-    await audit.record(
-        account.id, actor, "retention.changed", f"account:{account.id}", ip, retention.model_dump()
-    )
+    await audit.record(account.id, actor, "retention.changed", f"account:{account.id}", ip, stored)
     return retention
 
 
-def cutoffs(retention: Retention, at: dt.datetime) -> dict[str, dt.datetime | None]:
+def cutoffs(retention: Retention, at: dt.datetime) -> Cutoffs:
     """Per kind, the time before which data goes at a purge at ``at`` (None: kept)."""
 
     def before(days: int | None) -> dt.datetime | None:
         return None if days is None else at - dt.timedelta(days=days)
 
-    return {
-        "conversations": before(retention.conversations_days),
-        "callback_notes": before(retention.callback_notes_days),
-        "activity_events": before(retention.activity_days),
-        "books": before(BOOKS_DAYS),
-    }
+    return Cutoffs(
+        conversations=before(retention.conversations_days),
+        callback_notes=before(retention.callback_notes_days),
+        activity_events=before(retention.activity_days),
+        books=before(BOOKS_DAYS),
+    )
 
 
 async def purge_account(
@@ -110,7 +139,9 @@ async def purge_account(
     limits = cutoffs(account.retention, at)
     counts: dict[str, int] = {"conversations": 0, "messages": 0, "attachments": 0}
     if limits["conversations"] is not None:
-        counts.update(await purge.conversations(hub, account.id, limits["conversations"], dry_run))
+        found = await purge.conversations(hub, account.id, limits["conversations"], dry_run)
+        counts.update(conversations=found["conversations"], messages=found["messages"],
+                      attachments=found["attachments"])  # fmt: skip
     counts["callback_notes"] = 0
     if limits["callback_notes"] is not None:
         counts["callback_notes"] = await purge.callback_notes(
@@ -131,58 +162,42 @@ async def purge_account(
     return counts
 
 
-async def run(hub: Hub, at: dt.datetime | None = None, dry_run: bool = False) -> dict[str, Any]:
+async def run(hub: Hub, at: dt.datetime | None = None, dry_run: bool = False) -> PurgeRun:
     """Apply every account's retention as of ``at`` (default now): the CLI's answer."""
     at = at or now()
     results = []
-    async for account in Account.find_all():
+    for account in await store.all_accounts():
         counts = await purge_account(hub, account, at, dry_run)
-        results.append({"account_id": str(account.id), "name": account.name, "deleted": counts})
-    return {"as_of": at.isoformat(), "dry_run": dry_run, "accounts": results}
+        results.append(AccountPurge(account_id=str(account.id), name=account.name, deleted=counts))
+    return PurgeRun(as_of=at.isoformat(), dry_run=dry_run, accounts=results)
 
 
-async def daily(hub: Hub, owner: str | None = None) -> dict[str, Any] | None:
+async def daily(hub: Hub, owner: str | None = None) -> PurgeRun | None:
     """Run the purge once for today (UTC); None when it ran today already or runs elsewhere."""
     at = now()
     day = at.date().isoformat()
     owner = owner or uuid.uuid4().hex[:12]
-    if not await _claim(day, owner, at):
+    if not await purge_store.claim_day_all_accounts(LEASE_ID, day, owner, at, at + LEASE):
         return None
     result = await run(hub, at)
-    await Lease.get_pymongo_collection().update_one(
-        {"_id": LEASE_ID, "owner": owner}, {"$set": {"done": day, "until": now()}}
-    )
+    await purge_store.finish_day(LEASE_ID, owner, day, now())
     return result
-
-
-async def _claim(day: str, owner: str, at: dt.datetime) -> bool:
-    """Take today's run: nobody finished it today and nobody's lease is current."""
-    try:
-        await Lease.get_pymongo_collection().find_one_and_update(
-            {"_id": LEASE_ID, "done": {"$ne": day}, "until": {"$lt": at}},
-            {"$set": {"owner": owner, "until": at + LEASE}},
-            upsert=True,
-        )
-    except DuplicateKeyError:  # the lease exists and is not ours to take
-        return False
-    return True
 
 
 async def next_run(at: dt.datetime | None = None) -> dt.datetime:
     """When the daily purge runs next (start of the next UTC day once today's has run)."""
     at = at or now()
-    lease = await Lease.get_pymongo_collection().find_one({"_id": LEASE_ID})
-    if lease is None or lease.get("done") != at.date().isoformat():
+    if await purge_store.day_done(LEASE_ID) != at.date().isoformat():
         return at
     tomorrow = at.date() + dt.timedelta(days=1)
     return dt.datetime.combine(tomorrow, dt.time(), tzinfo=dt.UTC)
 
 
-async def preview(hub: Hub, account: Account) -> dict[str, Any]:
+async def preview(hub: Hub, account: Account) -> Preview:
     """What the next purge will delete for ``account``, and when (the admin page)."""
     when = await next_run()
     counts = await purge_account(hub, account, when, dry_run=True)
-    return {"next_run": when, "cutoffs": cutoffs(account.retention, when), "counts": counts}
+    return Preview(next_run=when, cutoffs=cutoffs(account.retention, when), counts=counts)
 
 
 class RetentionLoop(tasks.Periodic):

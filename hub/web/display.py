@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import urllib.parse
-from typing import Any
+from typing import Any, TypedDict
 
 import jinja2
 import nh3
@@ -121,7 +121,15 @@ def waiting(since: dt.datetime | None, at: dt.datetime | None = None) -> str:
     return f"{seconds // 86400} d"
 
 
-def sms_segments(text: str) -> dict[str, Any]:
+class Segments(TypedDict):
+    """How an SMS text is sent: its parts, encoding and length in that encoding's units."""
+
+    segments: int
+    encoding: str
+    units: int
+
+
+def sms_segments(text: str) -> Segments:
     """SMS parts a text needs: GSM-7 160 (153 when split), otherwise UCS-2 70 (67)."""
     if all(c in GSM7 or c in GSM7_EXTENDED for c in text):
         units = sum(2 if c in GSM7_EXTENDED else 1 for c in text)
@@ -130,7 +138,7 @@ def sms_segments(text: str) -> dict[str, Any]:
         units = sum(2 if ord(c) > 0xFFFF else 1 for c in text)
         single, multi, encoding = 70, 67, "UCS-2"
     count = 0 if units == 0 else 1 if units <= single else -(-units // multi)
-    return {"segments": count, "encoding": encoding, "units": units}
+    return Segments(segments=count, encoding=encoding, units=units)
 
 
 def crm_link(template: str | None, contact: Any) -> str | None:

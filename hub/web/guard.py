@@ -20,6 +20,7 @@ from starlette.responses import Response
 from hub.errors import HubError, NotFound
 from hub.models import Account, User
 from hub.pipeline.services import Hub
+from hub.store import accounts
 from hub.tenants import auth
 from hub.web import i18n, pages
 from hub.web.answers import status_of
@@ -102,7 +103,7 @@ async def _guarded(request: Request, view: View, role: str) -> Response:
         with i18n.speaking(request.state.speech):
             message = i18n.gettext("This needs the %(role)s role.") % {"role": role}
         return error_page(request, 403, message)
-    account = await Account.get(user.account_id)
+    account = await accounts.get_account(user.account_id)
     if account is None:
         return error_page(request, 401, i18n.N_("Your account no longer exists."), login=True)
     ctx = Ctx(request.app.state.hub, user, account, auth.csrf_token(request))

@@ -8,7 +8,7 @@ None; ``hub/static/sla.js`` keeps the text and colour moving from the data attri
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TypedDict
 
 import jinja2
 
@@ -39,7 +39,20 @@ def remaining(seconds: float) -> str:
     return f"{text} overdue" if overdue else f"{text} left"
 
 
-def sla_timer(conversation: Conversation) -> dict[str, Any] | None:
+class SlaTimer(TypedDict):
+    """The conversation's nearest running SLA clock, as the pages show it."""
+
+    kind: str
+    label: str
+    short: str
+    due: dt.datetime
+    risk: dt.datetime | None
+    state: str
+    text: str
+    now: dt.datetime
+
+
+def sla_timer(conversation: Conversation) -> SlaTimer | None:
     state = conversation.sla
     if not state or conversation.status == "resolved":
         return None
@@ -57,16 +70,16 @@ def sla_timer(conversation: Conversation) -> dict[str, Any] | None:
         risk = risk.replace(tzinfo=dt.UTC)
     at = now()
     status = "breached" if at >= due else "risk" if risk is not None and at >= risk else "ok"
-    return {
-        "kind": kind,
-        "label": LABELS[kind],
-        "short": SHORT[kind],
-        "due": due,
-        "risk": risk,
-        "state": status,
-        "text": remaining((due - at).total_seconds()),
-        "now": at,
-    }
+    return SlaTimer(
+        kind=kind,
+        label=LABELS[kind],
+        short=SHORT[kind],
+        due=due,
+        risk=risk if isinstance(risk, dt.datetime) else None,
+        state=status,
+        text=remaining((due - at).total_seconds()),
+        now=at,
+    )
 
 
 def install(env: jinja2.Environment) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import httpx
+from pytest_httpx import HTTPXMock
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from hub.centre.routing import lookup
-from hub.models import Contact, NumberLookup
+from hub.models import Account, Contact, NumberLookup
+from hub.models.account import NumberLookupSetting
 from hub.pipeline.services import Hub
 from tests.centre.helpers import arrive, eventually, serve
 from tests.conftest import Tenant
@@ -90,3 +93,82 @@ async def test_a_new_sms_contact_is_named_from_the_directory(
         await arrive(client, centre, "+4522000003", "l3", name="Known Name")
         await hub.background.idle()
         assert "+4522000003" not in directory.calls
+
+
+DIRECTORY = "https://directory.example/v1/people/{phone}?country=dk"
+
+
+async def test_a_look_up_configured_through_the_api_names_the_contact(
+    client: httpx.AsyncClient, centre: Tenant, hub: Hub, httpx_mock: HTTPXMock
+) -> None:
+    """One model for the setting: what ``PATCH /account`` stores is what the look-up runs."""
+    setting = {
+        "url_template": DIRECTORY,
+        "headers": {"x-key": "k1"},
+        "name_path": "person.full",
+        "address_path": "person.street",
+    }
+    r = await client.patch("/api/v1/account", json={"number_lookup": setting}, headers=centre.auth)
+    assert r.status_code == 200, r.text
+    assert r.json()["number_lookup"] == setting  # kept as written: {phone} is not percent-encoded
+    got = (await client.get("/api/v1/account", headers=centre.auth)).json()
+    assert got["number_lookup"]["url_template"] == DIRECTORY
+
+    asked: list[httpx.Request] = []
+
+    def directory(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return httpx.Response(
+            200, json={"person": {"full": "Hanne Holm", "street": "Nygade 1, Aarhus"}}
+        )
+
+    httpx_mock.add_callback(directory, url=re.compile(r"https://directory\.example/.*"))
+    conv = await arrive(client, centre, "+4522000011", "api-1")
+
+    async def named() -> Contact | None:
+        found = await _contact(centre, "+4522000011")
+        return found if found and found.name else None
+
+    contact = await eventually(named, "the contact named from the directory")
+    assert contact.name == "Hanne Holm"
+    assert contact.attributes["address"] == "Nygade 1, Aarhus"
+    assert contact.attributes["lookup"]["source"] == "directory"
+    assert [str(q.url) for q in asked] == [
+        "https://directory.example/v1/people/%2B4522000011?country=dk"
+    ]
+    assert asked[0].headers["x-key"] == "k1"
+    r = await client.get(f"/api/v1/conversations/{conv.id}", headers=centre.auth)
+    assert r.json()["contact_name"] == "Hanne Holm"
+
+
+async def test_the_api_refuses_a_look_up_the_look_up_could_not_run(
+    client: httpx.AsyncClient, centre: Tenant
+) -> None:
+    for bad in (
+        {"url_template": "https://directory.example/v1/people"},  # no {phone}
+        {"url_template": "ftp://directory.example/{phone}"},
+        {"url_template": "https://directory.example/{phone}/{name}"},
+        {"url_template": DIRECTORY, "name_path": ""},
+        {"url_template": DIRECTORY, "headers": {"bad header": "x"}},
+    ):
+        r = await client.patch("/api/v1/account", json={"number_lookup": bad}, headers=centre.auth)
+        assert r.status_code == 400 and "number_lookup" in r.text, (bad, r.text)
+
+
+async def test_a_setting_stored_percent_encoded_by_an_older_hub_still_works(
+    centre: Tenant,
+) -> None:
+    """Before the one model, the API stored ``{phone}`` as ``%7Bphone%7D``: read back, repaired."""
+    await Account.get_pymongo_collection().update_one(
+        {"_id": centre.account.id},
+        {"$set": {"number_lookup": {"url_template": "https://d.example/v1/%7Bphone%7D"}}},
+    )
+    account = await Account.get(centre.account.id)
+    assert account is not None and account.number_lookup is not None
+    assert account.number_lookup.url_template == "https://d.example/v1/{phone}"
+    assert (
+        NumberLookupSetting.model_validate(
+            {"url_template": "https://d.example/v1/%7bPHONE%7d"}
+        ).url_template
+        == "https://d.example/v1/{phone}"
+    )

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Mapping
 from typing import Protocol
 
 from beanie import PydanticObjectId
@@ -30,16 +29,17 @@ from hub.errors import InvalidInput as InvalidChange
 from hub.errors import NotFound
 from hub.facts import activity
 from hub.models import Conversation, Message, Sender
+from hub.models.account import Csat
 from hub.store import accounts as account_store
 from hub.store import csat as store
 from hub.store import messages as message_store
-from hub.store.csat import CsatAnswer, CsatSetting
+from hub.store.csat import CsatAnswer
 
 __all__ = [
     "ANSWER_WINDOW",
     "DEFAULT_QUESTION",
     "MAX_COMMENT",
-    "CsatSetting",
+    "Csat",
     "answer_by_token",
     "configure",
     "on_resolved",
@@ -92,19 +92,19 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def question(account_csat: Mapping[str, object] | None) -> str:
+def question(setting: Csat | None) -> str:
     """The survey's question: the account's own (``Account.csat``), or the default."""
-    return str((account_csat or {}).get("question") or DEFAULT_QUESTION)
+    return (setting.question if setting is not None else None) or DEFAULT_QUESTION
 
 
-async def configure(account_id: PydanticObjectId, enabled: bool, text: str | None) -> CsatSetting:
+async def configure(account_id: PydanticObjectId, enabled: bool, text: str | None) -> Csat:
     """Turn the survey on or off and set its question (None or blank: the default)."""
     if not isinstance(enabled, bool):
         raise InvalidChange("invalid_csat", "csat.enabled must be true or false")
     text = (text or "").strip() or None
     if text is not None and len(text) > 300:
         raise InvalidChange("invalid_csat", "csat.question holds at most 300 characters")
-    value = CsatSetting(enabled=enabled, question=text)
+    value = Csat(enabled=enabled, question=text)
     await store.set_setting(account_id, value)
     return value
 
@@ -126,7 +126,7 @@ async def on_resolved(
 ) -> bool:
     """Mark the survey due if it should go out; True if it was marked."""
     account = await account_store.get_account(account_id)
-    if not ((account.csat if account is not None else None) or {}).get("enabled"):
+    if account is None or account.csat is None or not account.csat.enabled:
         return False
     conv = await store.survey_target(account_id, conversation_id)
     if conv is None or (conv.handler == "bot" and not conv.csat_requested):

@@ -15,10 +15,9 @@ import logging
 import uuid
 from typing import Generic, TypeVar
 
-from pymongo.errors import PyMongoError
-
 from hub import tasks
 from hub.contract import now
+from hub.store.database import DatabaseError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,7 +73,7 @@ class ClaimLoop(Generic[T]):
         while True:
             try:
                 claimed = await self.drain()
-            except PyMongoError as exc:
+            except DatabaseError as exc:
                 log.warning("%s: database error %s", self.name, exc)
                 claimed = 0
             if claimed == 0:

@@ -12,22 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from bson import ObjectId
-from pymongo.asynchronous.database import AsyncDatabase
+from beanie import PydanticObjectId
 
 from hub import tasks
 from hub.contract import ChannelInfo
-from hub.models import Channel
-from hub.pipeline.batch import InsertBatcher
+from hub.models import Channel, Message
 from hub.pipeline.channel_secrets import Cipher, fields_of
 from hub.pipeline.channels import ChannelResolver, ResolvedChannel
 from hub.pipeline.connector_services import ConnectorServices
-from hub.pipeline.media import MediaStore
 from hub.pipeline.metrics import Metrics
 from hub.pipeline.realtime import Realtime
 from hub.pipeline.registry import Registry
 from hub.pipeline.rules import BasicRules, ConversationRules
 from hub.settings import Settings
+from hub.store.batch import InsertBatcher, message_inserts
+from hub.store.database import Database
+from hub.store.media import MediaStore
 
 
 class Hub:
@@ -36,7 +36,7 @@ class Hub:
     def __init__(
         self,
         settings: Settings,
-        database: AsyncDatabase[Any],
+        database: Database,
         http: httpx.AsyncClient,
         connector_classes: dict[str, Any] | None = None,
     ) -> None:
@@ -69,13 +69,13 @@ class Hub:
         #: Work that runs after a request was answered (number look-ups).
         self.background = tasks.Background()
         #: Group commit of inbound messages (``hub.pipeline.batch``), used by ingest.
-        self.message_inserts = InsertBatcher(database["messages"])
+        self.message_inserts: InsertBatcher[Message] = message_inserts(database)
 
-    async def resolve(self, channel_id: str | ObjectId | None) -> ResolvedChannel | None:
+    async def resolve(self, channel_id: str | PydanticObjectId | None) -> ResolvedChannel | None:
         """The active channel with this id with its connector, capabilities and info."""
         return await self.channels.resolve(channel_id)
 
-    async def channel(self, channel_id: str | ObjectId | None) -> Channel | None:
+    async def channel(self, channel_id: str | PydanticObjectId | None) -> Channel | None:
         """An active channel's document by id (any account: check the account yourself)."""
         return await self.channels.document(channel_id)
 

@@ -93,7 +93,8 @@ async def find_or_create_contact(account_id: PydanticObjectId, address: Address)
         if doc is None:  # a racing upsert answered without the document: read it back
             doc = await collection.find_one(query)
         if doc is not None:
-            return Contact.model_validate(doc)
+            contact: Contact = Contact.model_validate(doc)
+            return contact
     raise RuntimeError("contact upsert did not settle")
 
 

@@ -14,9 +14,11 @@ from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
 from hub.contract import now
-from hub.facts import handling
 from hub.models import Conversation, Message, Team, User
+from hub.models.conversation import CURRENT_THREAD
+from hub.store import facts as handling
 from hub.store import paging
+from hub.store.database import Database
 from hub.store.errors import InvalidChange, NotFound
 from hub.store.paging import decode_cursor, encode_cursor
 
@@ -40,7 +42,8 @@ async def get_conversation(account_id: PydanticObjectId, conversation_id: str) -
     )
     if doc is None:
         raise NotFound(conversation_id)
-    return Conversation.model_validate(doc)
+    conversation: Conversation = Conversation.model_validate(doc)
+    return conversation
 
 
 #: Equality shapes that lead an index of ``conversations`` ending in ``last_message_at``,
@@ -129,7 +132,7 @@ async def update_conversation(
     """Apply status, assignee, team, labels or priority changes after checking them.
 
     ``actor`` (``{"type": "user", "id": …}``) is who made the change, for the facts
-    ``hub.facts.handling`` records (a supervisor assigning to themself takes over).
+    ``hub.store.facts`` records (a supervisor assigning to themself takes over).
     """
     conversation = await get_conversation(account_id, conversation_id)
     update: dict[str, Any] = {}
@@ -287,7 +290,8 @@ async def get_message(account_id: PydanticObjectId, message_id: str) -> Message:
     doc = await paging.by_id(Message.get_pymongo_collection(), account_id, oid(message_id))
     if doc is None:
         raise NotFound(message_id)
-    return Message.model_validate(doc)
+    message: Message = Message.model_validate(doc)
+    return message
 
 
 async def set_subject(
@@ -298,3 +302,71 @@ async def set_subject(
         {"_id": conversation.id, "account_id": account_id}, {"$set": {"subject": subject}}
     )
     conversation.subject = subject
+
+
+# --------------------------------------------------------------------------- the pipeline's writes
+
+
+async def mark_answered(conversation: Conversation, preview: str, at: dt.datetime) -> None:
+    """A reply went into the conversation: its last message, no longer waiting."""
+    await Conversation.get_pymongo_collection().update_one(
+        {"_id": conversation.id, "account_id": conversation.account_id},
+        {
+            "$set": {"last_message_at": at, "last_message_preview": preview, "updated_at": at},
+            "$unset": {"waiting_since": ""},
+            "$inc": {"messages_out": 1},
+        },
+    )
+
+
+async def retire_resolved_all_accounts(resolved_before: dt.datetime) -> None:
+    """Every account's conversations resolved before ``resolved_before`` get their own
+    thread key, so the contact's next message opens a new conversation."""
+    await Conversation.get_pymongo_collection().update_many(
+        # Exactly the (thread_key, status, resolved_at) index: only threads still to retire.
+        {
+            "thread_key": CURRENT_THREAD,
+            "status": "resolved",
+            "resolved_at": {"$lt": resolved_before},
+        },
+        [{"$set": {"thread_key": {"$toString": "$_id"}}}],
+    )
+
+
+async def wake_snoozed_all_accounts(at: dt.datetime) -> None:
+    """Every account's snoozed conversations whose time has come are open again."""
+    await Conversation.get_pymongo_collection().update_many(
+        {"status": "snoozed", "snoozed_until": {"$lte": at}},
+        {"$set": {"status": "open", "snoozed_until": None, "updated_at": at}},
+    )
+
+
+async def agent_typing(
+    database: Database,
+    account_id: PydanticObjectId,
+    conversation_id: PydanticObjectId,
+    user_id: str,
+    name: str,
+    *,
+    typing: bool,
+    at: dt.datetime,
+    expires_at: dt.datetime,
+) -> None:
+    """Record that ``user_id`` is (or stopped) composing a reply in the conversation: one
+    document per (conversation, side) in ``widget_typing``, carried by the change stream."""
+    await database["widget_typing"].update_one(
+        {"_id": f"{conversation_id}:agent"},
+        {
+            "$set": {
+                "account_id": account_id,
+                "conversation_id": conversation_id,
+                "side": "agent",
+                "typing": typing,
+                "name": name,
+                "user_id": user_id,
+                "at": at,
+                "expires_at": expires_at,
+            }
+        },
+        upsert=True,
+    )

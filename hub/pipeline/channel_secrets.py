@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from hub.contract import secret_fields
+from hub.contract import JsonObject, secret_fields
 from hub.pipeline.registry import UnknownConnector
 from hub.store import channels
 
@@ -95,7 +95,7 @@ class Cipher:
 
     # ------------------------------------------------------------------ configs
 
-    def seal_config(self, config: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    def seal_config(self, config: JsonObject, fields: tuple[str, ...]) -> JsonObject:
         """``config`` with every secret field sealed under the current key."""
         sealed = dict(config)
         for name in fields:
@@ -104,7 +104,7 @@ class Cipher:
                 sealed[name] = self.seal(name, self.open(name, value))
         return sealed
 
-    def open_config(self, config: dict[str, Any]) -> dict[str, Any]:
+    def open_config(self, config: JsonObject) -> JsonObject:
         """``config`` with every sealed value opened."""
         if not any(is_sealed(v) for v in config.values()):
             return config

@@ -13,11 +13,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from beanie import PydanticObjectId
 
-from hub.contract import Capabilities, ChannelInfo, Connector
+from hub.contract import Capabilities, ChannelInfo, Connector, JsonObject
 from hub.models import Channel
 from hub.pipeline.realtime import Event, Realtime
 from hub.pipeline.registry import Registry, UnknownConnector
@@ -63,7 +62,7 @@ class ChannelResolver:
         registry: Registry,
         public_url: str,
         realtime: Realtime,
-        open_config: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        open_config: Callable[[JsonObject], JsonObject] | None = None,
     ) -> None:
         self.registry = registry
         self.public_url = public_url

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from beanie import PydanticObjectId
 
-from hub.contract import Attachment, QuickReply, now
+from hub.contract import Attachment, JsonObject, QuickReply, now
 from hub.errors import (
     ChannelInactive,
     Conflict,
@@ -64,11 +65,11 @@ async def enqueue(
     attachments: list[Attachment] | None = None,
     private: bool = False,
     whisper: bool = False,
-    template: dict[str, Any] | None = None,
+    template: JsonObject | None = None,
     quick_replies: list[QuickReply] | None = None,
     subject: str | None = None,
     html: str | None = None,
-    metadata: dict[str, Any] | None = None,
+    metadata: Mapping[str, object] | None = None,
     idempotency_key: str | None = None,
     from_address: str | None = None,
 ) -> Message:
@@ -107,7 +108,7 @@ async def enqueue(
         template=template,
         quick_replies=quick_replies or [],
         **delivery.initial(private)._asdict(),
-        metadata=metadata or {},
+        metadata=dict(metadata or {}),
         idempotency_key=idempotency_key,
         from_address=sent_from,
         outbox_due=None if private else at,
@@ -132,7 +133,7 @@ def check_channel_rules(
     channel: ResolvedChannel,
     last_inbound_at: dt.datetime | None,
     text: str,
-    template: dict[str, Any] | None,
+    template: JsonObject | None,
     attachments: list[Attachment],
 ) -> None:
     """Refuse what the channel cannot carry, or may not carry now (its reply window).

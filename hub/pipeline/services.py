@@ -9,13 +9,11 @@ connectors get only ``connector_services`` (the contract's ``HubServices``).
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 from beanie import PydanticObjectId
 
 from hub import tasks
-from hub.contract import ChannelInfo
+from hub.contract import ChannelInfo, Connector, JsonObject
 from hub.models import Channel, Message
 from hub.pipeline.channel_secrets import Cipher, fields_of
 from hub.pipeline.channels import ChannelResolver, ResolvedChannel
@@ -38,7 +36,7 @@ class Hub:
         settings: Settings,
         database: Database,
         http: httpx.AsyncClient,
-        connector_classes: dict[str, Any] | None = None,
+        connector_classes: dict[str, type[Connector]] | None = None,
     ) -> None:
         self.settings = settings
         self.database = database
@@ -79,7 +77,7 @@ class Hub:
         """An active channel's document by id (any account: check the account yourself)."""
         return await self.channels.document(channel_id)
 
-    def sealed_config(self, type: str, config: dict[str, Any]) -> dict[str, Any]:
+    def sealed_config(self, type: str, config: JsonObject) -> JsonObject:
         """``config`` as it is stored: the connector's secret fields sealed."""
         return self.cipher.seal_config(config, fields_of(self.registry, type))
 

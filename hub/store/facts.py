@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from beanie import PydanticObjectId
@@ -164,9 +164,19 @@ def _seconds(later: dt.datetime | None, earlier: dt.datetime | None) -> float | 
     return max(0.0, (later - earlier).total_seconds())
 
 
-def change_fields(before: Conversation, update: Mapping[str, Any]) -> dict[str, Any]:
+class FactFields(TypedDict, total=False):
+    """The fact fields a change of a conversation writes with it."""
+
+    assigned_at: dt.datetime
+    resolution_seconds: float | None
+    opened_at: dt.datetime
+    first_response_at: None
+    first_response_seconds: None
+
+
+def change_fields(before: Conversation, update: Mapping[str, object]) -> FactFields:
     """Fact fields that go with a change: assignment time, reopening, resolution time."""
-    extra: dict[str, Any] = {}
+    extra: FactFields = {}
     at = now()
     if update.get("assignee_id") and update["assignee_id"] != before.assignee_id:
         extra["assigned_at"] = at
@@ -174,12 +184,14 @@ def change_fields(before: Conversation, update: Mapping[str, Any]) -> dict[str, 
     if status == "resolved" and before.status != "resolved":
         extra["resolution_seconds"] = _seconds(at, before.opened_at or before.created_at)
     if status == "open" and before.status == "resolved":
-        extra.update(opened_at=at, first_response_at=None, first_response_seconds=None)
+        extra["opened_at"] = at
+        extra["first_response_at"] = None
+        extra["first_response_seconds"] = None
         extra["resolution_seconds"] = None
     return extra
 
 
-def transfers(before: Conversation, update: Mapping[str, Any]) -> int:
+def transfers(before: Conversation, update: Mapping[str, object]) -> int:
     """1 when a change hands the conversation on: from its assignee, or to another team."""
     to_other = "assignee_id" in update and update["assignee_id"] != before.assignee_id
     new_team = "team_id" in update and update["team_id"] != before.team_id

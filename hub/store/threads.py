@@ -35,7 +35,7 @@ class ThreadKey:
     contact_key: str
     thread_key: str = CURRENT_THREAD
 
-    def query(self) -> dict[str, Any]:
+    def _query(self) -> dict[str, Any]:
         return {
             "account_id": self.account_id,
             "channel_id": self.channel_id,
@@ -86,37 +86,37 @@ def _touch_pipeline(arrival: Arrival, new_id: PydanticObjectId, token: str) -> l
     """
     at = arrival.at
 
-    def keep(name: str, default: Any) -> dict[str, Any]:
+    def _keep(name: str, default: Any) -> dict[str, Any]:
         return {"$ifNull": [f"${name}", default]}
 
-    reopen = {"$in": [keep("status", "open"), ["resolved", "snoozed"]]}
+    reopen = {"$in": [_keep("status", "open"), ["resolved", "snoozed"]]}
     stage: dict[str, Any] = {
-        "_id": keep("_id", new_id),
-        "created_at": keep("created_at", at),
+        "_id": _keep("_id", new_id),
+        "created_at": _keep("created_at", at),
         "channel_type": arrival.channel_type,
-        "handler": keep("handler", arrival.handler),
-        "bot_id": keep("bot_id", arrival.bot_id),
-        "team_id": keep("team_id", arrival.team_id),
-        "assignee_id": keep("assignee_id", None),
-        "labels": keep("labels", []),
-        "priority": keep("priority", "normal"),
-        "subject": keep("subject", arrival.subject),
-        "status": {"$cond": [reopen, "open", keep("status", "open")]},
-        "resolved_at": {"$cond": [reopen, None, keep("resolved_at", None)]},
+        "handler": _keep("handler", arrival.handler),
+        "bot_id": _keep("bot_id", arrival.bot_id),
+        "team_id": _keep("team_id", arrival.team_id),
+        "assignee_id": _keep("assignee_id", None),
+        "labels": _keep("labels", []),
+        "priority": _keep("priority", "normal"),
+        "subject": _keep("subject", arrival.subject),
+        "status": {"$cond": [reopen, "open", _keep("status", "open")]},
+        "resolved_at": {"$cond": [reopen, None, _keep("resolved_at", None)]},
         # The queue (hub.centre.routing.queues): waiting for a person since; in this team since.
-        "queued_at": {"$cond": [reopen, at, keep("queued_at", at)]},
-        "team_since": {"$cond": [reopen, at, keep("team_since", at)]},
-        "snoozed_until": {"$cond": [reopen, None, keep("snoozed_until", None)]},
-        "open_token": {"$cond": [reopen, token, keep("open_token", token)]},
-        "opened_at": {"$cond": [reopen, at, keep("opened_at", at)]},
-        "first_response_at": {"$cond": [reopen, None, keep("first_response_at", None)]},
-        "first_response_seconds": {"$cond": [reopen, None, keep("first_response_seconds", None)]},
-        "resolution_seconds": {"$cond": [reopen, None, keep("resolution_seconds", None)]},
-        "messages_in": {"$add": [keep("messages_in", 0), 1]},
-        "unread": {"$add": [keep("unread", 0), 1]},
-        "waiting_since": keep("waiting_since", at),
-        "last_message_at": {"$max": [keep("last_message_at", at), at]},
-        "last_inbound_at": {"$max": [keep("last_inbound_at", at), at]},
+        "queued_at": {"$cond": [reopen, at, _keep("queued_at", at)]},
+        "team_since": {"$cond": [reopen, at, _keep("team_since", at)]},
+        "snoozed_until": {"$cond": [reopen, None, _keep("snoozed_until", None)]},
+        "open_token": {"$cond": [reopen, token, _keep("open_token", token)]},
+        "opened_at": {"$cond": [reopen, at, _keep("opened_at", at)]},
+        "first_response_at": {"$cond": [reopen, None, _keep("first_response_at", None)]},
+        "first_response_seconds": {"$cond": [reopen, None, _keep("first_response_seconds", None)]},
+        "resolution_seconds": {"$cond": [reopen, None, _keep("resolution_seconds", None)]},
+        "messages_in": {"$add": [_keep("messages_in", 0), 1]},
+        "unread": {"$add": [_keep("unread", 0), 1]},
+        "waiting_since": _keep("waiting_since", at),
+        "last_message_at": {"$max": [_keep("last_message_at", at), at]},
+        "last_inbound_at": {"$max": [_keep("last_inbound_at", at), at]},
         "last_message_preview": arrival.preview,
         "updated_at": now(),
     }
@@ -125,7 +125,7 @@ def _touch_pipeline(arrival: Arrival, new_id: PydanticObjectId, token: str) -> l
     if arrival.contact_name:
         stage["contact_name"] = arrival.contact_name
     else:
-        stage["contact_name"] = keep("contact_name", None)
+        stage["contact_name"] = _keep("contact_name", None)
     return [{"$set": stage}]
 
 
@@ -138,7 +138,7 @@ async def touch(key: ThreadKey, arrival: Arrival) -> Touched:
     call retry as an update; an upsert that answers without the document is read back
     through the same unique key.
     """
-    query = key.query()
+    query = key._query()
     collection = Conversation.get_pymongo_collection()
     for _ in range(3):
         new_id = PydanticObjectId()
@@ -207,7 +207,7 @@ async def thread_of(
 
 async def running(key: ThreadKey) -> Conversation | None:
     """The conversation with this key, if one exists (never creates one)."""
-    return await Conversation.find_one(key.query())
+    return await Conversation.find_one(key._query())
 
 
 async def open_for_business(
@@ -241,7 +241,7 @@ async def open_for_business(
         "updated_at": at,
         "open_token": "business",
     }
-    query = key.query()
+    query = key._query()
     collection = Conversation.get_pymongo_collection()
     for _ in range(3):
         try:

@@ -7,11 +7,10 @@ account is simply not found.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from beanie import PydanticObjectId
-from bson.errors import InvalidId
 
 from hub.contract import now
 from hub.models import Conversation, Message, Team, User
@@ -20,28 +19,29 @@ from hub.store import facts as handling
 from hub.store import paging
 from hub.store.database import Database
 from hub.store.errors import InvalidChange, NotFound
+from hub.store.ids import parse_id, try_id
 from hub.store.paging import decode_cursor, encode_cursor
 
 __all__ = ["InvalidChange", "NotFound", "decode_cursor", "encode_cursor"]
 
 
 def oid(value: str | PydanticObjectId | None) -> PydanticObjectId:
-    try:
-        return PydanticObjectId(value)
-    except (InvalidId, TypeError, ValueError):
-        raise NotFound(str(value)) from None
+    """``hub.store.ids.parse_id`` under the name the store's callers use: ``NotFound``."""
+    return parse_id(value)
 
 
 # --------------------------------------------------------------------------- conversations
 
 
-async def get_conversation(account_id: PydanticObjectId, conversation_id: str) -> Conversation:
+async def get_conversation(
+    account_id: PydanticObjectId, conversation_id: str | PydanticObjectId
+) -> Conversation:
     """The account's conversation by id: an ``_id`` index look-up, the account checked after."""
     doc = await paging.by_id(
         Conversation.get_pymongo_collection(), account_id, oid(conversation_id)
     )
     if doc is None:
-        raise NotFound(conversation_id)
+        raise NotFound(str(conversation_id))
     conversation: Conversation = Conversation.model_validate(doc)
     return conversation
 
@@ -52,7 +52,7 @@ async def get_conversation(account_id: PydanticObjectId, conversation_id: str) -
 HANDLERS = ("human", "bot")
 
 
-def list_shapes(filters: dict[str, Any]) -> list[dict[str, Any]]:
+def list_shapes(filters: Mapping[str, object]) -> list[dict[str, object]]:
     """The index-leading equality shapes for the API's exact-match ``filters``."""
     if "contact_id" in filters:
         return [{"contact_id": filters["contact_id"]}]
@@ -70,13 +70,13 @@ def list_shapes(filters: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def list_conversations(
     account_id: PydanticObjectId,
-    filters: dict[str, Any],
+    filters: Mapping[str, object],
     limit: int = 25,
     cursor: str | None = None,
 ) -> tuple[list[Conversation], str | None]:
     """Conversations newest activity first; ``filters`` are exact-match fields."""
 
-    def keep(doc: dict[str, Any]) -> bool:
+    def _keep(doc: dict[str, Any]) -> bool:
         return all(doc.get(k) == v for k, v in filters.items())
 
     shapes = [{"account_id": account_id, **shape} for shape in list_shapes(filters)]
@@ -86,14 +86,14 @@ async def list_conversations(
         "last_message_at",
         limit=limit,
         cursor=cursor,
-        keep=keep,
+        keep=_keep,
     )
     return [Conversation.model_validate(d) for d in docs], next_cursor
 
 
 async def recent_first(
     account_id: PydanticObjectId,
-    shape: dict[str, Any] | list[dict[str, Any]],
+    shape: Mapping[str, object] | Sequence[Mapping[str, object]],
     keep: Callable[[dict[str, Any]], bool],
     limit: int = 25,
     cursor: str | None = None,
@@ -109,7 +109,7 @@ async def recent_first(
     other filters in Python to the raw document (only kept ones become models).
     """
     since = None if horizon_hours is None else now() - dt.timedelta(hours=horizon_hours)
-    shapes = [shape] if isinstance(shape, dict) else shape
+    shapes = [shape] if isinstance(shape, Mapping) else shape
     docs, next_cursor = await paging.read_window(
         Conversation.get_pymongo_collection(),
         [{"account_id": account_id, **s} for s in shapes],
@@ -125,9 +125,9 @@ async def recent_first(
 
 async def update_conversation(
     account_id: PydanticObjectId,
-    conversation_id: str,
+    conversation_id: str | PydanticObjectId,
     changes: dict[str, Any],
-    actor: dict[str, Any] | None = None,
+    actor: Mapping[str, object] | None = None,
 ) -> Conversation:
     """Apply status, assignee, team, labels or priority changes after checking them.
 
@@ -222,10 +222,11 @@ async def _team_of(account_id: PydanticObjectId, team_id: str) -> str:
 
 
 def oid_or_invalid(value: str) -> PydanticObjectId:
-    try:
-        return oid(value)
-    except NotFound:
-        raise InvalidChange("invalid_id", f"{value!r} is not an id") from None
+    """An id given in a change: ``InvalidChange`` when it cannot be one."""
+    parsed = try_id(value)
+    if parsed is None:
+        raise InvalidChange("invalid_id", f"{value!r} is not an id")
+    return parsed
 
 
 def _labels(labels: list[str]) -> list[str]:
@@ -285,11 +286,11 @@ async def mark_read(account_id: PydanticObjectId, conversation: Conversation) ->
         conversation.unread = 0
 
 
-async def get_message(account_id: PydanticObjectId, message_id: str) -> Message:
+async def get_message(account_id: PydanticObjectId, message_id: str | PydanticObjectId) -> Message:
     """The account's message by id: an ``_id`` index look-up, the account checked after."""
     doc = await paging.by_id(Message.get_pymongo_collection(), account_id, oid(message_id))
     if doc is None:
-        raise NotFound(message_id)
+        raise NotFound(str(message_id))
     message: Message = Message.model_validate(doc)
     return message
 

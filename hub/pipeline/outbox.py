@@ -93,6 +93,7 @@ async def enqueue(
         )
     sent_from = None if private else senders.choose(channel.document, conversation, from_address)
     at = now()
+    state = delivery.initial(private)
     message = Message(
         account_id=conversation.account_id,
         conversation_id=conversation.id,
@@ -107,7 +108,8 @@ async def enqueue(
         visibility="whisper" if whisper else ("note" if private else "public"),
         template=template,
         quick_replies=quick_replies or [],
-        **delivery.initial(private)._asdict(),
+        delivery=state.delivery,
+        delivery_rank=state.delivery_rank,
         metadata=dict(metadata or {}),
         idempotency_key=idempotency_key,
         from_address=sent_from,

@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo.asynchronous.change_stream import AsyncChangeStream
+
 from hub.store.database import Database
 
 
@@ -35,8 +37,12 @@ class Change:
     changed: tuple[str, ...]
     #: The change's own id as text (an SSE event id).
     token: str
-    #: Where the stream stood after this change: resume from here.
-    resume_token: ResumeToken
+    #: Where the stream stood after this change: resume from here (None: from now).
+    resume_token: ResumeToken | None
+
+
+def _resume_token(value: Mapping[str, Any] | None) -> ResumeToken | None:
+    return ResumeToken(value) if value else None
 
 
 def parse(raw: Mapping[str, Any], token: Mapping[str, Any] | None = None) -> Change:
@@ -51,14 +57,14 @@ def parse(raw: Mapping[str, Any], token: Mapping[str, Any] | None = None) -> Cha
         document=raw.get("fullDocument"),
         changed=changed,
         token=str((raw.get("_id") or {}).get("_data", "")),
-        resume_token=ResumeToken(token or raw.get("_id") or {}),
+        resume_token=_resume_token(token or raw.get("_id")),
     )
 
 
 class ChangeStream:
     """An open change stream: iterate it for ``Change``s."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: AsyncChangeStream[Any]) -> None:
         self._stream = stream
 
     def __aiter__(self) -> AsyncIterator[Change]:

@@ -66,7 +66,7 @@ class Hub:
         self.rules: ConversationRules = BasicRules()
         #: Work that runs after a request was answered (number look-ups).
         self.background = tasks.Background()
-        #: Group commit of inbound messages (``hub.pipeline.batch``), used by ingest.
+        #: Group commit of inbound messages (``hub.store.batch``), used by ingest.
         self.message_inserts: InsertBatcher[Message] = message_inserts(database)
 
     async def resolve(self, channel_id: str | PydanticObjectId | None) -> ResolvedChannel | None:

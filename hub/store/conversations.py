@@ -126,10 +126,13 @@ async def recent_first(
 async def update_conversation(
     account_id: PydanticObjectId,
     conversation_id: str | PydanticObjectId,
-    changes: dict[str, Any],
+    changes: Mapping[str, object],
     actor: Mapping[str, object] | None = None,
 ) -> Conversation:
     """Apply status, assignee, team, labels or priority changes after checking them.
+
+    ``changes`` holds what is given (``assignee_id``, ``status`` with ``snoozed_until``,
+    ``team_id``, ``labels``, ``priority``, ``handler``); each value is checked here.
 
     ``actor`` (``{"type": "user", "id": …}``) is who made the change, for the facts
     ``hub.store.facts`` records (a supervisor assigning to themself takes over).
@@ -197,7 +200,7 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 STATUSES = ("open", "pending", "snoozed", "resolved")
 
 
-def _status_change(status: str, snoozed_until: dt.datetime | None) -> dict[str, Any]:
+def _status_change(status: object, snoozed_until: object) -> dict[str, Any]:
     if status not in STATUSES:
         raise InvalidChange("invalid_status", f"status must be one of {', '.join(STATUSES)}")
     update: dict[str, Any] = {
@@ -206,7 +209,7 @@ def _status_change(status: str, snoozed_until: dt.datetime | None) -> dict[str, 
         "snoozed_until": None,
     }
     if status == "snoozed":
-        if snoozed_until is None:
+        if not isinstance(snoozed_until, dt.datetime):
             raise InvalidChange("snooze_needs_time", "snoozing needs the time to wake it")
         if snoozed_until.tzinfo is None:
             raise InvalidChange("snooze_needs_timezone", "the wake-up time needs a time zone")
@@ -214,14 +217,14 @@ def _status_change(status: str, snoozed_until: dt.datetime | None) -> dict[str, 
     return update
 
 
-async def _team_of(account_id: PydanticObjectId, team_id: str) -> str:
+async def _team_of(account_id: PydanticObjectId, team_id: object) -> str:
     team = await Team.find_one(Team.id == oid_or_invalid(team_id), Team.account_id == account_id)
     if team is None:
         raise InvalidChange("unknown_team", "no team of this account has that id")
     return str(team.id)
 
 
-def oid_or_invalid(value: str) -> PydanticObjectId:
+def oid_or_invalid(value: object) -> PydanticObjectId:
     """An id given in a change: ``InvalidChange`` when it cannot be one."""
     parsed = try_id(value)
     if parsed is None:
@@ -229,11 +232,12 @@ def oid_or_invalid(value: str) -> PydanticObjectId:
     return parsed
 
 
-def _labels(labels: list[str]) -> list[str]:
+def _labels(labels: object) -> list[str]:
     """Labels trimmed, lower-cased and de-duplicated, in the order given."""
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         raise InvalidChange("invalid_labels", "labels must be a list of strings")
-    clean = [x.strip().lower()[:50] for x in labels if x.strip()]
+    texts: list[str] = labels
+    clean = [x.strip().lower()[:50] for x in texts if x.strip()]
     if len(clean) > 50:
         raise InvalidChange("too_many_labels", "a conversation holds at most 50 labels")
     return list(dict.fromkeys(clean))

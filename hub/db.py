@@ -9,6 +9,7 @@ client: ``connect`` hands out a shared client per URI and event loop, and
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
@@ -16,10 +17,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.models import DOCUMENTS
 
-_shared: dict[tuple[str, int], tuple[AsyncMongoClient, int]] = {}
+_shared: dict[tuple[str, int], tuple[AsyncMongoClient[Any], int]] = {}
 
 
-def connect(uri: str) -> AsyncMongoClient:
+def connect(uri: str) -> AsyncMongoClient[Any]:
     """The process's client for ``uri``; writes wait for the journal (acknowledged = stored)."""
     key = (uri, id(asyncio.get_running_loop()))
     client, users = _shared.get(key, (None, 0))
@@ -29,7 +30,7 @@ def connect(uri: str) -> AsyncMongoClient:
     return client
 
 
-async def release(client: AsyncMongoClient) -> None:
+async def release(client: AsyncMongoClient[Any]) -> None:
     """Give back a client from ``connect``; the last user closes it."""
     for key, (shared, users) in list(_shared.items()):
         if shared is client:
@@ -41,7 +42,7 @@ async def release(client: AsyncMongoClient) -> None:
     await client.close()
 
 
-async def init(client: AsyncMongoClient, name: str) -> AsyncDatabase:
+async def init(client: AsyncMongoClient[Any], name: str) -> AsyncDatabase[Any]:
     """Bind every document class to database ``name`` and create the declared indexes."""
     database = client[name]
     await init_beanie(database=database, document_models=list(DOCUMENTS))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.pipeline.services import Hub
+from hub.store.database import ping
 
 
 async def healthz(request: Request) -> Response:
@@ -16,10 +16,9 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     hub: Hub = request.app.state.hub
-    try:
-        await hub.database.command("ping")
-    except PyMongoError as exc:
-        return JSONResponse({"status": "unavailable", "reason": str(exc)[:200]}, status_code=503)
+    reason = await ping(hub.database)
+    if reason is not None:
+        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
     return JSONResponse({"status": "ready"})
 
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from beanie import PydanticObjectId
-from bson.errors import InvalidId
-from pymongo.errors import PyMongoError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.contract import JSONRefused, MalformedRequest, SignatureError, read_json
-from hub.models import Channel
 from hub.pipeline import ingest
 from hub.pipeline.channels import ResolvedChannel
 from hub.pipeline.services import Hub
+from hub.store.channels import inactive_channel_exists
+from hub.store.database import DatabaseError
+from hub.store.ids import try_id
 from hub.web.answers import BodyTooLarge, error_response, read_body_limited
 
 log = logging.getLogger(__name__)
@@ -34,15 +33,8 @@ async def _channel(request: Request) -> tuple[Hub, ResolvedChannel | None]:
 
 async def _no_channel(request: Request) -> JSONResponse:
     """A deactivated channel says so (the provider's logs show why); an unknown one is 404."""
-    try:
-        oid = PydanticObjectId(request.path_params["channel_id"])
-    except (InvalidId, TypeError, ValueError):
-        oid = None
-    if oid is not None and await Channel.find_one(
-        Channel.id == oid,
-        Channel.type == request.path_params["type"],
-        Channel.active == False,  # noqa: E712
-    ):
+    oid = try_id(request.path_params["channel_id"])
+    if oid is not None and await inactive_channel_exists(oid, request.path_params["type"]):
         return error_response(403, "channel_inactive", "this channel is deactivated in Parley; "
                       "an admin can activate it again under /admin/channels")  # fmt: skip
     return error_response(404, "unknown_channel", "no active channel of that type has this id")
@@ -73,7 +65,7 @@ async def receive_webhook(request: Request) -> Response:
         return error_response(400, "malformed", str(exc) or "the body cannot be read")
     try:
         await ingest.receive(hub, channel, result)
-    except PyMongoError:
+    except DatabaseError:
         log.exception("webhook for channel %s not stored", channel.id)
         return error_response(503, "unavailable", "the event could not be stored; retry later")
     return result.response or Response(status_code=200)

@@ -24,9 +24,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from hub.contract import secret_fields
-from hub.models import Channel
+from hub.contract import JsonObject, secret_fields
 from hub.pipeline.registry import UnknownConnector
+from hub.store import channels
 
 if TYPE_CHECKING:
     from hub.pipeline.registry import Registry
@@ -95,7 +95,7 @@ class Cipher:
 
     # ------------------------------------------------------------------ configs
 
-    def seal_config(self, config: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    def seal_config(self, config: JsonObject, fields: tuple[str, ...]) -> JsonObject:
         """``config`` with every secret field sealed under the current key."""
         sealed = dict(config)
         for name in fields:
@@ -104,7 +104,7 @@ class Cipher:
                 sealed[name] = self.seal(name, self.open(name, value))
         return sealed
 
-    def open_config(self, config: dict[str, Any]) -> dict[str, Any]:
+    def open_config(self, config: JsonObject) -> JsonObject:
         """``config`` with every sealed value opened."""
         if not any(is_sealed(v) for v in config.values()):
             return config
@@ -128,25 +128,23 @@ async def seal_stored(
     to run from several processes at once: each change is conditional on the
     value it replaces. Returns ``{"channels", "secrets", "unreadable"}``.
     """
-    collection = Channel.get_pymongo_collection()
     counts = {"channels": 0, "secrets": 0, "unreadable": 0}
-    async for doc in collection.find({}, {"type": 1, "config": 1}):
-        config = doc.get("config") or {}
-        fields = [f for f in fields_of(registry, doc.get("type", "")) if f in config]
+    async for stored in channels.stored_configs_all_accounts():
+        config = stored.config
+        fields = [f for f in fields_of(registry, stored.type) if f in config]
         # A sealed value names itself: re-seal it even where no connector declares it.
         fields += [f for f, v in config.items() if is_sealed(v) and f not in fields]
         stale = {f: config[f] for f in fields if _stale(cipher, config[f], plain_only)}
         update: dict[str, str] = {}
         for name, value in stale.items():
             try:
-                update[f"config.{name}"] = cipher.seal(name, cipher.open(name, value))
+                update[name] = cipher.seal(name, cipher.open(name, value))
             except SecretUnreadable:
                 counts["unreadable"] += 1
         if not update:
             continue
-        guard = {key: config[key.removeprefix("config.")] for key in update}
-        result = await collection.update_one({"_id": doc["_id"], **guard}, {"$set": update})
-        if result.modified_count:
+        guard = {name: config[name] for name in update}
+        if await channels.replace_config_values(stored.id, guard, update):
             counts["channels"] += 1
             counts["secrets"] += len(update)
     return counts

@@ -13,16 +13,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from beanie import PydanticObjectId
-from bson import ObjectId
-from bson.errors import InvalidId
 
-from hub.contract import Capabilities, ChannelInfo, Connector
+from hub.contract import Capabilities, ChannelInfo, Connector, JsonObject
 from hub.models import Channel
 from hub.pipeline.realtime import Event, Realtime
 from hub.pipeline.registry import Registry, UnknownConnector
+from hub.store import channels
+from hub.store.ids import try_id
 
 CACHE_SECONDS = 30.0
 
@@ -63,7 +62,7 @@ class ChannelResolver:
         registry: Registry,
         public_url: str,
         realtime: Realtime,
-        open_config: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        open_config: Callable[[JsonObject], JsonObject] | None = None,
     ) -> None:
         self.registry = registry
         self.public_url = public_url
@@ -83,21 +82,20 @@ class ChannelResolver:
         if channel_id is not None:
             self._cache.pop(channel_id, None)
 
-    async def document(self, channel_id: str | ObjectId | None) -> Channel | None:
+    async def document(self, channel_id: str | PydanticObjectId | None) -> Channel | None:
         """An active channel by id (any account: the id may come from a provider URL)."""
-        try:
-            oid = PydanticObjectId(channel_id)
-        except (InvalidId, TypeError, ValueError):
+        oid = try_id(channel_id)
+        if oid is None:
             return None
         cached = self._cache.get(oid)
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
-        found = await Channel.find_one(Channel.id == oid, Channel.active == True)  # noqa: E712
+        found = await channels.active_channel_any_account(oid)
         if found is not None:
             self._cache[oid] = (time.monotonic(), found)
         return found
 
-    async def resolve(self, channel_id: str | ObjectId | None) -> ResolvedChannel | None:
+    async def resolve(self, channel_id: str | PydanticObjectId | None) -> ResolvedChannel | None:
         """The active channel with this id, resolved; None if there is none or no connector."""
         channel = await self.document(channel_id)
         if channel is None:
@@ -130,5 +128,5 @@ class ChannelResolver:
 
     async def of_type(self, type: str) -> list[ChannelInfo]:
         """Every active channel of a connector type, across accounts (for listeners)."""
-        found = await Channel.find(Channel.type == type, Channel.active == True).to_list()  # noqa: E712
+        found = await channels.active_channels_of_type_all_accounts(type)
         return [self.info(c) for c in found]

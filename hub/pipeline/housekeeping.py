@@ -13,8 +13,7 @@ import logging
 
 from hub import tasks
 from hub.contract import now
-from hub.models import Conversation
-from hub.models.conversation import CURRENT_THREAD
+from hub.store import conversations
 
 log = logging.getLogger(__name__)
 REOPEN_WINDOW = dt.timedelta(days=7)
@@ -23,20 +22,8 @@ INTERVAL_SECONDS = 60.0
 
 async def sweep() -> None:
     at = now()
-    collection = Conversation.get_pymongo_collection()
-    await collection.update_many(
-        # Exactly the (thread_key, status, resolved_at) index: only threads still to retire.
-        {
-            "thread_key": CURRENT_THREAD,
-            "status": "resolved",
-            "resolved_at": {"$lt": at - REOPEN_WINDOW},
-        },
-        [{"$set": {"thread_key": {"$toString": "$_id"}}}],
-    )
-    await collection.update_many(
-        {"status": "snoozed", "snoozed_until": {"$lte": at}},
-        {"$set": {"status": "open", "snoozed_until": None, "updated_at": at}},
-    )
+    await conversations.retire_resolved_all_accounts(at - REOPEN_WINDOW)
+    await conversations.wake_snoozed_all_accounts(at)
 
 
 class Housekeeper(tasks.Periodic):

@@ -7,10 +7,12 @@ status update moves a message's delivery forward only. It returns once every
 event is durably written, so the caller may answer the provider 2xx.
 
 A steady-state inbound message costs two database writes: one atomic
-conversation upsert (an update pipeline holding the open/reopen rules) and the
-message insert. A new conversation adds the contact upsert and one update.
-A conversation resolved long ago is not reopened: ``hub.pipeline.housekeeping`` retires
-it first, so the next message opens a new one.
+conversation upsert (an update pipeline holding the open/reopen rules,
+``hub.store.threads.touch``) and the message insert. A new conversation adds the
+contact upsert and one update. A conversation resolved long ago is not reopened:
+``hub.pipeline.housekeeping`` retires it first, so the next message opens a new one.
+The business's own first message to a contact opens its conversation through
+``hub.pipeline.first_message`` (``open_conversation``, named here too).
 """
 
 from __future__ import annotations
@@ -18,31 +20,38 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from beanie import PydanticObjectId
-from beanie.odm.utils.dump import get_dict
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
 
-from hub.contract import Address, Attachment, InboundMessage, WebhookResult, now
+from hub.contract import Attachment, InboundMessage, WebhookResult, now
 from hub.facts import handling
-from hub.models import Contact, Conversation, Message, Sender
+from hub.models import Contact, Message, Sender
 from hub.models.conversation import CURRENT_THREAD
 from hub.pipeline import delivery
-from hub.pipeline.batch import InsertBatcher
 from hub.pipeline.channels import ResolvedChannel
-from hub.pipeline.media import MediaStore
+from hub.pipeline.first_message import open_conversation, running_conversation
 from hub.pipeline.metrics import Metrics
-from hub.pipeline.rules import ConversationRules, Route
-from hub.store import paging
+from hub.pipeline.rules import ConversationRules
+from hub.store import messages, threads
+from hub.store.batch import InsertBatcher
 from hub.store.contacts import find_or_create_contact as contact_for_address
+from hub.store.errors import Duplicate
+from hub.store.media import MediaStore
+
+__all__ = [
+    "IngestServices",
+    "Receipt",
+    "find_or_create_contact",
+    "open_conversation",
+    "receive",
+    "receive_message",
+    "running_conversation",
+]
 
 log = logging.getLogger(__name__)
 
 PREVIEW_LENGTH = 140
-#: What the conversation upsert reads back: its id, and whether it waits in a queue again.
-TOUCHED = {"_id": 1, "assignee_id": 1, "queued_at": 1, "open_token": 1, "team_id": 1}
 
 
 class IngestServices(Protocol):
@@ -58,7 +67,7 @@ class IngestServices(Protocol):
     def rules(self) -> ConversationRules: ...
 
     @property
-    def message_inserts(self) -> InsertBatcher: ...
+    def message_inserts(self) -> InsertBatcher[Message]: ...
 
 
 @dataclass
@@ -108,9 +117,8 @@ async def receive_message(
     if taken:  # stored with its conversation, and opens nothing
         return answer, False, False
     thread_key = await _thread_key(channel, inbound)
-    conversation, created, opening, requeued = await _touch_conversation(
-        hub, channel, inbound, thread_key, at
-    )
+    touched = await _touch_conversation(hub, channel, inbound, thread_key, at)
+    conversation, created, requeued = touched.id, touched.created, touched.requeued
     if created:
         await _attach_contact(hub, channel, conversation, inbound)
     payload = inbound.payload
@@ -137,20 +145,18 @@ async def receive_message(
         created_at=at,
     )
     try:
-        await _insert_grouped(hub, message)
-    except DuplicateKeyError:
-        await _undo_touch(channel, conversation)
+        # With concurrent messages in one ``insert_many`` (``hub.store.batch``): returns
+        # once this one is durable; ``Duplicate`` for a provider id already stored.
+        await hub.message_inserts.insert(message)
+    except Duplicate:
+        # A duplicate delivery lost the insert race: take back its unread count. (One
+        # that arrives after the conversation was resolved also reopened it; that is
+        # left as is: the agent sees the conversation again, nothing is lost.)
+        await threads.undo_touch(channel.account_id, conversation)
         return None, False, False
-    if opening is not None:
-        await handling.opened(channel.account_id, conversation, at=at, channel_id=str(channel.id), reopened=not created, team_id=opening.get("team_id"))  # fmt: skip
+    if touched.opened:
+        await handling.opened(channel.account_id, conversation, at=at, channel_id=str(channel.id), reopened=not created, team_id=touched.team_id)  # fmt: skip
     return message, created, requeued
-
-
-async def _insert_grouped(hub: IngestServices, message: Message) -> None:
-    """Insert with concurrent messages in one ``insert_many`` (``hub.pipeline.batch``);
-    returns once this one is durable, raises ``DuplicateKeyError`` for a known id."""
-    message.id = PydanticObjectId()
-    await hub.message_inserts.insert(get_dict(message, to_db=True))
 
 
 async def _numbered_choice(
@@ -166,39 +172,13 @@ async def _numbered_choice(
         return None
     if channel.capabilities.quick_replies:
         return None
-    last = await Message.get_pymongo_collection().find_one(
-        {
-            "account_id": channel.account_id,
-            "conversation_id": conversation_id,
-            "direction": "out",
-            "private": False,
-        },
-        {"quick_replies": 1},
-        sort=[("created_at", -1)],
-    )
-    options = (last or {}).get("quick_replies") or []
+    payloads = await messages.last_quick_replies(channel.account_id, conversation_id)
     index = int(choice) - 1
-    return str(options[index]["payload"]) if 0 <= index < len(options) else None
-
-
-async def _by_provider_id(
-    channel: ResolvedChannel, provider_message_id: str, direction: str | None = None
-) -> list[dict[str, Any]]:
-    """The channel's messages with this provider id: exactly the (channel_id,
-    provider_message_id) index, the account and direction checked on the documents."""
-    docs = Message.get_pymongo_collection().find(
-        {"channel_id": channel.id, "provider_message_id": provider_message_id},
-        {"account_id": 1, "direction": 1},
-    )
-    return [
-        d
-        async for d in docs
-        if d["account_id"] == channel.account_id and direction in (None, d["direction"])
-    ]
+    return payloads[index] if 0 <= index < len(payloads) else None
 
 
 async def _known(channel: ResolvedChannel, provider_message_id: str) -> bool:
-    return bool(await _by_provider_id(channel, provider_message_id))
+    return await messages.known_provider_id(channel.account_id, channel.id, provider_message_id)
 
 
 async def _store_attachments(
@@ -238,83 +218,34 @@ async def _thread_key(channel: ResolvedChannel, inbound: InboundMessage) -> str:
     if not channel.threaded:
         return CURRENT_THREAD
     if inbound.thread_refs:
-        found = await Message.get_pymongo_collection().find_one(
-            {"account_id": channel.account_id, "provider_message_id": {"$in": inbound.thread_refs}},
-            {"conversation_id": 1},
-        )
+        found = await messages.conversation_of_provider_ids(channel.account_id, inbound.thread_refs)
         if found is not None:
-            conv = await paging.by_id(
-                Conversation.get_pymongo_collection(),
-                channel.account_id,
-                found["conversation_id"],
-                {"thread_key": 1, "contact_key": 1},
-            )
-            if conv is not None and conv["contact_key"] == inbound.sender.key:
-                return str(conv["thread_key"])
+            thread = await threads.thread_of(channel.account_id, found)
+            if thread is not None and thread[1] == inbound.sender.key:
+                return thread[0]
     return inbound.provider_message_id
 
 
-def _touch_pipeline(
-    channel: ResolvedChannel,
-    inbound: InboundMessage,
-    at: dt.datetime,
-    new_id: PydanticObjectId,
-    route: Route,
-    token: str = "",
-) -> list[dict[str, Any]]:
-    """The update pipeline that records an inbound message on its conversation.
-
-    New: opened with ``route``. Resolved or snoozed: reopened. Either way the
-    unread count, waiting time and last-message fields move. An opening (new or
-    reopened) stores ``token`` in ``open_token``, so the caller can tell it opened it,
-    and starts the opening's facts (``opened_at``; no first response yet).
-    """
+def _arrival(
+    hub: IngestServices, channel: ResolvedChannel, inbound: InboundMessage, at: dt.datetime
+) -> threads.Arrival:
+    """The inbound message as its conversation records it, with the route of an opening."""
     preview = (inbound.text or inbound.subject or "")[:PREVIEW_LENGTH]
     if not preview and inbound.attachments:
         preview = "[attachment]"
-
-    def keep(name: str, default: Any) -> dict[str, Any]:
-        return {"$ifNull": [f"${name}", default]}
-
-    reopen = {"$in": [keep("status", "open"), ["resolved", "snoozed"]]}
-    stage: dict[str, Any] = {
-        "_id": keep("_id", new_id),
-        "created_at": keep("created_at", at),
-        "channel_type": channel.type,
-        "handler": keep("handler", route.handler),
-        "bot_id": keep("bot_id", route.bot_id),
-        "team_id": keep("team_id", route.team_id),
-        "assignee_id": keep("assignee_id", None),
-        "labels": keep("labels", []),
-        "priority": keep("priority", "normal"),
-        "subject": keep("subject", inbound.subject),
-        "status": {"$cond": [reopen, "open", keep("status", "open")]},
-        "resolved_at": {"$cond": [reopen, None, keep("resolved_at", None)]},
-        # The queue (hub.centre.routing.queues): waiting for a person since; in this team since.
-        "queued_at": {"$cond": [reopen, at, keep("queued_at", at)]},
-        "team_since": {"$cond": [reopen, at, keep("team_since", at)]},
-        "snoozed_until": {"$cond": [reopen, None, keep("snoozed_until", None)]},
-        "open_token": {"$cond": [reopen, token, keep("open_token", token)]},
-        "opened_at": {"$cond": [reopen, at, keep("opened_at", at)]},
-        "first_response_at": {"$cond": [reopen, None, keep("first_response_at", None)]},
-        "first_response_seconds": {"$cond": [reopen, None, keep("first_response_seconds", None)]},
-        "resolution_seconds": {"$cond": [reopen, None, keep("resolution_seconds", None)]},
-        "messages_in": {"$add": [keep("messages_in", 0), 1]},
-        "unread": {"$add": [keep("unread", 0), 1]},
-        "waiting_since": keep("waiting_since", at),
-        "last_message_at": {"$max": [keep("last_message_at", at), at]},
-        "last_inbound_at": {"$max": [keep("last_inbound_at", at), at]},
-        "last_message_preview": preview,
-        "updated_at": now(),
-    }
     recipient = inbound.metadata.get("to")
-    if isinstance(recipient, str) and recipient:
-        stage["business_address"] = recipient  # replies leave from the number written to
-    if inbound.sender.name:
-        stage["contact_name"] = inbound.sender.name
-    else:
-        stage["contact_name"] = keep("contact_name", None)
-    return [{"$set": stage}]
+    route = hub.rules.route(channel.document)
+    return threads.Arrival(
+        at=at,
+        channel_type=channel.type,
+        preview=preview,
+        subject=inbound.subject,
+        business_address=recipient if isinstance(recipient, str) and recipient else None,
+        contact_name=inbound.sender.name or None,
+        handler=route.handler,
+        bot_id=route.bot_id,
+        team_id=route.team_id,
+    )
 
 
 async def _touch_conversation(
@@ -323,59 +254,13 @@ async def _touch_conversation(
     inbound: InboundMessage,
     thread_key: str,
     at: dt.datetime,
-) -> tuple[PydanticObjectId, bool, dict[str, Any] | None, bool]:
-    """Upsert the conversation; returns its id, whether this call created it, — when this
-    call opened or reopened it — the document's routing fields (else None), and whether it
-    was reopened without an assignee (so it waits in its queue again).
-
-    ``update_one`` (not ``find_one_and_update``, whose cost grew with the collection
-    on SecantusDB: ~70 ms at 6,000 documents against ~1 ms): creation is told by the
-    upserted id, an existing conversation's id is read back through the same unique key.
-    """
-    key = {
-        "account_id": channel.account_id,
-        "channel_id": channel.id,
-        "contact_key": inbound.sender.key,
-        "thread_key": thread_key,
-    }
-    collection = Conversation.get_pymongo_collection()
-    for _ in range(3):
-        new_id = PydanticObjectId()
-        token = str(PydanticObjectId())
-        try:
-            doc = await collection.find_one_and_update(
-                key,
-                _touch_pipeline(
-                    channel, inbound, at, new_id, hub.rules.route(channel.document), token
-                ),
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-                projection=TOUCHED,
-            )
-        except DuplicateKeyError:
-            continue  # a concurrent first message created it: update that one
-        if doc is None:  # applied, but not returned (a racing upsert): read it back
-            doc = await collection.find_one(key, TOUCHED)
-        if doc is not None:
-            created = doc["_id"] == new_id
-            opening = doc if doc.get("open_token") == token else None
-            # Reopened now (queued_at moved to this message) and nobody holds it: it waits.
-            queued = doc.get("queued_at")
-            again = queued is not None and abs(queued - at) < dt.timedelta(milliseconds=1)
-            requeued = not created and doc.get("assignee_id") is None and again
-            return doc["_id"], created, opening, requeued
-    raise RuntimeError("conversation upsert did not settle")
-
-
-async def _undo_touch(channel: ResolvedChannel, conversation_id: PydanticObjectId) -> None:
-    """A duplicate delivery lost the insert race: take back its unread count.
-
-    (A duplicate that arrives after the conversation was resolved also reopened
-    it; that is left as is: the agent sees the conversation again, nothing is lost.)
-    """
-    await Conversation.get_pymongo_collection().update_one(
-        {"_id": conversation_id, "account_id": channel.account_id}, {"$inc": {"unread": -1}}
-    )
+) -> threads.Touched:
+    """Record the message on its conversation (``hub.store.threads.touch``): one atomic
+    ``find_one_and_update`` upsert that creates, reopens or updates it, and answers
+    whether this call created it, opened or reopened it (its team then), and whether
+    it waits in its queue again (reopened without an assignee)."""
+    key = threads.ThreadKey(channel.account_id, channel.id, inbound.sender.key, thread_key)
+    return await threads.touch(key, _arrival(hub, channel, inbound, at))
 
 
 async def _attach_contact(
@@ -386,88 +271,14 @@ async def _attach_contact(
 ) -> None:
     """Find or create the contact of a new conversation and link it."""
     contact = await find_or_create_contact(channel.account_id, inbound)
-    update: dict[str, Any] = {"contact_id": contact.id}
-    if not inbound.sender.name and contact.name:
-        update["contact_name"] = contact.name
-    if await hub.rules.is_vip(channel.account_id, contact, inbound.sender.key):
-        update["vip"] = True
-    await Conversation.get_pymongo_collection().update_one(
-        {"_id": conversation_id, "account_id": channel.account_id}, {"$set": update}
+    assert contact.id is not None
+    name = contact.name if not inbound.sender.name and contact.name else None
+    vip = await hub.rules.is_vip(channel.account_id, contact, inbound.sender.key)
+    await threads.attach_contact(
+        channel.account_id, conversation_id, contact.id, contact_name=name, vip=vip
     )
 
 
 async def find_or_create_contact(account_id: PydanticObjectId, inbound: InboundMessage) -> Contact:
     """The account's contact with the sender's address, created on first sight."""
     return await contact_for_address(account_id, inbound.sender)
-
-
-async def running_conversation(channel: ResolvedChannel, address: Address) -> Conversation | None:
-    """The channel's running conversation with ``address``, if one exists (never creates one).
-
-    Threaded channels (email) start a new thread for every business-side message: None.
-    """
-    if channel.threaded:
-        return None
-    return await Conversation.find_one(
-        {
-            "account_id": channel.account_id,
-            "channel_id": channel.id,
-            "contact_key": address.key,
-            "thread_key": CURRENT_THREAD,
-        }
-    )
-
-
-async def open_conversation(
-    hub: IngestServices, channel: ResolvedChannel, address: Address
-) -> tuple[Conversation, bool]:
-    """The conversation a business-side message to ``address`` on ``channel`` goes into.
-
-    For the API's first message to a contact: no inbound message exists, so the
-    contact is found or created by address and the channel's running conversation
-    continued, or a new one opened with routing (never a bot: the business speaks
-    first). On threaded channels (email) every such message starts its own thread.
-    Returns (conversation, created).
-    """
-    contact = await contact_for_address(channel.account_id, address)
-    threaded = channel.threaded
-    new_id = PydanticObjectId()
-    key = {
-        "account_id": channel.account_id,
-        "channel_id": channel.id,
-        "contact_key": address.key,
-        "thread_key": f"out:{new_id}" if threaded else CURRENT_THREAD,
-    }
-    at = now()
-    route = hub.rules.route(channel.document)
-    on_insert: dict[str, Any] = {
-        "_id": new_id,
-        "created_at": at,
-        "channel_type": channel.type,
-        "contact_id": contact.id,
-        "contact_name": contact.name,
-        "status": "open",
-        "handler": "human",
-        "team_id": route.team_id,
-        "labels": [],
-        "priority": "normal",
-        "vip": await hub.rules.is_vip(channel.account_id, contact, address.key),
-        "unread": 0,
-        "last_message_at": at,
-        "last_message_preview": "",
-        "updated_at": at,
-        # Opened here; the customer's first answer is not a reopening.
-        "open_token": "business",
-    }
-    collection = Conversation.get_pymongo_collection()
-    for _ in range(3):
-        try:
-            await collection.update_one(key, {"$setOnInsert": on_insert}, upsert=True)
-        except DuplicateKeyError:
-            continue  # a concurrent first message created it
-        doc = await collection.find_one(key)
-        if doc is not None:
-            if doc["_id"] == new_id:
-                await handling.opened(channel.account_id, new_id, at=at, channel_id=str(channel.id), reopened=False, team_id=route.team_id)  # fmt: skip
-            return Conversation.model_validate(doc), doc["_id"] == new_id
-    raise RuntimeError("conversation upsert did not settle")

@@ -1,69 +1,7 @@
-"""Media storage: attachment bytes in GridFS, always under the owning account."""
+"""Media storage: attachment bytes, always under the owning account (kept in ``hub.store.media``)."""
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any
+from hub.store.media import MediaNotFound, MediaStore
 
-from beanie import PydanticObjectId
-from bson import ObjectId
-from bson.errors import InvalidId
-from gridfs import AsyncGridFSBucket, NoFile
-from pymongo.asynchronous.database import AsyncDatabase
-
-from hub.contract import Attachment
-from hub.errors import NotFound
-
-
-class MediaNotFound(NotFound):
-    """No attachment with this id in this account."""
-
-
-class MediaStore:
-    """Keeps and returns attachment bytes; a file is found only with its account's id."""
-
-    def __init__(self, database: AsyncDatabase[Any]) -> None:
-        self.bucket = AsyncGridFSBucket(database, bucket_name="media")
-        self.files = database["media.files"]
-
-    async def put(
-        self,
-        account_id: PydanticObjectId,
-        data: bytes,
-        filename: str | None,
-        content_type: str,
-        content_id: str | None = None,
-    ) -> Attachment:
-        file_id = await self.bucket.upload_from_stream(
-            filename or "attachment",
-            data,
-            metadata={"account_id": account_id, "content_type": content_type},
-        )
-        return Attachment(
-            id=str(file_id),
-            filename=filename,
-            content_type=content_type,
-            size=len(data),
-            content_id=content_id,
-        )
-
-    async def get(self, account_id: PydanticObjectId, attachment_id: str) -> tuple[bytes, str]:
-        """The bytes and content type of one of the account's files."""
-        try:
-            oid = ObjectId(attachment_id)
-        except InvalidId:
-            raise MediaNotFound(attachment_id) from None
-        doc = await self.files.find_one({"_id": oid, "metadata.account_id": account_id})
-        if doc is None:
-            raise MediaNotFound(attachment_id)
-        try:
-            stream = await self.bucket.open_download_stream(oid)
-        except NoFile:
-            raise MediaNotFound(attachment_id) from None
-        return await stream.read(), str(
-            doc["metadata"].get("content_type", "application/octet-stream")
-        )
-
-    async def delete(self, attachment_id: str) -> None:
-        with contextlib.suppress(NoFile, InvalidId):
-            await self.bucket.delete(ObjectId(attachment_id))
+__all__ = ["MediaNotFound", "MediaStore"]

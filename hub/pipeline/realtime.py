@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from beanie import PydanticObjectId
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
 
 from hub import tasks
+from hub.store import changes
+from hub.store.database import Database, DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,13 @@ class Subscription:
 class Realtime:
     """The process's change-stream watcher and its subscribers."""
 
-    def __init__(self, database: AsyncDatabase[Any]) -> None:
+    def __init__(self, database: Database) -> None:
         self.database = database
         #: Subscribers by account (``None``: every account), so an event costs only
         #: the subscribers of its account and the all-account workers.
         self._subscribers: dict[PydanticObjectId | None, set[Subscription]] = {}
         self._task: asyncio.Task[None] | None = None
-        self._resume_token: Any = None
+        self._resume_token: changes.ResumeToken | None = None
         self.ready = asyncio.Event()
 
     @property
@@ -137,42 +137,35 @@ class Realtime:
 
     async def _run(self) -> None:
         delay = 0.1
-        pipeline = [
-            {"$match": {"ns.coll": {"$in": list(WATCHED)}, "operationType": {"$in": OPERATIONS}}}
-        ]
         while True:
             try:
-                async with await self.database.watch(
-                    pipeline, full_document="updateLookup", resume_after=self._resume_token
+                async with changes.follow(
+                    self.database, list(WATCHED), OPERATIONS, self._resume_token
                 ) as stream:
                     self.ready.set()
                     delay = 0.1
                     async for change in stream:
-                        self._resume_token = stream.resume_token
+                        self._resume_token = change.resume_token
                         self._publish(change)
             except asyncio.CancelledError:
                 raise
-            except PyMongoError as exc:
+            except DatabaseError as exc:
                 log.warning("change stream interrupted (%s); resuming in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    def _publish(self, change: dict[str, Any]) -> None:
-        prefix = WATCHED.get(change.get("ns", {}).get("coll", ""))
-        op = change.get("operationType")
-        doc = change.get("fullDocument")
+    def _publish(self, change: changes.Change) -> None:
+        prefix = WATCHED.get(change.collection)
+        op = change.operation
+        doc = change.document
         if prefix is None or doc is None or op not in ("insert", "update", "replace"):
             return
-        changed: tuple[str, ...] = ()
-        if op == "update":
-            desc = change.get("updateDescription") or {}
-            changed = tuple(desc.get("updatedFields", {})) + tuple(desc.get("removedFields", []))
         event = Event(
             type=f"{prefix}.{'created' if op == 'insert' else 'updated'}",
             account_id=doc.get("account_id"),
             data=doc,
-            token=str((change.get("_id") or {}).get("_data", "")),
-            changed=changed,
+            token=change.token,
+            changed=change.changed,
         )
         for account in (None, event.account_id):
             for sub in list(self._subscribers.get(account, ())):

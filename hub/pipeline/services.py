@@ -9,25 +9,23 @@ connectors get only ``connector_services`` (the contract's ``HubServices``).
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
-from bson import ObjectId
-from pymongo.asynchronous.database import AsyncDatabase
+from beanie import PydanticObjectId
 
 from hub import tasks
-from hub.contract import ChannelInfo
-from hub.models import Channel
-from hub.pipeline.batch import InsertBatcher
+from hub.contract import ChannelInfo, Connector, JsonObject
+from hub.models import Channel, Message
 from hub.pipeline.channel_secrets import Cipher, fields_of
 from hub.pipeline.channels import ChannelResolver, ResolvedChannel
 from hub.pipeline.connector_services import ConnectorServices
-from hub.pipeline.media import MediaStore
 from hub.pipeline.metrics import Metrics
 from hub.pipeline.realtime import Realtime
 from hub.pipeline.registry import Registry
 from hub.pipeline.rules import BasicRules, ConversationRules
 from hub.settings import Settings
+from hub.store.batch import InsertBatcher, message_inserts
+from hub.store.database import Database
+from hub.store.media import MediaStore
 
 
 class Hub:
@@ -36,9 +34,9 @@ class Hub:
     def __init__(
         self,
         settings: Settings,
-        database: AsyncDatabase[Any],
+        database: Database,
         http: httpx.AsyncClient,
-        connector_classes: dict[str, Any] | None = None,
+        connector_classes: dict[str, type[Connector]] | None = None,
     ) -> None:
         self.settings = settings
         self.database = database
@@ -68,18 +66,18 @@ class Hub:
         self.rules: ConversationRules = BasicRules()
         #: Work that runs after a request was answered (number look-ups).
         self.background = tasks.Background()
-        #: Group commit of inbound messages (``hub.pipeline.batch``), used by ingest.
-        self.message_inserts = InsertBatcher(database["messages"])
+        #: Group commit of inbound messages (``hub.store.batch``), used by ingest.
+        self.message_inserts: InsertBatcher[Message] = message_inserts(database)
 
-    async def resolve(self, channel_id: str | ObjectId | None) -> ResolvedChannel | None:
+    async def resolve(self, channel_id: str | PydanticObjectId | None) -> ResolvedChannel | None:
         """The active channel with this id with its connector, capabilities and info."""
         return await self.channels.resolve(channel_id)
 
-    async def channel(self, channel_id: str | ObjectId | None) -> Channel | None:
+    async def channel(self, channel_id: str | PydanticObjectId | None) -> Channel | None:
         """An active channel's document by id (any account: check the account yourself)."""
         return await self.channels.document(channel_id)
 
-    def sealed_config(self, type: str, config: dict[str, Any]) -> dict[str, Any]:
+    def sealed_config(self, type: str, config: JsonObject) -> JsonObject:
         """``config`` as it is stored: the connector's secret fields sealed."""
         return self.cipher.seal_config(config, fields_of(self.registry, type))
 

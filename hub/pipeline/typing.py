@@ -10,19 +10,19 @@ removes stale documents.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from beanie import PydanticObjectId
-from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.contract import now
+from hub.store import conversations
+from hub.store.database import Database
 
 COLLECTION = "widget_typing"
 TTL = dt.timedelta(seconds=8)
 
 
 async def agent_typing(
-    database: AsyncDatabase[Any],
+    database: Database,
     account_id: PydanticObjectId,
     conversation_id: PydanticObjectId,
     user_id: str,
@@ -31,19 +31,7 @@ async def agent_typing(
 ) -> None:
     """Record that ``user_id`` is (or stopped) composing a reply in the conversation."""
     at = now()
-    await database[COLLECTION].update_one(
-        {"_id": f"{conversation_id}:agent"},
-        {
-            "$set": {
-                "account_id": account_id,
-                "conversation_id": conversation_id,
-                "side": "agent",
-                "typing": typing,
-                "name": name,
-                "user_id": user_id,
-                "at": at,
-                "expires_at": at + TTL,
-            }
-        },
-        upsert=True,
-    )
+    await conversations.agent_typing(
+        database, account_id, conversation_id, user_id, name, typing=typing, at=at,
+        expires_at=at + TTL,
+    )  # fmt: skip

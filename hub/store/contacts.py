@@ -6,14 +6,15 @@ Every function takes the account id first; another account's contact is not foun
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol, TypedDict
 
 from beanie import PydanticObjectId
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hub.contract import Address, AddressKind, now
+from hub.contract import Address, AddressKind, JsonValue, now
 from hub.errors import ContactExists
 from hub.models import (
     Actor,
@@ -93,7 +94,8 @@ async def find_or_create_contact(account_id: PydanticObjectId, address: Address)
         if doc is None:  # a racing upsert answered without the document: read it back
             doc = await collection.find_one(query)
         if doc is not None:
-            return Contact.model_validate(doc)
+            contact: Contact = Contact.model_validate(doc)
+            return contact
     raise RuntimeError("contact upsert did not settle")
 
 
@@ -105,18 +107,24 @@ async def list_contacts(
     if search:
         needle = search.casefold()
 
-        def keep(doc: dict[str, Any]) -> bool:
+        def _keep(doc: dict[str, Any]) -> bool:
             return any(needle in str(doc.get(f) or "").casefold() for f in SEARCHED)
+
+        keep = _keep
 
     # (account_id, created_at) windows; a search filters what they read (no $or/$regex scan).
     return await page_of(Contact, {"account_id": account_id}, limit, cursor, keep=keep)
 
 
-async def get_contact(account_id: PydanticObjectId, contact_id: str) -> Contact:
+async def get_contact(account_id: PydanticObjectId, contact_id: str | PydanticObjectId) -> Contact:
     found = await paging.model_by_id(Contact, account_id, oid(contact_id))
     if found is None:
-        raise NotFound(contact_id)
+        raise NotFound(str(contact_id))
     return found
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _addresses(email: str | None, phone: str | None) -> list[str]:
@@ -138,9 +146,9 @@ async def _refuse_taken(
                 raise ContactExists()
 
 
-async def create_contact(account_id: PydanticObjectId, fields: dict[str, Any]) -> Contact:
+async def create_contact(account_id: PydanticObjectId, fields: Mapping[str, object]) -> Contact:
     """A new contact from ``name``/``email``/``phone``/``vip``/``attributes``; 409-ish if taken."""
-    addresses = _addresses(fields.get("email"), fields.get("phone"))
+    addresses = _addresses(_text(fields.get("email")), _text(fields.get("phone")))
     if not addresses:
         raise InvalidChange("address_required", "a contact needs an email or a phone number")
     await _refuse_taken(account_id, addresses)
@@ -156,19 +164,20 @@ async def create_contact(account_id: PydanticObjectId, fields: dict[str, Any]) -
 
 
 async def update_contact(
-    account_id: PydanticObjectId, contact_id: str, changes: dict[str, Any]
+    account_id: PydanticObjectId, contact_id: str | PydanticObjectId, changes: Mapping[str, object]
 ) -> Contact:
     """Change name, vip, attributes; a new email or phone is added to the contact's addresses."""
     contact = await get_contact(account_id, contact_id)
     added = [
         a
-        for a in _addresses(changes.get("email"), changes.get("phone"))
+        for a in _addresses(_text(changes.get("email")), _text(changes.get("phone")))
         if a not in contact.addresses
     ]
     await _refuse_taken(account_id, added, contact.id)
     update: dict[str, Any] = dict(changes)
     if "name" in changes or added:
-        update["terms"] = terms_of(changes.get("name", contact.name), *contact.addresses, *added)
+        name = _text(changes["name"]) if "name" in changes else contact.name
+        update["terms"] = terms_of(name, *contact.addresses, *added)
     push = {"$addToSet": {"addresses": {"$each": added}}} if added else {}
     if update or push:
         await Contact.get_pymongo_collection().update_one(
@@ -215,7 +224,19 @@ async def _related(hub_database: Any, contact: Contact) -> dict[str, list[dict[s
     return found
 
 
-async def export_contact(account_id: PydanticObjectId, contact_id: str) -> dict[str, Any]:
+class ContactExport(TypedDict):
+    """Everything stored about a contact (``export_contact``)."""
+
+    contact: Contact
+    conversations: list[Conversation]
+    messages: list[Message]
+    #: The contact's records in other collections, by collection, as plain JSON values.
+    related: dict[str, list[dict[str, JsonValue]]]
+
+
+async def export_contact(
+    account_id: PydanticObjectId, contact_id: str | PydanticObjectId
+) -> ContactExport:
     """Everything stored about a contact: the contact, its conversations and their messages,
     and its records in the ``CONTACT_DATA`` collections (callbacks, CSAT answers, look-ups…)."""
     contact = await get_contact(account_id, contact_id)
@@ -253,7 +274,9 @@ async def _forget_answers(account_id: PydanticObjectId, ids: list[Any]) -> None:
         )
 
 
-async def erase_contact(hub: _WithMedia, account_id: PydanticObjectId, contact_id: str) -> int:
+async def erase_contact(
+    hub: _WithMedia, account_id: PydanticObjectId, contact_id: str | PydanticObjectId
+) -> int:
     """Erase a contact: conversations, messages, attachments, webhook payloads, kept answers.
 
     The contact goes last, so an interrupted erasure is finished by asking again.

@@ -7,40 +7,43 @@ account is simply not found.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from beanie import PydanticObjectId
-from bson.errors import InvalidId
 
 from hub.contract import now
-from hub.facts import handling
 from hub.models import Conversation, Message, Team, User
+from hub.models.conversation import CURRENT_THREAD
+from hub.store import facts as handling
 from hub.store import paging
+from hub.store.database import Database
 from hub.store.errors import InvalidChange, NotFound
+from hub.store.ids import parse_id, try_id
 from hub.store.paging import decode_cursor, encode_cursor
 
 __all__ = ["InvalidChange", "NotFound", "decode_cursor", "encode_cursor"]
 
 
 def oid(value: str | PydanticObjectId | None) -> PydanticObjectId:
-    try:
-        return PydanticObjectId(value)
-    except (InvalidId, TypeError, ValueError):
-        raise NotFound(str(value)) from None
+    """``hub.store.ids.parse_id`` under the name the store's callers use: ``NotFound``."""
+    return parse_id(value)
 
 
 # --------------------------------------------------------------------------- conversations
 
 
-async def get_conversation(account_id: PydanticObjectId, conversation_id: str) -> Conversation:
+async def get_conversation(
+    account_id: PydanticObjectId, conversation_id: str | PydanticObjectId
+) -> Conversation:
     """The account's conversation by id: an ``_id`` index look-up, the account checked after."""
     doc = await paging.by_id(
         Conversation.get_pymongo_collection(), account_id, oid(conversation_id)
     )
     if doc is None:
-        raise NotFound(conversation_id)
-    return Conversation.model_validate(doc)
+        raise NotFound(str(conversation_id))
+    conversation: Conversation = Conversation.model_validate(doc)
+    return conversation
 
 
 #: Equality shapes that lead an index of ``conversations`` ending in ``last_message_at``,
@@ -49,7 +52,7 @@ async def get_conversation(account_id: PydanticObjectId, conversation_id: str) -
 HANDLERS = ("human", "bot")
 
 
-def list_shapes(filters: dict[str, Any]) -> list[dict[str, Any]]:
+def list_shapes(filters: Mapping[str, object]) -> list[dict[str, object]]:
     """The index-leading equality shapes for the API's exact-match ``filters``."""
     if "contact_id" in filters:
         return [{"contact_id": filters["contact_id"]}]
@@ -67,13 +70,13 @@ def list_shapes(filters: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def list_conversations(
     account_id: PydanticObjectId,
-    filters: dict[str, Any],
+    filters: Mapping[str, object],
     limit: int = 25,
     cursor: str | None = None,
 ) -> tuple[list[Conversation], str | None]:
     """Conversations newest activity first; ``filters`` are exact-match fields."""
 
-    def keep(doc: dict[str, Any]) -> bool:
+    def _keep(doc: dict[str, Any]) -> bool:
         return all(doc.get(k) == v for k, v in filters.items())
 
     shapes = [{"account_id": account_id, **shape} for shape in list_shapes(filters)]
@@ -83,14 +86,14 @@ async def list_conversations(
         "last_message_at",
         limit=limit,
         cursor=cursor,
-        keep=keep,
+        keep=_keep,
     )
     return [Conversation.model_validate(d) for d in docs], next_cursor
 
 
 async def recent_first(
     account_id: PydanticObjectId,
-    shape: dict[str, Any] | list[dict[str, Any]],
+    shape: Mapping[str, object] | Sequence[Mapping[str, object]],
     keep: Callable[[dict[str, Any]], bool],
     limit: int = 25,
     cursor: str | None = None,
@@ -106,7 +109,7 @@ async def recent_first(
     other filters in Python to the raw document (only kept ones become models).
     """
     since = None if horizon_hours is None else now() - dt.timedelta(hours=horizon_hours)
-    shapes = [shape] if isinstance(shape, dict) else shape
+    shapes = [shape] if isinstance(shape, Mapping) else shape
     docs, next_cursor = await paging.read_window(
         Conversation.get_pymongo_collection(),
         [{"account_id": account_id, **s} for s in shapes],
@@ -122,14 +125,17 @@ async def recent_first(
 
 async def update_conversation(
     account_id: PydanticObjectId,
-    conversation_id: str,
-    changes: dict[str, Any],
-    actor: dict[str, Any] | None = None,
+    conversation_id: str | PydanticObjectId,
+    changes: Mapping[str, object],
+    actor: Mapping[str, object] | None = None,
 ) -> Conversation:
     """Apply status, assignee, team, labels or priority changes after checking them.
 
+    ``changes`` holds what is given (``assignee_id``, ``status`` with ``snoozed_until``,
+    ``team_id``, ``labels``, ``priority``, ``handler``); each value is checked here.
+
     ``actor`` (``{"type": "user", "id": …}``) is who made the change, for the facts
-    ``hub.facts.handling`` records (a supervisor assigning to themself takes over).
+    ``hub.store.facts`` records (a supervisor assigning to themself takes over).
     """
     conversation = await get_conversation(account_id, conversation_id)
     update: dict[str, Any] = {}
@@ -194,7 +200,7 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 STATUSES = ("open", "pending", "snoozed", "resolved")
 
 
-def _status_change(status: str, snoozed_until: dt.datetime | None) -> dict[str, Any]:
+def _status_change(status: object, snoozed_until: object) -> dict[str, Any]:
     if status not in STATUSES:
         raise InvalidChange("invalid_status", f"status must be one of {', '.join(STATUSES)}")
     update: dict[str, Any] = {
@@ -203,7 +209,7 @@ def _status_change(status: str, snoozed_until: dt.datetime | None) -> dict[str, 
         "snoozed_until": None,
     }
     if status == "snoozed":
-        if snoozed_until is None:
+        if not isinstance(snoozed_until, dt.datetime):
             raise InvalidChange("snooze_needs_time", "snoozing needs the time to wake it")
         if snoozed_until.tzinfo is None:
             raise InvalidChange("snooze_needs_timezone", "the wake-up time needs a time zone")
@@ -211,25 +217,27 @@ def _status_change(status: str, snoozed_until: dt.datetime | None) -> dict[str, 
     return update
 
 
-async def _team_of(account_id: PydanticObjectId, team_id: str) -> str:
+async def _team_of(account_id: PydanticObjectId, team_id: object) -> str:
     team = await Team.find_one(Team.id == oid_or_invalid(team_id), Team.account_id == account_id)
     if team is None:
         raise InvalidChange("unknown_team", "no team of this account has that id")
     return str(team.id)
 
 
-def oid_or_invalid(value: str) -> PydanticObjectId:
-    try:
-        return oid(value)
-    except NotFound:
-        raise InvalidChange("invalid_id", f"{value!r} is not an id") from None
+def oid_or_invalid(value: object) -> PydanticObjectId:
+    """An id given in a change: ``InvalidChange`` when it cannot be one."""
+    parsed = try_id(value)
+    if parsed is None:
+        raise InvalidChange("invalid_id", f"{value!r} is not an id")
+    return parsed
 
 
-def _labels(labels: list[str]) -> list[str]:
+def _labels(labels: object) -> list[str]:
     """Labels trimmed, lower-cased and de-duplicated, in the order given."""
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         raise InvalidChange("invalid_labels", "labels must be a list of strings")
-    clean = [x.strip().lower()[:50] for x in labels if x.strip()]
+    texts: list[str] = labels
+    clean = [x.strip().lower()[:50] for x in texts if x.strip()]
     if len(clean) > 50:
         raise InvalidChange("too_many_labels", "a conversation holds at most 50 labels")
     return list(dict.fromkeys(clean))
@@ -282,12 +290,13 @@ async def mark_read(account_id: PydanticObjectId, conversation: Conversation) ->
         conversation.unread = 0
 
 
-async def get_message(account_id: PydanticObjectId, message_id: str) -> Message:
+async def get_message(account_id: PydanticObjectId, message_id: str | PydanticObjectId) -> Message:
     """The account's message by id: an ``_id`` index look-up, the account checked after."""
     doc = await paging.by_id(Message.get_pymongo_collection(), account_id, oid(message_id))
     if doc is None:
-        raise NotFound(message_id)
-    return Message.model_validate(doc)
+        raise NotFound(str(message_id))
+    message: Message = Message.model_validate(doc)
+    return message
 
 
 async def set_subject(
@@ -390,3 +399,71 @@ async def insert_note(message: Message) -> Message:
     """Store a private note the system writes (never sent: no outbox)."""
     await message.insert()
     return message
+
+
+# --------------------------------------------------------------------------- the pipeline's writes
+
+
+async def mark_answered(conversation: Conversation, preview: str, at: dt.datetime) -> None:
+    """A reply went into the conversation: its last message, no longer waiting."""
+    await Conversation.get_pymongo_collection().update_one(
+        {"_id": conversation.id, "account_id": conversation.account_id},
+        {
+            "$set": {"last_message_at": at, "last_message_preview": preview, "updated_at": at},
+            "$unset": {"waiting_since": ""},
+            "$inc": {"messages_out": 1},
+        },
+    )
+
+
+async def retire_resolved_all_accounts(resolved_before: dt.datetime) -> None:
+    """Every account's conversations resolved before ``resolved_before`` get their own
+    thread key, so the contact's next message opens a new conversation."""
+    await Conversation.get_pymongo_collection().update_many(
+        # Exactly the (thread_key, status, resolved_at) index: only threads still to retire.
+        {
+            "thread_key": CURRENT_THREAD,
+            "status": "resolved",
+            "resolved_at": {"$lt": resolved_before},
+        },
+        [{"$set": {"thread_key": {"$toString": "$_id"}}}],
+    )
+
+
+async def wake_snoozed_all_accounts(at: dt.datetime) -> None:
+    """Every account's snoozed conversations whose time has come are open again."""
+    await Conversation.get_pymongo_collection().update_many(
+        {"status": "snoozed", "snoozed_until": {"$lte": at}},
+        {"$set": {"status": "open", "snoozed_until": None, "updated_at": at}},
+    )
+
+
+async def agent_typing(
+    database: Database,
+    account_id: PydanticObjectId,
+    conversation_id: PydanticObjectId,
+    user_id: str,
+    name: str,
+    *,
+    typing: bool,
+    at: dt.datetime,
+    expires_at: dt.datetime,
+) -> None:
+    """Record that ``user_id`` is (or stopped) composing a reply in the conversation: one
+    document per (conversation, side) in ``widget_typing``, carried by the change stream."""
+    await database["widget_typing"].update_one(
+        {"_id": f"{conversation_id}:agent"},
+        {
+            "$set": {
+                "account_id": account_id,
+                "conversation_id": conversation_id,
+                "side": "agent",
+                "typing": typing,
+                "name": name,
+                "user_id": user_id,
+                "at": at,
+                "expires_at": expires_at,
+            }
+        },
+        upsert=True,
+    )

@@ -137,7 +137,7 @@ async def _read(
     collection: AsyncCollection[Doc],
     shapes: Sequence[Mapping[str, Any]],
     field: str,
-    bounds: dict[str, Any],
+    bounds: dict[str, dt.datetime],
     projection: Mapping[str, Any] | None,
 ) -> list[Doc]:
     found: list[Doc] = []
@@ -183,7 +183,7 @@ async def read_window(
     covered = 0.0  # seconds of history the windows read so far
     while True:
         sized = reader.sized
-        bounds, last = reader.window(span)
+        bounds, last = reader.bounds(span)
         docs = await _read(collection, shapes, field, bounds, projection)
         read += len(docs)
         covered += span.total_seconds()
@@ -213,10 +213,10 @@ class _Descending:
         self.field, self.top = field, top
         self.floor = since or FLOOR
         self.has_floor = since is not None
-        self.upper: dict[str, Any] = {"$lte": top[0]} if top else {}
+        self.upper: dict[str, dt.datetime] = {"$lte": top[0]} if top else {}
         self.anchor = top[0] if top else now()
 
-    def window(self, span: dt.timedelta) -> tuple[dict[str, Any], bool]:
+    def bounds(self, span: dt.timedelta) -> tuple[dict[str, dt.datetime], bool]:
         lower = self.anchor - span
         last = lower <= self.floor
         bounds = dict(self.upper)
@@ -246,14 +246,14 @@ class _Ascending:
         assert begin is not None
         # Without a cursor, what is older than ``start`` comes first (normally nothing).
         self.pending_before = top is None
-        self.lower: dict[str, Any] = {"$gte": begin}
+        self.lower: dict[str, dt.datetime] = {"$gte": begin}
         self.anchor = begin
 
     @property
     def sized(self) -> bool:
         return not self.pending_before
 
-    def window(self, span: dt.timedelta) -> tuple[dict[str, Any], bool]:
+    def bounds(self, span: dt.timedelta) -> tuple[dict[str, dt.datetime], bool]:
         if self.pending_before:
             self.pending_before = False
             return {"$lt": self.anchor}, False
@@ -284,7 +284,7 @@ def _span_for(page: list[Doc], field: str, limit: int) -> dt.timedelta:
 
 async def page_of(
     model: type[D],
-    query: dict[str, Any],
+    query: Mapping[str, object],
     limit: int,
     cursor: str | None,
     field: str = "created_at",

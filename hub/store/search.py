@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from beanie import PydanticObjectId
 
@@ -35,7 +35,13 @@ def terms_of(name: str | None, *addresses: str | None) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-async def contacts_matching(account_id: PydanticObjectId, text: str) -> list[dict[str, Any]]:
+#: A contact search finds: its id (``_id``, as stored) and its terms.
+class ContactHit(TypedDict):
+    _id: PydanticObjectId
+    terms: list[str]
+
+
+async def contacts_matching(account_id: PydanticObjectId, text: str) -> list[ContactHit]:
     """Contacts with a term starting with the text's first word whose terms also start
     with its other words (``ann jen`` finds Ann Jensen); at most ``CONTACT_LIMIT``."""
     words = [w.casefold() for w in _WORD.findall(text)]
@@ -46,11 +52,11 @@ async def contacts_matching(account_id: PydanticObjectId, text: str) -> list[dic
         {"account_id": account_id, "terms": {"$gte": first, "$lt": first + "\uffff"}},
         {"_id": 1, "terms": 1},
     )
-    hits: list[dict[str, Any]] = []
+    hits: list[ContactHit] = []
     async for doc in found:
         terms = doc.get("terms") or []
         if all(any(t.startswith(w) for t in terms) for w in words[1:]):
-            hits.append(doc)
+            hits.append({"_id": doc["_id"], "terms": terms})
             if len(hits) >= CONTACT_LIMIT:
                 break
     return hits

@@ -20,7 +20,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from hub.models import Conversation, Message, Sender
-from hub.pipeline import delivery, outbox
+from hub.pipeline import delivery, dispatcher, outbox
 from hub.pipeline.outbox import Dispatcher
 from hub.pipeline.services import Hub
 from hub.settings import Settings
@@ -212,7 +212,7 @@ async def test_dispatcher_wakes_on_new_work(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With an hour-long idle poll, only the change stream can wake the dispatcher."""
-    monkeypatch.setattr(outbox, "IDLE_POLL", 3600.0)
+    monkeypatch.setattr(dispatcher, "IDLE_POLL", 3600.0)
     httpx_mock.add_response(url=SEND_URL, json={"sid": "p-1"})
     httpx_mock.add_response(url=SEND_URL, json={"sid": "p-2"})
     d = new_dispatcher(hub, dispatchers)

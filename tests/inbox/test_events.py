@@ -97,6 +97,7 @@ def test_an_event_is_serialized_once_for_every_stream() -> None:
 
     from hub.inbox.events import _encoded
     from hub.pipeline.realtime import Realtime
+    from hub.store.changes import parse
 
     realtime = Realtime(None)  # type: ignore[arg-type]  # never started: _publish only
     ours, theirs = PydanticObjectId(), PydanticObjectId()
@@ -105,7 +106,7 @@ def test_an_event_is_serialized_once_for_every_stream() -> None:
     worker = realtime.subscribe(None)
     doc = {"_id": PydanticObjectId(), "account_id": ours, "status": "open"}
     realtime._publish(
-        {"ns": {"coll": "conversations"}, "operationType": "insert", "fullDocument": doc}
+        parse({"ns": {"coll": "conversations"}, "operationType": "insert", "fullDocument": doc})
     )
     events = [s.queue.get_nowait() for s in streams]
     assert other.queue.empty() and worker.queue.qsize() == 1

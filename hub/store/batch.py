@@ -1,10 +1,10 @@
 """Group commit: concurrent inserts of one collection written together with ``insert_many``.
 
-Ingest hands each new message document to ``InsertBatcher.insert`` and waits; the
+Ingest hands each new message to ``InsertBatcher.insert`` and waits; the
 batcher collects what arrives within ``window`` seconds (or ``max_batch`` documents),
 writes them with one unordered ``insert_many`` (with the client's journaled, majority
-write concern) and then answers every waiter: done, or its own ``DuplicateKeyError``,
-or the batch's error. So a webhook is still answered 2xx only once its message is
+write concern) and then answers every waiter: done, or its own ``Duplicate``
+(``hub.store.errors``), or the batch's error. So a webhook is still answered 2xx only once its message is
 durable, a retried provider id is still stored once (the unique index refuses it inside
 the batch), and a crash before the write answers nobody: nothing acknowledged is lost.
 
@@ -16,18 +16,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from beanie import Document, PydanticObjectId
+from beanie.odm.utils.dump import get_dict
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
+from pymongo.errors import BulkWriteError, WriteError
+
+from hub.models import Message
+from hub.store.database import Database
+from hub.store.errors import Duplicate
 
 #: How long the first document of a batch waits for company (seconds).
 WINDOW = 0.003
 MAX_BATCH = 64
 DUPLICATE_KEY = 11000
+D = TypeVar("D", bound=Document)
 
 
-class InsertBatcher:
+class InsertBatcher(Generic[D]):
     """Collects documents for ``collection`` and inserts them in small batches."""
 
     def __init__(
@@ -42,14 +49,15 @@ class InsertBatcher:
         self.batches = 0
         self.documents = 0
 
-    async def insert(self, document: dict[str, Any]) -> None:
-        """Insert ``document`` with the next batch; returns once it is written.
+    async def insert(self, document: D) -> None:
+        """Insert ``document`` (given a new id) with the next batch; returns once it is written.
 
-        Raises ``DuplicateKeyError`` if a unique index refused this document, or the
+        Raises ``Duplicate`` if a unique index refused this document, or the
         batch's database error (then nothing of it may be assumed written).
         """
+        document.id = PydanticObjectId()
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((document, done))
+        self._pending.append((get_dict(document, to_db=True), done))
         if len(self._pending) >= self.max_batch:
             self._full.set()
         if self._flusher is None or self._flusher.done():
@@ -91,5 +99,10 @@ class InsertBatcher:
 
 def _refusal(error: dict[str, Any]) -> Exception:
     if error.get("code") == DUPLICATE_KEY:
-        return DuplicateKeyError(error.get("errmsg", "duplicate key"), DUPLICATE_KEY, error)
+        return Duplicate(str(error.get("errmsg", "duplicate key")))
     return WriteError(error.get("errmsg", "write refused"), error.get("code"), error)
+
+
+def message_inserts(database: Database) -> InsertBatcher[Message]:
+    """The process's group commit of inbound messages (``Hub.message_inserts``)."""
+    return InsertBatcher(database["messages"])

@@ -1,0 +1,218 @@
+"""The dispatcher: claims due outbound messages and sends them, one per ``parley serve``.
+
+A claim moves ``outbox_due`` to the end of a lease (``hub.store.outbox``), so a message
+whose sender died becomes due again when the lease runs out. The dispatcher calls
+``connector.send`` and records the outcome (``hub.pipeline.delivery``). It wakes at once
+on new work from the change stream and sleeps until the next retry otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from beanie import PydanticObjectId
+
+from hub.contract import (
+    Address,
+    OutboundMessage,
+    PermanentSendError,
+    RetryableSendError,
+    now,
+    render_quick_replies_as_text,
+)
+from hub.models import Conversation, Message
+from hub.pipeline import delivery
+from hub.pipeline.channels import ResolvedChannel
+from hub.pipeline.claims import ClaimLoop
+from hub.pipeline.realtime import Event
+from hub.store import messages, outbox, paging
+from hub.store.outbox import DueMessage
+
+if TYPE_CHECKING:
+    from hub.pipeline.services import Hub
+
+log = logging.getLogger(__name__)
+IDLE_POLL = 5.0
+
+#: Sends in flight per process, and per channel (a provider's rate limit: one slow or
+#: limited provider holds at most this many of the process's sends).
+CONCURRENCY = 32
+PER_CHANNEL = 8
+#: Seconds a read of the due index is claimed from before it is read again.
+CANDIDATES_FRESH = 1.0
+
+
+class Dispatcher(ClaimLoop[Message]):
+    """Claims due outbound messages in batches and sends them concurrently, at most
+    ``per_channel`` at once per channel; one per ``parley serve`` process."""
+
+    name = "dispatcher"
+
+    def __init__(
+        self, hub: Hub, concurrency: int = CONCURRENCY, per_channel: int = PER_CHANNEL
+    ) -> None:
+        super().__init__(concurrency)
+        self.hub = hub
+        self.per_channel = per_channel
+        self.lease = dt.timedelta(seconds=hub.settings.outbox_lease_seconds)
+        self._busy: Counter[PydanticObjectId] = Counter()
+        self._held_back = False
+        #: Due messages read from the index (or seen arriving), claimed from in order.
+        self._candidates: list[DueMessage] = []
+        self._read_at = 0.0
+        self._sub = hub.realtime.subscribe(None, self._is_new_work)
+
+    def _is_new_work(self, event: Event) -> bool:
+        data = event.data
+        if event.type.startswith("message.") and data.get("outbox_due") is not None:
+            rank = data.get("delivery_rank", 0)
+            if rank < delivery.rank("sending"):
+                self._candidates.append(
+                    DueMessage(data["_id"], data["outbox_due"], data["channel_id"], rank)
+                )
+            self._wake.set()
+        return False
+
+    async def stop(self) -> None:
+        self.hub.realtime.unsubscribe(self._sub)
+        await super().stop()
+
+    def idle_poll(self) -> float:
+        return IDLE_POLL
+
+    async def next_due(self) -> dt.datetime | None:
+        if self._held_back:  # due work waits for a busy channel: a finished send wakes us
+            return None
+        return await outbox.next_due_all_accounts()
+
+    async def claim(self) -> Message | None:
+        """Take one due message for this dispatcher, for the length of the lease."""
+        found = await self.claim_many(1)
+        return found[0] if found else None
+
+    async def claim_many(self, room: int) -> list[Message]:
+        """Claim up to ``room`` due messages: one read of the due index, then a
+        compare-and-set ``update_one`` by ``_id`` per message (``find_one_and_update``
+        cost grew with the collection on SecantusDB). Channels at ``per_channel`` sends
+        are skipped, so their messages stay due for this or another process."""
+        at = now()
+        await self._refresh(at)
+        self._held_back = False
+        claimed: list[PydanticObjectId] = []
+        kept: list[DueMessage] = []
+        for due in self._candidates:
+            if due.outbox_due > at or due.delivery_rank > delivery.rank("sending"):
+                continue  # not due (a later retry) or done meanwhile: the next read shows it
+            if len(claimed) >= room or self._busy[due.channel_id] >= self.per_channel:
+                self._held_back = self._held_back or len(claimed) < room
+                kept.append(due)
+                continue
+            if await outbox.take(
+                due, self.owner, "sending", delivery.rank("sending"),
+                at=at, lease_until=at + self.lease,
+            ):  # fmt: skip
+                self._busy[due.channel_id] += 1
+                claimed.append(due.id)
+        self._candidates = kept
+        return await self._claimed(claimed, at)
+
+    async def _refresh(self, at: dt.datetime) -> None:
+        """Read the due index when the known candidates ran out or are a second old, so a
+        backlog costs one read a second, not one per send (a taken one fails its
+        compare-and-set harmlessly). New work arrives through ``_is_new_work``."""
+        if self._candidates and time.monotonic() - self._read_at < CANDIDATES_FRESH:
+            return
+        self._candidates = await outbox.due_all_accounts(at)
+        self._read_at = time.monotonic()
+
+    async def _claimed(self, ids: list[PydanticObjectId], at: dt.datetime) -> list[Message]:
+        claimed = await outbox.claimed(ids)
+        for message in claimed:
+            if message.attempts == 1:
+                self.hub.metrics.dispatcher_lag.set((at - message.created_at).total_seconds())
+        return claimed
+
+    async def process(self, message: Message) -> None:
+        """Send one claimed message and record the outcome; frees its channel's slot."""
+        try:
+            await self._process(message)
+        finally:
+            self._busy[message.channel_id] -= 1
+            if self._busy[message.channel_id] <= 0:
+                del self._busy[message.channel_id]
+            if self._held_back:  # a channel's slot opened for work that waits for it
+                self._wake.set()
+
+    async def _process(self, message: Message) -> None:
+        try:
+            outbound, channel = await self._outbound(message)
+            timeout = self.lease.total_seconds() * 0.8
+            result = await asyncio.wait_for(channel.connector.send(channel.info, outbound), timeout)
+        except PermanentSendError as exc:
+            await self._fail(message, exc.code, exc.message)
+        except RetryableSendError as exc:
+            await self._retry(message, exc.code, exc.message, exc.retry_after)
+        except TimeoutError:
+            await self._retry(message, "timeout", "the provider did not answer in time", None)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a connector bug must not kill the dispatcher
+            log.exception("send of %s failed", message.id)
+            await self._retry(message, "internal_error", str(exc)[:300] or type(exc).__name__, None)
+        else:
+            await delivery.sent(
+                message, self.owner, result.provider_message_id, result.status, result.metadata
+            )
+            self.hub.metrics.messages_out.inc()
+
+    async def _outbound(self, message: Message) -> tuple[OutboundMessage, ResolvedChannel]:
+        channel = await self.hub.channels.resolve(message.channel_id)
+        if channel is None:
+            raise PermanentSendError("channel_inactive", "the channel was removed or deactivated")
+        conversation = await paging.model_by_id(
+            Conversation, message.account_id, message.conversation_id
+        )
+        if conversation is None:
+            raise PermanentSendError("conversation_gone", "the conversation no longer exists")
+        refs = await messages.thread_refs(message) if channel.threaded else []
+        text, quick_replies = message.text, message.quick_replies
+        if quick_replies and not channel.capabilities.quick_replies:
+            # The one text fallback for every channel without buttons; ingest maps "2" back.
+            text, quick_replies = render_quick_replies_as_text(text, quick_replies), []
+        outbound = OutboundMessage(
+            id=str(message.id),
+            conversation_id=str(message.conversation_id),
+            to=Address.from_key(conversation.contact_key),
+            text=text,
+            html=message.html,
+            subject=message.subject or conversation.subject,
+            attachments=message.attachments,
+            quick_replies=quick_replies,
+            template=message.template,
+            reply_to=refs[-1] if refs else None,
+            thread_refs=refs,
+            last_inbound_at=conversation.last_inbound_at,
+            status_callback_url=channel.info.webhook_url,
+            metadata=message.metadata,
+            from_address=message.from_address,
+        )
+        return outbound, channel
+
+    async def _fail(self, message: Message, code: str, text: str) -> None:
+        self.hub.metrics.send_failures.labels(kind="permanent").inc()
+        await delivery.failed(message, self.owner, code, text)
+
+    async def _retry(self, message: Message, code: str, text: str, after: float | None) -> None:
+        if message.attempts >= self.hub.settings.outbox_max_attempts:
+            await self._fail(message, code, f"{text} (gave up after {message.attempts} attempts)")
+            return
+        self.hub.metrics.send_failures.labels(kind="retryable").inc()
+        base = self.hub.settings.outbox_base_backoff
+        await delivery.retry(
+            message, self.owner, code, text, delivery.backoff(message.attempts, base, after)
+        )

@@ -1,0 +1,90 @@
+"""The outbox's claims: due outbound messages, taken by one dispatcher for a lease.
+
+Work that spans accounts by nature: every dispatcher reads the due messages of all
+accounts on the partial ``outbox_due`` index, then takes each with a compare-and-set
+on ``(_id, outbox_due)`` that moves ``outbox_due`` to the end of its lease. A message
+whose dispatcher died becomes due again when the lease runs out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+from beanie import PydanticObjectId
+
+from hub.contract import DeliveryState
+from hub.models import Message
+
+#: The partial index of pending work. Named in every outbox query: SecantusDB's planner
+#: does not pick a partial index by itself and scanned every message instead.
+DUE_INDEX = [("outbox_due", 1)]
+
+
+class DueMessage(NamedTuple):
+    """What a dispatcher needs to know of a due message before it claims it."""
+
+    id: PydanticObjectId
+    outbox_due: dt.datetime
+    channel_id: PydanticObjectId
+    delivery_rank: int
+
+
+async def next_due_all_accounts() -> dt.datetime | None:
+    """When the earliest message of any account becomes due (None: nothing waits)."""
+    nxt = await Message.get_pymongo_collection().find_one(
+        {"outbox_due": {"$type": "date"}},
+        {"outbox_due": 1},
+        sort=[("outbox_due", 1)],
+        hint=DUE_INDEX,
+    )
+    return None if nxt is None else nxt["outbox_due"]
+
+
+async def due_all_accounts(at: dt.datetime) -> list[DueMessage]:
+    """Every account's messages due at ``at``, earliest first."""
+    due = Message.get_pymongo_collection().find(
+        {"outbox_due": {"$type": "date", "$lte": at}},
+        {"outbox_due": 1, "channel_id": 1, "delivery_rank": 1},
+        hint=DUE_INDEX,
+    )
+    found = [
+        DueMessage(d["_id"], d["outbox_due"], d.get("channel_id"), d.get("delivery_rank", 0))
+        async for d in due
+    ]
+    return sorted(found, key=lambda d: d.outbox_due)
+
+
+async def take(
+    due: DueMessage,
+    owner: str,
+    state: DeliveryState,
+    rank: int,
+    *,
+    at: dt.datetime,
+    lease_until: dt.datetime,
+) -> bool:
+    """Claim one due message for ``owner`` until ``lease_until`` (moved to ``state``, one
+    more attempt); False when another took it, or it changed, since it was read."""
+    result = await Message.get_pymongo_collection().update_one(
+        {"_id": due.id, "outbox_due": due.outbox_due},
+        {
+            "$set": {
+                "outbox_due": lease_until,
+                "outbox_owner": owner,
+                "delivery": state,
+                "delivery_rank": rank,
+                "updated_at": at,
+            },
+            "$inc": {"attempts": 1},
+        },
+    )
+    return bool(result.modified_count)
+
+
+async def claimed(ids: list[PydanticObjectId]) -> list[Message]:
+    """The claimed messages, read once after their claims."""
+    if not ids:
+        return []
+    docs = [d async for d in Message.get_pymongo_collection().find({"_id": {"$in": ids}})]
+    return [Message.model_validate(d) for d in docs]

@@ -38,6 +38,7 @@ from hub.models.conversation import Status as ConversationStatus
 from hub.pipeline import ingest, outbox
 from hub.pipeline.registry import Registry
 from hub.store import channels, conversations
+from hub.store import messages as message_store
 from hub.store.ids import try_id
 from hub.store.media import uploaded_file
 
@@ -155,7 +156,7 @@ async def patch_conversation(request: Request) -> JSONResponse:
 async def list_messages(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
-    docs, cursor = await conversations.list_messages(
+    docs, cursor = await message_store.list_messages(
         account.id,
         request.path_params["id"],
         limit_of(request, 50, 200),
@@ -262,7 +263,7 @@ async def send_message(request: Request) -> JSONResponse:
     )
     conversation, _ = await ingest.open_conversation(hub, channel, address)
     if body.subject and not conversation.subject:
-        await conversations.set_subject(account.id, conversation, body.subject)
+        await message_store.set_subject(account.id, conversation, body.subject)
     message = await outbox.enqueue(
         hub,
         conversation,
@@ -287,7 +288,7 @@ async def send_message(request: Request) -> JSONResponse:
 async def get_message(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
-    message = await conversations.get_message(account.id, request.path_params["id"])
+    message = await message_store.get_message(account.id, request.path_params["id"])
     return answer(MessageOut.of(message))
 
 

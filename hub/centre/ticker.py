@@ -23,7 +23,7 @@ from hub.contract import DELIVERY_RANK, now
 from hub.facts import activity
 from hub.models import Account, Conversation, Message, Sender, Team
 from hub.store import accounts as account_store
-from hub.store import conversations as conversation_store
+from hub.store import messages as message_store
 from hub.store import queues as queue_store
 from hub.store import teams as team_store
 
@@ -103,7 +103,7 @@ async def _note(conversation: Conversation, team: Team, target_name: str) -> Non
         created_at=at,
         updated_at=at,
     )
-    await conversation_store.insert_note(note)
+    await message_store.insert_note(note)
 
 
 class CentreTicker(tasks.Periodic):

@@ -24,6 +24,7 @@ from hub.models import CannedResponse, Channel, Conversation, Sender
 from hub.pipeline import outbox
 from hub.pipeline.channels import ResolvedChannel
 from hub.store import canned, conversations
+from hub.store import messages as message_store
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
 
@@ -150,7 +151,7 @@ async def reply(request: Request, ctx: Ctx) -> Response:
 async def retry(request: Request, ctx: Ctx) -> Response:
     """Queue a failed message again (the dispatcher sends it like a new reply)."""
     conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
-    message = await conversations.get_message(ctx.account_id, request.path_params["mid"])
+    message = await message_store.get_message(ctx.account_id, request.path_params["mid"])
     if message.conversation_id != conversation.id:
         raise conversations.NotFound(request.path_params["mid"])
     assert message.id is not None

@@ -19,6 +19,7 @@ from hub.inbox import contacts, directory
 from hub.models import Conversation
 from hub.pipeline import senders
 from hub.store import conversations
+from hub.store import messages as message_store
 from hub.tenants.auth import has_role
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
@@ -102,7 +103,7 @@ async def render_conversation(
     headers: dict[str, str] | None = None,
 ) -> Response:
     await conversations.mark_read(ctx.account_id, conversation)
-    messages = await conversations.recent_messages(ctx.account_id, conversation, THREAD_LIMIT)
+    messages = await message_store.recent_messages(ctx.account_id, conversation, THREAD_LIMIT)
     state = composer or composer_state()
     if not state["subject"] and conversation.subject:
         subject = conversation.subject

@@ -13,7 +13,7 @@ import logging
 
 from hub import tasks
 from hub.contract import now
-from hub.store import conversations
+from hub.store import sweeps
 
 log = logging.getLogger(__name__)
 REOPEN_WINDOW = dt.timedelta(days=7)
@@ -22,8 +22,8 @@ INTERVAL_SECONDS = 60.0
 
 async def sweep() -> None:
     at = now()
-    await conversations.retire_resolved_all_accounts(at - REOPEN_WINDOW)
-    await conversations.wake_snoozed_all_accounts(at)
+    await sweeps.retire_resolved_all_accounts(at - REOPEN_WINDOW)
+    await sweeps.wake_snoozed_all_accounts(at)
 
 
 class Housekeeper(tasks.Periodic):

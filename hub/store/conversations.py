@@ -13,8 +13,7 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from hub.contract import now
-from hub.models import Conversation, Message, Team, User
-from hub.models.conversation import CURRENT_THREAD
+from hub.models import Conversation, Team, User
 from hub.store import facts as handling
 from hub.store import paging
 from hub.store.database import Database
@@ -243,42 +242,6 @@ def _labels(labels: object) -> list[str]:
     return list(dict.fromkeys(clean))
 
 
-# --------------------------------------------------------------------------- messages
-
-
-async def list_messages(
-    account_id: PydanticObjectId, conversation_id: str, limit: int = 50, cursor: str | None = None
-) -> tuple[list[Message], str | None]:
-    """A conversation's messages, oldest first: windows forward from its creation on the
-    ``(account_id, conversation_id, created_at)`` index."""
-    conversation = await get_conversation(account_id, conversation_id)
-    docs, next_cursor = await paging.read_window(
-        Message.get_pymongo_collection(),
-        {"account_id": account_id, "conversation_id": conversation.id},
-        "created_at",
-        limit=limit,
-        cursor=cursor,
-        descending=False,
-        start=conversation.created_at,
-    )
-    return [Message.model_validate(d) for d in docs], next_cursor
-
-
-async def recent_messages(
-    account_id: PydanticObjectId, conversation: Conversation, limit: int = 200
-) -> list[Message]:
-    """The conversation's newest ``limit`` messages, oldest first (the inbox's thread)."""
-    docs, _ = await paging.read_window(
-        Message.get_pymongo_collection(),
-        {"account_id": account_id, "conversation_id": conversation.id},
-        "created_at",
-        limit=limit,
-        since=conversation.created_at - dt.timedelta(days=1),
-    )
-    older_first = docs[::-1]
-    return [Message.model_validate(d) for d in older_first]
-
-
 async def mark_read(account_id: PydanticObjectId, conversation: Conversation) -> None:
     """Clear the unread count. Writes only when there is something to clear, so a page
     that refreshes on its own conversation's change event does not loop."""
@@ -288,25 +251,6 @@ async def mark_read(account_id: PydanticObjectId, conversation: Conversation) ->
             {"$set": {"unread": 0, "agent_seen_at": now()}},
         )
         conversation.unread = 0
-
-
-async def get_message(account_id: PydanticObjectId, message_id: str | PydanticObjectId) -> Message:
-    """The account's message by id: an ``_id`` index look-up, the account checked after."""
-    doc = await paging.by_id(Message.get_pymongo_collection(), account_id, oid(message_id))
-    if doc is None:
-        raise NotFound(str(message_id))
-    message: Message = Message.model_validate(doc)
-    return message
-
-
-async def set_subject(
-    account_id: PydanticObjectId, conversation: Conversation, subject: str
-) -> None:
-    """Name a thread the business starts (email): its replies then carry ``Re: <subject>``."""
-    await Conversation.get_pymongo_collection().update_one(
-        {"_id": conversation.id, "account_id": account_id}, {"$set": {"subject": subject}}
-    )
-    conversation.subject = subject
 
 
 # ---- added by views
@@ -395,12 +339,6 @@ async def conversations_by_ids(
     return await Conversation.find({"_id": {"$in": ids}, "account_id": account_id}).to_list()
 
 
-async def insert_note(message: Message) -> Message:
-    """Store a private note the system writes (never sent: no outbox)."""
-    await message.insert()
-    return message
-
-
 # --------------------------------------------------------------------------- the pipeline's writes
 
 
@@ -413,28 +351,6 @@ async def mark_answered(conversation: Conversation, preview: str, at: dt.datetim
             "$unset": {"waiting_since": ""},
             "$inc": {"messages_out": 1},
         },
-    )
-
-
-async def retire_resolved_all_accounts(resolved_before: dt.datetime) -> None:
-    """Every account's conversations resolved before ``resolved_before`` get their own
-    thread key, so the contact's next message opens a new conversation."""
-    await Conversation.get_pymongo_collection().update_many(
-        # Exactly the (thread_key, status, resolved_at) index: only threads still to retire.
-        {
-            "thread_key": CURRENT_THREAD,
-            "status": "resolved",
-            "resolved_at": {"$lt": resolved_before},
-        },
-        [{"$set": {"thread_key": {"$toString": "$_id"}}}],
-    )
-
-
-async def wake_snoozed_all_accounts(at: dt.datetime) -> None:
-    """Every account's snoozed conversations whose time has come are open again."""
-    await Conversation.get_pymongo_collection().update_many(
-        {"status": "snoozed", "snoozed_until": {"$lte": at}},
-        {"$set": {"status": "open", "snoozed_until": None, "updated_at": at}},
     )
 
 

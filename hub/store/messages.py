@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
-from hub.models import Message
-from hub.store.errors import Duplicate
+from hub.models import Conversation, Message
+from hub.store import paging
+from hub.store.conversations import get_conversation
+from hub.store.errors import Duplicate, NotFound
+from hub.store.ids import parse_id
 
 # ---- added by rules
 
@@ -88,3 +93,64 @@ async def thread_refs(message: Message, limit: int = 50) -> list[str]:
         limit=limit,
     )
     return [d["provider_message_id"] async for d in docs]
+
+
+# --------------------------------------------------------------------------- reading and noting
+
+
+async def list_messages(
+    account_id: PydanticObjectId, conversation_id: str, limit: int = 50, cursor: str | None = None
+) -> tuple[list[Message], str | None]:
+    """A conversation's messages, oldest first: windows forward from its creation on the
+    ``(account_id, conversation_id, created_at)`` index."""
+    conversation = await get_conversation(account_id, conversation_id)
+    docs, next_cursor = await paging.read_window(
+        Message.get_pymongo_collection(),
+        {"account_id": account_id, "conversation_id": conversation.id},
+        "created_at",
+        limit=limit,
+        cursor=cursor,
+        descending=False,
+        start=conversation.created_at,
+    )
+    return [Message.model_validate(d) for d in docs], next_cursor
+
+
+async def recent_messages(
+    account_id: PydanticObjectId, conversation: Conversation, limit: int = 200
+) -> list[Message]:
+    """The conversation's newest ``limit`` messages, oldest first (the inbox's thread)."""
+    docs, _ = await paging.read_window(
+        Message.get_pymongo_collection(),
+        {"account_id": account_id, "conversation_id": conversation.id},
+        "created_at",
+        limit=limit,
+        since=conversation.created_at - dt.timedelta(days=1),
+    )
+    older_first = docs[::-1]
+    return [Message.model_validate(d) for d in older_first]
+
+
+async def get_message(account_id: PydanticObjectId, message_id: str | PydanticObjectId) -> Message:
+    """The account's message by id: an ``_id`` index look-up, the account checked after."""
+    doc = await paging.by_id(Message.get_pymongo_collection(), account_id, parse_id(message_id))
+    if doc is None:
+        raise NotFound(str(message_id))
+    message: Message = Message.model_validate(doc)
+    return message
+
+
+async def set_subject(
+    account_id: PydanticObjectId, conversation: Conversation, subject: str
+) -> None:
+    """Name a thread the business starts (email): its replies then carry ``Re: <subject>``."""
+    await Conversation.get_pymongo_collection().update_one(
+        {"_id": conversation.id, "account_id": account_id}, {"$set": {"subject": subject}}
+    )
+    conversation.subject = subject
+
+
+async def insert_note(message: Message) -> Message:
+    """Store a private note the system writes (never sent: no outbox)."""
+    await message.insert()
+    return message

@@ -2,34 +2,29 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.admin.nav import SECTIONS
+from hub.admin import common
 from hub.centre.csat import answers as csat
 from hub.models.account import Csat
 from hub.store.conversations import InvalidChange
-from hub.web import pages
+from hub.web import i18n, pages
 from hub.web.guard import Ctx, page_view
-from hub.web.layout import layout_context
 
 
 async def _page(request: Request, ctx: Ctx, error: str = "", status: int = 200) -> Response:
     # The gate loaded the account for this request: its survey setting is current.
     settings = ctx.account.csat or Csat()
-    context = {
-        **await layout_context(ctx),
-        "sections": SECTIONS,
-        "current": "/admin/csat",
-        "enabled": settings.enabled,
-        "question": settings.question or "",
-        "default_question": csat.DEFAULT_QUESTION,
-        "error": error,
-        "notice": request.query_params.get("done", "")[:200],
-    }
+    context = await common.context(
+        ctx,
+        request,
+        enabled=settings.enabled,
+        question=settings.question or "",
+        default_question=csat.DEFAULT_QUESTION,
+        error=error,
+    )
     return pages.render(request, "admin/csat.html", context, status)
 
 
@@ -49,8 +44,12 @@ async def save(request: Request, ctx: Ctx) -> Response:
         )
     except InvalidChange as exc:
         return await _page(request, ctx, exc.message, 400)
-    message = "Survey on: sent when a conversation is resolved." if value.enabled else "Survey off."
-    return pages.redirect(request, f"/admin/csat?{urlencode({'done': message})}")
+    message = (
+        i18n.gettext("Survey on: sent when a conversation is resolved.")
+        if value.enabled
+        else i18n.gettext("Survey off.")
+    )
+    return common.done(request, "/admin/csat", message)
 
 
 routes = [

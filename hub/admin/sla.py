@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.admin.nav import SECTIONS
+from hub.admin import common
 from hub.centre.sla import policies as sla_policies
 from hub.store import channels as channel_store
 from hub.store import teams as team_store
 from hub.store.conversations import PRIORITIES, InvalidChange
 from hub.tenants.plans import PlanRequired
-from hub.web import pages
+from hub.web import i18n, pages
 from hub.web.guard import Ctx, error_page, page_view
-from hub.web.layout import layout_context
 
 
 async def _page(
@@ -32,20 +30,24 @@ async def _page(
     try:
         policies = await sla_policies.list_policies(ctx.account.id)
     except PlanRequired as exc:
-        return error_page(request, 402, f"{exc.message}: change the plan under Plan and seats.")
+        return error_page(
+            request,
+            402,
+            i18n.gettext("%(reason)s: change the plan under Plan and seats.")
+            % {"reason": exc.message},
+            home=("/admin/plan", i18n.N_("Plan and seats")),
+        )
     account_id = ctx.account.id
-    context = {
-        **await layout_context(ctx),
-        "sections": SECTIONS,
-        "current": "/admin/sla",
-        "policies": policies,
-        "channels": await channel_store.channels_unordered(account_id),
-        "teams": await team_store.teams_unordered(account_id),
-        "priorities": PRIORITIES,
-        "error": error,
-        "notice": request.query_params.get("done", "")[:200],
-        "form": form or {},
-    }
+    context = await common.context(
+        ctx,
+        request,
+        policies=policies,
+        channels=await channel_store.channels_unordered(account_id),
+        teams=await team_store.teams_unordered(account_id),
+        priorities=PRIORITIES,
+        error=error,
+        form=form or {},
+    )
     return pages.render(request, "admin/sla.html", context, status)
 
 
@@ -61,7 +63,9 @@ def _minutes(value: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise InvalidChange("invalid_sla_policy", "minutes: give whole numbers") from None
+        raise InvalidChange(
+            "invalid_sla_policy", i18n.gettext("Minutes: give whole numbers.")
+        ) from None
 
 
 @page_view("admin")
@@ -93,8 +97,8 @@ async def add_policy(request: Request, ctx: Ctx) -> Response:
     except ValidationError as exc:
         where = ".".join(str(p) for p in exc.errors()[0]["loc"])
         return await _page(request, ctx, f"{where}: {exc.errors()[0]['msg']}", values, 400)
-    done = urlencode({"done": f"Policy {policy.name} added."})
-    return pages.redirect(request, f"/admin/sla?{done}")
+    message = i18n.gettext("Policy %(name)s added.") % {"name": policy.name}
+    return common.done(request, "/admin/sla", message)
 
 
 @page_view("admin")
@@ -104,8 +108,10 @@ async def delete_policy(request: Request, ctx: Ctx) -> Response:
         policy = await sla_policies.delete_policy(ctx.account.id, request.path_params["id"])
     except PlanRequired as exc:
         return error_page(request, 402, exc.message)
-    done = urlencode({"done": f"Policy {policy.name} deleted; running clocks keep their times."})
-    return pages.redirect(request, f"/admin/sla?{done}")
+    message = i18n.gettext("Policy %(name)s deleted; running clocks keep their times.") % {
+        "name": policy.name
+    }
+    return common.done(request, "/admin/sla", message)
 
 
 routes = [

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.admin.nav import SECTIONS
+from hub.admin import common
 from hub.centre import hours
 from hub.centre.routing import teams
 from hub.models import Team
@@ -23,11 +23,17 @@ from hub.store import users as user_store
 from hub.store.conversations import InvalidChange
 from hub.store.ids import parse_id
 from hub.tenants import audit
-from hub.web import pages
+from hub.web import i18n, pages
 from hub.web.guard import Ctx, page_view
-from hub.web.layout import layout_context
+from hub.web.i18n import N_
 
-DAY_LABELS = dict(zip(hours.DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
+DAY_LABELS = dict(
+    zip(
+        hours.DAYS,
+        (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")),
+        strict=True,
+    )
+)
 _SPAN = re.compile(r"^\s*(\d{2}:\d{2})\s*-\s*(\d{2}:\d{2})\s*$")
 
 
@@ -48,7 +54,9 @@ def _hours_of(form: FormData) -> dict[str, Any] | None:
             match = _SPAN.match(part)
             if not match:
                 raise InvalidChange(
-                    "invalid_business_hours", f"{DAY_LABELS[day]}: write 09:00-17:00"
+                    "invalid_business_hours",
+                    i18n.gettext("%(day)s: write 09:00-17:00")
+                    % {"day": i18n.gettext(DAY_LABELS[day])},
                 )
             spans.append([match.group(1), match.group(2)])
         days[day] = spans
@@ -82,17 +90,17 @@ async def _page(
 ) -> Response:  # fmt: skip
     assert ctx.account.id is not None
     users = await user_store.list_active_users(ctx.account.id)
-    context = {
-        **await layout_context(ctx),
-        "sections": SECTIONS,
-        "teams": await teams.list_teams(ctx.account.id),
-        "users": sorted(users, key=lambda u: (u.name or u.email).lower()),
-        "editing": editing,
-        "hours_text": hours_text(editing),
-        "day_labels": DAY_LABELS,
-        "error": error,
-        "notice": notice,
-    }
+    context = await common.context(
+        ctx,
+        request,
+        teams=await teams.list_teams(ctx.account.id),
+        users=sorted(users, key=lambda u: (u.name or u.email).lower()),
+        editing=editing,
+        hours_text=hours_text(editing),
+        day_labels=DAY_LABELS,
+        error=error,
+        notice=notice,
+    )
     return pages.render(request, "admin/teams.html", context, status)
 
 
@@ -125,7 +133,9 @@ async def create(request: Request, ctx: Ctx) -> Response:
     except (InvalidChange, ValidationError) as exc:
         return await _page(request, ctx, error=_error(exc), status=400)
     await _audit(ctx, "team.created", team, body.model_dump(mode="json"))
-    return await _page(request, ctx, team, notice=f"Team {team.name} created.")
+    return await _page(
+        request, ctx, team, notice=i18n.gettext("Team %(name)s created.") % {"name": team.name}
+    )
 
 
 @page_view("admin")
@@ -139,7 +149,7 @@ async def save(request: Request, ctx: Ctx) -> Response:
     except (InvalidChange, ValidationError) as exc:
         return await _page(request, ctx, team, error=_error(exc), status=400)
     await _audit(ctx, "team.updated", team, patch.model_dump(mode="json", exclude_unset=True))
-    return await _page(request, ctx, team, notice="Saved.")
+    return await _page(request, ctx, team, notice=i18n.gettext("Saved."))
 
 
 @page_view("admin")
@@ -148,7 +158,10 @@ async def delete(request: Request, ctx: Ctx) -> Response:
     team = await teams.delete_team(ctx.account.id, parse_id(request.path_params["id"]))
     await _audit(ctx, "team.deleted", team, {"name": team.name})
     return await _page(
-        request, ctx, notice=f"Team {team.name} removed; its conversations have no team now."
+        request,
+        ctx,
+        notice=i18n.gettext("Team %(name)s removed; its conversations have no team now.")
+        % {"name": team.name},
     )
 
 

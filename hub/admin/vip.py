@@ -6,12 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.admin.nav import SECTIONS
+from hub.admin import common
 from hub.centre.routing import vip
 from hub.tenants import audit
-from hub.web import pages
+from hub.web import i18n, pages
 from hub.web.guard import Ctx, page_view
-from hub.web.layout import layout_context
 
 
 async def _page(
@@ -20,14 +19,14 @@ async def _page(
 ) -> Response:  # fmt: skip
     assert ctx.account.id is not None
     keys = await vip.addresses(ctx.account.id)
-    context = {
-        **await layout_context(ctx),
-        "sections": SECTIONS,
-        "text": text if text is not None else "\n".join(vip.display(k) for k in keys),
-        "count": len(keys),
-        "error": error,
-        "notice": notice,
-    }
+    context = await common.context(
+        ctx,
+        request,
+        text=text if text is not None else "\n".join(vip.display(k) for k in keys),
+        count=len(keys),
+        error=error,
+        notice=notice,
+    )
     return pages.render(request, "admin/vip.html", context, status)
 
 
@@ -44,9 +43,9 @@ async def save(request: Request, ctx: Ctx) -> Response:
     try:
         keys = await vip.replace(ctx.account.id, lines)
     except vip.InvalidAddress as exc:
-        message = (
-            f"Line {exc.index + 1}: {lines[exc.index]!r} is not a phone number (+45…) or email."
-        )
+        message = i18n.gettext(
+            "Line %(num)s: “%(text)s” is not a phone number (+45…) or email address."
+        ) % {"num": exc.index + 1, "text": lines[exc.index]}
         return await _page(request, ctx, text, error=message, status=400)
     except ValueError as exc:
         return await _page(request, ctx, text, error=str(exc), status=400)
@@ -54,7 +53,14 @@ async def save(request: Request, ctx: Ctx) -> Response:
         ctx.account_id, audit.of_user(ctx.user), "vip.replaced", "vip", _ip(request),
         {"count": len(keys)},
     )  # fmt: skip
-    return await _page(request, ctx, notice=f"Saved: {len(keys)} VIP addresses.")
+    return await _page(
+        request,
+        ctx,
+        notice=i18n.ngettext(
+            "Saved: %(num)s VIP address.", "Saved: %(num)s VIP addresses.", len(keys)
+        )
+        % {"num": len(keys)},
+    )
 
 
 routes = [

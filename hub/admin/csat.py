@@ -12,6 +12,10 @@ from hub.models.account import Csat
 from hub.store.conversations import InvalidChange
 from hub.web import i18n, pages
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import N_
+
+#: The survey's default question (hub.centre.csat.answers.DEFAULT_QUESTION), for the catalogs.
+N_("How did we do? Please rate our help from 1 (poor) to 5 (great).")
 
 
 async def _page(request: Request, ctx: Ctx, error: str = "", status: int = 200) -> Response:

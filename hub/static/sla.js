@@ -9,12 +9,31 @@
 
   var skew = null; // server time minus browser time, from the first timer rendered
 
-  function remaining(seconds) {
+  // The words come from the page (data-words, in the reader's language, see
+  // hub/web/sla_display.py); English when a timer has none.
+  var ENGLISH = { dh: "%(d)sd %(h)sh", hm: "%(h)sh %(m)sm", m: "%(m)sm", lt: "<1m",
+                  left: ["%(time)s left", "%(time)s left"], overdue: ["%(time)s overdue", "%(time)s overdue"] };
+
+  function fill(format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (_, key) { return String(values[key]); });
+  }
+
+  function remaining(seconds, words) {
     var overdue = seconds < 0;
     var s = Math.floor(Math.abs(seconds));
-    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
-    var text = d ? d + "d " + h + "h" : h ? h + "h " + m + "m" : m ? m + "m" : "<1m";
-    return text + (overdue ? " overdue" : " left");
+    var v = { d: Math.floor(s / 86400), h: Math.floor((s % 86400) / 3600), m: Math.floor((s % 3600) / 60) };
+    var text = fill(v.d ? words.dh : v.h ? words.hm : v.m ? words.m : words.lt, v);
+    var count = v.d || v.h || v.m;
+    var lang = document.documentElement.lang || "en";
+    var one = new Intl.PluralRules(lang).select(count) === "one" ? 0 : 1;
+    return fill((overdue ? words.overdue : words.left)[one], { time: text });
+  }
+
+  function wordsOf(el) {
+    if (!el._words) {
+      try { el._words = JSON.parse(el.dataset.words || "null") || ENGLISH; } catch (e) { el._words = ENGLISH; }
+    }
+    return el._words;
   }
 
   function update(el) {
@@ -29,7 +48,7 @@
     el.classList.remove("sla-ok", "sla-risk", "sla-breached");
     el.classList.add("sla-" + state);
     var text = el.querySelector(".sla-text");
-    if (text) text.textContent = remaining((due - now) / 1000);
+    if (text) text.textContent = remaining((due - now) / 1000, wordsOf(el));
   }
 
   function updateAll() {

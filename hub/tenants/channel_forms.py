@@ -64,8 +64,6 @@ def _help(prop: dict[str, Any], kind: str) -> str:
         parts.append(f"format: {pattern}")
     if kind == "json":
         parts.append("JSON")
-    if kind == "password":
-        parts.append("write-only: never shown again once saved")
     return "; ".join(parts)
 
 

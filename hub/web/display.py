@@ -18,6 +18,7 @@ from markupsafe import Markup
 from hub.centre.routing.availability import shown_presence
 from hub.contract import Address, AddressKind, Attachment, now
 from hub.web import i18n
+from hub.web.i18n import N_
 
 #: Tags an email may keep; everything else is stripped (scripts and styles with their content).
 EMAIL_TAGS = {
@@ -113,12 +114,12 @@ def waiting(since: dt.datetime | None, at: dt.datetime | None = None) -> str:
         return ""
     seconds = max(0, int(((at or now()) - since).total_seconds()))
     if seconds < 60:
-        return "<1 min"
+        return i18n.gettext("<1 min")
     if seconds < 3600:
-        return f"{seconds // 60} min"
+        return i18n.gettext("%(num)s min") % {"num": seconds // 60}
     if seconds < 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} d"
+        return i18n.gettext("%(num)s h") % {"num": seconds // 3600}
+    return i18n.gettext("%(num)s d") % {"num": seconds // 86400}
 
 
 class Segments(TypedDict):
@@ -161,8 +162,12 @@ def crm_link(template: str | None, contact: Any) -> str | None:
 def address_label(key: str) -> dict[str, str]:
     """``phone:+45…`` as its kind, the kind's label (declared by its connector) and the value."""
     address = Address.from_key(key)
-    label = AddressKind.named(address.kind).label
+    label = i18n.gettext(AddressKind.named(address.kind).label)
     return {"kind": address.kind, "label": label, "value": address.value}
+
+
+#: The address kinds' labels the hub's own connectors declare, for the catalogs.
+KIND_LABELS = (N_("Phone"), N_("Email"), N_("Chat visitor"), N_("Telegram chat"))
 
 
 def contact_title(name: str | None, key: str, origin: str | None = None) -> str:
@@ -230,6 +235,17 @@ def local_time(at: dt.datetime | None) -> str:
     return i18n.format_datetime(at, "medium") if at else ""
 
 
+#: The preview the pipeline stores for a message with attachments and no text.
+ATTACHMENT_PREVIEW = "[attachment]"
+
+
+def preview(text: str | None) -> str:
+    """A conversation's last-message preview, the stored "[attachment]" in the reader's language."""
+    if text == ATTACHMENT_PREVIEW:
+        return i18n.gettext("[attachment]")
+    return text or ""
+
+
 def duration(seconds: float | None) -> str:
     """A report's duration: ``—`` for none, else ``45 s``, ``12 min 5 s``, ``3 h 20 min``."""
     if seconds is None:
@@ -247,6 +263,7 @@ def install(env: jinja2.Environment) -> None:
         duration=duration,
         safe_email_html=safe_email_html,
         waiting=waiting,
+        preview=preview,
         local_time=local_time,
         since=since,
         short_time=i18n.format_time,

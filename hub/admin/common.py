@@ -40,7 +40,8 @@ async def context(ctx: Ctx, request: Request, **extra: object) -> dict[str, obje
         **await layout_context(ctx),
         "sections": [(path, i18n.gettext(label)) for path, label in SECTIONS],
         "current": current,
-        "notice": request.query_params.get("done", "")[:200],
+        # What the last change did, kept in the session by ``done`` (never read from the URL).
+        "notice": pages.take_flash(request),
         "error": "",
         "fields": {},
         **extra,
@@ -54,10 +55,10 @@ def render(
 
 
 def done(request: Request, path: str, message: str) -> Response:
-    """After a change: back to the page, with the feedback line saying what happened."""
-    from urllib.parse import urlencode
-
-    return pages.redirect(request, f"{path}?{urlencode({'done': message})}")
+    """After a change: back to the page, whose feedback line says what happened (once: the
+    message waits in the session, so a reload or a shared address does not show it again)."""
+    pages.flash(request, message)
+    return pages.redirect(request, path)
 
 
 def status_of(exc: Exception) -> int:

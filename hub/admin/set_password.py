@@ -52,7 +52,8 @@ async def _submit(request: Request) -> Response:
             410 if isinstance(exc, (NotFound, Gone)) else status_of(exc),
             exc.code != "link_expired",
         )
-    return pages.redirect(request, "/login?password=set")
+    pages.flash(request, _("Your password is set. Sign in with it."))
+    return pages.redirect(request, "/login")
 
 
 async def form(request: Request) -> Response:

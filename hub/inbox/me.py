@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from typing import Any
 
 from starlette.requests import Request
@@ -26,7 +25,7 @@ async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> 
     context = {
         **await layout_context(ctx),
         "error": "",
-        "notice": request.query_params.get("done", "")[:200],
+        "notice": pages.take_flash(request),
         **extra,
     }
     return pages.render(request, "inbox/me.html", context, status)
@@ -52,16 +51,16 @@ async def change_password(request: Request, ctx: Ctx) -> Response:
     # Every session ended with the new password; this one goes on under the new version.
     fresh = await users.get_user(ctx.account_id, str(ctx.user.id))
     auth.keep_session(request, fresh.session_version)
-    done = _("Your password was changed; your other sessions ended.")
-    return pages.redirect(request, "/inbox/me?" + urllib.parse.urlencode({"done": done}))
+    pages.flash(request, _("Your password was changed; your other sessions ended."))
+    return pages.redirect(request, "/inbox/me")
 
 
 @page_view("any")
 async def sign_out_others(request: Request, ctx: Ctx) -> Response:
     version = await users.end_sessions(ctx.user, audit.of_user(ctx.user), _ip(request))
     auth.keep_session(request, version)
-    done = _("Your other sessions were signed out.")
-    return pages.redirect(request, "/inbox/me?" + urllib.parse.urlencode({"done": done}))
+    pages.flash(request, _("Your other sessions were signed out."))
+    return pages.redirect(request, "/inbox/me")
 
 
 routes = [

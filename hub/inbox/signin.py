@@ -23,6 +23,8 @@ def _page(request: Request, error: str = "", email: str = "", status: int = 200)
         "email": email,
         "next": pages.safe_next(request.query_params.get("next")),
         "ended": request.query_params.get("ended") == "1",
+        # e.g. "Your password is set" after a set-password link (hub.admin.set_password)
+        "notice": pages.take_flash(request),
     }
     response = pages.render(request, "inbox/login.html", context, status)
     response.headers.update(SECURITY_HEADERS)

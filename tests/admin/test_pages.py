@@ -110,7 +110,10 @@ async def test_seats_users_and_sessions(
     done = await public.post(
         path, data={"csrf": csrf_of(form.text), "password": "new password", "again": "new password"}
     )
-    assert done.status_code == 303
+    assert done.status_code == 303 and done.headers["location"] == "/login"
+    signin = await public.get("/login")  # the sign-in page says it worked, once
+    assert "Your password is set. Sign in with it." in signin.text
+    assert "Your password is set" not in (await public.get("/login")).text
     assert (await public.get(path)).status_code == 410  # used once
     await public.aclose()
 
@@ -340,3 +343,29 @@ async def test_settings_canned_webhooks_bots(
     r = await as_admin.post("/admin/bots", data={"csrf": csrf, "name": "Faq", "webhook_url": "https://bot.example/",
                                                  "channel_ids": [str(tenant.channel.id)]})  # fmt: skip
     assert r.status_code == 403 and "chatbot_api" in r.text  # the add-on is missing
+
+
+async def test_feedback_lives_in_the_session_not_the_address(
+    running: Running, tenant: Tenant
+) -> None:
+    """A change's feedback is shown once after its redirect; text in the URL is never shown."""
+    admin = await add_user(tenant, "boss@acme.test", "admin", "Boss")
+    client = session_client(running, admin)
+    forged = await client.get(
+        "/admin/users", params={"done": "Your account is suspended. Call +45 1234"}
+    )
+    assert "Your account is suspended" not in forged.text
+    csrf = csrf_of(forged.text)
+    r = await client.post("/admin/users", data={"csrf": csrf, "email": "new@acme.test", "role": "agent", "by_link": "on"})  # fmt: skip
+    r = await client.post("/admin/vip", data={"csrf": csrf, "addresses": "+4520123456"})
+    assert "Saved: 1 VIP address." in r.text
+    r = await client.post("/admin/csat", data={"csrf": csrf, "enabled": "on", "question": ""})
+    assert r.status_code == 303 and r.headers["location"] == "/admin/csat"
+    page = await client.get("/admin/csat")
+    assert (
+        '<p class="feedback" role="status">Survey on: sent when a conversation is resolved.</p>'
+        in page.text
+    )
+    again = await client.get("/admin/csat")  # a reload does not repeat it
+    assert "Survey on:" not in again.text
+    await client.aclose()

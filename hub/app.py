@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette_compress import CompressMiddleware, remove_compress_type
 
 from hub import admin, db, health, inbox, wallboard
 from hub.api import errors as api_errors
@@ -41,6 +41,8 @@ from hub.pipeline.services import Hub
 from hub.settings import Settings
 from hub.tasks import Periodic, Worker
 from hub.tenants.retention import RetentionLoop
+from hub.web import fallback
+from hub.web.static import CachedStatic
 
 log = logging.getLogger(__name__)
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
@@ -64,7 +66,11 @@ def create_app(
     app = Starlette(
         routes=_routes(),
         middleware=_middleware(settings),
-        exception_handlers={exc: api_errors.handle for exc in api_errors.HANDLED},
+        exception_handlers={
+            **{exc: api_errors.handle for exc in api_errors.HANDLED},
+            404: fallback.not_found,
+            500: fallback.server_error,
+        },
         lifespan=_lifespan(settings, connectors, http, workers),
     )
     app.state.settings = settings
@@ -81,7 +87,10 @@ def _middleware(settings: Settings) -> list[Middleware]:
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
     )
-    return [session]
+    # Pages, scripts and JSON go out compressed (zstd, br or gzip, as the browser accepts);
+    # live streams do not: a compressor per open stream costs memory for a few bytes saved.
+    remove_compress_type("text/event-stream")
+    return [Middleware(CompressMiddleware), session]
 
 
 def _lifespan(
@@ -171,6 +180,7 @@ def _routes() -> list[BaseRoute]:
         *wallboard.routes(),
         *admin.routes(),
         Route("/", _to_inbox, methods=["GET"]),
-        Mount("/static", StaticFiles(packages=[("hub", "static")]), name="static"),
+        Route("/favicon.ico", fallback.favicon, methods=["GET"]),
+        Mount("/static", CachedStatic(), name="static"),
     ]
     return routes

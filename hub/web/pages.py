@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from hub.web import display, i18n, sla_display
+from hub.web.static import static_url
 
 env = jinja2.Environment(
     loader=jinja2.PackageLoader("templates", ""),
@@ -29,7 +30,9 @@ env = jinja2.Environment(
 )
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 display.install(env)
+env.globals["static"] = static_url
 sla_display.install(env)
+env.globals["static"] = static_url
 
 
 def speech_of(request: Request, context: Mapping[str, Any]) -> i18n.Speech:

@@ -45,8 +45,10 @@ async def test_favicon_and_a_styled_not_found(running: Running, tenant: Tenant) 
     )
     icon = await client.get("/favicon.ico")
     assert icon.status_code == 301 and icon.headers["location"] == static_url("favicon.svg")
-    assert (await client.get(icon.headers["location"])).headers["content-type"].startswith(
-        "image/svg+xml"
+    assert (
+        (await client.get(icon.headers["location"]))
+        .headers["content-type"]
+        .startswith("image/svg+xml")
     )
     page = await client.get("/nothing-here", headers=HTML)
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")

@@ -27,12 +27,17 @@ from hub.tenants.channels import (
 )
 from hub.web import i18n
 from hub.web.guard import Ctx, page_view
+from hub.web.i18n import N_
 from hub.web.i18n import gettext as _
+
+#: The labels the bundled connectors declare (translated where shown; a connector's own
+#: label stays as it is written when no catalog has it).
+CONNECTOR_LABELS = (N_("Email"), N_("Web chat"))
 
 
 def _types(ctx: Ctx, request: Request) -> list[dict[str, str]]:
     registry = request.app.state.hub.registry
-    return [{"type": t, "label": registry.get(t).label or t} for t in registry.types()]
+    return [{"type": t, "label": _(registry.get(t).label or t)} for t in registry.types()]
 
 
 async def _teams(ctx: Ctx) -> list[Team]:
@@ -74,7 +79,7 @@ async def _new_page(
         return await common.refused(request, NotFound("no such channel type"), _nothing)
     connector = registry.get(type)
     context = await common.context(
-        ctx, request, type=type, label=connector.label or type,
+        ctx, request, type=type, label=_(connector.label or type),
         fields=config_fields(connector.Config), teams=await _teams(ctx),
         fee=plans.CHANNEL_ACTIVATION_FEE_EUR, stored_secrets=set(),
         **{"errors": {}, "values": {}, "name": "", "default_team_id": "", **extra},
@@ -133,7 +138,7 @@ async def _channel_page(
     hub = request.app.state.hub
     connector = hub.registry.get(channel.type)
     context = await common.context(
-        ctx, request, channel=channel, label=connector.label or channel.type,
+        ctx, request, channel=channel, label=_(connector.label or channel.type),
         fields=config_fields(connector.Config), values=_values(channel.config),
         paste=channels.paste_at_provider(hub, channel), teams=await _teams(ctx),
         stored_secrets={k for k, v in channel.config.items() if is_secret(k) and v},

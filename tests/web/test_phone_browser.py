@@ -115,3 +115,23 @@ async def test_admin_pages_fit_and_keep_still_at_390(served: Served, chromium: B
     await page.get_by_role("link", name="Teams and routing").click()
     await expect(page.locator("#admin-nav a[aria-current=page]")).to_have_count(1)
     await expect(page.locator(".admin-menu-toggle")).to_contain_text("Teams and routing")
+
+
+async def test_danish_side_nav_keeps_its_words_inside(served: Served, chromium: Browser) -> None:
+    tenant = await make_tenant(served.hub, plan="PRO")
+    admin = await add_user(tenant, "dorthe@acme.test", "admin", "Dorthe")
+    await admin.set({"language": "da"})
+    page = await open_page(chromium, served)
+    await sign_in(page, served, "dorthe@acme.test")
+    await page.goto(served.url + "/admin/csat")
+    link = page.locator("#admin-nav a[aria-current=page]")
+    await expect(link).to_contain_text("undersøgelse")
+    # Every label fits its box (the long Danish word breaks at its soft hyphen, not mid-word).
+    sticking = await page.eval_on_selector_all(
+        "#admin-nav a",
+        "els => els.filter(a => a.scrollWidth > a.clientWidth).map(a => a.textContent)",
+    )
+    assert not sticking, sticking
+    box = await link.bounding_box()
+    assert box is not None and box["height"] < 60, box  # two lines at most
+    await page.screenshot(path=ARTIFACTS / "da-admin-csat-1280.png", full_page=True)

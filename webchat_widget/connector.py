@@ -37,6 +37,7 @@ class WebchatConnector(Connector):
     icon: ClassVar[str] = "webchat"
     aliases: ClassVar[tuple[str, ...]] = ("widget",)
     capabilities: ClassVar[Capabilities] = Capabilities(
+        webhooks=False,
         address_kind=VISITOR,
         media=True,
         quick_replies=True,

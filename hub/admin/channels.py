@@ -4,7 +4,6 @@ write-only: once saved they are never shown, and an empty input keeps them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from hub.errors import NotFound
 from hub.models import Channel, Team
 from hub.store import teams as team_store
 from hub.tenants import accounts, channels, plans
+from hub.tenants.channel_forms import form_values, submitted_values, white_contrast
 from hub.tenants.channels import (
     ChannelChanges,
     ConfigField,
@@ -33,6 +33,21 @@ from hub.web.i18n import gettext as _
 #: The labels the bundled connectors declare (translated where shown; a connector's own
 #: label stays as it is written when no catalog has it).
 CONNECTOR_LABELS = (N_("Email"), N_("Web chat"))
+#: The web chat's settings as its Config model names them (pydantic's titles).
+FIELD_LABELS = (
+    N_("Allowed Origins"), N_("Require Identity"), N_("Prechat Fields"), N_("Business Hours"),
+    N_("Language"), N_("Identity Secret"), N_("Agent Name"), N_("Greeting"), N_("Team Line"),
+    N_("Colour"), N_("Position"), N_("Launcher Text"), N_("Show Agent Avatars"), N_("Sound"),
+)  # fmt: skip
+#: The options of the bundled connectors' selects and choices.
+OPTION_LABELS = (N_("right"), N_("left"), N_("name"), N_("email"))
+
+
+def _in_words(reason: str, errors: dict[str, str]) -> str:
+    """The banner over a refused form: the fields say what is wrong, each beside its input."""
+    if errors:
+        return _("Some settings need a change: see the marked fields.")
+    return reason
 
 
 def _types(ctx: Ctx, request: Request) -> list[dict[str, str]]:
@@ -42,19 +57,6 @@ def _types(ctx: Ctx, request: Request) -> list[dict[str, str]]:
 
 async def _teams(ctx: Ctx) -> list[Team]:
     return await team_store.teams_by_name(ctx.account_id)
-
-
-def _values(config: dict[str, Any]) -> dict[str, Any]:
-    """Input values of a stored or submitted config; secrets never go back to the page."""
-    out: dict[str, Any] = {}
-    for key, value in config.items():
-        if is_secret(key):
-            out[key] = ""
-        elif isinstance(value, (list, dict)):
-            out[key] = json.dumps(value, indent=1) if value else ""
-        else:
-            out[key] = "" if value is None else value
-    return out
 
 
 @page_view("admin")
@@ -78,11 +80,13 @@ async def _new_page(
     if type not in registry.types():
         return await common.refused(request, NotFound("no such channel type"), _nothing)
     connector = registry.get(type)
+    fields = config_fields(connector.Config)
     context = await common.context(
         ctx, request, type=type, label=_(connector.label or type),
-        fields=config_fields(connector.Config), teams=await _teams(ctx),
+        fields=fields, teams=await _teams(ctx), white_contrast=white_contrast,
         fee=plans.CHANNEL_ACTIVATION_FEE_EUR, stored_secrets=set(),
-        **{"errors": {}, "values": {}, "name": "", "default_team_id": "", **extra},
+        **{"errors": {}, "values": form_values(fields, {}), "name": "", "default_team_id": "",
+           **extra},
     )  # fmt: skip
     return common.render(request, "channel_new.html", context, status)
 
@@ -109,11 +113,9 @@ async def create(request: Request, ctx: Ctx) -> Response:
     team = common.form_str(form, "default_team_id", 40) or None
 
     async def again(message: str, errors: dict[str, str], status: int) -> Response:
-        values = {
-            f.name: submitted.get(f"config.{f.name}", "") for f in fields if f.kind != "password"
-        }
-        return await _new_page(request, ctx, type, status, error=message, errors=errors,
-                               values=values, name=name, default_team_id=team or "")  # fmt: skip
+        return await _new_page(request, ctx, type, status, error=_in_words(message, errors),
+                               errors=errors, values=submitted_values(fields, submitted),
+                               name=name, default_team_id=team or "")  # fmt: skip
 
     try:
         assert ctx.account.id is not None
@@ -137,12 +139,13 @@ async def _channel_page(
 ) -> Response:
     hub = request.app.state.hub
     connector = hub.registry.get(channel.type)
+    fields = config_fields(connector.Config)
     context = await common.context(
         ctx, request, channel=channel, label=_(connector.label or channel.type),
-        fields=config_fields(connector.Config), values=_values(channel.config),
+        fields=fields, white_contrast=white_contrast,
         paste=channels.paste_at_provider(hub, channel), teams=await _teams(ctx),
         stored_secrets={k for k, v in channel.config.items() if is_secret(k) and v},
-        **{"errors": {}, "once": {}, **extra},
+        **{"errors": {}, "once": {}, "values": form_values(fields, channel.config), **extra},
     )  # fmt: skip
     return common.render(request, "channel.html", context, status)
 
@@ -173,7 +176,13 @@ async def _change(request: Request, ctx: Ctx, changes_of: ChangesOf, message: st
     form = await request.form()
 
     async def again(reason: str, errors: dict[str, str], status: int) -> Response:
-        return await _channel_page(request, ctx, channel, status, error=reason, errors=errors)
+        fields = config_fields(hub.registry.get(channel.type).Config)
+        submitted = {k: v for k, v in form.items() if isinstance(v, str)}
+        values = {**form_values(fields, channel.config), **submitted_values(fields, submitted)}
+        return await _channel_page(
+            request, ctx, channel, status, error=_in_words(reason, errors), errors=errors,
+            values=values,
+        )  # fmt: skip
 
     try:
         changes = changes_of(form, config_fields(hub.registry.get(channel.type).Config))

@@ -37,3 +37,6 @@ class Capabilities(BaseModel):
     #: The kind of address the channel's contacts have (``PHONE``, ``EMAIL``, or the
     #: connector's own ``AddressKind``): search, the API's ``to`` and contact panels read it.
     address_kind: AddressKind = OTHER
+    #: Whether a provider posts to the hub's webhook URL (its admin page shows the URL to paste);
+    #: False for a channel whose messages arrive another way (the web chat's own routes).
+    webhooks: bool = True

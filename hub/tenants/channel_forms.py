@@ -34,26 +34,50 @@ class ConfigField:
 
     name: str
     label: str
-    kind: str  # "text" | "url" | "number" | "checkbox" | "json" | "password"
+    #: "text" | "url" | "number" | "checkbox" | "password" | "select" (one of ``options``) |
+    #: "choices" (any of ``options``) | "lines" (a list of texts, one a line) | "colour" |
+    #: "localized" (a text, or JSON per language) | "json" (anything else)
+    kind: str
     required: bool
     help: str
     default: JsonValue
+    options: tuple[str, ...] = ()
 
 
-def _kind(prop: dict[str, Any], name: str) -> str:
-    types = {prop.get("type")} | {p.get("type") for p in prop.get("anyOf", [])}
-    formats = {prop.get("format")} | {p.get("format") for p in prop.get("anyOf", [])}
+def _variants(prop: dict[str, Any]) -> list[dict[str, Any]]:
+    return [prop, *prop.get("anyOf", [])]
+
+
+def _kind(prop: dict[str, Any], name: str) -> tuple[str, tuple[str, ...]]:
+    """The input a property gets, and the values it offers (for a select or choices)."""
+    variants = _variants(prop)
+    types = {p.get("type") for p in variants}
+    formats = {p.get("format") for p in variants}
+    items: dict[str, Any] = next(
+        (p["items"] for p in variants if isinstance(p.get("items"), dict)), {}
+    )
+    enum = next((tuple(p["enum"]) for p in variants if p.get("enum")), ())
     if is_secret(name):
-        return "password"
-    if types & {"array", "object"} or "$ref" in prop or "items" in prop:
-        return "json"
+        return "password", ()
+    if "array" in types and items.get("enum"):
+        return "choices", tuple(items["enum"])
+    if "array" in types and items.get("type") == "string":
+        return "lines", ()
+    if {"string", "object"} <= types:
+        return "localized", ()
+    if types & {"array", "object"} or any("$ref" in p or "items" in p for p in variants):
+        return "json", ()
+    if enum:
+        return "select", enum
     if "boolean" in types:
-        return "checkbox"
+        return "checkbox", ()
     if types & {"integer", "number"}:
-        return "number"
+        return "number", ()
     if "uri" in formats:
-        return "url"
-    return "text"
+        return "url", ()
+    if name in ("colour", "color"):
+        return "colour", ()
+    return "text", ()
 
 
 def _help(prop: dict[str, Any], kind: str) -> str:
@@ -62,7 +86,7 @@ def _help(prop: dict[str, Any], kind: str) -> str:
     pattern = next((p for p in patterns if p), None)
     if pattern:
         parts.append(f"format: {pattern}")
-    if kind == "json":
+    if kind in ("json", "localized"):
         parts.append("JSON")
     return "; ".join(parts)
 
@@ -72,7 +96,7 @@ def config_fields(model: type[BaseModel]) -> list[ConfigField]:
     required = set(schema.get("required", []))
     fields = []
     for name, prop in schema.get("properties", {}).items():
-        kind = _kind(prop, name)
+        kind, options = _kind(prop, name)
         default = prop.get("default")
         fields.append(
             ConfigField(
@@ -82,6 +106,7 @@ def config_fields(model: type[BaseModel]) -> list[ConfigField]:
                 required=name in required,
                 help=_help(prop, kind),
                 default=None if kind == "password" else default,
+                options=options,
             )
         )
     return fields
@@ -96,14 +121,20 @@ def config_from_form(fields: list[ConfigField], form: Mapping[str, str]) -> Json
         if field.kind == "checkbox":
             config[field.name] = raw in ("on", "true", "1")
             continue
+        if field.kind == "choices":
+            if f"config.{field.name}" in form:  # the form had the boxes (none ticked is a choice)
+                config[field.name] = [o for o in field.options if form.get(_box(field, o))]
+            continue
         raw = raw.strip()
         if not raw:
             continue
-        if field.kind == "json":
+        if field.kind == "lines":
+            config[field.name] = [line.strip() for line in raw.splitlines() if line.strip()]
+        elif field.kind == "json" or (field.kind == "localized" and raw.startswith("{")):
             try:
                 config[field.name] = json.loads(raw)
-            except ValueError as exc:
-                errors[field.name] = f"not valid JSON: {exc}"
+            except ValueError:
+                errors[field.name] = "this is not JSON: check the quotes, commas and brackets"
         elif field.kind == "number":
             try:
                 config[field.name] = int(raw) if raw.lstrip("-").isdigit() else float(raw)
@@ -112,9 +143,62 @@ def config_from_form(fields: list[ConfigField], form: Mapping[str, str]) -> Json
         else:
             config[field.name] = raw
     if errors:
-        message = "; ".join(f"config.{k}: {v}" for k, v in errors.items())
+        message = "; ".join(f"{k}: {v}" for k, v in errors.items())
         raise InvalidInput("invalid_config", message, fields=errors)
     return config
+
+
+def _box(field: ConfigField, option: str) -> str:
+    return f"config.{field.name}.{option}"
+
+
+def form_values(fields: list[ConfigField], config: Mapping[str, Any]) -> dict[str, Any]:
+    """What each input shows for a stored config (a field missing from it: its default).
+
+    Secrets never go back to the page; lists are one item a line; choices stay a list."""
+    out: dict[str, Any] = {}
+    for field in fields:
+        value = config.get(field.name, field.default)
+        if field.kind == "password":
+            out[field.name] = ""
+        elif field.kind == "choices":
+            out[field.name] = list(value) if isinstance(value, list) else []
+        elif field.kind == "lines" and isinstance(value, list):
+            out[field.name] = "\n".join(str(v) for v in value)
+        elif isinstance(value, (list, dict)):
+            out[field.name] = json.dumps(value, indent=1, ensure_ascii=False) if value else ""
+        elif field.kind == "checkbox":
+            out[field.name] = bool(value)
+        else:
+            out[field.name] = "" if value is None else value
+    return out
+
+
+def submitted_values(fields: list[ConfigField], form: Mapping[str, str]) -> dict[str, Any]:
+    """What each input shows again after a refused submission: what was typed or ticked."""
+    out: dict[str, Any] = {}
+    for field in fields:
+        if field.kind == "choices":
+            out[field.name] = [o for o in field.options if form.get(_box(field, o))]
+        elif field.kind == "checkbox":
+            out[field.name] = form.get(f"config.{field.name}", "") in ("on", "true", "1")
+        elif field.kind != "password":
+            out[field.name] = form.get(f"config.{field.name}", "")
+    return out
+
+
+def white_contrast(colour: str) -> float | None:
+    """The WCAG contrast ratio of white text on ``#rrggbb`` (None for anything else)."""
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour or ""):
+        return None
+
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return round(1.05 / (luminance + 0.05), 1)
 
 
 def public_config(channel: Channel) -> JsonObject:

@@ -73,7 +73,8 @@ def _config_errors(exc: ValidationError) -> dict[str, str]:
         loc = [str(p) for p in err["loc"]]
         field = loc[0] if loc else "config"
         inner = ".".join(loc[1:])
-        fields.setdefault(field, f"{inner}: {err['msg']}" if inner else err["msg"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        fields.setdefault(field, f"{inner}: {msg}" if inner else msg)
     return fields
 
 
@@ -266,9 +267,11 @@ async def update_channel(
 
 
 def paste_at_provider(hub: Hub, channel: Channel) -> JsonObject:
-    """What the business pastes at the provider: the webhook URL, Meta's verify token, the
-    widget's embed code. Secrets stay out."""
+    """What the business pastes at the provider: the webhook URL (only for a connector that
+    reads webhooks; a web chat or a mailbox has none), Meta's verify token, the widget's
+    embed code. Secrets stay out."""
     info = hub.channel_info(channel)
-    described = hub.registry.get(channel.type).describe(info)
-    return {"webhook_url": info.webhook_url,
+    connector = hub.registry.get(channel.type)
+    described = connector.describe(info)
+    return {**({"webhook_url": info.webhook_url} if connector.capabilities.webhooks else {}),
             **{k: v for k, v in described.items() if not is_secret(k)}}  # fmt: skip

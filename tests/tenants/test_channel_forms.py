@@ -1,0 +1,126 @@
+"""Channel settings as a form generated from the connector's Config model: list editors,
+selects, choices, a colour with its contrast, words for errors, defaults on the first visit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hub.errors import InvalidInput
+from hub.models import Channel
+from hub.tenants.channel_forms import (
+    config_fields,
+    config_from_form,
+    form_values,
+    submitted_values,
+    white_contrast,
+)
+from tests.conftest import CONNECTORS, Running, make_tenant
+from tests.inbox.conftest import add_user, csrf_of, session_client
+from webchat_widget.config import WebchatConfig
+from webchat_widget.connector import WebchatConnector
+
+FIELDS = {f.name: f for f in config_fields(WebchatConfig)}
+
+
+def test_each_setting_gets_the_input_it_needs() -> None:
+    kinds = {name: f.kind for name, f in FIELDS.items()}
+    assert kinds["allowed_origins"] == "lines" and kinds["prechat_fields"] == "choices"
+    assert kinds["language"] == "select" and kinds["position"] == "select"
+    assert kinds["colour"] == "colour" and kinds["require_identity"] == "checkbox"
+    assert kinds["identity_secret"] == "password" and kinds["greeting"] == "localized"
+    assert FIELDS["position"].options == ("right", "left")
+    assert FIELDS["prechat_fields"].options == ("name", "email")
+
+
+def test_the_first_visit_shows_the_defaults() -> None:
+    values = form_values(list(FIELDS.values()), {})
+    assert values["prechat_fields"] == ["name", "email"]
+    assert values["colour"] == "#2557d6" and values["position"] == "right"
+    stored = form_values(list(FIELDS.values()), {"allowed_origins": ["https://a.example", "https://b.example"], "identity_secret": "s"})  # fmt: skip
+    assert stored["allowed_origins"] == "https://a.example\nhttps://b.example"
+    assert stored["identity_secret"] == ""  # never shown again
+
+
+def test_a_form_becomes_a_config() -> None:
+    form = {
+        "config.allowed_origins": " https://shop.example \n\nhttps://www.shop.example",
+        "config.prechat_fields": "",
+        "config.prechat_fields.email": "on",
+        "config.position": "left",
+        "config.greeting": "Hello!",
+        "config.team_line": '{"da": "Hej"}',
+    }
+    config = config_from_form(list(FIELDS.values()), form)
+    assert config["allowed_origins"] == ["https://shop.example", "https://www.shop.example"]
+    assert config["prechat_fields"] == ["email"] and config["position"] == "left"
+    assert config["greeting"] == "Hello!" and config["team_line"] == {"da": "Hej"}
+    assert WebchatConfig.model_validate(config).prechat_fields == ["email"]
+    # No box ticked is a choice too (no pre-chat form); an absent field is left alone.
+    assert config_from_form(list(FIELDS.values()), {"config.prechat_fields": ""})["prechat_fields"] == []  # fmt: skip
+    assert "prechat_fields" not in config_from_form(list(FIELDS.values()), {})
+    again = submitted_values(list(FIELDS.values()), form)
+    assert again["prechat_fields"] == ["email"] and again["position"] == "left"
+
+
+def test_errors_are_words() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        config_from_form(list(FIELDS.values()), {"config.business_hours": "{mon: 9-17"})
+    assert caught.value.fields == {
+        "business_hours": "this is not JSON: check the quotes, commas and brackets"
+    }
+    assert "Expecting" not in caught.value.message and "config." not in caught.value.message
+
+
+def test_white_contrast() -> None:
+    assert white_contrast("#ffffff") == 1.0 and white_contrast("#000000") == 21.0
+    assert white_contrast("#2557d6") is not None and white_contrast("#2557d6") >= 4.5  # type: ignore[operator]
+    assert white_contrast("#ffcc00") is not None and white_contrast("#ffcc00") < 4.5  # type: ignore[operator]
+    assert white_contrast("blue") is None
+
+
+@pytest.fixture
+def connectors() -> dict[str, Any]:
+    return {**CONNECTORS, "webchat": WebchatConnector}
+
+
+async def test_the_web_chat_form_in_the_admin(running: Running) -> None:
+    tenant = await make_tenant(running.hub, channel_type="webchat", config={"allowed_origins": ["https://shop.example"]})  # fmt: skip
+    admin = await add_user(tenant, "ada@acme.test", "admin", "Ada")
+    client = session_client(running, admin)
+    new = await client.get("/admin/channels/new", params={"type": "webchat"})
+    assert new.status_code == 200
+    assert 'name="config.prechat_fields.name" checked' in new.text
+    assert 'name="config.prechat_fields.email" checked' in new.text
+    assert 'type="color" name="config.colour" value="#2557d6"' in new.text
+    assert '<option value="left">' in new.text and "White text on this colour" in new.text
+    page = await client.get(f"/admin/channels/{tenant.channel.id}")
+    assert "https://shop.example</textarea>" in page.text
+    assert "Webhook URL" not in page.text and "Webhook url" not in page.text  # a web chat has none
+    form = {
+        "csrf": csrf_of(page.text), "name": "Shop chat", "default_team_id": "",
+        "config.allowed_origins": "not an origin", "config.prechat_fields": "",
+        "config.prechat_fields.name": "on", "config.language": "da", "config.position": "left",
+        "config.colour": "#2557d6",
+    }  # fmt: skip
+    refused = await client.post(f"/admin/channels/{tenant.channel.id}", data=form)
+    assert refused.status_code == 400
+    assert "Some settings need a change: see the marked fields." in refused.text
+    assert "is not an http(s) origin such as https://shop.example" in refused.text
+    assert "not valid JSON" not in refused.text and "config.allowed_origins:" not in refused.text
+    assert "not an origin</textarea>" in refused.text  # what was typed stays
+    saved = await client.post(
+        f"/admin/channels/{tenant.channel.id}",
+        data={**form, "config.allowed_origins": "https://shop.example\nhttps://www.shop.example"},
+    )
+    assert saved.status_code == 303
+    channel = await Channel.get(tenant.channel.id)
+    assert channel is not None
+    assert channel.config["allowed_origins"] == ["https://shop.example", "https://www.shop.example"]
+    assert channel.config["prechat_fields"] == ["name"] and channel.config["language"] == "da"
+    # Another account's channel is not found.
+    other = await make_tenant(running.hub, "Globex")
+    theirs = await client.get(f"/admin/channels/{other.channel.id}")
+    assert theirs.status_code == 404
+    await client.aclose()

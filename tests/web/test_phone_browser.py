@@ -11,9 +11,10 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from hub.admin.nav import SECTIONS
+from hub.models import Conversation
 from tests.conftest import ARTIFACTS, make_tenant
 from tests.inbox.conftest import add_user
-from tests.inbox.test_browser import Served, chromium, open_page, served, sign_in
+from tests.inbox.test_browser import Served, chromium, open_page, served, sign_in, webhook
 
 __all__ = ["chromium", "served"]  # fixtures used by name
 
@@ -43,9 +44,19 @@ CLS = """() => new Promise(done => {
 })"""
 
 
+#: The innermost elements whose right edge passes the window (what makes a page scroll sideways).
+STICKING_OUT = """() => [...document.body.querySelectorAll('*')]
+  .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+  .filter(el => ![...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
+  .slice(0, 5).map(el => el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' ' +
+                         (el.textContent || '').trim().slice(0, 40))"""
+
+
 async def fits(page: Page, where: str) -> None:
     wide = await page.evaluate("document.documentElement.scrollWidth")
-    assert wide <= 390, f"{where} scrolls sideways at 390 px ({wide} px)"
+    if wide > 390:
+        sticking = await page.evaluate(STICKING_OUT)
+        raise AssertionError(f"{where} scrolls sideways at 390 px ({wide} px): {sticking}")
 
 
 async def test_every_destination_by_keyboard_at_390(served: Served, chromium: Browser) -> None:
@@ -135,3 +146,27 @@ async def test_danish_side_nav_keeps_its_words_inside(served: Served, chromium: 
     box = await link.bounding_box()
     assert box is not None and box["height"] < 60, box  # two lines at most
     await page.screenshot(path=ARTIFACTS / "da-admin-csat-1280.png", full_page=True)
+
+
+async def test_a_conversation_fits_390_in_swedish_and_dutch(
+    served: Served, chromium: Browser
+) -> None:
+    tenant = await make_tenant(served.hub, plan="PRO")
+    admin = await add_user(tenant, "ada@acme.test", "admin", "Ada")
+    message = {
+        "id": "m1",
+        "from": "+4520123456",
+        "name": "Ann",
+        "text": "Hello, where is my order?",
+    }
+    await webhook(served, tenant, messages=[message])
+    conversation = await Conversation.find_one(Conversation.account_id == tenant.account.id)
+    assert conversation is not None
+    for lang in ("sv", "nl"):
+        await admin.set({"language": lang})
+        page = await open_page(chromium, served, 390, 844)
+        await sign_in(page, served, "ada@acme.test")
+        await page.goto(f"{served.url}/inbox/c/{conversation.id}")
+        await expect(page.locator(".thread")).to_contain_text("where is my order")
+        await fits(page, f"/inbox/c/… ({lang})")
+        await page.context.close()

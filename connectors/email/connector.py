@@ -42,6 +42,7 @@ from hub.contract import (
     SimulatedRequest,
     WebhookResult,
     now,
+    outbound_host,
 )
 
 from .listener import SmtpListener
@@ -61,7 +62,10 @@ class EmailConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     address: str = Field(min_length=3, max_length=254)
-    smtp_host: str = Field(min_length=1)
+    #: The relay is an account-supplied host: the hub's outbound guard applies.
+    smtp_host: str = Field(
+        min_length=1, max_length=253, json_schema_extra=outbound_host("smtp_port")
+    )
     smtp_port: int = Field(587, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: str | None = Field(default=None, json_schema_extra=SECRET)
@@ -183,7 +187,7 @@ class EmailConnector(Connector):
         settings = SmtpSettings.model_validate(channel.config, from_attributes=False)
         files = [(a, await self._media(channel, a)) for a in message.attachments]
         mail, message_id = compose(settings, message, files)
-        await submit(settings, mail)
+        await submit(settings, mail, self.hub)
         return SendResult(
             provider_message_id=message_id,
             metadata={"message_id": message_id, "subject": str(mail["Subject"])},

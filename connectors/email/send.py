@@ -8,8 +8,10 @@ contract's errors: 4xx and connection trouble are retryable, 5xx permanent.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
+import socket
 import ssl
 from email import policy
 from email.headerregistry import Address as HeaderAddress
@@ -22,6 +24,7 @@ from pydantic import BaseModel
 
 from hub.contract import (
     Attachment,
+    HubServices,
     OutboundMessage,
     PermanentSendError,
     RetryableSendError,
@@ -123,13 +126,37 @@ def text_to_html(text: str) -> str:
     return f'<!DOCTYPE html>\n<html><body>\n<div dir="auto">\n{body}</div>\n</body></html>\n'
 
 
-async def submit(settings: SmtpSettings, mail: EmailMessage) -> None:
-    """Hand the message to the channel's SMTP server; raises the contract's send errors."""
+async def connect(address: str, port: int) -> socket.socket:
+    """A TCP connection to ``address`` (already checked by the hub's outbound guard)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        async with asyncio.timeout(SMTP_TIMEOUT):
+            await asyncio.get_running_loop().sock_connect(sock, (address, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+async def submit(settings: SmtpSettings, mail: EmailMessage, hub: HubServices) -> None:
+    """Hand the message to the channel's SMTP server; raises the contract's send errors.
+
+    The relay is an account-supplied host: the hub resolves and checks it right before
+    the connection (``HubServices.outbound_address``), and the connection goes to the
+    address it checked; TLS still verifies the certificate against ``smtp_host``.
+    """
+    address = await hub.outbound_address(settings.smtp_host, settings.smtp_port)
+    try:
+        sock = await connect(address, settings.smtp_port)
+    except (OSError, TimeoutError) as exc:
+        raise RetryableSendError("smtp_connection", str(exc) or type(exc).__name__) from None
     try:
         await aiosmtplib.send(
             mail,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
+            hostname=settings.smtp_host.strip("[]"),
+            sock=sock,
             username=settings.smtp_username or None,
             password=settings.smtp_password or None,
             use_tls=settings.smtp_security == "tls",
@@ -152,6 +179,8 @@ async def submit(settings: SmtpSettings, mail: EmailMessage) -> None:
         raise RetryableSendError("smtp_connection", str(exc) or type(exc).__name__) from None
     except (OSError, TimeoutError) as exc:
         raise RetryableSendError("smtp_connection", str(exc) or type(exc).__name__) from None
+    finally:
+        sock.close()
 
 
 def _by_code(code: int, text: str) -> RetryableSendError | PermanentSendError:

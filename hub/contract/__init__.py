@@ -38,6 +38,7 @@ from hub.contract.errors import (
     RetryableSendError,
     SignatureError,
 )
+from hub.contract.hosts import host_fields, outbound_host
 from hub.contract.json import JsonObject, JsonValue
 from hub.contract.messages import (
     Attachment,
@@ -103,6 +104,8 @@ __all__ = [
     "SimulatedRequest",
     "StatusUpdate",
     "WebhookResult",
+    "host_fields",
+    "outbound_host",
     "check_json_depth",
     "now",
     "read_json",

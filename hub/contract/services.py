@@ -44,3 +44,10 @@ class HubServices(Protocol):
 
     async def read_media(self, channel: ChannelInfo, attachment_id: str) -> bytes:
         """The bytes of an attachment of the channel's account (for outbound sends)."""
+
+    async def outbound_address(self, host: str, port: int) -> str:
+        """The address to connect to for an account-supplied ``host`` (a connector that opens
+        its own connections, such as SMTP, calls this right before connecting): resolved now
+        and checked against the hub's outbound policy. Raises ``PermanentSendError``
+        (``outbound_refused``) for loopback, private, link-local or metadata addresses in any
+        spelling, ``RetryableSendError`` when the name does not resolve."""

@@ -186,7 +186,12 @@ class EmailConnector(Connector):
     async def send(self, channel: ChannelInfo, message: OutboundMessage) -> SendResult:
         settings = SmtpSettings.model_validate(channel.config, from_attributes=False)
         files = [(a, await self._media(channel, a)) for a in message.attachments]
-        mail, message_id = compose(settings, message, files)
+        try:
+            mail, message_id = compose(settings, message, files)
+        except (ValueError, TypeError) as exc:
+            # A stored address or subject that cannot be a header (CR/LF, a list): retrying
+            # cannot help, and the mail library's refusal is the reason.
+            raise PermanentSendError("invalid_header", str(exc)) from None
         await submit(settings, mail, self.hub)
         return SendResult(
             provider_message_id=message_id,

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Self, get_args
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hub.contract import JsonObject, QuickReply
+from hub.contract import JsonObject, QuickReply, one_address, one_line
 from hub.integrations import event_webhooks
 
 # Shapes shared with outbound webhooks live in hub.representations; re-exported here
@@ -30,6 +30,12 @@ EventType = Literal[
     "sla.breached",
     "csat.received",
 ]
+
+
+#: A name or a subject: one line (CR, LF and control characters are refused with 400).
+OneLine = Annotated[str, AfterValidator(one_line)]
+#: One address (no CR/LF, no list, no display form).
+OneAddress = Annotated[str, AfterValidator(one_address)]
 
 
 class ChannelOut(Representation):
@@ -79,7 +85,7 @@ class ReplyIn(BaseModel):
     private: bool = False
     template: TemplateIn | None = None
     quick_replies: list[QuickReply] = Field(default=[], max_length=10)
-    from_: str | None = Field(
+    from_: OneAddress | None = Field(
         default=None,
         alias="from",
         max_length=320,
@@ -113,8 +119,8 @@ EMAIL = r"^[^@\s]+@[^@\s]+$"
 class ContactPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=320, pattern=EMAIL)
+    name: OneLine | None = Field(default=None, max_length=200)
+    email: OneAddress | None = Field(default=None, max_length=320, pattern=EMAIL)
     phone: str | None = Field(default=None, pattern=PHONE)
     vip: bool | None = None
     attributes: dict[str, Any] | None = Field(default=None, max_length=100)
@@ -153,17 +159,17 @@ class SendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channel_id: str
-    to: str = Field(
+    to: OneAddress = Field(
         min_length=1,
         max_length=320,
         description="the contact's address: +4512345678, ann@example.com, or kind:value",
     )
     text: str = Field(default="", max_length=65536)
     template: TemplateIn | None = None
-    subject: str | None = Field(
+    subject: OneLine | None = Field(
         default=None, max_length=998, description="email: the subject of the new thread"
     )
-    from_: str | None = Field(
+    from_: OneAddress | None = Field(
         default=None, alias="from", max_length=320, description="one of the channel's senders"
     )
 
@@ -242,7 +248,7 @@ class DeliveryOut(Representation):
 class BotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: OneLine = Field(min_length=1, max_length=200)
     webhook_url: HttpUrl
     channel_ids: list[str] = Field(min_length=1, max_length=50)
 

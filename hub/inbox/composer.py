@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.centre import notifications, supervising
-from hub.contract import Attachment, Capabilities
+from hub.contract import Attachment, Capabilities, one_line
 from hub.errors import HubError
 from hub.inbox.thread import _templates, composer_state, render_conversation
 from hub.models import CannedResponse, Channel, Conversation, Sender
@@ -27,6 +27,7 @@ from hub.store import canned, conversations
 from hub.store import messages as message_store
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
+from hub.web.i18n import gettext as _
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 MAX_ATTACHMENTS = 10
@@ -111,6 +112,11 @@ async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
     )
     cc = _cc(str(form.get("cc", "")))
     subject = str(form.get("subject", "")).strip() or None
+    if subject is not None:
+        try:
+            one_line(subject)
+        except ValueError:
+            raise ComposerError(_("Subject: one line, without line breaks.")) from None
     attachments = await _store_files(ctx, channel, form)
     sent_from = str(form.get("from", "")).strip() or None
     try:

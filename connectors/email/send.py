@@ -94,6 +94,9 @@ def compose(
     mail["Subject"] = reply_subject(message.subject, bool(message.thread_refs or message.reply_to))
     mail["Date"] = format_datetime(now())
     mail["Message-ID"] = msgid
+    if message.auto_reply:  # RFC 3834: other responders must not answer it
+        mail["Auto-Submitted"] = "auto-replied"
+        mail["X-Auto-Response-Suppress"] = "All"
     refs = _references(message)
     if refs:
         mail["In-Reply-To"] = f"<{message.reply_to or refs[-1]}>"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from beanie import PydanticObjectId
 
 from hub import tasks
+from hub.centre import auto_replies
 from hub.centre.callbacks import lifecycle as callbacks
 from hub.centre.callbacks.settings import Window, label, remaining_windows, settings_of
 from hub.contract import QuickReply, now
@@ -94,14 +95,17 @@ async def offer(hub: Hub, account: Account, team: Team, conversation: Conversati
     )
     if not await store.insert_offer(record):
         return False
+    if not await auto_replies.may_send(hub, conversation, "callback_offer"):
+        return False  # automated, our own number, or the contact had an automatic reply today
     choices = [
         QuickReply(title=label(w, tz, at), payload=f"{PAYLOAD}{i}") for i, w in enumerate(windows)
     ]
     choices.append(QuickReply(title="No thanks, I'll wait", payload=KEEP_WAITING))
     try:
         await outbox.enqueue(
-            hub, conversation, text=OFFER_TEXT, sender=SENDER, quick_replies=choices
-        )
+            hub, conversation, text=OFFER_TEXT, sender=SENDER, quick_replies=choices,
+            metadata={"automatic": "callback_offer"},
+        )  # fmt: skip
     except outbox.OutboxError as exc:  # e.g. outside WhatsApp's reply window: no offer then
         log.info("callback offer for %s not sent: %s", conversation.id, exc.message)
         return False

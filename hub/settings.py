@@ -50,6 +50,9 @@ class Settings:
     smtp_tls_key: str | None = None
     #: Inbound SMTP: connections one client address may hold open at once.
     smtp_max_connections_per_client: int = 10
+    #: The directory an email channel's ``smtp_ca_file`` must be in (``PARLEY_CA_DIR``);
+    #: None: channels cannot name CA files (the system's CAs are used).
+    ca_dir: Path | None = None
     #: How often every user's calendar (ICS) is read for absences.
     calendar_poll_seconds: float = 300.0
     #: How often the contact centre's timed work runs (presence timeouts, overflow, queues).
@@ -76,6 +79,7 @@ class Settings:
             smtp_tls_cert=env.get("PARLEY_SMTP_TLS_CERT") or None,
             smtp_tls_key=env.get("PARLEY_SMTP_TLS_KEY") or None,
             smtp_max_connections_per_client=int(env.get("PARLEY_SMTP_MAX_CONNECTIONS", "10")),
+            ca_dir=Path(env["PARLEY_CA_DIR"]) if env.get("PARLEY_CA_DIR") else None,
             calendar_poll_seconds=float(env.get("PARLEY_CALENDAR_POLL_SECONDS", "300")),
         )
 

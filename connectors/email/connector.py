@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-import ssl
 from base64 import b64decode
 from binascii import Error as BinasciiError
 from email.errors import MessageError
@@ -47,7 +46,7 @@ from hub.contract import (
 
 from .listener import SmtpListener
 from .parse import parse_for_channel
-from .send import SmtpSettings, compose, submit
+from .send import SmtpSettings, allowed_ca_file, compose, submit
 
 #: Largest mail the SMTP listener takes (SIZE); base64 makes 25 MB of files about 34 MB.
 MAX_MESSAGE_BYTES = 35 * 1024 * 1024
@@ -70,8 +69,9 @@ class EmailConfig(BaseModel):
     smtp_username: str | None = None
     smtp_password: str | None = Field(default=None, json_schema_extra=SECRET)
     smtp_security: Literal["none", "starttls", "tls"] = "starttls"
-    #: A PEM file of CA certificates to trust for the relay (a private CA, a self-signed relay).
-    smtp_ca_file: str | None = None
+    #: A PEM file of CA certificates to trust for the relay (a private CA, a self-signed relay):
+    #: a file in the operator's ``PARLEY_CA_DIR`` (checked by ``EmailConnector.validate_config``).
+    smtp_ca_file: str | None = Field(None, max_length=255)
     #: False skips certificate checks entirely. Unsafe: only for a relay on a trusted network.
     smtp_verify: bool = True
     from_name: str | None = Field(None, max_length=200)
@@ -87,17 +87,6 @@ class EmailConfig(BaseModel):
         local, at, domain = value.rpartition("@")
         if not at or not local or "." not in domain or any(c.isspace() for c in value):
             raise ValueError("address must be one mailbox like support@example.com")
-        return value
-
-    @field_validator("smtp_ca_file")
-    @classmethod
-    def _readable_ca(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        try:
-            ssl.create_default_context(cafile=value)
-        except (OSError, ssl.SSLError) as exc:
-            raise ValueError(f"smtp_ca_file cannot be read as PEM certificates: {exc}") from None
         return value
 
     @field_validator("from_name")
@@ -132,6 +121,15 @@ class EmailConnector(Connector):
         self.listener: SmtpListener | None = None
 
     # ------------------------------------------------------------------ channels
+
+    def validate_config(self, config: JsonObject) -> JsonObject:
+        """The config, with ``smtp_ca_file`` only from the operator's CA directory."""
+        validated = super().validate_config(config)
+        if validated.get("smtp_ca_file"):
+            allowed_ca_file(str(validated["smtp_ca_file"]), self.hub.ca_dir)  # ValueError: 400
+        else:
+            validated["smtp_ca_file"] = None
+        return validated
 
     def describe(self, channel: ChannelInfo) -> JsonObject:
         return {

@@ -25,6 +25,8 @@ class HubServices(Protocol):
     smtp_tls_cert: str | None
     smtp_tls_key: str | None
     smtp_max_connections_per_client: int
+    #: The operator's directory of CA files channels may name (``PARLEY_CA_DIR``); None: none.
+    ca_dir: str | None
     #: A secret of this installation (``PARLEY_SECRET_KEY``) for signing tokens.
     secret_key: str
 

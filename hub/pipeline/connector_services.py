@@ -38,6 +38,7 @@ class ConnectorServices:
         self.smtp_tls_cert = settings.smtp_tls_cert
         self.smtp_tls_key = settings.smtp_tls_key
         self.smtp_max_connections_per_client = settings.smtp_max_connections_per_client
+        self.ca_dir = str(settings.ca_dir) if settings.ca_dir is not None else None
         self.secret_key = settings.secret_key
         self._pipeline = pipeline
         self._channels: ChannelResolver | None = None

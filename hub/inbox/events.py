@@ -327,6 +327,9 @@ async def stream(request: Request) -> Response:
     user = await session_user(request)
     if user is None:
         return JSONResponse({"error": {"code": "unauthorized", "message": "sign in"}}, 401)
+    if not has_role(user, "agent"):  # a dashboard user has the wallboard's stream only
+        message = "the agents' stream is not for this role; the wallboard has its own"
+        return JSONResponse({"error": {"code": "forbidden", "message": message}}, 403)
     hub: Hub = request.app.state.hub
     sub = hub.realtime.subscribe(user.account_id, _for_inbox)
     personal = Personal(str(user.id), await _my_open(user))

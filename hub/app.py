@@ -34,7 +34,7 @@ from hub.integrations.bots import BotWatch
 from hub.integrations.event_delivery import DeliveryWorker
 from hub.integrations.event_webhooks import EventFanOut
 from hub.pipeline import outbound
-from hub.pipeline.channel_secrets import seal_stored
+from hub.pipeline.channel_secrets import seal_signing_secrets, seal_stored
 from hub.pipeline.housekeeping import Housekeeper
 from hub.pipeline.outbox import Dispatcher
 from hub.pipeline.services import Hub
@@ -125,6 +125,9 @@ async def _prepare(hub: Hub) -> None:
     sealed = await seal_stored(hub.cipher, hub.registry, plain_only=True)
     if sealed["secrets"]:
         log.info("sealed %s plain channel secrets at rest", sealed["secrets"])
+    signing = await seal_signing_secrets(hub.cipher, plain_only=True)
+    if signing["signing_secrets"]:
+        log.info("sealed %s plain signing secrets at rest", signing["signing_secrets"])
 
 
 def _tasks(hub: Hub, http: httpx.AsyncClient, workers: dict[str, Periodic]) -> list[Worker]:

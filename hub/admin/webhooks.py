@@ -41,7 +41,7 @@ async def create(request: Request, ctx: Ctx) -> Response:
     events = [e for e in form.getlist("events") if isinstance(e, str)]
     try:
         plans.require_addon(ctx.account.addons, "generic_api")
-        sub = await subscriptions.create(ctx.account.id, url, events)
+        sub = await subscriptions.create(ctx.account.id, url, events, ctx.hub.cipher)
     except (subscriptions.SubscriptionError, plans.PlanError) as exc:
         return await _page(request, ctx, status_of(exc), error=exc.message)
     await audit.record(ctx.account.id, common.actor(ctx), "webhook.created", f"webhook:{sub.id}",

@@ -63,7 +63,9 @@ async def list_bots(request: Request) -> JSONResponse:
 async def create_bot(request: Request) -> JSONResponse:
     account_id = await _account_id(request)
     body = await json_body(request, BotIn)
-    bot, token = await bots.register(account_id, body.name, body.webhook_url, body.channel_ids)
+    bot, token = await bots.register(
+        account_id, body.name, body.webhook_url, body.channel_ids, hub_of(request).cipher
+    )
     out = BotCreated(**BotOut.of(bot).model_dump(), token=token, secret=bot.secret)
     return answer(out, 201)
 

@@ -10,6 +10,7 @@ from hub.api.context import (
     api_account,
     choice_of,
     cursor_of,
+    hub_of,
     json_body,
     limit_of,
     path_id,
@@ -62,7 +63,9 @@ async def create_webhook(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     body = await json_body(request, WebhookIn)
-    sub = await subscriptions.create(account.id, body.url, list(body.events))
+    sub = await subscriptions.create(
+        account.id, body.url, list(body.events), hub_of(request).cipher
+    )
     out = WebhookCreated(**WebhookOut.of(sub).model_dump(), secret=sub.secret)
     return answer(out, 201)
 

@@ -24,6 +24,7 @@ from hub.contract import QuickReply, now
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.models import Bot, Conversation, Message, Sender
 from hub.pipeline import outbound, outbox
+from hub.pipeline.channel_secrets import SIGNING_FIELDS, Cipher
 from hub.store import bots as store
 from hub.store.ids import parse_id
 
@@ -46,8 +47,12 @@ async def register(
     name: str,
     webhook_url: str,
     channel_ids: list[str] | list[PydanticObjectId],
+    cipher: Cipher,
 ) -> tuple[Bot, str]:
     """Store a bot and put it on its channels; returns the bot and its token (shown once).
+
+    Its signing secret is stored sealed with ``cipher``; the bot returned holds it plain,
+    in memory only (shown once too).
 
     Raises ``OutboundRefused`` when ``webhook_url`` may not be called (inside addresses).
     """
@@ -64,13 +69,14 @@ async def register(
     if taken:
         raise Conflict("channel_has_bot", f"channels {taken} already have a bot")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    secret = secrets.token_hex(32)
     bot = Bot(
         account_id=account_id,
         name=name,
         webhook_url=webhook_url,
         channel_ids=ids,
         token_digest=_digest(token),
-        secret=secrets.token_hex(32),
+        secret=cipher.seal(SIGNING_FIELDS["bot"], secret),
     )
     await store.insert_bot(bot)
     assert bot.id is not None
@@ -78,7 +84,8 @@ async def register(
         # another bot took a channel meanwhile
         await store.delete_bot(bot)
         raise Conflict("channel_has_bot", "a channel got another bot meanwhile; try again")
-    return bot, token
+    shown: Bot = bot.model_copy(update={"secret": secret})
+    return shown, token
 
 
 async def bot_for_token(token: str) -> Bot | None:

@@ -25,6 +25,7 @@ from hub.integrations import bots
 from hub.integrations.event_webhooks import SIGNATURE_HEADER, sign
 from hub.models import WebhookDelivery
 from hub.models.webhook import Attempt
+from hub.pipeline.channel_secrets import SIGNING_FIELDS, SecretUnreadable
 from hub.pipeline.claims import ClaimLoop
 from hub.store import webhooks as store
 
@@ -74,7 +75,12 @@ class DeliveryWorker(ClaimLoop[WebhookDelivery]):
         if target is None:
             await self._finish(delivery, "failed", _attempt(delivery, None, 0, "target removed"))
             return
-        url, secret = target
+        url, sealed = target
+        try:
+            secret = self.hub.cipher.open(SIGNING_FIELDS[delivery.target], sealed)
+        except SecretUnreadable as exc:
+            await self._retry(delivery, _attempt(delivery, None, 0, str(exc)))
+            return
         body = delivery.body.encode()
         headers = {
             "Content-Type": "application/json",

@@ -15,6 +15,7 @@ from hub.errors import InvalidInput, NotFound
 from hub.models import WebhookDelivery, WebhookSubscription
 from hub.models.webhook import EVENT_TYPES
 from hub.pipeline import outbound
+from hub.pipeline.channel_secrets import SIGNING_FIELDS, Cipher
 from hub.store import webhooks as store
 from hub.store.ids import parse_id
 
@@ -37,20 +38,27 @@ def check(url: str, events: list[str]) -> None:
         )
 
 
-async def create(account_id: PydanticObjectId, url: str, events: list[str]) -> WebhookSubscription:
+async def create(
+    account_id: PydanticObjectId, url: str, events: list[str], cipher: Cipher
+) -> WebhookSubscription:
     """A new subscription; its signing ``secret`` is shown once by the caller.
 
-    A URL that resolves inside the hub's network is refused (``OutboundRefused``).
+    The secret is stored sealed with ``cipher`` (like channel secrets); the subscription
+    returned holds it plain, in memory only. A URL that resolves inside the hub's network
+    is refused (``OutboundRefused``).
     """
     check(url, events)
     await outbound.check_url_async(url)
+    secret = "whsec_" + secrets.token_hex(24)
     sub = WebhookSubscription(
         account_id=account_id,
         url=url,
         events=list(dict.fromkeys(events)),
-        secret="whsec_" + secrets.token_hex(24),
+        secret=cipher.seal(SIGNING_FIELDS["subscription"], secret),
     )
-    return await store.insert_subscription(sub)
+    stored = await store.insert_subscription(sub)
+    shown: WebhookSubscription = stored.model_copy(update={"secret": secret})
+    return shown
 
 
 async def get(

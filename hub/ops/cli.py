@@ -188,6 +188,9 @@ async def _retention_run(args: argparse.Namespace, settings: Settings) -> dict[s
 async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     async with open_hub(settings) as hub:
         counts = await channel_secrets.seal_stored(hub.cipher, hub.registry)
+        signing = await channel_secrets.seal_signing_secrets(hub.cipher)
+    counts["signing_secrets"] = signing["signing_secrets"]
+    counts["unreadable"] += signing["unreadable"]
     if counts["unreadable"]:
         raise CliError(
             f"{counts['unreadable']} secrets open under neither PARLEY_SECRET_KEY nor "

@@ -41,6 +41,7 @@ from hub.pipeline.services import Hub
 from hub.settings import Settings
 from hub.tasks import Periodic, Worker
 from hub.tenants.retention import RetentionLoop
+from hub.web.hsts import HstsMiddleware
 
 log = logging.getLogger(__name__)
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
@@ -81,6 +82,8 @@ def _middleware(settings: Settings) -> list[Middleware]:
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
     )
+    if settings.public_url.startswith("https://"):
+        return [Middleware(HstsMiddleware), session]
     return [session]
 
 

@@ -53,6 +53,9 @@ class Settings:
     #: The directory an email channel's ``smtp_ca_file`` must be in (``PARLEY_CA_DIR``);
     #: None: channels cannot name CA files (the system's CAs are used).
     ca_dir: Path | None = None
+    #: ``/metrics`` answers only with this bearer token (``PARLEY_METRICS_TOKEN``); unset:
+    #: only to requests from loopback.
+    metrics_token: str = field(default="", repr=False)
     #: How often every user's calendar (ICS) is read for absences.
     calendar_poll_seconds: float = 300.0
     #: How often the contact centre's timed work runs (presence timeouts, overflow, queues).
@@ -80,6 +83,7 @@ class Settings:
             smtp_tls_key=env.get("PARLEY_SMTP_TLS_KEY") or None,
             smtp_max_connections_per_client=int(env.get("PARLEY_SMTP_MAX_CONNECTIONS", "10")),
             ca_dir=Path(env["PARLEY_CA_DIR"]) if env.get("PARLEY_CA_DIR") else None,
+            metrics_token=env.get("PARLEY_METRICS_TOKEN", ""),
             calendar_poll_seconds=float(env.get("PARLEY_CALENDAR_POLL_SECONDS", "300")),
         )
 

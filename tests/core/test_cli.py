@@ -178,7 +178,7 @@ async def test_second_serve_leaves_the_first_published(tmp_path: Path) -> None:
         assert shown["webhook_url"].startswith("https://hub.example/")
         assert "https://hub.example/widget/" in shown["embed"]
         mail = op.run("channel", "add", "--account", account, "--type", "email", "--name", "Mail",
-                      "--config", '{"address": "help@shop.example", "smtp_host": "127.0.0.1"}')  # fmt: skip
+                      "--config", '{"address": "help@shop.example", "smtp_host": "mail.shop.example"}')  # fmt: skip
         assert mail["smtp_listener"] == "127.0.0.1:2599"
     finally:
         if second.poll() is None:

@@ -2,7 +2,7 @@
 
 The connector flags such mail ``automated`` (with ``metadata.automated_reason``) and
 hands the telling headers to the hub as ``metadata.auto_headers``: the hub's rules for
-automatic replies (``hub.centre.auto_replies``) decide from them.
+automatic replies (``hub.centre.automatic.replies``) decide from them.
 """
 
 from __future__ import annotations

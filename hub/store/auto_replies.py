@@ -1,4 +1,4 @@
-"""What the rules for automatic replies read and claim (``hub.centre.auto_replies``)."""
+"""What the rules for automatic replies read and claim (``hub.centre.automatic.replies``)."""
 
 from __future__ import annotations
 

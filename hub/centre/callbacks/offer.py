@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from beanie import PydanticObjectId
 
 from hub import tasks
-from hub.centre import auto_replies
+from hub.centre.automatic import replies as auto_replies
 from hub.centre.callbacks import lifecycle as callbacks
 from hub.centre.callbacks.settings import Window, label, remaining_windows, settings_of
 from hub.contract import QuickReply, now

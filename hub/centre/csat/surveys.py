@@ -14,7 +14,7 @@ import logging
 import secrets
 from typing import TYPE_CHECKING
 
-from hub.centre import auto_replies
+from hub.centre.automatic import replies as auto_replies
 from hub.centre.csat import answers as csat
 from hub.contract import QuickReply, now
 from hub.models import Conversation, Sender

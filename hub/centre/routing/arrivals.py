@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from beanie import PydanticObjectId
 
-from hub.centre import auto_replies, hours
+from hub.centre import hours
+from hub.centre.automatic import replies as auto_replies
 from hub.centre.routing import assignment, lookup
 from hub.contract import now
 from hub.models import Account, Contact, Conversation, Sender

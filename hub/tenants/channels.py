@@ -140,7 +140,7 @@ async def create_channel(
     """
     assert account.id is not None
     name = name.strip()
-    if not 1 <= len(name) <= 80:
+    if not 1 <= len(name) <= 80 or any(c in name for c in "\r\n\x00"):
         raise InvalidInput(
             "invalid_name", "a channel name is 1-80 characters", fields={"name": "1-80 characters"}
         )
@@ -240,7 +240,7 @@ async def update_channel(
     update = ChannelFields()
     if "name" in changes:
         name = str(changes["name"]).strip()
-        if not 1 <= len(name) <= 80:
+        if not 1 <= len(name) <= 80 or any(c in name for c in "\r\n\x00"):
             raise InvalidInput("invalid_name", "a channel name is 1-80 characters", fields={"name": "1-80 characters"})  # fmt: skip
         update["name"] = name
     if "active" in changes:

@@ -9,7 +9,9 @@ import httpx
 import pytest
 
 from connectors.email import EmailConnector
+from hub.errors import InvalidInput
 from hub.models import Contact, Conversation, Message
+from hub.tenants import accounts
 from tests.conftest import CONNECTORS, Running, Tenant, make_tenant
 from tests.email.conftest import Receiver, channel_config
 from tests.email.conftest import receiver as receiver  # a real SMTP server on 127.0.0.1
@@ -178,3 +180,29 @@ async def test_a_stored_bad_address_fails_once_without_retries(
     failed = await eventually(settled)
     assert failed.error is not None and failed.error.code == "invalid_header"
     assert failed.attempts == 1
+
+
+async def test_user_team_and_channel_names_with_crlf_are_refused(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    bad = "Ann\r\nX-Evil: 1"
+    r = await client.post(
+        "/api/v1/users",
+        json={"email": "ann@acme.test", "password": "password1", "name": bad},
+        headers=tenant.auth,
+    )
+    assert r.status_code == 400, r.text
+    r = await client.post("/api/v1/teams", json={"name": "Desk\nX"}, headers=tenant.auth)
+    assert r.status_code == 400, r.text
+    r = await client.patch(
+        f"/api/v1/channels/{tenant.channel.id}", json={"name": "Line\r\n"}, headers=tenant.auth
+    )
+    assert r.status_code in (200, 400), r.text  # a trailing break is trimmed, or refused
+    r = await client.patch(
+        f"/api/v1/channels/{tenant.channel.id}", json={"name": "Li\r\nne"}, headers=tenant.auth
+    )
+    assert r.status_code == 400, r.text
+    with pytest.raises(InvalidInput):
+        await accounts.create_user(tenant.account, "bob@acme.test", "password1", "agent", bad)
+    with pytest.raises(InvalidInput):
+        await accounts.create_user(tenant.account, "b\r\nob@acme.test", "password1", "agent")

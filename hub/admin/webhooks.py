@@ -13,7 +13,6 @@ from hub.admin import common
 from hub.admin.common import status_of
 from hub.integrations import subscriptions
 from hub.models.webhook import EVENT_TYPES
-from hub.store.conversations import NotFound
 from hub.tenants import audit, plans
 from hub.web.guard import Ctx, page_view
 from hub.web.i18n import gettext as _
@@ -73,9 +72,9 @@ async def log(request: Request, ctx: Ctx) -> Response:
 async def redeliver(request: Request, ctx: Ctx) -> Response:
     assert ctx.account.id is not None
     sub = await subscriptions.get(ctx.account.id, request.path_params["id"])
-    delivery = await subscriptions.redeliver(ctx.account.id, request.path_params["delivery_id"])
-    if delivery.target_id != sub.id:
-        raise NotFound(request.path_params["delivery_id"])
+    delivery = await subscriptions.redeliver(
+        ctx.account.id, sub, request.path_params["delivery_id"]
+    )
     worker = request.app.state.workers.get("webhook_deliveries")
     if worker is not None:
         worker.wake()

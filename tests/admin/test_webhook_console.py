@@ -21,7 +21,7 @@ async def _failed(
     at = now() - ago
     attempt = Attempt(attempt=1, at=at, status_code=502, duration_ms=12,
                       request_headers={"webhook-id": "evt_x"}, response_body="upstream <b>down</b>")  # fmt: skip
-    return await WebhookDelivery(account_id=tenant.account.id, target="subscription", target_id=sub.id,  # type: ignore[arg-type]
+    return await WebhookDelivery(account_id=tenant.account.id, target="subscription", target_id=sub.id,
                                  event_key=key, event_type="message.created", body='{"id":"evt_x"}',
                                  status="failed", attempts=1, log=[attempt], created_at=at).insert()  # fmt: skip
 
@@ -31,7 +31,7 @@ async def test_console_pages(
 ) -> None:
     csrf = csrf_of((await as_admin.get("/admin/webhooks")).text)
     sub = await WebhookSubscription(
-        account_id=tenant.account.id,  # type: ignore[arg-type]
+        account_id=tenant.account.id,
         url="http://127.0.0.1:9/hook", events=["message.created"], secret="whsec_AAAA",
         failures_in_a_row=3, last_error=LastError(at=now(), status_code=502, message="answered 502"),
     ).insert()  # fmt: skip
@@ -75,7 +75,7 @@ async def test_console_pages(
     assert refused.status_code == 409 and "disabled" in refused.text
     assert "answered 410 Gone" in refused.text
 
-    theirs = await WebhookSubscription(account_id=other_tenant.account.id, url="https://x.example",  # type: ignore[arg-type]
+    theirs = await WebhookSubscription(account_id=other_tenant.account.id, url="https://x.example",
                                        events=["message.created"], secret="s").insert()  # fmt: skip
     for path in (
         f"/admin/webhooks/{theirs.id}/test",

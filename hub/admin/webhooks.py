@@ -81,7 +81,8 @@ async def _log(
 ) -> Response:
     assert ctx.account.id is not None
     zone = _zone(ctx)
-    at = now().astimezone(zone)
+    # the form's minutes: the default range ends at the next whole minute, so it holds now
+    at = (now().astimezone(zone) + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
     context = await common.context(
         ctx, request, sub=sub, deliveries=await subscriptions.deliveries(ctx.account.id, sub),
         since=(at - dt.timedelta(days=1)).strftime(LOCAL), until=at.strftime(LOCAL),

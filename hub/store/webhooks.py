@@ -216,17 +216,18 @@ async def rotate_secret(
     secret: str,
     keep_until: dt.datetime,
 ) -> WebhookSubscription | None:
-    """Make ``secret`` the subscription's signing secret; the one it replaces still signs
-    until ``keep_until`` (a rotation drops a secret kept from an earlier one)."""
-    sub = await get_subscription(account_id, subscription_id)
-    if sub is None:
-        return None
-    changes = {"secret": secret, "previous_secret": sub.secret, "previous_secret_until": keep_until}
-    await WebhookSubscription.get_pymongo_collection().update_one(
-        {"_id": subscription_id, "account_id": account_id, "secret": sub.secret},
-        {"$set": changes},
-    )
-    return await get_subscription(account_id, subscription_id)
+    """Make ``secret`` the subscription's signing secret; the one it replaces (as stored)
+    still signs until ``keep_until`` (a rotation drops a secret kept from an earlier one).
+
+    One atomic update (a pipeline copies the stored secret), so two rotations at once
+    each keep the secret they replaced, and none is lost."""
+    doc = await WebhookSubscription.get_pymongo_collection().find_one_and_update(
+        {"_id": subscription_id, "account_id": account_id},
+        [{"$set": {"previous_secret": "$secret", "secret": {"$literal": secret},
+                   "previous_secret_until": keep_until}}],
+        return_document=ReturnDocument.AFTER,
+    )  # fmt: skip
+    return None if doc is None else WebhookSubscription.model_validate(doc)
 
 
 async def insert_delivery(delivery: WebhookDelivery) -> WebhookDelivery:

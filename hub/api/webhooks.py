@@ -137,8 +137,10 @@ def _wake(request: Request) -> None:
     "A new signing secret (shown once); the old one also signs deliveries for 24 hours",
     response=WebhookCreated,
     body=NoOptions,
-    errors=(404,),
+    errors=(404, 409, 413),
+    headers=IDEMPOTENT,
 )
+@idempotent
 async def rotate_secret(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -154,8 +156,10 @@ async def rotate_secret(request: Request) -> JSONResponse:
     status=202,
     response=DeliveryOut,
     body=NoOptions,
-    errors=(404, 409),
+    errors=(404, 409, 413),
+    headers=IDEMPOTENT,
 )
+@idempotent
 async def test_webhook(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
@@ -173,8 +177,10 @@ async def test_webhook(request: Request) -> JSONResponse:
     status=202,
     response=DeliveryOut,
     body=NoOptions,
-    errors=(404, 409),
+    errors=(404, 409, 413),
+    headers=IDEMPOTENT,
 )
+@idempotent
 async def redeliver(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None

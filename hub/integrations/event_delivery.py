@@ -81,7 +81,9 @@ class DeliveryWorker(ClaimLoop[WebhookDelivery]):
         """POST one claimed delivery and record the attempt."""
         target = await store.delivery_target(delivery)
         if target is None:
-            await self._finish(delivery, "failed", _attempt(delivery, None, 0, "target removed or disabled"))
+            await self._finish(
+                delivery, "failed", _attempt(delivery, None, 0, "target removed or disabled")
+            )
             return
         body = delivery.body.encode()
         headers = {

@@ -115,9 +115,13 @@ async def test_rotation_signs_with_both_secrets_for_a_day(
     async with serve(receiver.app) as base:
         sub = await _subscribe(client, tenant, f"{base}/hook")
         old = sub["secret"]
-        r = await client.post(f"/api/v1/webhooks/{sub['id']}/rotate_secret", headers=tenant.auth)
+        once = {**tenant.auth, "Idempotency-Key": "rotate-1"}
+        r = await client.post(f"/api/v1/webhooks/{sub['id']}/rotate_secret", headers=once)
         assert r.status_code == 200, r.text
         new = r.json()["secret"]
+        again = await client.post(f"/api/v1/webhooks/{sub['id']}/rotate_secret", headers=once)
+        assert again.json()["secret"] == new  # a retried rotation rotates once
+        assert again.headers["Idempotent-Replayed"] == "true"
         assert new.startswith("whsec_") and new != old
         assert (
             "secret"

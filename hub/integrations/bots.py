@@ -22,6 +22,7 @@ from beanie import PydanticObjectId
 from hub import tasks
 from hub.contract import QuickReply, now
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
+from hub.integrations import signing
 from hub.models import Bot, Conversation, Message, Sender
 from hub.pipeline import outbound, outbox
 from hub.store import bots as store
@@ -70,7 +71,7 @@ async def register(
         webhook_url=webhook_url,
         channel_ids=ids,
         token_digest=_digest(token),
-        secret=secrets.token_hex(32),
+        secret=signing.new_secret(),
     )
     await store.insert_bot(bot)
     assert bot.id is not None

@@ -94,6 +94,25 @@ def test_every_page_is_read_and_every_fence_names_its_language() -> None:
     assert len((ROOT / "README.md").read_text().splitlines()) <= 300
 
 
+def test_links_between_the_pages_lead_somewhere() -> None:
+    """Every relative link names a file that exists, and its #anchor a heading of that file."""
+
+    def anchors(path: Path) -> set[str]:
+        heads = re.findall(r"^#+ (.+)$", path.read_text(), re.M)
+        return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in heads}
+
+    broken = []
+    for page in PAGES:
+        for target in re.findall(r"\]\(([^)\s]+)\)", (ROOT / page).read_text()):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            name, _, anchor = target.partition("#")
+            path = ((ROOT / page).parent / name) if name else ROOT / page
+            if not path.exists() or (anchor and anchor not in anchors(path)):
+                broken.append(f"{page}: {target}")
+    assert broken == []
+
+
 def script(ports: dict[str, int], logs: Path) -> str:
     """The examples as one bash script, each announced so a failure names its place."""
     move = re.compile(r"\b(" + "|".join(PORTS) + r")\b")

@@ -135,7 +135,7 @@ def script(ports: dict[str, int], logs: Path) -> str:
                 f"&& break; sleep 0.1; done; (exec 3<>/dev/tcp/127.0.0.1/{port})"
             )
         else:
-            parts.append(f"echo '### {example.where}'\n{text}")
+            parts.append(f'echo; echo "### {example.where} $(date +%s.%N)"\n{text}')
     parts.append("echo '### all examples ran'")
     return "\n".join(parts) + "\n"
 

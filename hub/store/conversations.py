@@ -342,15 +342,19 @@ async def conversations_by_ids(
 # --------------------------------------------------------------------------- the pipeline's writes
 
 
-async def mark_answered(conversation: Conversation, preview: str, at: dt.datetime) -> None:
-    """A reply went into the conversation: its last message, no longer waiting."""
+async def mark_answered(
+    conversation: Conversation, preview: str, at: dt.datetime, *, answers: bool = True
+) -> None:
+    """A public message went into the conversation: its last message, and unless it is an
+    automatic one (``answers`` False: out-of-office, offers, surveys) no longer waiting."""
+    update: dict[str, Any] = {
+        "$set": {"last_message_at": at, "last_message_preview": preview, "updated_at": at},
+        "$inc": {"messages_out": 1},
+    }
+    if answers:
+        update["$unset"] = {"waiting_since": ""}
     await Conversation.get_pymongo_collection().update_one(
-        {"_id": conversation.id, "account_id": conversation.account_id},
-        {
-            "$set": {"last_message_at": at, "last_message_preview": preview, "updated_at": at},
-            "$unset": {"waiting_since": ""},
-            "$inc": {"messages_out": 1},
-        },
+        {"_id": conversation.id, "account_id": conversation.account_id}, update
     )
 
 

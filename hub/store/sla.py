@@ -189,12 +189,24 @@ async def count_at_risk(
     return await Conversation.get_pymongo_collection().count_documents(query)
 
 
-async def at_risk_clocks(account_id: PydanticObjectId, at: dt.datetime) -> list[SlaClocks]:
-    """The clocks of the conversations whose ``sla_risk_at`` has passed by ``at``."""
+class RiskyClocks(NamedTuple):
+    """An open conversation's team and clocks, one of whose clocks is at risk."""
+
+    team_id: str | None
+    clocks: SlaClocks
+
+
+async def at_risk_clocks(account_id: PydanticObjectId, at: dt.datetime) -> list[RiskyClocks]:
+    """The team and clocks of the conversations whose ``sla_risk_at`` has passed by ``at``
+    (a bounded range on the (account, sla_risk_at) index; running clocks only set it)."""
     risky = Conversation.get_pymongo_collection().find(
-        {"account_id": account_id, "sla_risk_at": {"$gte": FLOOR, "$lte": at}}, {"sla": 1}
+        {"account_id": account_id, "sla_risk_at": {"$gte": FLOOR, "$lte": at}},
+        {"sla": 1, "team_id": 1},
     )
-    return [SlaClocks.model_validate(doc.get("sla") or {}) async for doc in risky]
+    return [
+        RiskyClocks(doc.get("team_id"), SlaClocks.model_validate(doc.get("sla") or {}))
+        async for doc in risky
+    ]
 
 
 async def by_sla_due(

@@ -49,3 +49,7 @@ def test_the_stream_wakes_for_figures_only() -> None:
     assert moves_board(event("user.updated", "presence"))
     assert not moves_board(event("user.updated", "last_seen_at"))
     assert not moves_board(event("message.created"))
+    assert moves_board(event("callback.created"))  # callbacks waiting
+    assert moves_board(event("callback.updated", "status"))
+    assert not moves_board(event("callback.updated", "last_note"))
+    assert moves_board(event("conversation.updated", "sla_breached_at"))

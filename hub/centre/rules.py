@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from hub.pipeline.services import Hub
 
 
+def counts_for_sla(message: Message) -> bool:
+    """Whether an inbound message is a customer's question for the SLA clocks: not an
+    automated one (an auto-reply, an out-of-office, a bounce) nor a survey answer."""
+    return not message.automated and not message.metadata.get("csat_answer")
+
+
 class CentreRules:
     """``ConversationRules`` with the contact centre's parts behind it."""
 
@@ -42,9 +48,10 @@ class CentreRules:
     async def after_inbound(
         self, channel: ResolvedChannel, message: Message, created: bool
     ) -> None:
-        await sla.on_inbound(
-            channel.account_id, message.conversation_id, message.created_at, created
-        )
+        if counts_for_sla(message):
+            await sla.on_inbound(
+                channel.account_id, message.conversation_id, message.created_at, created
+            )
         await take_answer(self.hub, channel.document, message)  # an answer to a callback offer
 
     async def after_reply(self, conversation: Conversation, message: Message) -> None:

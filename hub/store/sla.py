@@ -107,6 +107,7 @@ class ClockedConversation(BaseModel):
     contact_id: PydanticObjectId | None = None
     priority: str = "normal"
     handler: str = "human"
+    status: str = "open"
     sla: SlaClocks | None = None
 
 

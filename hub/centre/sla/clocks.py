@@ -148,13 +148,20 @@ async def _transition(
 async def on_inbound(
     account_id: PydanticObjectId, conversation_id: PydanticObjectId, at: dt.datetime, created: bool
 ) -> None:
-    """A customer message arrived: start the clocks of a new conversation (if a policy
-    applies), restart them on a reopened one, start next response after a reply."""
+    """A customer's question arrived: start the clocks of a new conversation (if a policy
+    applies), restart them on a reopened one, start next response after a reply.
+
+    Only a question a person is to answer moves a clock: never one in a conversation a
+    bot handles, nor one that left the conversation resolved or snoozed (a survey answer
+    is stored in the resolved conversation and opens nothing). The caller leaves out
+    automated messages and survey answers (``hub.centre.rules``)."""
     account = _Account(account_id)
 
     async def step(
         state: SlaClocks | None, conv: ClockedConversation, at: dt.datetime
     ) -> tuple[SlaClocks, list[Fact]] | None:
+        if conv.handler != "human" or conv.status not in ("open", "pending"):
+            return None
         if state is None:
             policy = await policy_for(await account.doc(), conv) if created else None
             if policy is None:

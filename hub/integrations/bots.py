@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from beanie import PydanticObjectId
 
 from hub import tasks
+from hub.centre import changes
 from hub.contract import QuickReply, now
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.models import Bot, Conversation, Message, Sender
@@ -163,7 +164,8 @@ async def handoff(
             )
         except HubError as exc:  # e.g. the channel was removed: the hand-over stands
             log.warning("hand-over note of %s not stored: %s", conversation_id, exc.message)
-    await hub.rules.queued(account_id)  # it enters the queue: assign it at once
+    # The one path of a change of handler: SLA clocks start, the queues are dispatched.
+    await changes.handed_to_people(account_id, conversation)
     return conversation
 
 

@@ -20,7 +20,8 @@ which policy applies is ``hub.centre.sla.matching``. ``tick`` finds due breaches
 range read on ``sla_next_due``; each breach is claimed by that conditional write (once
 per clock and due time, even with many processes), recorded (``sla_breached``), sent as
 ``sla.breached`` and shown live (``sla_breached_at`` changes). The hooks are called in
-ingest (inbound), the outbox (a person's public reply) and status changes.
+ingest (inbound), the outbox (a person's public reply) and every change of status or
+handler (``hub.centre.changes``, the one path of such changes).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ __all__ = [
     "at_risk_count",
     "due_soonest",
     "has_sla",
+    "on_handed_to_people",
     "on_inbound",
     "on_reply",
     "on_status",
@@ -178,6 +180,31 @@ async def on_inbound(
     result = await _transition(account_id, conversation_id, at, step, create=created)
     if result is not None:
         log.debug("SLA clocks of %s moved on an inbound message", conversation_id)
+
+
+async def on_handed_to_people(
+    account_id: PydanticObjectId, conversation_id: PydanticObjectId, at: dt.datetime
+) -> None:
+    """A bot handed the conversation to people: its clocks start as for a new conversation
+    (if a policy applies), or a new cycle on clocks a resolution stopped."""
+    account = _Account(account_id)
+
+    async def step(
+        state: SlaClocks | None, conv: ClockedConversation, at: dt.datetime
+    ) -> tuple[SlaClocks, list[Fact]] | None:
+        if conv.handler != "human" or conv.status != "open":
+            return None
+        if state is None:
+            policy = await policy_for(await account.doc(), conv)
+            if policy is None:
+                return None
+            state = machine.new_state(policy)
+        elif not state.stopped:
+            return None  # already running for people
+        machine.start_cycle(state, at, await _calendar(account, conv, state))
+        return state, []
+
+    await _transition(account_id, conversation_id, at, step, create=True)
 
 
 async def on_reply(

@@ -26,6 +26,7 @@ from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.models import Bot, Conversation, Message, Sender
 from hub.pipeline import outbound, outbox
 from hub.store import bots as store
+from hub.store import refs
 from hub.store.ids import parse_id
 
 if TYPE_CHECKING:
@@ -150,6 +151,8 @@ async def handoff(
     Atomic on ``handler: "bot"``, so of several processes (or a bot and the timed
     fallback) exactly one hands it over. Returns None when it was with humans already.
     """
+    if team_id is not None:  # checked before anything moves: a hand-over to no queue is none
+        team_id = str(await refs.known_team(account_id, team_id, "team_id"))
     conversation = await store.hand_to_humans(account_id, conversation_id, now(), team_id)
     if conversation is None:
         return None

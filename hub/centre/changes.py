@@ -4,8 +4,8 @@
 assignee, team, labels or priority: ``hub.store.conversations.update_conversation``
 checks and writes it (a conversation moved to a team or unassigned starts waiting there
 now; the handling facts are written with it). Changes made by a conditional write of
-their own — a bot's hand-over (``hub.integrations.bots``) — report it through
-``handed_to_people``. Either way ``_moved`` applies what follows, the same for all:
+their own report it: a bot's hand-over (``hub.integrations.bots``) through
+``handed_to_people``, a snooze's wake-up (``hub.pipeline.housekeeping``) through ``woke``. Either way ``_moved`` applies what follows, the same for all:
 
 - a status change moves the SLA clocks (resolve stops them, pending pauses, open
   resumes); a resolution makes the CSAT survey due;
@@ -54,6 +54,14 @@ async def handed_to_people(account_id: PydanticObjectId, conversation: Conversat
     the clocks start as for a new conversation, and the queues are dispatched."""
     before = conversation.model_copy(update={"handler": "bot"})
     await _moved(account_id, before, conversation, {"handler", "status", "team_id"})
+
+
+async def woke(account_id: PydanticObjectId, conversation_id: PydanticObjectId) -> None:
+    """A snoozed conversation was opened again by the housekeeping sweep (its own
+    conditional write): the clocks resume and the queues are dispatched."""
+    after = await conversations.get_conversation(account_id, str(conversation_id))
+    before = after.model_copy(update={"status": "snoozed"})
+    await _moved(account_id, before, after, {"status"})
 
 
 async def _moved(

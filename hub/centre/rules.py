@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from beanie import PydanticObjectId
 
+from hub.centre import changes
 from hub.centre.callbacks.offer import take_answer
 from hub.centre.csat import answers as csat
 from hub.centre.routing import arrivals, assignment, vip
@@ -61,6 +62,9 @@ class CentreRules:
 
     async def queued(self, account_id: PydanticObjectId) -> None:
         await assignment.dispatch(account_id)
+
+    async def woke(self, account_id: PydanticObjectId, conversation_id: PydanticObjectId) -> None:
+        await changes.woke(account_id, conversation_id)
 
     async def take_answer(
         self, channel: ResolvedChannel, inbound: InboundMessage, at: dt.datetime

@@ -156,4 +156,6 @@ async def test_figures_agree_on_random_days(
 
 
 def teardown_module() -> None:
-    print(f"\nfigures property: {len(RUNS)} examples run, seed {SEED} (PARLEY_PROPERTY_SEED={SEED})")
+    print(
+        f"\nfigures property: {len(RUNS)} examples run, seed {SEED} (PARLEY_PROPERTY_SEED={SEED})"
+    )

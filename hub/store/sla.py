@@ -32,7 +32,6 @@ __all__ = [
     "at_risk_clocks",
     "by_sla_due",
     "clear_next_due",
-    "count_at_risk",
     "delete_policy",
     "due_clocks_all_accounts",
     "get_policy",
@@ -177,17 +176,6 @@ async def clear_next_due(account_id: PydanticObjectId, conversation_id: Pydantic
     await Conversation.get_pymongo_collection().update_one(
         {"_id": conversation_id, "account_id": account_id}, {"$set": {"sla_next_due": None}}
     )
-
-
-async def count_at_risk(
-    account_id: PydanticObjectId, at: dt.datetime, team_id: str | None = None
-) -> int:
-    """Conversations whose ``sla_risk_at`` has passed by ``at`` (its own index, bounded)."""
-    query: dict[str, Any] = {"account_id": account_id}
-    if team_id is not None:
-        query["team_id"] = team_id
-    query["sla_risk_at"] = {"$gte": FLOOR, "$lte": at}
-    return await Conversation.get_pymongo_collection().count_documents(query)
 
 
 class RiskyClocks(NamedTuple):

@@ -51,7 +51,6 @@ __all__ = [
     "KINDS",
     "SLA_PLANS",
     "TICK_BATCH",
-    "at_risk_count",
     "due_soonest",
     "has_sla",
     "on_handed_to_people",
@@ -344,15 +343,6 @@ def running(state: SlaClocks | Mapping[str, object]) -> list[SlaKind]:
     """The clocks counting now, of typed clocks or of a conversation's stored ``sla``."""
     clocks = state if isinstance(state, SlaClocks) else SlaClocks.model_validate(state)
     return machine.running(clocks)
-
-
-async def at_risk_count(account_id: PydanticObjectId, team_id: str | None = None) -> int:
-    """Open conversations whose earliest running clock has used 80% of its target or more
-    (breached ones included); 0 on a plan without SLA. For the wallboard and reports."""
-    account = await account_store.get_account(account_id)
-    if account is None or not has_sla(account.plan):
-        return 0
-    return await store.count_at_risk(account_id, now(), team_id)
 
 
 async def due_soonest(

@@ -84,7 +84,8 @@ async def claim_for_agent(
             "handler": "human",
             "team_id": _team_ref(team_id),
         },
-        {"$set": {"assignee_id": str(agent_id), "updated_at": now()}},
+        # the assignment's time, as every assignment keeps it (handle time runs from it)
+        {"$set": {"assignee_id": str(agent_id), "assigned_at": now(), "updated_at": now()}},
     )
     return bool(result.modified_count)
 

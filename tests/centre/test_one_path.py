@@ -40,5 +40,6 @@ async def test_a_snooze_wake_up_dispatches_the_queue(
     woken = await Conversation.get(waiting.id)
     assert woken is not None and woken.status == "open"
     assert woken.assignee_id == str(ann.id)  # assigned the moment it woke
+    assert woken.assigned_at == clock.at  # handle time runs from the dispatcher's assignment
     rows = {str(q.team_id): q for q in await live.snapshot(t.account)}
     assert rows[support["id"]].waiting == 0

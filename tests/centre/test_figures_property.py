@@ -4,13 +4,15 @@ messages gives the same conversations and waits.
 
 A day is a list of events: customers writing, business-initiated sends (the API),
 agents' replies, resolves (with the CSAT survey going out), CSAT answers, reopenings (a
-customer writing into a resolved conversation) and clock jumps. Each example is a fresh
+customer writing into a resolved conversation), customers writing to a bot on a second
+channel, the bot's hand-overs, and clock jumps. Each example is a fresh
 PRO account with a live policy. The number of examples and the seed are printed (run
 with ``-s`` to see them); ``PARLEY_PROPERTY_SEED`` replays a seed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import random
@@ -18,7 +20,9 @@ import re
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, seed, settings
+import pytest
+from hypothesis import HealthCheck, given, seed
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from hub.centre import changes
@@ -28,7 +32,10 @@ from hub.centre.reports import board, live
 from hub.models import Conversation, Message, Sender
 from hub.pipeline import outbox
 from hub.pipeline.services import Hub
-from tests.api.conftest import inbound
+from hub.settings import Settings
+from hub.tenants import accounts
+from tests.api.conftest import inbound, serve
+from tests.centre.test_sla_rules import BOT_ADDONS, BOT_RECEIVER
 from tests.conftest import Clock, Running, make_tenant
 from tests.inbox.conftest import add_user, session_client
 
@@ -47,12 +54,21 @@ event = st.one_of(
     st.tuples(st.just("resolve"), customer),
     st.tuples(st.just("csat"), customer),
     st.tuples(st.just("wait"), st.integers(min_value=1, max_value=12)),
+    st.tuples(st.just("bot_in"), customer),
+    st.tuples(st.just("handoff"), customer),
 )
 
 
-async def _conversation(account_id: Any, who: int) -> Conversation | None:
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No background workers: the bot's fallback must not hand over between the reads."""
+    return dataclasses.replace(settings, run_workers=False)
+
+
+async def _conversation(account_id: Any, who: int, channel: Any) -> Conversation | None:
     return await Conversation.find_one(
         Conversation.account_id == account_id,
+        Conversation.channel_id == channel,
         Conversation.contact_key == f"phone:{CUSTOMERS[who]}",
     )
 
@@ -82,15 +98,23 @@ def _waiting_from_raw(
     return out
 
 
-async def _play(client: httpx.AsyncClient, hub: Hub, clock: Clock, tenant: Any, day: list[tuple[str, int]]) -> None:  # fmt: skip
+async def _play(client: httpx.AsyncClient, hub: Hub, clock: Clock, tenant: Any, day: list[tuple[str, int]], line: BotLine) -> None:  # fmt: skip
     account_id = tenant.account.id
     for n, (kind, arg) in enumerate(day):
         clock.advance(seconds=5)
         if kind == "wait":
             clock.advance(minutes=arg)
             continue
-        conv = await _conversation(account_id, arg)
-        if kind == "in":
+        conv = await _conversation(account_id, arg, tenant.channel.id)
+        if kind == "bot_in":
+            await inbound(client, line.webhook, f"b{n}", CUSTOMERS[arg], f"bot question {n}")
+        elif kind == "handoff":
+            with_bot = await _conversation(account_id, arg, line.channel_id)
+            if with_bot is not None and with_bot.handler == "bot":
+                url = f"/api/v1/bot/conversations/{with_bot.id}/handoff"
+                r = await client.post(url, json={"note": "to people"}, headers=line.auth)
+                assert r.status_code == 200, r.text
+        elif kind == "in":
             await inbound(client, tenant.webhook, f"m{n}", CUSTOMERS[arg], f"question {n}")
         elif kind == "business":
             body = {"channel_id": str(tenant.channel.id), "to": CUSTOMERS[arg], "text": f"Order {n} has shipped."}  # fmt: skip
@@ -106,7 +130,7 @@ async def _play(client: httpx.AsyncClient, hub: Hub, clock: Clock, tenant: Any, 
 
 
 @seed(SEED)
-@settings(
+@examples(
     max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -117,12 +141,14 @@ async def test_figures_agree_on_random_days(
     client: httpx.AsyncClient, hub: Hub, clock: Clock, running: Running, day: list[tuple[str, int]]
 ) -> None:
     clock.set(START)
-    tenant = await make_tenant(hub, "Random Co", plan="PRO")
+    tenant = await make_tenant(hub, "Random Co", plan="PRO", addons=BOT_ADDONS)
     assert tenant.account.id is not None
     await csat.configure(tenant.account.id, True, None)
     r = await client.post("/api/v1/sla_policies", json={"name": "P", "first_response_minutes": 10}, headers=tenant.auth)  # fmt: skip
     assert r.status_code == 201, r.text
-    await _play(client, hub, clock, tenant, day)
+    async with serve(BOT_RECEIVER) as base:
+        line = await _bot_line(client, hub, tenant, f"{base}/webhook")
+        await _play(client, hub, clock, tenant, day, line)
     RUNS.append(len(day))
 
     (figures,) = await live.snapshot(tenant.account)
@@ -153,6 +179,28 @@ async def test_figures_agree_on_random_days(
     async with session_client(running, sue) as pages:
         page = await pages.get("/inbox/queues")
         assert re.findall(r'class="waiting-count">(\d+)<', page.text) == [str(figures.waiting)]
+
+
+@dataclasses.dataclass
+class BotLine:
+    """A second channel of the account, with a bot on it."""
+
+    channel_id: Any
+    webhook: str
+    auth: dict[str, str]
+
+
+async def _bot_line(client: httpx.AsyncClient, hub: Hub, tenant: Any, url: str) -> BotLine:
+    channel, _ = await accounts.create_channel(hub, tenant.account, "test", "Bot line", {})
+    r = await client.post(
+        "/api/v1/bots",
+        json={"name": "FAQ", "webhook_url": url, "channel_ids": [str(channel.id)]},
+        headers=tenant.auth,
+    )
+    assert r.status_code == 201, r.text
+    token = r.json()["token"]
+    webhook = f"/webhooks/{channel.type}/{channel.id}"
+    return BotLine(channel.id, webhook, {"Authorization": f"Bearer {token}"})
 
 
 def teardown_module() -> None:

@@ -144,7 +144,7 @@ def _tasks(hub: Hub, http: httpx.AsyncClient, workers: dict[str, Periodic]) -> l
     return [
         *always,
         workers["dispatcher"],
-        Housekeeper(),
+        Housekeeper(hub.rules),
         deliveries,
         EventFanOut(hub, deliveries.wake),
         BotWatch(hub),

@@ -190,7 +190,9 @@ async def _replay(
 
 async def _mark_answered(conversation: Conversation, message: Message, at: dt.datetime) -> None:
     preview = (message.text or message.subject or "[attachment]")[:140]
-    await conversations.mark_answered(conversation, preview, at)
+    # An automatic message (a system sender) answers nothing: the customer still waits.
+    answers = message.sender.type != "system"
+    await conversations.mark_answered(conversation, preview, at, answers=answers)
 
 
 #: ``hub.pipeline.delivery.requeue``, where the delivery states live.

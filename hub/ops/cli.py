@@ -29,6 +29,7 @@ from hub.ops.connection import open_hub
 from hub.ops.marker import publish, running_hub_url, unpublish
 from hub.pipeline import channel_secrets, outbound
 from hub.settings import Settings
+from hub.store import search
 from hub.tenants import accounts, audit, charges, plans, retention, users
 from hub.tenants.shapes import account_json, key_json, user_json
 
@@ -196,6 +197,11 @@ async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> dict[str
     return {"key_id": hub.cipher.current, **counts}
 
 
+async def _search_reindex(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    async with open_hub(settings):  # connects the models
+        return {"rewritten": await search.reindex()}
+
+
 def _exit_on_sigterm() -> None:
     """Make SIGTERM end ``serve`` through its ``finally`` (which stops the database).
 
@@ -330,6 +336,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", dest="as_of", default=None, help="ISO time to apply it as of")
     p.add_argument("--dry-run", dest="dry_run", action="store_true", help="count, delete nothing")
     p.set_defaults(handler=_retention_run)
+
+    find = sub.add_parser("search").add_subparsers(dest="action", required=True)
+    p = find.add_parser("reindex", help="rewrite the search terms of every contact and message")
+    p.set_defaults(handler=_search_reindex)
 
     keys = sub.add_parser("keys").add_subparsers(dest="action", required=True)
     p = keys.add_parser("rotate", help="re-seal channel secrets under PARLEY_SECRET_KEY")

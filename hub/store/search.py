@@ -70,6 +70,8 @@ async def _contacts(account_id: PydanticObjectId, query: Query) -> list[Pydantic
     for term in query.exact:  # (account_id, terms): one equality each
         async for doc in collection.find({"account_id": account_id, "terms": term}, {"_id": 1}):
             found.append(doc["_id"])
+            if len(found) >= CONTACT_LIMIT:
+                break
     names = query.name_words
     if not found and names and len(names[-1]) >= MIN_PREFIX:
         last, others = names[-1], set(names[:-1])

@@ -37,7 +37,7 @@ MAX_TERMS = 300
 #: Longer words are not indexed (base64, tracking ids): they would never be typed.
 MAX_LENGTH = 64
 #: A typed phone number: digits with spaces, dashes, dots, brackets, a leading +.
-_PHONE = re.compile(r"\+?[0-9][0-9 ().-]{4,}[0-9]")
+_PHONE = re.compile(r"\+?\(?[0-9][0-9 ().-]{4,}[0-9]")
 _WORD = re.compile(r"\w+")
 #: Letters NFKD does not decompose: the plain fold, and the Danish/Norwegian spelling.
 _PLAIN = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "ð": "d", "þ": "th"})
@@ -159,7 +159,10 @@ def parse_query(text: str) -> Query:
     loose = [w for part in parts[0::2] for w in words(part)]
     phrases = [p for p in (words(part) for part in parts[1::2]) if p]
     terms = _unique([*loose, *(w for p in phrases for w in p)])
-    return Query(terms=terms, phrases=phrases, name_words=_unique(loose))
+    # One token with punctuation inside (``ann.jensen``) may be an email's local part.
+    whole = fold(text)
+    exact = [whole] if len(loose) > 1 and not any(c.isspace() or c == '"' for c in whole) else []
+    return Query(terms=terms, phrases=phrases, exact=exact, name_words=_unique(loose))
 
 
 def has_phrase(haystack: list[str], phrase: list[str]) -> bool:

@@ -180,7 +180,7 @@ async def _flush(database: Any, batch: list[Any]) -> int:
 
 async def probe_rate(database: Any, account: Any, channel: Any) -> float:
     """Documents per second of a 1,000-conversation fill in a scratch account."""
-    scratch = await accounts.create_account("Probe", "PRO", 1, ["generic_api"])
+    scratch = await accounts.create_account("Probe", "PRO", 3, ["generic_api"])
     rate = await fill(database, scratch, channel, 1000, "p")
     for name in ("contacts", "conversations", "messages"):
         await database[name].delete_many({"account_id": scratch.id})

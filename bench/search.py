@@ -238,10 +238,38 @@ async def run(app: Any, size: int, repeat: int, fill_minutes: float) -> None:
     found, _ = await search.search_conversations(account.id, email)
     assert len(found) == 1, f"the email found {len(found)} conversations"
     assert len((await search.search_conversations(account.id, COMMON))[0]) == 25
+    await show_plan(database, {"account_id": account.id, "terms": "58812"})
+    await show_plan(
+        database,
+        {
+            "account_id": account.id,
+            "terms": COMMON,
+            "created_at": {"$gte": dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)},
+        },
+    )
     for name, fn in rows.items():
         p50, p99 = await timed(fn, repeat)
         print(f"  {name:46} p50 {p50:8.1f} ms  p99 {p99:8.1f} ms")
     print(f"load average {load()}")
+
+
+async def show_plan(database: Any, query: dict[str, Any]) -> None:
+    """The planner's choice and work for one term read (``explain``, executionStats)."""
+    answer = await database.command(
+        "explain", {"find": "messages", "filter": query}, verbosity="executionStats"
+    )
+    plan, stats = answer["queryPlanner"]["winningPlan"], answer.get("executionStats", {})
+    stages = []
+    while isinstance(plan, dict):
+        stages.append(
+            plan.get("stage", "?") + (f"({plan['indexName']})" if "indexName" in plan else "")
+        )
+        plan = plan.get("inputStage")
+    shown = {k: v for k, v in query.items() if k != "account_id"}
+    print(
+        f"  explain {shown}: {' <- '.join(stages)}; returned {stats.get('nReturned')}, "
+        f"keys examined {stats.get('totalKeysExamined')}, docs {stats.get('totalDocsExamined')}"
+    )
 
 
 async def measure(size: int, repeat: int, fill_minutes: float, data: Path) -> None:

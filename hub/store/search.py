@@ -40,6 +40,13 @@ CONTACT_LIMIT = 50
 MIN_PREFIX = 2
 #: Messages read per window step while looking for a page of conversations.
 MESSAGE_STEP = 50
+#: The first window back from now: an hour for words (a common one fills a page there);
+#: a day for an address or number (rare by nature: fewer empty windows to its first use).
+WORD_SPAN = dt.timedelta(hours=1)
+EXACT_SPAN = dt.timedelta(hours=24)
+#: After a window with no match at all, the next is this much wider (a rare term reaches
+#: six months back in four reads; a window that read something grows by what it kept).
+EMPTY_GROWTH = 16.0
 
 #: A test on one raw conversation document (the list's filters other than the search).
 DocTest = Callable[[Mapping[str, object]], bool]
@@ -176,6 +183,8 @@ async def _message_hits(
             cursor=read_cursor,
             keep=test,
             projection=_MESSAGE_FIELDS,
+            first_span=EXACT_SPAN if query.exact else WORD_SPAN,
+            empty_growth=EMPTY_GROWTH,
         )
         fresh: list[Doc] = []
         for doc in docs:

@@ -44,8 +44,8 @@ MESSAGE_STEP = 50
 #: a day for an address or number (rare by nature: fewer empty windows to its first use).
 WORD_SPAN = dt.timedelta(hours=1)
 EXACT_SPAN = dt.timedelta(hours=24)
-#: After a window with no match at all, the next is this much wider (a rare term reaches
-#: six months back in four reads; a window that read something grows by what it kept).
+#: After a window with no match at all, the next is this much wider (back to 2000 in six
+#: reads instead of seven; a window that read something grows by what it kept).
 EMPTY_GROWTH = 16.0
 
 #: A test on one raw conversation document (the list's filters other than the search).

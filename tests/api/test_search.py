@@ -11,6 +11,8 @@ import datetime as dt
 from typing import Any
 
 import httpx
+import pytest
+from pymongo.asynchronous.collection import AsyncCollection
 
 from hub.models import Contact, Conversation, Message
 from hub.pipeline.services import Hub
@@ -194,3 +196,27 @@ async def test_reindex_backfills_and_is_idempotent(
     assert await found(client, tenant, "pumpernickel") == [str(conv.id)]
     assert await found(client, tenant, "20120011") == [str(conv.id)]
     assert await search.reindex() == {"contacts": 0, "messages": 0}
+
+
+async def test_a_rare_term_costs_a_few_index_reads_not_the_history(
+    client: httpx.AsyncClient, tenant: Tenant, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Back to the year 2000 in six term reads (windows 1 h, then 16× wider after each empty
+    one), each an index range holding only the term's matches."""
+    clock.set(START - dt.timedelta(days=182))
+    old = await said(client, tenant, "+4520120012", "my order 90417 never came")
+    clock.set(START)
+    for i in range(5):
+        await said(client, tenant, f"+452012013{i}", f"order {i} fine")
+    reads: list[dict[str, Any]] = []
+    original = AsyncCollection.find
+
+    def find(self: AsyncCollection[Any], filter: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if self.name == "messages":
+            reads.append(dict(filter or {}))
+        return original(self, filter, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncCollection, "find", find)
+    assert await found(client, tenant, "90417") == [str(old.id)]
+    assert all(r.get("terms") == "90417" for r in reads), reads
+    assert len(reads) == 6, [r.get("created_at") for r in reads]

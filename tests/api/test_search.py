@@ -16,7 +16,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from hub.models import Contact, Conversation, Message
 from hub.pipeline.services import Hub
-from hub.store import contacts, search
+from hub.store import contact_merge, contacts, search
 from hub.tenants import retention
 from tests.conftest import Clock, Tenant
 from tests.core.helpers import post_webhook
@@ -220,3 +220,17 @@ async def test_a_rare_term_costs_a_few_index_reads_not_the_history(
     assert await found(client, tenant, "90417") == [str(old.id)]
     assert all(r.get("terms") == "90417" for r in reads), reads
     assert len(reads) == 6, [r.get("created_at") for r in reads]
+
+
+async def test_a_merged_contact_keeps_the_terms_of_both(
+    client: httpx.AsyncClient, tenant: Tenant, clock: Clock
+) -> None:
+    keep = await said(client, tenant, "+4520120020", "hi", name="Karen Keep")
+    other = await said(client, tenant, "+4520120021", "hello", name="Olga Other")
+    assert tenant.account.id is not None and keep.contact_id and other.contact_id
+    await contact_merge.merge_contacts(
+        tenant.account.id, str(keep.contact_id), str(other.contact_id)
+    )
+    for q in ("olga", "20 12 00 21", "karen"):  # the contact terms alone (no contact_key)
+        got, _ = await search.search_conversations(tenant.account.id, q)
+        assert {str(c.id) for c in got} == {str(keep.id), str(other.id)}, q

@@ -7,7 +7,13 @@ fails if a term is not written, not folded, or not removed.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +22,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from hub.models import Contact, Conversation, Message
 from hub.pipeline.services import Hub
+from hub.settings import Settings
 from hub.store import contact_merge, contacts, search
 from hub.tenants import retention
 from tests.conftest import Clock, Tenant
@@ -234,3 +241,30 @@ async def test_a_merged_contact_keeps_the_terms_of_both(
     for q in ("olga", "20 12 00 21", "karen"):  # the contact terms alone (no contact_key)
         got, _ = await search.search_conversations(tenant.account.id, q)
         assert {str(c.id) for c in got} == {str(keep.id), str(other.id)}, q
+
+
+async def test_the_reindex_command_backfills_through_the_cli(
+    client: httpx.AsyncClient, tenant: Tenant, settings: Settings
+) -> None:
+    conv = await said(client, tenant, "+4520120030", "an old text about rhubarb")
+    await Message.get_pymongo_collection().update_many({}, {"$unset": {"terms": ""}})
+    assert await found(client, tenant, "rhubarb") == []
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+    env.update(
+        PARLEY_MONGODB_URI=settings.mongodb_uri or "",
+        PARLEY_DATABASE=settings.database,
+        PARLEY_DATA_DIR=str(settings.data_dir),
+        PARLEY_SECRET_KEY=settings.secret_key,
+    )
+    parley = str(Path(sys.executable).with_name("parley"))
+
+    def run() -> dict[str, Any]:
+        done = subprocess.run(
+            [parley, "search", "reindex"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+    assert (await asyncio.to_thread(run))["rewritten"]["messages"] >= 1
+    assert await found(client, tenant, "rhubarb") == [str(conv.id)]
+    assert (await asyncio.to_thread(run))["rewritten"] == {"contacts": 0, "messages": 0}

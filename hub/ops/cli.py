@@ -29,6 +29,7 @@ from hub.ops.connection import open_hub
 from hub.ops.marker import publish, running_hub_url, unpublish
 from hub.pipeline import channel_secrets, outbound
 from hub.settings import Settings
+from hub.store import search
 from hub.tenants import accounts, audit, charges, plans, retention, users
 from hub.tenants.shapes import account_json, key_json, user_json
 
@@ -196,6 +197,11 @@ async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> dict[str
     return {"key_id": hub.cipher.current, **counts}
 
 
+async def _search_reindex(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    async with open_hub(settings):  # connects the models
+        return {"rewritten": await search.reindex()}
+
+
 def _exit_on_sigterm() -> None:
     """Make SIGTERM end ``serve`` through its ``finally`` (which stops the database).
 
@@ -350,6 +356,11 @@ def _parser() -> argparse.ArgumentParser:
     p = _cmd(keep, "run", "apply every account's retention now", _retention_run)
     p.add_argument("--as-of", dest="as_of", default=None, help="ISO time to apply it as of")
     p.add_argument("--dry-run", dest="dry_run", action="store_true", help="count, delete nothing")
+
+    search = _group(sub, "search", "the search index of messages and contacts")
+    _cmd(
+        search, "reindex", "rewrite the search terms of every contact and message", _search_reindex
+    )
 
     keys = _group(sub, "keys", "the key that seals channel secrets")
     _cmd(keys, "rotate", "re-seal channel secrets under PARLEY_SECRET_KEY", _keys_rotate)

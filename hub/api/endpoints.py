@@ -11,6 +11,7 @@ from hub.api import (
     bots,
     callbacks,
     contacts,
+    labels,
     reports,
     routes,
     sla,
@@ -24,6 +25,18 @@ __all__ = ["OPERATIONS"]
 
 OPERATIONS: tuple[ApiRoute, ...] = tuple(
     op
-    for module in (routes, contacts, webhooks, bots, users, callbacks, reports, admin, teams, sla)
+    for module in (
+        routes,
+        contacts,
+        webhooks,
+        bots,
+        users,
+        callbacks,
+        reports,
+        admin,
+        teams,
+        sla,
+        labels,
+    )
     for op in module.api.operations
 )

@@ -16,6 +16,7 @@ def routes() -> list[BaseRoute]:
         composer,
         contact_book,
         events,
+        labels,
         listing,
         me,
         monitor,
@@ -37,6 +38,7 @@ def routes() -> list[BaseRoute]:
         *service_reports.routes,
         *survey.routes,
         *listing.routes,
+        *labels.routes,
         *presence.routes,
         *preferences.routes,
         *composer.routes,  # before canned: /inbox/canned/suggest is more specific

@@ -9,6 +9,7 @@ from __future__ import annotations
 from hub.api import (
     admin,
     bots,
+    bulk,
     callbacks,
     contacts,
     labels,
@@ -26,6 +27,7 @@ __all__ = ["OPERATIONS"]
 OPERATIONS: tuple[ApiRoute, ...] = tuple(
     op
     for module in (
+        bulk,  # before routes: /conversations/bulk is more specific than /conversations/{id}
         routes,
         contacts,
         webhooks,

@@ -9,6 +9,7 @@ def routes() -> list[BaseRoute]:
     """Every inbox route; mounted by ``hub.app``."""
     from hub.inbox import (
         actions,
+        bulk,
         callback_offer,
         callbacks,
         canned,
@@ -51,6 +52,7 @@ def routes() -> list[BaseRoute]:
         *thread.routes,
         *contact_book.routes,
         *actions.routes,
+        *bulk.routes,
         *supervise.routes,
         *monitor.routes,
         *reports.routes,

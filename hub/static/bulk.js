@@ -17,7 +17,7 @@
     if (count) count.textContent = (n === 1 ? form.dataset.one : form.dataset.many).replace("{n}", String(n));
     document.getElementById("bulk-ids").value = Array.from(selected).join(",");
     document.querySelectorAll("#list-pane .conv").forEach(function (row) {
-      var box = row.querySelector(".pick");
+      var box = row.querySelector(".conv-pick");
       var on = selected.has(row.dataset.id);
       if (box) box.checked = on;
       row.classList.toggle("picked", on);
@@ -33,7 +33,7 @@
   function clear() { selected.clear(); show(); }
 
   document.addEventListener("change", function (evt) {
-    if (evt.target.classList && evt.target.classList.contains("pick")) toggle(evt.target.value, evt.target.checked);
+    if (evt.target.classList && evt.target.classList.contains("conv-pick")) toggle(evt.target.value, evt.target.checked);
   });
   document.addEventListener("click", function (evt) {
     if (evt.target.id === "bulk-clear") { clear(); var first = document.querySelector("#list-pane .conv a"); if (first) first.focus(); }

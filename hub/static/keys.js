@@ -4,7 +4,7 @@
   "use strict";
 
   function typing(el) {
-    if (el && el.classList && el.classList.contains("pick")) return false;  // a row's checkbox
+    if (el && el.classList && el.classList.contains("conv-pick")) return false;  // a row's checkbox
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
   function rows() { return Array.from(document.querySelectorAll("#list-pane .conv")); }

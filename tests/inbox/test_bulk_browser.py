@@ -39,12 +39,12 @@ async def test_bulk_resolve_label_assign(served: Served, chromium: Browser) -> N
     await expect(bar).to_be_hidden()
 
     # One by its checkbox, the next by keyboard: j moves down, x selects.
-    await rows.nth(0).locator(".pick").check()
+    await rows.nth(0).locator(".conv-pick").check()
     await expect(bar).to_be_visible()
     await expect(page.locator("#bulk-count")).to_have_text("1 selected")
     await page.keyboard.press("j")
     await page.keyboard.press("x")
-    await expect(rows.nth(1).locator(".pick")).to_be_checked()
+    await expect(rows.nth(1).locator(".conv-pick")).to_be_checked()
     await expect(page.locator("#bulk-count")).to_have_text("2 selected")
     first, second = [await rows.nth(i).get_attribute("data-id") for i in (0, 1)]
     await page.screenshot(path=ARTIFACTS / "bulk-selected.png")
@@ -59,12 +59,12 @@ async def test_bulk_resolve_label_assign(served: Served, chromium: Browser) -> N
         assert conv is not None and conv.status == "resolved"
 
     # The last one: a label (created on first use) and an assignee, by the same bar.
-    await rows.nth(0).locator(".pick").check()
+    await rows.nth(0).locator(".conv-pick").check()
     await bar.get_by_label("Label").fill("Follow-up")
     await bar.get_by_role("button", name="Add label").click()
     await expect(page.locator("#toast")).to_contain_text("1 conversation changed.")
     await expect(rows.nth(0).locator(".label-chip")).to_have_text(["follow-up"])
-    await rows.nth(0).locator(".pick").check()
+    await rows.nth(0).locator(".conv-pick").check()
     await bar.get_by_role("button", name="Assign to me").click()
     await expect(rows.nth(0).locator(".assignee")).to_have_text("Nina")
     last = await Conversation.get(await rows.nth(0).get_attribute("data-id"))
@@ -74,7 +74,7 @@ async def test_bulk_resolve_label_assign(served: Served, chromium: Browser) -> N
     # On a phone the bar fits the width.
     phone = await open_page(chromium, served, width=390, height=844)
     await sign_in(phone, served, "nina@acme.test")
-    await phone.locator("#list-pane li.conv .pick").first.check()
+    await phone.locator("#list-pane li.conv .conv-pick").first.check()
     await expect(phone.locator("#bulk")).to_be_visible()
     width = await phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the list with the bulk bar is {width} px wide"

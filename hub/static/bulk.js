@@ -5,6 +5,7 @@
   "use strict";
 
   var selected = new Set();
+  var anchor = null;  // the row last picked: shift+click (or X) picks every row from it
 
   function bar() { return document.getElementById("bulk"); }
 
@@ -27,13 +28,32 @@
   function toggle(id, on) {
     if (on === undefined) on = !selected.has(id);
     if (on) selected.add(id); else selected.delete(id);
+    anchor = id;
+    show();
+  }
+
+  // Every row between the last one picked and this one takes this one's state.
+  function range(id, on) {
+    var ids = Array.from(document.querySelectorAll("#list-pane .conv")).map(function (r) { return r.dataset.id; });
+    var from = ids.indexOf(anchor), to = ids.indexOf(id);
+    if (from < 0 || to < 0) { toggle(id, on); return; }
+    ids.slice(Math.min(from, to), Math.max(from, to) + 1).forEach(function (x) {
+      if (on) selected.add(x); else selected.delete(x);
+    });
+    anchor = id;
     show();
   }
 
   function clear() { selected.clear(); show(); }
 
+  var shifted = false;
+  document.addEventListener("click", function (evt) {
+    if (evt.target.classList && evt.target.classList.contains("conv-pick")) shifted = evt.shiftKey;
+  }, true);
   document.addEventListener("change", function (evt) {
-    if (evt.target.classList && evt.target.classList.contains("conv-pick")) toggle(evt.target.value, evt.target.checked);
+    if (!(evt.target.classList && evt.target.classList.contains("conv-pick"))) return;
+    if (shifted) range(evt.target.value, evt.target.checked); else toggle(evt.target.value, evt.target.checked);
+    shifted = false;
   });
   document.addEventListener("click", function (evt) {
     if (evt.target.id === "bulk-clear") { clear(); var first = document.querySelector("#list-pane .conv a"); if (first) first.focus(); }
@@ -47,5 +67,9 @@
     if (rows && window.htmx) htmx.trigger(rows, "page-changed");
   });
 
-  window.ParleyBulk = { toggle: toggle, clear: clear, size: function () { return selected.size; } };
+  window.ParleyBulk = {
+    toggle: toggle, clear: clear,
+    range: function (id) { range(id, true); },
+    size: function () { return selected.size; }
+  };
 })();

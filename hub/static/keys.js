@@ -70,6 +70,12 @@
       window.ParleyBulk.toggle(row.dataset.id);
       return true;
     },
+    "X": function () {
+      var row = rows()[current()];
+      if (!row || !window.ParleyBulk) return false;
+      window.ParleyBulk.range(row.dataset.id);
+      return true;
+    },
     "]": function () { focusRow(current() + 1); open(current()); },
     "[": function () { focusRow(current() - 1); open(current()); }
   };

@@ -49,6 +49,16 @@ async def test_bulk_resolve_label_assign(served: Served, chromium: Browser) -> N
     first, second = [await rows.nth(i).get_attribute("data-id") for i in (0, 1)]
     await page.screenshot(path=ARTIFACTS / "bulk-selected.png")
 
+    # Shift+click picks every row from the last one picked; a plain click drops one again.
+    await rows.nth(0).locator(".conv-pick").uncheck()
+    await rows.nth(2).locator(".conv-pick").check()
+    await rows.nth(0).locator(".conv-pick").click(modifiers=["Shift"])
+    await expect(page.locator("#bulk-count")).to_have_text("3 selected")
+    await rows.nth(2).locator(".conv-pick").uncheck()
+    await expect(page.locator("#bulk-count")).to_have_text("2 selected")
+    for i in (0, 1):
+        await expect(rows.nth(i).locator(".conv-pick")).to_be_checked()
+
     # Resolve both: one toast, they leave the open list, the selection is done.
     await bar.get_by_role("button", name="Resolve").click()
     await expect(page.locator("#toast")).to_contain_text("2 conversations changed.")

@@ -19,7 +19,8 @@ stream); the live figures read it (``hub.centre.reports.live``).
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -28,8 +29,10 @@ from hub.centre.csat import answers as csat
 from hub.centre.routing import assignment
 from hub.centre.sla import clocks as sla
 from hub.contract import now
+from hub.errors import HubError
 from hub.models import Conversation
 from hub.store import conversations
+from hub.store.labels import normalize
 
 ROUTING_FIELDS = {"assignee_id", "team_id", "status", "handler"}
 
@@ -81,3 +84,57 @@ async def _moved(
         await assignment.dispatch(account_id)  # freed capacity or a new queue entry
         return True
     return False
+
+
+#: At most this many conversations in one bulk change.
+MAX_BULK = 100
+LABEL_CHANGES = ("add_labels", "remove_labels")
+
+
+@dataclass(frozen=True)
+class BulkError:
+    id: str
+    code: str
+    message: str
+
+
+@dataclass
+class BulkResult:
+    updated: int = 0
+    errors: list[BulkError] = field(default_factory=list)
+
+
+async def bulk_update(
+    account_id: PydanticObjectId,
+    ids: Sequence[str],
+    changes: Mapping[str, Any],
+    actor: dict[str, Any] | None = None,
+    refuse: Callable[[Conversation], BulkError | None] | None = None,
+) -> BulkResult:
+    """The same change on many conversations, each one through ``update_conversation``
+    (the rules, facts, SLA clocks and queues of a single change).
+
+    ``add_labels`` and ``remove_labels`` become each conversation's own ``labels``; one
+    conversation's refusal (``refuse``, another account's id, a rule) is reported with
+    its id and the rest go on. ``ids`` beyond ``MAX_BULK`` are the caller's to refuse.
+    """
+    added = [normalize(x) for x in changes.get("add_labels") or [] if normalize(x)]
+    removed = {normalize(x) for x in changes.get("remove_labels") or []}
+    plain = {k: v for k, v in changes.items() if k not in LABEL_CHANGES}
+    result = BulkResult()
+    for raw in dict.fromkeys(ids):
+        try:
+            conversation = await conversations.get_conversation(account_id, raw)
+            refusal = refuse(conversation) if refuse else None
+            if refusal is not None:
+                result.errors.append(refusal)
+                continue
+            change = dict(plain)
+            if added or removed:
+                kept = [x for x in conversation.labels if x not in removed]
+                change["labels"] = list(dict.fromkeys([*kept, *added]))
+            await update_conversation(account_id, raw, change, actor)
+            result.updated += 1
+        except HubError as exc:
+            result.errors.append(BulkError(raw, exc.code, exc.message))
+    return result

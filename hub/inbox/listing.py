@@ -22,7 +22,7 @@ from hub.centre.sla import clocks as sla
 from hub.contract import Address, AddressKind
 from hub.inbox import directory
 from hub.models import Conversation
-from hub.store import conversations
+from hub.store import conversations, labels
 from hub.store import search as word_search
 from hub.store.ids import parse_ref
 from hub.store.search import DocTest
@@ -152,6 +152,10 @@ async def conversation_list(request: Request, ctx: Ctx) -> Response:
         "rows": rows,
         "next_cursor": next_cursor,
         "names": await directory.load(ctx.account_id, directory.icons_of(ctx.hub)),
+        # Read only when a row has labels: a page without them costs no query.
+        "label_colours": await labels.colours_of(
+            ctx.account_id, (x for c in rows for x in c.labels)
+        ),
     }
     return pages.render(request, "inbox/list.html", context)
 

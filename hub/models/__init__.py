@@ -11,6 +11,7 @@ from hub.models.canned import CannedResponse
 from hub.models.channel import Channel
 from hub.models.contact import Contact
 from hub.models.conversation import Conversation
+from hub.models.label import Label
 from hub.models.lease import Lease
 from hub.models.login_attempt import LoginAttempt
 from hub.models.lookup import NumberLookup
@@ -42,6 +43,7 @@ DOCUMENTS: list[type] = [
     RateCounter,
     Team,
     CannedResponse,
+    Label,
     LoginAttempt,
     ActivityEvent,
     DailyCounter,
@@ -74,6 +76,7 @@ __all__ = [
     "DailyCounter",
     "EarlyStatus",
     "IdempotencyRecord",
+    "Label",
     "Lease",
     "LoginAttempt",
     "Message",

@@ -15,6 +15,7 @@ from beanie import PydanticObjectId
 from hub.contract import now
 from hub.models import Conversation, User
 from hub.store import facts as handling
+from hub.store import labels as label_store
 from hub.store import paging, refs
 from hub.store.database import Database
 from hub.store.errors import InvalidChange, NotFound
@@ -179,6 +180,8 @@ async def update_conversation(
             {"_id": conversation.id, "account_id": account_id},
             {"$set": update, "$inc": {"transfers": moved}},
         )
+        if "labels" in update:  # a label's first use creates it
+            await label_store.ensure_labels(account_id, update["labels"])
         before, conversation = conversation, await get_conversation(account_id, conversation_id)
         await handling.changed(before, conversation, actor)
     return conversation

@@ -26,6 +26,7 @@ from hub.api import mount as api_mount
 from hub.centre.callbacks.offer import CallbackOfferWorker
 from hub.centre.routing.calendars import CalendarPoller
 from hub.centre.routing.presence import HEARTBEAT_SECONDS, Liveness
+from hub.centre.routing.queue_order import QueueOrders
 from hub.centre.rules import CentreRules
 from hub.centre.ticker import CentreTicker
 from hub.centre.timers import Timers
@@ -102,6 +103,8 @@ def _lifespan(
         await _prepare(hub)
         app.state.hub = hub
         app.state.liveness = liveness = Liveness()
+        app.state.queue_orders = orders = QueueOrders()
+        hub.realtime.listen(None, orders.changed)
         extra = [route for connector in hub.registry.all() for route in connector.routes()]
         app.router.routes.extend(extra)
         started: list[Worker] = []

@@ -106,7 +106,8 @@ class Realtime:
         self._subscribers: dict[PydanticObjectId | None, set[Subscription]] = {}
         #: Callbacks by account, called once per event of the account: a view that
         #: serves many streams (the inbox) routes an event to those that need it.
-        self._listeners: dict[PydanticObjectId, list[Callable[[Event], None]]] = {}
+        #: (``None``: every account's events.)
+        self._listeners: dict[PydanticObjectId | None, list[Callable[[Event], None]]] = {}
         self._task: asyncio.Task[None] | None = None
         self._resume_token: changes.ResumeToken | None = None
         self.ready = asyncio.Event()
@@ -129,12 +130,16 @@ class Realtime:
             if not subs and sub.account_id is not None:
                 del self._subscribers[sub.account_id]
 
-    def listen(self, account_id: PydanticObjectId, callback: Callable[[Event], None]) -> None:
-        """Call ``callback(event)`` for each event of the account (in the watcher's task:
-        it must not block)."""
+    def listen(
+        self, account_id: PydanticObjectId | None, callback: Callable[[Event], None]
+    ) -> None:
+        """Call ``callback(event)`` for each event of the account (``None``: of every
+        account), in the watcher's task: it must not block."""
         self._listeners.setdefault(account_id, []).append(callback)
 
-    def unlisten(self, account_id: PydanticObjectId, callback: Callable[[Event], None]) -> None:
+    def unlisten(
+        self, account_id: PydanticObjectId | None, callback: Callable[[Event], None]
+    ) -> None:
         callbacks = self._listeners.get(account_id, [])
         if callback in callbacks:
             callbacks.remove(callback)
@@ -192,13 +197,12 @@ class Realtime:
             changed=change.changed,
         )
         verdicts: dict[object, bool] = {}
-        for account in (None, event.account_id):
+        accounts = (None,) if event.account_id is None else (None, event.account_id)
+        for account in accounts:
             for sub in list(self._subscribers.get(account, ())):
                 sub.offer(event, verdicts)
-            if event.account_id is None:
-                return
-        for callback in list(self._listeners.get(event.account_id, ())):  # type: ignore[arg-type]
-            try:
-                callback(event)
-            except Exception:  # one view's bug never stops the watcher
-                log.exception("realtime listener failed on %s", event.type)
+            for callback in list(self._listeners.get(account, ())):
+                try:
+                    callback(event)
+                except Exception:  # one view's bug never stops the watcher
+                    log.exception("realtime listener failed on %s", event.type)

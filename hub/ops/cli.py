@@ -196,6 +196,9 @@ async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> dict[str
     return {"key_id": hub.cipher.current, **counts}
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 2
+
+
 def _exit_on_sigterm() -> None:
     """Make SIGTERM end ``serve`` through its ``finally`` (which stops the database).
 
@@ -231,7 +234,15 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
             print(asyncio.run(ensure_demo(settings)), flush=True)
         publish(settings, f"http://{args.host}:{args.port}")
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            # live streams end at once on SIGTERM (sse-starlette); anything still running
+            # after this is cancelled, so a stop never waits on a stuck request
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
     finally:
         unpublish(settings)
         if server is not None:

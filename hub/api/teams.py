@@ -170,7 +170,7 @@ async def put_vip(request: Request) -> JSONResponse:
 )
 async def list_queues(request: Request) -> JSONResponse:
     account = await api_account(request)
-    rows = await queues.snapshot(account)
+    rows = await queues.snapshot(account, request.app.state.queue_orders)
     data = [row.model_dump(mode="json") for row in rows]
     return JSONResponse({"data": data, "next_cursor": None})
 

@@ -21,8 +21,8 @@ from hub.web.guard import Ctx, inbox_view
 from hub.web.layout import layout_context
 
 
-async def _boards(ctx: Ctx) -> list[queues.Queue]:
-    rows = await queues.snapshot(ctx.account)
+async def _boards(request: Request, ctx: Ctx) -> list[queues.Queue]:
+    rows = await queues.snapshot(ctx.account, request.app.state.queue_orders)
     if auth.has_role(ctx.user, "supervisor"):
         return rows
     mine = set(ctx.user.team_ids)
@@ -40,7 +40,7 @@ async def _with_conversations(ctx: Ctx, rows: list[queues.Queue]) -> list[dict[s
 async def index(request: Request, ctx: Ctx) -> Response:
     context = {
         **await layout_context(ctx),
-        "boards": await _with_conversations(ctx, await _boards(ctx)),
+        "boards": await _with_conversations(ctx, await _boards(request, ctx)),
         "names": await directory.load(ctx.account_id),
         "waited_from": queues.waited_from,
     }

@@ -97,6 +97,15 @@ async def test_positions_match_the_whole_queue_and_follow_changes(
     assert positions[str(vip.id)] == 2  # behind the 11th, a VIP and urgent since earlier
     assert len(reads) == 1  # followed from the change stream, not read again
 
+    # the queue figures (API, inbox, wallboard) from the kept order: the whole read's
+    r = await running.client.get("/api/v1/queues", headers=tenant.auth)
+    assert r.status_code == 200, r.text
+    shown = [row for row in r.json()["data"] if row["team_id"] is None][0]
+    whole = [q for q in await queues.snapshot(tenant.account) if q.team_id is None][0]
+    assert shown["conversation_ids"] == [str(i) for i in whole.conversation_ids]
+    assert shown["waiting"] == whole.waiting == 39
+    assert len(reads) == 1
+
 
 def test_an_order_read_while_a_change_arrives_is_not_kept() -> None:
     orders = queue_order.QueueOrders()

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 
 from beanie import PydanticObjectId
 
-from hub.centre.routing.queues import PRIORITY_RANK
 from hub.models import Conversation
 from hub.pipeline.realtime import Event
 from hub.store import queues as queue_store
 from hub.store.queues import QueueRow
 
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 REFRESH_SECONDS = 60.0
 MAX_QUEUES = 512
 Key = tuple[int, int, dt.datetime, str]
@@ -72,6 +72,16 @@ class Order:
             at = bisect.bisect_left(self.keys, key)
             if at < len(self.keys) and self.keys[at] == key:
                 del self.keys[at]
+
+    @property
+    def ids(self) -> list[PydanticObjectId]:
+        """The queue's conversations, head first."""
+        return [PydanticObjectId(key[3]) for key in self.keys]
+
+    @property
+    def waited_from(self) -> list[dt.datetime]:
+        """When each began waiting, head first."""
+        return [key[2] for key in self.keys]
 
     def position(self, conversation_id: str) -> int | None:
         key = self.by_id.get(conversation_id)

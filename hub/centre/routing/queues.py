@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from hub.centre.callbacks import lifecycle as callbacks
 from hub.centre.routing import availability
+from hub.centre.routing.queue_order import PRIORITY_RANK, QueueOrders
 from hub.contract import now
 from hub.facts import activity
 from hub.models import Account, Conversation, Team, User
@@ -27,7 +28,6 @@ from hub.store import queues as queue_store
 from hub.store import teams as team_store
 from hub.store import users as user_store
 
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 NO_TEAM_NAME = "No team"
 
 
@@ -158,27 +158,35 @@ async def _queue(
     members: list[User],
     load: dict[str, int],
     today: dict[str, QueueToday],
+    orders: QueueOrders | None,
 ) -> Queue:
     assert account.id is not None
     team_id = None if team is None else team.id
-    queue = await waiting(account.id, team_id)
+    if orders is not None:  # the kept order (``queue_order``): no read of the queue
+        kept = await orders.order(account.id, None if team_id is None else str(team_id))
+        ids, since = kept.ids, kept.waited_from
+    else:
+        queue = await waiting(account.id, team_id)
+        ids, since = [c.id for c in queue if c.id is not None], [waited_from(c) for c in queue]
     at = now()
-    waits = [max(0.0, (at - waited_from(c)).total_seconds()) for c in queue]
+    waits = [max(0.0, (at - s).total_seconds()) for s in since]
     return Queue(
         team_id=team_id,
         name=team.name if team else NO_TEAM_NAME,
-        waiting=len(queue),
+        waiting=len(ids),
         longest_wait_seconds=int(max(waits, default=0)),
         average_wait_seconds=int(sum(waits) / len(waits)) if waits else 0,
-        conversation_ids=[c.id for c in queue if c.id is not None],
+        conversation_ids=ids,
         agents=_agents(members, load),
         today=today.get("" if team_id is None else str(team_id), QueueToday()),
         callback_offer_active=await callback_offer_active(account, team),
     )
 
 
-async def snapshot(account: Account) -> list[Queue]:
-    """Every queue of the account: one per team (by name), then the one without a team."""
+async def snapshot(account: Account, orders: QueueOrders | None = None) -> list[Queue]:
+    """Every queue of the account: one per team (by name), then the one without a team.
+
+    With ``orders`` (the process's kept queue orders) no queue is read from the database."""
     assert account.id is not None
     teams = await team_store.list_teams(account.id)
     users = await user_store.active_users(account.id)
@@ -188,5 +196,5 @@ async def snapshot(account: Account) -> list[Queue]:
     rows: list[Queue] = []
     for team in [*teams, None]:
         members = [by_id[m] for m in team.member_ids if m in by_id] if team else users
-        rows.append(await _queue(account, team, members, load, today))
+        rows.append(await _queue(account, team, members, load, today, orders))
     return rows

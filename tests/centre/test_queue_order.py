@@ -100,8 +100,8 @@ async def test_positions_match_the_whole_queue_and_follow_changes(
     # the queue figures (API, inbox, wallboard) from the kept order: the whole read's
     r = await running.client.get("/api/v1/queues", headers=tenant.auth)
     assert r.status_code == 200, r.text
-    shown = [row for row in r.json()["data"] if row["team_id"] is None][0]
-    whole = [q for q in await queues.snapshot(tenant.account) if q.team_id is None][0]
+    shown = next(row for row in r.json()["data"] if row["team_id"] is None)
+    whole = next(q for q in await queues.snapshot(tenant.account) if q.team_id is None)
     assert shown["conversation_ids"] == [str(i) for i in whole.conversation_ids]
     assert shown["waiting"] == whole.waiting == 39
     assert len(reads) == 1

@@ -77,7 +77,7 @@ async def run(waiting: int) -> None:
                         "created_at": at,
                         "updated_at": at,
                         "queued_at": at,
-                    }  # fmt: skip
+                    }
                 )
             for i in range(0, waiting, 1000):
                 await database["conversations"].insert_many(docs[i : i + 1000])

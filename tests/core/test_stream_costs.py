@@ -199,16 +199,20 @@ async def test_an_event_costs_the_same_commands_for_10_and_100_streams(
     assert liveness.streams == 0
 
 
+def _user(account: PydanticObjectId, name: str) -> User:
+    """A user as the stream holds it (no database: built without Beanie's checks)."""
+    return User.model_construct(
+        account_id=account, email=f"{name}@acme.test", role="agent", id=PydanticObjectId()
+    )
+
+
 def _listener(user: User) -> rooms.Listener:
     return rooms.Listener(user, 0)
 
 
 def test_an_event_a_stream_does_not_need_costs_it_nothing() -> None:
     account = PydanticObjectId()
-    users = [
-        User(account_id=account, email=f"u{i}@acme.test", password_hash="x", id=PydanticObjectId())
-        for i in range(10)
-    ]
+    users = [_user(account, f"u{i}") for i in range(10)]
     room = rooms.Room(account)
     listeners = [_listener(users[i % 10]) for i in range(100)]
     for listener in listeners:
@@ -240,3 +244,16 @@ async def test_rooms_stop_listening_when_their_last_stream_leaves(quiet: Running
     assert tenant.account.id in quiet.hub.realtime._listeners
     place.leave(listener)
     assert tenant.account.id not in quiet.hub.realtime._listeners
+
+
+def test_ending_a_users_sessions_reaches_their_streams_only() -> None:
+    account = PydanticObjectId()
+    ann, bob = _user(account, "ann"), _user(account, "bob")
+    room = rooms.Room(account)
+    listeners = [_listener(ann), _listener(ann), _listener(bob)]
+    for listener in listeners:
+        room.add(listener, set())
+    doc = {"_id": ann.id, "session_version": 1, "active": True, "presence": "offline"}
+    room.deliver(Event("user.updated", account, doc, changed=("session_version",)))
+    assert [listener.queue.get_nowait() for listener in listeners[:2]] == [rooms.SIGNED_OUT] * 2
+    assert listeners[2].queue.empty() and not listeners[2].ended

@@ -32,6 +32,7 @@ from hub.api.schemas import (
 )
 from hub.centre import changes as conversation_changes
 from hub.centre.routing import queues
+from hub.centre.routing.queue_order import QueueOrders
 from hub.contract import OTHER, Address, AddressKind, Attachment
 from hub.models import Account, Channel
 from hub.models.conversation import Status as ConversationStatus
@@ -128,7 +129,8 @@ async def list_conversations(request: Request) -> JSONResponse:
         docs, cursor = await conversations.list_conversations(
             account.id, filters, limit_of(request), request.query_params.get("cursor")
         )
-    at = await queues.positions(account.id, docs)
+    orders: QueueOrders = request.app.state.queue_orders
+    at = await orders.positions(account.id, docs)
     return JSONResponse(page([ConversationOut.of(c, at.get(str(c.id))) for c in docs], cursor))
 
 
@@ -143,7 +145,8 @@ async def get_conversation(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     found = await conversations.get_conversation(account.id, request.path_params["id"])
-    return answer(ConversationOut.of(found, await queues.position(found)))
+    orders: QueueOrders = request.app.state.queue_orders
+    return answer(ConversationOut.of(found, await orders.position(found)))
 
 
 @api.patch(

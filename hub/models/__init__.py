@@ -19,6 +19,7 @@ from hub.models.message import EarlyStatus, Message, Sender, SendError
 from hub.models.notification import Notification
 from hub.models.routing_lock import RoutingLock
 from hub.models.sla_policy import SlaPolicy
+from hub.models.stream_lease import StreamLease
 from hub.models.team import Team
 from hub.models.user import User
 from hub.models.vip import VipList
@@ -52,6 +53,7 @@ DOCUMENTS: list[type] = [
     CallbackRequest,
     CallbackOffer,
     Lease,
+    StreamLease,
     VipList,
     NumberLookup,
     RoutingLock,
@@ -87,6 +89,7 @@ __all__ = [
     "SendError",
     "Sender",
     "SlaPolicy",
+    "StreamLease",
     "Team",
     "UsageEvent",
     "User",

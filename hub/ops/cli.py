@@ -202,6 +202,9 @@ async def _search_reindex(args: argparse.Namespace, settings: Settings) -> dict[
         return {"rewritten": await search.reindex()}
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 2
+
+
 def _exit_on_sigterm() -> None:
     """Make SIGTERM end ``serve`` through its ``finally`` (which stops the database).
 
@@ -243,7 +246,13 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             print(asyncio.run(ensure_demo(settings)), flush=True)
         publish(settings, f"http://{args.host}:{args.port}")
         config = uvicorn.Config(
-            create_app(settings), host=args.host, port=args.port, log_level="info"
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            # live streams end at once on SIGTERM (sse-starlette); anything still running
+            # after this is cancelled, so a stop never waits on a stuck request
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         uvicorn.Server(config).run(sockets=[http_socket])
     finally:

@@ -6,11 +6,19 @@ With no ``PARLEY_MONGODB_URI``, ``parley serve`` starts ``secantusd-py`` on
 the same server. A lock file holds the owner's pid; a lock whose process is
 gone (a crash) is taken over. SecantusDB is GPL-2.0-only, so it always runs
 as its own process and is never imported.
+
+The server never outlives the process that started it, even when that process is
+killed: on Linux the child asks the kernel for ``SIGTERM`` when its parent dies
+(``prctl(PR_SET_PDEATHSIG)``, set between fork and exec; it fires when the *thread* that
+started it ends, so start it from the main thread, as ``parley serve`` does). A
+published server whose owner has died is therefore stopped and started afresh rather
+than adopted (it is on its way out; every write was synced on commit).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import json
 import os
@@ -20,10 +28,26 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 START_TIMEOUT = 20.0
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the child get SIGTERM when ``parent`` dies (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arm() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request was made
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
 
 
 class EmbeddedDatabaseError(RuntimeError):
@@ -125,6 +149,14 @@ def published(data_dir: Path) -> EmbeddedServer | None:
     return None
 
 
+def _owner(data_dir: Path) -> int | None:
+    try:
+        owner = json.loads((data_dir / "db.json").read_text()).get("owner")
+    except (FileNotFoundError, ValueError):
+        return None
+    return int(owner) if owner else None
+
+
 def _owner_alive(data_dir: Path) -> bool:
     try:
         info = json.loads((data_dir / "db.json").read_text())
@@ -147,8 +179,8 @@ def _daemon_command() -> list[str]:
 def start(data_dir: Path, port: int | None = None) -> EmbeddedServer:
     """Start SecantusDB for ``data_dir``, or reuse the one already published there.
 
-    The caller owns (and must ``stop``) a server it started, or one it adopted
-    because the process that started it has died (a crashed ``serve``).
+    The caller owns (and must ``stop``) a server it started. A published server whose
+    owner has died (a killed ``serve``) is stopped first and a fresh one started.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     # One process at a time decides whether to start the server: a command run while
@@ -164,10 +196,12 @@ def start(data_dir: Path, port: int | None = None) -> EmbeddedServer:
 def _start_locked(data_dir: Path, port: int | None) -> EmbeddedServer:
     running = published(data_dir)
     if running is not None:
-        if not _owner_alive(data_dir):
+        if _owner_alive(data_dir):
+            return running
+        if _owner(data_dir) == os.getpid():  # this process started it already
             running.owned = True
-            _publish(data_dir, running.pid, int(running.uri.split(":")[2].split("/")[0]))
-        return running
+            return running
+        _terminate(running.pid)  # its owner died: it is stopping (or would linger): restart
     with contextlib.suppress(FileNotFoundError):  # a crashed server's stale address
         (data_dir / "db.json").unlink()
     port = port or free_port()
@@ -175,7 +209,13 @@ def _start_locked(data_dir: Path, port: int | None) -> EmbeddedServer:
     log = open(data_dir / "db.log", "ab")  # noqa: SIM115 - handed to the child
     cmd = [*_daemon_command(), "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--storage-path", storage_path, "--sync-on-commit", "--log-level", "WARNING"]
-    process = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=True)
+    process = subprocess.Popen(
+        cmd,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+        preexec_fn=_die_with_parent(os.getpid()),  # only prctl between fork and exec
+    )
     log.close()
     deadline = time.monotonic() + START_TIMEOUT
     while not _port_open(port):

@@ -12,6 +12,8 @@ keep their team as a string id: converted here, once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from beanie import PydanticObjectId
 
@@ -108,3 +110,40 @@ async def move_to_team(
         {"$set": {"team_id": str(to_team), "team_since": now(), "updated_at": now()}},
     )
     return bool(result.modified_count)
+
+
+class QueueRow(NamedTuple):
+    """What a waiting conversation's place in its queue depends on (``queue_rows``)."""
+
+    id: PydanticObjectId
+    vip: bool
+    priority: str
+    waited_from: dt.datetime
+    handler: str
+
+
+def queue_row(doc: Mapping[str, object]) -> QueueRow:
+    """A stored conversation's (or a change's document's) queue fields."""
+    waited = doc.get("queued_at") or doc.get("waiting_since") or doc.get("created_at")
+    if not isinstance(waited, dt.datetime):
+        waited = dt.datetime.min
+    if waited.tzinfo is None:
+        waited = waited.replace(tzinfo=dt.UTC)
+    return QueueRow(
+        PydanticObjectId(str(doc["_id"])),
+        bool(doc.get("vip")),
+        str(doc.get("priority") or "normal"),
+        waited,
+        str(doc.get("handler") or "human"),
+    )
+
+
+async def queue_rows(
+    account_id: PydanticObjectId, team_id: PydanticObjectId | None
+) -> list[QueueRow]:
+    """The team's waiting conversations' queue fields (a projection: no model is built)."""
+    fields = {"vip": 1, "priority": 1, "queued_at": 1, "waiting_since": 1, "created_at": 1}
+    found = Conversation.get_pymongo_collection().find(
+        waiting_filter(account_id, team_id), {**fields, "handler": 1}
+    )
+    return [queue_row(doc) async for doc in found]

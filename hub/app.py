@@ -25,10 +25,13 @@ from hub.api import errors as api_errors
 from hub.api import mount as api_mount
 from hub.centre.callbacks.offer import CallbackOfferWorker
 from hub.centre.routing.calendars import CalendarPoller
+from hub.centre.routing.presence import HEARTBEAT_SECONDS, Liveness
+from hub.centre.routing.queue_order import QueueOrders
 from hub.centre.rules import CentreRules
 from hub.centre.ticker import CentreTicker
 from hub.centre.timers import Timers
 from hub.contract import Connector
+from hub.inbox import events
 from hub.intake import webhooks
 from hub.integrations.bots import BotWatch
 from hub.integrations.event_delivery import DeliveryWorker
@@ -102,15 +105,20 @@ def _lifespan(
         hub = Hub(settings, await db.init(client, settings.database), http_client, connectors)
         await _prepare(hub)
         app.state.hub = hub
+        app.state.liveness = liveness = Liveness()
+        app.state.queue_orders = orders = QueueOrders()
+        hub.realtime.listen(None, orders.changed)
         extra = [route for connector in hub.registry.all() for route in connector.routes()]
         app.router.routes.extend(extra)
         started: list[Worker] = []
         try:
-            for task in _tasks(hub, http_client, workers):
+            renew = Periodic("stream-leases", liveness.renew, HEARTBEAT_SECONDS, first="later")
+            for task in [renew, *_tasks(hub, http_client, workers)]:
                 await task.start()
                 started.append(task)
             yield
         finally:
+            events.rooms_of(hub).close_all()  # open inbox streams end at once
             for task in reversed(started):
                 await task.stop()
             for route in extra:
@@ -150,7 +158,7 @@ def _tasks(hub: Hub, http: httpx.AsyncClient, workers: dict[str, Periodic]) -> l
     return [
         *always,
         workers["dispatcher"],
-        Housekeeper(),
+        Housekeeper(hub.rules),
         deliveries,
         EventFanOut(hub, deliveries.wake),
         BotWatch(hub),

@@ -36,7 +36,7 @@ class Settings:
     api_rate_window_seconds: int = 60
     #: Outbound event webhooks: first retry delay (doubling), and how long to keep trying.
     webhook_base_backoff: float = 5.0
-    webhook_retry_hours: float = 25.0
+    webhook_retry_hours: float = 24.0
     #: A bot that does not answer an inbound message within this time hands over to humans.
     bot_answer_timeout_seconds: float = 120.0
     #: Attempts at a bot's webhook before its conversation goes to humans.

@@ -120,7 +120,7 @@ async def bot_reply(request: Request) -> JSONResponse:
     BOT + "hand the conversation to humans, with an optional note and team",
     response=ConversationOut,
     body=HandoffIn,
-    errors=(404, 409, 413),
+    errors=(400, 404, 409, 413),
     headers=IDEMPOTENT,
     tag="chatbot",
 )

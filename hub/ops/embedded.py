@@ -12,11 +12,19 @@ The server runs with ``--auth``: a user and password are generated once into
 without auth, on 127.0.0.1 and a fresh port, just long enough to ``createUser``.
 The data directory is 0700, the server runs under umask 077, and the address
 file (which holds no secret: readers add the credentials) is 0600.
+
+The server never outlives the process that started it, even when that process is
+killed: on Linux the child asks the kernel for ``SIGTERM`` when its parent dies
+(``prctl(PR_SET_PDEATHSIG)``, set between fork and exec; it fires when the *thread* that
+started it ends, so start it from the main thread, as ``parley serve`` does). A
+published server whose owner has died is therefore stopped and started afresh rather
+than adopted (it is on its way out; every write was synced on commit).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import json
 import os
@@ -27,6 +35,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +47,21 @@ from pymongo.errors import OperationFailure
 START_TIMEOUT = 20.0
 CREDENTIALS = "db.credentials"
 USER = "parley"
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the child get SIGTERM when ``parent`` dies (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arm() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request was made
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
 
 
 class EmbeddedDatabaseError(RuntimeError):
@@ -183,6 +207,14 @@ def published(data_dir: Path) -> EmbeddedServer | None:
     return None
 
 
+def _owner(data_dir: Path) -> int | None:
+    try:
+        owner = json.loads((data_dir / "db.json").read_text()).get("owner")
+    except (FileNotFoundError, ValueError):
+        return None
+    return int(owner) if owner else None
+
+
 def _owner_alive(data_dir: Path) -> bool:
     try:
         info = json.loads((data_dir / "db.json").read_text())
@@ -205,8 +237,8 @@ def _daemon_command() -> list[str]:
 def start(data_dir: Path, port: int | None = None) -> EmbeddedServer:
     """Start SecantusDB for ``data_dir``, or reuse the one already published there.
 
-    The caller owns (and must ``stop``) a server it started, or one it adopted
-    because the process that started it has died (a crashed ``serve``).
+    The caller owns (and must ``stop``) a server it started. A published server whose
+    owner has died (a killed ``serve``) is stopped first and a fresh one started.
     """
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     _secure(data_dir)
@@ -224,10 +256,13 @@ def start(data_dir: Path, port: int | None = None) -> EmbeddedServer:
 def _start_locked(data_dir: Path, port: int | None) -> EmbeddedServer:
     running = published(data_dir)
     if running is not None:
-        if not _owner_alive(data_dir):
+        if _owner_alive(data_dir):
+            return running
+        if _owner(data_dir) == os.getpid():  # this process started it already
             running.owned = True
             _publish(data_dir, running.pid, urlsplit(running.uri).port or 0)
-        return running
+            return running
+        _terminate(running.pid)  # its owner died: it is stopping (or would linger): restart
     with contextlib.suppress(FileNotFoundError):  # a crashed server's stale address
         (data_dir / "db.json").unlink()
     credentials = _credentials(data_dir)
@@ -254,7 +289,14 @@ def _launch(data_dir: Path, port: int, auth: bool) -> subprocess.Popen[bytes]:
     cmd = [*_daemon_command(), "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--storage-path", storage_path, "--sync-on-commit", "--log-level", "WARNING"]
     cmd += ["--auth"] if auth else []
-    process = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=True, umask=0o077)
+    process = subprocess.Popen(
+        cmd,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+        umask=0o077,
+        preexec_fn=_die_with_parent(os.getpid()),  # only prctl between fork and exec
+    )
     log.close()
     deadline = time.monotonic() + START_TIMEOUT
     while not _port_open(port):

@@ -41,6 +41,7 @@ from hub.pipeline import outbox
 from hub.store import accounts as account_store
 from hub.store import callbacks as store
 from hub.store import paging
+from hub.store import queues as queue_store
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -61,7 +62,7 @@ OFFER_TEXT = (
 async def _waiting_phone_conversations(
     account_id: PydanticObjectId, team_id: str
 ) -> list[Conversation]:
-    found = await store.waiting_conversations(account_id, team_id)
+    found = await queue_store.waiting_in_queue(account_id, PydanticObjectId(team_id))
     return [c for c in found if c.contact_key.startswith("phone:")]
 
 

@@ -2,20 +2,27 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+# `make serve` installs the hub alone; `make test` adds the test tools (the `test` extra).
+STAMP      := $(VENV)/.installed-test
+RUN_STAMP  := $(VENV)/.installed-runtime
 
 .PHONY: serve test install lint check bench clean messages
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-serve: $(STAMP)
-	$(BIN)/parley serve --demo
+serve: $(RUN_STAMP)
+	$(BIN)/parley serve --demo --port $(PORT)
 
 # Before any test runs: lint and format (ruff), the import directions of DESIGN.md
 # (import-linter, contracts in pyproject.toml), the types (mypy --strict on hub, connectors
@@ -36,7 +43,7 @@ bench: $(STAMP)
 	for root in $(BEFORE) $(CURDIR); do \
 	  export BENCH_ROOT=$$root; \
 	  $(BIN)/python bench/ingest.py && $(BIN)/python bench/live.py && \
-	  $(BIN)/python bench/sends.py && \
+	  $(BIN)/python bench/sends.py && $(BIN)/python bench/positions.py && \
 	  $(BIN)/python bench/queries.py $(if $(FULL),,--quick) || exit 1; \
 	done
 

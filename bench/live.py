@@ -19,11 +19,13 @@ import asyncio
 import contextlib
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -82,7 +84,9 @@ async def idle_stream(port: int, cookie: str) -> tuple[asyncio.StreamReader, asy
     return reader, writer
 
 
-async def streams_part(args: argparse.Namespace, port: int, info: dict[str, str], pid: int) -> None:
+async def streams_part(
+    args: argparse.Namespace, port: int, info: dict[str, str], pid: int
+) -> list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
     base = f"http://127.0.0.1:{port}"
     opened: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     before = rss_kb(pid)
@@ -109,8 +113,20 @@ async def streams_part(args: argparse.Namespace, port: int, info: dict[str, str]
             f"one more listener gets an event in p50 {med:6.1f} ms, max {max(samples or [0]):6.1f} ms "
             f"({len(samples)} probes); load {ingest.load()}"
         )
-    for _, writer in opened:
-        writer.close()
+    return opened
+
+
+def stop_with_streams(process: Any, streams: int) -> None:
+    """SIGTERM the server with the streams still open; how long until it exited."""
+    started = time.monotonic()
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+        took = f"{time.monotonic() - started:.1f} s"
+    except subprocess.TimeoutExpired:
+        took = "more than 60 s (killed)"
+        process.kill()
+    print(f"  SIGTERM with {streams} streams open: exited in {took}; load {ingest.load()}")
 
 
 async def rates_part(args: argparse.Namespace, port: int, info: dict[str, str]) -> None:
@@ -155,7 +171,10 @@ async def run(args: argparse.Namespace) -> None:
                     await rates_part(args, port, info)
                 if args.streams:
                     print("idle inbox streams on one process:")
-                    await streams_part(args, port, info, process.pid)
+                    opened = await streams_part(args, port, info, process.pid)
+                    stop_with_streams(process, len(opened))
+                    for _, writer in opened:
+                        writer.close()
         finally:
             db_server.stop()
 

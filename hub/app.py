@@ -25,16 +25,19 @@ from hub.api import errors as api_errors
 from hub.api import mount as api_mount
 from hub.centre.callbacks.offer import CallbackOfferWorker
 from hub.centre.routing.calendars import CalendarPoller
+from hub.centre.routing.presence import HEARTBEAT_SECONDS, Liveness
+from hub.centre.routing.queue_order import QueueOrders
 from hub.centre.rules import CentreRules
 from hub.centre.ticker import CentreTicker
 from hub.centre.timers import Timers
 from hub.contract import Connector
+from hub.inbox import events
 from hub.intake import webhooks
 from hub.integrations.bots import BotWatch
 from hub.integrations.event_delivery import DeliveryWorker
 from hub.integrations.event_webhooks import EventFanOut
 from hub.pipeline import outbound
-from hub.pipeline.channel_secrets import seal_stored
+from hub.pipeline.channel_secrets import seal_signing_secrets, seal_stored
 from hub.pipeline.housekeeping import Housekeeper
 from hub.pipeline.outbox import Dispatcher
 from hub.pipeline.services import Hub
@@ -42,6 +45,7 @@ from hub.settings import Settings
 from hub.tasks import Periodic, Worker
 from hub.tenants.retention import RetentionLoop
 from hub.web import fallback
+from hub.web.hsts import HstsMiddleware
 from hub.web.static import CachedStatic
 
 log = logging.getLogger(__name__)
@@ -90,7 +94,10 @@ def _middleware(settings: Settings) -> list[Middleware]:
     # Pages, scripts and JSON go out compressed (zstd, br or gzip, as the browser accepts);
     # live streams do not: a compressor per open stream costs memory for a few bytes saved.
     remove_compress_type("text/event-stream")
-    return [Middleware(CompressMiddleware), session]
+    middleware = [Middleware(CompressMiddleware)]
+    if settings.public_url.startswith("https://"):
+        middleware.append(Middleware(HstsMiddleware))
+    return [*middleware, session]
 
 
 def _lifespan(
@@ -108,15 +115,20 @@ def _lifespan(
         hub = Hub(settings, await db.init(client, settings.database), http_client, connectors)
         await _prepare(hub)
         app.state.hub = hub
+        app.state.liveness = liveness = Liveness()
+        app.state.queue_orders = orders = QueueOrders()
+        hub.realtime.listen(None, orders.changed)
         extra = [route for connector in hub.registry.all() for route in connector.routes()]
         app.router.routes.extend(extra)
         started: list[Worker] = []
         try:
-            for task in _tasks(hub, http_client, workers):
+            renew = Periodic("stream-leases", liveness.renew, HEARTBEAT_SECONDS, first="later")
+            for task in [renew, *_tasks(hub, http_client, workers)]:
                 await task.start()
                 started.append(task)
             yield
         finally:
+            events.rooms_of(hub).close_all()  # open inbox streams end at once
             for task in reversed(started):
                 await task.stop()
             for route in extra:
@@ -134,6 +146,9 @@ async def _prepare(hub: Hub) -> None:
     sealed = await seal_stored(hub.cipher, hub.registry, plain_only=True)
     if sealed["secrets"]:
         log.info("sealed %s plain channel secrets at rest", sealed["secrets"])
+    signing = await seal_signing_secrets(hub.cipher, plain_only=True)
+    if signing["signing_secrets"]:
+        log.info("sealed %s plain signing secrets at rest", signing["signing_secrets"])
 
 
 def _tasks(hub: Hub, http: httpx.AsyncClient, workers: dict[str, Periodic]) -> list[Worker]:
@@ -153,7 +168,7 @@ def _tasks(hub: Hub, http: httpx.AsyncClient, workers: dict[str, Periodic]) -> l
     return [
         *always,
         workers["dispatcher"],
-        Housekeeper(),
+        Housekeeper(hub.rules),
         deliveries,
         EventFanOut(hub, deliveries.wake),
         BotWatch(hub),

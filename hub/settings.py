@@ -36,7 +36,7 @@ class Settings:
     api_rate_window_seconds: int = 60
     #: Outbound event webhooks: first retry delay (doubling), and how long to keep trying.
     webhook_base_backoff: float = 5.0
-    webhook_retry_hours: float = 25.0
+    webhook_retry_hours: float = 24.0
     #: A bot that does not answer an inbound message within this time hands over to humans.
     bot_answer_timeout_seconds: float = 120.0
     #: Attempts at a bot's webhook before its conversation goes to humans.
@@ -50,6 +50,12 @@ class Settings:
     smtp_tls_key: str | None = None
     #: Inbound SMTP: connections one client address may hold open at once.
     smtp_max_connections_per_client: int = 10
+    #: The directory an email channel's ``smtp_ca_file`` must be in (``PARLEY_CA_DIR``);
+    #: None: channels cannot name CA files (the system's CAs are used).
+    ca_dir: Path | None = None
+    #: ``/metrics`` answers only with this bearer token (``PARLEY_METRICS_TOKEN``); unset:
+    #: only to requests from loopback.
+    metrics_token: str = field(default="", repr=False)
     #: How often every user's calendar (ICS) is read for absences.
     calendar_poll_seconds: float = 300.0
     #: How often the contact centre's timed work runs (presence timeouts, overflow, queues).
@@ -76,6 +82,8 @@ class Settings:
             smtp_tls_cert=env.get("PARLEY_SMTP_TLS_CERT") or None,
             smtp_tls_key=env.get("PARLEY_SMTP_TLS_KEY") or None,
             smtp_max_connections_per_client=int(env.get("PARLEY_SMTP_MAX_CONNECTIONS", "10")),
+            ca_dir=Path(env["PARLEY_CA_DIR"]) if env.get("PARLEY_CA_DIR") else None,
+            metrics_token=env.get("PARLEY_METRICS_TOKEN", ""),
             calendar_poll_seconds=float(env.get("PARLEY_CALENDAR_POLL_SECONDS", "300")),
         )
 

@@ -72,6 +72,7 @@ class EchoConnector(Connector):
                     sender=Address(kind="phone", value=m["from"], name=m.get("name")),
                     text=m.get("text", ""),
                     payload=m.get("payload"),
+                    automated=bool(m.get("automated", False)),  # an auto-reply, a bounce
                 )
                 for m in data.get("messages", [])
             ]

@@ -20,7 +20,7 @@ from hub.contract import VISITOR, Address, now
 from hub.widget_services import AttributeValue, Contact, WidgetError, find_or_create_contact
 from webchat_widget import session, transcript
 from webchat_widget.api import MEDIA_TYPES
-from webchat_widget.config import LANGUAGES, MAX_MEDIA_BYTES, WebchatConfig
+from webchat_widget.config import LANGUAGES, MAX_MEDIA_BYTES, MAX_TEXT, WebchatConfig
 from webchat_widget.context import (
     check_request_origin,
     client_ip,
@@ -96,6 +96,7 @@ async def open_session(request: Request) -> Response:
             "language": config.language,
             "agent_name": config.agent_name,
             "max_media_bytes": MAX_MEDIA_BYTES,
+            "max_text": MAX_TEXT,
             "media_types": sorted(MEDIA_TYPES),
             "transcript": await transcript.available(channel.account_id),
             **await welcome(channel, config, lang),

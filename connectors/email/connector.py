@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-import ssl
 from base64 import b64decode
 from binascii import Error as BinasciiError
 from email.errors import MessageError
@@ -42,11 +41,12 @@ from hub.contract import (
     SimulatedRequest,
     WebhookResult,
     now,
+    outbound_host,
 )
 
 from .listener import SmtpListener
 from .parse import parse_for_channel
-from .send import SmtpSettings, compose, submit
+from .send import SmtpSettings, allowed_ca_file, compose, submit
 
 #: Largest mail the SMTP listener takes (SIZE); base64 makes 25 MB of files about 34 MB.
 MAX_MESSAGE_BYTES = 35 * 1024 * 1024
@@ -61,13 +61,17 @@ class EmailConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     address: str = Field(min_length=3, max_length=254)
-    smtp_host: str = Field(min_length=1)
+    #: The relay is an account-supplied host: the hub's outbound guard applies.
+    smtp_host: str = Field(
+        min_length=1, max_length=253, json_schema_extra=outbound_host("smtp_port")
+    )
     smtp_port: int = Field(587, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: str | None = Field(default=None, json_schema_extra=SECRET)
     smtp_security: Literal["none", "starttls", "tls"] = "starttls"
-    #: A PEM file of CA certificates to trust for the relay (a private CA, a self-signed relay).
-    smtp_ca_file: str | None = None
+    #: A PEM file of CA certificates to trust for the relay (a private CA, a self-signed relay):
+    #: a file in the operator's ``PARLEY_CA_DIR`` (checked by ``EmailConnector.validate_config``).
+    smtp_ca_file: str | None = Field(None, max_length=255)
     #: False skips certificate checks entirely. Unsafe: only for a relay on a trusted network.
     smtp_verify: bool = True
     from_name: str | None = Field(None, max_length=200)
@@ -83,17 +87,6 @@ class EmailConfig(BaseModel):
         local, at, domain = value.rpartition("@")
         if not at or not local or "." not in domain or any(c.isspace() for c in value):
             raise ValueError("address must be one mailbox like support@example.com")
-        return value
-
-    @field_validator("smtp_ca_file")
-    @classmethod
-    def _readable_ca(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        try:
-            ssl.create_default_context(cafile=value)
-        except (OSError, ssl.SSLError) as exc:
-            raise ValueError(f"smtp_ca_file cannot be read as PEM certificates: {exc}") from None
         return value
 
     @field_validator("from_name")
@@ -128,6 +121,15 @@ class EmailConnector(Connector):
         self.listener: SmtpListener | None = None
 
     # ------------------------------------------------------------------ channels
+
+    def validate_config(self, config: JsonObject) -> JsonObject:
+        """The config, with ``smtp_ca_file`` only from the operator's CA directory."""
+        validated = super().validate_config(config)
+        if validated.get("smtp_ca_file"):
+            allowed_ca_file(str(validated["smtp_ca_file"]), self.hub.ca_dir)  # ValueError: 400
+        else:
+            validated["smtp_ca_file"] = None
+        return validated
 
     def describe(self, channel: ChannelInfo) -> JsonObject:
         return {
@@ -182,8 +184,13 @@ class EmailConnector(Connector):
     async def send(self, channel: ChannelInfo, message: OutboundMessage) -> SendResult:
         settings = SmtpSettings.model_validate(channel.config, from_attributes=False)
         files = [(a, await self._media(channel, a)) for a in message.attachments]
-        mail, message_id = compose(settings, message, files)
-        await submit(settings, mail)
+        try:
+            mail, message_id = compose(settings, message, files)
+        except (ValueError, TypeError) as exc:
+            # A stored address or subject that cannot be a header (CR/LF, a list): retrying
+            # cannot help, and the mail library's refusal is the reason.
+            raise PermanentSendError("invalid_header", str(exc)) from None
+        await submit(settings, mail, self.hub)
         return SendResult(
             provider_message_id=message_id,
             metadata={"message_id": message_id, "subject": str(mail["Subject"])},

@@ -30,7 +30,9 @@ from hub.contract import (
     WebhookResult,
 )
 
+from .automated import auto_headers, automated_reason
 from .charsets import decode_bytes, decode_header_value, unescape_raw
+from .headers import header, raw_values
 from .quotes import fold_text, split_html
 from .sanitize import clean_html, html_to_text, remote_images
 
@@ -40,7 +42,6 @@ MAX_REFS = 100
 MAX_TEXT = 1_000_000
 MAX_HTML = 2_000_000
 _MSGID = re.compile(r"<([^<>\s]+)>")
-_FOLD = re.compile(r"\r?\n[ \t]*")
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
@@ -76,21 +77,6 @@ def parse_mail(raw: bytes, envelope_from: str | None = None) -> WebhookResult:
 
 
 # --------------------------------------------------------------------------- headers
-
-
-def header(msg: Message, name: str) -> str | None:
-    """The first raw value of a header, or None (raw: our charset aliases decode it)."""
-    values = raw_values(msg, name)
-    return values[0] if values else None
-
-
-def raw_values(msg: Message, name: str) -> list[str]:
-    """Every raw value of a header, 8-bit bytes turned into text."""
-    return [
-        _FOLD.sub(" ", unescape_raw(str(v))).strip()
-        for k, v in msg.raw_items()
-        if k.lower() == name.lower()
-    ]
 
 
 def message_ids(value: str | None) -> list[str]:
@@ -256,6 +242,7 @@ def _inbound(
         dsn=walk.dsn,
         unreadable_parts=walk.skipped[:20],
         original_message_id=walk.original_message_id if reason else None,
+        auto_headers=auto_headers(msg, envelope_from),
     )
     return InboundMessage(
         provider_message_id=provider_id[:998],
@@ -334,27 +321,6 @@ def _capped(body: str, limit: int, metadata: dict[str, Any]) -> str:
         return body
     metadata["truncated"] = True
     return body[:limit]
-
-
-def automated_reason(msg: Message, envelope_from: str | None, report: bool) -> str | None:
-    """Why a mail must never be answered automatically (RFC 3834 and practice), or None."""
-    auto = (header(msg, "Auto-Submitted") or "").strip().lower()
-    if auto and not auto.startswith("no"):
-        return f"auto-submitted: {auto}"
-    precedence = (header(msg, "Precedence") or "").strip().lower()
-    if precedence in ("bulk", "junk", "list", "auto_reply"):
-        return f"precedence: {precedence}"
-    for name in ("X-Autoreply", "X-Autorespond"):
-        value = (header(msg, name) or "").strip().lower()
-        if value:
-            return f"{name.lower()}: {value}"
-    if envelope_from == "" or (header(msg, "Return-Path") or "").strip() == "<>":
-        return "null return path"
-    if report or msg.get_content_type() == "multipart/report":
-        return "delivery report"
-    if header(msg, "List-Id"):
-        return "mailing list"
-    return None
 
 
 def _bounce_status(walk: _Walk) -> list[StatusUpdate]:

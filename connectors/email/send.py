@@ -8,8 +8,11 @@ contract's errors: 4xx and connection trouble are retryable, 5xx permanent.
 
 from __future__ import annotations
 
+import asyncio
 import html
+import os
 import re
+import socket
 import ssl
 from email import policy
 from email.headerregistry import Address as HeaderAddress
@@ -22,6 +25,7 @@ from pydantic import BaseModel
 
 from hub.contract import (
     Attachment,
+    HubServices,
     OutboundMessage,
     PermanentSendError,
     RetryableSendError,
@@ -54,11 +58,36 @@ class SmtpSettings(BaseModel):
     smtp_verify: bool = True
 
 
-def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+#: The one answer to every unusable ``smtp_ca_file``: it says nothing about the server's files.
+CA_REFUSED = (
+    "smtp_ca_file must name a PEM file of CA certificates in the directory the operator "
+    "allows (PARLEY_CA_DIR)"
+)
+
+
+def allowed_ca_file(value: str, ca_dir: str | None) -> str:
+    """The real path of ``value`` (a name in ``ca_dir``, or a path inside it) when it is a
+    readable PEM file of CA certificates there; ``ValueError(CA_REFUSED)`` for anything else,
+    the same whether the file is missing, unreadable, not PEM, or outside (links resolved)."""
+    if not ca_dir:
+        raise ValueError(CA_REFUSED)
+    root = os.path.realpath(ca_dir)
+    path = os.path.realpath(os.path.join(root, value))
+    if os.path.commonpath([root, path]) != root or path == root:
+        raise ValueError(CA_REFUSED)
+    try:
+        ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError, ValueError):
+        raise ValueError(CA_REFUSED) from None
+    return path
+
+
+def tls_context(settings: SmtpSettings, ca_dir: str | None = None) -> ssl.SSLContext:
     """The TLS context for the relay: the system's CAs, or ``smtp_ca_file``'s (a private CA or a
-    self-signed relay certificate); ``smtp_verify: false`` checks nothing (unsafe: anyone on the
-    path can read and change the mail)."""
-    context = ssl.create_default_context(cafile=settings.smtp_ca_file or None)
+    self-signed relay certificate, from the operator's ``ca_dir`` only); ``smtp_verify: false``
+    checks nothing (unsafe: anyone on the path can read and change the mail)."""
+    cafile = allowed_ca_file(settings.smtp_ca_file, ca_dir) if settings.smtp_ca_file else None
+    context = ssl.create_default_context(cafile=cafile)
     if not settings.smtp_verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -91,6 +120,9 @@ def compose(
     mail["Subject"] = reply_subject(message.subject, bool(message.thread_refs or message.reply_to))
     mail["Date"] = format_datetime(now())
     mail["Message-ID"] = msgid
+    if message.auto_reply:  # RFC 3834: other responders must not answer it
+        mail["Auto-Submitted"] = "auto-replied"
+        mail["X-Auto-Response-Suppress"] = "All"
     refs = _references(message)
     if refs:
         mail["In-Reply-To"] = f"<{message.reply_to or refs[-1]}>"
@@ -123,18 +155,46 @@ def text_to_html(text: str) -> str:
     return f'<!DOCTYPE html>\n<html><body>\n<div dir="auto">\n{body}</div>\n</body></html>\n'
 
 
-async def submit(settings: SmtpSettings, mail: EmailMessage) -> None:
-    """Hand the message to the channel's SMTP server; raises the contract's send errors."""
+async def connect(address: str, port: int) -> socket.socket:
+    """A TCP connection to ``address`` (already checked by the hub's outbound guard)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        async with asyncio.timeout(SMTP_TIMEOUT):
+            await asyncio.get_running_loop().sock_connect(sock, (address, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+async def submit(settings: SmtpSettings, mail: EmailMessage, hub: HubServices) -> None:
+    """Hand the message to the channel's SMTP server; raises the contract's send errors.
+
+    The relay is an account-supplied host: the hub resolves and checks it right before
+    the connection (``HubServices.outbound_address``), and the connection goes to the
+    address it checked; TLS still verifies the certificate against ``smtp_host``.
+    """
+    try:
+        context = tls_context(settings, hub.ca_dir) if settings.smtp_security != "none" else None
+    except ValueError as exc:  # the directory or the file changed since the channel was saved
+        raise PermanentSendError("smtp_ca_file", str(exc)) from None
+    address = await hub.outbound_address(settings.smtp_host, settings.smtp_port)
+    try:
+        sock = await connect(address, settings.smtp_port)
+    except (OSError, TimeoutError) as exc:
+        raise RetryableSendError("smtp_connection", str(exc) or type(exc).__name__) from None
     try:
         await aiosmtplib.send(
             mail,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
+            hostname=settings.smtp_host.strip("[]"),
+            sock=sock,
             username=settings.smtp_username or None,
             password=settings.smtp_password or None,
             use_tls=settings.smtp_security == "tls",
             start_tls=settings.smtp_security == "starttls",
-            tls_context=tls_context(settings) if settings.smtp_security != "none" else None,
+            tls_context=context,
             timeout=SMTP_TIMEOUT,
         )
     except aiosmtplib.SMTPRecipientsRefused as exc:
@@ -152,6 +212,8 @@ async def submit(settings: SmtpSettings, mail: EmailMessage) -> None:
         raise RetryableSendError("smtp_connection", str(exc) or type(exc).__name__) from None
     except (OSError, TimeoutError) as exc:
         raise RetryableSendError("smtp_connection", str(exc) or type(exc).__name__) from None
+    finally:
+        sock.close()
 
 
 def _by_code(code: int, text: str) -> RetryableSendError | PermanentSendError:

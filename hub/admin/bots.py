@@ -46,7 +46,7 @@ async def create(request: Request, ctx: Ctx) -> Response:
             raise InvalidInput(
                 "invalid_bot", _("a bot needs a name, an http(s) webhook URL and a channel")
             )
-        bot, token = await bots.register(ctx.account.id, name, url, channel_ids)
+        bot, token = await bots.register(ctx.account.id, name, url, channel_ids, ctx.hub.cipher)
     except HubError as exc:
         return await _page(request, ctx, status_of(exc), error=exc.message)
     await audit.record(ctx.account.id, common.actor(ctx), "bot.created", f"bot:{bot.id}",

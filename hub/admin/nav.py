@@ -13,6 +13,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("/admin/teams", N_("Teams and routing")),
     ("/admin/vip", N_("VIP list")),
     ("/admin/canned", N_("Canned answers")),
+    ("/admin/labels", N_("Labels")),
     ("/admin/settings", N_("Hours and CRM link")),
     ("/admin/keys", N_("API keys")),
     ("/admin/webhooks", N_("Webhooks")),

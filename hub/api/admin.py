@@ -27,6 +27,7 @@ from hub.api.context import (
 )
 from hub.api.declare import Api, day, text
 from hub.api.errors import ApiError
+from hub.api.schemas import OneLine
 from hub.models import Account, AuditEvent, Channel
 from hub.tenants import accounts, audit, channels
 from hub.tenants.account_settings import AccountPatch
@@ -73,7 +74,7 @@ class ChannelDetailOut(BaseModel):
 class ChannelPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=80)
+    name: OneLine | None = Field(default=None, min_length=1, max_length=80)
     active: bool | None = None
     default_team_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{24}$")
     config: dict[str, Any] | None = None

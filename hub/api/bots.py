@@ -63,7 +63,9 @@ async def list_bots(request: Request) -> JSONResponse:
 async def create_bot(request: Request) -> JSONResponse:
     account_id = await _account_id(request)
     body = await json_body(request, BotIn)
-    bot, token = await bots.register(account_id, body.name, body.webhook_url, body.channel_ids)
+    bot, token = await bots.register(
+        account_id, body.name, body.webhook_url, body.channel_ids, hub_of(request).cipher
+    )
     out = BotCreated(**BotOut.of(bot).model_dump(), token=token, secret=bot.secret)
     return answer(out, 201)
 
@@ -118,7 +120,7 @@ async def bot_reply(request: Request) -> JSONResponse:
     BOT + "hand the conversation to humans, with an optional note and team",
     response=ConversationOut,
     body=HandoffIn,
-    errors=(404, 409, 413),
+    errors=(400, 404, 409, 413),
     headers=IDEMPOTENT,
     tag="chatbot",
 )

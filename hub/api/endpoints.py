@@ -9,8 +9,10 @@ from __future__ import annotations
 from hub.api import (
     admin,
     bots,
+    bulk,
     callbacks,
     contacts,
+    labels,
     reports,
     routes,
     sla,
@@ -24,6 +26,19 @@ __all__ = ["OPERATIONS"]
 
 OPERATIONS: tuple[ApiRoute, ...] = tuple(
     op
-    for module in (routes, contacts, webhooks, bots, users, callbacks, reports, admin, teams, sla)
+    for module in (
+        bulk,  # before routes: /conversations/bulk is more specific than /conversations/{id}
+        routes,
+        contacts,
+        webhooks,
+        bots,
+        users,
+        callbacks,
+        reports,
+        admin,
+        teams,
+        sla,
+        labels,
+    )
     for op in module.api.operations
 )

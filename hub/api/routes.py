@@ -32,17 +32,20 @@ from hub.api.schemas import (
 )
 from hub.centre import changes as conversation_changes
 from hub.centre.routing import queues
+from hub.centre.routing.queue_order import QueueOrders
 from hub.contract import OTHER, Address, AddressKind, Attachment
 from hub.models import Account, Channel
 from hub.models.conversation import Status as ConversationStatus
 from hub.pipeline import ingest, outbox
 from hub.pipeline.registry import Registry
-from hub.store import channels, conversations
+from hub.store import channels, conversations, search
 from hub.store import messages as message_store
 from hub.store.ids import try_id
 from hub.store.media import uploaded_file
 
 CONVERSATION_FILTERS = ("channel_id", "contact_id", "assignee_id")
+#: A search text longer than this is cut (the inbox's box allows 100).
+SEARCH_MAX = 200
 CONVERSATION_STATUSES: tuple[str, ...] = get_args(ConversationStatus)
 
 api = Api(tag="conversations")
@@ -72,6 +75,12 @@ async def list_channels(request: Request) -> JSONResponse:
     return JSONResponse(page([shape(c) for c in docs], cursor))
 
 
+def _address_keys(registry: Registry, q: str) -> list[str]:
+    """The contact keys ``q`` could be exactly, in the installed connectors' kinds."""
+    kinds = registry.address_kinds()
+    return [Address(kind=k.name, value=v).key for k in kinds if (v := k.candidate(q)) is not None]
+
+
 def _filter_id(name: str, value: str) -> PydanticObjectId:
     parsed = try_id(value)
     if parsed is None:
@@ -82,10 +91,12 @@ def _filter_id(name: str, value: str) -> PydanticObjectId:
 @api.get(
     "/conversations",
     "list_conversations",
-    "Conversations, newest activity first",
+    "Conversations, newest activity first; ?q= searches the whole history (exact email or"
+    " phone first, then messages holding every word, newest match first)",
     response=ConversationOut,
     paged=True,
     query=(
+        text("q"),
         choice("status", CONVERSATION_STATUSES),
         ident("channel_id"),
         ident("contact_id"),
@@ -104,10 +115,22 @@ async def list_conversations(request: Request) -> JSONResponse:
         value = request.query_params.get(key)
         if value:
             filters[key] = _filter_id(key, value) if key in ("channel_id", "contact_id") else value
-    docs, cursor = await conversations.list_conversations(
-        account.id, filters, limit_of(request), request.query_params.get("cursor")
-    )
-    at = await queues.positions(account.id, docs)
+    q = request.query_params.get("q", "").strip()[:SEARCH_MAX]
+    if q:
+        docs, cursor = await search.search_conversations(
+            account.id,
+            q,
+            limit=limit_of(request),
+            cursor=cursor_of(request),
+            keep=lambda doc: all(doc.get(k) == v for k, v in filters.items()),
+            address_keys=_address_keys(hub_of(request).registry, q),
+        )
+    else:
+        docs, cursor = await conversations.list_conversations(
+            account.id, filters, limit_of(request), request.query_params.get("cursor")
+        )
+    orders: QueueOrders = request.app.state.queue_orders
+    at = await orders.positions(account.id, docs)
     return JSONResponse(page([ConversationOut.of(c, at.get(str(c.id))) for c in docs], cursor))
 
 
@@ -122,7 +145,8 @@ async def get_conversation(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     found = await conversations.get_conversation(account.id, request.path_params["id"])
-    return answer(ConversationOut.of(found, await queues.position(found)))
+    orders: QueueOrders = request.app.state.queue_orders
+    return answer(ConversationOut.of(found, await orders.position(found)))
 
 
 @api.patch(

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Self, get_args
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hub.contract import JsonObject, QuickReply
+from hub.contract import JsonObject, QuickReply, one_address, one_line
 from hub.integrations import event_webhooks
 
 # Shapes shared with outbound webhooks live in hub.representations; re-exported here
@@ -30,6 +30,12 @@ EventType = Literal[
     "sla.breached",
     "csat.received",
 ]
+
+
+#: A name or a subject: one line (CR, LF and control characters are refused with 400).
+OneLine = Annotated[str, AfterValidator(one_line)]
+#: One address (no CR/LF, no list, no display form).
+OneAddress = Annotated[str, AfterValidator(one_address)]
 
 
 class ChannelOut(Representation):
@@ -79,7 +85,7 @@ class ReplyIn(BaseModel):
     private: bool = False
     template: TemplateIn | None = None
     quick_replies: list[QuickReply] = Field(default=[], max_length=10)
-    from_: str | None = Field(
+    from_: OneAddress | None = Field(
         default=None,
         alias="from",
         max_length=320,
@@ -113,8 +119,8 @@ EMAIL = r"^[^@\s]+@[^@\s]+$"
 class ContactPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=320, pattern=EMAIL)
+    name: OneLine | None = Field(default=None, max_length=200)
+    email: OneAddress | None = Field(default=None, max_length=320, pattern=EMAIL)
     phone: str | None = Field(default=None, pattern=PHONE)
     vip: bool | None = None
     attributes: dict[str, Any] | None = Field(default=None, max_length=100)
@@ -153,17 +159,17 @@ class SendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channel_id: str
-    to: str = Field(
+    to: OneAddress = Field(
         min_length=1,
         max_length=320,
         description="the contact's address: +4512345678, ann@example.com, or kind:value",
     )
     text: str = Field(default="", max_length=65536)
     template: TemplateIn | None = None
-    subject: str | None = Field(
+    subject: OneLine | None = Field(
         default=None, max_length=998, description="email: the subject of the new thread"
     )
-    from_: str | None = Field(
+    from_: OneAddress | None = Field(
         default=None, alias="from", max_length=320, description="one of the channel's senders"
     )
 
@@ -194,24 +200,65 @@ class WebhookIn(BaseModel):
     events: list[EventType] = Field(min_length=1, max_length=6)
 
 
+class LastErrorOut(BaseModel):
+    at: dt.datetime
+    status_code: int | None
+    message: str
+
+
 class WebhookOut(Representation):
     id: str
     url: str
     events: list[str]
     active: bool
+    #: Why the hub stopped delivering (a ``410 Gone`` answer); null while active.
+    disabled_reason: str | None = None
+    last_success_at: dt.datetime | None = None
+    last_error: LastErrorOut | None = None
+    failures_in_a_row: int = 0
+    #: Until when the secret before the last rotation still signs deliveries.
+    previous_secret_until: dt.datetime | None = None
     created_at: dt.datetime
 
 
 class WebhookCreated(WebhookOut):
-    secret: str = Field(description="signs deliveries (Parley-Signature); shown only now")
+    secret: str = Field(
+        description="signs deliveries (webhook-signature, Parley-Signature); shown only now"
+    )
 
 
 class AttemptOut(BaseModel):
+    """One POST: the signature headers it carried and the receiver's answer."""
+
     attempt: int
     at: dt.datetime
     status_code: int | None
     duration_ms: int
     error: str | None
+    request_headers: dict[str, str] = Field(default_factory=dict)
+    response_body: str | None = Field(default=None, description="the answer's first 1024 bytes")
+
+
+class NoOptions(BaseModel):
+    """An action that takes nothing: an empty object, or no body at all."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class RedeliverRange(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    since: dt.datetime = Field(alias="from", description="ISO 8601 date-time, inclusive")
+    until: dt.datetime = Field(alias="to", description="ISO 8601 date-time, exclusive")
+
+    @field_validator("since", "until")
+    @classmethod
+    def _zoned(cls, value: dt.datetime) -> dt.datetime:
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+class RedeliveredOut(BaseModel):
+    redelivered: int
 
 
 DeliveryStatus = Literal["pending", "delivered", "failed"]
@@ -226,14 +273,22 @@ class DeliveryOut(Representation):
     attempts: int
     next_attempt_at: dt.datetime | None
     log: list[AttemptOut]
+    #: The last attempt's answer (also the log's last entry), null before the first attempt.
+    last_answer: AttemptOut | None = None
+    #: The JSON body every attempt POSTed.
+    body: str
     created_at: dt.datetime
+    redelivered_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, doc: Any, **overrides: Any) -> Self:
-        """A delivery's log entry: its event id is the id in the delivered body; due only when pending."""
+        """A delivery's log entry: its event id is the id in the delivered body (and the
+        ``webhook-id`` header); due only when pending."""
         due = doc.due if doc.status == "pending" else None
         public = event_webhooks.public_id(doc.event_key)
-        return super().of(doc, **{"event_id": public, "next_attempt_at": due, **overrides})
+        last = doc.log[-1].model_dump() if doc.log else None
+        shown = {"event_id": public, "next_attempt_at": due, "last_answer": last}
+        return super().of(doc, **{**shown, **overrides})
 
 
 # --------------------------------------------------------------------------- bots
@@ -242,7 +297,7 @@ class DeliveryOut(Representation):
 class BotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: OneLine = Field(min_length=1, max_length=200)
     webhook_url: HttpUrl
     channel_ids: list[str] = Field(min_length=1, max_length=50)
 

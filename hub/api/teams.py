@@ -11,7 +11,8 @@ from starlette.responses import JSONResponse
 from hub.api.context import api_account, json_body
 from hub.api.declare import Api
 from hub.api.errors import ApiError
-from hub.centre.routing import queues, teams, vip
+from hub.centre.reports import live
+from hub.centre.routing import teams, vip
 from hub.models import Team
 from hub.store.ids import parse_id
 
@@ -57,9 +58,9 @@ class VipOut(BaseModel):
     addresses: list[str] = Field(description="E.164 phone numbers and lower-case emails")
 
 
-#: A queue's figures: the one model of them (``hub.centre.routing.queues.Queue``), the same
+#: A queue's figures: the one model of them (``hub.centre.reports.live.Queue``), the same
 #: the inbox's queue view shows.
-QueueOut = queues.Queue
+QueueOut = live.Queue
 
 
 def _team(team: Team) -> JSONResponse:
@@ -170,8 +171,8 @@ async def put_vip(request: Request) -> JSONResponse:
 )
 async def list_queues(request: Request) -> JSONResponse:
     account = await api_account(request)
-    rows = await queues.snapshot(account)
-    data = [row.model_dump(mode="json") for row in rows]
+    rows = await live.snapshot(account)
+    data = [row.api().model_dump(mode="json") for row in rows]
     return JSONResponse({"data": data, "next_cursor": None})
 
 

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse
 from hub.api.context import api_account, api_actor, client_ip, json_body, path_id
 from hub.api.declare import Api, text
 from hub.api.errors import ApiError
+from hub.api.schemas import OneLine
 from hub.centre.routing import agents, availability
 from hub.errors import InvalidInput, NotFound
 from hub.models import Account, User
@@ -83,7 +84,7 @@ class UserIn(BaseModel):
 
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     password: str = Field(min_length=8, max_length=256)
-    name: str = Field(default="", max_length=200)
+    name: OneLine = Field(default="", max_length=200)
     #: Admins are made by an operator (CLI or admin pages), not by an API key.
     role: Literal["agent", "supervisor", "dashboard"] = "agent"
 
@@ -93,7 +94,7 @@ class UserPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: OneLine | None = Field(default=None, min_length=1, max_length=200)
     role: Literal["agent", "supervisor", "admin", "dashboard"] | None = None
     active: bool | None = None
     capacity: int | None = Field(default=None, ge=0, le=agents.MAX_CAPACITY)

@@ -1,4 +1,5 @@
-"""Generic API routes for outbound event subscriptions and their delivery logs."""
+"""Generic API routes for outbound event subscriptions: the subscription (with its health),
+its secret's rotation, its delivery log, redeliveries and a test ``ping``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hub.api.context import (
     api_account,
     choice_of,
     cursor_of,
+    hub_of,
     json_body,
     limit_of,
     path_id,
@@ -19,6 +21,9 @@ from hub.api.idempotency import idempotent
 from hub.api.schemas import (
     DELIVERY_STATUSES,
     DeliveryOut,
+    NoOptions,
+    RedeliveredOut,
+    RedeliverRange,
     WebhookCreated,
     WebhookIn,
     WebhookOut,
@@ -62,7 +67,9 @@ async def create_webhook(request: Request) -> JSONResponse:
     account = await api_account(request)
     assert account.id is not None
     body = await json_body(request, WebhookIn)
-    sub = await subscriptions.create(account.id, body.url, list(body.events))
+    sub = await subscriptions.create(
+        account.id, body.url, list(body.events), hub_of(request).cipher
+    )
     out = WebhookCreated(**WebhookOut.of(sub).model_dump(), secret=sub.secret)
     return answer(out, 201)
 
@@ -112,6 +119,99 @@ async def list_deliveries(request: Request) -> JSONResponse:
         account.id, sub_id, status, limit_of(request), cursor_of(request)
     )
     return JSONResponse(page([DeliveryOut.of(d) for d in docs], cursor))
+
+
+async def _no_options(request: Request) -> None:
+    """An action's body may be absent; when given, it is an empty object (400 otherwise)."""
+    if await request.body():
+        await json_body(request, NoOptions)
+
+
+def _wake(request: Request) -> None:
+    """The delivery worker sends what was just queued now, not at its next look."""
+    worker = request.app.state.workers.get("webhook_deliveries")
+    if worker is not None:
+        worker.wake()
+
+
+@api.post(
+    "/webhooks/{id}/rotate_secret",
+    "rotate_webhook_secret",
+    "A new signing secret (shown once); the old one also signs deliveries for 24 hours",
+    response=WebhookCreated,
+    body=NoOptions,
+    errors=(404, 409, 413),
+    headers=IDEMPOTENT,
+)
+@idempotent
+async def rotate_secret(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    await _no_options(request)
+    sub = await subscriptions.rotate(account.id, path_id(request), hub_of(request).cipher)
+    return answer(WebhookCreated(**WebhookOut.of(sub).model_dump(), secret=sub.secret))
+
+
+@api.post(
+    "/webhooks/{id}/test",
+    "test_webhook",
+    "Send a signed test event of type ping now; answers with its delivery",
+    status=202,
+    response=DeliveryOut,
+    body=NoOptions,
+    errors=(404, 409, 413),
+    headers=IDEMPOTENT,
+)
+@idempotent
+async def test_webhook(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    await _no_options(request)
+    sub = await webhooks.require_subscription(account.id, path_id(request))
+    delivery = await subscriptions.ping(account.id, sub)
+    _wake(request)
+    return answer(DeliveryOut.of(delivery), 202)
+
+
+@api.post(
+    "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+    "redeliver_webhook_delivery",
+    "Send one delivery again now, as it was: the same event id, a new signature",
+    status=202,
+    response=DeliveryOut,
+    body=NoOptions,
+    errors=(404, 409, 413),
+    headers=IDEMPOTENT,
+)
+@idempotent
+async def redeliver(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    await _no_options(request)
+    sub = await webhooks.require_subscription(account.id, path_id(request))
+    delivery = await subscriptions.redeliver(account.id, sub, request.path_params["delivery_id"])
+    _wake(request)
+    assert delivery.id is not None
+    requeued = await webhooks.get_delivery(account.id, delivery.id)
+    return answer(DeliveryOut.of(requeued or delivery), 202)
+
+
+@api.post(
+    "/webhooks/{id}/redeliver_failed",
+    "redeliver_failed_webhook_deliveries",
+    "Send again every failed delivery created from `from` (inclusive) to `to` (exclusive)",
+    response=RedeliveredOut,
+    body=RedeliverRange,
+    errors=(404, 409),
+)
+async def redeliver_failed(request: Request) -> JSONResponse:
+    account = await api_account(request)
+    assert account.id is not None
+    sub = await webhooks.require_subscription(account.id, path_id(request))
+    body = await json_body(request, RedeliverRange)
+    count = await subscriptions.redeliver_failed(account.id, sub, body.since, body.until)
+    _wake(request)
+    return answer(RedeliveredOut(redelivered=count))
 
 
 routes = api.routes()

@@ -1,14 +1,26 @@
-"""Changing a conversation's handling: the store's checked update, then the queues.
+"""The one path of every change to a conversation's status, assignee, team or handler.
 
-``update_conversation`` is what the API and the inbox call to change status, assignee,
-team, labels or priority: ``hub.store.conversations.update_conversation`` checks and
-writes it (a conversation moved to a team or unassigned starts waiting there now), and
-when the change can free an agent or fill a queue (assignee, team, status, handler) the
-account's queues are dispatched at once (``hub.centre.routing.assignment``).
+``update_conversation`` is what the API, the inbox and take-over call to change status,
+assignee, team, labels or priority: ``hub.store.conversations.update_conversation``
+checks and writes it (a conversation moved to a team or unassigned starts waiting there
+now; the handling facts are written with it). Changes made by a conditional write of
+their own report it: a bot's hand-over (``hub.integrations.bots``) through
+``handed_to_people``, a snooze's wake-up (``hub.pipeline.housekeeping``) through ``woke``. Either way ``_moved`` applies what follows, the same for all:
+
+- a status change moves the SLA clocks (resolve stops them, pending pauses, open
+  resumes); a resolution makes the CSAT survey due;
+- a hand-over from a bot starts the clocks as for a new conversation for people;
+- a change that can free an agent or fill a queue (assignee, team, status, handler)
+  dispatches the account's queues at once (``hub.centre.routing.assignment``).
+
+The queues, the wallboard and the events follow from the stored change (the change
+stream); the live figures read it (``hub.centre.reports.live``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -16,8 +28,11 @@ from beanie import PydanticObjectId
 from hub.centre.csat import answers as csat
 from hub.centre.routing import assignment
 from hub.centre.sla import clocks as sla
+from hub.contract import now
+from hub.errors import HubError
 from hub.models import Conversation
 from hub.store import conversations
+from hub.store.labels import normalize
 
 ROUTING_FIELDS = {"assignee_id", "team_id", "status", "handler"}
 
@@ -28,17 +43,98 @@ async def update_conversation(
     changes: dict[str, Any],
     actor: dict[str, Any] | None = None,
 ) -> Conversation:
-    """Change a conversation (``actor``: who did it, for the handling facts), then dispatch.
-
-    A status change moves the SLA clocks; a resolution makes the CSAT survey due.
-    """
+    """Change a conversation (``actor``: who did it, for the handling facts), then what
+    follows from it (``_moved``)."""
     before = await conversations.get_conversation(account_id, conversation_id)
     updated = await conversations.update_conversation(account_id, conversation_id, changes, actor)
-    if updated.status != before.status and updated.id is not None:
-        await sla.on_status(account_id, updated.id, updated.status, updated.updated_at)
-        if updated.status == "resolved":
-            await csat.on_resolved(account_id, updated.id, updated.updated_at)
-    if ROUTING_FIELDS & set(changes):
-        await assignment.dispatch(account_id)  # freed capacity or a new queue entry
+    if await _moved(account_id, before, updated, set(changes)):
         updated = await conversations.get_conversation(account_id, conversation_id)
     return updated
+
+
+async def handed_to_people(account_id: PydanticObjectId, conversation: Conversation) -> None:
+    """A bot's conversation came to people (stored by the hand-over's own atomic write):
+    the clocks start as for a new conversation, and the queues are dispatched."""
+    before = conversation.model_copy(update={"handler": "bot"})
+    await _moved(account_id, before, conversation, {"handler", "status", "team_id"})
+
+
+async def woke(account_id: PydanticObjectId, conversation_id: PydanticObjectId) -> None:
+    """A snoozed conversation was opened again by the housekeeping sweep (its own
+    conditional write): the clocks resume and the queues are dispatched."""
+    after = await conversations.get_conversation(account_id, str(conversation_id))
+    before = after.model_copy(update={"status": "snoozed"})
+    await _moved(account_id, before, after, {"status"})
+
+
+async def _moved(
+    account_id: PydanticObjectId, before: Conversation, after: Conversation, fields: Set[str]
+) -> bool:
+    """Apply what follows a change; True if the queues were dispatched (the conversation
+    may have been assigned meanwhile)."""
+    assert after.id is not None
+    at = after.updated_at or now()
+    if after.status != before.status:
+        await sla.on_status(account_id, after.id, after.status, at)
+        if after.status == "resolved":
+            await csat.on_resolved(account_id, after.id, at)
+    if before.handler == "bot" and after.handler == "human":
+        await sla.on_handed_to_people(account_id, after.id, at)
+    if ROUTING_FIELDS & set(fields):
+        await assignment.dispatch(account_id)  # freed capacity or a new queue entry
+        return True
+    return False
+
+
+#: At most this many conversations in one bulk change.
+MAX_BULK = 100
+LABEL_CHANGES = ("add_labels", "remove_labels")
+
+
+@dataclass(frozen=True)
+class BulkError:
+    id: str
+    code: str
+    message: str
+
+
+@dataclass
+class BulkResult:
+    updated: int = 0
+    errors: list[BulkError] = field(default_factory=list)
+
+
+async def bulk_update(
+    account_id: PydanticObjectId,
+    ids: Sequence[str],
+    changes: Mapping[str, Any],
+    actor: dict[str, Any] | None = None,
+    refuse: Callable[[Conversation], BulkError | None] | None = None,
+) -> BulkResult:
+    """The same change on many conversations, each one through ``update_conversation``
+    (the rules, facts, SLA clocks and queues of a single change).
+
+    ``add_labels`` and ``remove_labels`` become each conversation's own ``labels``; one
+    conversation's refusal (``refuse``, another account's id, a rule) is reported with
+    its id and the rest go on. ``ids`` beyond ``MAX_BULK`` are the caller's to refuse.
+    """
+    added = [normalize(x) for x in changes.get("add_labels") or [] if normalize(x)]
+    removed = {normalize(x) for x in changes.get("remove_labels") or []}
+    plain = {k: v for k, v in changes.items() if k not in LABEL_CHANGES}
+    result = BulkResult()
+    for raw in dict.fromkeys(ids):
+        try:
+            conversation = await conversations.get_conversation(account_id, raw)
+            refusal = refuse(conversation) if refuse else None
+            if refusal is not None:
+                result.errors.append(refusal)
+                continue
+            change = dict(plain)
+            if added or removed:
+                kept = [x for x in conversation.labels if x not in removed]
+                change["labels"] = list(dict.fromkeys([*kept, *added]))
+            await update_conversation(account_id, raw, change, actor)
+            result.updated += 1
+        except HubError as exc:
+            result.errors.append(BulkError(raw, exc.code, exc.message))
+    return result

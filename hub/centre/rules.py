@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from beanie import PydanticObjectId
 
+from hub.centre import changes
 from hub.centre.callbacks.offer import take_answer
 from hub.centre.csat import answers as csat
 from hub.centre.routing import arrivals, assignment, vip
@@ -25,6 +26,12 @@ from hub.pipeline.rules import Receipt, Route
 if TYPE_CHECKING:
     from hub.pipeline.channels import ResolvedChannel
     from hub.pipeline.services import Hub
+
+
+def counts_for_sla(message: Message) -> bool:
+    """Whether an inbound message is a customer's question for the SLA clocks: not an
+    automated one (an auto-reply, an out-of-office, a bounce) nor a survey answer."""
+    return not message.automated and not message.metadata.get("csat_answer")
 
 
 class CentreRules:
@@ -42,9 +49,10 @@ class CentreRules:
     async def after_inbound(
         self, channel: ResolvedChannel, message: Message, created: bool
     ) -> None:
-        await sla.on_inbound(
-            channel.account_id, message.conversation_id, message.created_at, created
-        )
+        if counts_for_sla(message):
+            await sla.on_inbound(
+                channel.account_id, message.conversation_id, message.created_at, created
+            )
         await take_answer(self.hub, channel.document, message)  # an answer to a callback offer
 
     async def after_reply(self, conversation: Conversation, message: Message) -> None:
@@ -54,6 +62,9 @@ class CentreRules:
 
     async def queued(self, account_id: PydanticObjectId) -> None:
         await assignment.dispatch(account_id)
+
+    async def woke(self, account_id: PydanticObjectId, conversation_id: PydanticObjectId) -> None:
+        await changes.woke(account_id, conversation_id)
 
     async def take_answer(
         self, channel: ResolvedChannel, inbound: InboundMessage, at: dt.datetime

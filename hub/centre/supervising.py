@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hub.centre import changes
 from hub.models import Conversation, Message, Sender, User
 from hub.models.user import ROLE_RANK
 from hub.pipeline import outbox
@@ -64,7 +65,7 @@ async def take_over(hub: Hub, conversation: Conversation, supervisor: User) -> C
     if previous == str(supervisor.id):
         return conversation
     actor = {"type": "user", "id": str(supervisor.id)}
-    updated = await conversations.update_conversation(
+    updated = await changes.update_conversation(
         conversation.account_id, str(conversation.id), {"assignee_id": str(supervisor.id)}, actor
     )
     who = supervisor.name or supervisor.email

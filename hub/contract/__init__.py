@@ -19,7 +19,16 @@ order), ``errors``, ``services`` (``HubServices``) and ``clock`` (``now()``).
 Import everything from ``hub.contract``. It depends on nothing else in the project.
 """
 
-from hub.contract.addresses import EMAIL, OTHER, PHONE, VISITOR, Address, AddressKind
+from hub.contract.addresses import (
+    EMAIL,
+    OTHER,
+    PHONE,
+    VISITOR,
+    Address,
+    AddressKind,
+    one_address,
+    one_line,
+)
 from hub.contract.capabilities import Capabilities
 from hub.contract.clock import now, set_clock
 from hub.contract.connector import (
@@ -38,6 +47,7 @@ from hub.contract.errors import (
     RetryableSendError,
     SignatureError,
 )
+from hub.contract.hosts import host_fields, outbound_host
 from hub.contract.json import JsonObject, JsonValue
 from hub.contract.messages import (
     Attachment,
@@ -104,7 +114,11 @@ __all__ = [
     "StatusUpdate",
     "WebhookResult",
     "check_json_depth",
+    "host_fields",
     "now",
+    "one_address",
+    "one_line",
+    "outbound_host",
     "read_json",
     "read_limited",
     "render_quick_replies_as_text",

@@ -15,6 +15,30 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 KIND_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+#: Line breaks and other control characters: never part of a name, subject or address.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+#: What separates the items of an address list, or wraps an address in a display form.
+_LIST = re.compile(r"[,;<>]")
+
+
+def one_line(value: str, what: str = "it") -> str:
+    """``value`` unchanged if it is one line; ``ValueError`` if it holds CR, LF or another
+    control character (a name, a subject: header injection is refused at the edge)."""
+    if _CONTROL.search(value):
+        raise ValueError(f"{what} must be one line, without CR, LF or control characters")
+    return value
+
+
+def one_address(value: str, what: str = "the address") -> str:
+    """``value`` unchanged if it is one address; ``ValueError`` for CR/LF and control
+    characters, a list (``,`` or ``;``), a display form (``Ann <ann@…>``), or an email
+    address with spaces or more than one ``@``."""
+    one_line(value, what)
+    if _LIST.search(value):
+        raise ValueError(f"{what} must be one address, not a list or a display name")
+    if "@" in value and (value.count("@") != 1 or any(c.isspace() for c in value.strip())):
+        raise ValueError(f"{what} must be one email address like ann@example.com")
+    return value
 
 
 class AddressKind(BaseModel):

@@ -65,6 +65,9 @@ class InboundMessage(BaseModel):
     automated: bool = False
     sent_at: dt.datetime | None = None
     #: Connector-specific details kept with the message (headers, quoted text, referral…).
+    #: ``metadata["auto_headers"]`` (lowercase header names → values) carries what tells
+    #: automated mail apart (``Auto-Submitted``, ``Precedence``, ``List-*``, the envelope
+    #: sender as ``envelope-from``, "" for a null one): the hub decides on automatic replies.
     metadata: dict[str, Any] = {}
 
 
@@ -124,6 +127,9 @@ class OutboundMessage(BaseModel):
     #: One of the channel's own numbers to send from (its config's ``from_numbers``);
     #: None: the channel's default sender.
     from_address: str | None = None
+    #: An automatic reply (out-of-office, survey, callback offer): a connector that can say
+    #: so does (email: ``Auto-Submitted: auto-replied``, RFC 3834).
+    auto_reply: bool = False
     metadata: dict[str, Any] = {}
 
 

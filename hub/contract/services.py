@@ -25,6 +25,8 @@ class HubServices(Protocol):
     smtp_tls_cert: str | None
     smtp_tls_key: str | None
     smtp_max_connections_per_client: int
+    #: The operator's directory of CA files channels may name (``PARLEY_CA_DIR``); None: none.
+    ca_dir: str | None
     #: A secret of this installation (``PARLEY_SECRET_KEY``) for signing tokens.
     secret_key: str
 
@@ -44,3 +46,10 @@ class HubServices(Protocol):
 
     async def read_media(self, channel: ChannelInfo, attachment_id: str) -> bytes:
         """The bytes of an attachment of the channel's account (for outbound sends)."""
+
+    async def outbound_address(self, host: str, port: int) -> str:
+        """The address to connect to for an account-supplied ``host`` (a connector that opens
+        its own connections, such as SMTP, calls this right before connecting): resolved now
+        and checked against the hub's outbound policy. Raises ``PermanentSendError``
+        (``outbound_refused``) for loopback, private, link-local or metadata addresses in any
+        spelling, ``RetryableSendError`` when the name does not resolve."""

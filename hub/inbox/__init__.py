@@ -9,6 +9,7 @@ def routes() -> list[BaseRoute]:
     """Every inbox route; mounted by ``hub.app``."""
     from hub.inbox import (
         actions,
+        bulk,
         callback_offer,
         callbacks,
         canned,
@@ -16,6 +17,7 @@ def routes() -> list[BaseRoute]:
         composer,
         contact_book,
         events,
+        labels,
         listing,
         me,
         monitor,
@@ -37,6 +39,7 @@ def routes() -> list[BaseRoute]:
         *service_reports.routes,
         *survey.routes,
         *listing.routes,
+        *labels.routes,
         *presence.routes,
         *preferences.routes,
         *composer.routes,  # before canned: /inbox/canned/suggest is more specific
@@ -49,6 +52,7 @@ def routes() -> list[BaseRoute]:
         *thread.routes,
         *contact_book.routes,
         *actions.routes,
+        *bulk.routes,
         *supervise.routes,
         *monitor.routes,
         *reports.routes,

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.centre import notifications, supervising
-from hub.contract import Attachment, Capabilities
+from hub.contract import Attachment, Capabilities, one_line
 from hub.errors import HubError
 from hub.inbox.thread import _templates, composer_state, render_conversation
 from hub.models import CannedResponse, Channel, Conversation, Sender
@@ -27,10 +27,13 @@ from hub.store import canned, conversations
 from hub.store import messages as message_store
 from hub.web import pages
 from hub.web.guard import Ctx, inbox_view
+from hub.web.i18n import gettext as _
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 MAX_ATTACHMENTS = 10
 CANNED_TOKEN = re.compile(r"(?:^|\s)/([\w-]{0,40})$")
+#: A ``/word`` standing alone in a reply: an unexpanded canned answer when a shortcut starts so.
+BARE_SHORTCUT = re.compile(r"(?:^|\s)/([\w-]{1,40})(?=$|[\s.,;:!?])")
 
 
 class ComposerError(Exception):
@@ -88,6 +91,27 @@ async def _forget(ctx: Ctx, attachments: list[Attachment]) -> None:
         await ctx.hub.media.delete(attachment.id)
 
 
+async def _refuse_bare_shortcut(ctx: Ctx, text: str) -> None:
+    """A reply with an unexpanded ``/shortcut`` of a canned answer is refused, never sent.
+
+    The composer's pop-up inserts answers (Enter, Tab or a click); this catches a reply sent
+    before the pop-up appeared, or without the script. Only words that start a shortcut of
+    the account count, so "/path" in a sentence still goes out.
+    """
+    tokens = list(dict.fromkeys(m.group(1).lower() for m in BARE_SHORTCUT.finditer(text)))[:5]
+    found = await canned.canned_for_any(ctx.account_id, tokens)
+    if found is None:
+        return
+    token = next(t for t in tokens if found.shortcut.lower().startswith(t))
+    raise ComposerError(
+        _(
+            "“/%(token)s” was not sent: it is the start of the canned answer /%(shortcut)s. "
+            "Choose the answer with Enter or Tab, or remove the slash."
+        )
+        % {"token": token, "shortcut": found.shortcut}
+    )
+
+
 async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
     text = str(form.get("text", "")).strip()
     if form.get("kind") == "whisper":
@@ -103,6 +127,7 @@ async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
         assert conversation.id is not None
         await notifications.notify_mentions(ctx.account_id, conversation.id, text, ctx.user)
         return
+    await _refuse_bare_shortcut(ctx, text)
     channel = await ctx.hub.channels.resolve(conversation.channel_id)
     template = _template(
         channel.document if channel else None,
@@ -111,6 +136,11 @@ async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
     )
     cc = _cc(str(form.get("cc", "")))
     subject = str(form.get("subject", "")).strip() or None
+    if subject is not None:
+        try:
+            one_line(subject)
+        except ValueError:
+            raise ComposerError(_("Subject: one line, without line breaks.")) from None
     attachments = await _store_files(ctx, channel, form)
     sent_from = str(form.get("from", "")).strip() or None
     try:

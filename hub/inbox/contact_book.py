@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.contract import one_address, one_line
 from hub.errors import ContactExists
 from hub.models import Contact, Conversation, Sender
 from hub.pipeline import outbox
@@ -101,12 +102,31 @@ def _attributes(raw: str) -> dict[str, str]:
     return found
 
 
+def _is_one_line(value: str) -> bool:
+    try:
+        one_line(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_one_address(value: str) -> bool:
+    try:
+        one_address(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _changes(form: FormData) -> dict[str, Any]:
     """The edit form as contact changes; a malformed field is refused, naming it."""
-    changes: dict[str, Any] = {"name": str(form.get("name", "")).strip()[:200] or None}
+    name = str(form.get("name", "")).strip()[:200]
+    if not _is_one_line(name):
+        raise InvalidChange("invalid_name", _("Name: one line, without line breaks."))
+    changes: dict[str, Any] = {"name": name or None}
     email = str(form.get("email", "")).strip()
     if email:
-        if "@" not in email or any(c.isspace() for c in email):
+        if "@" not in email or not _is_one_address(email):
             raise InvalidChange("invalid_email", _("Email: that is not an email address."))
         changes["email"] = email.lower()
     phone = str(form.get("phone", "")).strip().replace(" ", "").replace("-", "")

@@ -8,9 +8,8 @@ the handler filter asks for them.
 
 from __future__ import annotations
 
-import datetime as dt
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from beanie import PydanticObjectId
@@ -20,10 +19,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.centre.sla import clocks as sla
-from hub.contract import Address, AddressKind, now
+from hub.contract import Address, AddressKind
 from hub.inbox import directory
 from hub.models import Conversation
-from hub.store import conversations
+from hub.store import conversations, labels
 from hub.store import search as word_search
 from hub.store.ids import parse_ref
 from hub.store.search import DocTest
@@ -32,13 +31,6 @@ from hub.web.guard import Ctx, inbox_view
 from hub.web.layout import layout_context
 
 PAGE_SIZE = 25
-#: A search shows at most this many conversations, the most recently active.
-SEARCH_LIMIT = 50
-#: How far back a substring search reads (exact addresses and name starts: any age).
-SEARCH_HORIZON_HOURS = 30 * 24
-#: The most conversations, and messages, one substring search reads (newest first):
-#: a search costs this at worst, however long the history.
-SEARCH_BUDGET = 400
 
 
 class ListFilter(BaseModel):
@@ -115,64 +107,30 @@ def matcher(f: ListFilter, me: str) -> DocTest:
     return keep
 
 
-def _text_match(text: str) -> Callable[[object], bool]:
-    needle = text.casefold()
-    return lambda value: isinstance(value, str) and needle in value.casefold()
-
-
 async def search(
-    account_id: PydanticObjectId, f: ListFilter, me: str, kinds: Sequence[AddressKind] = ()
-) -> list[Conversation]:
-    """The newest conversations whose contact name, address, last message or any message
-    text contains ``f.q`` (case-insensitive), within the filters; at most ``SEARCH_LIMIT``.
-
-    An exact address or the start of a contact's name is found at any age through
-    their indexes; other substrings (names, last messages, message texts) in the last
-    ``SEARCH_HORIZON_HOURS``, read newest first in time windows, so a search with many
-    hits ends early. ``kinds`` are the address kinds tried as exact addresses (the
-    installed connectors' kinds, ``Registry.address_kinds``).
-    """
-    hit, keep = _text_match(f.q), matcher(f, me)
-    fields = ("contact_name", "contact_key", "last_message_preview", "subject")
-
-    def named(c: Mapping[str, object]) -> bool:
-        return keep(c) and any(hit(c.get(name)) for name in fields)
-
-    found, _ = await conversations.recent_first(
-        account_id,
-        shape(f, me),
-        named,
-        SEARCH_LIMIT,
-        horizon_hours=SEARCH_HORIZON_HOURS,
-        budget=SEARCH_BUDGET,
-    )
-    ids = {c.id for c in found}
+    account_id: PydanticObjectId,
+    f: ListFilter,
+    me: str,
+    kinds: Sequence[AddressKind] = (),
+) -> tuple[list[Conversation], str | None]:
+    """A page of the conversations ``f.q`` finds across the whole history, within the
+    filters (``hub.store.search.search_conversations``, the API's ``?q=`` too): exact
+    addresses and contacts first, then every message holding all the words, newest
+    first. ``kinds`` are the address kinds tried as exact addresses (the installed
+    connectors' kinds, ``Registry.address_kinds``)."""
     keys = [
         Address(kind=kind.name, value=value).key
         for kind in kinds
         if (value := kind.candidate(f.q)) is not None
     ]
-    seen = {i for i in ids if i is not None}
-    for conversation in [
-        *await word_search.conversations_by_address_or_name(
-            account_id, keys, f.q, keep, SEARCH_LIMIT
-        ),
-        *await word_search.conversations_of_contacts_matching(account_id, f.q, keep, SEARCH_LIMIT),
-        *await word_search.conversations_with_message_text(
-            account_id,
-            hit,
-            seen,
-            keep,
-            since=now() - dt.timedelta(hours=SEARCH_HORIZON_HOURS),
-            budget=SEARCH_BUDGET,
-            limit=SEARCH_LIMIT,
-        ),
-    ]:
-        if conversation.id not in ids:
-            ids.add(conversation.id)
-            found.append(conversation)
-    found.sort(key=lambda c: (c.last_message_at, c.id), reverse=True)
-    return found[:SEARCH_LIMIT]
+    return await word_search.search_conversations(
+        account_id,
+        f.q,
+        limit=PAGE_SIZE,
+        cursor=f.cursor or None,
+        keep=matcher(f, me),
+        address_keys=keys,
+    )
 
 
 @inbox_view()
@@ -181,7 +139,7 @@ async def conversation_list(request: Request, ctx: Ctx) -> Response:
     me = str(ctx.user.id)
     next_cursor = None
     if f.q:
-        rows = await search(ctx.account_id, f, me, ctx.hub.registry.address_kinds())
+        rows, next_cursor = await search(ctx.account_id, f, me, ctx.hub.registry.address_kinds())
     elif f.sort == "due":
         rows = await sla.due_soonest(ctx.account_id, matcher(f, me), PAGE_SIZE)
     else:
@@ -194,6 +152,10 @@ async def conversation_list(request: Request, ctx: Ctx) -> Response:
         "rows": rows,
         "next_cursor": next_cursor,
         "names": await directory.load(ctx.account_id, directory.icons_of(ctx.hub)),
+        # Read only when a row has labels: a page without them costs no query.
+        "label_colours": await labels.colours_of(
+            ctx.account_id, (x for c in rows for x in c.labels)
+        ),
     }
     return pages.render(request, "inbox/list.html", context)
 

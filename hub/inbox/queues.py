@@ -2,7 +2,8 @@
 
 An agent sees the queues of their own teams and the one without a team; supervisors and
 admins see every queue. Each row shows its position and how long it has waited; the
-figures are ``hub.centre.routing.queues.snapshot``'s, the same as ``GET /api/v1/queues``.
+figures are ``hub.centre.reports.live.snapshot``'s, the same as ``GET /api/v1/queues`` and
+the wallboard.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.centre.routing import queues
+from hub.centre.reports import live
 from hub.inbox import directory
 from hub.tenants import auth
 from hub.web import pages
@@ -21,28 +22,25 @@ from hub.web.guard import Ctx, inbox_view
 from hub.web.layout import layout_context
 
 
-async def _boards(ctx: Ctx) -> list[queues.Queue]:
-    rows = await queues.snapshot(ctx.account)
+async def _boards(ctx: Ctx) -> list[live.TeamFigures]:
+    rows = await live.snapshot(ctx.account)
     if auth.has_role(ctx.user, "supervisor"):
         return rows
     mine = set(ctx.user.team_ids)
     return [r for r in rows if r.team_id is None or str(r.team_id) in mine]
 
 
-async def _with_conversations(ctx: Ctx, rows: list[queues.Queue]) -> list[dict[str, Any]]:
-    return [
-        {**row.model_dump(), "queue": await queues.waiting(ctx.account_id, row.team_id)}
-        for row in rows
-    ]
+def _with_conversations(rows: list[live.TeamFigures]) -> list[dict[str, Any]]:
+    return [{**row.model_dump(), "queue": row.queue} for row in rows]
 
 
 @inbox_view()
 async def index(request: Request, ctx: Ctx) -> Response:
     context = {
         **await layout_context(ctx),
-        "boards": await _with_conversations(ctx, await _boards(ctx)),
+        "boards": _with_conversations(await _boards(ctx)),
         "names": await directory.load(ctx.account_id),
-        "waited_from": queues.waited_from,
+        "waited_from": live.waited_since,
     }
     return pages.render(request, "inbox/queues.html", context)
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.centre.csat import report as csat_report
-from hub.centre.sla import clocks as sla
+from hub.centre.reports import live
 from hub.centre.sla import report as sla_report
 from hub.tenants.plans import PlanRequired
 from hub.web import pages
@@ -38,7 +38,7 @@ async def sla_page(request: Request, ctx: Ctx) -> Response:
     context = {
         **await layout_context(ctx),
         "report": result,
-        "at_risk": await sla.at_risk_count(ctx.account_id),
+        "at_risk": await live.sla_at_risk_total(ctx.account),
     }
     return pages.render(request, "inbox/sla_report.html", context)
 

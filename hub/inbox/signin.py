@@ -59,7 +59,7 @@ async def login_submit(request: Request) -> Response:
         await throttle.failed(email, client)
         await _audit_failure(email, client)
         return _page(request, "Wrong email or password.", email, 400)
-    await throttle.succeeded(email)
+    await throttle.succeeded(email, client)
     auth.login(request, user)
     await audit.record(user.account_id, audit.of_user(user), "session.signed_in",
                        f"user:{user.id}", client)  # fmt: skip

@@ -18,7 +18,7 @@ from hub.contract import Capabilities, now
 from hub.inbox import contacts, directory
 from hub.models import Conversation
 from hub.pipeline import senders
-from hub.store import conversations
+from hub.store import conversations, labels
 from hub.store import messages as message_store
 from hub.tenants.auth import has_role
 from hub.web import pages
@@ -121,6 +121,7 @@ async def render_conversation(
         "names": await directory.load(ctx.account_id, directory.icons_of(ctx.hub)),
         "composer": state,
         "can_reassign": can_reassign(ctx, conversation),
+        "label_colours": await labels.colours_of(ctx.account_id, conversation.labels),
     }
     return pages.render(
         request, "inbox/conversation.html", context, status, headers or {}, block=block

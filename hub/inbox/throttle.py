@@ -1,7 +1,12 @@
-"""The sign-in rate limit: failed attempts per email and per client address, kept in the database.
+"""The sign-in rate limit: failed attempts per (email, client address) and per client address,
+kept in the database.
 
-Stored attempts (not a counter in memory) make the limit hold across every
-``parley serve`` process; a TTL index forgets them after the window.
+Counting per pair, not per email alone, means a stranger's wrong guesses cannot lock a
+user out everywhere: five wrong passwords from one address hold back that address for
+that email only, and the right password from another address still signs in. An address
+that guesses across many emails is held back by its own count. Stored attempts (not a
+counter in memory) make the limit hold across every ``parley serve`` process; a TTL
+index forgets them after the window.
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ from hub.contract import now
 from hub.models.login_attempt import ATTEMPT_WINDOW_SECONDS
 from hub.store import logins
 
-#: Failed attempts allowed per email address, and per client address, within the window.
-MAX_PER_EMAIL = 5
+#: Failed attempts allowed per (email, client address), and per client address, in the window.
+MAX_PER_PAIR = 5
 MAX_PER_CLIENT = 30
 
 
@@ -24,7 +29,7 @@ class TooManyAttempts(Exception):
 
 
 def _keys(email: str, client: str) -> tuple[str, str]:
-    return f"email:{email.strip().lower()}", f"ip:{client}"
+    return f"pair:{email.strip().lower()}|{client}", f"ip:{client}"
 
 
 async def _count(key: str) -> int:
@@ -34,18 +39,20 @@ async def _count(key: str) -> int:
 
 
 async def check(email: str, client: str) -> None:
-    """Raise ``TooManyAttempts`` when this email or client has failed too often lately."""
-    by_email, by_client = _keys(email, client)
-    if await _count(by_email) >= MAX_PER_EMAIL or await _count(by_client) >= MAX_PER_CLIENT:
+    """Raise ``TooManyAttempts`` when this email from this client, or this client, has failed
+    too often lately."""
+    by_pair, by_client = _keys(email, client)
+    if await _count(by_pair) >= MAX_PER_PAIR or await _count(by_client) >= MAX_PER_CLIENT:
         raise TooManyAttempts()
 
 
 async def failed(email: str, client: str) -> None:
-    by_email, by_client = _keys(email, client)
-    await logins.record_failed_attempts_all_accounts(by_email, by_client)
+    by_pair, by_client = _keys(email, client)
+    await logins.record_failed_attempts_all_accounts(by_pair, by_client)
 
 
-async def succeeded(email: str) -> None:
-    """A correct password clears the email's failures (not the client's)."""
-    by_email, _ = _keys(email, "")
-    await logins.clear_attempts_all_accounts(by_email)
+async def succeeded(email: str, client: str) -> None:
+    """A correct password clears the failures of this email from this client (not the
+    client's own count, nor other clients' counts for the email)."""
+    by_pair, _ = _keys(email, client)
+    await logins.clear_attempts_all_accounts(by_pair)

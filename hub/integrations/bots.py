@@ -20,11 +20,15 @@ from typing import TYPE_CHECKING
 from beanie import PydanticObjectId
 
 from hub import tasks
+from hub.centre import changes
 from hub.contract import QuickReply, now
 from hub.errors import Conflict, HubError, InvalidInput, NotFound
+from hub.integrations import signing
 from hub.models import Bot, Conversation, Message, Sender
 from hub.pipeline import outbound, outbox
+from hub.pipeline.channel_secrets import SIGNING_FIELDS, Cipher
 from hub.store import bots as store
+from hub.store import refs
 from hub.store.ids import parse_id
 
 if TYPE_CHECKING:
@@ -46,8 +50,12 @@ async def register(
     name: str,
     webhook_url: str,
     channel_ids: list[str] | list[PydanticObjectId],
+    cipher: Cipher,
 ) -> tuple[Bot, str]:
     """Store a bot and put it on its channels; returns the bot and its token (shown once).
+
+    Its signing secret is stored sealed with ``cipher``; the bot returned holds it plain,
+    in memory only (shown once too).
 
     Raises ``OutboundRefused`` when ``webhook_url`` may not be called (inside addresses).
     """
@@ -64,13 +72,14 @@ async def register(
     if taken:
         raise Conflict("channel_has_bot", f"channels {taken} already have a bot")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    secret = signing.new_secret()
     bot = Bot(
         account_id=account_id,
         name=name,
         webhook_url=webhook_url,
         channel_ids=ids,
         token_digest=_digest(token),
-        secret=secrets.token_hex(32),
+        secret=cipher.seal(SIGNING_FIELDS["bot"], secret),
     )
     await store.insert_bot(bot)
     assert bot.id is not None
@@ -78,7 +87,8 @@ async def register(
         # another bot took a channel meanwhile
         await store.delete_bot(bot)
         raise Conflict("channel_has_bot", "a channel got another bot meanwhile; try again")
-    return bot, token
+    shown: Bot = bot.model_copy(update={"secret": secret})
+    return shown, token
 
 
 async def bot_for_token(token: str) -> Bot | None:
@@ -149,6 +159,8 @@ async def handoff(
     Atomic on ``handler: "bot"``, so of several processes (or a bot and the timed
     fallback) exactly one hands it over. Returns None when it was with humans already.
     """
+    if team_id is not None:  # checked before anything moves: a hand-over to no queue is none
+        team_id = str(await refs.known_team(account_id, team_id, "team_id"))
     conversation = await store.hand_to_humans(account_id, conversation_id, now(), team_id)
     if conversation is None:
         return None
@@ -163,7 +175,8 @@ async def handoff(
             )
         except HubError as exc:  # e.g. the channel was removed: the hand-over stands
             log.warning("hand-over note of %s not stored: %s", conversation_id, exc.message)
-    await hub.rules.queued(account_id)  # it enters the queue: assign it at once
+    # The one path of a change of handler: SLA clocks start, the queues are dispatched.
+    await changes.handed_to_people(account_id, conversation)
     return conversation
 
 

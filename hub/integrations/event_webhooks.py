@@ -8,7 +8,8 @@ under a unique index, so when several processes see the same change the
 delivery is created once. ``hub.integrations.event_delivery`` sends them.
 
 Bodies are ``{"id", "type", "created_at", "data"}`` signed in the header
-``Parley-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``.
+``Parley-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` and with the
+Standard Webhooks headers (``hub.integrations.signing``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from beanie import PydanticObjectId
 
 from hub import tasks
 from hub.contract import JsonObject, now
+from hub.integrations import signing
 from hub.integrations.representations import CallbackOut, ConversationOut, MessageOut
 from hub.models import CallbackRequest, Conversation, Message, WebhookDelivery
 from hub.pipeline.realtime import Event, Subscription
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from hub.pipeline.services import Hub
 
 log = logging.getLogger(__name__)
-SIGNATURE_HEADER = "Parley-Signature"
+SIGNATURE_HEADER = signing.PARLEY_HEADER
 #: Signatures older than this are refused by ``verify`` (replay protection for receivers).
 TOLERANCE_SECONDS = 300
 
@@ -49,21 +51,22 @@ TOLERANCE_SECONDS = 300
 def sign(secret: str, body: bytes, at: int | None = None) -> str:
     """The ``Parley-Signature`` header value for ``body``."""
     t = int(time.time()) if at is None else at
-    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={t},v1={mac}"
+    return f"t={t},v1={signing.parley_mac(secret, t, body)}"
 
 
 def verify(secret: str, header: str, body: bytes, tolerance: int = TOLERANCE_SECONDS) -> bool:
-    """Whether ``header`` signs ``body`` with ``secret`` within ``tolerance`` seconds."""
-    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    """Whether ``header`` signs ``body`` with ``secret`` within ``tolerance`` seconds
+    (any of its ``v1=`` values: during a rotation there is one per secret)."""
+    pairs = [p.split("=", 1) for p in header.split(",") if "=" in p]
+    stamps = [v for k, v in pairs if k.strip() == "t"]
     try:
-        t = int(parts.get("t", ""))
-    except ValueError:
+        t = int(stamps[0])
+    except (IndexError, ValueError):
         return False
     if abs(time.time() - t) > tolerance:
         return False
-    expected = sign(secret, body, t).split("v1=", 1)[1]
-    return hmac.compare_digest(expected, parts.get("v1", ""))
+    expected = signing.parley_mac(secret, t, body)
+    return any(hmac.compare_digest(expected, v) for k, v in pairs if k.strip() == "v1")
 
 
 # --------------------------------------------------------------------------- events

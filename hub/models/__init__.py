@@ -11,6 +11,7 @@ from hub.models.canned import CannedResponse
 from hub.models.channel import Channel
 from hub.models.contact import Contact
 from hub.models.conversation import Conversation
+from hub.models.label import Label
 from hub.models.lease import Lease
 from hub.models.login_attempt import LoginAttempt
 from hub.models.lookup import NumberLookup
@@ -18,6 +19,7 @@ from hub.models.message import EarlyStatus, Message, Sender, SendError
 from hub.models.notification import Notification
 from hub.models.routing_lock import RoutingLock
 from hub.models.sla_policy import SlaPolicy
+from hub.models.stream_lease import StreamLease
 from hub.models.team import Team
 from hub.models.user import User
 from hub.models.vip import VipList
@@ -42,6 +44,7 @@ DOCUMENTS: list[type] = [
     RateCounter,
     Team,
     CannedResponse,
+    Label,
     LoginAttempt,
     ActivityEvent,
     DailyCounter,
@@ -50,6 +53,7 @@ DOCUMENTS: list[type] = [
     CallbackRequest,
     CallbackOffer,
     Lease,
+    StreamLease,
     VipList,
     NumberLookup,
     RoutingLock,
@@ -74,6 +78,7 @@ __all__ = [
     "DailyCounter",
     "EarlyStatus",
     "IdempotencyRecord",
+    "Label",
     "Lease",
     "LoginAttempt",
     "Message",
@@ -84,6 +89,7 @@ __all__ = [
     "SendError",
     "Sender",
     "SlaPolicy",
+    "StreamLease",
     "Team",
     "UsageEvent",
     "User",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pymongo
@@ -21,6 +22,8 @@ class Contact(TenantDocument):
     attributes: dict[str, Any] = {}
     #: Words of the name and address values, case-folded (``hub.store.search``).
     terms: list[str] = []
+    #: When the contact last got an automatic reply (at most one a day: RFC 3834).
+    auto_replied_at: dt.datetime | None = None
 
     class Settings:
         name = "contacts"

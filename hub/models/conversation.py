@@ -111,8 +111,6 @@ class Conversation(TenantDocument):
             # ... by channel, team (queues), label, contact (its earlier conversations).
             [("account_id", 1), ("channel_id", 1), ("last_message_at", -1)],
             [("account_id", 1), ("team_id", 1), ("last_message_at", -1)],
-            # The wallboard's waiting set: a team's unassigned open conversations.
-            [("account_id", 1), ("team_id", 1), ("assignee_id", 1), ("status", 1)],
             [("account_id", 1), ("labels", 1), ("last_message_at", -1)],
             [("account_id", 1), ("contact_id", 1), ("last_message_at", -1)],
             # Search: a contact name's start (range), an exact address.
@@ -123,8 +121,15 @@ class Conversation(TenantDocument):
             # Retention: one account's conversations resolved before a cut-off.
             [("account_id", 1), ("status", 1), ("resolved_at", 1)],
             [("status", 1), ("snoozed_until", 1)],
-            # The queues: a team's waiting conversations (``hub.centre.routing.queues``).
-            [("account_id", 1), ("team_id", 1), ("assignee_id", 1), ("status", 1)],
+            # The queues: a team's waiting conversations (``hub.store.queues.waiting_filter``:
+            # unassigned, open, the customer wrote last), for routing and every figure.
+            [
+                ("account_id", 1),
+                ("team_id", 1),
+                ("assignee_id", 1),
+                ("status", 1),
+                ("waiting_since", 1),
+            ],
             # SLA: breaches due (every account), the "due soonest" sort, the at-risk counts.
             [("sla_next_due", 1)],
             [("account_id", 1), ("sla_due", 1)],

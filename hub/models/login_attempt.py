@@ -14,12 +14,12 @@ from pydantic import Field
 
 from hub.contract import now
 
-#: How long a failed attempt counts against its email and address.
+#: How long a failed attempt counts against its (email, address) pair and its address.
 ATTEMPT_WINDOW_SECONDS = 15 * 60
 
 
 class LoginAttempt(Document):
-    #: ``email:<address>`` or ``ip:<client address>``.
+    #: ``pair:<email>|<client address>`` or ``ip:<client address>``.
     key: str
     created_at: dt.datetime = Field(default_factory=now)
 

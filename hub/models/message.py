@@ -59,6 +59,9 @@ class Message(TenantDocument):
     outbox_owner: str | None = None
     attempts: int = 0
     updated_at: dt.datetime | None = None
+    #: Search terms of the text and subject (``hub.store.terms.text_terms``), written with
+    #: the message (``hub.store.terms.index_message``); deleted with it.
+    terms: list[str] = []
 
     @model_validator(mode="after")
     def _private_is_not_public(self) -> Message:
@@ -85,8 +88,10 @@ class Message(TenantDocument):
             [("channel_id", 1), ("provider_message_id", 1)],
             # A conversation's messages, in time windows (API list, thread, threading).
             [("account_id", 1), ("conversation_id", 1), ("created_at", 1)],
-            # The inbox's message-text search reads an account's messages newest first.
+            # An account's messages newest first (the search's read before the term index).
             [("account_id", 1), ("created_at", -1)],
+            # Search: a term's messages, newest first in time windows (hub.store.search).
+            [("account_id", 1), ("terms", 1), ("created_at", -1)],
             pymongo.IndexModel(
                 [("outbox_due", 1)], partialFilterExpression={"outbox_due": {"$type": "date"}}
             ),

@@ -44,11 +44,6 @@ class User(TenantDocument):
     phone: str | None = None
     #: When the user was last given a conversation by round robin.
     last_assigned_at: dt.datetime | None = None
-    # Inbox streams (``hub.centre.routing.presence``): how many are open, when the last one closed,
-    # and the heartbeat of the open ones (a crashed process leaves its count behind).
-    streams_open: int = 0
-    stream_closed_at: dt.datetime | None = None
-    stream_seen_at: dt.datetime | None = None
     # The calendar (``hub.centre.routing.calendars``): absence ``{"reason", "until", "title"}`` or None.
     calendar_show_title: bool = False
     absence: dict[str, Any] | None = None
@@ -66,5 +61,5 @@ class User(TenantDocument):
             [("account_id", 1), ("active", 1)],
             [("password_token_digest", 1)],
             [("calendar_url", 1)],
-            [("presence", 1), ("streams_open", 1)],
+            [("presence", 1)],  # the presence time-outs (stream leases: StreamLease),
         ]

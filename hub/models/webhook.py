@@ -23,12 +23,31 @@ EVENT_TYPES = (
 )
 
 
+class LastError(BaseModel):
+    """The last failed attempt at a subscription: when, the answer's status (None: no answer), why."""
+
+    at: dt.datetime
+    status_code: int | None = None
+    message: str
+
+
 class WebhookSubscription(TenantDocument):
     url: str
     events: list[str]
-    #: Signs every delivery (``Parley-Signature``); shown once, when the subscription is made.
+    #: Signs every delivery (``Parley-Signature`` and ``webhook-signature``); shown once,
+    #: when the subscription is made or its secret rotated.
     secret: str
+    #: The secret before the last rotation: deliveries carry its signature too until
+    #: ``previous_secret_until`` (24 hours after the rotation).
+    previous_secret: str | None = None
+    previous_secret_until: dt.datetime | None = None
     active: bool = True
+    #: Why the hub stopped delivering (a ``410 Gone``), when it did.
+    disabled_reason: str | None = None
+    #: Health, from the delivery worker's attempts.
+    last_success_at: dt.datetime | None = None
+    last_error: LastError | None = None
+    failures_in_a_row: int = 0
 
     class Settings:
         name = "webhook_subscriptions"
@@ -36,13 +55,17 @@ class WebhookSubscription(TenantDocument):
 
 
 class Attempt(BaseModel):
-    """One POST of a delivery: what the receiver answered and how long it took."""
+    """One POST of a delivery: the headers it carried, what the receiver answered (status
+    and the start of its body) and how long it took."""
 
     attempt: int
     at: dt.datetime
     status_code: int | None = None
     duration_ms: int
     error: str | None = None
+    request_headers: dict[str, str] = {}
+    #: The first ``hub.integrations.event_delivery.EXCERPT_BYTES`` of the answer's body.
+    response_body: str | None = None
 
 
 class WebhookDelivery(TenantDocument):
@@ -66,6 +89,8 @@ class WebhookDelivery(TenantDocument):
     attempts: int = 0
     log: list[Attempt] = []
     updated_at: dt.datetime | None = None
+    #: When it was last sent again by hand: its retries run for a day from then.
+    redelivered_at: dt.datetime | None = None
 
     class Settings:
         name = "webhook_deliveries"

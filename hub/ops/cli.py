@@ -24,11 +24,12 @@ import httpx
 from hub.centre.routing import calendars
 from hub.errors import HubError
 from hub.models.user import ROLES
-from hub.ops import embedded
+from hub.ops import embedded, ports
 from hub.ops.connection import open_hub
 from hub.ops.marker import publish, running_hub_url, unpublish
 from hub.pipeline import channel_secrets, outbound
 from hub.settings import Settings
+from hub.store import search
 from hub.tenants import accounts, audit, charges, plans, retention, users
 from hub.tenants.shapes import account_json, key_json, user_json
 
@@ -188,12 +189,23 @@ async def _retention_run(args: argparse.Namespace, settings: Settings) -> dict[s
 async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     async with open_hub(settings) as hub:
         counts = await channel_secrets.seal_stored(hub.cipher, hub.registry)
+        signing = await channel_secrets.seal_signing_secrets(hub.cipher)
+    counts["signing_secrets"] = signing["signing_secrets"]
+    counts["unreadable"] += signing["unreadable"]
     if counts["unreadable"]:
         raise CliError(
             f"{counts['unreadable']} secrets open under neither PARLEY_SECRET_KEY nor "
             f"PARLEY_SECRET_KEY_PREVIOUS ({counts['secrets']} re-sealed)"
         )
     return {"key_id": hub.cipher.current, **counts}
+
+
+async def _search_reindex(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    async with open_hub(settings):  # connects the models
+        return {"rewritten": await search.reindex()}
+
+
+GRACEFUL_SHUTDOWN_SECONDS = 2
 
 
 def _exit_on_sigterm() -> None:
@@ -221,6 +233,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         settings = dataclasses.replace(settings, outbound_allow=allow)
     if "PARLEY_PUBLIC_URL" not in os.environ:
         settings = dataclasses.replace(settings, public_url=f"http://{args.host}:{args.port}")
+    try:  # before anything is started or announced: a busy port ends here, in one line
+        http_socket = ports.claim((args.host, args.port), (settings.smtp_host, settings.smtp_port))
+    except ports.PortBusy as exc:
+        print(f"parley: port_busy: {exc}", file=sys.stderr)
+        return 2
     server = None
     if not settings.mongodb_uri:
         server = embedded.start(settings.data_dir)
@@ -231,8 +248,18 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
             print(asyncio.run(ensure_demo(settings)), flush=True)
         publish(settings, f"http://{args.host}:{args.port}")
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        config = uvicorn.Config(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            # live streams end at once on SIGTERM (sse-starlette); anything still running
+            # after this is cancelled, so a stop never waits on a stuck request
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+        uvicorn.Server(config).run(sockets=[http_socket])
     finally:
+        http_socket.close()
         unpublish(settings)
         if server is not None:
             server.stop()
@@ -242,98 +269,113 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 # --------------------------------------------------------------------------- parser
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="parley", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+DESCRIPTION = "Run the Parley hub and administer it."
+EPILOG = (
+    "Admin commands print one JSON object on stdout; on failure they print one line on "
+    "stderr and exit with status 2. They use the database of the running parley serve "
+    "(found through PARLEY_DATA_DIR), or start the embedded one for the length of the "
+    "command. parley COMMAND --help lists a command's options."
+)
 
-    p = sub.add_parser("serve", help="run the hub (web, SMTP listener, dispatcher)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--demo", action="store_true", help="create a demo account once")
+
+def _group(sub: Any, name: str, help: str) -> Any:
+    return sub.add_parser(name, help=help, description=help).add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+
+
+def _cmd(sub: Any, name: str, help: str, handler: Handler) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help)
+    p.set_defaults(handler=handler)
+    return p
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parley", description=DESCRIPTION, epilog=EPILOG)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    plan = {"type": str.upper, "choices": sorted(plans.PLANS), "help": "the plan"}
+    addon = {"action": "append", "default": [], "choices": sorted(plans.ADDONS)}
+    an_account = {"required": True, "help": "the account's id"}
+
+    help = "run the hub: web, API, webhooks, SMTP listener, dispatcher"
+    p = sub.add_parser("serve", help=help, description=help)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="HTTP port (8000)")
+    p.add_argument("--demo", action="store_true", help="create the demo account if missing")
     p.set_defaults(run=serve)
 
-    account = sub.add_parser("account").add_subparsers(dest="action", required=True)
-    p = account.add_parser("create")
-    p.add_argument("--name", required=True)
-    p.add_argument("--plan", required=True, type=str.upper, choices=sorted(plans.PLANS))
-    p.add_argument("--seats", required=True, type=int)
-    p.add_argument("--addon", action="append", default=[], choices=sorted(plans.ADDONS))
-    p.set_defaults(handler=_account_create)
-    p = account.add_parser("list")
-    p.set_defaults(handler=_account_list)
-    p = account.add_parser("show")
-    p.add_argument("--account", required=True)
-    p.set_defaults(handler=_account_show)
-    p = account.add_parser("update")
-    p.add_argument("--account", required=True)
-    p.add_argument("--plan", type=str.upper, choices=sorted(plans.PLANS))
-    p.add_argument("--seats", type=int)
-    p.add_argument("--addon", action="append", default=[], choices=sorted(plans.ADDONS))
-    p.add_argument("--remove-addon", action="append", default=[], choices=sorted(plans.ADDONS))
-    p.set_defaults(handler=_account_update)
+    account = _group(sub, "account", "create, list, show and change accounts")
+    p = _cmd(account, "create", "create an account", _account_create)
+    p.add_argument("--name", required=True, help="the account's name")
+    p.add_argument("--plan", required=True, **plan)  # type: ignore[arg-type]
+    p.add_argument("--seats", required=True, type=int, help="how many agent seats")
+    p.add_argument("--addon", **addon, help="an add-on (repeat for several)")  # type: ignore[arg-type]
+    _cmd(account, "list", "list every account", _account_list)
+    p = _cmd(account, "show", "show one account", _account_show)
+    p.add_argument("--account", **an_account)  # type: ignore[arg-type]
+    p = _cmd(account, "update", "change an account's plan, seats or add-ons", _account_update)
+    p.add_argument("--account", **an_account)  # type: ignore[arg-type]
+    p.add_argument("--plan", **plan)  # type: ignore[arg-type]
+    p.add_argument("--seats", type=int, help="how many agent seats")
+    p.add_argument("--addon", **addon, help="add an add-on")  # type: ignore[arg-type]
+    p.add_argument("--remove-addon", **addon, help="remove an add-on")  # type: ignore[arg-type]
 
-    user = sub.add_parser("user").add_subparsers(dest="action", required=True)
-    p = user.add_parser("create")
-    p.add_argument("--account", required=True)
-    p.add_argument("--email", required=True)
-    p.add_argument("--password", required=True)
-    p.add_argument("--role", required=True, choices=list(ROLES))
-    p.add_argument("--name", default="")
-    p.set_defaults(handler=_user_create)
-    p = user.add_parser("update")
-    p.add_argument("--user", required=True)
-    p.add_argument("--role", choices=list(ROLES))
-    p.add_argument("--active", type=_bool)
-    p.add_argument("--password")
-    p.set_defaults(handler=_user_update)
+    user = _group(sub, "user", "create users and change them")
+    p = _cmd(user, "create", "create a user in an account", _user_create)
+    p.add_argument("--account", **an_account)  # type: ignore[arg-type]
+    p.add_argument("--email", required=True, help="the sign-in address")
+    p.add_argument("--password", required=True, help="the first password")
+    p.add_argument("--role", required=True, choices=list(ROLES), help="the user's role")
+    p.add_argument("--name", default="", help="the name shown to colleagues")
+    p = _cmd(user, "update", "change a user's role, password, or deactivate them", _user_update)
+    p.add_argument("--user", required=True, help="the user's id")
+    p.add_argument("--role", choices=list(ROLES), help="the new role")
+    p.add_argument("--active", type=_bool, metavar="true|false", help="sign-in allowed or not")
+    p.add_argument("--password", help="a new password")
 
-    apikey = sub.add_parser("apikey").add_subparsers(dest="action", required=True)
-    p = apikey.add_parser("create")
-    p.add_argument("--account", required=True)
-    p.add_argument("--name", default="default")
-    p.set_defaults(handler=_apikey_create)
-    p = apikey.add_parser("list")
-    p.add_argument("--account", required=True)
-    p.set_defaults(handler=_apikey_list)
-    p = apikey.add_parser("revoke")
-    p.add_argument("--account", required=True)
-    p.add_argument("--key-id", required=True)
-    p.set_defaults(handler=_apikey_revoke)
+    apikey = _group(sub, "apikey", "create, list and revoke an account's API keys")
+    p = _cmd(apikey, "create", "create an API key (printed once)", _apikey_create)
+    p.add_argument("--account", **an_account)  # type: ignore[arg-type]
+    p.add_argument("--name", default="default", help="a label for the key")
+    p = _cmd(apikey, "list", "list an account's keys (not their secrets)", _apikey_list)
+    p.add_argument("--account", **an_account)  # type: ignore[arg-type]
+    p = _cmd(apikey, "revoke", "revoke a key", _apikey_revoke)
+    p.add_argument("--account", **an_account)  # type: ignore[arg-type]
+    p.add_argument("--key-id", required=True, help="the key's id, from apikey list")
 
-    p = sub.add_parser("usage", help="a month's charges of an account, from the ledger")
-    p.add_argument("--account", required=True)
-    p.add_argument("--month", required=True, help="YYYY-MM")
+    p = _cmd(sub, "usage", "a month's charges of an account, from the ledger", _usage)
+    p.add_argument("--account", **an_account)  # type: ignore[arg-type]
+    p.add_argument("--month", required=True, metavar="YYYY-MM", help="the month")
     p.add_argument("--csv", action="store_true", help="the lines as CSV instead of JSON")
-    p.set_defaults(handler=_usage)
 
-    channel = sub.add_parser("channel").add_subparsers(dest="action", required=True)
-    p = channel.add_parser("add")
-    p.add_argument("--account", required=True)
-    p.add_argument("--type", required=True)
-    p.add_argument("--name", required=True)
-    p.add_argument("--config", default="{}")
-    p.set_defaults(handler=_channel_add)
+    channel = _group(sub, "channel", "add channels to an account")
+    p = _cmd(channel, "add", "add a channel; prints its webhook URL or embed code", _channel_add)
+    p.add_argument("--account", **an_account)  # type: ignore[arg-type]
+    p.add_argument("--type", required=True, help="twilio_sms, email, webchat, …")
+    p.add_argument("--name", required=True, help="the channel's name")
+    p.add_argument("--config", default="{}", metavar="JSON", help="the channel's settings")
 
-    cal = sub.add_parser("calendars").add_subparsers(dest="action", required=True)
-    p = cal.add_parser("sync", help="fetch every user's calendar now; print how many are absent")
-    p.set_defaults(handler=_calendars_sync)
+    cal = _group(sub, "calendars", "users' absence calendars")
+    _cmd(cal, "sync", "fetch every user's calendar now; print how many are absent", _calendars_sync)
 
-    p = sub.add_parser("simulate", help="post a signed provider webhook to the running hub")
-    p.add_argument("type")
-    p.add_argument("--channel", required=True)
-    p.add_argument("--from", dest="sender", required=True)
-    p.add_argument("--text", required=True)
-    p.set_defaults(handler=_simulate)
+    p = _cmd(sub, "simulate", "post a signed provider webhook to the running hub", _simulate)
+    p.add_argument("type", help="the channel's type, e.g. sms")
+    p.add_argument("--channel", required=True, help="the channel's id")
+    p.add_argument("--from", dest="sender", required=True, help="the sender's address")
+    p.add_argument("--text", required=True, help="the message's text")
 
-    keep = sub.add_parser("retention").add_subparsers(dest="action", required=True)
-    p = keep.add_parser("run", help="apply every account's retention now")
+    keep = _group(sub, "retention", "delete what every account's retention settings expire")
+    p = _cmd(keep, "run", "apply every account's retention now", _retention_run)
     p.add_argument("--as-of", dest="as_of", default=None, help="ISO time to apply it as of")
     p.add_argument("--dry-run", dest="dry_run", action="store_true", help="count, delete nothing")
-    p.set_defaults(handler=_retention_run)
 
-    keys = sub.add_parser("keys").add_subparsers(dest="action", required=True)
-    p = keys.add_parser("rotate", help="re-seal channel secrets under PARLEY_SECRET_KEY")
-    p.set_defaults(handler=_keys_rotate)
+    search = _group(sub, "search", "the search index of messages and contacts")
+    _cmd(
+        search, "reindex", "rewrite the search terms of every contact and message", _search_reindex
+    )
+
+    keys = _group(sub, "keys", "the key that seals channel secrets")
+    _cmd(keys, "rotate", "re-seal channel secrets under PARLEY_SECRET_KEY", _keys_rotate)
     return parser
 
 

@@ -26,13 +26,19 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hub.contract import JsonObject, secret_fields
 from hub.pipeline.registry import UnknownConnector
-from hub.store import channels
+from hub.store import channels, signing_secrets
 
 if TYPE_CHECKING:
     from hub.pipeline.registry import Registry
 
 PREFIX = "enc:v1:"
 INFO = b"parley/channel-secrets/v1"
+#: The associated data of the signing secrets of subscriptions and bots (sealed like channel
+#: secrets; a sealed value cannot be moved from one kind to the other).
+SIGNING_FIELDS: dict[signing_secrets.SecretOwner, str] = {
+    "subscription": "webhook.secret",
+    "bot": "bot.secret",
+}
 
 
 class SecretUnreadable(Exception):
@@ -154,3 +160,24 @@ def _stale(cipher: Cipher, value: Any, plain_only: bool) -> bool:
     if plain_only:
         return value is not None and not is_sealed(value)
     return cipher.needs_sealing(value)
+
+
+async def seal_signing_secrets(cipher: Cipher, plain_only: bool = False) -> dict[str, int]:
+    """Seal every stored signing secret of subscriptions and bots that is plain (or, unless
+    ``plain_only``, under an older key), each write conditional on the value it replaces.
+    Returns ``{"signing_secrets", "unreadable"}``."""
+    counts = {"signing_secrets": 0, "unreadable": 0}
+    async for stored in signing_secrets.signing_secrets_all_accounts():
+        if not _stale(cipher, stored.secret, plain_only):
+            continue
+        field = SIGNING_FIELDS[stored.owner]
+        try:
+            sealed = cipher.seal(field, cipher.open(field, stored.secret))
+        except SecretUnreadable:
+            counts["unreadable"] += 1
+            continue
+        if await signing_secrets.replace_signing_secret(
+            stored.owner, stored.id, stored.secret, sealed
+        ):
+            counts["signing_secrets"] += 1
+    return counts

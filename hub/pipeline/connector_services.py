@@ -11,8 +11,15 @@ from __future__ import annotations
 import httpx
 from beanie import PydanticObjectId
 
-from hub.contract import Address, Attachment, ChannelInfo, WebhookResult
-from hub.pipeline import ingest
+from hub.contract import (
+    Address,
+    Attachment,
+    ChannelInfo,
+    PermanentSendError,
+    RetryableSendError,
+    WebhookResult,
+)
+from hub.pipeline import ingest, outbound
 from hub.pipeline.channels import ChannelResolver
 from hub.settings import Settings
 from hub.store.contacts import find_or_create_contact
@@ -31,6 +38,7 @@ class ConnectorServices:
         self.smtp_tls_cert = settings.smtp_tls_cert
         self.smtp_tls_key = settings.smtp_tls_key
         self.smtp_max_connections_per_client = settings.smtp_max_connections_per_client
+        self.ca_dir = str(settings.ca_dir) if settings.ca_dir is not None else None
         self.secret_key = settings.secret_key
         self._pipeline = pipeline
         self._channels: ChannelResolver | None = None
@@ -69,3 +77,11 @@ class ConnectorServices:
             PydanticObjectId(channel.account_id), attachment_id
         )
         return data
+
+    async def outbound_address(self, host: str, port: int) -> str:
+        try:
+            return await outbound.connect_address(host, port)
+        except outbound.OutboundRefused as exc:
+            raise PermanentSendError("outbound_refused", exc.message) from None
+        except OSError as exc:
+            raise RetryableSendError("host_unresolved", str(exc)) from None

@@ -200,6 +200,7 @@ class Dispatcher(ClaimLoop[Message]):
             status_callback_url=channel.info.webhook_url,
             metadata=message.metadata,
             from_address=message.from_address,
+            auto_reply=bool(message.metadata.get("automatic")),
         )
         return outbound, channel
 

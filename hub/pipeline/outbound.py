@@ -70,15 +70,25 @@ class Policy:
         return host.lower().rstrip(".") in self.hosts
 
     def refusal(self, address: str) -> str | None:
-        """Why ``address`` may not be reached, or None when it may."""
+        """Why ``address`` may not be reached, or None when it may.
+
+        An IPv6 address that carries an IPv4 one (IPv4-mapped, IPv4-translated,
+        IPv4-compatible, NAT64, 6to4) is judged by the IPv4 address it leads to as well.
+        """
         ip = _ip(address)
         if ip is None:
             return f"{address}, not an address"
-        if any(ip in net for net in self.networks if net.version == ip.version):
+        candidates = [ip, *_embedded(ip)]
+        if any(self._allowed(c) for c in candidates):
             return None
-        if ip.is_global and not ip.is_multicast:
-            return None
-        return f"{address}, a {_kind(ip)} address"
+        for candidate in candidates:
+            if not candidate.is_global or candidate.is_multicast:
+                seen = "" if candidate == ip else f" (it leads to {candidate})"
+                return f"{address}, a {_kind(candidate)} address{seen}"
+        return None
+
+    def _allowed(self, ip: IPAddress) -> bool:
+        return any(ip in net for net in self.networks if net.version == ip.version)
 
 
 _policy = Policy()
@@ -97,12 +107,29 @@ def policy() -> Policy:
 
 def _ip(address: str) -> IPAddress | None:
     try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        return ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
     except ValueError:
         return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
+
+
+#: IPv6 ranges whose last 32 bits are an IPv4 address: IPv4-compatible (::/96, deprecated),
+#: IPv4-translated (SIIT, ::ffff:0:0:0/96) and NAT64's well-known prefix (64:ff9b::/96).
+_CARRIES_V4_LOW = tuple(
+    ipaddress.IPv6Network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96")
+)
+
+
+def _embedded(ip: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to (mapped, compatible, SIIT, NAT64, 6to4)."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    found = [a for a in (ip.ipv4_mapped, ip.sixtofour) if a is not None]
+    if any(ip in net for net in _CARRIES_V4_LOW):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    teredo = ip.teredo
+    if teredo is not None:
+        found.extend(teredo)
+    return found
 
 
 def _kind(ip: IPAddress) -> str:
@@ -136,28 +163,71 @@ def _resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in found))
 
 
+def check_host(host: str, port: int, rules: Policy | None = None) -> None:
+    """Refuse ``host`` (a name or an address, IPv6 with or without brackets) unless it may be
+    reached; resolves a name. A name that does not resolve now is accepted (connect decides)."""
+    rules = rules or _policy
+    host = host.strip()
+    if not host or any(c.isspace() or c in "/@?#" for c in host):
+        raise OutboundRefused(f"{host!r} is not a host name or address", field=None)
+    if rules.host_allowed(host.strip("[]")):
+        return
+    literal = _ip(host)
+    addresses = [str(literal)] if literal is not None else _resolve(host, port)
+    for address in addresses:
+        reason = rules.refusal(address)
+        if reason is not None:
+            where = "is" if literal is not None else "resolves to"
+            raise OutboundRefused(f"{host} is refused: it {where} {reason}", field=None)
+
+
 def check_url(url: str, rules: Policy | None = None) -> None:
     """Refuse ``url`` (``OutboundRefused``) unless it may be called; resolves its host.
 
     A host that does not resolve now is accepted: the connect-time check decides
     once it does. Blocking (DNS): from async code use ``check_url_async``.
     """
-    rules = rules or _policy
     host, port = _split(url)
-    if rules.host_allowed(host):
-        return
-    literal = _ip(host.strip("[]"))
-    addresses = [str(literal)] if literal is not None else _resolve(host, port)
-    for address in addresses:
-        reason = rules.refusal(address)
-        if reason is not None:
-            where = "is" if literal is not None else "resolves to"
-            raise OutboundRefused(f"{url} is refused: {host} {where} {reason}")
+    try:
+        check_host(host, port, rules)
+    except OutboundRefused as exc:
+        raise OutboundRefused(
+            f"{url} is refused: {exc.message.partition(' is refused: ')[2]}"
+        ) from None
 
 
 async def check_url_async(url: str, rules: Policy | None = None) -> None:
     """``check_url`` without blocking the event loop."""
     await asyncio.to_thread(check_url, url, rules or _policy)
+
+
+async def check_host_async(host: str, port: int, rules: Policy | None = None) -> None:
+    """``check_host`` without blocking the event loop."""
+    await asyncio.to_thread(check_host, host, port, rules or _policy)
+
+
+async def connect_address(host: str, port: int, rules: Policy | None = None) -> str:
+    """The address to connect to for ``host`` at connect time: resolved now and checked, so
+    a name that resolves inside later (DNS rebinding) is refused; ``OutboundRefused`` if none
+    may be reached, ``OSError`` if the name does not resolve."""
+    rules = rules or _policy
+    literal = _ip(host)
+    if literal is not None:
+        addresses = [str(literal)]
+    else:
+        addresses = await asyncio.to_thread(_resolve, host, port)
+        if not addresses:
+            raise OSError(f"cannot resolve {host}")
+    if rules.host_allowed(host.strip("[]")):
+        return addresses[0]
+    reasons = []
+    for address in addresses:
+        reason = rules.refusal(address)
+        if reason is None:
+            return address
+        reasons.append(reason)
+    where = "is" if literal is not None else "resolves to"
+    raise OutboundRefused(f"{host.strip('[]')} {where} {'; '.join(reasons)}", field=None)
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -183,24 +253,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         return await self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
 
     async def _pick(self, host: str, port: int) -> str:
-        rules = self.rules or _policy
-        literal = _ip(host.strip("[]"))
-        if literal is not None:
-            addresses = [host.strip("[]")]
-        else:
-            addresses = await asyncio.to_thread(_resolve, host, port)
-            if not addresses:
-                raise httpcore.ConnectError(f"cannot resolve {host}")
-        if rules.host_allowed(host):
-            return addresses[0]
-        reasons = []
-        for address in addresses:
-            reason = rules.refusal(address)
-            if reason is None:
-                return address
-            reasons.append(reason)
-        where = "is" if literal is not None else "resolves to"
-        raise httpcore.ConnectError(f"outbound_refused: {host} {where} {'; '.join(reasons)}")
+        try:
+            return await connect_address(host, port, self.rules)
+        except OutboundRefused as exc:
+            raise httpcore.ConnectError(f"outbound_refused: {exc.message}") from None
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from None
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("outbound_refused: unix sockets are not reachable")

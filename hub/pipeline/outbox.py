@@ -188,9 +188,29 @@ async def _replay(
     return existing
 
 
+def preview_of(message: Message) -> str:
+    """What the list shows of an outbound message: its text, subject, or template.
+
+    A template message (WhatsApp outside the reply window) has no text of its own: the
+    list shows the template's name and its variables, e.g. "[order_update] Ann, Tuesday".
+    """
+    if message.text or message.subject:
+        return (message.text or message.subject or "")[:140]
+    template = message.template or {}
+    name = str(template.get("name") or template.get("sid") or "")
+    if name:
+        variables = template.get("variables") or {}
+        values = (
+            ", ".join(str(v) for v in variables.values()) if isinstance(variables, dict) else ""
+        )
+        return f"[{name}] {values}".strip()[:140]
+    return "[attachment]"
+
+
 async def _mark_answered(conversation: Conversation, message: Message, at: dt.datetime) -> None:
-    preview = (message.text or message.subject or "[attachment]")[:140]
-    await conversations.mark_answered(conversation, preview, at)
+    # An automatic message (a system sender) answers nothing: the customer still waits.
+    answers = message.sender.type != "system"
+    await conversations.mark_answered(conversation, preview_of(message), at, answers=answers)
 
 
 #: ``hub.pipeline.delivery.requeue``, where the delivery states live.

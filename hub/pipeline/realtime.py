@@ -73,11 +73,20 @@ class Subscription:
     queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     lagged: bool = False
 
-    def offer(self, event: Event) -> None:
+    def offer(self, event: Event, verdicts: dict[object, bool] | None = None) -> None:
+        """Queue ``event`` if this subscriber wants it. ``verdicts`` holds the answers of the
+        ``accept`` functions asked so far for this event: subscribers that share a filter
+        (every wallboard screen) ask it once per event, not once each."""
         if self.account_id is not None and event.account_id != self.account_id:
             return
-        if self.accept is not None and not self.accept(event):
-            return
+        if self.accept is not None:
+            if verdicts is None:
+                verdicts = {}
+            verdict = verdicts.get(self.accept)
+            if verdict is None:
+                verdict = verdicts[self.accept] = self.accept(event)
+            if not verdict:
+                return
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
@@ -95,6 +104,10 @@ class Realtime:
         #: Subscribers by account (``None``: every account), so an event costs only
         #: the subscribers of its account and the all-account workers.
         self._subscribers: dict[PydanticObjectId | None, set[Subscription]] = {}
+        #: Callbacks by account, called once per event of the account: a view that
+        #: serves many streams (the inbox) routes an event to those that need it.
+        #: (``None``: every account's events.)
+        self._listeners: dict[PydanticObjectId | None, list[Callable[[Event], None]]] = {}
         self._task: asyncio.Task[None] | None = None
         self._resume_token: changes.ResumeToken | None = None
         self.ready = asyncio.Event()
@@ -116,6 +129,22 @@ class Realtime:
             subs.discard(sub)
             if not subs and sub.account_id is not None:
                 del self._subscribers[sub.account_id]
+
+    def listen(
+        self, account_id: PydanticObjectId | None, callback: Callable[[Event], None]
+    ) -> None:
+        """Call ``callback(event)`` for each event of the account (``None``: of every
+        account), in the watcher's task: it must not block."""
+        self._listeners.setdefault(account_id, []).append(callback)
+
+    def unlisten(
+        self, account_id: PydanticObjectId | None, callback: Callable[[Event], None]
+    ) -> None:
+        callbacks = self._listeners.get(account_id, [])
+        if callback in callbacks:
+            callbacks.remove(callback)
+        if not callbacks:
+            self._listeners.pop(account_id, None)
 
     @contextlib.asynccontextmanager
     async def subscription(
@@ -167,8 +196,13 @@ class Realtime:
             token=change.token,
             changed=change.changed,
         )
-        for account in (None, event.account_id):
+        verdicts: dict[object, bool] = {}
+        accounts = (None,) if event.account_id is None else (None, event.account_id)
+        for account in accounts:
             for sub in list(self._subscribers.get(account, ())):
-                sub.offer(event)
-            if event.account_id is None:
-                break
+                sub.offer(event, verdicts)
+            for callback in list(self._listeners.get(account, ())):
+                try:
+                    callback(event)
+                except Exception:  # one view's bug never stops the watcher
+                    log.exception("realtime listener failed on %s", event.type)

@@ -70,6 +70,10 @@ class ConversationRules(Protocol):
         """A conversation of the account entered a queue (a bot handed over): assign now."""
         ...
 
+    async def woke(self, account_id: PydanticObjectId, conversation_id: PydanticObjectId) -> None:
+        """A snoozed conversation's time came: the sweep opened it again."""
+        ...
+
     async def take_answer(
         self, channel: ResolvedChannel, inbound: InboundMessage, at: dt.datetime
     ) -> tuple[bool, Message | None]:
@@ -105,6 +109,9 @@ class BasicRules:
         return None
 
     async def queued(self, account_id: PydanticObjectId) -> None:
+        return None
+
+    async def woke(self, account_id: PydanticObjectId, conversation_id: PydanticObjectId) -> None:
         return None
 
     async def take_answer(

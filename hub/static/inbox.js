@@ -1,6 +1,6 @@
 /* Parley inbox: the few behaviours htmx attributes do not cover.
    - catch up after a dropped live connection (refetch every live fragment);
-   - composer: Ctrl+Enter sends, SMS segment count, "/" canned answers;
+   - composer: Ctrl+Enter sends, SMS segment count, "/" canned answers, drafts kept;
    - snooze times in the browser's zone; threads scrolled to the newest message. */
 (function () {
   "use strict";
@@ -107,44 +107,137 @@
   }
 
   /* ---------------------------------------------------------------- canned answers */
-  function insertCanned(button) {
+  // The pop-up is a listbox owned by the textarea: focus stays in the text, the first match
+  // is highlighted, ↑/↓ move the highlight, Enter or Tab insert it, Escape closes. Ctrl+Enter
+  // with the pop-up open inserts the highlighted answer instead of sending "/ho"; a reply sent
+  // before the pop-up appeared is refused by the hub with a hint (see hub/inbox/composer.py).
+  function cannedBox() { return document.getElementById("canned"); }
+  function options() {
+    var box = cannedBox();
+    return box ? Array.from(box.querySelectorAll(".suggestion")) : [];
+  }
+  function activeOption() {
+    return options().find(function (o) { return o.classList.contains("active"); }) || null;
+  }
+  function highlight(option) {
     var textarea = document.getElementById("reply-text");
-    if (!textarea) return;
-    textarea.value = textarea.value.replace(/(^|\s)\/[\w-]*$/, "$1") + button.dataset.text;
-    document.getElementById("canned").innerHTML = "";
+    options().forEach(function (o) {
+      var on = o === option;
+      o.classList.toggle("active", on);
+      o.setAttribute("aria-selected", on ? "true" : "false");
+    });
+    if (textarea) {
+      if (option) textarea.setAttribute("aria-activedescendant", option.id);
+      else textarea.removeAttribute("aria-activedescendant");
+    }
+    if (option) option.scrollIntoView({ block: "nearest" });
+  }
+  function closeCanned() {
+    var box = cannedBox();
+    if (box) box.innerHTML = "";
+    cannedOpened();
+  }
+  // Called after each change of the pop-up: the textarea says whether it is open.
+  function cannedOpened() {
+    var textarea = document.getElementById("reply-text");
+    var help = document.getElementById("canned-help");
+    var open = options().length > 0;
+    if (textarea) textarea.setAttribute("aria-expanded", open ? "true" : "false");
+    if (help) help.hidden = !open;
+    highlight(open ? (activeOption() || options()[0]) : null);
+  }
+  function insertCanned(option) {
+    var textarea = document.getElementById("reply-text");
+    if (!textarea || !option) return;
+    textarea.value = textarea.value.replace(/(^|\s)\/[\w-]*$/, "$1") + option.dataset.text;
+    closeCanned();
     textarea.focus();
+    textarea.setSelectionRange(textarea.value.length, textarea.value.length);
     updateSegments(textarea);
+    saveDraft(textarea);
   }
 
   document.addEventListener("click", function (evt) {
-    var button = evt.target.closest && evt.target.closest(".suggestion");
-    if (button) insertCanned(button);
+    var option = evt.target.closest && evt.target.closest(".suggestion");
+    if (option) insertCanned(option);
   });
 
+  // Capture phase: these keys are the pop-up's before the page's shortcuts (keys.js) see them.
   document.addEventListener("keydown", function (evt) {
     var el = evt.target;
-    if (el.id === "reply-text") {
-      if (evt.key === "Enter" && (evt.ctrlKey || evt.metaKey)) {
-        evt.preventDefault();
-        el.form.requestSubmit();
-      } else if (evt.key === "ArrowDown") {
-        var first = document.querySelector("#canned .suggestion");
-        if (first) { evt.preventDefault(); first.focus(); }
-      } else if (evt.key === "Escape") {
-        document.getElementById("canned").innerHTML = "";
-      }
-    } else if (el.classList && el.classList.contains("suggestion")) {
-      if (evt.key === "ArrowDown" && el.nextElementSibling) { evt.preventDefault(); el.nextElementSibling.focus(); }
-      if (evt.key === "ArrowUp") {
-        evt.preventDefault();
-        (el.previousElementSibling || document.getElementById("reply-text")).focus();
-      }
-      if (evt.key === "Escape") { document.getElementById("canned").innerHTML = ""; document.getElementById("reply-text").focus(); }
+    if (el.id !== "reply-text") return;
+    var list = options();
+    var active = activeOption();
+    var open = list.length > 0;
+    var handled = true;
+    if (evt.key === "Enter" && (evt.ctrlKey || evt.metaKey)) {
+      if (open && active) insertCanned(active);
+      else el.form.requestSubmit();
+    } else if (!open) {
+      handled = false;
+    } else if (evt.key === "ArrowDown" || evt.key === "ArrowUp") {
+      var at = list.indexOf(active);
+      var next = evt.key === "ArrowDown" ? at + 1 : at - 1;
+      highlight(list[(next + list.length) % list.length]);
+    } else if ((evt.key === "Enter" || evt.key === "Tab") && !evt.shiftKey && !evt.altKey) {
+      insertCanned(active || list[0]);
+    } else if (evt.key === "Escape") {
+      closeCanned();
+    } else {
+      handled = false;
     }
+    if (handled) { evt.preventDefault(); evt.stopPropagation(); }
+  }, true);
+
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail.target && evt.detail.target.id === "canned") cannedOpened();
+  });
+
+  /* ---------------------------------------------------------------- drafts */
+  // What an agent types is kept in this browser per account and conversation
+  // (localStorage "parley:draft:<account>:<conversation>"), restored on the next visit and
+  // forgotten once the hub accepted the message.
+  function draftKey(textarea) {
+    return textarea && textarea.dataset.draftKey ? "parley:draft:" + textarea.dataset.draftKey : "";
+  }
+  function saveDraft(textarea) {
+    var key = draftKey(textarea);
+    if (!key) return;
+    try {
+      if (textarea.value.trim()) localStorage.setItem(key, textarea.value);
+      else localStorage.removeItem(key);
+    } catch (e) { /* storage full or refused: the draft lives only in the page */ }
+  }
+  function restoreDraft(root) {
+    var textarea = document.getElementById("reply-text");
+    if (!textarea || !(root === document || root.contains(textarea))) return;
+    var key = draftKey(textarea);
+    var kept = null;
+    try { kept = key ? localStorage.getItem(key) : null; } catch (e) { kept = null; }
+    if (!kept || textarea.value) return;  // text given back by the hub (a refusal) wins
+    textarea.value = kept;
+    updateSegments(textarea);
+    var note = document.getElementById("draft-note");
+    if (note) note.hidden = false;
+  }
+  var sendingDraft = "";
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    if (evt.detail.elt && evt.detail.elt.id === "composer") {
+      sendingDraft = draftKey(document.getElementById("reply-text"));
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
+    if (evt.detail.target && evt.detail.target.id === "composer" && sendingDraft && status >= 200 && status < 300) {
+      try { localStorage.removeItem(sendingDraft); } catch (e) { /* nothing kept */ }
+    }
+    if (evt.detail.target && evt.detail.target.id === "composer") sendingDraft = "";
   });
 
   document.addEventListener("input", function (evt) {
-    if (evt.target.id === "reply-text") { updateSegments(evt.target); postTyping(evt.target); }
+    if (evt.target.id === "reply-text") {
+      updateSegments(evt.target); postTyping(evt.target); saveDraft(evt.target);
+    }
   });
 
   /* ---------------------------------------------------------------- list paging */
@@ -176,8 +269,10 @@
     }
   }
 
-  document.addEventListener("DOMContentLoaded", function () { settle(document); });
-  document.addEventListener("htmx:afterSettle", function (evt) { settle(evt.detail.elt || document); });
+  document.addEventListener("DOMContentLoaded", function () { settle(document); restoreDraft(document); });
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    settle(evt.detail.elt || document); restoreDraft(evt.detail.elt || document);
+  });
 
   document.addEventListener("htmx:beforeRequest", function (evt) {
     var alert = document.getElementById("alert");

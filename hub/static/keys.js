@@ -4,11 +4,15 @@
   "use strict";
 
   function typing(el) {
+    if (el && el.classList && el.classList.contains("conv-pick")) return false;  // a row's checkbox
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
   function rows() { return Array.from(document.querySelectorAll("#list-pane .conv")); }
   function current() {
     var list = rows();
+    var focused = document.activeElement && document.activeElement.closest
+      ? document.activeElement.closest("#list-pane .conv") : null;
+    if (focused) return list.indexOf(focused);
     var kbd = list.findIndex(function (r) { return r.classList.contains("kbd"); });
     if (kbd >= 0) return kbd;
     return list.findIndex(function (r) { return r.classList.contains("selected"); });
@@ -60,6 +64,18 @@
     "s": function () { var b = document.querySelector(".presets button"); if (b) { b.focus(); return true; } return false; },
     "/": function () { var q = document.getElementById("q"); if (q) { q.focus(); q.select(); return true; } return false; },
     "?": function () { overlay(true); },
+    "x": function () {
+      var row = rows()[current()];
+      if (!row || !window.ParleyBulk) return false;
+      window.ParleyBulk.toggle(row.dataset.id);
+      return true;
+    },
+    "X": function () {
+      var row = rows()[current()];
+      if (!row || !window.ParleyBulk) return false;
+      window.ParleyBulk.range(row.dataset.id);
+      return true;
+    },
     "]": function () { focusRow(current() + 1); open(current()); },
     "[": function () { focusRow(current() - 1); open(current()); }
   };

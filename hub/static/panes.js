@@ -40,7 +40,17 @@
     history.replaceState(history.state, "", "/inbox" + (query ? "?" + query : ""));
   });
 
-  document.addEventListener("htmx:afterSettle", function () { mark(); fit(); });
+  // The address follows the open conversation however it was opened (a click, Enter on a
+  // row after j/k, o, ] or [): htmx pushes it for the row's link; this makes sure of it.
+  function follow(evt) {
+    var target = evt.detail && evt.detail.target;
+    var id = openId();
+    if (!target || target.id !== "pane" || !id) return;
+    var path = "/inbox/c/" + id;
+    if (window.location.pathname !== path) history.pushState({ htmx: true }, "", path);
+  }
+
+  document.addEventListener("htmx:afterSettle", function (evt) { mark(); fit(); follow(evt); });
   document.addEventListener("DOMContentLoaded", function () { mark(); fit(); });
   window.addEventListener("resize", fit);
   window.ParleyPanes = { mark: mark, openId: openId };

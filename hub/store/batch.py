@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from beanie import Document, PydanticObjectId
@@ -26,6 +27,7 @@ from pymongo.errors import BulkWriteError, WriteError
 from hub.models import Message
 from hub.store.database import Database
 from hub.store.errors import Duplicate
+from hub.store.terms import index_message
 
 #: How long the first document of a batch waits for company (seconds).
 WINDOW = 0.003
@@ -38,9 +40,15 @@ class InsertBatcher(Generic[D]):
     """Collects documents for ``collection`` and inserts them in small batches."""
 
     def __init__(
-        self, collection: AsyncCollection[Any], window: float = WINDOW, max_batch: int = MAX_BATCH
+        self,
+        collection: AsyncCollection[Any],
+        window: float = WINDOW,
+        max_batch: int = MAX_BATCH,
+        prepare: Callable[[D], object] | None = None,
     ) -> None:
         self.collection = collection
+        #: Completes a document before it is written (a message's search terms).
+        self.prepare = prepare
         self.window = window
         self.max_batch = max_batch
         self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
@@ -56,6 +64,8 @@ class InsertBatcher(Generic[D]):
         batch's database error (then nothing of it may be assumed written).
         """
         document.id = PydanticObjectId()
+        if self.prepare is not None:
+            self.prepare(document)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((get_dict(document, to_db=True), done))
         if len(self._pending) >= self.max_batch:
@@ -105,4 +115,4 @@ def _refusal(error: dict[str, Any]) -> Exception:
 
 def message_inserts(database: Database) -> InsertBatcher[Message]:
     """The process's group commit of inbound messages (``Hub.message_inserts``)."""
-    return InsertBatcher(database["messages"])
+    return InsertBatcher(database["messages"], prepare=index_message)

@@ -188,6 +188,20 @@ async def count_open(account_id: PydanticObjectId, team_id: str | None) -> int:
     return total
 
 
+async def open_counts_by_team(account_id: PydanticObjectId) -> dict[str | None, int]:
+    """Open callbacks per team id (None: without a team): one read of ``team_id`` per open
+    status (the (account, status, requested_at) index), counted here."""
+    collection = CallbackRequest.get_pymongo_collection()
+    counts: dict[str | None, int] = {}
+    for one in OPEN:
+        async for doc in collection.find(
+            {"account_id": account_id, "status": one}, {"team_id": 1, "_id": 0}
+        ):
+            team = doc.get("team_id")
+            counts[team] = counts.get(team, 0) + 1
+    return counts
+
+
 async def purge_notes(account_id: PydanticObjectId, before: dt.datetime) -> int:
     """Clear the notes of attempts made before ``before`` (``last_note`` too when the newest
     attempt is old); the callbacks, times, agents and outcomes stay. Returns how many changed."""
@@ -215,34 +229,6 @@ async def purge_notes(account_id: PydanticObjectId, before: dt.datetime) -> int:
 async def teams_offering_all_accounts() -> list[Team]:
     """Teams of every account with the callback offer enabled (few): the offer's sweep."""
     return await Team.find({"callback.enabled": True}).to_list()
-
-
-def _waiting(account_id: PydanticObjectId, team_id: str) -> dict[str, Any]:
-    return {
-        "account_id": account_id,
-        "team_id": team_id,
-        "status": "open",
-        "handler": "human",
-        "assignee_id": None,
-        "waiting_since": {"$ne": None},
-    }
-
-
-async def waiting_conversations(account_id: PydanticObjectId, team_id: str) -> list[Conversation]:
-    """The team's open conversations waiting for a person (its queue)."""
-    return await Conversation.find(_waiting(account_id, team_id)).to_list()
-
-
-async def waiting_since(account_id: PydanticObjectId, team_id: str) -> list[dt.datetime]:
-    """When each of the team's waiting conversations began to wait (aware times)."""
-    cursor = Conversation.get_pymongo_collection().find(
-        _waiting(account_id, team_id), {"waiting_since": 1}
-    )
-    found = []
-    async for doc in cursor:
-        since = doc["waiting_since"]
-        found.append(since if since.tzinfo else since.replace(tzinfo=dt.UTC))
-    return found
 
 
 async def keep_waiting_since(

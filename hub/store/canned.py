@@ -35,6 +35,22 @@ async def canned_starting_with(
     )
 
 
+async def canned_for_any(
+    account_id: PydanticObjectId, prefixes: list[str]
+) -> CannedResponse | None:
+    """One canned answer whose shortcut starts with any of ``prefixes`` (any case), or None."""
+    if not prefixes:
+        return None
+    patterns = [{"shortcut": {"$regex": "^" + re.escape(p), "$options": "i"}} for p in prefixes]
+    found = (
+        await CannedResponse.find({"account_id": account_id, "$or": patterns})
+        .sort("shortcut")
+        .limit(1)
+        .to_list()
+    )
+    return found[0] if found else None
+
+
 async def create_canned(account_id: PydanticObjectId, shortcut: str, text: str) -> CannedResponse:
     """Store a canned answer; ``Conflict`` when the account has that shortcut already."""
     canned = CannedResponse(account_id=account_id, shortcut=shortcut, text=text)

@@ -39,10 +39,11 @@ async def merge_contacts(account_id: PydanticObjectId, keep_id: str, other_id: s
         "attributes": {**other.attributes, **keep.attributes},
     }
     addresses = list(dict.fromkeys([*keep.addresses, *other.addresses]))
+    terms = list(dict.fromkeys([*keep.terms, *other.terms]))  # both found the merged contact
     contacts = Contact.get_pymongo_collection()
     await contacts.update_one(
         {"_id": keep.id, "account_id": account_id},
-        {"$set": {**changes, "addresses": addresses}},
+        {"$set": {**changes, "addresses": addresses, "terms": terms}},
     )
     moved = [
         doc["_id"]

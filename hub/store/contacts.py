@@ -28,7 +28,7 @@ from hub.models import (
 from hub.store import paging
 from hub.store.conversations import InvalidChange, NotFound, oid
 from hub.store.paging import page_of
-from hub.store.search import terms_of
+from hub.store.terms import contact_terms
 
 SEARCHED = ("name", "email", "phone", "primary_address")
 
@@ -74,7 +74,12 @@ async def find_or_create_contact(account_id: PydanticObjectId, address: Address)
         "email": address.value if kind.contact_field == "email" else None,
         "phone": address.value if kind.contact_field == "phone" else None,
         # The words search finds the contact by (``hub.store.search``): name and address.
-        "terms": terms_of(address.name, address.key),
+        "terms": contact_terms(
+            address.name,
+            [address.key],
+            address.value if kind.contact_field == "email" else None,
+            address.value if kind.contact_field == "phone" else None,
+        ),
     }
     collection = Contact.get_pymongo_collection()
     # Plain equality matches an element of the array; SecantusDB's planner uses the
@@ -155,7 +160,7 @@ async def create_contact(account_id: PydanticObjectId, fields: Mapping[str, obje
     contact = Contact(account_id=account_id, addresses=addresses, primary_address=addresses[0])
     for key, value in fields.items():
         setattr(contact, key, value)
-    contact.terms = terms_of(contact.name, *addresses)
+    contact.terms = contact_terms(contact.name, addresses, contact.email, contact.phone)
     try:
         await contact.insert()
     except DuplicateKeyError:
@@ -177,7 +182,12 @@ async def update_contact(
     update: dict[str, Any] = dict(changes)
     if "name" in changes or added:
         name = _text(changes["name"]) if "name" in changes else contact.name
-        update["terms"] = terms_of(name, *contact.addresses, *added)
+        update["terms"] = contact_terms(
+            name,
+            [*contact.addresses, *added],
+            _text(changes.get("email")) or contact.email,
+            _text(changes.get("phone")) or contact.phone,
+        )
     push = {"$addToSet": {"addresses": {"$each": added}}} if added else {}
     if update or push:
         await Contact.get_pymongo_collection().update_one(
@@ -338,9 +348,12 @@ async def set_contact_fields(
         if value is not None
     }
     changes.update({f"attributes.{key}": value for key, value in (attributes or {}).items()})
+    # The new name's words and addresses become search terms in the same write.
+    terms = contact_terms(name, [], email, phone)
+    add = {"$addToSet": {"terms": {"$each": terms}}} if terms else {}
     if changes:
         await Contact.get_pymongo_collection().update_one(
-            {"_id": contact_id, "account_id": account_id}, {"$set": changes}
+            {"_id": contact_id, "account_id": account_id}, {"$set": changes, **add}
         )
 
 

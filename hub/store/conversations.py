@@ -13,9 +13,10 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from hub.contract import now
-from hub.models import Conversation, Team, User
+from hub.models import Conversation, User
 from hub.store import facts as handling
-from hub.store import paging
+from hub.store import labels as label_store
+from hub.store import paging, refs
 from hub.store.database import Database
 from hub.store.errors import InvalidChange, NotFound
 from hub.store.ids import parse_id, try_id
@@ -142,13 +143,15 @@ async def update_conversation(
         assignee = changes["assignee_id"]
         if assignee is not None:
             user = await User.find_one(
-                User.id == oid_or_invalid(assignee),
+                User.id == try_id(assignee),
                 User.account_id == account_id,
                 User.active == True,  # noqa: E712
             )
             if user is None:
                 raise InvalidChange(
-                    "unknown_assignee", "no active user of this account has that id"
+                    "unknown_assignee",
+                    "assignee_id: no active user of this account has that id",
+                    field="assignee_id",
                 )
             assignee = str(user.id)
         update["assignee_id"] = assignee
@@ -177,6 +180,8 @@ async def update_conversation(
             {"_id": conversation.id, "account_id": account_id},
             {"$set": update, "$inc": {"transfers": moved}},
         )
+        if "labels" in update:  # a label's first use creates it
+            await label_store.ensure_labels(account_id, update["labels"])
         before, conversation = conversation, await get_conversation(account_id, conversation_id)
         await handling.changed(before, conversation, actor)
     return conversation
@@ -217,18 +222,9 @@ def _status_change(status: object, snoozed_until: object) -> dict[str, Any]:
 
 
 async def _team_of(account_id: PydanticObjectId, team_id: object) -> str:
-    team = await Team.find_one(Team.id == oid_or_invalid(team_id), Team.account_id == account_id)
-    if team is None:
-        raise InvalidChange("unknown_team", "no team of this account has that id")
-    return str(team.id)
-
-
-def oid_or_invalid(value: object) -> PydanticObjectId:
-    """An id given in a change: ``InvalidChange`` when it cannot be one."""
-    parsed = try_id(value)
-    if parsed is None:
-        raise InvalidChange("invalid_id", f"{value!r} is not an id")
-    return parsed
+    """The account's team as conversations keep it; 400 ``unknown_team`` for anything else
+    (another account's id, a team's name)."""
+    return str(await refs.known_team(account_id, team_id, "team_id"))
 
 
 def _labels(labels: object) -> list[str]:
@@ -342,15 +338,19 @@ async def conversations_by_ids(
 # --------------------------------------------------------------------------- the pipeline's writes
 
 
-async def mark_answered(conversation: Conversation, preview: str, at: dt.datetime) -> None:
-    """A reply went into the conversation: its last message, no longer waiting."""
+async def mark_answered(
+    conversation: Conversation, preview: str, at: dt.datetime, *, answers: bool = True
+) -> None:
+    """A public message went into the conversation: its last message, and unless it is an
+    automatic one (``answers`` False: out-of-office, offers, surveys) no longer waiting."""
+    update: dict[str, Any] = {
+        "$set": {"last_message_at": at, "last_message_preview": preview, "updated_at": at},
+        "$inc": {"messages_out": 1},
+    }
+    if answers:
+        update["$unset"] = {"waiting_since": ""}
     await Conversation.get_pymongo_collection().update_one(
-        {"_id": conversation.id, "account_id": conversation.account_id},
-        {
-            "$set": {"last_message_at": at, "last_message_preview": preview, "updated_at": at},
-            "$unset": {"waiting_since": ""},
-            "$inc": {"messages_out": 1},
-        },
+        {"_id": conversation.id, "account_id": conversation.account_id}, update
     )
 
 

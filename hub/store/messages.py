@@ -12,6 +12,7 @@ from hub.store import paging
 from hub.store.conversations import get_conversation
 from hub.store.errors import Duplicate, NotFound
 from hub.store.ids import parse_id
+from hub.store.terms import index_message
 
 # ---- added by rules
 
@@ -19,7 +20,7 @@ from hub.store.ids import parse_id
 async def insert_message_once(message: Message) -> bool:
     """Store ``message``; False when the provider already delivered it (its unique key)."""
     try:
-        await message.insert()
+        await index_message(message).insert()
     except DuplicateKeyError:
         return False
     return True
@@ -69,7 +70,7 @@ async def last_quick_replies(
 async def insert_outbound(message: Message) -> None:
     """Store a new business-side message. ``Duplicate``: its idempotency key is taken."""
     try:
-        await message.insert()
+        await index_message(message).insert()
     except DuplicateKeyError:
         raise Duplicate("a message with this idempotency key is stored") from None
 
@@ -152,5 +153,5 @@ async def set_subject(
 
 async def insert_note(message: Message) -> Message:
     """Store a private note the system writes (never sent: no outbox)."""
-    await message.insert()
+    await index_message(message).insert()
     return message

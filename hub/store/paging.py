@@ -161,6 +161,7 @@ async def read_window(
     start: dt.datetime | None = None,
     first_span: dt.timedelta = FIRST_SPAN,
     budget: int | None = None,
+    empty_growth: float | None = None,
 ) -> tuple[list[Doc], str | None]:
     """Up to ``limit`` raw documents ordered by ``(field, _id)``, and the next cursor.
 
@@ -170,6 +171,8 @@ async def read_window(
     conversation's creation; anything older is read first, in one range read).
     ``keep`` filters in Python; ``budget`` caps the documents read (a search gives up
     there and answers with what it found). ``projection`` must keep ``field``.
+    ``empty_growth``: after a window that read nothing at all, widen by this factor
+    instead (a term search: an empty index range costs one round trip, nothing more).
     """
     shapes = [equal] if isinstance(equal, Mapping) else list(equal)
     top: tuple[dt.datetime, Any] | None = None
@@ -192,7 +195,9 @@ async def read_window(
         full = len(found) > limit
         if full or last or (budget is not None and read >= budget):
             break
-        if sized:  # the read of what precedes an ascending start says nothing of density
+        if sized and empty_growth and not docs:
+            span = span * empty_growth
+        elif sized:  # the read of what precedes an ascending start says nothing of density
             span = _growth(span, len(kept), limit + 1 - len(found))
             if budget is not None and read:  # the next window should fit what is left
                 per_second = read / max(covered, 1.0)

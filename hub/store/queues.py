@@ -1,19 +1,25 @@
 """The queues: a team's waiting conversations, and the conditional updates that take one out.
 
 A conversation waits in its team's queue (or the one without a team) while it is open,
-handled by people and unassigned. Reads use exactly the fields of the (account, team,
-assignee, status) index; every change is one conditional update, so exactly one caller
-wins each. Conversations keep their team as a string id: converted here, once.
+handled by people, unassigned, and the customer wrote last (``waiting_since`` set: ingest
+sets it, a reply that answers clears it, an automatic message leaves it). A business-
+initiated conversation nobody has answered is not waiting. Reads use exactly the fields
+of the (account, team, assignee, status, waiting_since) index (equality, then one range);
+every change is one conditional update, so exactly one caller wins each. Conversations
+keep their team as a string id: converted here, once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from beanie import PydanticObjectId
 
 from hub.contract import now
 from hub.models import Conversation
+from hub.store.paging import FLOOR
 
 
 def _team_ref(team_id: PydanticObjectId | None) -> str | None:
@@ -24,36 +30,44 @@ def _team_ref(team_id: PydanticObjectId | None) -> str | None:
 def waiting_filter(
     account_id: PydanticObjectId, team_id: PydanticObjectId | None
 ) -> dict[str, object]:
-    """Exactly the fields of the queue index: with ``handler`` as well, SecantusDB's planner
-    scanned the whole collection (seen in ``explain``); bot conversations are dropped after."""
+    """Waiting, as exactly the fields of the queue index: four equalities and a range on
+    ``waiting_since`` (the customer wrote last). With ``handler`` as well, SecantusDB's
+    planner scanned the whole collection (seen in ``explain``); bot conversations are
+    dropped after."""
     return {
         "account_id": account_id,
         "team_id": _team_ref(team_id),
         "assignee_id": None,
         "status": "open",
+        "waiting_since": {"$gte": FLOOR},
     }
 
 
 async def waiting_in_queue(
     account_id: PydanticObjectId, team_id: PydanticObjectId | None
 ) -> list[Conversation]:
-    """The open, unassigned conversations of the team (None: without a team), any handler."""
-    return await Conversation.find(waiting_filter(account_id, team_id)).to_list()
+    """The team's (None: without a team) waiting conversations handled by people."""
+    found = await Conversation.find(waiting_filter(account_id, team_id)).to_list()
+    return [c for c in found if c.handler == "human"]
 
 
 async def waiting_since_in_queue(
     account_id: PydanticObjectId, team_id: PydanticObjectId | None
 ) -> list[dt.datetime]:
-    """When each waiting, human-handled conversation of the team began to await an answer
-    (a projection of two fields; conversations with no ``waiting_since`` are left out)."""
+    """When each waiting conversation of the team began to await an answer (aware times;
+    a projection of two fields)."""
     found = Conversation.get_pymongo_collection().find(
         waiting_filter(account_id, team_id), {"handler": 1, "waiting_since": 1}
     )
     return [
-        doc["waiting_since"]
+        _aware(doc["waiting_since"])
         async for doc in found
         if doc.get("handler", "human") == "human" and doc.get("waiting_since")
     ]
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
 async def claim_for_agent(
@@ -72,7 +86,8 @@ async def claim_for_agent(
             "handler": "human",
             "team_id": _team_ref(team_id),
         },
-        {"$set": {"assignee_id": str(agent_id), "updated_at": now()}},
+        # the assignment's time, as every assignment keeps it (handle time runs from it)
+        {"$set": {"assignee_id": str(agent_id), "assigned_at": now(), "updated_at": now()}},
     )
     return bool(result.modified_count)
 
@@ -95,3 +110,40 @@ async def move_to_team(
         {"$set": {"team_id": str(to_team), "team_since": now(), "updated_at": now()}},
     )
     return bool(result.modified_count)
+
+
+class QueueRow(NamedTuple):
+    """What a waiting conversation's place in its queue depends on (``queue_rows``)."""
+
+    id: PydanticObjectId
+    vip: bool
+    priority: str
+    waited_from: dt.datetime
+    handler: str
+
+
+def queue_row(doc: Mapping[str, object]) -> QueueRow:
+    """A stored conversation's (or a change's document's) queue fields."""
+    waited = doc.get("queued_at") or doc.get("waiting_since") or doc.get("created_at")
+    if not isinstance(waited, dt.datetime):
+        waited = dt.datetime.min
+    if waited.tzinfo is None:
+        waited = waited.replace(tzinfo=dt.UTC)
+    return QueueRow(
+        PydanticObjectId(str(doc["_id"])),
+        bool(doc.get("vip")),
+        str(doc.get("priority") or "normal"),
+        waited,
+        str(doc.get("handler") or "human"),
+    )
+
+
+async def queue_rows(
+    account_id: PydanticObjectId, team_id: PydanticObjectId | None
+) -> list[QueueRow]:
+    """The team's waiting conversations' queue fields (a projection: no model is built)."""
+    fields = {"vip": 1, "priority": 1, "queued_at": 1, "waiting_since": 1, "created_at": 1}
+    found = Conversation.get_pymongo_collection().find(
+        waiting_filter(account_id, team_id), {**fields, "handler": 1}
+    )
+    return [queue_row(doc) async for doc in found]

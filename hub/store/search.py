@@ -1,151 +1,291 @@
-"""Word search over contacts: every word of a name (and each address) as an indexed term.
+"""Search across an account's whole history: one store function for the inbox and the API.
 
-A contact keeps ``terms``: its name's words and its addresses' values, case-folded.
-The multikey index ``(account_id, terms)`` finds a surname's contacts at any age with a
-prefix range (``{terms: {$gte: "jen", $lt: "jen\\uffff"}}``), so a search costs the
-contacts it finds, not the history; their conversations follow by
-``(account_id, contact_id, …)``. Terms are written when a contact is created (ingest, API)
-or renamed, never on a message.
+``search_conversations(account_id, text, …)`` answers a search box's text with
+conversations, cursor-paged (``hub.store.terms`` says what a term is):
+
+1. **Exact hits first**: a typed email address or phone number (every form of it) is an
+   exact term of contacts (``(account_id, terms)``) and an exact ``contact_key``
+   (``(account_id, contact_key)``); a contact's name words (the last one a prefix) find
+   their contacts the same way. Their conversations lead the first page, newest activity
+   first, and are left out of every later page.
+2. **Message hits**: the messages holding the query's longest term (likely its rarest),
+   read on ``(account_id, terms, created_at)`` newest first in bounded time windows
+   (``hub.store.paging.read_window``), so a page costs the windows that fill it, not the
+   history: a rare word six months back is a few empty index ranges, a common one a small
+   recent window. Every other term must be in the message too (AND), and a quoted
+   phrase must occur, in order, in its text. Each conversation is shown once, at its
+   newest matching message; the cursor is that message's ``(created_at, _id)``.
+
+Whispers are never indexed. Terms live on the message and the contact, so deleting them
+(erasure, retention) deletes their terms; ``reindex`` rewrites the terms of existing
+documents (``parley search reindex``, idempotent).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any
 
 from beanie import PydanticObjectId
+from pymongo import UpdateOne
 
+from hub.contract import now
 from hub.models import Contact, Conversation, Message
 from hub.store import paging
+from hub.store.terms import Query, contact_terms, has_phrase, parse_query, text_terms, words
 
-#: At most this many contacts answer one search term (a prefix of one letter is refused).
+#: At most this many contacts answer one name or address (a one-letter prefix is refused).
 CONTACT_LIMIT = 50
 MIN_PREFIX = 2
-_WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
+#: Messages read per window step while looking for a page of conversations.
+MESSAGE_STEP = 50
+#: The first window back from now: an hour for words (a common one fills a page there);
+#: a day for an address or number (rare by nature: fewer empty windows to its first use).
+WORD_SPAN = dt.timedelta(hours=1)
+EXACT_SPAN = dt.timedelta(hours=24)
+#: After a window with no match at all, the next is this much wider (back to 2000 in six
+#: reads instead of seven; a window that read something grows by what it kept).
+EMPTY_GROWTH = 16.0
 
-
-def terms_of(name: str | None, *addresses: str | None) -> list[str]:
-    """The search terms of a contact: its name's words, and each address without its kind."""
-    words = [w.casefold() for w in _WORD.findall(name or "")]
-    for address in addresses:
-        if address:
-            words.append(address.split(":", 1)[-1].casefold())
-    return list(dict.fromkeys(words))
-
-
-#: A contact search finds: its id (``_id``, as stored) and its terms.
-class ContactHit(TypedDict):
-    _id: PydanticObjectId
-    terms: list[str]
-
-
-async def contacts_matching(account_id: PydanticObjectId, text: str) -> list[ContactHit]:
-    """Contacts with a term starting with the text's first word whose terms also start
-    with its other words (``ann jen`` finds Ann Jensen); at most ``CONTACT_LIMIT``."""
-    words = [w.casefold() for w in _WORD.findall(text)]
-    if not words or len(words[0]) < MIN_PREFIX:
-        return []
-    first = words[0]
-    found = Contact.get_pymongo_collection().find(
-        {"account_id": account_id, "terms": {"$gte": first, "$lt": first + "\uffff"}},
-        {"_id": 1, "terms": 1},
-    )
-    hits: list[ContactHit] = []
-    async for doc in found:
-        terms = doc.get("terms") or []
-        if all(any(t.startswith(w) for t in terms) for w in words[1:]):
-            hits.append({"_id": doc["_id"], "terms": terms})
-            if len(hits) >= CONTACT_LIMIT:
-                break
-    return hits
-
-
-# ---- added by views
-
-#: A test on one raw conversation document (the list's filters other than its index shape).
+#: A test on one raw conversation document (the list's filters other than the search).
 DocTest = Callable[[Mapping[str, object]], bool]
+Doc = dict[str, Any]
+_MESSAGE_FIELDS = {
+    "conversation_id": 1,
+    "terms": 1,
+    "text": 1,
+    "subject": 1,
+    "created_at": 1,
+    "visibility": 1,
+}
+#: A cursor's id above every real id: "start at this time, nothing consumed yet".
+_TOP_ID = PydanticObjectId("ffffffffffffffffffffffff")
 
 
-async def conversations_by_address_or_name(
-    account_id: PydanticObjectId,
-    contact_keys: Sequence[str],
-    text: str,
-    keep: DocTest,
-    limit: int,
-) -> list[Conversation]:
-    """Conversations with exactly one of these contact keys, or a contact name starting
-    with ``text`` (as typed, capitalised or in lower case), that ``keep`` accepts: one
-    indexed equality or range read per key and per spelling, at most ``limit`` each."""
+def _accept_all(_: Mapping[str, object]) -> bool:
+    return True
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+async def _contacts(account_id: PydanticObjectId, query: Query) -> list[PydanticObjectId]:
+    """Contacts with an exact term, else with every name word (the last as a prefix)."""
+    collection = Contact.get_pymongo_collection()
+    found: list[PydanticObjectId] = []
+    for term in query.exact:  # (account_id, terms): one equality each
+        async for doc in collection.find({"account_id": account_id, "terms": term}, {"_id": 1}):
+            found.append(doc["_id"])
+            if len(found) >= CONTACT_LIMIT:
+                break
+    names = query.name_words
+    if not found and names and len(names[-1]) >= MIN_PREFIX:
+        last, others = names[-1], set(names[:-1])
+        prefix = {"$gte": last, "$lt": last + "\uffff"}
+        async for doc in collection.find(
+            {"account_id": account_id, "terms": prefix}, {"_id": 1, "terms": 1}
+        ):
+            if others <= set(doc.get("terms") or []):
+                found.append(doc["_id"])
+            if len(found) >= CONTACT_LIMIT:
+                break
+    return list(dict.fromkeys(found))[:CONTACT_LIMIT]
+
+
+async def _pinned(
+    account_id: PydanticObjectId, query: Query, address_keys: Sequence[str]
+) -> list[Doc]:
+    """The raw conversations of exact addresses and of matching contacts, newest first."""
     collection = Conversation.get_pymongo_collection()
-    queries: list[dict[str, object]] = [{"contact_key": key} for key in contact_keys]
-    for variant in dict.fromkeys((text, text.capitalize(), text.title(), text.lower())):
-        queries.append({"contact_name": {"$gte": variant, "$lt": variant + "\uffff"}})
-    found: list[Conversation] = []
-    for query in queries:
-        docs = await collection.find({"account_id": account_id, **query}).limit(limit).to_list()
-        found += [Conversation.model_validate(d) for d in docs if keep(d)]
-    return found
+    docs: dict[Any, Doc] = {}
+    for key in address_keys:
+        async for doc in collection.find({"account_id": account_id, "contact_key": key}):
+            docs[doc["_id"]] = doc
+    for contact_id in await _contacts(account_id, query):
+        async for doc in collection.find({"account_id": account_id, "contact_id": contact_id}):
+            docs[doc["_id"]] = doc
+    return sorted(docs.values(), key=_activity, reverse=True)
 
 
-async def conversations_of_contacts_matching(
-    account_id: PydanticObjectId, text: str, keep: DocTest, limit: int
-) -> list[Conversation]:
-    """Conversations of contacts with a word starting with the text's words, at any age
-    (``contacts_matching``, then each contact's conversations until ``limit`` are read),
-    that ``keep`` accepts."""
-    collection = Conversation.get_pymongo_collection()
-    read: list[dict[str, Any]] = []
-    for contact in await contacts_matching(account_id, text):
-        read += await collection.find(
-            {"account_id": account_id, "contact_id": contact["_id"]}
-        ).to_list(limit)
-        if len(read) >= limit:
-            break
-    return [Conversation.model_validate(d) for d in read if keep(d)]
+def _activity(doc: Doc) -> tuple[dt.datetime, Any]:
+    at = doc.get("last_message_at") or paging.FLOOR
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)), doc["_id"]
 
 
-async def conversations_with_message_text(
+# --------------------------------------------------------------------------- messages
+
+
+def _matches(query: Query) -> Callable[[Doc], bool]:
+    needed = set(query.terms)
+
+    def test(doc: Doc) -> bool:
+        if doc.get("visibility") == "whisper" or not needed <= set(doc.get("terms") or []):
+            return False
+        if not query.phrases:
+            return True
+        said = [*words(doc.get("text")), "\n", *words(doc.get("subject"))]
+        return all(has_phrase(said, phrase) for phrase in query.phrases)
+
+    return test
+
+
+async def _newer_match(
     account_id: PydanticObjectId,
-    matches: Callable[[object], bool],
-    seen: set[PydanticObjectId],
-    keep: DocTest,
-    *,
-    since: dt.datetime,
-    budget: int,
-    limit: int,
-) -> list[Conversation]:
-    """Conversations (not in ``seen``) with a message whose text ``matches``, newest message
-    first, among the account's newest ``budget`` messages since ``since``; a whisper's
-    words never find its conversation. At most ``limit``, those ``keep`` accepts."""
-    seen = set(seen)
-    new_ids: list[Any] = []
-
-    def _hit(doc: dict[str, Any]) -> bool:
-        cid = doc["conversation_id"]
-        if doc.get("visibility") == "whisper":
-            return False
-        if cid in seen or not matches(doc.get("text")):
-            return False
-        seen.add(cid)
-        new_ids.append(cid)
-        return True
-
-    await paging.read_window(
-        Message.get_pymongo_collection(),
-        {"account_id": account_id},
-        "created_at",
-        limit=limit,
-        keep=_hit,
-        projection={"conversation_id": 1, "text": 1, "created_at": 1, "visibility": 1},
-        since=since,
-        budget=budget,
+    conversation_id: Any,
+    after: dt.datetime,
+    test: Callable[[Doc], bool],
+) -> bool:
+    """Whether the conversation has a match newer than ``after`` (it was on an earlier page)."""
+    found = Message.get_pymongo_collection().find(
+        {
+            "account_id": account_id,
+            "conversation_id": conversation_id,
+            "created_at": {"$gt": after},
+        },
+        _MESSAGE_FIELDS,
     )
-    # By id alone (the id index), then the account checked on every document.
-    docs = Conversation.get_pymongo_collection().find({"_id": {"$in": new_ids[:limit]}})
-    return [
-        Conversation.model_validate(d)
-        async for d in docs
-        if d["account_id"] == account_id and keep(d)
-    ]
+    return any([test(doc) async for doc in found])
+
+
+async def _by_ids(account_id: PydanticObjectId, ids: list[Any]) -> dict[Any, Doc]:
+    """Conversations by ``_id`` alone (the id index), the account checked on each."""
+    if not ids:
+        return {}
+    found = Conversation.get_pymongo_collection().find({"_id": {"$in": ids}})
+    return {d["_id"]: d async for d in found if d["account_id"] == account_id}
+
+
+async def _message_hits(
+    account_id: PydanticObjectId,
+    query: Query,
+    skip: set[Any],
+    keep: DocTest,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Doc], str | None]:
+    lead = query.lead()
+    if lead is None or limit <= 0:
+        return [], cursor
+    test = _matches(query)
+    top = paging.decode_cursor(cursor)[0] if cursor else None
+    if top is not None and top > now():
+        top = None  # a first-page cursor after exact hits: nothing shown yet
+    seen = set(skip)
+    page: list[Doc] = []
+    read_cursor = cursor
+    while True:
+        docs, after = await paging.read_window(
+            Message.get_pymongo_collection(),
+            {"account_id": account_id, "terms": lead},
+            "created_at",
+            limit=MESSAGE_STEP,
+            cursor=read_cursor,
+            keep=test,
+            projection=_MESSAGE_FIELDS,
+            first_span=EXACT_SPAN if query.exact else WORD_SPAN,
+            empty_growth=EMPTY_GROWTH,
+        )
+        fresh: list[Doc] = []
+        for doc in docs:
+            cid = doc["conversation_id"]
+            if cid in seen:
+                continue
+            seen.add(cid)
+            if top is not None and await _newer_match(account_id, cid, top, test):
+                continue  # shown on an earlier page, at its newer message
+            fresh.append(doc)
+        conversations = await _by_ids(account_id, [d["conversation_id"] for d in fresh])
+        for doc in fresh:
+            conversation = conversations.get(doc["conversation_id"])
+            if conversation is not None and keep(conversation):
+                page.append(conversation)
+                if len(page) == limit:
+                    return page, paging.encode_cursor(doc["created_at"], doc["_id"])
+        if after is None:
+            return page, None
+        read_cursor = after
+
+
+# --------------------------------------------------------------------------- the search
+
+
+async def search_conversations(
+    account_id: PydanticObjectId,
+    text: str,
+    *,
+    limit: int = 25,
+    cursor: str | None = None,
+    keep: DocTest = _accept_all,
+    address_keys: Sequence[str] = (),
+) -> tuple[list[Conversation], str | None]:
+    """A page of the account's conversations that ``text`` finds, and the next cursor.
+
+    Exact address and contact hits first (first page only), then conversations with a
+    message holding every word (and quoted phrase), newest matching message first.
+    ``keep`` applies the caller's other filters to a raw conversation; ``address_keys``
+    are exact contact keys to try (``Address.key`` of the installed kinds' candidates).
+    ``InvalidCursor`` for a cursor this search did not give out.
+    """
+    query = parse_query(text)
+    if cursor:
+        paging.decode_cursor(cursor)  # refuses a bad cursor before any read
+    pinned = [d for d in await _pinned(account_id, query, address_keys) if keep(d)]
+    shown = pinned[:limit] if not cursor else []
+    rest = limit - len(shown)
+    if rest <= 0:  # the exact hits fill the page: message hits start at the top
+        start = paging.encode_cursor(now() + dt.timedelta(days=1), _TOP_ID)
+        return _models(shown), start
+    hits, next_cursor = await _message_hits(
+        account_id, query, {d["_id"] for d in pinned}, keep, rest, cursor
+    )
+    return _models([*shown, *hits]), next_cursor
+
+
+def _models(docs: list[Doc]) -> list[Conversation]:
+    return [Conversation.model_validate(d) for d in docs]
+
+
+# --------------------------------------------------------------------------- reindexing
+
+
+async def reindex(batch: int = 500) -> dict[str, int]:
+    """Rewrite the search terms of every contact and message (after an upgrade, or when
+    the normalization changes). Idempotent: terms are recomputed, never appended; reads
+    go by ``_id`` ranges, so an interrupted run is simply run again."""
+    counts: dict[str, int] = {}
+    for name, model, terms_of in (
+        ("contacts", Contact, _contact_doc_terms),
+        ("messages", Message, _message_doc_terms),
+    ):
+        collection = model.get_pymongo_collection()
+        changed = 0
+        last: Any = None
+        while True:
+            scope = {"_id": {"$gt": last}} if last is not None else {}
+            docs = await collection.find(scope, sort=[("_id", 1)], limit=batch).to_list(None)
+            if not docs:
+                break
+            updates = [
+                UpdateOne({"_id": d["_id"]}, {"$set": {"terms": terms}})
+                for d in docs
+                if (terms := terms_of(d)) != d.get("terms")
+            ]
+            if updates:
+                await collection.bulk_write(updates, ordered=False)
+            changed += len(updates)
+            last = docs[-1]["_id"]
+        counts[name] = changed
+    return counts
+
+
+def _contact_doc_terms(doc: Doc) -> list[str]:
+    return contact_terms(
+        doc.get("name"), doc.get("addresses") or [], doc.get("email"), doc.get("phone")
+    )
+
+
+def _message_doc_terms(doc: Doc) -> list[str]:
+    if doc.get("visibility") == "whisper":
+        return []
+    return text_terms(doc.get("text"), doc.get("subject"))

@@ -32,7 +32,6 @@ __all__ = [
     "at_risk_clocks",
     "by_sla_due",
     "clear_next_due",
-    "count_at_risk",
     "delete_policy",
     "due_clocks_all_accounts",
     "get_policy",
@@ -107,6 +106,7 @@ class ClockedConversation(BaseModel):
     contact_id: PydanticObjectId | None = None
     priority: str = "normal"
     handler: str = "human"
+    status: str = "open"
     sla: SlaClocks | None = None
 
 
@@ -178,23 +178,24 @@ async def clear_next_due(account_id: PydanticObjectId, conversation_id: Pydantic
     )
 
 
-async def count_at_risk(
-    account_id: PydanticObjectId, at: dt.datetime, team_id: str | None = None
-) -> int:
-    """Conversations whose ``sla_risk_at`` has passed by ``at`` (its own index, bounded)."""
-    query: dict[str, Any] = {"account_id": account_id}
-    if team_id is not None:
-        query["team_id"] = team_id
-    query["sla_risk_at"] = {"$gte": FLOOR, "$lte": at}
-    return await Conversation.get_pymongo_collection().count_documents(query)
+class RiskyClocks(NamedTuple):
+    """An open conversation's team and clocks, one of whose clocks is at risk."""
+
+    team_id: str | None
+    clocks: SlaClocks
 
 
-async def at_risk_clocks(account_id: PydanticObjectId, at: dt.datetime) -> list[SlaClocks]:
-    """The clocks of the conversations whose ``sla_risk_at`` has passed by ``at``."""
+async def at_risk_clocks(account_id: PydanticObjectId, at: dt.datetime) -> list[RiskyClocks]:
+    """The team and clocks of the conversations whose ``sla_risk_at`` has passed by ``at``
+    (a bounded range on the (account, sla_risk_at) index; running clocks only set it)."""
     risky = Conversation.get_pymongo_collection().find(
-        {"account_id": account_id, "sla_risk_at": {"$gte": FLOOR, "$lte": at}}, {"sla": 1}
+        {"account_id": account_id, "sla_risk_at": {"$gte": FLOOR, "$lte": at}},
+        {"sla": 1, "team_id": 1},
     )
-    return [SlaClocks.model_validate(doc.get("sla") or {}) async for doc in risky]
+    return [
+        RiskyClocks(doc.get("team_id"), SlaClocks.model_validate(doc.get("sla") or {}))
+        async for doc in risky
+    ]
 
 
 async def by_sla_due(

@@ -200,26 +200,6 @@ async def set_presence(account_id: PydanticObjectId, user_id: PydanticObjectId, 
     return bool(result.modified_count)
 
 
-async def stream_opened(account_id: PydanticObjectId, user_id: PydanticObjectId) -> None:
-    await User.get_pymongo_collection().update_one(
-        {"_id": user_id, "account_id": account_id},
-        {"$inc": {"streams_open": 1}, "$set": {"stream_seen_at": now()}},
-    )
-
-
-async def stream_heartbeat(account_id: PydanticObjectId, user_id: PydanticObjectId) -> None:
-    await User.get_pymongo_collection().update_one(
-        {"_id": user_id, "account_id": account_id}, {"$set": {"stream_seen_at": now()}}
-    )
-
-
-async def stream_closed(account_id: PydanticObjectId, user_id: PydanticObjectId) -> None:
-    await User.get_pymongo_collection().update_one(
-        {"_id": user_id, "account_id": account_id},
-        {"$inc": {"streams_open": -1}, "$set": {"stream_closed_at": now()}},
-    )
-
-
 # --------------------------------------------------------------------------- calendars
 
 

@@ -8,6 +8,7 @@ accounts (``claim_due_delivery_all_accounts``) like the outbox's dispatcher.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 from beanie import PydanticObjectId
@@ -17,7 +18,7 @@ from pymongo.errors import BulkWriteError
 from hub.contract import now
 from hub.errors import NotFound
 from hub.models import Bot, WebhookDelivery, WebhookSubscription
-from hub.models.webhook import Attempt
+from hub.models.webhook import Attempt, LastError
 from hub.store.paging import page_of
 
 DeliveryTarget = Literal["subscription", "bot"]
@@ -121,7 +122,7 @@ async def requeue_delivery(account_id: PydanticObjectId, delivery_id: PydanticOb
     """Make a delivery pending and due now (a delivered or failed one too)."""
     await WebhookDelivery.get_pymongo_collection().update_one(
         {"_id": delivery_id, "account_id": account_id},
-        {"$set": {"status": "pending", "due": now(), "created_at": now(), "updated_at": now()},
+        {"$set": {"status": "pending", "due": now(), "redelivered_at": now(), "updated_at": now()},
          "$unset": {"owner": ""}},
     )  # fmt: skip
 
@@ -152,15 +153,111 @@ async def claim_due_delivery_all_accounts(
     return None if doc is None else WebhookDelivery.model_validate(doc)
 
 
-async def delivery_target(delivery: WebhookDelivery) -> tuple[str, str] | None:
-    """The URL and secret of the delivery's target (its bot, or its active subscription),
-    or None once it was removed."""
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a delivery goes and the secrets that sign it (the current one first)."""
+
+    url: str
+    secrets: tuple[str, ...]
+
+
+async def delivery_target(delivery: WebhookDelivery) -> Endpoint | None:
+    """The URL and secrets of the delivery's target (its bot, or its active subscription,
+    with the secret before a rotation while it is still honoured), or None once it was
+    removed or disabled."""
     query = {"_id": delivery.target_id, "account_id": delivery.account_id}
     if delivery.target == "bot":
         bot = await Bot.find_one(query)
-        return None if bot is None else (bot.webhook_url, bot.secret)
+        return None if bot is None else Endpoint(bot.webhook_url, (bot.secret,))
     sub = await WebhookSubscription.find_one({**query, "active": True})
-    return None if sub is None else (sub.url, sub.secret)
+    if sub is None:
+        return None
+    keys = [sub.secret]
+    until = sub.previous_secret_until
+    if sub.previous_secret and until is not None and _aware(until) > now():
+        keys.append(sub.previous_secret)
+    return Endpoint(sub.url, tuple(keys))
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+async def record_health(
+    account_id: PydanticObjectId,
+    subscription_id: PydanticObjectId,
+    attempt: Attempt,
+    ok: bool,
+    disabled_reason: str | None = None,
+) -> None:
+    """Note an attempt on the subscription: its last success, or its last error and one more
+    failure in a row; ``disabled_reason`` also stops its deliveries (a ``410 Gone``)."""
+    query = {"_id": subscription_id, "account_id": account_id}
+    collection = WebhookSubscription.get_pymongo_collection()
+    if ok:
+        await collection.update_one(
+            query, {"$set": {"last_success_at": attempt.at, "failures_in_a_row": 0}}
+        )
+        return
+    error = LastError(
+        at=attempt.at,
+        status_code=attempt.status_code,
+        message=attempt.error or f"answered {attempt.status_code}",
+    )
+    changes: dict[str, object] = {"last_error": error.model_dump()}
+    if disabled_reason is not None:
+        changes |= {"active": False, "disabled_reason": disabled_reason}
+    await collection.update_one(query, {"$set": changes, "$inc": {"failures_in_a_row": 1}})
+
+
+async def rotate_secret(
+    account_id: PydanticObjectId,
+    subscription_id: PydanticObjectId,
+    secret: str,
+    keep_until: dt.datetime,
+) -> WebhookSubscription | None:
+    """Make ``secret`` the subscription's signing secret; the one it replaces (as stored)
+    still signs until ``keep_until`` (a rotation drops a secret kept from an earlier one).
+
+    One atomic update (a pipeline copies the stored secret), so two rotations at once
+    each keep the secret they replaced, and none is lost."""
+    doc = await WebhookSubscription.get_pymongo_collection().find_one_and_update(
+        {"_id": subscription_id, "account_id": account_id},
+        [{"$set": {"previous_secret": "$secret", "secret": {"$literal": secret},
+                   "previous_secret_until": keep_until}}],
+        return_document=ReturnDocument.AFTER,
+    )  # fmt: skip
+    return None if doc is None else WebhookSubscription.model_validate(doc)
+
+
+async def insert_delivery(delivery: WebhookDelivery) -> WebhookDelivery:
+    """Store one delivery (a test ``ping``)."""
+    await delivery.insert()
+    return delivery
+
+
+async def requeue_failed(
+    account_id: PydanticObjectId,
+    subscription_id: PydanticObjectId,
+    since: dt.datetime,
+    until: dt.datetime,
+) -> int:
+    """Make every failed delivery of the subscription created in [since, until) pending and
+    due now; returns how many."""
+    at = now()
+    result = await WebhookDelivery.get_pymongo_collection().update_many(
+        {
+            "account_id": account_id,
+            "target_id": subscription_id,
+            "status": "failed",
+            "created_at": {"$gte": since, "$lt": until},
+        },
+        {
+            "$set": {"status": "pending", "due": at, "redelivered_at": at, "updated_at": at},
+            "$unset": {"owner": ""},
+        },
+    )
+    return int(result.modified_count)
 
 
 async def finish_delivery(

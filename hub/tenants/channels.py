@@ -15,7 +15,7 @@ from typing import TypedDict, cast
 from beanie import PydanticObjectId
 from pydantic import ValidationError
 
-from hub.contract import ChannelChange, ConnectorError, JsonObject
+from hub.contract import ChannelChange, ConnectorError, JsonObject, host_fields
 from hub.errors import InvalidInput, NotFound
 from hub.models import Account, Actor, Channel
 from hub.pipeline import outbound
@@ -97,8 +97,9 @@ def validate_config(hub: Hub, type: str, config: JsonObject) -> JsonObject:
     return validated
 
 
-async def check_base_url(config: JsonObject) -> None:
-    """A connector's ``api_base_url`` is account-supplied: it may not point inside."""
+async def check_base_url(config: JsonObject, hosts: Mapping[str, str] | None = None) -> None:
+    """A connector's ``api_base_url`` and its host fields (``hub.contract.outbound_host``, with
+    their ports) are account-supplied: they may not point inside."""
     url = config.get("api_base_url")
     if url:
         try:
@@ -107,6 +108,19 @@ async def check_base_url(config: JsonObject) -> None:
             raise InvalidInput(
                 "outbound_refused", f"api_base_url: {exc.message}", field="api_base_url"
             ) from None
+    for field, port_field in (hosts or {}).items():
+        host, port = config.get(field), config.get(port_field)
+        if not host:
+            continue
+        try:
+            await outbound.check_host_async(str(host), int(port) if isinstance(port, int) else 0)
+        except outbound.OutboundRefused as exc:
+            raise InvalidInput("outbound_refused", f"{field}: {exc.message}", field=field) from None
+
+
+def config_hosts(hub: Hub, type: str) -> dict[str, str]:
+    """The connector's host fields and their port fields."""
+    return host_fields(hub.registry.get(type).Config)
 
 
 async def create_channel(
@@ -127,12 +141,12 @@ async def create_channel(
     """
     assert account.id is not None
     name = name.strip()
-    if not 1 <= len(name) <= 80:
+    if not 1 <= len(name) <= 80 or any(c in name for c in "\r\n\x00"):
         raise InvalidInput(
             "invalid_name", "a channel name is 1-80 characters", fields={"name": "1-80 characters"}
         )
     validated = validate_config(hub, type, config)
-    await check_base_url(validated)
+    await check_base_url(validated, config_hosts(hub, type))
     channel = Channel(
         id=PydanticObjectId(),
         account_id=account.id,
@@ -227,7 +241,7 @@ async def update_channel(
     update = ChannelFields()
     if "name" in changes:
         name = str(changes["name"]).strip()
-        if not 1 <= len(name) <= 80:
+        if not 1 <= len(name) <= 80 or any(c in name for c in "\r\n\x00"):
             raise InvalidInput("invalid_name", "a channel name is 1-80 characters", fields={"name": "1-80 characters"})  # fmt: skip
         update["name"] = name
     if "active" in changes:
@@ -244,7 +258,7 @@ async def update_channel(
         stored = hub.cipher.open_config(channel.config)  # secrets sealed at rest: open them
         merged = {k: v for k, v in {**stored, **given}.items() if v is not None}
         validated = validate_config(hub, channel.type, merged)
-        await check_base_url(validated)
+        await check_base_url(validated, config_hosts(hub, channel.type))
         changed_keys = sorted(k for k in validated if validated[k] != stored.get(k))
         update["config"] = hub.sealed_config(channel.type, validated)
     update = cast(ChannelFields, {k: v for k, v in update.items() if getattr(channel, k) != v})

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import cast
 
 from beanie import PydanticObjectId
 
-from hub.contract import now
+from hub.contract import now, one_address, one_line
 from hub.errors import Conflict, Gone, InvalidInput, NotFound
 from hub.models import Account, Actor, User
 from hub.models.user import ROLES, SEAT_ROLES
@@ -46,6 +46,15 @@ def check_password(password: str) -> None:
         raise InvalidInput("weak_password", "a password has at most 1024 characters")
 
 
+def _one(check: Callable[[str], str], value: str) -> bool:
+    """Whether ``check`` (``one_line``/``one_address``) takes ``value``."""
+    try:
+        check(value)
+    except ValueError:
+        return False
+    return True
+
+
 async def create_user(
     account: Account,
     email: str,
@@ -67,8 +76,10 @@ async def create_user(
     if password is not None:
         check_password(password)
     email = email.strip().lower()
-    if not 3 <= len(email) <= 254 or "@" not in email or " " in email:
+    if not 3 <= len(email) <= 254 or "@" not in email or not _one(one_address, email):
         raise InvalidInput("invalid_email", "email must be an address like ann@example.com")
+    if not _one(one_line, name):
+        raise InvalidInput("invalid_name", "a name is one line, without line breaks")
     user = User(
         account_id=account.id,
         email=email,
@@ -145,6 +156,8 @@ async def update_user(
     unknown = set(changes) - {*FIELDS, "password"}
     if unknown:
         raise InvalidInput("invalid_request", f"not a user field: {', '.join(sorted(unknown))}")
+    if isinstance(changes.get("name"), str) and not _one(one_line, str(changes["name"])):
+        raise InvalidInput("invalid_name", "a name is one line, without line breaks")
     update = cast(
         UserFields,
         {k: v for k, v in changes.items() if k != "password" and getattr(user, k) != v},

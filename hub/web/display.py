@@ -187,12 +187,19 @@ def contact_title(name: str | None, key: str, origin: str | None = None) -> str:
     )
 
 
+#: The avatar of a contact known only by a phone number.
+PHONE_SIGN = "\u260e"
+
+
 def initials(name: str) -> str:
-    """Up to two letters for an avatar: "Ann Lee" is AL, an address its first letter."""
+    """Up to two letters for an avatar: "Ann Lee" is AL, an address its first letter, and a
+    phone number without a name a telephone sign (two digits read as a counter)."""
     name = name.partition(":")[2] if ":" in name and " " not in name else name
-    digits = name.replace("+", "").replace(" ", "").replace("-", "")
+    digits = (
+        name.replace("+", "").replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
+    )
     if digits.isdigit():
-        return digits[-2:]  # a phone number: its last two digits tell rows apart
+        return PHONE_SIGN
     words = [w for w in name.replace("@", " ").replace(".", " ").split() if w[:1].isalnum()]
     if not words:
         return "?"

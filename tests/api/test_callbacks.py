@@ -185,7 +185,8 @@ async def test_sorting_by_every_column_both_orders(
             {"window": {"from": "2026-03-02T14:00:00", "until": "2026-03-02T16:00:00"}},
             "invalid_request",
         ),
-        ({"team_id": "0" * 24}, "invalid_team"),
+        ({"team_id": "0" * 24}, "unknown_team"),
+        ({"team_id": "support"}, "unknown_team"),  # a name is no id
         ({"colour": "red"}, "invalid_request"),
     ],
 )

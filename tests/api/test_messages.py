@@ -192,6 +192,9 @@ async def test_send_follows_the_reply_window(
     )
     assert r.status_code == 202, r.text
     assert r.json()["template"]["name"] == "order_update"
+    # The list shows the template's name and values, not "[attachment]".
+    opened = await Conversation.find_one(Conversation.account_id == tenant.account.id)
+    assert opened is not None and opened.last_message_preview == "[order_update] 17"
     # once the customer writes, free text is fine in the same conversation
     await inbound(client, tenant.webhook, "w1", "+4544", "ok, thanks")
     r = await client.post(

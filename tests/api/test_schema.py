@@ -26,6 +26,7 @@ from hub.app import create_app
 from hub.integrations import bots
 from hub.models import Channel
 from hub.pipeline import outbound
+from hub.pipeline.channel_secrets import Cipher
 from hub.settings import Settings
 from hub.tenants import accounts
 from tests.api.conftest import _free_port
@@ -46,7 +47,10 @@ async def _tenant(settings: Settings) -> tuple[str, str]:
         channel = Channel(account_id=account.id, type="test", name="fuzz", config={"secret": "s"})
         await channel.insert()
         _, key = await accounts.create_key(account)
-        _, token = await bots.register(account.id, "fuzz", "http://127.0.0.1:9/", [str(channel.id)])
+        cipher = Cipher(settings.secret_key)
+        _, token = await bots.register(
+            account.id, "fuzz", "http://127.0.0.1:9/", [str(channel.id)], cipher
+        )
         return key, token
     finally:
         await db.release(client)

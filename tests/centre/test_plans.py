@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -27,6 +28,8 @@ async def test_queue_load_presence_and_calendar_reads_use_indexes(hub: Hub) -> N
             "account_id": account, "channel_id": account, "contact_key": f"phone:{i}",
             "thread_key": "current", "team_id": "t", "status": "open", "handler": "human",
             "assignee_id": None if i % 2 else "u1", "last_message_at": None,
+            # the customer wrote last in half of the unassigned ones: only those wait
+            "waiting_since": dt.datetime(2026, 1, 1, tzinfo=dt.UTC) if i % 4 == 1 else None,
         }
         for i in range(40)
     ]  # fmt: skip
@@ -34,8 +37,8 @@ async def test_queue_load_presence_and_calendar_reads_use_indexes(hub: Hub) -> N
     await conversations.insert_many(docs)
     team = "t"  # a team reference as conversations keep it
     plan = await conversations.find(waiting_filter(account, team)).explain()  # type: ignore[arg-type]
-    assert _index(plan) == "account_id_1_team_id_1_assignee_id_1_status_1"
-    assert plan["executionStats"]["totalDocsExamined"] == 20
+    assert _index(plan) == "account_id_1_team_id_1_assignee_id_1_status_1_waiting_since_1"
+    assert plan["executionStats"]["totalDocsExamined"] == 10
     load = {"account_id": account, "assignee_id": "u1", "status": {"$in": ["open", "pending"]}}
     assert _index(await conversations.find(load).explain()).startswith(
         "account_id_1_assignee_id_1_status_1"

@@ -23,12 +23,13 @@ async def test_closed_streams_turn_available_agents_offline(
 ) -> None:
     ann = await agent(client, centre, "Ann")
     bob = await agent(client, centre, "Bob")  # presence set through the API, never a stream
-    await presence.stream_opened(ann)
-    await presence.stream_opened(ann)  # two tabs
-    await presence.stream_closed(ann)
+    live = presence.Liveness()
+    await live.opened(ann)
+    await live.opened(ann)  # two tabs
+    await live.closed(ann)
     clock.advance(minutes=3)
     assert (await ticker.tick())["offline"] == 0  # one tab is still open
-    await presence.stream_closed(ann)
+    await live.closed(ann)
     clock.advance(minutes=1)
     assert (await ticker.tick())["offline"] == 0
     assert await _presence(ann) == "available"
@@ -55,10 +56,28 @@ async def test_a_stream_of_a_dead_process_stops_counting_after_its_heartbeat(
     client: httpx.AsyncClient, centre: Tenant, hub: Hub, clock: Clock
 ) -> None:
     ann = await agent(client, centre, "Ann")
-    await presence.stream_opened(ann)  # a process that dies: it never reports the close
-    await presence.stream_opened(ann)
-    await presence.stream_closed(ann)
+    dying = presence.Liveness()  # a process that dies: it never reports the close
+    await dying.opened(ann)
+    await dying.opened(ann)
+    await dying.closed(ann)
+    other = presence.Liveness()  # another process, whose stream closed a while ago
+    await other.opened(ann)
+    await other.closed(ann)
     clock.advance(minutes=4)
     assert (await ticker.tick())["offline"] == 0
     clock.advance(minutes=2)
+    assert (await ticker.tick())["offline"] == 1
+
+
+async def test_a_renewed_lease_keeps_a_long_stream_alive(
+    client: httpx.AsyncClient, centre: Tenant, hub: Hub, clock: Clock
+) -> None:
+    ann = await agent(client, centre, "Ann")
+    live = presence.Liveness()
+    await live.opened(ann)
+    for _ in range(10):  # ten minutes with the stream open: the heartbeat renews the lease
+        clock.advance(minutes=1)
+        await live.renew()
+        assert (await ticker.tick())["offline"] == 0
+    clock.advance(minutes=5, seconds=1)  # the process stopped renewing
     assert (await ticker.tick())["offline"] == 1

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from hub.centre import changes as conversation_changes
 from hub.centre import timers
+from hub.centre.reports import live
 from hub.centre.sla import clocks as sla
 from hub.facts.activity import events_between
 from hub.models import Account, Conversation, Sender, WebhookDelivery
@@ -236,10 +237,15 @@ async def test_at_risk_count_from_eighty_percent(
     account_id = tenant.account.id
     assert account_id is not None
     clock.advance(minutes=7)
-    assert await sla.at_risk_count(account_id) == 0
+    assert await live.sla_at_risk_total(tenant.account) == 0
     clock.advance(minutes=1)
-    assert await sla.at_risk_count(account_id) == 1
-    assert await sla.at_risk_count(account_id, "some-other-team") == 0
+    assert await live.sla_at_risk_total(tenant.account) == 1
+    per_team = await live.sla_open(tenant.account)
+    assert per_team is not None and set(per_team) == {None}  # the no-team queue only
+    assert (per_team[None].at_risk, per_team[None].breached) == (1, 0)
+    clock.advance(minutes=3)
+    per_team = await live.sla_open(tenant.account)
+    assert per_team is not None and per_team[None].breached == 1
 
 
 class Receiver:
@@ -375,7 +381,8 @@ async def test_downgrade_keeps_policies_and_stops_them(
     clock.advance(minutes=10)
     assert await sla.tick() == 0  # the running clock stopped applying too
     assert (await reload(running)).sla_next_due is None
-    assert await sla.at_risk_count(tenant.account.id) == 0  # type: ignore[arg-type]
+    downgraded = await Account.get(tenant.account.id)
+    assert downgraded is not None and await live.sla_open(downgraded) is None  # not on HUB
     await Account.get_pymongo_collection().update_one(
         {"_id": tenant.account.id}, {"$set": {"plan": "PRO"}}
     )

@@ -2,14 +2,17 @@
 
 Slow by nature (real processes, a real SecantusDB started and stopped), so it is
 one scenario: admin commands with no hub running and beside a running one, a
-clean stop, a restart that keeps everything, and recovery after a ``kill -9``.
+clean stop, a restart that keeps everything, and recovery after a ``kill -9`` (which stops the database too).
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +23,7 @@ import httpx
 
 from hub.contract import Address, InboundMessage, WebhookResult
 from hub.ops import embedded
+from hub.ops.cli import _parser as cli_parser
 from hub.ops.cli import open_hub
 from hub.pipeline import ingest
 from hub.settings import Settings
@@ -93,6 +97,14 @@ class Operator:
         return r.json()
 
 
+def _gone(op: Operator, limit: float) -> bool:
+    """Whether the data directory's database processes end within ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while op.db_processes() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return op.db_processes() == []
+
+
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
     process.send_signal(sig)
     return process.wait(timeout=60)
@@ -151,11 +163,12 @@ async def test_operator_lifecycle(tmp_path: Path) -> None:
     assert [m["text"] for m in messages] == ["kept across restarts"]
     orphan = op.published()["pid"]
 
-    # A crash leaves the database running with a dead owner; the next start adopts it.
+    # A killed hub takes its database with it (the kernel's parent-death signal); the
+    # next start begins a fresh one on the same data, nothing lost.
     stop(serve, signal.SIGKILL)
-    assert op.db_processes() == [orphan]
+    assert await asyncio.to_thread(_gone, op, WAIT_LIMIT)
     serve = op.serve()
-    assert op.published()["pid"] == orphan and op.published()["owner"] == serve.pid
+    assert op.published()["pid"] != orphan and op.published()["owner"] == serve.pid
     assert len(op.api(key, "/api/v1/users")["data"]) == 1
     assert stop(serve) == 0
     assert not (op.data_dir / "db.json").exists() and op.db_processes() == []
@@ -178,10 +191,57 @@ async def test_second_serve_leaves_the_first_published(tmp_path: Path) -> None:
         assert shown["webhook_url"].startswith("https://hub.example/")
         assert "https://hub.example/widget/" in shown["embed"]
         mail = op.run("channel", "add", "--account", account, "--type", "email", "--name", "Mail",
-                      "--config", '{"address": "help@shop.example", "smtp_host": "127.0.0.1"}')  # fmt: skip
+                      "--config", '{"address": "help@shop.example", "smtp_host": "mail.shop.example"}')  # fmt: skip
         assert mail["smtp_listener"] == "127.0.0.1:2599"
     finally:
         if second.poll() is None:
             stop(second)
         assert stop(first) == 0
     assert not (op.data_dir / "hub.json").exists()
+
+
+def test_serve_refuses_a_busy_port_before_announcing_anything(tmp_path: Path) -> None:
+    """A port held by someone else: one line naming it, a non-zero exit, no sign-in text,
+    and no database left running. First the HTTP port, then the SMTP listener's."""
+    op = Operator(tmp_path / "var")
+    smtp_port = int(op.env["PARLEY_SMTP_PORT"])
+    for held, what in ((op.port, "HTTP"), (smtp_port, "SMTP")):
+        with socket.socket() as holder:
+            holder.bind(("127.0.0.1", held))
+            holder.listen()
+            done = subprocess.run(
+                [PARLEY, "serve", "--demo", "--port", str(op.port)],
+                env=op.env, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert done.stderr.strip().splitlines() == [
+            f"parley: port_busy: cannot listen for {what} on 127.0.0.1:{held}: "
+            "Address already in use"
+        ]
+        assert "sign in" not in done.stdout.lower() and "ready" not in done.stdout
+        assert op.db_processes() == [] and not (op.data_dir / "demo.json").exists()
+
+
+def test_help_is_plain_text_and_describes_every_option() -> None:
+    """``parley --help``: no reStructuredText markup; every command, action and option says
+    what it is for."""
+    done = subprocess.run([PARLEY, "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "`" not in done.stdout, done.stdout + done.stderr
+    assert "Run the Parley hub and administer it." in done.stdout
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> list[str]:
+        missing = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helped = {a.dest for a in action._choices_actions if a.help}
+                for name, child in action.choices.items():
+                    if name not in helped or not child.description:
+                        missing.append(f"{path} {name}")
+                    missing += walk(child, f"{path} {name}")
+            elif action.dest != "help" and not action.help:
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+            elif action.help and "`" in action.help:
+                missing.append(f"{path}: markup in {action.help!r}")
+        return missing
+
+    assert walk(cli_parser(), "parley") == []

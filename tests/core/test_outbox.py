@@ -186,7 +186,8 @@ async def test_permanent_error_ends_failed_with_code_and_text(
         url=SEND_URL, status_code=400, json={"code": 21211, "message": "not a valid number"}
     )
     message = await reply(hub, conversation)
-    await new_dispatcher(hub, dispatchers).start()
+    worker = new_dispatcher(hub, dispatchers)
+    await worker.start()
     done = await settled(message, "sent", "failed")
     assert done.delivery == "failed" and done.attempts == 1
     assert done.error is not None
@@ -199,6 +200,7 @@ async def test_permanent_error_ends_failed_with_code_and_text(
         return found if found is not None and found.delivery_failed_at is not None else None
 
     await wait_for(flagged, "the conversation to carry the not-delivered flag")
+    await worker.stop()  # a retry would call the provider again, which this test does not play
     assert await delivery.requeue(conversation.account_id, done.id)
     cleared = await Conversation.get(conversation.id)
     assert cleared is not None and cleared.delivery_failed_at is None

@@ -8,6 +8,7 @@ from typing import Any
 
 from hub.models import ActivityEvent, Conversation
 from hub.pipeline.realtime import Event
+from hub.store.queues import waiting_filter
 from hub.wallboard.events import moves_board
 from tests.conftest import Tenant
 
@@ -23,9 +24,10 @@ def _index(plan: dict[str, Any]) -> str:
 
 
 async def test_the_waiting_set_is_an_index_read(tenant: Tenant) -> None:
-    query = {"account_id": tenant.account.id, "team_id": "t", "assignee_id": None, "status": "open"}
+    assert tenant.account.id is not None
+    query = waiting_filter(tenant.account.id, None)
     plan = await Conversation.get_pymongo_collection().find(query).explain()
-    assert _index(plan) == "account_id_1_team_id_1_assignee_id_1_status_1"
+    assert _index(plan) == "account_id_1_team_id_1_assignee_id_1_status_1_waiting_since_1"
 
 
 async def test_report_reads_are_bounded_index_ranges(tenant: Tenant) -> None:
@@ -47,3 +49,7 @@ def test_the_stream_wakes_for_figures_only() -> None:
     assert moves_board(event("user.updated", "presence"))
     assert not moves_board(event("user.updated", "last_seen_at"))
     assert not moves_board(event("message.created"))
+    assert moves_board(event("callback.created"))  # callbacks waiting
+    assert moves_board(event("callback.updated", "status"))
+    assert not moves_board(event("callback.updated", "last_note"))
+    assert moves_board(event("conversation.updated", "sla_breached_at"))

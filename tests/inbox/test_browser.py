@@ -134,16 +134,22 @@ async def sign_in(page: Page, served: Served, email: str, shot: str | None = Non
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
     await expect(page).to_have_url(f"{served.url}/inbox")
-    # Polled from here: wait_for_function re-evaluates its string with eval in the page
-    # when the first check fails, which the inbox's CSP (no unsafe-eval) refuses.
+    await live(page)
+
+
+async def live(page: Page) -> None:
+    """Wait until the page's live stream is open.
+
+    Polled from here: ``wait_for_function`` re-evaluates its string with eval in the page
+    when the first check fails, which the pages' CSP (no unsafe-eval) refuses.
+    """
     for _ in range(300):
         if await page.evaluate(
             "window.__sources.length > 0 && window.__sources.at(-1).readyState === 1"
         ):
-            break
+            return
         await asyncio.sleep(0.05)
-    else:
-        raise AssertionError("the inbox's live stream did not open")
+    raise AssertionError("the page's live stream did not open")
 
 
 async def test_agent_day(served: Served, chromium: Browser, httpx_mock: Any) -> None:

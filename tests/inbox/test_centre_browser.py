@@ -13,6 +13,7 @@ from tests.inbox.conftest import add_user
 from tests.inbox.test_browser import (  # noqa: F401  (fixtures)
     Served,
     chromium,
+    live,
     open_page,
     served,
     sign_in,
@@ -67,9 +68,7 @@ async def test_queue_order_live_assignment_and_presence(
 
     # Agnes gets room for one: the head of the queue (the VIP) is hers at once, live.
     await page.goto(served.url + "/inbox?view=mine")
-    await page.wait_for_function(
-        "window.__sources.length > 0 && window.__sources.at(-1).readyState === 1"
-    )
+    await live(page)
     await expect(page.locator("#rows")).to_contain_text("No conversations here.")
     r = await served.http.patch(
         f"{api}/users/{agnes.id}", json={"capacity": 1}, headers=tenant.auth

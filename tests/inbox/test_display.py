@@ -85,3 +85,13 @@ def test_anonymous_visitors_get_a_readable_name() -> None:
     assert with_page == f"{named} from shop.example"
     assert contact_title("Ann", "visitor:anon:x") == "Ann"
     assert contact_title(None, "phone:+4512345678") == "+4512345678"
+
+
+def test_avatars_of_names_addresses_and_numbers() -> None:
+    from hub.web.display import PHONE_SIGN, initials
+
+    assert initials("Ann Lee") == "AL"
+    assert initials("ann@example.com") == "A"
+    # A number has no initials: a telephone sign, not its last two digits (read as a count).
+    for number in ("+45 12 34 56 78", "phone:+4512345678", "+1 (555) 010-0199"):
+        assert initials(number) == PHONE_SIGN

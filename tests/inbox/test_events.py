@@ -9,7 +9,7 @@ from hub.inbox.events import signals
 from hub.models import Conversation, User
 from hub.pipeline.realtime import Event
 from tests.conftest import Running, Tenant
-from tests.inbox.conftest import post_inbound, session_client
+from tests.inbox.conftest import add_user, post_inbound, session_client
 
 
 async def _read_stream(
@@ -123,3 +123,19 @@ def test_an_event_is_serialized_once_for_every_stream() -> None:
     assert wire.count(b"event: ") == 2 and f"c-{doc['_id']}".encode() in wire
     realtime.unsubscribe(other)
     assert realtime.subscriber_count == 4
+
+
+async def test_a_dashboard_user_never_gets_the_agents_stream(
+    running: Running, tenant: Tenant
+) -> None:
+    """Roles on streams: the agents' stream carries conversation and message ids and delivery
+    states; a dashboard user has the wallboard's stream only."""
+    board = await add_user(tenant, "board@acme.test", "dashboard", "Wall Board")
+    client = session_client(running, board)
+    try:
+        # Today's stream would never end for them: a bounded wait fails instead of hanging.
+        r = await asyncio.wait_for(client.get("/inbox/events"), 5)
+        assert r.status_code == 403, r.text
+        assert "event:" not in r.text
+    finally:
+        await client.aclose()

@@ -157,3 +157,28 @@ async def test_a_surname_is_found_at_any_age(
     assert await rows(signed_in, q="zyxw", status="any") == [str(old.id)]
     assert await rows(signed_in, q="Ulla Zyx", status="any") == [str(old.id)]
     assert await rows(signed_in, q="ulla other", status="any") == []
+
+
+async def test_search_box_reads_the_whole_history_in_pages(
+    running: Running, tenant: Tenant, signed_in: httpx.AsyncClient, clock: Any
+) -> None:
+    """The box uses the API's search (hub.store.search): any age, cursor pages, q kept."""
+    clock.set(dt.datetime(2025, 9, 1, 9, 0))
+    await post_inbound(running.client, tenant, "inv-old", "+4530100000", "invoice 4471 missing")
+    clock.set(dt.datetime(2026, 3, 1, 9, 0))
+    for i in range(1, 26):  # 25 newer: the old one is on the second page
+        clock.advance(minutes=1)
+        await post_inbound(running.client, tenant, f"inv-{i}", f"+45301000{i:02d}", "invoice")
+    old = await Conversation.find_one(Conversation.contact_key == "phone:+4530100000")
+    assert old is not None
+    assert await rows(signed_in, q="4471 INVOICE", status="any") == [str(old.id)]
+    first = await signed_in.get(
+        "/inbox",
+        params={"q": "invoice", "status": "any"},
+        headers={"HX-Request": "true", "HX-Target": "rows"},
+    )
+    got = ROW.findall(first.text)
+    cursor = re.search(r'href="/inbox\?([^"]*)" data-cursor="([^"]+)"', first.text)
+    assert len(got) == 25 and cursor is not None and "q=invoice" in cursor.group(1)
+    second = await rows(signed_in, q="invoice", status="any", cursor=cursor.group(2))
+    assert second == [str(old.id)] and str(old.id) not in got

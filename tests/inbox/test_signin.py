@@ -9,15 +9,17 @@ import time
 import httpx
 from itsdangerous import TimestampSigner
 
+from hub.inbox import throttle
 from hub.models import LoginAttempt, User
 from hub.settings import Settings
 from tests.conftest import Running, Tenant
 from tests.inbox.conftest import PASSWORD, csrf_of
 
 
-def _client(running: Running) -> httpx.AsyncClient:
+def _client(running: Running, address: str = "127.0.0.1") -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=running.app), base_url="http://hub.test"
+        transport=httpx.ASGITransport(app=running.app, client=(address, 123)),
+        base_url="http://hub.test",
     )
 
 
@@ -67,7 +69,7 @@ async def test_login_needs_csrf(running: Running, agent: User) -> None:
 async def test_rate_limit_counts_failures_in_the_database(running: Running, agent: User) -> None:
     """Failures are documents, not process memory: those another ``parley serve`` stored
     lock the email here too, and five failures here are five documents."""
-    key = f"email:{agent.email}"
+    key = f"pair:{agent.email}|127.0.0.1"
     await LoginAttempt.insert_many([LoginAttempt(key=key) for _ in range(5)])  # another process
     async with _client(running) as client:
         locked = await _attempt(client, agent.email, PASSWORD)
@@ -88,7 +90,32 @@ async def test_success_clears_failures(running: Running, agent: User) -> None:
         for _ in range(4):
             await _attempt(client, agent.email, "wrong password")
         assert (await _attempt(client, agent.email, PASSWORD)).status_code == 303
-    assert await LoginAttempt.find(LoginAttempt.key == f"email:{agent.email}").count() == 0
+    assert await LoginAttempt.find(LoginAttempt.key == f"pair:{agent.email}|127.0.0.1").count() == 0
+
+
+async def test_a_strangers_guesses_do_not_lock_the_user_out_elsewhere(
+    running: Running, agent: User
+) -> None:
+    """Throttling counts per (email, address) and per address, not per email alone."""
+    async with _client(running, "203.0.113.9") as stranger:
+        for _ in range(5):
+            assert (await _attempt(stranger, agent.email, "guess")).status_code == 400
+        assert (await _attempt(stranger, agent.email, PASSWORD)).status_code == 429
+    async with _client(running, "198.51.100.7") as owner:
+        ok = await _attempt(owner, agent.email, PASSWORD)
+        assert ok.status_code == 303 and ok.headers["location"] == "/inbox"
+    # The stranger is still held back for that email (a success elsewhere clears nothing).
+    async with _client(running, "203.0.113.9") as stranger:
+        assert (await _attempt(stranger, agent.email, PASSWORD)).status_code == 429
+
+
+async def test_one_address_guessing_many_emails_is_held_back(running: Running, agent: User) -> None:
+    async with _client(running, "203.0.113.10") as sprayer:
+        for i in range(throttle.MAX_PER_CLIENT):
+            assert (await _attempt(sprayer, f"user{i}@acme.test", "guess")).status_code == 400
+        assert (await _attempt(sprayer, agent.email, PASSWORD)).status_code == 429
+    async with _client(running, "198.51.100.8") as owner:
+        assert (await _attempt(owner, agent.email, PASSWORD)).status_code == 303
 
 
 async def test_expired_session_is_refused(

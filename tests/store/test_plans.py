@@ -170,3 +170,58 @@ async def test_an_unindexed_query_is_caught(running: Running, recorded: list[Any
     await Conversation.get_pymongo_collection().find_one({"_id": 1, "account_id": 1})
     with pytest.raises(AssertionError, match="scanned"):
         await assert_indexed(running, recorded)
+
+
+def _index_names(plan: dict[str, Any]) -> Iterator[str]:
+    if plan.get("indexName"):
+        yield plan["indexName"]
+    for key in ("inputStage", "outerStage", "innerStage"):
+        if isinstance(plan.get(key), dict):
+            yield from _index_names(plan[key])
+    for child in plan.get("inputStages", []):
+        yield from _index_names(child)
+
+
+async def test_every_search_shape_reads_the_term_index(
+    running: Running, client: httpx.AsyncClient, tenant: Tenant, recorded: list[Any]
+) -> None:
+    """Rare word, common word, several words, a phrase, an email (whole, local part), a
+    phone as typed, a name's start, a later page: every query is an index scan, and the
+    messages are read by their terms (``(account_id, terms, created_at)``)."""
+    for i in range(4):
+        text = f"the parcel courier order {i} from ann.jensen@example.com"
+        r = await post_webhook(
+            client, tenant, [{"id": f"s-{i}", "from": f"+452012010{i}", "text": text}]
+        )
+        assert r.status_code == 200
+    recorded.clear()
+    shapes = [
+        "zanzibar",
+        "parcel",
+        "parcel courier",
+        '"parcel courier" order',
+        "ann.jensen@example.com",
+        "ann.jensen",
+        "+45 20 12 01 01",
+        "Ann",
+    ]
+    for q in shapes:
+        r = await client.get(
+            "/api/v1/conversations", params={"q": q, "limit": "2"}, headers=tenant.auth
+        )
+        assert r.status_code == 200, (q, r.text)
+        cursor = r.json()["next_cursor"]
+        if cursor:  # a later page: the check for a newer match on an earlier page too
+            params = {"q": q, "limit": "2", "cursor": cursor}
+            assert (
+                await client.get("/api/v1/conversations", params=params, headers=tenant.auth)
+            ).is_success
+    term_reads = [query for name, query in recorded if name == "messages" and "terms" in query]
+    assert len(term_reads) >= len(shapes) - 1
+    for query in term_reads:
+        answer = await running.hub.database.command(
+            "explain", {"find": "messages", "filter": query}
+        )
+        names = list(_index_names(answer["queryPlanner"]["winningPlan"]))
+        assert any("terms" in n for n in names), (query, names)
+    assert await assert_indexed(running, recorded) >= len(shapes) * 2

@@ -15,7 +15,7 @@
       close: "Close", refused: "This chat is not available here.", identity: "We could not verify who you are.",
       limited: "Too many messages, please wait a moment.", file: "File", tooBig: "That file is too large.",
       badType: "That type of file cannot be sent.", save: "Save",
-      greeting: "Hi! How can we help you today?", replyMin: "We typically reply in {n} minutes", replyHour: "We typically reply in {n} hours", back: "We are back {when}.", bot: "Bot", sent: "Sent", seen: "Seen", step: "Before we start", intro: "Tell us your name and email address, so we can answer you even if you leave this page.", transcript: "Email me this conversation", transcriptSent: "Sent to {email}.", newMsg: "New message", online: "Available now" },
+      greeting: "Hi! How can we help you today?", replyMin: "We typically reply in {n} minutes", replyHour: "We typically reply in {n} hours", back: "We are back {when}.", bot: "Bot", sent: "Sent", seen: "Seen", step: "Before we start", intro: "Tell us your name and email address, so we can answer you even if you leave this page.", transcript: "Email me this conversation", transcriptSent: "Sent to {email}.", newMsg: "New message", online: "Available now", count: "{n} / {max} characters", tooLong: "Too long: {n} characters, at most {max} can be sent. Shorten the message or send it in parts." },
     da: { title: "Chat med os", placeholder: "Skriv en besked…", send: "Send", attach: "Vedhæft en fil",
       typing: "{name} skriver…", offline: "Vi er ikke til stede lige nu. Skriv din e-mailadresse, så svarer vi på mail.",
       email: "E-mail", name: "Navn", start: "Start chat", saved: "Tak! Vi svarer på mail.",
@@ -23,7 +23,7 @@
       close: "Luk", refused: "Denne chat er ikke tilgængelig her.", identity: "Vi kunne ikke bekræfte, hvem du er.",
       limited: "For mange beskeder, vent et øjeblik.", file: "Fil", tooBig: "Filen er for stor.",
       badType: "Den filtype kan ikke sendes.", save: "Gem",
-      greeting: "Hej! Hvordan kan vi hjælpe dig i dag?", replyMin: "Vi svarer typisk inden for {n} minutter", replyHour: "Vi svarer typisk inden for {n} timer", back: "Vi er tilbage {when}.", bot: "Bot", sent: "Sendt", seen: "Set", step: "Før vi starter", intro: "Skriv dit navn og din e-mailadresse, så kan vi svare dig, selv hvis du forlader siden.", transcript: "Send mig samtalen på mail", transcriptSent: "Sendt til {email}.", newMsg: "Ny besked", online: "Til stede nu" },
+      greeting: "Hej! Hvordan kan vi hjælpe dig i dag?", replyMin: "Vi svarer typisk inden for {n} minutter", replyHour: "Vi svarer typisk inden for {n} timer", back: "Vi er tilbage {when}.", bot: "Bot", sent: "Sendt", seen: "Set", step: "Før vi starter", intro: "Skriv dit navn og din e-mailadresse, så kan vi svare dig, selv hvis du forlader siden.", transcript: "Send mig samtalen på mail", transcriptSent: "Sendt til {email}.", newMsg: "Ny besked", online: "Til stede nu", count: "{n} / {max} tegn", tooLong: "For lang: {n} tegn, højst {max} kan sendes. Gør beskeden kortere, eller send den i flere dele." },
     sv: { title: "Chatta med oss", placeholder: "Skriv ett meddelande…", send: "Skicka", attach: "Bifoga en fil",
       typing: "{name} skriver…", offline: "Vi är inte här just nu. Lämna din e-postadress så svarar vi via e-post.",
       email: "E-post", name: "Namn", start: "Starta chatten", saved: "Tack! Vi svarar via e-post.",
@@ -31,7 +31,7 @@
       close: "Stäng", refused: "Den här chatten är inte tillgänglig här.", identity: "Vi kunde inte bekräfta vem du är.",
       limited: "För många meddelanden, vänta en stund.", file: "Fil", tooBig: "Filen är för stor.",
       badType: "Den filtypen kan inte skickas.", save: "Spara",
-      greeting: "Hej! Hur kan vi hjälpa dig i dag?", replyMin: "Vi svarar oftast inom {n} minuter", replyHour: "Vi svarar oftast inom {n} timmar", back: "Vi är tillbaka {when}.", bot: "Bot", sent: "Skickat", seen: "Sett", step: "Innan vi börjar", intro: "Skriv ditt namn och din e-postadress, så kan vi svara även om du lämnar sidan.", transcript: "Mejla mig konversationen", transcriptSent: "Skickat till {email}.", newMsg: "Nytt meddelande", online: "Tillgängliga nu" },
+      greeting: "Hej! Hur kan vi hjälpa dig i dag?", replyMin: "Vi svarar oftast inom {n} minuter", replyHour: "Vi svarar oftast inom {n} timmar", back: "Vi är tillbaka {when}.", bot: "Bot", sent: "Skickat", seen: "Sett", step: "Innan vi börjar", intro: "Skriv ditt namn och din e-postadress, så kan vi svara även om du lämnar sidan.", transcript: "Mejla mig konversationen", transcriptSent: "Skickat till {email}.", newMsg: "Nytt meddelande", online: "Tillgängliga nu", count: "{n} / {max} tecken", tooLong: "För långt: {n} tecken, högst {max} kan skickas. Korta meddelandet eller skicka det i flera delar." },
     nb: { title: "Chat med oss", placeholder: "Skriv en melding…", send: "Send", attach: "Legg ved en fil",
       typing: "{name} skriver…", offline: "Vi er ikke til stede nå. Legg igjen e-postadressen din, så svarer vi på e-post.",
       email: "E-post", name: "Navn", start: "Start chat", saved: "Takk! Vi svarer på e-post.",
@@ -39,7 +39,7 @@
       close: "Lukk", refused: "Denne chatten er ikke tilgjengelig her.", identity: "Vi kunne ikke bekrefte hvem du er.",
       limited: "For mange meldinger, vent litt.", file: "Fil", tooBig: "Filen er for stor.",
       badType: "Den filtypen kan ikke sendes.", save: "Lagre",
-      greeting: "Hei! Hvordan kan vi hjelpe deg i dag?", replyMin: "Vi svarer vanligvis innen {n} minutter", replyHour: "Vi svarer vanligvis innen {n} timer", back: "Vi er tilbake {when}.", bot: "Bot", sent: "Sendt", seen: "Sett", step: "Før vi starter", intro: "Skriv navnet og e-postadressen din, så kan vi svare deg selv om du forlater siden.", transcript: "Send meg samtalen på e-post", transcriptSent: "Sendt til {email}.", newMsg: "Ny melding", online: "Tilgjengelige nå" },
+      greeting: "Hei! Hvordan kan vi hjelpe deg i dag?", replyMin: "Vi svarer vanligvis innen {n} minutter", replyHour: "Vi svarer vanligvis innen {n} timer", back: "Vi er tilbake {when}.", bot: "Bot", sent: "Sendt", seen: "Sett", step: "Før vi starter", intro: "Skriv navnet og e-postadressen din, så kan vi svare deg selv om du forlater siden.", transcript: "Send meg samtalen på e-post", transcriptSent: "Sendt til {email}.", newMsg: "Ny melding", online: "Tilgjengelige nå", count: "{n} / {max} tegn", tooLong: "For lang: {n} tegn, høyst {max} kan sendes. Gjør meldingen kortere, eller send den i flere deler." },
     nl: { title: "Chat met ons", placeholder: "Schrijf een bericht…", send: "Versturen", attach: "Bestand toevoegen",
       typing: "{name} typt…", offline: "We zijn nu niet bereikbaar. Laat je e-mailadres achter, dan antwoorden we per e-mail.",
       email: "E-mail", name: "Naam", start: "Chat starten", saved: "Bedankt! We antwoorden per e-mail.",
@@ -47,7 +47,7 @@
       close: "Sluiten", refused: "Deze chat is hier niet beschikbaar.", identity: "We konden niet controleren wie je bent.",
       limited: "Te veel berichten, wacht even.", file: "Bestand", tooBig: "Dat bestand is te groot.",
       badType: "Dat soort bestand kan niet worden verstuurd.", save: "Opslaan",
-      greeting: "Hoi! Waarmee kunnen we je helpen?", replyMin: "We antwoorden meestal binnen {n} minuten", replyHour: "We antwoorden meestal binnen {n} uur", back: "We zijn terug {when}.", bot: "Bot", sent: "Verstuurd", seen: "Gezien", step: "Voordat we beginnen", intro: "Laat je naam en e-mailadres achter, dan kunnen we antwoorden, ook als je deze pagina verlaat.", transcript: "Mail mij dit gesprek", transcriptSent: "Verstuurd naar {email}.", newMsg: "Nieuw bericht", online: "Nu beschikbaar" },
+      greeting: "Hoi! Waarmee kunnen we je helpen?", replyMin: "We antwoorden meestal binnen {n} minuten", replyHour: "We antwoorden meestal binnen {n} uur", back: "We zijn terug {when}.", bot: "Bot", sent: "Verstuurd", seen: "Gezien", step: "Voordat we beginnen", intro: "Laat je naam en e-mailadres achter, dan kunnen we antwoorden, ook als je deze pagina verlaat.", transcript: "Mail mij dit gesprek", transcriptSent: "Verstuurd naar {email}.", newMsg: "Nieuw bericht", online: "Nu beschikbaar", count: "{n} / {max} tekens", tooLong: "Te lang: {n} tekens, er kunnen er hoogstens {max} worden verstuurd. Maak het bericht korter of verstuur het in delen." },
     fr: { title: "Discutez avec nous", placeholder: "Écrivez un message…", send: "Envoyer", attach: "Joindre un fichier",
       typing: "{name} écrit…", offline: "Nous sommes absents pour le moment. Laissez votre adresse e-mail et nous répondrons par e-mail.",
       email: "E-mail", name: "Nom", start: "Commencer", saved: "Merci ! Nous répondrons par e-mail.",
@@ -55,7 +55,7 @@
       close: "Fermer", refused: "Cette discussion n’est pas disponible ici.", identity: "Nous n’avons pas pu vérifier votre identité.",
       limited: "Trop de messages, patientez un instant.", file: "Fichier", tooBig: "Ce fichier est trop volumineux.",
       badType: "Ce type de fichier ne peut pas être envoyé.", save: "Enregistrer",
-      greeting: "Bonjour ! Comment pouvons-nous vous aider ?", replyMin: "Nous répondons généralement en {n} minutes", replyHour: "Nous répondons généralement en {n} heures", back: "Nous serons de retour {when}.", bot: "Bot", sent: "Envoyé", seen: "Vu", step: "Avant de commencer", intro: "Indiquez votre nom et votre adresse e-mail, pour que nous puissions vous répondre même si vous quittez la page.", transcript: "M’envoyer cette conversation par e-mail", transcriptSent: "Envoyé à {email}.", newMsg: "Nouveau message", online: "Disponibles maintenant" }
+      greeting: "Bonjour ! Comment pouvons-nous vous aider ?", replyMin: "Nous répondons généralement en {n} minutes", replyHour: "Nous répondons généralement en {n} heures", back: "Nous serons de retour {when}.", bot: "Bot", sent: "Envoyé", seen: "Vu", step: "Avant de commencer", intro: "Indiquez votre nom et votre adresse e-mail, pour que nous puissions vous répondre même si vous quittez la page.", transcript: "M’envoyer cette conversation par e-mail", transcriptSent: "Envoyé à {email}.", newMsg: "Nouveau message", online: "Disponibles maintenant", count: "{n} / {max} caractères", tooLong: "Trop long : {n} caractères, {max} au plus peuvent être envoyés. Raccourcissez le message ou envoyez-le en plusieurs parties." }
   };
 
   function pickLang() {
@@ -129,9 +129,13 @@
   var notice = el("div", "notice");
   var scroller = el("div", "scroll");
   var welcome = el("div", "welcome");
+  // The live region is a wrapper: an <ol role="log"> loses its list semantics, and its
+  // items are then flagged (axe: listitem).
+  var log = el("div", "log");
+  log.setAttribute("role", "log");
   var list = el("ol", "messages");
-  list.setAttribute("role", "log");
-  scroller.append(welcome, list);
+  log.appendChild(list);
+  scroller.append(welcome, log);
   var typingLine = el("div", "typing");
   typingLine.setAttribute("aria-live", "polite");
   var errorLine = el("div", "error");
@@ -144,7 +148,12 @@
   input.rows = 1;
   input.placeholder = t.placeholder;
   input.setAttribute("aria-label", t.placeholder);
-  input.maxLength = 5000;
+  // No maxlength: a long paste is kept whole, and the counter says what is too much.
+  var counter = el("div", "count");
+  counter.id = "parley-count";
+  counter.setAttribute("aria-live", "polite");
+  counter.hidden = true;
+  input.setAttribute("aria-describedby", counter.id);
   var fileInput = el("input");
   fileInput.type = "file";
   fileInput.hidden = true;
@@ -159,7 +168,7 @@
   var transcriptBtn = el("button", "transcript", t.transcript);
   transcriptBtn.type = "button";
   tools.appendChild(transcriptBtn);
-  root.append(head, notice, scroller, typingLine, errorLine, panels, form, tools);
+  root.append(head, notice, scroller, typingLine, errorLine, panels, counter, form, tools);
   notice.hidden = true;
   form.hidden = true;
   tools.hidden = true;
@@ -167,7 +176,32 @@
   function showError(text) {
     errorLine.textContent = text || "";
   }
+  // The list stays at its newest message unless the visitor scrolled up to read: after a
+  // reload, when the frame opens (a hidden frame has no height to scroll), and whenever
+  // the list or the frame changes size (images, the survey's buttons, the keyboard).
+  var stick = true;
   function scrollDown() { scroller.scrollTop = scroller.scrollHeight; }
+  function follow() { if (stick) scrollDown(); }
+  scroller.addEventListener("scroll", function () {
+    stick = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 24;
+  });
+  if (window.ResizeObserver) {
+    var watcher = new ResizeObserver(follow);
+    watcher.observe(scroller);
+    watcher.observe(list);
+  }
+
+  // ------------------------------------------------------------------ length
+  function maxText() { return (S.config && S.config.max_text) || 5000; }
+  function countText() {
+    var n = input.value.length, max = maxText(), over = n > max;
+    counter.hidden = n < max * 0.8;
+    counter.classList.toggle("over", over);
+    counter.setAttribute("role", over ? "alert" : "status");
+    counter.textContent = fill(over ? t.tooLong : t.count, { n: n.toLocaleString(lang), max: max.toLocaleString(lang) });
+    if (over) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+    return !over;
+  }
 
   // ------------------------------------------------------------------ API
   function api(method, path, body) {
@@ -482,7 +516,8 @@
     });
     list.insertBefore(li, next);
     markSeen();
-    scrollDown();
+    if (m.direction === "in") stick = true;
+    follow();
     if (!S.caughtUp) return;
     toParent({ parley: "message", message: { id: m.id, direction: m.direction, text: m.text,
       sender_name: m.sender_name, sender_type: m.sender_type, created_at: m.created_at } });
@@ -526,6 +561,7 @@
     li.classList.add("pending");
     li.dataset.key = item.key;
     if (old) old.replaceWith(li); else list.appendChild(li);
+    stick = true;
     scrollDown();
   }
 
@@ -571,14 +607,16 @@
     e.preventDefault();
     var text = input.value.trim();
     if (!text) return;
+    if (!countText()) { input.focus(); return; }  // too long: said, kept, not cut
     input.value = "";
+    countText();
     sendTyping(false);
     queue(text);
   });
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
   });
-  input.addEventListener("input", function () { sendTyping(true); });
+  input.addEventListener("input", function () { sendTyping(true); countText(); });
   attachBtn.addEventListener("click", function () { fileInput.click(); });
   fileInput.addEventListener("change", function () {
     var f = fileInput.files[0];
@@ -655,6 +693,8 @@
     });
     es.addEventListener("caught_up", function () {
       S.caughtUp = true;
+      stick = true;
+      scrollDown();
       root.dataset.live = "1";
       prechat();
     });
@@ -701,6 +741,8 @@
     } else if (m.parley === "opened") {
       S.open = true;
       S.unread = 0;
+      stick = true;
+      requestAnimationFrame(scrollDown);
       input.focus();
     } else if (m.parley === "closed") {
       S.open = false;

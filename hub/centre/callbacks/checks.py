@@ -81,7 +81,9 @@ async def team_of(
     key = try_id(team_id)
     team = await team_store.find_team(account_id, key) if key is not None else None
     if team is None:
-        raise InvalidCallback("invalid_team", "team_id: no such team in this account", "team_id")
+        raise InvalidCallback(
+            "unknown_team", "team_id: no team of this account has that id", "team_id"
+        )
     return team
 
 

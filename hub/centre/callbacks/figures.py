@@ -13,6 +13,7 @@ from hub.centre.callbacks.settings import in_offer_hours, settings_of
 from hub.contract import now
 from hub.models import Account, Team
 from hub.store import callbacks as store
+from hub.store import queues as queue_store
 
 
 async def waiting_count(account_id: PydanticObjectId, team_id: str | None) -> int:
@@ -21,11 +22,11 @@ async def waiting_count(account_id: PydanticObjectId, team_id: str | None) -> in
 
 
 async def average_wait_seconds(account_id: PydanticObjectId, team_id: str) -> float:
-    """The average current wait of the team's waiting conversations (0 when none wait)."""
+    """The average current wait of the team's waiting conversations (0 when none wait):
+    the queue's waiting set (``hub.store.queues``), as every figure counts it."""
     at = now()
-    waits = [
-        (at - since).total_seconds() for since in await store.waiting_since(account_id, team_id)
-    ]
+    since = await queue_store.waiting_since_in_queue(account_id, PydanticObjectId(team_id))
+    waits = [(at - one).total_seconds() for one in since]
     return sum(waits) / len(waits) if waits else 0.0
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from beanie import PydanticObjectId
 
 from hub import tasks
+from hub.centre.automatic import replies as auto_replies
 from hub.centre.callbacks import lifecycle as callbacks
 from hub.centre.callbacks.settings import Window, label, remaining_windows, settings_of
 from hub.contract import QuickReply, now
@@ -40,6 +41,7 @@ from hub.pipeline import outbox
 from hub.store import accounts as account_store
 from hub.store import callbacks as store
 from hub.store import paging
+from hub.store import queues as queue_store
 
 if TYPE_CHECKING:
     from hub.pipeline.services import Hub
@@ -60,7 +62,7 @@ OFFER_TEXT = (
 async def _waiting_phone_conversations(
     account_id: PydanticObjectId, team_id: str
 ) -> list[Conversation]:
-    found = await store.waiting_conversations(account_id, team_id)
+    found = await queue_store.waiting_in_queue(account_id, PydanticObjectId(team_id))
     return [c for c in found if c.contact_key.startswith("phone:")]
 
 
@@ -94,14 +96,17 @@ async def offer(hub: Hub, account: Account, team: Team, conversation: Conversati
     )
     if not await store.insert_offer(record):
         return False
+    if not await auto_replies.may_send(hub, conversation, "callback_offer"):
+        return False  # automated, our own number, or the contact had an automatic reply today
     choices = [
         QuickReply(title=label(w, tz, at), payload=f"{PAYLOAD}{i}") for i, w in enumerate(windows)
     ]
     choices.append(QuickReply(title="No thanks, I'll wait", payload=KEEP_WAITING))
     try:
         await outbox.enqueue(
-            hub, conversation, text=OFFER_TEXT, sender=SENDER, quick_replies=choices
-        )
+            hub, conversation, text=OFFER_TEXT, sender=SENDER, quick_replies=choices,
+            metadata={"automatic": "callback_offer"},
+        )  # fmt: skip
     except outbox.OutboxError as exc:  # e.g. outside WhatsApp's reply window: no offer then
         log.info("callback offer for %s not sent: %s", conversation.id, exc.message)
         return False

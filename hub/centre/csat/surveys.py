@@ -14,6 +14,7 @@ import logging
 import secrets
 from typing import TYPE_CHECKING
 
+from hub.centre.automatic import replies as auto_replies
 from hub.centre.csat import answers as csat
 from hub.contract import QuickReply, now
 from hub.models import Conversation, Sender
@@ -55,9 +56,15 @@ async def _send(hub: Hub, conversation: Conversation, at: dt.datetime) -> bool:
         return False
     caps = hub.registry.get(channel.type).capabilities_for(hub.channel_info(channel))
     survey = conversation.csat_survey or {}
+    retry = bool(survey.get("retried")) and survey.get("sent_at") is not None
+    # RFC 3834: never to automated mail or ourselves; the survey itself counts as the
+    # contact's automatic reply of the day (its retry and thanks belong to it).
+    first = not survey.get("thank") and not retry
+    if not await auto_replies.may_send(hub, conversation, "csat", daily=first):
+        await store.survey_failed(conversation.account_id, conversation.id, "auto_reply_refused")
+        return False
     if survey.get("thank"):
         return await _thank(hub, conversation)
-    retry = bool(survey.get("retried")) and survey.get("sent_at") is not None
     mode = "buttons" if caps.quick_replies else "link" if caps.subject else "reply"
     text = RETRY_TEXT if retry else csat.question(account.csat)
     token = None
@@ -85,7 +92,7 @@ async def _send(hub: Hub, conversation: Conversation, at: dt.datetime) -> bool:
             sender=SENDER,
             quick_replies=quick if mode == "buttons" else None,
             subject="How did we do?" if mode == "link" else None,
-            metadata={"csat_survey": "retry" if retry else mode},
+            metadata={"csat_survey": "retry" if retry else mode, "automatic": "csat"},
         )
     except outbox.OutboxError as exc:  # e.g. WhatsApp's reply window has closed
         log.info("survey of %s not sent: %s", conversation.id, exc.message)
@@ -103,7 +110,11 @@ async def _thank(hub: Hub, conversation: Conversation) -> bool:
     await store.thanked(conversation.account_id, conversation.id)
     try:
         await outbox.enqueue(
-            hub, conversation, text=THANKS_TEXT, sender=SENDER, metadata={"csat_survey": "thanks"}
+            hub,
+            conversation,
+            text=THANKS_TEXT,
+            sender=SENDER,
+            metadata={"csat_survey": "thanks", "automatic": "csat"},
         )
     except outbox.OutboxError as exc:
         log.info("survey thanks of %s not sent: %s", conversation.id, exc.message)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from beanie import PydanticObjectId
 
 from hub.centre import hours
+from hub.centre.automatic import replies as auto_replies
 from hub.centre.routing import assignment, lookup
 from hub.contract import now
 from hub.models import Account, Contact, Conversation, Sender
@@ -78,6 +79,8 @@ async def out_of_office(hub: Hub, account: Account, conversation: Conversation) 
         return False
     if not await conversation_store.mark_out_of_office_sent(account.id, conversation.id):
         return False
+    if not await auto_replies.may_send(hub, conversation, "out_of_office"):
+        return False  # automated mail, our own address, or the contact had one today
     try:
         await outbox.enqueue(
             hub,

@@ -8,13 +8,14 @@ the field (400). ``Team.member_ids`` is the truth about membership; each user's
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from beanie import PydanticObjectId
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from hub.centre import hours
 from hub.centre.routing import assignment
+from hub.contract import one_line
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.models import Team
 from hub.models.team import Overflow
@@ -53,13 +54,15 @@ class TeamIn(BaseModel):
     def _trim(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("a team needs a name")
-        return value.strip()
+        return one_line(value.strip(), "a team's name")
 
 
 class TeamPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=80)
+    name: Annotated[str, AfterValidator(one_line)] | None = Field(
+        default=None, min_length=1, max_length=80
+    )
     member_ids: list[str] | None = Field(default=None, max_length=500)
     assignment: Literal["manual", "round_robin", "least_busy"] | None = None
     business_hours: dict[str, object] | None = None

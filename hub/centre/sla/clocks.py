@@ -20,7 +20,8 @@ which policy applies is ``hub.centre.sla.matching``. ``tick`` finds due breaches
 range read on ``sla_next_due``; each breach is claimed by that conditional write (once
 per clock and due time, even with many processes), recorded (``sla_breached``), sent as
 ``sla.breached`` and shown live (``sla_breached_at`` changes). The hooks are called in
-ingest (inbound), the outbox (a person's public reply) and status changes.
+ingest (inbound), the outbox (a person's public reply) and every change of status or
+handler (``hub.centre.changes``, the one path of such changes).
 """
 
 from __future__ import annotations
@@ -50,9 +51,9 @@ __all__ = [
     "KINDS",
     "SLA_PLANS",
     "TICK_BATCH",
-    "at_risk_count",
     "due_soonest",
     "has_sla",
+    "on_handed_to_people",
     "on_inbound",
     "on_reply",
     "on_status",
@@ -148,13 +149,20 @@ async def _transition(
 async def on_inbound(
     account_id: PydanticObjectId, conversation_id: PydanticObjectId, at: dt.datetime, created: bool
 ) -> None:
-    """A customer message arrived: start the clocks of a new conversation (if a policy
-    applies), restart them on a reopened one, start next response after a reply."""
+    """A customer's question arrived: start the clocks of a new conversation (if a policy
+    applies), restart them on a reopened one, start next response after a reply.
+
+    Only a question a person is to answer moves a clock: never one in a conversation a
+    bot handles, nor one that left the conversation resolved or snoozed (a survey answer
+    is stored in the resolved conversation and opens nothing). The caller leaves out
+    automated messages and survey answers (``hub.centre.rules``)."""
     account = _Account(account_id)
 
     async def step(
         state: SlaClocks | None, conv: ClockedConversation, at: dt.datetime
     ) -> tuple[SlaClocks, list[Fact]] | None:
+        if conv.handler != "human" or conv.status not in ("open", "pending"):
+            return None
         if state is None:
             policy = await policy_for(await account.doc(), conv) if created else None
             if policy is None:
@@ -171,6 +179,31 @@ async def on_inbound(
     result = await _transition(account_id, conversation_id, at, step, create=created)
     if result is not None:
         log.debug("SLA clocks of %s moved on an inbound message", conversation_id)
+
+
+async def on_handed_to_people(
+    account_id: PydanticObjectId, conversation_id: PydanticObjectId, at: dt.datetime
+) -> None:
+    """A bot handed the conversation to people: its clocks start as for a new conversation
+    (if a policy applies), or a new cycle on clocks a resolution stopped."""
+    account = _Account(account_id)
+
+    async def step(
+        state: SlaClocks | None, conv: ClockedConversation, at: dt.datetime
+    ) -> tuple[SlaClocks, list[Fact]] | None:
+        if conv.handler != "human" or conv.status != "open":
+            return None
+        if state is None:
+            policy = await policy_for(await account.doc(), conv)
+            if policy is None:
+                return None
+            state = machine.new_state(policy)
+        elif not state.stopped:
+            return None  # already running for people
+        machine.start_cycle(state, at, await _calendar(account, conv, state))
+        return state, []
+
+    await _transition(account_id, conversation_id, at, step, create=True)
 
 
 async def on_reply(
@@ -310,15 +343,6 @@ def running(state: SlaClocks | Mapping[str, object]) -> list[SlaKind]:
     """The clocks counting now, of typed clocks or of a conversation's stored ``sla``."""
     clocks = state if isinstance(state, SlaClocks) else SlaClocks.model_validate(state)
     return machine.running(clocks)
-
-
-async def at_risk_count(account_id: PydanticObjectId, team_id: str | None = None) -> int:
-    """Open conversations whose earliest running clock has used 80% of its target or more
-    (breached ones included); 0 on a plan without SLA. For the wallboard and reports."""
-    account = await account_store.get_account(account_id)
-    if account is None or not has_sla(account.plan):
-        return 0
-    return await store.count_at_risk(account_id, now(), team_id)
 
 
 async def due_soonest(

@@ -152,17 +152,26 @@ _Existing = Callable[[PydanticObjectId, list[PydanticObjectId]], Awaitable[set[P
 async def _known_ids(
     account_id: PydanticObjectId, existing: _Existing, ids: list[str], field: str
 ) -> list[str]:
+    """The ids as given when the account has each; else 400 ``unknown_channel`` /
+    ``unknown_team`` naming ``applies_to.<field>`` (a name is no id: unknown too)."""
+    kind = field.removesuffix("_ids")
     wanted: list[PydanticObjectId] = []
     for value in dict.fromkeys(ids):
         parsed = try_id(value)
         if parsed is None:
-            raise InvalidPolicy(f"applies_to.{field}", f"{value!r} is not an id")
+            raise _unknown(kind, field, value)
         wanted.append(parsed)
     found = await existing(account_id, wanted)
     unknown = [str(v) for v in wanted if v not in found]
     if unknown:
-        raise InvalidPolicy(f"applies_to.{field}", f"no such id in this account: {unknown[0]}")
+        raise _unknown(kind, field, unknown[0])
     return [str(v) for v in wanted]
+
+
+def _unknown(kind: str, field: str, value: object) -> InvalidChange:
+    where = f"applies_to.{field}"
+    message = f"{where}: no {kind} of this account has id {value!r}"
+    return InvalidChange(f"unknown_{kind}", message, field=where)
 
 
 async def _check_hours(account_id: PydanticObjectId, team_ids: list[str]) -> None:

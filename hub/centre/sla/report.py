@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from beanie import PydanticObjectId
 
 from hub.centre.sla.matching import require_sla
-from hub.centre.sla.state import running
+from hub.centre.sla.state import at_risk
 from hub.contract import now
 from hub.errors import InvalidInput as InvalidChange
 from hub.errors import NotFound
@@ -114,11 +114,9 @@ async def report(
         count: _Count = "met" if event.kind == "sla_met" else "breached"
         target[count] += 1
     at = now()
-    for state in await store.at_risk_clocks(account_id, at):
-        for kind in running(state):
-            risk = state.risk.get(kind)
-            if risk is not None and risk <= at:
-                row(str(state.policy_id), kind)["open_at_risk"] += 1
+    for risky in await store.at_risk_clocks(account_id, at):  # the wallboard's read too
+        for kind in at_risk(risky.clocks, at):
+            row(str(risky.clocks.policy_id), kind)["open_at_risk"] += 1
     ordered = sorted(
         rows.values(),
         key=lambda r: (

@@ -48,6 +48,21 @@ def running(state: SlaClocks) -> list[SlaKind]:
     return [k for k in SLA_KINDS if state.due(k) is not None and k not in state.done]
 
 
+def at_risk(state: SlaClocks, at: dt.datetime) -> list[SlaKind]:
+    """The running clocks that have used their risk share of the target by ``at``
+    (breached ones included): the one definition of "SLA at risk"."""
+    return [k for k in running(state) if k in state.risk and _aware(state.risk[k]) <= at]
+
+
+def overdue(state: SlaClocks, at: dt.datetime) -> list[SlaKind]:
+    """The running clocks past their due time at ``at``: "SLA breached" and still open."""
+    return [k for k in running(state) if (due := state.due(k)) is not None and due <= at]
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
 def _ms(at: dt.datetime) -> dt.datetime:
     """Cut to milliseconds, as the database stores it, so keys agree after a round trip."""
     return at.replace(microsecond=at.microsecond // 1000 * 1000)

@@ -1,0 +1,1 @@
+"""Automatic messages the centre sends on its own: the rules they all follow (``replies``)."""

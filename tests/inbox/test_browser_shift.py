@@ -110,7 +110,8 @@ async def test_a_shift_by_keyboard(served: Served, chromium: Browser, httpx_mock
     await page.keyboard.press("Escape")
     await page.keyboard.press("e")
     await expect(page.locator("#header .status")).to_have_text("resolved")
-    await expect(page.locator("#toast")).to_have_text("Resolved.")
+    # A loaded machine may take a while to swap the toast in after the header settled.
+    await expect(page.locator("#toast")).to_have_text("Resolved.", timeout=15000)
     await page.keyboard.press("]")
     await expect(page.locator("#pane [data-conversation]")).not_to_have_attribute(
         "data-conversation", first or ""

@@ -83,6 +83,8 @@ async def test_labels_admin_and_inbox(served: Served, chromium: Browser) -> None
     await page.goto(served.url + "/inbox")
     await page.locator(".more-filters summary").click()
     await page.locator("#label").press_sequentially("bra")
+    # Tab takes the highlighted suggestion: wait until the account's labels have arrived.
+    await expect(page.locator("#label-options [role=option]", has_text="brand-new")).to_be_visible()
     await page.locator("#label").press("Tab")
     await expect(page.locator("#label")).to_have_value("brand-new")
     await expect(page.locator("li.conv", has_text="Ann")).to_have_count(1)

@@ -212,6 +212,8 @@ def world(mongodb_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "PARLEY_DATA_DIR": str(tmp_path / "var"),
         "PARLEY_SECRET_KEY": SECRET,
         "PARLEY_SMTP_PORT": str(embedded.free_port()),
+        # The tests' SMTP sink listens on loopback, which the outbound guard refuses otherwise.
+        "PARLEY_OUTBOUND_ALLOW": "127.0.0.1/32",
     }
     settings = Settings.from_env(env)
     live = LiveHub(settings, env, port, tmp_path / "hub.log")

@@ -221,17 +221,50 @@
     if (note) note.hidden = false;
   }
   var sendingDraft = "";
+  // What was sent, to tell it from what the agent went on to write while the hub answered:
+  // the composer the hub sends back after an accepted message must not swallow that.
+  var sent = null, carried = null;
+  function checkedKind() {
+    var radio = document.querySelector("#composer input[name=kind]:checked");
+    return radio ? radio.value : "";
+  }
   document.addEventListener("htmx:beforeRequest", function (evt) {
     if (evt.detail.elt && evt.detail.elt.id === "composer") {
-      sendingDraft = draftKey(document.getElementById("reply-text"));
+      var textarea = document.getElementById("reply-text");
+      sendingDraft = draftKey(textarea);
+      sent = { text: textarea ? textarea.value : "", kind: checkedKind() };
     }
   });
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
-    if (evt.detail.target && evt.detail.target.id === "composer" && sendingDraft && status >= 200 && status < 300) {
+    var composer = evt.detail.target && evt.detail.target.id === "composer";
+    if (composer && sendingDraft && status >= 200 && status < 300) {
       try { localStorage.removeItem(sendingDraft); } catch (e) { /* nothing kept */ }
     }
-    if (evt.detail.target && evt.detail.target.id === "composer") sendingDraft = "";
+    if (composer && sent && status >= 200 && status < 300) {
+      var textarea = document.getElementById("reply-text");
+      var now = textarea ? textarea.value : "";
+      var kind = checkedKind();
+      if (now !== sent.text || kind !== sent.kind) {
+        carried = {
+          text: now.indexOf(sent.text) === 0 ? now.slice(sent.text.length) : now,
+          kind: kind,
+          focused: document.activeElement === textarea,
+        };
+      }
+    }
+    if (composer) { sendingDraft = ""; sent = null; }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!carried) return;
+    var keep = carried;
+    carried = null;
+    var textarea = document.getElementById("reply-text");
+    var radio = document.querySelector('#composer input[name=kind][value="' + keep.kind + '"]');
+    if (radio) radio.checked = true;
+    if (!textarea) return;
+    if (keep.text && !textarea.value) { textarea.value = keep.text; updateSegments(textarea); saveDraft(textarea); }
+    if (keep.focused) textarea.focus();
   });
 
   document.addEventListener("input", function (evt) {

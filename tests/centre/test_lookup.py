@@ -67,8 +67,10 @@ async def test_a_new_sms_contact_is_named_from_the_directory(
         directory.release.set()
 
         async def named() -> Contact | None:
+            # The contact is named first, then its conversations: both are waited for.
             found = await _contact(centre, "+4522000001")
-            return found if found and found.name else None
+            shown = await client.get(f"/api/v1/conversations/{conv.id}", headers=centre.auth)
+            return found if found and found.name and shown.json()["contact_name"] else None
 
         contact = await eventually(named, "the contact named")
         assert contact.name == "Hanne Holm"
@@ -126,8 +128,10 @@ async def test_a_look_up_configured_through_the_api_names_the_contact(
     conv = await arrive(client, centre, "+4522000011", "api-1")
 
     async def named() -> Contact | None:
+        # The contact is named first, then its conversations: both are waited for.
         found = await _contact(centre, "+4522000011")
-        return found if found and found.name else None
+        shown = await client.get(f"/api/v1/conversations/{conv.id}", headers=centre.auth)
+        return found if found and found.name and shown.json()["contact_name"] else None
 
     contact = await eventually(named, "the contact named from the directory")
     assert contact.name == "Hanne Holm"

@@ -23,7 +23,7 @@ from hub.web.layout import layout_context
 
 
 async def _boards(ctx: Ctx) -> list[live.TeamFigures]:
-    rows = await live.snapshot(ctx.account)
+    rows = await live.snapshot(ctx.account, "conversations")
     if auth.has_role(ctx.user, "supervisor"):
         return rows
     mine = set(ctx.user.team_ids)

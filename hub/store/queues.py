@@ -70,6 +70,11 @@ def _aware(at: dt.datetime) -> dt.datetime:
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: A whole queue's projected rows in one reply (no ``getMore`` for a long queue).
+ONE_BATCH = 100_000
+
+
 async def claim_for_agent(
     account_id: PydanticObjectId,
     conversation_id: PydanticObjectId,
@@ -113,13 +118,15 @@ async def move_to_team(
 
 
 class QueueRow(NamedTuple):
-    """What a waiting conversation's place in its queue depends on (``queue_rows``)."""
+    """What a waiting conversation's place in its queue depends on (``queue_rows``), and
+    since when its customer waits (``waiting_since``, aware; None when not waiting)."""
 
     id: PydanticObjectId
     vip: bool
     priority: str
     waited_from: dt.datetime
     handler: str
+    since: dt.datetime | None = None
 
 
 def queue_row(doc: Mapping[str, object]) -> QueueRow:
@@ -129,12 +136,14 @@ def queue_row(doc: Mapping[str, object]) -> QueueRow:
         waited = dt.datetime.min
     if waited.tzinfo is None:
         waited = waited.replace(tzinfo=dt.UTC)
+    since = doc.get("waiting_since")
     return QueueRow(
         PydanticObjectId(str(doc["_id"])),
         bool(doc.get("vip")),
         str(doc.get("priority") or "normal"),
         waited,
         str(doc.get("handler") or "human"),
+        _aware(since) if isinstance(since, dt.datetime) else None,
     )
 
 
@@ -144,6 +153,54 @@ async def queue_rows(
     """The team's waiting conversations' queue fields (a projection: no model is built)."""
     fields = {"vip": 1, "priority": 1, "queued_at": 1, "waiting_since": 1, "created_at": 1}
     found = Conversation.get_pymongo_collection().find(
-        waiting_filter(account_id, team_id), {**fields, "handler": 1}
+        waiting_filter(account_id, team_id), {**fields, "handler": 1}, batch_size=ONE_BATCH
     )
     return [queue_row(doc) async for doc in found]
+
+
+class WaitingStats(NamedTuple):
+    """A queue's waiting conversations handled by people, summed up: how many, the oldest
+    and newest ``waiting_since`` (aware), and the sum of them all in milliseconds since
+    the epoch (with ``waiting``, the average wait at any time, exactly)."""
+
+    waiting: int = 0
+    oldest: dt.datetime | None = None
+    newest: dt.datetime | None = None
+    total_ms: int = 0
+
+    @classmethod
+    def of(cls, since: list[dt.datetime]) -> WaitingStats:
+        """The same sums over times read one by one (stored times are whole milliseconds)."""
+        if not since:
+            return cls()
+        total = sum((_aware(s) - EPOCH) // dt.timedelta(milliseconds=1) for s in since)
+        return cls(len(since), _aware(min(since)), _aware(max(since)), total)
+
+
+async def waiting_stats(
+    account_id: PydanticObjectId, team_id: PydanticObjectId | None
+) -> WaitingStats:
+    """``WaitingStats`` of the team's queue (None: without a team) in one aggregate over
+    the queue index: no conversation leaves the database, and the cost in commands is
+    one whatever the queue's length (the server still reads each waiting entry)."""
+    pipeline: list[dict[str, object]] = [
+        {"$match": waiting_filter(account_id, team_id)},
+        {"$match": {"handler": {"$in": ["human", None]}}},  # missing: a person's (the default)
+        {
+            "$group": {
+                "_id": None,
+                "waiting": {"$sum": 1},
+                "oldest": {"$min": "$waiting_since"},
+                "newest": {"$max": "$waiting_since"},
+                "total_ms": {"$sum": {"$toLong": "$waiting_since"}},
+            }
+        },
+    ]
+    cursor = await Conversation.get_pymongo_collection().aggregate(pipeline)
+    found = await cursor.to_list()
+    if not found:
+        return WaitingStats()
+    doc = found[0]
+    return WaitingStats(
+        int(doc["waiting"]), _aware(doc["oldest"]), _aware(doc["newest"]), int(doc["total_ms"])
+    )

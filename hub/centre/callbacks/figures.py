@@ -23,11 +23,13 @@ async def waiting_count(account_id: PydanticObjectId, team_id: str | None) -> in
 
 async def average_wait_seconds(account_id: PydanticObjectId, team_id: str) -> float:
     """The average current wait of the team's waiting conversations (0 when none wait):
-    the queue's waiting set (``hub.store.queues``), as every figure counts it."""
-    at = now()
-    since = await queue_store.waiting_since_in_queue(account_id, PydanticObjectId(team_id))
-    waits = [(at - one).total_seconds() for one in since]
-    return sum(waits) / len(waits) if waits else 0.0
+    the queue's waiting set (``hub.store.queues``), as every figure counts it; one
+    aggregate of its sums, whatever the queue's length."""
+    stats = await queue_store.waiting_stats(account_id, PydanticObjectId(team_id))
+    if not stats.waiting:
+        return 0.0
+    at_ms = (now() - queue_store.EPOCH) / dt.timedelta(milliseconds=1)
+    return (stats.waiting * at_ms - stats.total_ms) / stats.waiting / 1000
 
 
 async def offer_active(account: Account, team: Team) -> bool:

@@ -67,7 +67,7 @@ async def board(account: Account) -> list[TeamBoard]:
     ``GET /api/v1/queues`` show; the board adds only its colour levels."""
     limits = thresholds(account)
     rows = []
-    for figures in await live.snapshot(account):
+    for figures in await live.snapshot(account, "figures"):
         row = TeamBoard(
             team_id=figures.team_id,
             name=figures.name,

@@ -24,12 +24,15 @@ report and the inbox's reports read these functions; none counts a figure itself
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 
 from hub.centre.callbacks import lifecycle as callbacks
 from hub.centre.routing import availability
+from hub.centre.routing.queue_order import key_of
 from hub.centre.routing.queues import waiting
 from hub.centre.sla import state as sla_state
 from hub.centre.sla.matching import has_sla
@@ -39,14 +42,24 @@ from hub.facts.handling import account_tz
 from hub.models import Account, Conversation, Team, User
 from hub.models.user import SEAT_ROLES
 from hub.store import callbacks as callback_store
+from hub.store import conversations as conversation_store
+from hub.store import queues as queue_store
 from hub.store import sla as sla_store
 from hub.store import teams as team_store
 from hub.store import users as user_store
+from hub.store.queues import WaitingStats
+
+#: What ``snapshot`` reads of each queue besides its figures: nothing (the wallboard),
+#: the conversations' ids in queue order (the API), or the conversations (the queue page).
+Detail = Literal["figures", "ids", "conversations"]
+#: How many of a queue's head ``snapshot(…, "conversations")`` reads (the queue page's rows).
+HEAD = 50
 
 NO_TEAM_NAME = "No team"
 
 __all__ = [
     "NO_TEAM_NAME",
+    "Detail",
     "Queue",
     "QueueAgents",
     "QueueToday",
@@ -58,6 +71,7 @@ __all__ = [
     "sla_open",
     "snapshot",
     "today",
+    "wait_figures",
     "wait_seconds",
     "waited_since",
     "waiting",
@@ -137,6 +151,75 @@ def wait_seconds(queue: list[Conversation], at: dt.datetime) -> list[float]:
     return [max(0.0, (at - waited_since(c)).total_seconds()) for c in queue]
 
 
+def wait_figures(stats: WaitingStats, at: dt.datetime) -> tuple[int, int] | None:
+    """Longest and average wait in whole seconds at ``at`` (``wait_seconds``'s, truncated),
+    from the queue's sums alone; None when a wait would begin after ``at`` (a clock set
+    back), where each wait counts as 0 and only the waits one by one give the figures."""
+    if not stats.waiting or stats.oldest is None or stats.newest is None:
+        return (0, 0)
+    if stats.newest > at:
+        return None
+    at_us = (at - queue_store.EPOCH) // dt.timedelta(microseconds=1)
+    total_us = stats.waiting * at_us - stats.total_ms * 1000
+    longest = int((at - stats.oldest).total_seconds())
+    return (longest, total_us // (stats.waiting * 1_000_000))
+
+
+def _from_waits(waits: list[float]) -> tuple[int, int]:
+    return (int(max(waits, default=0)), int(sum(waits) / len(waits)) if waits else 0)
+
+
+@dataclass
+class _Read:
+    """One queue as ``snapshot`` read it (``detail``): its sums, and its rows if read."""
+
+    stats: WaitingStats
+    ids: list[PydanticObjectId] = field(default_factory=list)
+    queue: list[Conversation] = field(default_factory=list)
+    since: list[dt.datetime] | None = None
+
+
+async def _read(
+    account_id: PydanticObjectId, team_id: PydanticObjectId | None, detail: Detail
+) -> _Read:
+    """One queue: its sums alone (one aggregate), or its rows (one projected read) and,
+    for ``"conversations"``, its head's conversations (one read by id)."""
+    if detail == "figures":
+        return _Read(stats=await queue_store.waiting_stats(account_id, team_id))
+    rows = await queue_store.queue_rows(account_id, team_id)
+    people = sorted((r for r in rows if r.handler == "human" and r.since), key=key_of)
+    since = [r.since for r in people if r.since is not None]
+    read = _Read(stats=WaitingStats.of(since), ids=[r.id for r in people], since=since)
+    if detail == "conversations" and read.ids:
+        head = read.ids[:HEAD]
+        found = {c.id: c for c in await conversation_store.conversations_by_ids(account_id, head)}
+        read.queue = [c for c in map(found.get, head) if c is not None and _still_waits(c)]
+    return read
+
+
+def _still_waits(c: Conversation) -> bool:
+    """Still waiting when read by id (``waiting_filter``'s terms): not taken meanwhile."""
+    return (
+        c.status == "open"
+        and c.assignee_id is None
+        and c.handler == "human"
+        and c.waiting_since is not None
+    )
+
+
+async def _waits(
+    account_id: PydanticObjectId, team_id: PydanticObjectId | None, read: _Read, at: dt.datetime
+) -> tuple[int, int]:
+    """Longest and average wait: from the sums, or (a clock set back) one by one."""
+    figures = wait_figures(read.stats, at)
+    if figures is not None:
+        return figures
+    since = read.since
+    if since is None:
+        since = await queue_store.waiting_since_in_queue(account_id, team_id)
+    return _from_waits([max(0.0, (at - _aware(s)).total_seconds()) for s in since])
+
+
 async def today(account: Account) -> dict[str | None, QueueToday]:
     """Answered / unanswered today per team id (None: the queue without a team)."""
     assert account.id is not None
@@ -201,8 +284,13 @@ async def _offer_active(account: Account, team: Team | None) -> bool:
     return team is not None and await callbacks.offer_active(account, team)
 
 
-async def snapshot(account: Account) -> list[TeamFigures]:
-    """Every queue's figures: one per team (by name), then the one without a team."""
+async def snapshot(account: Account, detail: Detail = "ids") -> list[TeamFigures]:
+    """Every queue's figures: one per team (by name), then the one without a team.
+
+    Each queue costs one command whatever its length: an aggregate of its sums
+    (``detail="figures"``, the wallboard), or one projected read of its rows (``"ids"``,
+    the API's ``conversation_ids``); ``"conversations"`` reads the first ``HEAD`` waiting
+    conversations as well (the queue page lists them). The figures are the same in each."""
     assert account.id is not None
     teams = await team_store.list_teams(account.id)
     users = await user_store.seat_users(account.id, SEAT_ROLES)
@@ -216,26 +304,25 @@ async def snapshot(account: Account) -> list[TeamFigures]:
     for team in [*teams, None]:
         team_id = None if team is None else team.id
         members = [by_id[m] for m in team.member_ids if m in by_id] if team else users
-        queue = await waiting(account.id, team_id)
-        waits = wait_seconds(queue, at)
-        since = [waited_since(c) for c in queue]
+        read = await _read(account.id, team_id, detail)
+        longest, average = await _waits(account.id, team_id, read, at)
         risk = None if sla is None else sla.get(_key(team_id), SlaOpen())
         rows.append(
             TeamFigures(
                 team_id=team_id,
                 name=team.name if team else NO_TEAM_NAME,
-                waiting=len(queue),
-                longest_wait_seconds=int(max(waits, default=0)),
-                average_wait_seconds=int(sum(waits) / len(waits)) if waits else 0,
-                conversation_ids=[c.id for c in queue if c.id is not None],
+                waiting=read.stats.waiting,
+                longest_wait_seconds=longest,
+                average_wait_seconds=average,
+                conversation_ids=read.ids,
                 agents=agents(members, load),
                 today=days.get(_key(team_id), QueueToday()),
                 callback_offer_active=await _offer_active(account, team),
-                oldest_waiting_since=min(since, default=None),
+                oldest_waiting_since=read.stats.oldest,
                 callbacks_waiting=calls.get(_key(team_id), 0),
                 sla_at_risk=None if risk is None else risk.at_risk,
                 sla_breached=None if risk is None else risk.breached,
-                queue=queue,
+                queue=read.queue,
             )
         )
     return rows

@@ -1,0 +1,106 @@
+"""The queue figures cost a fixed number of database commands, whatever the queue's length.
+
+pymongo's command monitoring (``test_round_trips``'s listener: the request's own commands,
+change-stream traffic aside) counts what ``GET /api/v1/queues``, ``/inbox/queues`` and the
+wallboard (``/wallboard/board``, the page its stream refreshes) send while 10 customers
+wait, and again while 1,000 do: the counts must be equal. The wallboard's figures are one
+aggregate per queue (no conversation leaves the database), the API's one projected read
+per queue in one reply (no ``getMore``), the queue page's that and one read of the first
+``live.HEAD`` conversations by id. The figures are checked against the filled queue too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+import httpx
+from bson import ObjectId
+
+from hub.centre.reports import live
+from hub.contract import now
+from hub.models import Conversation
+from hub.pipeline.services import Hub
+from tests.conftest import Clock, Running, Tenant, make_tenant
+from tests.core.helpers import inbound_conversation
+from tests.core.test_round_trips import (  # noqa: F401  (fixtures)
+    Commands,
+    commands,
+    connectors,
+    counted,
+    quiet,
+    report,
+)
+from tests.inbox.conftest import add_user, session_client
+
+SIZES = (10, 1_000)
+#: Measured at 10 waiting (one team-less queue). Before: the same at 10, and one
+#: ``getMore`` more on each at 1,000 (the whole queue read, 101 documents a first batch).
+BASELINES = {"API queues": 11, "queue page": 15, "wallboard": 10}
+
+
+async def _queue_of(hub: Hub, client: httpx.AsyncClient, name: str, waiting: int) -> Tenant:
+    """An account whose queue without a team holds ``waiting`` conversations, the first
+    opened by a real inbound message, the others its copies (one ``insert_many``), each
+    waiting one second less than the one before; and a bot conversation, which never
+    counts."""
+    tenant = await make_tenant(hub, name)
+    first = await inbound_conversation(client, tenant, "+4520123450", f"{name}-1")
+    collection = Conversation.get_pymongo_collection()
+    doc: dict[str, Any] | None = await collection.find_one({"_id": first.id})
+    assert doc is not None and doc["waiting_since"] is not None
+    start = now().replace(microsecond=0) - dt.timedelta(hours=2)
+    await collection.update_one({"_id": first.id}, {"$set": {"waiting_since": start}})
+    copies = [
+        {
+            **doc,
+            "_id": ObjectId(),
+            "contact_key": f"phone:+45201{n:05d}",
+            "waiting_since": start + dt.timedelta(seconds=n),
+            "handler": "bot" if n == waiting else "human",
+        }
+        for n in range(1, waiting + 1)
+    ]
+    await collection.insert_many(copies)
+    return tenant
+
+
+async def test_queue_figures_cost_the_same_at_10_and_1000_waiting(
+    quiet: Running,  # noqa: F811
+    commands: Commands,  # noqa: F811
+    clock: Clock,
+) -> None:
+    hub, client = quiet.hub, quiet.client
+    costs: dict[str, list[int]] = {}
+    for size in SIZES:
+        tenant = await _queue_of(hub, client, f"Size{size}", size)
+        sue = await add_user(tenant, f"sue{size}@acme.test", "supervisor", "Sue")
+        async with session_client(quiet, sue) as pages:
+            requests = {
+                "API queues": functools.partial(client.get, "/api/v1/queues", headers=tenant.auth),
+                "queue page": functools.partial(pages.get, "/inbox/queues"),
+                "wallboard": functools.partial(pages.get, "/wallboard/board"),
+            }
+            for what, request in requests.items():
+                for _ in range(2):  # the second (warm) one is counted
+                    r = await counted(commands, hub, request)
+                    assert r.status_code == 200, (what, r.text)
+                report(f"{what}, {size} waiting", commands, BASELINES[what])
+                assert commands.total() <= BASELINES[what], commands.counts
+                costs.setdefault(what, []).append(commands.total())
+                if what == "API queues":
+                    (row,) = r.json()["data"]
+                    assert row["waiting"] == size == len(row["conversation_ids"])
+                    assert row["longest_wait_seconds"] == 2 * 3600
+                if what == "queue page":
+                    assert r.text.count('class="conv ') == min(size, live.HEAD)
+        (figures,) = await live.snapshot(tenant.account, "figures")
+        (ids,) = await live.snapshot(tenant.account)
+        assert figures.model_dump(exclude={"conversation_ids"}) == ids.model_dump(
+            exclude={"conversation_ids"}
+        )
+        # 2 h for the first, a second less for each next: the average is exact
+        assert figures.average_wait_seconds == int(2 * 3600 - (size - 1) / 2)
+    for what, (small, large) in costs.items():
+        assert small == large, (what, costs)

@@ -77,6 +77,7 @@ async def run(waiting: int) -> None:
                         "created_at": at,
                         "updated_at": at,
                         "queued_at": at,
+                        "waiting_since": at,
                     }
                 )
             for i in range(0, waiting, 1000):
@@ -107,10 +108,40 @@ async def run(waiting: int) -> None:
                 await timed(
                     "kept order, next calls (O(page))", lambda: orders.positions(account, page), 20
                 )
+            await figures(account)
             print(f"  load average {load()}")
             await db.release(client)
         finally:
             server.stop()
+
+
+async def figures(account: ObjectId) -> None:
+    """The queue figures' reads of one queue (``hub.centre.reports.live.snapshot``): the
+    whole queue as conversations (every surface before), its sums in one aggregate
+    (without a kept order), its projected rows (the API's ids, a kept order's first read),
+    and the sums of a kept order (the app's surfaces once the queue is kept)."""
+    from hub.store import queues as queue_store
+
+    print("queue figures of that queue (count, longest and average wait):")
+    await timed(
+        "whole queue as conversations (before)",
+        lambda: queue_store.waiting_in_queue(account, None),
+    )
+    stats = getattr(queue_store, "waiting_stats", None)
+    if stats is None:
+        print("  (no aggregate of the queue's sums in this checkout)")
+        return
+    await timed("one aggregate of its sums (wallboard)", lambda: stats(account, None), 15)
+    await timed("projected rows (the API's ids)", lambda: queue_store.queue_rows(account, None))
+    from hub.centre.routing.queue_order import QueueOrders
+
+    orders = QueueOrders()
+    await orders.order(account, None)
+
+    async def kept() -> object:
+        return (await orders.order(account, None)).stats()
+
+    await timed("kept order's sums (a kept queue, in the app)", kept, 20)
 
 
 def main() -> None:

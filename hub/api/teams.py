@@ -171,7 +171,7 @@ async def put_vip(request: Request) -> JSONResponse:
 )
 async def list_queues(request: Request) -> JSONResponse:
     account = await api_account(request)
-    rows = await live.snapshot(account)
+    rows = await live.snapshot(account, orders=request.app.state.queue_orders)
     data = [row.api().model_dump(mode="json") for row in rows]
     return JSONResponse({"data": data, "next_cursor": None})
 

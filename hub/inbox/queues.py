@@ -22,8 +22,8 @@ from hub.web.guard import Ctx, inbox_view
 from hub.web.layout import layout_context
 
 
-async def _boards(ctx: Ctx) -> list[live.TeamFigures]:
-    rows = await live.snapshot(ctx.account, "conversations")
+async def _boards(request: Request, ctx: Ctx) -> list[live.TeamFigures]:
+    rows = await live.snapshot(ctx.account, "conversations", request.app.state.queue_orders)
     if auth.has_role(ctx.user, "supervisor"):
         return rows
     mine = set(ctx.user.team_ids)
@@ -38,7 +38,7 @@ def _with_conversations(rows: list[live.TeamFigures]) -> list[dict[str, Any]]:
 async def index(request: Request, ctx: Ctx) -> Response:
     context = {
         **await layout_context(ctx),
-        "boards": _with_conversations(await _boards(ctx)),
+        "boards": _with_conversations(await _boards(request, ctx)),
         "names": await directory.load(ctx.account_id),
         "waited_from": live.waited_since,
     }

@@ -35,12 +35,12 @@ def allowed(ctx: Ctx) -> bool:
     return ctx.user.role in BOARD_ROLES
 
 
-async def _context(ctx: Ctx, **extra: Any) -> dict[str, Any]:
+async def _context(request: Request, ctx: Ctx, **extra: Any) -> dict[str, Any]:
     return {
         "user": ctx.user,
         "csrf": ctx.csrf,
         "account": ctx.account,
-        "rows": await board.board(ctx.account),
+        "rows": await board.board(ctx.account, request.app.state.queue_orders),
         "limits": board.thresholds(ctx.account),
         "fields": {name: _(label) for name, label in THRESHOLD_FIELDS.items()},
         "is_admin": has_role(ctx.user, "admin"),
@@ -58,14 +58,16 @@ def _refuse(request: Request) -> Response:
 async def show(request: Request, ctx: Ctx) -> Response:
     if not allowed(ctx):
         return _refuse(request)
-    return pages.render(request, "wallboard/board.html", await _context(ctx))
+    return pages.render(request, "wallboard/board.html", await _context(request, ctx))
 
 
 @page_view("dashboard")
 async def fragment(request: Request, ctx: Ctx) -> Response:
     if not allowed(ctx):
         return _refuse(request)
-    return pages.render(request, "wallboard/board.html", await _context(ctx), block="board")
+    return pages.render(
+        request, "wallboard/board.html", await _context(request, ctx), block="board"
+    )
 
 
 def parse_thresholds(form: dict[str, str]) -> dict[str, int]:
@@ -91,11 +93,11 @@ async def save_thresholds(request: Request, ctx: Ctx) -> Response:
     try:
         values = parse_thresholds(form)
     except ValueError as exc:
-        context = await _context(ctx, form_error=str(exc))
+        context = await _context(request, ctx, form_error=str(exc))
         return pages.render(request, "wallboard/board.html", context, 400, block="thresholds")
     await accounts.set_wallboard_thresholds(ctx.account_id, values)
     ctx.account.wallboard_thresholds = values
-    context = await _context(ctx, saved=_("Thresholds saved."))
+    context = await _context(request, ctx, saved=_("Thresholds saved."))
     headers = {"HX-Trigger": "board-changed"}
     return pages.render(
         request, "wallboard/board.html", context, headers=headers, block="thresholds"

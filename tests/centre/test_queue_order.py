@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from beanie import PydanticObjectId
 
+from hub.centre.reports import live
 from hub.centre.routing import queue_order, queues
 from hub.models import Conversation
 from hub.store import queues as queue_store
@@ -99,13 +100,20 @@ async def test_positions_match_the_whole_queue_and_follow_changes(
     assert len(reads) == 1  # followed from the change stream, not read again
 
     # the queue figures (API, inbox, wallboard) agree with the kept order's positions;
-    # they come from the one definition (``hub.centre.reports.live``), which reads the queue
+    # they come from the one definition (``hub.centre.reports.live``), from the kept order
+    # (its sums followed from the change stream too) with no read of the queue
     r = await running.client.get("/api/v1/queues", headers=tenant.auth)
     assert r.status_code == 200, r.text
     shown = next(row for row in r.json()["data"] if row["team_id"] is None)
     assert shown["waiting"] == 39
     by_position = sorted((p, i) for i, p in positions.items() if p is not None)
     assert shown["conversation_ids"] == [i for _, i in by_position]
+    assert len(reads) == 1
+    assert tenant.account.id is not None
+    kept = await running.app.state.queue_orders.order(tenant.account.id, None)
+    assert kept.stats() == await queue_store.waiting_stats(tenant.account.id, None)
+    (read,) = await live.snapshot(tenant.account)  # no kept order: read from the database
+    assert read.api().model_dump(mode="json") == shown
 
 
 def test_an_order_read_while_a_change_arrives_is_not_kept() -> None:

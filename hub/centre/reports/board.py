@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from hub.centre.reports import live
 from hub.centre.reports.live import QueueAgents
+from hub.centre.routing.queue_order import QueueOrders
 from hub.models import Account
 
 Level = Literal["ok", "amber", "red"]
@@ -60,14 +61,15 @@ def level(value: float, amber: float, red: float) -> Level:
 # ------------------------------------------------------------------ the board
 
 
-async def board(account: Account) -> list[TeamBoard]:
+async def board(account: Account, orders: QueueOrders | None = None) -> list[TeamBoard]:
     """Every team's row, by name, then the no-team row when it has anything to show.
 
     The figures are ``hub.centre.reports.live.snapshot``'s, the same the queue page and
-    ``GET /api/v1/queues`` show; the board adds only its colour levels."""
+    ``GET /api/v1/queues`` show; the board adds only its colour levels. ``orders``: the
+    process's kept queue orders (no command for a kept queue's figures)."""
     limits = thresholds(account)
     rows = []
-    for figures in await live.snapshot(account, "figures"):
+    for figures in await live.snapshot(account, "figures", orders):
         row = TeamBoard(
             team_id=figures.team_id,
             name=figures.name,

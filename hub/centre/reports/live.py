@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 
 from hub.centre.callbacks import lifecycle as callbacks
 from hub.centre.routing import availability
-from hub.centre.routing.queue_order import key_of
+from hub.centre.routing.queue_order import QueueOrders, key_of
 from hub.centre.routing.queues import waiting
 from hub.centre.sla import state as sla_state
 from hub.centre.sla.matching import has_sla
@@ -180,16 +180,26 @@ class _Read:
 
 
 async def _read(
-    account_id: PydanticObjectId, team_id: PydanticObjectId | None, detail: Detail
+    account_id: PydanticObjectId,
+    team_id: PydanticObjectId | None,
+    detail: Detail,
+    orders: QueueOrders | None,
 ) -> _Read:
-    """One queue: its sums alone (one aggregate), or its rows (one projected read) and,
-    for ``"conversations"``, its head's conversations (one read by id)."""
-    if detail == "figures":
+    """One queue: from the process's kept order when given (no command once it is kept;
+    its first use reads the queue's rows once), else its sums alone (one aggregate) or
+    its rows (one projected read); for ``"conversations"`` its head's conversations too
+    (one read by id)."""
+    if orders is not None:
+        order = await orders.order(account_id, None if team_id is None else str(team_id))
+        ids = order.ids if detail != "figures" else []
+        read = _Read(stats=order.stats(), ids=ids, since=order.since)
+    elif detail == "figures":
         return _Read(stats=await queue_store.waiting_stats(account_id, team_id))
-    rows = await queue_store.queue_rows(account_id, team_id)
-    people = sorted((r for r in rows if r.handler == "human" and r.since), key=key_of)
-    since = [r.since for r in people if r.since is not None]
-    read = _Read(stats=WaitingStats.of(since), ids=[r.id for r in people], since=since)
+    else:
+        rows = await queue_store.queue_rows(account_id, team_id)
+        people = sorted((r for r in rows if r.handler == "human" and r.since), key=key_of)
+        since = [r.since for r in people if r.since is not None]
+        read = _Read(stats=WaitingStats.of(since), ids=[r.id for r in people], since=since)
     if detail == "conversations" and read.ids:
         head = read.ids[:HEAD]
         found = {c.id: c for c in await conversation_store.conversations_by_ids(account_id, head)}
@@ -284,13 +294,17 @@ async def _offer_active(account: Account, team: Team | None) -> bool:
     return team is not None and await callbacks.offer_active(account, team)
 
 
-async def snapshot(account: Account, detail: Detail = "ids") -> list[TeamFigures]:
+async def snapshot(
+    account: Account, detail: Detail = "ids", orders: QueueOrders | None = None
+) -> list[TeamFigures]:
     """Every queue's figures: one per team (by name), then the one without a team.
 
     Each queue costs one command whatever its length: an aggregate of its sums
     (``detail="figures"``, the wallboard), or one projected read of its rows (``"ids"``,
     the API's ``conversation_ids``); ``"conversations"`` reads the first ``HEAD`` waiting
-    conversations as well (the queue page lists them). The figures are the same in each."""
+    conversations as well (the queue page lists them). With the process's kept queue
+    orders (``orders``: the app's ``QueueOrders``, current by the change stream), the
+    figures and ids cost no command once a queue is kept. The figures are the same in each."""
     assert account.id is not None
     teams = await team_store.list_teams(account.id)
     users = await user_store.seat_users(account.id, SEAT_ROLES)
@@ -304,7 +318,7 @@ async def snapshot(account: Account, detail: Detail = "ids") -> list[TeamFigures
     for team in [*teams, None]:
         team_id = None if team is None else team.id
         members = [by_id[m] for m in team.member_ids if m in by_id] if team else users
-        read = await _read(account.id, team_id, detail)
+        read = await _read(account.id, team_id, detail, orders)
         longest, average = await _waits(account.id, team_id, read, at)
         risk = None if sla is None else sla.get(_key(team_id), SlaOpen())
         rows.append(

@@ -24,13 +24,14 @@ import datetime as dt
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 from beanie import PydanticObjectId
 
 from hub.models import Conversation
 from hub.pipeline.realtime import Event
 from hub.store import queues as queue_store
-from hub.store.queues import QueueRow
+from hub.store.queues import QueueRow, WaitingStats
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 REFRESH_SECONDS = 60.0
@@ -46,32 +47,52 @@ def key_of(row: QueueRow) -> Key:
 
 @dataclass
 class Order:
-    """One queue's waiting conversations as sorted keys (human-handled only)."""
+    """One queue's waiting conversations as sorted keys (human-handled only), and their
+    ``waiting_since`` times sorted, with their sum (the figures' ``WaitingStats``)."""
 
     keys: list[Key] = field(default_factory=list)
     by_id: dict[str, Key] = field(default_factory=dict)
     read_at: float = field(default_factory=time.monotonic)
+    since: list[dt.datetime] = field(default_factory=list)
+    since_by_id: dict[str, dt.datetime] = field(default_factory=dict)
+    total_ms: int = 0
 
     @classmethod
     def of(cls, rows: list[QueueRow]) -> Order:
         order = cls()
         for row in rows:
-            if row.handler == "human":
+            if row.handler == "human" and row.since is not None:
                 order.by_id[str(row.id)] = key_of(row)
+                order.since_by_id[str(row.id)] = row.since
         order.keys = sorted(order.by_id.values())
+        order.since = sorted(order.since_by_id.values())
+        order.total_ms = sum(map(_ms, order.since))
         return order
 
     def add(self, row: QueueRow) -> None:
+        if row.since is None:
+            return
         key = key_of(row)
         self.by_id[str(row.id)] = key
         bisect.insort(self.keys, key)
+        self.since_by_id[str(row.id)] = row.since
+        bisect.insort(self.since, row.since)
+        self.total_ms += _ms(row.since)
 
     def remove(self, conversation_id: str) -> None:
         key = self.by_id.pop(conversation_id, None)
         if key is not None:
-            at = bisect.bisect_left(self.keys, key)
-            if at < len(self.keys) and self.keys[at] == key:
-                del self.keys[at]
+            _drop(self.keys, key)
+        since = self.since_by_id.pop(conversation_id, None)
+        if since is not None:
+            _drop(self.since, since)
+            self.total_ms -= _ms(since)
+
+    def stats(self) -> WaitingStats:
+        """The queue's sums, as ``hub.store.queues.waiting_stats`` reads them."""
+        if not self.since:
+            return WaitingStats()
+        return WaitingStats(len(self.since), self.since[0], self.since[-1], self.total_ms)
 
     @property
     def ids(self) -> list[PydanticObjectId]:
@@ -86,6 +107,16 @@ class Order:
     def position(self, conversation_id: str) -> int | None:
         key = self.by_id.get(conversation_id)
         return None if key is None else bisect.bisect_left(self.keys, key) + 1
+
+
+def _ms(at: dt.datetime) -> int:
+    return (at - queue_store.EPOCH) // dt.timedelta(milliseconds=1)
+
+
+def _drop(ordered: list[Any], value: object) -> None:
+    at = bisect.bisect_left(ordered, value)
+    if at < len(ordered) and ordered[at] == value:
+        del ordered[at]
 
 
 def _waits(doc: dict[str, object]) -> bool:

@@ -75,7 +75,18 @@ def settings_for(uri: str) -> Settings:
 
 
 def bench_app() -> Any:
-    """The app each uvicorn worker runs (``uvicorn --factory bench.ingest:bench_app``)."""
+    """The app each uvicorn worker runs (``uvicorn --factory bench.ingest:bench_app``).
+
+    With ``BENCH_PROFILE=<file>``, SIGUSR2 starts cProfile in the server and SIGUSR1
+    stops it and writes the file (a bench profiles the window it measures)."""
+    target = os.environ.get("BENCH_PROFILE")
+    if target:
+        import cProfile
+        import signal
+
+        profile = cProfile.Profile()
+        signal.signal(signal.SIGUSR2, lambda *_: profile.enable())
+        signal.signal(signal.SIGUSR1, lambda *_: (profile.disable(), profile.dump_stats(target)))
     return create_app(settings_for(os.environ["BENCH_MONGODB_URI"]), connectors=_connectors())
 
 

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -100,12 +101,17 @@ async def streams_part(
         per = (rss_kb(pid) - before) / max(1, len(opened))
         samples = []
         async with ingest.Sse(base, info["cookie"]) as sse:
+            profiling = bool(os.environ.get("BENCH_PROFILE")) and target == args.streams[-1]
+            if profiling:  # the probes' window only (ingest.bench_app)
+                os.kill(pid, signal.SIGUSR2)
             for _ in range(args.probes):
                 one = [(uuid.uuid4().hex, ingest.contact(random.randrange(ingest.CONTACTS)))]
                 _, started = await ingest.post_all(base, info["webhook"], one, 1)
                 await ingest.wait_arrivals(sse, one, 30)
                 if one[0][0] in sse.arrived:
                     samples.append((sse.arrived[one[0][0]] - started[one[0][0]]) * 1000)
+            if profiling:
+                os.kill(pid, signal.SIGUSR1)
         samples.sort()
         med = samples[len(samples) // 2] if samples else float("nan")
         print(

@@ -67,6 +67,7 @@ __all__ = [
 KEEPALIVE_SECONDS = 15
 #: ``retry:`` sent to browsers: reconnect one second after a dropped connection.
 RETRY_MS = 1000
+RESYNC = ServerSentEvent("{}", event="resync").encode()
 _rooms: weakref.WeakKeyDictionary[Realtime, rooms.Rooms] = weakref.WeakKeyDictionary()
 
 
@@ -80,6 +81,23 @@ def rooms_of(hub: Hub) -> rooms.Rooms:
 
 def _encoded(event: Event) -> bytes:
     return frames.encoded(event)
+
+
+def _drain(listener: rooms.Listener, first: rooms.Item) -> tuple[bytes, str | None]:
+    """``first`` and every item already waiting, as one chunk: one socket write per
+    stream for the events of one watcher batch (a message and its conversation's change
+    arrive together), not one each; and the stream's end if it came among them."""
+    parts: list[bytes] = []
+    item: rooms.Item | None = first
+    while item is not None:
+        if isinstance(item, str):  # SIGNED_OUT or CLOSING: nothing after it is sent
+            return b"".join(parts), item
+        if listener.lagged:
+            listener.lagged = False
+            parts.append(RESYNC)
+        parts.append(item if isinstance(item, bytes) else item.encode())
+        item = listener.queue.get_nowait() if not listener.queue.empty() else None
+    return b"".join(parts), None
 
 
 async def stream(request: Request) -> Response:
@@ -105,15 +123,13 @@ async def stream(request: Request) -> Response:
             if resumed:  # events between the drop and now are not replayed: refetch instead
                 yield ServerSentEvent("{}", event="resync")
             while True:
-                item = await listener.queue.get()
-                if isinstance(item, str):  # SIGNED_OUT or CLOSING
-                    if item == rooms.SIGNED_OUT:
+                chunk, end = _drain(listener, await listener.queue.get())
+                if chunk:
+                    yield chunk
+                if end is not None:
+                    if end == rooms.SIGNED_OUT:
                         yield ServerSentEvent("{}", event="signed-out")
                     return
-                if listener.lagged:
-                    listener.lagged = False
-                    yield ServerSentEvent("{}", event="resync")
-                yield item
         finally:
             hub.metrics.sse_subscribers.dec()
             place.leave(listener)

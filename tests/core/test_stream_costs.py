@@ -257,3 +257,26 @@ def test_ending_a_users_sessions_reaches_their_streams_only() -> None:
     room.deliver(Event("user.updated", account, doc, changed=("session_version",)))
     assert [listener.queue.get_nowait() for listener in listeners[:2]] == [rooms.SIGNED_OUT] * 2
     assert listeners[2].queue.empty() and not listeners[2].ended
+
+
+def test_a_batch_of_events_is_one_write_per_stream() -> None:
+    """What waits on a stream's queue leaves as one chunk (one socket write): the shared
+    bytes and a personal event together; a lag puts a resync first; the stream's end
+    stops the chunk there."""
+    from sse_starlette.event import ServerSentEvent
+
+    from hub.inbox.events import RESYNC, _drain
+
+    listener = rooms.Listener(User.model_construct(id=PydanticObjectId()), 0)
+    personal = ServerSentEvent("{}", event="notify")
+    for item in (b"event: inbox\r\n\r\n", personal, b"event: c-1\r\n\r\n"):
+        listener.put(item)
+    first = listener.queue.get_nowait()
+    chunk, end = _drain(listener, first)
+    assert chunk == b"event: inbox\r\n\r\n" + personal.encode() + b"event: c-1\r\n\r\n"
+    assert end is None and listener.queue.empty()
+    listener.lagged = True
+    listener.put(b"later")
+    listener.end(rooms.CLOSING)
+    chunk, end = _drain(listener, b"now")
+    assert chunk == RESYNC + b"now" + b"later" and end == rooms.CLOSING

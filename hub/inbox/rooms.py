@@ -3,8 +3,9 @@
 A ``Room`` listens to the account's events once (``Realtime.listen``) and routes each
 event once, whatever the number of streams:
 
-- the signals every stream shows (``frames.encoded``) are serialized once and put on the
-  queue of each stream; an event without such signals (a change of a user that no
+- the signals every stream shows (``frames.encoded``) are serialized once, gathered for
+  ``COALESCE_SECONDS`` (a message and its conversation's change become one chunk) and
+  put on the queue of each stream as one item; an event without such signals (a change of a user that no
   colleague sees, a notification for one person) touches no other stream;
 - what concerns one user (a notification, an assignment, a reply in their conversation,
   a whisper, a take-over, a breach alert, the end of their sessions) is worked out once
@@ -30,6 +31,10 @@ from hub.pipeline.realtime import Event, Realtime
 from hub.tenants.auth import has_role
 
 QUEUE_SIZE = 1000
+#: Shared signals arriving within this many seconds go to every stream as one chunk: a
+#: message and its conversation's change come as two change events a few ms apart, and
+#: each chunk costs every stream a wake-up and a socket write (the fan-out's cost).
+COALESCE_SECONDS = 0.01
 #: What a stream's queue holds: shared SSE bytes, a personal event, or its end
 #: (``SIGNED_OUT``: the user's sessions ended; ``CLOSING``: the process is stopping).
 Item = bytes | ServerSentEvent | str
@@ -80,6 +85,8 @@ class Room:
         #: conversation id -> the user it is assigned to (of the users with streams here)
         self.owner: dict[str, str] = {}
         self.supervisors: set[str] = set()
+        self._pending: list[bytes] = []
+        self._flush: asyncio.TimerHandle | None = None
 
     @property
     def empty(self) -> bool:
@@ -117,13 +124,30 @@ class Room:
             self._sessions(event)
         shared = frames.encoded(event)
         if shared:
-            for streams in self.by_user.values():
-                for listener in streams:
-                    listener.put(shared)
-        for uid, items in self._personal(event).items():
+            self._pending.append(shared)
+            if self._flush is None:
+                loop = asyncio.get_running_loop()
+                self._flush = loop.call_later(COALESCE_SECONDS, self.flush)
+        personal = self._personal(event)
+        if personal:
+            self.flush()  # the shared signals before this user's own, in order
+        for uid, items in personal.items():
             for listener in self.by_user.get(uid, ()):
                 for item in items:
                     listener.put(item)
+
+    def flush(self) -> None:
+        """Put the shared signals gathered so far on every stream, as one chunk."""
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
+        if not self._pending:
+            return
+        chunk = b"".join(self._pending)
+        self._pending.clear()
+        for streams in self.by_user.values():
+            for listener in streams:
+                listener.put(chunk)
 
     def _sessions(self, event: Event) -> None:
         uid = str(event.data.get("_id"))
@@ -206,12 +230,14 @@ class Rooms:
             return
         room.remove(listener)
         if room.empty:
+            room.flush()
             self.realtime.unlisten(account_id, room.deliver)
             del self._rooms[account_id]
 
     def close_all(self) -> None:
         """End every stream (the process is stopping): each one's loop sees ``ended``."""
         for room in self._rooms.values():
+            room.flush()
             for streams in room.by_user.values():
                 for listener in streams:
                     listener.end(CLOSING)

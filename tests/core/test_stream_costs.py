@@ -210,7 +210,7 @@ def _listener(user: User) -> rooms.Listener:
     return rooms.Listener(user, 0)
 
 
-def test_an_event_a_stream_does_not_need_costs_it_nothing() -> None:
+async def test_an_event_a_stream_does_not_need_costs_it_nothing() -> None:
     account = PydanticObjectId()
     users = [_user(account, f"u{i}") for i in range(10)]
     room = rooms.Room(account)
@@ -232,7 +232,13 @@ def test_an_event_a_stream_does_not_need_costs_it_nothing() -> None:
         changed=("status",),
     )
     room.deliver(seen)
+    room.deliver(Event("message.created", account, {"_id": PydanticObjectId(), "conversation_id": seen.data["_id"]}))  # fmt: skip
+    assert all(listener.queue.qsize() in (0, 1) for listener in listeners)  # gathered
+    await asyncio.sleep(rooms.COALESCE_SECONDS * 2)
+    # the conversation's change and its message: one chunk on each stream
     assert all(listener.queue.qsize() in (1, 2) for listener in listeners)
+    chunk = listeners[0].queue.get_nowait()
+    assert isinstance(chunk, bytes) and chunk.count(b"event: c-") == 2, chunk
 
 
 async def test_rooms_stop_listening_when_their_last_stream_leaves(quiet: Running) -> None:

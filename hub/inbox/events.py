@@ -64,7 +64,6 @@ __all__ = [
     "stream",
     "typing_payload",
 ]
-KEEPALIVE_SECONDS = 15
 #: ``retry:`` sent to browsers: reconnect one second after a dropped connection.
 RETRY_MS = 1000
 RESYNC = ServerSentEvent("{}", event="resync").encode()
@@ -135,4 +134,5 @@ async def stream(request: Request) -> Response:
             place.leave(listener)
             await asyncio.shield(liveness.closed(user))
 
-    return EventSourceResponse(events(), ping=KEEPALIVE_SECONDS)
+    # no ping task per stream: the room pings its streams (``rooms.KEEPALIVE_SECONDS``)
+    return EventSourceResponse(events(), ping=0)

@@ -35,6 +35,10 @@ QUEUE_SIZE = 1000
 #: message and its conversation's change come as two change events a few ms apart, and
 #: each chunk costs every stream a wake-up and a socket write (the fan-out's cost).
 COALESCE_SECONDS = 0.01
+#: A keep-alive comment on every stream of a room this often (one timer per room, not
+#: a ping task per stream: the response runs with sse-starlette's ping off).
+KEEPALIVE_SECONDS = 15.0
+PING = b": ping\r\n\r\n"
 #: What a stream's queue holds: shared SSE bytes, a personal event, or its end
 #: (``SIGNED_OUT``: the user's sessions ended; ``CLOSING``: the process is stopping).
 Item = bytes | ServerSentEvent | str
@@ -87,6 +91,23 @@ class Room:
         self.supervisors: set[str] = set()
         self._pending: list[bytes] = []
         self._flush: asyncio.TimerHandle | None = None
+        self._keepalive: asyncio.TimerHandle | None = None
+
+    def keep_alive(self) -> None:
+        """Ping every stream of the room, and again in ``KEEPALIVE_SECONDS``."""
+        for streams in self.by_user.values():
+            for listener in streams:
+                if listener.queue.empty():  # a stream with something to send is alive
+                    listener.put(PING)
+        loop = asyncio.get_running_loop()
+        self._keepalive = loop.call_later(KEEPALIVE_SECONDS, self.keep_alive)
+
+    def stop(self) -> None:
+        """The room is left: its timers end (what was gathered goes out first)."""
+        self.flush()
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            self._keepalive = None
 
     @property
     def empty(self) -> bool:
@@ -220,6 +241,8 @@ class Rooms:
         if room is None:
             room = self._rooms[account_id] = Room(account_id)
             self.realtime.listen(account_id, room.deliver)
+            loop = asyncio.get_running_loop()
+            room._keepalive = loop.call_later(KEEPALIVE_SECONDS, room.keep_alive)
         room.add(listener, mine)
         return room
 
@@ -230,14 +253,14 @@ class Rooms:
             return
         room.remove(listener)
         if room.empty:
-            room.flush()
+            room.stop()
             self.realtime.unlisten(account_id, room.deliver)
             del self._rooms[account_id]
 
     def close_all(self) -> None:
         """End every stream (the process is stopping): each one's loop sees ``ended``."""
         for room in self._rooms.values():
-            room.flush()
+            room.stop()
             for streams in room.by_user.values():
                 for listener in streams:
                     listener.end(CLOSING)

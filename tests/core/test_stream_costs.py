@@ -286,3 +286,20 @@ def test_a_batch_of_events_is_one_write_per_stream() -> None:
     listener.end(rooms.CLOSING)
     chunk, end = _drain(listener, b"now")
     assert chunk == RESYNC + b"now" + b"later" and end == rooms.CLOSING
+
+
+async def test_one_keep_alive_timer_pings_every_stream_of_a_room() -> None:
+    """No ping task per stream: the room's one timer puts the shared ping on each idle
+    stream (a stream with something to send is skipped), and stops with the room."""
+    account = PydanticObjectId()
+    room = rooms.Room(account)
+    listeners = [_listener(_user(account, f"u{i}")) for i in range(3)]
+    for listener in listeners:
+        room.add(listener, set())
+    listeners[0].put(b"busy")
+    room.keep_alive()
+    assert [listener.queue.qsize() for listener in listeners] == [1, 1, 1]
+    assert [listeners[n].queue.get_nowait() for n in (1, 2)] == [rooms.PING] * 2
+    assert room._keepalive is not None
+    room.stop()
+    assert room._keepalive is None

@@ -134,6 +134,7 @@ def server(uri: str, port: int, workers: int, data_dir: Path) -> Any:
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "ingest:bench_app", "--app-dir", str(HERE)]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     cmd += ["--log-level", "warning", "--no-access-log"]
+    cmd += os.environ.get("BENCH_SERVER_ARGS", "").split()  # e.g. --loop asyncio --http h11
     process = subprocess.Popen(cmd, env=env, cwd=ROOT)
     try:
         deadline = time.monotonic() + 60

@@ -9,6 +9,7 @@ message to a contact continues the running conversation or opens one
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -129,6 +130,13 @@ def _touch_pipeline(arrival: Arrival, new_id: PydanticObjectId, token: str) -> l
     return [{"$set": stage}]
 
 
+#: Arrivals waiting for the touch of their conversation in flight (``touch``), by key.
+_waiting: dict[ThreadKey, list[tuple[Arrival, asyncio.Future[Touched]]]] = {}
+#: Conversations with a touch in flight in this process, and the tasks that merge.
+_running: set[ThreadKey] = set()
+_mergers: set[asyncio.Task[None]] = set()
+
+
 async def touch(key: ThreadKey, arrival: Arrival) -> Touched:
     """Record an inbound message on its conversation, creating or reopening it (an upsert).
 
@@ -137,16 +145,66 @@ async def touch(key: ThreadKey, arrival: Arrival) -> Touched:
     the token it stored. A concurrent first message that wins the insert makes this
     call retry as an update; an upsert that answers without the document is read back
     through the same unique key.
+
+    Concurrent messages to one conversation do not queue on its document: while one
+    touch of it is in flight, the next ones wait, and then go as one command whose
+    pipeline is their pipelines in order (each stage sees the one before, so the
+    document ends as if they had run one by one); each caller reads its own answer from
+    the document after them (``_touched``).
     """
+    if key in _running:
+        joined: asyncio.Future[Touched] = asyncio.get_running_loop().create_future()
+        _waiting.setdefault(key, []).append((arrival, joined))
+        return await joined
+    _running.add(key)
+    try:
+        (touched,) = await _touch_many(key, [arrival])
+    finally:
+        _next(key)
+    return touched
+
+
+def _next(key: ThreadKey) -> None:
+    """Merge what waited for ``key`` in a task, or free the key."""
+    if not _waiting.get(key):
+        _running.discard(key)
+        _waiting.pop(key, None)
+        return
+    task = asyncio.get_running_loop().create_task(_merge(key), name="parley-touch-merge")
+    _mergers.add(task)
+    task.add_done_callback(_mergers.discard)
+
+
+async def _merge(key: ThreadKey) -> None:
+    batch = _waiting.pop(key, [])
+    try:
+        found = await _touch_many(key, [arrival for arrival, _ in batch])
+    except BaseException as exc:  # every waiting caller gets the error, none hangs
+        for _, joined in batch:
+            if not joined.done():
+                joined.set_exception(exc if isinstance(exc, Exception) else RuntimeError(exc))
+        raise
+    finally:
+        _next(key)
+    for (_, joined), touched in zip(batch, found, strict=True):
+        if not joined.done():
+            joined.set_result(touched)
+
+
+async def _touch_many(key: ThreadKey, arrivals: list[Arrival]) -> list[Touched]:
     query = key._query()
     collection = Conversation.get_pymongo_collection()
     for _ in range(3):
-        new_id = PydanticObjectId()
-        token = str(PydanticObjectId())
+        proposed = [(PydanticObjectId(), str(PydanticObjectId())) for _ in arrivals]
+        pipeline = [
+            stage
+            for arrival, (new_id, token) in zip(arrivals, proposed, strict=True)
+            for stage in _touch_pipeline(arrival, new_id, token)
+        ]
         try:
             doc = await collection.find_one_and_update(
                 query,
-                _touch_pipeline(arrival, new_id, token),
+                pipeline,
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
                 projection=TOUCHED,
@@ -156,14 +214,23 @@ async def touch(key: ThreadKey, arrival: Arrival) -> Touched:
         if doc is None:  # applied, but not returned (a racing upsert): read it back
             doc = await collection.find_one(query, TOUCHED)
         if doc is not None:
-            created = doc["_id"] == new_id
-            opened = doc.get("open_token") == token
-            # Reopened now (queued_at moved to this message) and nobody holds it: it waits.
-            queued = doc.get("queued_at")
-            again = queued is not None and abs(queued - arrival.at) < dt.timedelta(milliseconds=1)
-            requeued = not created and doc.get("assignee_id") is None and again
-            return Touched(doc["_id"], created, opened, doc.get("team_id"), requeued)
+            return [
+                _touched(doc, arrival, new_id, token)
+                for arrival, (new_id, token) in zip(arrivals, proposed, strict=True)
+            ]
     raise RuntimeError("conversation upsert did not settle")
+
+
+def _touched(
+    doc: dict[str, Any], arrival: Arrival, new_id: PydanticObjectId, token: str
+) -> Touched:
+    created = doc["_id"] == new_id
+    opened = doc.get("open_token") == token
+    # Reopened now (queued_at moved to this message) and nobody holds it: it waits.
+    queued = doc.get("queued_at")
+    again = queued is not None and abs(queued - arrival.at) < dt.timedelta(milliseconds=1)
+    requeued = not created and doc.get("assignee_id") is None and again
+    return Touched(doc["_id"], created, opened, doc.get("team_id"), requeued)
 
 
 async def undo_touch(account_id: PydanticObjectId, conversation_id: PydanticObjectId) -> None:

@@ -1,0 +1,65 @@
+"""A burst of inbound messages to one conversation merges its conversation writes.
+
+Ten webhooks from one customer arrive at once (one conversation). Before, each message's
+``find_one_and_update`` of the conversation ran on its own (10 commands, each paying the
+conversation's indexes, queued on one document); now those that arrive while one is in
+flight go as one command (``hub.store.threads.touch``). Counted with pymongo's command
+monitoring as ``test_round_trips`` counts; the conversation must end as if each had
+been recorded alone (unread and messages counted, the preview of the last).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from hub.models import Conversation, Message
+from tests.conftest import Running, make_tenant
+from tests.core.helpers import post_webhook
+from tests.core.test_round_trips import (  # noqa: F401  (fixtures)
+    Commands,
+    commands,
+    connectors,
+    counted,
+    quiet,
+    report,
+)
+
+BURST = 10
+#: Conversation writes for the burst: the first alone, the others merged (at most a
+#: second merge when the first merge is still in flight as the last ones come in).
+BASELINE_TOUCHES = 3
+
+
+async def test_a_burst_to_one_conversation_merges_its_writes(
+    quiet: Running,  # noqa: F811
+    commands: Commands,  # noqa: F811
+) -> None:
+    hub, client = quiet.hub, quiet.client
+    tenant = await make_tenant(hub)
+    sender = "+4520123456"
+    r = await post_webhook(client, tenant, [{"id": "first", "from": sender, "text": "hi"}])
+    assert r.status_code == 200, r.text
+
+    async def burst() -> httpx.Response:
+        answers = await asyncio.gather(
+            *[
+                post_webhook(client, tenant, [{"id": f"b-{n}", "from": sender, "text": f"n{n}"}])
+                for n in range(BURST)
+            ]
+        )
+        assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+        return answers[-1]
+
+    await counted(commands, hub, burst)
+    touches = commands.counts["findAndModify"]
+    report(f"{BURST} messages at once to one conversation", commands, BASELINE_TOUCHES)
+    assert touches <= BASELINE_TOUCHES, commands.counts
+    (conversation,) = await Conversation.find(
+        Conversation.account_id == tenant.account.id
+    ).to_list()
+    assert conversation.messages_in == conversation.unread == BURST + 1
+    stored = await Message.find(Message.conversation_id == conversation.id).to_list()
+    assert len(stored) == BURST + 1
+    assert conversation.last_message_preview in {m.text for m in stored}

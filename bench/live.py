@@ -104,12 +104,14 @@ async def streams_part(
             profiling = bool(os.environ.get("BENCH_PROFILE")) and target == args.streams[-1]
             if profiling:  # the probes' window only (ingest.bench_app)
                 os.kill(pid, signal.SIGUSR2)
+            cpu0 = ingest.cpu_seconds(pid)
             for _ in range(args.probes):
                 one = [(uuid.uuid4().hex, ingest.contact(random.randrange(ingest.CONTACTS)))]
                 _, started = await ingest.post_all(base, info["webhook"], one, 1)
                 await ingest.wait_arrivals(sse, one, 30)
                 if one[0][0] in sse.arrived:
                     samples.append((sse.arrived[one[0][0]] - started[one[0][0]]) * 1000)
+            cpu = ingest.cpu_seconds(pid) - cpu0
             if profiling:
                 os.kill(pid, signal.SIGUSR1)
         samples.sort()
@@ -117,7 +119,8 @@ async def streams_part(
         print(
             f"  {len(opened):5} idle streams: server RSS +{per:6.1f} KB per stream; "
             f"one more listener gets an event in p50 {med:6.1f} ms, max {max(samples or [0]):6.1f} ms "
-            f"({len(samples)} probes); load {ingest.load()}"
+            f"({len(samples)} probes); server CPU {cpu * 1e6 / max(1, args.probes * len(opened)):.0f} µs "
+            f"a stream a message; load {ingest.load()}"
         )
     return opened
 

@@ -122,6 +122,8 @@ async def test_queue_figures_cost_the_same_at_10_and_1000_waiting(
                     assert row["longest_wait_seconds"] == 2 * 3600
                 if what == "queue page":
                     assert r.text.count('class="conv ') == min(size, live.HEAD)
+                    more = f"{size - live.HEAD} more waiting after these."
+                    assert (more in r.text) == (size > live.HEAD), size
         for detail in ("figures", "ids", "conversations"):  # without a kept order
             await counted(commands, hub, functools.partial(live.snapshot, tenant.account, detail))
             report(f"snapshot({detail!r}) without kept orders", commands, SNAPSHOT[detail])

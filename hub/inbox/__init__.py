@@ -9,6 +9,7 @@ def routes() -> list[BaseRoute]:
     """Every inbox route; mounted by ``hub.app``."""
     from hub.inbox import (
         actions,
+        app_shell,
         bulk,
         callback_offer,
         callbacks,
@@ -35,6 +36,7 @@ def routes() -> list[BaseRoute]:
 
     return [
         *signin.routes,
+        *app_shell.routes,  # the manifest, /sw.js and the offline page
         *me.routes,
         *service_reports.routes,
         *survey.routes,

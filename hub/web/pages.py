@@ -88,7 +88,9 @@ def render(
                 html = render_block(template_name, target, full)
                 return HTMLResponse(html, status_code, headers=dict(headers or {}))
         html = template.render(full)
-    return HTMLResponse(html, status_code, headers=dict(headers or {}))
+    # The service worker fetches its offline page again when this changes (hub/inbox/app_shell).
+    spoken = {"Content-Language": speech.language, **(headers or {})}
+    return HTMLResponse(html, status_code, headers=spoken)
 
 
 TOAST_EVENT = "parley:toast"

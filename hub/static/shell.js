@@ -42,7 +42,10 @@
   if (document.querySelector("[data-offline]")) {
     var retry = function () {
       fetch("/inbox/offline", { method: "HEAD", cache: "no-store" }).then(function (response) {
-        if (response.ok) window.location.reload();
+        if (!response.ok) return;
+        // Shown in place of the page asked for: load that one; opened by its own address: the inbox.
+        if (window.location.pathname === "/inbox/offline") window.location.assign("/inbox");
+        else window.location.reload();
       }, function () { /* still gone */ });
     };
     window.addEventListener("online", retry);

@@ -36,7 +36,7 @@ NOTIFICATIONS = """navigator.serviceWorker.ready.then(reg => reg.getNotification
 
 
 @dataclasses.dataclass
-class Hub_:
+class Stoppable:
     """The hub under uvicorn, which the test can stop (the network gone) and start again."""
 
     url: str
@@ -63,14 +63,14 @@ class Hub_:
 
 
 @pytest.fixture
-async def stoppable(settings: Settings, connectors: dict[str, Any]) -> AsyncIterator[Hub_]:
+async def stoppable(settings: Settings, connectors: dict[str, Any]) -> AsyncIterator[Stoppable]:
     port = embedded.free_port()
     settings = dataclasses.replace(settings, public_url=f"http://127.0.0.1:{port}")
     async with httpx.AsyncClient() as http:
         app = create_app(settings, connectors=connectors, http=http)
         # The app's lifespan runs once, here; uvicorn only serves it (and may stop and start).
         async with app.router.lifespan_context(app):
-            served = Hub_(f"http://127.0.0.1:{port}", app.state.hub, app, port)
+            served = Stoppable(f"http://127.0.0.1:{port}", app.state.hub, app, port)
             await served.start()
             yield served
             if served.server is not None and not served.task.done():  # type: ignore[union-attr]
@@ -95,7 +95,7 @@ async def controlled(page: Page) -> str | None:
     return script
 
 
-async def test_the_installed_inbox(stoppable: Hub_, chromium: Browser) -> None:  # noqa: F811
+async def test_the_installed_inbox(stoppable: Stoppable, chromium: Browser) -> None:  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
     url = stoppable.url
     tenant = await make_tenant(stoppable.hub)
@@ -183,3 +183,15 @@ async def test_the_installed_inbox(stoppable: Hub_, chromium: Browser) -> None: 
     # (the stream's "signed-out" event may win the race and add ?ended=1: inbox.js)
     await expect(page).to_have_url(re.compile(rf"^{re.escape(url)}/login(\?ended=1)?$"))
     assert await poll(lambda: page.evaluate(CACHES), lambda v: v == [], "the caches") == []
+
+    # The next sign-in (in Swedish now) fills them again: the offline page in the new language.
+    user.language = "sv"
+    await user.save()
+    await sign_in(page, stoppable, "dina@acme.test")  # type: ignore[arg-type]
+    kept_language = (
+        "caches.match('/inbox/offline').then(r => r && r.headers.get('content-language'))"
+    )
+    await poll(lambda: page.evaluate(kept_language), lambda v: v == "sv", "the offline page")
+    await stoppable.stop()
+    await page.goto(f"{url}/inbox")
+    await expect(page.get_by_role("heading", name="Ingen anslutning till Parley")).to_be_visible()

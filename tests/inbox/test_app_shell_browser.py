@@ -19,6 +19,7 @@ from playwright.async_api import Browser, Page, Response, expect
 from starlette.applications import Starlette
 
 from hub.app import create_app
+from hub.models import User
 from hub.ops import embedded
 from hub.pipeline.services import Hub
 from hub.settings import Settings
@@ -175,6 +176,11 @@ async def test_the_installed_inbox(stoppable: Stoppable, chromium: Browser) -> N
     await context.set_offline(True)  # the browser's own "offline", then "online" again
     await context.set_offline(False)
     await expect(page.get_by_role("heading", name="Kontakter")).to_be_visible()
+    # Opened by its own address, it leads to the inbox once the hub answers (no reload loop).
+    await page.goto(f"{url}/inbox/offline")
+    await context.set_offline(True)
+    await context.set_offline(False)
+    await expect(page).to_have_url(f"{url}/inbox")
 
     # Signing out leaves no cache behind (a shared computer).
     await page.goto(f"{url}/inbox")
@@ -185,8 +191,10 @@ async def test_the_installed_inbox(stoppable: Stoppable, chromium: Browser) -> N
     assert await poll(lambda: page.evaluate(CACHES), lambda v: v == [], "the caches") == []
 
     # The next sign-in (in Swedish now) fills them again: the offline page in the new language.
-    user.language = "sv"
-    await user.save()
+    again = await User.get(user.id)  # as sign-out left it (its sessions ended)
+    assert again is not None
+    again.language = "sv"
+    await again.save()
     await sign_in(page, stoppable, "dina@acme.test")  # type: ignore[arg-type]
     kept_language = (
         "caches.match('/inbox/offline').then(r => r && r.headers.get('content-language'))"

@@ -10,12 +10,13 @@ import dataclasses
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
-from playwright.async_api import Browser, Page, Response, expect
+from playwright.async_api import Browser, Page, Response, async_playwright, expect
 from starlette.applications import Starlette
 
 from hub.app import create_app
@@ -24,8 +25,13 @@ from hub.ops import embedded
 from hub.pipeline.services import Hub
 from hub.settings import Settings
 from tests.conftest import ARTIFACTS, make_tenant
-from tests.inbox.conftest import add_user
-from tests.inbox.test_browser import chromium, open_page, sign_in  # noqa: F401 - fixtures
+from tests.inbox.conftest import PASSWORD, add_user
+from tests.inbox.test_browser import (  # noqa: F401 - fixtures
+    CHROMIUM_ARGS,
+    chromium,
+    open_page,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser]
 
@@ -203,3 +209,30 @@ async def test_the_installed_inbox(stoppable: Stoppable, chromium: Browser) -> N
     await stoppable.stop()
     await page.goto(f"{url}/inbox")
     await expect(page.get_by_role("heading", name="Ingen anslutning till Parley")).to_be_visible()
+
+
+async def test_chromium_finds_the_inbox_installable(stoppable: Stoppable, tmp_path: Path) -> None:
+    """In a real (not off-the-record) profile Chromium's installability check, the one
+    Lighthouse reports, has nothing to say about the signed-in inbox."""
+    tenant = await make_tenant(stoppable.hub)
+    await add_user(tenant, "ines@acme.test", "agent", "Ines")
+    async with async_playwright() as pw:
+        context = await pw.chromium.launch_persistent_context(
+            tmp_path / "profile", executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        try:
+            page = await context.new_page()
+            await page.goto(f"{stoppable.url}/login")
+            await page.get_by_label("Email").fill("ines@acme.test")
+            await page.get_by_label("Password").fill(PASSWORD)
+            await page.get_by_role("button", name="Sign in").click()
+            await expect(page).to_have_url(f"{stoppable.url}/inbox")
+            script = f"{stoppable.url}/sw.js"
+            await poll(lambda: controlled(page), lambda v: v == script, "the controller")
+            cdp = await context.new_cdp_session(page)
+            errors = (await cdp.send("Page.getInstallabilityErrors"))["installabilityErrors"]
+            assert errors == []
+            manifest = await cdp.send("Page.getAppManifest")
+            assert manifest["errors"] == [] and manifest["url"].endswith("?lang=en")
+        finally:
+            await context.close()

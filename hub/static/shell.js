@@ -1,5 +1,6 @@
 /* The installable inbox in the page: a signed-in page registers the service worker (/sw.js,
-   scope /inbox); signing out first deletes its caches and this browser's push subscription
+   scope /inbox); signing out first deletes its caches, this browser's push subscription and the
+   notifications still shown
    (a shared computer keeps nothing of the user); the offline page reloads itself as soon as
    the hub answers again. */
 (function () {
@@ -18,10 +19,14 @@
       return Promise.all(keys.filter(function (key) { return key.indexOf("parley-") === 0; })
         .map(function (key) { return caches.delete(key); }));
     }) : Promise.resolve();
-    var unsubscribing = navigator.serviceWorker.getRegistration("/inbox").then(function (reg) {
+    var registration = navigator.serviceWorker.getRegistration("/inbox");
+    var unsubscribing = registration.then(function (reg) {
       return reg && reg.pushManager ? reg.pushManager.getSubscription() : null;
     }).then(function (subscription) { return subscription && subscription.unsubscribe(); });
-    return Promise.all([clearing, unsubscribing]);
+    var closing = registration.then(function (reg) {
+      return reg ? reg.getNotifications() : [];
+    }).then(function (shown) { shown.forEach(function (note) { note.close(); }); });
+    return Promise.all([clearing, unsubscribing, closing]);
   }
 
   document.addEventListener("submit", function (event) {

@@ -41,8 +41,8 @@ def _worker_files(source: str) -> list[str]:
 
 async def test_the_manifest_names_the_inbox_app_and_every_icon_exists(running: Running) -> None:
     async with _client(running) as client:
-        r = await client.get("/manifest.webmanifest")
-        assert r.status_code == 200
+        r = await client.get("/manifest.webmanifest", headers={"accept-encoding": "gzip"})
+        assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
         assert r.headers["content-type"] == "application/manifest+json"
         assert "script-src 'self'" in r.headers["content-security-policy"]
         manifest = r.json()

@@ -195,6 +195,8 @@ async def test_the_installed_inbox(stoppable: Stoppable, chromium: Browser) -> N
     # (the stream's "signed-out" event may win the race and add ?ended=1: inbox.js)
     await expect(page).to_have_url(re.compile(rf"^{re.escape(url)}/login(\?ended=1)?$"))
     assert await poll(lambda: page.evaluate(CACHES), lambda v: v == [], "the caches") == []
+    shown = "navigator.serviceWorker.getRegistration('/inbox').then(r => r.getNotifications())"
+    assert await page.evaluate(f"{shown}.then(list => list.length)") == 0
 
     # The next sign-in (in Swedish now) fills them again: the offline page in the new language.
     again = await User.get(user.id)  # as sign-out left it (its sessions ended)

@@ -68,13 +68,22 @@ def manifest(language: str) -> dict[str, Any]:
     }
 
 
+def _revalidated(request: Request, body: str, media_type: str, **extra: str) -> Response:
+    """``body`` with an ETag, kept by the browser but asked again each time (304 if the same):
+    Chromium checks the worker and the manifest for updates on every visit."""
+    tag = '"' + hashlib.sha256(body.encode()).hexdigest()[:20] + '"'
+    headers = {**SECURITY_HEADERS, "Cache-Control": REVALIDATE, "ETag": tag, **extra}
+    if tag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
 async def manifest_view(request: Request) -> Response:
     """``GET /manifest.webmanifest?lang=da``: the page links it in its own language."""
     asked = request.query_params.get("lang")
     language = i18n.negotiate(asked, None, request.headers.get("accept-language"))
     body = json.dumps(manifest(language), ensure_ascii=False, separators=(",", ":"))
-    headers = {**SECURITY_HEADERS, "Cache-Control": REVALIDATE, "Vary": "Accept-Language"}
-    return Response(body, media_type="application/manifest+json", headers=headers)
+    return _revalidated(request, body, "application/manifest+json", Vary="Accept-Language")
 
 
 @functools.cache
@@ -97,8 +106,9 @@ def worker_script() -> str:
 
 async def worker_view(request: Request) -> Response:
     """``GET /sw.js``: revalidated on every update check, allowed the inbox as its scope."""
-    headers = {**SECURITY_HEADERS, "Cache-Control": REVALIDATE, "Service-Worker-Allowed": SCOPE}
-    return Response(worker_script(), media_type="text/javascript", headers=headers)
+    return _revalidated(
+        request, worker_script(), "text/javascript", **{"Service-Worker-Allowed": SCOPE}
+    )
 
 
 async def offline_view(request: Request) -> Response:

@@ -105,6 +105,11 @@ async def test_the_worker_is_served_at_the_root_for_the_inbox_scope(
     assert r.headers["cache-control"] == "no-cache"
     assert r.headers["content-encoding"] == "gzip"  # compressed like every script
     assert "script-src 'self'" in r.headers["content-security-policy"]
+    async with _client(running) as client:  # the browser's update check: unchanged, 304
+        again = await client.get("/sw.js", headers={"if-none-match": r.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
+        other = await client.get("/sw.js", headers={"if-none-match": '"0000"'})
+        assert other.status_code == 200 and other.text == r.text
     files = _worker_files(r.text)
     assert files == shell_files() and not any(f.endswith(".LICENSE") for f in files)
     # Every static file the inbox page loads is in the worker's list, at the page's version.

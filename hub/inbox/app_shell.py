@@ -90,12 +90,15 @@ async def manifest_view(request: Request) -> Response:
 def worker_script() -> str:
     """The service worker's source with its cache version and file list filled in."""
     files = shell_files()
-    template = pages.env.get_template("sw.js")
-    source, _name, _uptodate = pages.env.loader.get_source(pages.env, "sw.js")  # type: ignore[union-attr]
-    offline, _, _ = pages.env.loader.get_source(pages.env, "inbox/offline.html")  # type: ignore[union-attr]
-    digest = hashlib.sha256("\n".join([*files, source, offline]).encode()).hexdigest()[:12]
-    return template.render(
-        version=digest,
+    digest = hashlib.sha256("\n".join(files).encode())
+    # What the kept offline page is made of: a change to any of them is a new version too.
+    for name in ("sw.js", "base.html", "inbox/offline.html"):
+        source, _, _ = pages.env.loader.get_source(pages.env, name)  # type: ignore[union-attr]
+        digest.update(source.encode())
+    for catalog in sorted(i18n.LOCALE_DIR.glob("*/LC_MESSAGES/messages.po")):
+        digest.update(catalog.read_bytes())
+    return pages.env.get_template("sw.js").render(
+        version=digest.hexdigest()[:12],
         files=files,
         offline=OFFLINE_URL,
         scope=SCOPE,

@@ -134,9 +134,12 @@ self.addEventListener("notificationclick", function (event) {
     var inbox = windows.filter(function (win) { return new URL(win.url).pathname.indexOf(SCOPE) === 0; });
     inbox.sort(function (a, b) { return (b.focused ? 1 : 0) - (a.focused ? 1 : 0); });
     if (!inbox.length) return self.clients.openWindow(target);
-    return inbox[0].focus().then(function (win) {
-      if (win.url === target) return win;
-      return win.navigate(target);
-    }).catch(function () { return self.clients.openWindow(target); });
+    var win = inbox[0];
+    var there = win.url === target ? Promise.resolve(win) : win.navigate(target).then(function (to) {
+      return to || win;
+    });
+    return there.then(function (to) { return to.focus(); }, function () {
+      return self.clients.openWindow(target); // a window this worker does not control
+    });
   }));
 });

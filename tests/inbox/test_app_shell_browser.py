@@ -41,6 +41,11 @@ NOTIFICATIONS = """navigator.serviceWorker.ready.then(reg => reg.getNotification
   list.map(n => ({title: n.title, body: n.body, tag: n.tag, icon: n.icon, badge: n.badge,
                   url: n.data && n.data.url})))"""
 
+CLICK = """tag => self.registration.getNotifications().then(list => {
+  const notification = list.find(n => n.tag === tag);
+  self.dispatchEvent(new NotificationEvent("notificationclick", {notification}));
+})"""
+
 
 @dataclasses.dataclass
 class Stoppable:
@@ -161,6 +166,13 @@ async def test_the_installed_inbox(stoppable: Stoppable, chromium: Browser) -> N
     assert "/static/app/icon-192.png?v=" in by_tag["c1"]["icon"]
     assert "/static/app/badge-96.png?v=" in by_tag["c1"]["badge"]
     assert by_tag["c2"]["url"] == f"{url}/inbox"  # another site's address is never opened
+    # Clicked, it takes the open inbox to the conversation. (Headless Chromium cannot click a
+    # notification: the worker's handler gets an event dispatched in the worker, untrusted, so
+    # the focus the browser allows only after a real click is not exercised.)
+    workers = [w for w in context.service_workers if w.url == f"{url}/sw.js"]
+    assert workers, context.service_workers
+    await workers[0].evaluate(CLICK, "c1")
+    await expect(page).to_have_url(f"{url}/inbox/c/c1")
 
     # The hub goes away: a page asked for shows the offline page, its files from the cache.
     await stoppable.stop()

@@ -15,10 +15,12 @@ from hub.assist.features import (
     suggest_labels,
     suggest_stream,
     summarize,
+    test_connection,
     translate,
 )
 from hub.assist.language import detect_language
 from hub.assist.settings import agent_language, assist_ready, configure, features_on
+from hub.assist.usage import month_usage
 
 __all__ = [
     "AssistError",
@@ -30,9 +32,11 @@ __all__ = [
     "customer_language",
     "detect_language",
     "features_on",
+    "month_usage",
     "suggest",
     "suggest_labels",
     "suggest_stream",
     "summarize",
+    "test_connection",
     "translate",
 ]

@@ -19,6 +19,12 @@ from hub.assist.features import (
     translate,
 )
 from hub.assist.language import detect_language
+from hub.assist.replies import (
+    TranslatedReply,
+    translate_inbound,
+    translated_reply,
+    worth_translating,
+)
 from hub.assist.settings import agent_language, assist_ready, configure, features_on
 from hub.assist.usage import month_usage
 
@@ -26,6 +32,7 @@ __all__ = [
     "AssistError",
     "Draft",
     "Translated",
+    "TranslatedReply",
     "agent_language",
     "assist_ready",
     "configure",
@@ -39,4 +46,7 @@ __all__ = [
     "summarize",
     "test_connection",
     "translate",
+    "translate_inbound",
+    "translated_reply",
+    "worth_translating",
 ]

@@ -165,7 +165,7 @@ async def patch_conversation(request: Request) -> JSONResponse:
     patch = await json_body(request, ConversationPatch)
     changes = patch.model_dump(exclude_unset=True)
     updated = await conversation_changes.update_conversation(
-        account.id, request.path_params["id"], changes, {"type": "api_key"}
+        account.id, request.path_params["id"], changes, {"type": "api_key"}, hub_of(request)
     )
     return answer(ConversationOut.of(updated, await queues.position(updated)))
 

@@ -214,11 +214,12 @@ async def _attachments(request: Request, account: Account, ids: list[str]) -> li
 @api.post(
     "/conversations/{id}/messages",
     "create_conversation_message",
-    "Reply (queued for sending) or add a note",
+    "Reply (queued for sending) or add a note; translate_to sends it translated (assist: "
+    "409, 403 or 502 as the assist routes, and nothing is sent)",
     status=202,
     response=MessageOut,
     body=ReplyIn,
-    errors=(404, 409, 413, 422),
+    errors=(404, 409, 413, 422, 502),
     headers=IDEMPOTENT,
 )
 @idempotent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from hub import assist
 from hub.models import Conversation
@@ -71,3 +72,17 @@ async def test_suggest_whole_drafts(
         "Yes, we do.",
         "We ship there.",
     ]
+
+
+async def test_stream_failing_midway_is_a_readable_error(
+    hub: Hub, client: httpx.AsyncClient, tenant: Tenant, assist_endpoint: StandIn
+) -> None:
+    account = await use_assist(hub, tenant.account, assist_endpoint)
+    conversation = await _conversation(client, tenant, "Hello there, anyone home?")
+    assist_endpoint.answer(
+        Answer(text=["Hi", " there"], fail_after=1, error={"message": "out of memory"})
+    )
+    with pytest.raises(assist.AssistError) as raised:
+        await assist.suggest(hub, account, conversation.id, None)
+    assert raised.value.status == 502
+    assert raised.value.message == "the model endpoint failed mid-answer: out of memory"

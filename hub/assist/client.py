@@ -85,7 +85,7 @@ class Chunk(_Loose):
         if self.error is None:
             return None
         said = self.error.get("message") if isinstance(self.error, dict) else self.error
-        return " ".join(str(said or "an error").split())[:QUOTE]
+        return str(said or "an error")
 
 
 class _Message(_Loose):
@@ -133,7 +133,14 @@ def _unavailable(exc: Exception) -> AssistError:
     return AssistError("assist_unavailable", f"the model endpoint cannot be reached: {text}")
 
 
-async def _refused(response: httpx.Response) -> AssistError:
+def _without_key(text: str, endpoint: Endpoint) -> str:
+    """What the endpoint said, with the key cut out should it echo it back."""
+    if endpoint.api_key and len(endpoint.api_key) >= 4:
+        text = text.replace(endpoint.api_key, "(the API key)")
+    return text
+
+
+async def _refused(response: httpx.Response, endpoint: Endpoint) -> AssistError:
     raw = (await response.aread()).decode("utf-8", "replace")
     said = raw.strip()
     try:
@@ -145,7 +152,7 @@ async def _refused(response: httpx.Response) -> AssistError:
             said = error
     except ValueError:
         pass
-    said = " ".join(said.split())[:QUOTE]
+    said = " ".join(_without_key(said, endpoint).split())[:QUOTE]
     reason = response.reason_phrase or ""
     note = f": {said}" if said else ""
     return AssistError(
@@ -169,7 +176,7 @@ async def complete(
                 endpoint.url, json=body, headers=endpoint.headers(), timeout=TIMEOUT
             )
         if response.status_code >= 300:
-            raise await _refused(response)
+            raise await _refused(response, endpoint)
         return Completion.model_validate_json(response.content)
     except (httpx.HTTPError, TimeoutError) as exc:
         raise _unavailable(exc) from None
@@ -194,7 +201,7 @@ async def stream(
             "POST", endpoint.url, json=body, headers=headers, timeout=TIMEOUT
         ) as response:
             if response.status_code >= 300:
-                raise await _refused(response)
+                raise await _refused(response, endpoint)
             kind = response.headers.get("content-type", "")
             if "text/event-stream" not in kind:
                 whole = Completion.model_validate_json(await response.aread())
@@ -209,8 +216,9 @@ async def stream(
                 chunk = Chunk.model_validate_json(event.data)
                 failure = chunk.failure()
                 if failure is not None:
+                    said = " ".join(_without_key(failure, endpoint).split())[:QUOTE]
                     raise AssistError(
-                        "assist_unavailable", f"the model endpoint failed mid-answer: {failure}"
+                        "assist_unavailable", f"the model endpoint failed mid-answer: {said}"
                     )
                 for choice in chunk.choices:
                     if choice.delta is not None and choice.delta.content:

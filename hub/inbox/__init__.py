@@ -23,6 +23,7 @@ def routes() -> list[BaseRoute]:
         monitor,
         preferences,
         presence,
+        push,
         queues,
         reports,
         service_reports,
@@ -36,6 +37,7 @@ def routes() -> list[BaseRoute]:
     return [
         *signin.routes,
         *me.routes,
+        *push.routes,
         *service_reports.routes,
         *survey.routes,
         *listing.routes,

@@ -53,6 +53,11 @@ class Target:
     text: str = ""
 
 
+def _id(value: object) -> PydanticObjectId | None:
+    """An id from a change's field; None when absent (``try_id(None)`` would make a new one)."""
+    return try_id(value) if value else None
+
+
 def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
 
@@ -64,7 +69,7 @@ async def targets(event: Event) -> list[Target]:
     if account_id is None:
         return []
     if event.type == "notification.created" and data.get("kind") == "mention":
-        user = try_id(data.get("user_id"))
+        user = _id(data.get("user_id"))
         conv = _str(str(data.get("conversation_id") or ""))
         return (
             []
@@ -86,7 +91,7 @@ async def _message(account_id: PydanticObjectId, data: dict[str, object]) -> lis
     who = _str(sender.get("name")) if isinstance(sender, dict) else ""
     if data.get("visibility") == "whisper":
         meta = data.get("metadata")
-        to = try_id(meta.get("whisper_to")) if isinstance(meta, dict) else None
+        to = _id(meta.get("whisper_to")) if isinstance(meta, dict) else None
         return [] if to is None else [Target(to, "whisper", conv, who, _str(data.get("text")))]
     if data.get("direction") != "in" or data.get("automated"):
         return []
@@ -94,7 +99,7 @@ async def _message(account_id: PydanticObjectId, data: dict[str, object]) -> lis
         conversation = await conversations.get_conversation(account_id, conv)
     except NotFound:
         return []
-    assignee = try_id(conversation.assignee_id)
+    assignee = _id(conversation.assignee_id)
     if assignee is None or conversation.status == "resolved":
         return []
     name = conversation.contact_name or who
@@ -103,7 +108,7 @@ async def _message(account_id: PydanticObjectId, data: dict[str, object]) -> lis
 
 def _conversation(event: Event) -> list[Target]:
     data = event.data
-    assignee = try_id(data.get("assignee_id"))
+    assignee = _id(data.get("assignee_id"))
     if assignee is None or data.get("status") == "resolved":
         return []
     conv = str(data.get("_id"))

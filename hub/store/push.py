@@ -218,3 +218,24 @@ async def gone(delivery: PushDelivery) -> None:
     await PushDelivery.get_pymongo_collection().delete_many(
         {"subscription_id": delivery.subscription_id, **scope}
     )
+
+
+async def stale_devices(account_id: PydanticObjectId, cutoff: dt.datetime, dry_run: bool) -> int:
+    """Delete (or, in a dry run, count) the account's devices that took no push since
+    ``cutoff`` and were added before it: the retention purge's rule for devices."""
+    query = {
+        "account_id": account_id,
+        "created_at": {"$lt": cutoff},
+        "$or": [{"last_used_at": None}, {"last_used_at": {"$lt": cutoff}}],
+    }
+    collection = PushSubscription.get_pymongo_collection()
+    if dry_run:
+        return int(await collection.count_documents(query))
+    ids = [d["_id"] async for d in collection.find(query, {"_id": 1})]
+    if not ids:
+        return 0
+    await PushDelivery.get_pymongo_collection().delete_many(
+        {"account_id": account_id, "subscription_id": {"$in": ids}}
+    )
+    result = await collection.delete_many({"account_id": account_id, "_id": {"$in": ids}})
+    return int(result.deleted_count)

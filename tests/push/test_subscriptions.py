@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -202,13 +203,38 @@ async def test_a_deactivated_users_devices_are_deleted(
 ) -> None:
     assert (await subscribe(signed_in, push_service.subscriber("p").json())).status_code == 201
     assert tenant.account.id is not None and agent.id is not None
-    keeper = await add_user(tenant, "admin@acme.test", "admin")
     assert await PushSubscription.find_one({"user_id": agent.id}) is not None
     await users.update_user(tenant.account, agent, {"active": False})
     assert await store.devices(tenant.account.id, agent.id) == []
-    assert keeper.id is not None
 
 
 def test_no_key_file_in_the_repository() -> None:
     assert not (ROOT / vapid.FILE_NAME).exists()
     assert os.environ.get("PARLEY_PUSH_HTTP_LOOPBACK") is None
+
+
+async def test_the_retention_purge_forgets_devices_unused_for_half_a_year(
+    running: Running,
+    tenant: Tenant,
+    agent: User,
+    signed_in: httpx.AsyncClient,
+    push_service: PushService,
+) -> None:
+    from hub.tenants import retention
+
+    for name in ("old", "used"):
+        r = await subscribe(signed_in, push_service.subscriber(name).json())
+        assert r.status_code == 201
+    assert tenant.account.id is not None and agent.id is not None
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=retention.DEVICE_DAYS + 1)
+    used = await PushSubscription.find_one({"endpoint": push_service.subscribers["used"].endpoint})
+    assert used is not None
+    await used.set({"last_used_at": later - dt.timedelta(days=1)})
+    preview = await retention.purge_account(running.hub, tenant.account, later, dry_run=True)
+    assert (
+        preview["push_devices"] == 1 and len(await store.devices(tenant.account.id, agent.id)) == 2
+    )
+    counts = await retention.purge_account(running.hub, tenant.account, later)
+    assert counts["push_devices"] == 1
+    [kept] = await store.devices(tenant.account.id, agent.id)
+    assert kept.endpoint == push_service.subscribers["used"].endpoint

@@ -42,6 +42,7 @@ async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> 
         **await layout_context(ctx),
         "devices": await push_store.devices(ctx.account_id, ctx.user.id),
         "push_kinds": [(kind, names[kind]) for kind in PUSH_KINDS],
+        "devices_notice": str(request.session.pop("flash_devices", "") or ""),
         "error": "",
         "notice": pages.take_flash(request),
         **extra,

@@ -36,6 +36,17 @@ MAX_ENDPOINT = 1024
 MAX_BODY = 4096
 
 
+#: The session key of the confirmation the devices section shows (next to the devices, where
+#: the page opens after a device's form, rather than at the top of the page).
+DEVICES_FLASH = "flash_devices"
+
+
+def _said(request: Request, message: str) -> Response:
+    if "session" in request.scope:
+        request.session[DEVICES_FLASH] = message
+    return pages.redirect(request, "/inbox/me#devices")
+
+
 class Malformed(ValueError):
     """A subscription the hub cannot use; the message says why (answered 400)."""
 
@@ -175,16 +186,14 @@ async def set_kinds(request: Request, ctx: Ctx) -> Response:
     )
     if not found:
         return pages.redirect(request, "/inbox/me")
-    pages.flash(request, _("Notifications for this device were saved."))
-    return pages.redirect(request, "/inbox/me#devices")
+    return _said(request, _("Notifications for this device were saved."))
 
 
 @page_view("any")
 async def remove(request: Request, ctx: Ctx) -> Response:
     assert ctx.user.id is not None
     await store.remove_device(ctx.account_id, ctx.user.id, parse_id(request.path_params["id"]))
-    pages.flash(request, _("The device was removed; it gets no more notifications."))
-    return pages.redirect(request, "/inbox/me#devices")
+    return _said(request, _("The device was removed; it gets no more notifications."))
 
 
 @page_view("any")
@@ -196,10 +205,8 @@ async def test_push(request: Request, ctx: Ctx) -> Response:
     if worker is not None:
         worker.wake()
     if stored:
-        pages.flash(request, _("A test notification is on its way to your devices."))
-    else:
-        pages.flash(request, _("No device of yours has notifications turned on yet."))
-    return pages.redirect(request, "/inbox/me#devices")
+        return _said(request, _("A test notification is on its way to your devices."))
+    return _said(request, _("No device of yours has notifications turned on yet."))
 
 
 routes = [

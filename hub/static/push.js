@@ -1,17 +1,18 @@
 /* Parley Web Push on "My account": "Turn on notifications on this device" asks the browser for
    permission, subscribes through the inbox's service worker (registered with scope /inbox by the
    app shell) with the hub's VAPID public key, and gives the subscription to the hub. Every step
-   says how it went in the status line (and a toast); a browser without push says so. */
+   says how it went in the status line and a toast; a browser without push says so in the status
+   line as the page opens. */
 (function () {
   "use strict";
   var SAID = "parley.push.said";
 
   function box() { return document.getElementById("devices"); }
-  function say(key, kind) {
+  function say(key, kind, quiet) {
     var el = box(), line = document.getElementById("push-status");
     var msg = (el && el.dataset[key]) || key;
     if (line) { line.textContent = msg; line.hidden = false; line.className = kind === "error" ? "error" : "notice"; }
-    if (window.ParleyToast) window.ParleyToast(msg, kind || "ok");
+    if (window.ParleyToast && !quiet) window.ParleyToast(msg, kind || "ok");
   }
   function keyBytes(text) {
     var padded = (text + "===".slice((text.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
@@ -86,7 +87,10 @@
     button.addEventListener("click", enable);
     var said = sessionStorage.getItem(SAID);
     if (said) { sessionStorage.removeItem(SAID); say(said, "ok"); }
-    registration().then(function (reg) { if (!reg) say("unavailable", "error"); });
+    var line = document.getElementById("push-status");
+    registration().then(function (reg) {
+      if (!reg && line && line.hidden) say("unavailable", "error", true); // the hub's word stays
+    });
     markThisDevice();
   });
 })();

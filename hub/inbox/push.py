@@ -52,7 +52,8 @@ class Malformed(ValueError):
 
 
 def _refused(message: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": "invalid_subscription", "message": message}, status)
+    code = "too_large" if status == 413 else "invalid_subscription"
+    return JSONResponse({"error": {"code": code, "message": message}}, status)
 
 
 def _b64(value: object, field: str) -> bytes:
@@ -172,7 +173,9 @@ async def unsubscribe(request: Request, ctx: Ctx) -> Response:
     if not isinstance(endpoint, str) or not endpoint:
         return _refused("endpoint is required")
     if not await store.unsubscribe(ctx.account_id, ctx.user.id, endpoint):
-        return JSONResponse({"error": "not_found", "message": "no such device of yours"}, 404)
+        return JSONResponse(
+            {"error": {"code": "not_found", "message": "no such device of yours"}}, 404
+        )
     return Response(status_code=204)
 
 

@@ -119,7 +119,7 @@ async def test_a_malformed_subscription_is_refused_with_a_reason(
     body = {**push_service.subscriber("bad").json(), **change}
     r = await subscribe(signed_in, body)
     assert r.status_code == 400, r.text
-    assert reason in r.json()["message"]
+    assert reason in r.json()["error"]["message"]
 
 
 async def test_bad_auth_secret_and_non_json_bodies(
@@ -127,7 +127,7 @@ async def test_bad_auth_secret_and_non_json_bodies(
 ) -> None:
     body = push_service.subscriber("bad").json()
     body["keys"]["auth"] = b64(b"short")
-    assert "auth" in (await subscribe(signed_in, body)).json()["message"]
+    assert "auth" in (await subscribe(signed_in, body)).json()["error"]["message"]
     assert (await subscribe(signed_in, ["not", "an", "object"])).status_code == 400
     assert (await subscribe(signed_in, {"x": "y" * 5000})).status_code == 413
 

@@ -27,9 +27,14 @@
   function supported() {
     return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
   }
+  var WAIT_MS = 3000; // a first visit: the app shell may still be registering its worker
   function registration() {
     if (!supported()) return Promise.resolve(null);
     return navigator.serviceWorker.getRegistration("/inbox").then(function (r) {
+      if (r) return r;
+      var late = new Promise(function (done) { setTimeout(function () { done(null); }, WAIT_MS); });
+      return Promise.race([navigator.serviceWorker.ready, late]);
+    }).then(function (r) {
       return r && r.pushManager ? r : null;
     }, function () { return null; });
   }

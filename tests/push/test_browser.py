@@ -56,6 +56,9 @@ async def test_devices_on_my_account_at_390(
     await expect(device).to_have_count(1)
     await fits(page, "/inbox/me with a device")
     await page.screenshot(path=ARTIFACTS / "push-my-account-390.png", full_page=True)
+    await page.set_viewport_size({"width": 1280, "height": 860})
+    await page.screenshot(path=ARTIFACTS / "push-my-account-1280.png", full_page=True)
+    await page.set_viewport_size({"width": 390, "height": 844})
 
     # Keyboard: turn "A supervisor whispers to me" off and save.
     whisper = device.get_by_label("A supervisor whispers to me")

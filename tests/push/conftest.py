@@ -83,6 +83,8 @@ class PushService:
         self.plan: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self.delay: float = 0.0
         self.received: list[Received] = []
+        #: Bodies POSTed to ``/hook``: the same server plays an event-webhook receiver.
+        self.hooks: list[bytes] = []
         self.in_flight = 0
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -130,6 +132,14 @@ class PushService:
                 pass
 
             def do_POST(self) -> None:
+                if self.path.startswith("/hook"):
+                    body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                    with service.lock:
+                        service.hooks.append(body)
+                    self.send_response(200)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 with service.lock:
                     service.in_flight += 1
                 try:

@@ -13,6 +13,7 @@ import pytest
 
 from hub.centre import changes, notifications
 from hub.contract import set_clock
+from hub.integrations import subscriptions
 from hub.models import Conversation, Sender, User
 from hub.models.push import PushDelivery
 from hub.pipeline import outbox
@@ -197,7 +198,10 @@ async def test_a_slow_push_service_delays_no_page_and_no_webhook(
     published: PushService,
 ) -> None:
     assert (await subscribe(signed_in, published.subscriber("slow").json())).status_code == 201
-    published.delay = 4.0
+    assert tenant.account.id is not None
+    hook = f"{published.origin}/hook"
+    await subscriptions.create(tenant.account.id, hook, ["message.created"], running.hub.cipher)
+    published.delay = 6.0
     page = await signed_in.get("/inbox/me")
     await signed_in.post("/inbox/push/test", data={"csrf": csrf_of(page.text)})
     deadline = time.monotonic() + 10
@@ -209,6 +213,11 @@ async def test_a_slow_push_service_delays_no_page_and_no_webhook(
     assert (await signed_in.get("/inbox")).status_code == 200
     assert (await signed_in.get("/inbox/me")).status_code == 200
     assert time.monotonic() - started < 2.0
+    for _ in range(100):  # the event webhook of the inbound message goes out meanwhile
+        if published.hooks:
+            break
+        await asyncio.sleep(0.05)
+    assert b"quick please" in b"".join(published.hooks)
     assert published.in_flight == 1  # the push is still being answered
     await wait_for(published, "slow")
 

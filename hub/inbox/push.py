@@ -28,6 +28,7 @@ from hub.models.push import PUSH_KINDS
 from hub.pipeline import outbound
 from hub.store import push as store
 from hub.store.ids import parse_id
+from hub.tenants import auth
 from hub.web import pages
 from hub.web.guard import Ctx, page_view
 from hub.web.i18n import gettext as _
@@ -158,6 +159,7 @@ async def subscribe(request: Request, ctx: Ctx) -> Response:
         return _refused(str(exc), 413 if "too large" in str(exc) else 400)
     label = device_label(request.headers.get("user-agent", "")[:500])
     found = await store.subscribe(ctx.account_id, ctx.user.id, endpoint, *keys, label)
+    request.session[auth.PUSH_DEVICE] = str(found.id)  # signing out here removes it
     return JSONResponse(
         {"id": str(found.id), "device": found.device, "kinds": found.kinds}, status_code=201
     )

@@ -238,3 +238,22 @@ async def test_the_retention_purge_forgets_devices_unused_for_half_a_year(
     assert counts["push_devices"] == 1
     [kept] = await store.devices(tenant.account.id, agent.id)
     assert kept.endpoint == push_service.subscribers["used"].endpoint
+
+
+async def test_signing_out_removes_the_device_this_browser_subscribed(
+    running: Running,
+    tenant: Tenant,
+    agent: User,
+    signed_in: httpx.AsyncClient,
+    push_service: PushService,
+) -> None:
+    here, there = push_service.subscriber("here"), push_service.subscriber("there")
+    assert (await subscribe(signed_in, here.json())).status_code == 201
+    async with session_client(running, agent) as elsewhere:
+        assert (await subscribe(elsewhere, there.json())).status_code == 201
+    assert tenant.account.id is not None and agent.id is not None
+    page = await signed_in.get("/inbox/me")
+    r = await signed_in.post("/logout", data={"csrf": csrf_of(page.text)})
+    assert r.status_code == 303
+    [left] = await store.devices(tenant.account.id, agent.id)
+    assert left.endpoint == there.endpoint

@@ -70,14 +70,10 @@ async def targets(event: Event) -> list[Target]:
         return []
     if event.type == "notification.created" and data.get("kind") == "mention":
         user = _id(data.get("user_id"))
-        conv = _str(str(data.get("conversation_id") or ""))
-        return (
-            []
-            if user is None
-            else [
-                Target(user, "mention", conv or None, _str(data.get("by")), _str(data.get("text")))
-            ]
-        )
+        if user is None:
+            return []
+        conv = str(data.get("conversation_id") or "") or None
+        return [Target(user, "mention", conv, _str(data.get("by")), _str(data.get("text")))]
     if event.type == "message.created":
         return await _message(account_id, data)
     if event.type in ("conversation.created", "conversation.updated"):
@@ -93,7 +89,7 @@ async def _message(account_id: PydanticObjectId, data: dict[str, object]) -> lis
         meta = data.get("metadata")
         to = _id(meta.get("whisper_to")) if isinstance(meta, dict) else None
         return [] if to is None else [Target(to, "whisper", conv, who, _str(data.get("text")))]
-    if data.get("direction") != "in" or data.get("automated"):
+    if data.get("direction") != "in" or data.get("automated") or not conv:
         return []
     try:
         conversation = await conversations.get_conversation(account_id, conv)

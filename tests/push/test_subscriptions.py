@@ -257,3 +257,25 @@ async def test_signing_out_removes_the_device_this_browser_subscribed(
     assert r.status_code == 303
     [left] = await store.devices(tenant.account.id, agent.id)
     assert left.endpoint == there.endpoint
+
+
+async def test_a_browser_subscribed_by_someone_else_becomes_theirs(
+    running: Running,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    agent: User,
+    signed_in: httpx.AsyncClient,
+    push_service: PushService,
+) -> None:
+    shared = push_service.subscriber("shared")
+    assert (await subscribe(signed_in, shared.json())).status_code == 201
+    assert tenant.account.id is not None and agent.id is not None
+    [mine] = await store.devices(tenant.account.id, agent.id)
+    await store.set_kinds(tenant.account.id, agent.id, mine.id, ["sla"])  # type: ignore[arg-type]
+    stranger = await add_user(other_tenant, "eve@globex.test")
+    async with session_client(running, stranger) as there:
+        assert (await subscribe(there, shared.json())).status_code == 201
+    assert await store.devices(tenant.account.id, agent.id) == []
+    assert other_tenant.account.id is not None and stranger.id is not None
+    [theirs] = await store.devices(other_tenant.account.id, stranger.id)
+    assert theirs.id == mine.id and theirs.kinds == list(PUSH_KINDS)  # not the last one's choice

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.inbox import push
 from hub.models.push import PUSH_KINDS
 from hub.store import push as push_store
 from hub.tenants import audit, auth, users
@@ -40,7 +41,10 @@ async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> 
     names = kind_names()
     context = {
         **await layout_context(ctx),
-        "devices": await push_store.devices(ctx.account_id, ctx.user.id),
+        "devices": [
+            (device, push.device_label(device))
+            for device in await push_store.devices(ctx.account_id, ctx.user.id)
+        ],
         "push_kinds": [(kind, names[kind]) for kind in PUSH_KINDS],
         "devices_notice": str(request.session.pop("flash_devices", "") or ""),
         "error": "",

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from hub.inbox.push_events import Target, queue
 from hub.integrations import vapid
-from hub.models.push import PUSH_KINDS
+from hub.models.push import PUSH_KINDS, PushSubscription
 from hub.pipeline import outbound
 from hub.store import push as store
 from hub.store.ids import parse_id
@@ -104,27 +104,23 @@ async def check_endpoint(endpoint: object, http_loopback: bool) -> str:
     return endpoint
 
 
-def device_label(user_agent: str) -> str:
-    """ "Firefox on Android" and the like, for the list of devices (a hint, not a record)."""
-    ua = user_agent
-    browsers = [
-        ("Edg/", "Edge"),
-        ("OPR/", "Opera"),
-        ("Firefox/", "Firefox"),
-        ("Chrome/", "Chrome"),
-        ("Chromium/", "Chromium"),
-        ("Safari/", "Safari"),
-    ]
-    systems = [
-        ("Android", "Android"),
-        ("iPhone", "iOS"),
-        ("iPad", "iPadOS"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("Linux", "Linux"),
-    ]
-    browser = next((name for mark, name in browsers if mark in ua), "")
-    system = next((name for mark, name in systems if mark in ua), "")
+#: Marks in a User-Agent and the names they stand for, the more specific first.
+BROWSERS = [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+            ("Chromium/", "Chromium"), ("Safari/", "Safari")]  # fmt: skip
+SYSTEMS = [("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"), ("Windows", "Windows"),
+           ("Mac OS X", "macOS"), ("Linux", "Linux")]  # fmt: skip
+
+
+def browser_and_system(ua: str) -> tuple[str, str]:
+    """("Firefox", "Android") and the like from a User-Agent: a hint for the list of devices."""
+    browser = next((name for mark, name in BROWSERS if mark in ua), "")
+    system = next((name for mark, name in SYSTEMS if mark in ua), "")
+    return browser, system
+
+
+def device_label(device: PushSubscription) -> str:
+    """ "Firefox on Android", in the current language."""
+    browser, system = device.browser, device.system
     if browser and system:
         return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
     return browser or system or _("A browser")
@@ -157,11 +153,11 @@ async def subscribe(request: Request, ctx: Ctx) -> Response:
         endpoint = await check_endpoint(data.get("endpoint"), ctx.hub.settings.push_http_loopback)
     except Malformed as exc:
         return _refused(str(exc), 413 if "too large" in str(exc) else 400)
-    label = device_label(request.headers.get("user-agent", "")[:500])
-    found = await store.subscribe(ctx.account_id, ctx.user.id, endpoint, *keys, label)
+    names = browser_and_system(request.headers.get("user-agent", "")[:500])
+    found = await store.subscribe(ctx.account_id, ctx.user.id, endpoint, *keys, *names)
     request.session[auth.PUSH_DEVICE] = str(found.id)  # signing out here removes it
     return JSONResponse(
-        {"id": str(found.id), "device": found.device, "kinds": found.kinds}, status_code=201
+        {"id": str(found.id), "device": device_label(found), "kinds": found.kinds}, status_code=201
     )
 
 

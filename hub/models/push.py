@@ -23,8 +23,10 @@ class PushSubscription(TenantDocument):
     endpoint: str
     p256dh: str
     auth: str
-    #: Which browser and system, from the User-Agent when it subscribed ("Firefox on Android").
-    device: str = ""
+    #: Which browser and system, from the User-Agent when it subscribed ("Firefox", "Android"):
+    #: names, shown in the reader's language as "Firefox on Android" (``hub.inbox.push``).
+    browser: str = ""
+    system: str = ""
     kinds: list[str] = list(PUSH_KINDS)
     last_used_at: dt.datetime | None = None
 

@@ -26,7 +26,8 @@ async def subscribe(
     endpoint: str,
     p256dh: str,
     auth: str,
-    device: str,
+    browser: str,
+    system: str,
 ) -> PushSubscription:
     """Store (or move to this user) the browser's subscription; its kinds stay as they were
     for the same user, all on for a new one."""
@@ -42,7 +43,8 @@ async def subscribe(
         "user_id": user_id,
         "p256dh": p256dh,
         "auth": auth,
-        "device": device,
+        "browser": browser,
+        "system": system,
     }
     if not same:
         fields.update(kinds=list(PUSH_KINDS), created_at=at, last_used_at=None)

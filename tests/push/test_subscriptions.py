@@ -16,6 +16,7 @@ from hub.integrations import vapid
 from hub.models import User
 from hub.models.push import PUSH_KINDS, PushSubscription
 from hub.store import push as store
+from hub.store import users as user_store
 from hub.tenants import users
 from tests.conftest import Running, Tenant
 from tests.inbox.conftest import add_user, csrf_of, session_client
@@ -279,3 +280,14 @@ async def test_a_browser_subscribed_by_someone_else_becomes_theirs(
     assert other_tenant.account.id is not None and stranger.id is not None
     [theirs] = await store.devices(other_tenant.account.id, stranger.id)
     assert theirs.id == mine.id and theirs.kinds == list(PUSH_KINDS)  # not the last one's choice
+
+
+async def test_the_device_is_named_in_the_readers_language(
+    tenant: Tenant, agent: User, signed_in: httpx.AsyncClient, push_service: PushService
+) -> None:
+    assert (await subscribe(signed_in, push_service.subscriber("p").json())).status_code == 201
+    assert "Firefox on Android" in (await signed_in.get("/inbox/me")).text
+    assert tenant.account.id is not None and agent.id is not None
+    await user_store.set_preferences(tenant.account.id, agent.id, "da", None)
+    page = (await signed_in.get("/inbox/me")).text
+    assert "Firefox på Android" in page and "Slå notifikationer til på denne enhed" in page

@@ -28,7 +28,7 @@ from hub.models.push import PUSH_KINDS, PushSubscription
 from hub.pipeline import outbound
 from hub.store import push as store
 from hub.store.ids import parse_id
-from hub.tenants import auth
+from hub.tenants import audit, auth
 from hub.web import pages
 from hub.web.guard import Ctx, page_view
 from hub.web.i18n import gettext as _
@@ -46,6 +46,15 @@ def _said(request: Request, message: str) -> Response:
     if "session" in request.scope:
         request.session[DEVICES_FLASH] = message
     return pages.redirect(request, "/inbox/me#devices")
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _removed(request: Request, ctx: Ctx) -> None:
+    await audit.record(ctx.account_id, audit.of_user(ctx.user), "push.device_removed",
+                       f"user:{ctx.user.id}", _ip(request))  # fmt: skip
 
 
 class Malformed(ValueError):
@@ -156,6 +165,9 @@ async def subscribe(request: Request, ctx: Ctx) -> Response:
     names = browser_and_system(request.headers.get("user-agent", "")[:500])
     found = await store.subscribe(ctx.account_id, ctx.user.id, endpoint, *keys, *names)
     request.session[auth.PUSH_DEVICE] = str(found.id)  # signing out here removes it
+    details = {"device": f"{found.browser} {found.system}".strip(), "id": str(found.id)}
+    await audit.record(ctx.account_id, audit.of_user(ctx.user), "push.device_added",
+                       f"user:{ctx.user.id}", _ip(request), details)  # fmt: skip
     return JSONResponse(
         {"id": str(found.id), "device": device_label(found), "kinds": found.kinds}, status_code=201
     )
@@ -174,6 +186,7 @@ async def unsubscribe(request: Request, ctx: Ctx) -> Response:
         return JSONResponse(
             {"error": {"code": "not_found", "message": "no such device of yours"}}, 404
         )
+    await _removed(request, ctx)
     return Response(status_code=204)
 
 
@@ -193,7 +206,9 @@ async def set_kinds(request: Request, ctx: Ctx) -> Response:
 @page_view("any")
 async def remove(request: Request, ctx: Ctx) -> Response:
     assert ctx.user.id is not None
-    await store.remove_device(ctx.account_id, ctx.user.id, parse_id(request.path_params["id"]))
+    device_id = parse_id(request.path_params["id"])
+    if await store.remove_device(ctx.account_id, ctx.user.id, device_id):
+        await _removed(request, ctx)
     return _said(request, _("The device was removed; it gets no more notifications."))
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from hub.inbox.push import Malformed, check_endpoint
 from hub.integrations import vapid
-from hub.models import User
+from hub.models import AuditEvent, User
 from hub.models.push import PUSH_KINDS, PushSubscription
 from hub.store import push as store
 from hub.store import users as user_store
@@ -90,6 +90,9 @@ async def test_subscribe_and_unsubscribe(
         headers={"X-CSRF-Token": token},
     )
     assert twice.status_code == 404
+    logged = await AuditEvent.find({"account_id": tenant.account.id}).to_list()
+    actions = sorted(e.action for e in logged if e.action.startswith("push."))
+    assert actions == ["push.device_added", "push.device_added", "push.device_removed"]
 
 
 async def test_subscribing_needs_a_session_and_the_csrf_token(

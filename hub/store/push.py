@@ -192,15 +192,16 @@ async def device_of(delivery: PushDelivery) -> PushSubscription | None:
 
 
 async def sent(delivery: PushDelivery, owner: str, used_at: dt.datetime | None) -> None:
-    """A claimed push is done (sent, or given up): delete it; note when the device last took one."""
-    await PushDelivery.get_pymongo_collection().delete_one(
-        {"_id": delivery.id, "account_id": delivery.account_id, "owner": owner}
-    )
+    """A claimed push is done (sent, or given up): note when the device last took one, then
+    delete the push (in that order: once the push is gone, the note is there)."""
     if used_at is not None:
         await PushSubscription.get_pymongo_collection().update_one(
             {"_id": delivery.subscription_id, "account_id": delivery.account_id},
             {"$set": {"last_used_at": used_at}},
         )
+    await PushDelivery.get_pymongo_collection().delete_one(
+        {"_id": delivery.id, "account_id": delivery.account_id, "owner": owner}
+    )
 
 
 async def retry(delivery: PushDelivery, owner: str, due: dt.datetime) -> None:

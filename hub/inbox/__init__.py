@@ -24,6 +24,7 @@ def routes() -> list[BaseRoute]:
         monitor,
         preferences,
         presence,
+        push,
         queues,
         reports,
         service_reports,
@@ -38,6 +39,7 @@ def routes() -> list[BaseRoute]:
         *signin.routes,
         *app_shell.routes,  # the manifest, /sw.js and the offline page
         *me.routes,
+        *push.routes,
         *service_reports.routes,
         *survey.routes,
         *listing.routes,

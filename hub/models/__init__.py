@@ -18,6 +18,7 @@ from hub.models.login_attempt import LoginAttempt
 from hub.models.lookup import NumberLookup
 from hub.models.message import EarlyStatus, Message, Sender, SendError, Translation
 from hub.models.notification import Notification
+from hub.models.push import PushDelivery, PushSubscription
 from hub.models.routing_lock import RoutingLock
 from hub.models.sla_policy import SlaPolicy
 from hub.models.stream_lease import StreamLease
@@ -59,6 +60,8 @@ DOCUMENTS: list[type] = [
     NumberLookup,
     RoutingLock,
     AssistUsage,
+    PushSubscription,
+    PushDelivery,
 ]
 
 
@@ -87,6 +90,8 @@ __all__ = [
     "Message",
     "Notification",
     "NumberLookup",
+    "PushDelivery",
+    "PushSubscription",
     "RateCounter",
     "RoutingLock",
     "SendError",

@@ -9,6 +9,7 @@ def routes() -> list[BaseRoute]:
     """Every inbox route; mounted by ``hub.app``."""
     from hub.inbox import (
         actions,
+        assist,
         bulk,
         callback_offer,
         callbacks,
@@ -52,6 +53,7 @@ def routes() -> list[BaseRoute]:
         *thread.routes,
         *contact_book.routes,
         *actions.routes,
+        *assist.routes,
         *bulk.routes,
         *supervise.routes,
         *monitor.routes,

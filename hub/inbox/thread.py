@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from hub.centre import supervising
 from hub.contract import Capabilities, now
-from hub.inbox import contacts, directory
+from hub.inbox import assist, contacts, directory
 from hub.models import Conversation
 from hub.pipeline import senders
 from hub.store import conversations, labels
@@ -122,6 +122,8 @@ async def render_conversation(
         "composer": state,
         "can_reassign": can_reassign(ctx, conversation),
         "label_colours": await labels.colours_of(ctx.account_id, conversation.labels),
+        # Which assist buttons show, and the customer's language: from what is loaded already.
+        **assist.page_context(ctx.account, ctx.user, messages),
     }
     return pages.render(
         request, "inbox/conversation.html", context, status, headers or {}, block=block

@@ -1,0 +1,153 @@
+"""Assist in the conversation page, without a browser: which buttons show, translations in the
+thread, the drafts' event stream, the summary and its note, label chips, and that none of it
+crosses accounts (tests/inbox/test_assist_browser.py drives the same in Chromium)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from hub.models import AssistSetting, Conversation, Message, Sender, Translation
+from hub.models.account import AssistFeatures
+from tests.conftest import Running, Tenant
+from tests.inbox.conftest import add_user, csrf_of, post_inbound, session_client
+
+HX = {"HX-Request": "true"}
+SSE = {"Accept": "text/event-stream"}
+
+
+async def conversation_of(running: Running, tenant: Tenant, text: str = "Bonjour") -> Conversation:
+    await post_inbound(running.client, tenant, "in-1", "+4511111111", text, "Ann")
+    conv = await Conversation.find_one(Conversation.account_id == tenant.account.id)
+    assert conv is not None and conv.id is not None
+    return conv
+
+
+async def set_assist(tenant: Tenant, base_url: str, **features: bool) -> None:
+    tenant.account.assist = AssistSetting(
+        base_url=base_url, model="stand-in", features=AssistFeatures(**features)
+    )
+    await tenant.account.save()
+
+
+def events_of(body: str) -> list[tuple[str, dict[str, Any]]]:
+    """The (event, data) pairs of a text/event-stream body."""
+    found = []
+    for block in body.replace("\r\n", "\n").split("\n\n"):
+        name, data = "message", []
+        for line in block.split("\n"):
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].strip())
+        if data:
+            found.append((name, json.loads("\n".join(data))))
+    return found
+
+
+async def test_no_assist_no_buttons(
+    running: Running, tenant: Tenant, signed_in: httpx.AsyncClient
+) -> None:
+    conv = await conversation_of(running, tenant)
+    page = (await signed_in.get(f"/inbox/c/{conv.id}")).text
+    for absent in ("data-assist-suggest", "assist-summarize", "assist-labels", "translate_to"):
+        assert absent not in page
+    # Each feature's switch shows its own button only.
+    await set_assist(tenant, "http://127.0.0.1:9/v1", suggest=True, summarize=False, labels=False)
+    page = (await signed_in.get(f"/inbox/c/{conv.id}")).text
+    assert "data-assist-suggest" in page and 'id="assist-drafts"' in page
+    assert "assist-summarize" not in page and "assist-labels" not in page
+    await set_assist(tenant, "http://127.0.0.1:9/v1", suggest=False)
+    page = (await signed_in.get(f"/inbox/c/{conv.id}")).text
+    assert "data-assist-suggest" not in page
+    assert 'id="assist-summarize"' in page and "Suggest labels" in page
+
+
+async def test_translations_in_the_thread(
+    running: Running, tenant: Tenant, signed_in: httpx.AsyncClient
+) -> None:
+    conv = await conversation_of(running, tenant, "Où est ma commande ?")
+    assert conv.id is not None and tenant.account.id is not None
+    inbound = await Message.find_one(Message.conversation_id == conv.id)
+    assert inbound is not None
+    inbound.translation = Translation(language="fr", text="Where is my order?")
+    await inbound.save()
+    await Message(
+        account_id=tenant.account.id, conversation_id=conv.id, channel_id=tenant.channel.id,  # type: ignore[arg-type]
+        direction="out", sender=Sender(type="agent", name="Agnes"), delivery="sent",
+        text="Elle part demain.", original_text="It ships tomorrow.",
+    ).insert()  # fmt: skip
+    await set_assist(tenant, "http://127.0.0.1:9/v1")
+    page = (await signed_in.get(f"/inbox/c/{conv.id}")).text
+    # The translation first, the original one click away (a <details>), both escaped.
+    assert '<p class="text translated" lang="en">Where is my order?</p>' in page
+    assert "Translated from French: show the original" in page
+    assert '<p class="text" lang="fr">Où est ma commande ?</p>' in page
+    assert page.index("Where is my order?") < page.index("Où est ma commande ?")
+    # The agent's own words of a translated reply, and what the customer got behind a click.
+    assert page.index("It ships tomorrow.") < page.index("Sent translated") < page.index(
+        "Elle part demain."
+    )
+    # The composer offers the customer's language.
+    assert 'name="translate_to" value="fr"' in page
+    assert "Translate to the customer&#39;s language (French)" in page
+    # The same page in Danish names the language in Danish.
+    agent = await add_user(tenant, "dansk@acme.test", "agent", "Dorte")
+    agent.language = "da"
+    await agent.save()
+    async with session_client(running, agent) as danish:
+        page = (await danish.get(f"/inbox/c/{conv.id}")).text
+    assert "Oversat fra fransk: vis originalen" in page
+    assert "Oversæt til kundens sprog (fransk)" in page
+
+
+async def test_translate_off_shows_no_checkbox(
+    running: Running, tenant: Tenant, signed_in: httpx.AsyncClient
+) -> None:
+    conv = await conversation_of(running, tenant, "Où est ma commande ?")
+    inbound = await Message.find_one(Message.conversation_id == conv.id)
+    assert inbound is not None
+    inbound.translation = Translation(language="fr", text="Where is my order?")
+    await inbound.save()
+    await set_assist(tenant, "http://127.0.0.1:9/v1", translate=False)
+    page = (await signed_in.get(f"/inbox/c/{conv.id}")).text
+    assert "translate_to" not in page
+
+
+async def test_stream_refusals_are_events(
+    running: Running, tenant: Tenant, signed_in: httpx.AsyncClient
+) -> None:
+    conv = await conversation_of(running, tenant)
+    url = f"/inbox/c/{conv.id}/assist/suggestions"
+    # A page load (no event-stream Accept) never asks the model.
+    r = await signed_in.get(url)
+    assert r.status_code == 406
+    # Not set up: one "failed" event with the 409 and a readable note, then the end.
+    r = await signed_in.get(url, headers=SSE)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    [(name, data)] = events_of(r.text)
+    assert name == "failed" and data["code"] == "assist_not_configured"
+    assert data["status"] == 409 and "Admin → Assist" in data["note"]
+    await set_assist(tenant, "http://127.0.0.1:9/v1", suggest=False)
+    [(name, data)] = events_of((await signed_in.get(url, headers=SSE)).text)
+    assert (name, data["code"], data["status"]) == ("failed", "assist_feature_off", 403)
+
+
+async def test_other_accounts_conversation_is_not_found(
+    running: Running, tenant: Tenant, other_tenant: Tenant, signed_in: httpx.AsyncClient
+) -> None:
+    conv = await conversation_of(running, tenant)
+    await set_assist(tenant, "http://127.0.0.1:9/v1")
+    await set_assist(other_tenant, "http://127.0.0.1:9/v1")
+    stranger = await add_user(other_tenant, "eve@globex.test", "admin", "Eve")
+    async with session_client(running, stranger) as eve:
+        token = {**HX, "X-CSRF-Token": csrf_of((await eve.get("/inbox")).text)}
+        r = await eve.get(f"/inbox/c/{conv.id}/assist/suggestions", headers=SSE)
+        assert r.status_code == 404 and "event:" not in r.text
+        for path in ("summary", "labels", "summary/note"):
+            r = await eve.post(f"/inbox/c/{conv.id}/assist/{path}", data={"text": "x"}, headers=token)
+            assert r.status_code == 404, path
+    notes = await Message.find(Message.conversation_id == conv.id, Message.private == True).count()  # noqa: E712
+    assert notes == 0

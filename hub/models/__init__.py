@@ -4,6 +4,7 @@ from hub.models.account import Account
 from hub.models.activity import ActivityEvent, DailyCounter
 from hub.models.apikey import ApiKey
 from hub.models.apistate import IdempotencyRecord, RateCounter
+from hub.models.assist import AssistUsage
 from hub.models.audit import Actor, AuditEvent, UsageEvent
 from hub.models.bot import Bot
 from hub.models.callback import CallbackAttempt, CallbackOffer, CallbackRequest
@@ -15,7 +16,7 @@ from hub.models.label import Label
 from hub.models.lease import Lease
 from hub.models.login_attempt import LoginAttempt
 from hub.models.lookup import NumberLookup
-from hub.models.message import EarlyStatus, Message, Sender, SendError
+from hub.models.message import EarlyStatus, Message, Sender, SendError, Translation
 from hub.models.notification import Notification
 from hub.models.routing_lock import RoutingLock
 from hub.models.sla_policy import SlaPolicy
@@ -57,6 +58,7 @@ DOCUMENTS: list[type] = [
     VipList,
     NumberLookup,
     RoutingLock,
+    AssistUsage,
 ]
 
 
@@ -66,6 +68,7 @@ __all__ = [
     "ActivityEvent",
     "Actor",
     "ApiKey",
+    "AssistUsage",
     "AuditEvent",
     "Bot",
     "CallbackAttempt",
@@ -91,6 +94,7 @@ __all__ = [
     "SlaPolicy",
     "StreamLease",
     "Team",
+    "Translation",
     "UsageEvent",
     "User",
     "VipList",

@@ -119,7 +119,9 @@ async def setup(uri: str, stand_in: StandIn) -> dict[str, str]:
         await assist.configure(hub, account, patch)
     await db.release(client)
     session = {"uid": str(user.id), "aid": str(account.id), "csrf": "bench"}
-    cookie = itsdangerous.TimestampSigner(ingest.SECRET).sign(b64encode(json.dumps(session).encode()))
+    cookie = itsdangerous.TimestampSigner(ingest.SECRET).sign(
+        b64encode(json.dumps(session).encode())
+    )
     return {"webhook": f"/webhooks/test/{channel.id}", "cookie": cookie.decode()}
 
 
@@ -185,18 +187,23 @@ async def run(args: argparse.Namespace) -> None:
                 ):
                     hub_url = f"http://127.0.0.1:{hub_port}"
                     body, headers = ingest.signed("bench-1", "+4512345678")
-                    httpx.post(hub_url + info["webhook"], content=body, headers=headers)
-                    conversation = await conversation_id(db_server.uri)
                     cookie = {"Cookie": f"parley_session={info['cookie']}"}
-                    route = f"{hub_url}/inbox/c/{conversation}/assist/suggestions"
                     relay = f"http://127.0.0.1:{relay_port}/relay"
                     timings: dict[str, list[float]] = {"hub": [], "relay": []}
                     async with httpx.AsyncClient(timeout=30) as client:
+                        r = await client.post(
+                            hub_url + info["webhook"], content=body, headers=headers
+                        )
+                        assert r.status_code == 200, r.text
+                        conversation = await conversation_id(db_server.uri)
+                        route = f"{hub_url}/inbox/c/{conversation}/assist/suggestions"
                         for _ in range(3):  # warm both (connections, caches, imports)
                             await first_words(client, route, stand_in, cookie)
                             await first_words(client, relay, stand_in, {})
                         for _ in range(args.runs):  # interleaved: both see the same load
-                            timings["hub"].append(await first_words(client, route, stand_in, cookie))
+                            timings["hub"].append(
+                                await first_words(client, route, stand_in, cookie)
+                            )
                             timings["relay"].append(await first_words(client, relay, stand_in, {}))
         finally:
             db_server.stop()

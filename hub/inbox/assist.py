@@ -119,7 +119,9 @@ async def suggestions(request: Request, ctx: Ctx) -> Response:
         except assist.AssistError as exc:
             with i18n.speaking(speech):
                 note = note_for(exc, "suggest")
-            yield _event("failed", {"code": exc.code, "status": STATUS.get(exc.code, 502), "note": note})
+            yield _event(
+                "failed", {"code": exc.code, "status": STATUS.get(exc.code, 502), "note": note}
+            )
             return
         with i18n.speaking(speech):
             note = (
@@ -186,9 +188,7 @@ async def labels(request: Request, ctx: Ctx) -> Response:
     new = [label for label in found if label not in conversation.labels]
     context = {"suggested": new, "failed": False, "c": conversation}
     response = pages.render(request, TEMPLATE, context, block="labels")
-    message = (
-        _("Labels suggested: pick the ones to add.") if new else _("No other label fits.")
-    )
+    message = _("Labels suggested: pick the ones to add.") if new else _("No other label fits.")
     return pages.toast(response, message)
 
 

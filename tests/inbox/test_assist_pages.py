@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 
-from hub.models import AssistSetting, Conversation, Message, Sender, Translation
-from hub.models.account import AssistFeatures
+from hub.assist import configure
+from hub.models import Conversation, Message, Sender
+from hub.models.account import AssistPatch
+from hub.models.message import Translation
 from tests.conftest import Running, Tenant
 from tests.inbox.conftest import add_user, csrf_of, post_inbound, session_client
 
@@ -25,11 +27,9 @@ async def conversation_of(running: Running, tenant: Tenant, text: str = "Bonjour
     return conv
 
 
-async def set_assist(tenant: Tenant, base_url: str, **features: bool) -> None:
-    tenant.account.assist = AssistSetting(
-        base_url=base_url, model="stand-in", features=AssistFeatures(**features)
-    )
-    await tenant.account.save()
+async def set_assist(running: Running, tenant: Tenant, base_url: str, **features: bool) -> None:
+    patch = {"base_url": base_url, "model": "stand-in", "features": features}
+    tenant.account = await configure(running.hub, tenant.account, AssistPatch.model_validate(patch))
 
 
 def events_of(body: str) -> list[tuple[str, dict[str, Any]]]:
@@ -55,11 +55,15 @@ async def test_no_assist_no_buttons(
     for absent in ("data-assist-suggest", "assist-summarize", "assist-labels", "translate_to"):
         assert absent not in page
     # Each feature's switch shows its own button only.
-    await set_assist(tenant, "http://127.0.0.1:9/v1", suggest=True, summarize=False, labels=False)
+    await set_assist(
+        running, tenant, "http://127.0.0.1:9/v1", suggest=True, summarize=False, labels=False
+    )
     page = (await signed_in.get(f"/inbox/c/{conv.id}")).text
     assert "data-assist-suggest" in page and 'id="assist-drafts"' in page
     assert "assist-summarize" not in page and "assist-labels" not in page
-    await set_assist(tenant, "http://127.0.0.1:9/v1", suggest=False)
+    await set_assist(
+        running, tenant, "http://127.0.0.1:9/v1", suggest=False, summarize=True, labels=True
+    )
     page = (await signed_in.get(f"/inbox/c/{conv.id}")).text
     assert "data-assist-suggest" not in page
     assert 'id="assist-summarize"' in page and "Suggest labels" in page
@@ -79,7 +83,7 @@ async def test_translations_in_the_thread(
         direction="out", sender=Sender(type="agent", name="Agnes"), delivery="sent",
         text="Elle part demain.", original_text="It ships tomorrow.",
     ).insert()  # fmt: skip
-    await set_assist(tenant, "http://127.0.0.1:9/v1")
+    await set_assist(running, tenant, "http://127.0.0.1:9/v1")
     page = (await signed_in.get(f"/inbox/c/{conv.id}")).text
     # The translation first, the original one click away (a <details>), both escaped.
     assert '<p class="text translated" lang="en">Where is my order?</p>' in page
@@ -87,12 +91,14 @@ async def test_translations_in_the_thread(
     assert '<p class="text" lang="fr">Où est ma commande ?</p>' in page
     assert page.index("Where is my order?") < page.index("Où est ma commande ?")
     # The agent's own words of a translated reply, and what the customer got behind a click.
-    assert page.index("It ships tomorrow.") < page.index("Sent translated") < page.index(
-        "Elle part demain."
+    assert (
+        page.index("It ships tomorrow.")
+        < page.index("Sent translated")
+        < page.index("Elle part demain.")
     )
     # The composer offers the customer's language.
     assert 'name="translate_to" value="fr"' in page
-    assert "Translate to the customer&#39;s language (French)" in page
+    assert "Translate to the customer's language (French)" in page
     # The same page in Danish names the language in Danish.
     agent = await add_user(tenant, "dansk@acme.test", "agent", "Dorte")
     agent.language = "da"
@@ -111,7 +117,7 @@ async def test_translate_off_shows_no_checkbox(
     assert inbound is not None
     inbound.translation = Translation(language="fr", text="Where is my order?")
     await inbound.save()
-    await set_assist(tenant, "http://127.0.0.1:9/v1", translate=False)
+    await set_assist(running, tenant, "http://127.0.0.1:9/v1", translate=False)
     page = (await signed_in.get(f"/inbox/c/{conv.id}")).text
     assert "translate_to" not in page
 
@@ -130,7 +136,7 @@ async def test_stream_refusals_are_events(
     [(name, data)] = events_of(r.text)
     assert name == "failed" and data["code"] == "assist_not_configured"
     assert data["status"] == 409 and "Admin → Assist" in data["note"]
-    await set_assist(tenant, "http://127.0.0.1:9/v1", suggest=False)
+    await set_assist(running, tenant, "http://127.0.0.1:9/v1", suggest=False)
     [(name, data)] = events_of((await signed_in.get(url, headers=SSE)).text)
     assert (name, data["code"], data["status"]) == ("failed", "assist_feature_off", 403)
 
@@ -139,15 +145,17 @@ async def test_other_accounts_conversation_is_not_found(
     running: Running, tenant: Tenant, other_tenant: Tenant, signed_in: httpx.AsyncClient
 ) -> None:
     conv = await conversation_of(running, tenant)
-    await set_assist(tenant, "http://127.0.0.1:9/v1")
-    await set_assist(other_tenant, "http://127.0.0.1:9/v1")
+    await set_assist(running, tenant, "http://127.0.0.1:9/v1")
+    await set_assist(running, other_tenant, "http://127.0.0.1:9/v1")
     stranger = await add_user(other_tenant, "eve@globex.test", "admin", "Eve")
     async with session_client(running, stranger) as eve:
         token = {**HX, "X-CSRF-Token": csrf_of((await eve.get("/inbox")).text)}
         r = await eve.get(f"/inbox/c/{conv.id}/assist/suggestions", headers=SSE)
         assert r.status_code == 404 and "event:" not in r.text
         for path in ("summary", "labels", "summary/note"):
-            r = await eve.post(f"/inbox/c/{conv.id}/assist/{path}", data={"text": "x"}, headers=token)
+            r = await eve.post(
+                f"/inbox/c/{conv.id}/assist/{path}", data={"text": "x"}, headers=token
+            )
             assert r.status_code == 404, path
     notes = await Message.find(Message.conversation_id == conv.id, Message.private == True).count()  # noqa: E712
     assert notes == 0

@@ -142,7 +142,7 @@ async def suggestions(request: Request, ctx: Ctx) -> Response:
 
 
 async def _failure(request: Request, exc: assist.AssistError, feature: str, block: str) -> Response:
-    context = {"note": note_for(exc, feature), "failed": True}
+    context = {"note": note_for(exc, feature), "failed": True, "speech": request.state.speech}
     return pages.render(request, TEMPLATE, context, STATUS.get(exc.code, 502), block=block)
 
 
@@ -155,7 +155,8 @@ async def summary(request: Request, ctx: Ctx) -> Response:
         text = await assist.summarize(ctx.hub, ctx.account, conversation.id, ctx.user)
     except assist.AssistError as exc:
         return await _failure(request, exc, "summarize", "summary")
-    context = {"c": conversation, "summary": text.strip(), "failed": False, "csrf": ctx.csrf}
+    context = {"c": conversation, "summary": text.strip(), "failed": False, "csrf": ctx.csrf,
+               "speech": request.state.speech}  # fmt: skip
     response = pages.render(request, TEMPLATE, context, block="summary")
     return pages.toast(response, _("Summary written."))
 
@@ -186,7 +187,8 @@ async def labels(request: Request, ctx: Ctx) -> Response:
     except assist.AssistError as exc:
         return await _failure(request, exc, "labels", "labels")
     new = [label for label in found if label not in conversation.labels]
-    context = {"suggested": new, "failed": False, "c": conversation}
+    context = {"suggested": new, "failed": False, "c": conversation,
+               "speech": request.state.speech}  # fmt: skip
     response = pages.render(request, TEMPLATE, context, block="labels")
     message = _("Labels suggested: pick the ones to add.") if new else _("No other label fits.")
     return pages.toast(response, message)

@@ -13,6 +13,9 @@ from hub.assist import configure
 from hub.models import Conversation, Message, Sender
 from hub.models.account import AssistPatch
 from hub.models.message import Translation
+from hub.store import labels as label_store
+from tests.assist.conftest import assist_endpoint, use_assist  # noqa: F401 - the fixture
+from tests.assist.standin import Answer, StandIn
 from tests.conftest import Running, Tenant
 from tests.inbox.conftest import add_user, csrf_of, post_inbound, session_client
 
@@ -159,3 +162,105 @@ async def test_other_accounts_conversation_is_not_found(
             assert r.status_code == 404, path
     notes = await Message.find(Message.conversation_id == conv.id, Message.private == True).count()  # noqa: E712
     assert notes == 0
+
+
+async def test_drafts_stream_to_the_composer(
+    running: Running,
+    tenant: Tenant,
+    signed_in: httpx.AsyncClient,
+    assist_endpoint: StandIn,  # noqa: F811
+) -> None:
+    conv = await conversation_of(running, tenant, "Where is my parcel?")
+    await use_assist(running.hub, tenant.account, assist_endpoint)
+    page = await signed_in.get(f"/inbox/c/{conv.id}")
+    assert "data-assist-suggest" in page.text
+    assert assist_endpoint.requests == []  # the page never waits on the endpoint
+    assist_endpoint.answer(
+        Answer(text="Hi Ann, it left today.\n---\nHello Ann! It ships today.", chunk_size=4)
+    )
+    r = await signed_in.get(f"/inbox/c/{conv.id}/assist/suggestions", headers=SSE)
+    assert r.status_code == 200
+    events = events_of(r.text)
+    drafts = [data for name, data in events if name == "draft"]
+    assert len(drafts) > 2  # relayed piece by piece, as written
+    whole: dict[int, str] = {}
+    for draft in drafts:
+        whole[draft["index"]] = whole.get(draft["index"], "") + draft["delta"]
+    assert [whole[i].strip() for i in sorted(whole)] == [
+        "Hi Ann, it left today.",
+        "Hello Ann! It ships today.",
+    ]
+    assert events[-1] == ("done", {"count": 2, "note": "2 drafts: pick one to edit it, then send."})
+    assert "Where is my parcel?" in assist_endpoint.last.messages[-1]["content"]
+    # Nothing was sent: the only message of the conversation is still the customer's.
+    assert await Message.find(Message.conversation_id == conv.id).count() == 1
+
+
+async def test_endpoint_down_is_a_readable_note(
+    running: Running,
+    tenant: Tenant,
+    signed_in: httpx.AsyncClient,
+    assist_endpoint: StandIn,  # noqa: F811
+) -> None:
+    conv = await conversation_of(running, tenant, "Where is my parcel?")
+    await use_assist(running.hub, tenant.account, assist_endpoint)
+    assist_endpoint.answer(Answer(status=503, error="overloaded"))
+    r = await signed_in.get(f"/inbox/c/{conv.id}/assist/suggestions", headers=SSE)
+    [(name, data)] = events_of(r.text)
+    assert (name, data["code"], data["status"]) == ("failed", "assist_unavailable", 502)
+    assert data["note"] == ("The assistant is not reachable (HTTP 503). Write your reply yourself.")
+    token = {**HX, "X-CSRF-Token": csrf_of((await signed_in.get("/inbox")).text)}
+    r = await signed_in.post(f"/inbox/c/{conv.id}/assist/summary", headers=token)
+    assert r.status_code == 502
+    assert "The assistant is not reachable (HTTP 503). Try again later." in r.text
+    assert 'role="alert"' in r.text
+
+
+async def test_summary_and_its_note(
+    running: Running,
+    tenant: Tenant,
+    signed_in: httpx.AsyncClient,
+    assist_endpoint: StandIn,  # noqa: F811
+) -> None:
+    conv = await conversation_of(running, tenant, "My parcel is late, please refund <me>")
+    await use_assist(running.hub, tenant.account, assist_endpoint)
+    summary = "Wants: a refund <now>.\nDone: nothing yet.\nOpen: the refund."
+    assist_endpoint.answer(summary)
+    token = {**HX, "X-CSRF-Token": csrf_of((await signed_in.get("/inbox")).text)}
+    r = await signed_in.post(f"/inbox/c/{conv.id}/assist/summary", headers=token)
+    assert r.status_code == 200
+    assert "Wants: a refund &lt;now&gt;." in r.text  # the model's words are text, escaped
+    assert "Add as private note" in r.text
+    assert json.loads(r.headers["HX-Trigger"])["parley:toast"]["message"] == "Summary written."
+    r = await signed_in.post(
+        f"/inbox/c/{conv.id}/assist/summary/note", data={"text": summary}, headers=token
+    )
+    assert r.status_code == 204
+    assert "thread-changed" in r.headers["HX-Trigger"]
+    note = await Message.find_one(Message.conversation_id == conv.id, Message.private == True)  # noqa: E712
+    assert note is not None and note.direction == "out" and note.delivery != "queued"
+    assert note.text == "Summary by the assistant:\n" + summary
+    r = await signed_in.post(
+        f"/inbox/c/{conv.id}/assist/summary/note", data={"text": " "}, headers=token
+    )
+    assert r.status_code == 400
+
+
+async def test_label_chips_only_of_the_account(
+    running: Running,
+    tenant: Tenant,
+    signed_in: httpx.AsyncClient,
+    assist_endpoint: StandIn,  # noqa: F811
+) -> None:
+    conv = await conversation_of(running, tenant, "I want my money back")
+    assert tenant.account.id is not None
+    for name in ("refund", "billing", "vip"):
+        await label_store.create_label(tenant.account.id, name)
+    await use_assist(running.hub, tenant.account, assist_endpoint)
+    assist_endpoint.answer('{"labels": ["refund", "angry", "billing"]}')
+    token = {**HX, "X-CSRF-Token": csrf_of((await signed_in.get("/inbox")).text)}
+    r = await signed_in.post(f"/inbox/c/{conv.id}/assist/labels", headers=token)
+    assert r.status_code == 200
+    assert 'data-label="refund"' in r.text and 'data-label="billing"' in r.text
+    assert "angry" not in r.text and "vip" not in r.text
+    assert "Labels suggested" in r.headers["HX-Trigger"]

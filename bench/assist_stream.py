@@ -58,6 +58,7 @@ from hub.app import create_app  # noqa: E402
 from hub.models import Conversation  # noqa: E402
 from hub.models.account import AssistPatch  # noqa: E402
 from hub.ops import embedded  # noqa: E402
+from hub.pipeline import outbound  # noqa: E402
 from hub.pipeline.services import Hub  # noqa: E402
 from hub.settings import Settings  # noqa: E402
 from hub.tenants import accounts  # noqa: E402
@@ -110,6 +111,7 @@ async def setup(uri: str, stand_in: StandIn) -> dict[str, str]:
     """An account using the stand-in, a conversation with the customer's words, an agent."""
     client = db.connect(uri)
     database = await db.init(client, ingest.DATABASE)
+    outbound.configure(settings_for(uri).outbound_allow)
     async with httpx.AsyncClient() as http:
         hub = Hub(settings_for(uri), database, http, {"test": ingest.EchoConnector})
         account = await accounts.create_account("Bench", "PRO", 3, ["generic_api"])
@@ -171,6 +173,7 @@ def summary(values: list[float]) -> str:
 
 
 async def run(args: argparse.Namespace) -> None:
+    at_start = ingest.load()
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         data = Path(tmp)
         db_server = embedded.start(data)
@@ -209,7 +212,7 @@ async def run(args: argparse.Namespace) -> None:
             db_server.stop()
     m = ingest.machine()
     print(f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; hub from {ROOT}")
-    print(f"load average at the end (1, 5, 15 min): {ingest.load()}")
+    print(f"load average (1, 5, 15 min) at the start: {at_start}; at the end: {ingest.load()}")
     print(f"{args.runs} runs each, stand-in chunks every {args.chunk_delay * 1000:.0f} ms")
     print(f"endpoint's first chunk -> composer route's first draft: {summary(timings['hub'])}")
     print(f"endpoint's first chunk -> plain SSE relay (baseline):    {summary(timings['relay'])}")

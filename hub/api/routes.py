@@ -8,6 +8,7 @@ from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub import assist
 from hub.api.context import (
     answer,
     api_account,
@@ -16,6 +17,7 @@ from hub.api.context import (
     cursor_of,
     hub_of,
     json_body,
+    key_actor,
     limit_of,
 )
 from hub.api.declare import IDEMPOTENT, PAGE, Api, choice, ident, text
@@ -163,7 +165,7 @@ async def patch_conversation(request: Request) -> JSONResponse:
     patch = await json_body(request, ConversationPatch)
     changes = patch.model_dump(exclude_unset=True)
     updated = await conversation_changes.update_conversation(
-        account.id, request.path_params["id"], changes, {"type": "api_key"}
+        account.id, request.path_params["id"], changes, {"type": "api_key"}, hub_of(request)
     )
     return answer(ConversationOut.of(updated, await queues.position(updated)))
 
@@ -225,10 +227,18 @@ async def post_reply(request: Request) -> JSONResponse:
     assert account.id is not None
     body = await json_body(request, ReplyIn)
     conversation = await conversations.get_conversation(account.id, request.path_params["id"])
+    text, original = body.text, None
+    if body.translate_to and body.text.strip() and not body.private:
+        done = await assist.translated_reply(
+            hub_of(request), account, body.text, body.translate_to, key_actor(request),
+            conversation.id,
+        )  # fmt: skip
+        text, original = done.text, done.original_text
     message = await outbox.enqueue(
         hub_of(request),
         conversation,
-        text=body.text,
+        text=text,
+        original_text=original,
         sender=api_sender(request),
         attachments=await _attachments(request, account, body.attachments),
         private=body.private,

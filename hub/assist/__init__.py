@@ -15,24 +15,38 @@ from hub.assist.features import (
     suggest_labels,
     suggest_stream,
     summarize,
+    test_connection,
     translate,
 )
 from hub.assist.language import detect_language
+from hub.assist.replies import (
+    TranslatedReply,
+    translate_inbound,
+    translated_reply,
+    worth_translating,
+)
 from hub.assist.settings import agent_language, assist_ready, configure, features_on
+from hub.assist.usage import month_usage
 
 __all__ = [
     "AssistError",
     "Draft",
     "Translated",
+    "TranslatedReply",
     "agent_language",
     "assist_ready",
     "configure",
     "customer_language",
     "detect_language",
     "features_on",
+    "month_usage",
     "suggest",
     "suggest_labels",
     "suggest_stream",
     "summarize",
+    "test_connection",
     "translate",
+    "translate_inbound",
+    "translated_reply",
+    "worth_translating",
 ]

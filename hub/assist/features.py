@@ -38,6 +38,7 @@ __all__ = [
     "suggest_labels",
     "suggest_stream",
     "summarize",
+    "test_connection",
     "translate",
 ]
 
@@ -230,3 +231,19 @@ async def translate(
     return Translated(
         text=_plain(answer, "text", "translation"), from_language=detect_language(text)
     )
+
+
+async def test_connection(hub: Hub, account: Account, user: Who) -> str:
+    """Ask the endpoint for one short sentence: its answer, or ``AssistError`` with the
+    exact failure. Works while assist is switched off (to try a setting before using it)."""
+    setting = account.assist
+    if setting is None:
+        raise AssistError("assist_not_configured", "assist is not set up for this account")
+    sent = [
+        ChatMessage(role="system", content="Answer in one short sentence."),
+        ChatMessage(role="user", content="Say that the connection works."),
+    ]
+    answer = await complete(hub.http, endpoint_of(hub, setting), sent)
+    text = (answer.texts() or [""])[0].strip()
+    await record(account, "test", None, user, tokens(answer.usage, sent, text))
+    return text

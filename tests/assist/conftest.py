@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from hub.models import Account
 from hub.models.account import AssistPatch
 from hub.pipeline.services import Hub
 from tests.assist.standin import StandIn
+from tests.fakes import TEST_API
 
 
 def _outside(request: httpx.Request) -> bool:
@@ -44,3 +46,16 @@ async def use_assist(
         {"base_url": endpoint.base_url, "model": "stand-in-model", "api_key": key, **more}
     )
     return await configure(hub, account, patch)
+
+
+@pytest.fixture
+def provider(httpx_mock: Any) -> Any:
+    """The test connector's provider API (https://provider.test), stubbed; what it was sent
+    is in ``provider.get_requests()``."""
+    counter = iter(range(1_000_000))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"sid": f"SM{next(counter)}"})
+
+    httpx_mock.add_callback(answer, url=f"{TEST_API}/send", is_reusable=True, is_optional=True)
+    return httpx_mock

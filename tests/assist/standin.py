@@ -3,7 +3,7 @@
 ``StandIn`` serves ``POST /v1/chat/completions`` with uvicorn on 127.0.0.1 in the test's
 event loop: streamed (SSE ``data: {chunk}`` lines, then ``data: [DONE]``) when the request
 says ``"stream": true``, else one JSON completion. Answers are scripted (``answer``: a
-queue, the last one repeats), with delays, failures (an HTTP status and body) and
+list, the last one repeats), with delays, failures (an HTTP status and body) and
 ``usage`` or none; every request it got is kept in ``requests`` (body and headers).
 
 Use the ``assist_endpoint`` fixture (``tests/assist/conftest.py``), or
@@ -84,7 +84,9 @@ class StandIn:
     chunk_times: list[float] = field(default_factory=list)
 
     def answer(self, *answers: Answer | str) -> None:
-        """Queue answers; the last one repeats. A string is ``Answer(text=...)``."""
+        """The next answers, in order (replacing any left); the last one repeats. A string is
+        ``Answer(text=...)``."""
+        self.script.clear()
         self.script.extend(a if isinstance(a, Answer) else Answer(text=a) for a in answers)
 
     def _next(self) -> Answer:

@@ -87,6 +87,11 @@ def note_for(error: assist.AssistError, feature: str) -> str:
         detail = _("no connection")
     else:  # the endpoint answered, but nothing usable (or the conversation has no text yet)
         return _("The assistant could not help: %(reason)s") % {"reason": error.message}
+    if feature == "translate":
+        return _(
+            "The reply was not sent: the assistant could not translate it (%(detail)s). "
+            "Send it without translation, or try again."
+        ) % {"detail": detail}
     if feature == "suggest":
         return _("The assistant is not reachable (%(detail)s). Write your reply yourself.") % {
             "detail": detail

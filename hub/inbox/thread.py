@@ -35,19 +35,20 @@ ComposerState = TypedDict(
     "ComposerState",
     {
         "kind": str, "text": str, "subject": str, "cc": str, "template": str, "error": str,
-        "from": str,
+        "from": str, "translate_to": str,
     },
 )  # fmt: skip
 
 
 def composer_state(
     kind: str = "reply", text: str = "", subject: str = "", cc: str = "", template: str = "",
-    error: str = "", sender: str = "",
+    error: str = "", sender: str = "", translate_to: str = "",
 ) -> ComposerState:  # fmt: skip
-    """The composer's state; ``sender`` is the form's ``from`` (the number written from)."""
+    """The composer's state; ``sender`` is the form's ``from`` (the number written from),
+    ``translate_to`` the language a refused reply was to be translated to (kept ticked)."""
     return {
         "kind": kind, "text": text, "subject": subject, "cc": cc, "template": template,
-        "error": error, "from": sender,
+        "error": error, "from": sender, "translate_to": translate_to,
     }  # fmt: skip
 
 

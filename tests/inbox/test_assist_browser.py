@@ -6,6 +6,7 @@ phone width. The model endpoint is the tests' real local stand-in (tests/assist/
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -13,7 +14,6 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from hub.models import Conversation, Message
-from hub.models.message import Translation
 from hub.store import labels as label_store
 from tests.assist.conftest import assist_endpoint, use_assist  # noqa: F401 - the fixture
 from tests.assist.standin import Answer, StandIn
@@ -36,17 +36,23 @@ pytestmark = [
 DRAFTS = "Bonjour Ann, votre commande part demain.\n---\nMerci Ann, elle arrive jeudi."
 
 
-async def french_conversation(hub: Served, tenant: Tenant) -> Conversation:
-    """Ann writes in French; the message carries its translation as assist stores it."""
-    message = {"id": "w1", "from": "+4511111111", "name": "Ann", "text": "Où est ma commande ?"}
-    await webhook(hub, tenant, messages=[message])
+async def french_conversation(hub: Served, tenant: Tenant, endpoint: StandIn) -> Conversation:
+    """Ann writes in French; assist translates it off the request path (the stand-in)."""
+    endpoint.answer("Hello, where is my order? I have been waiting since Monday.")
+    text = "Bonjour, où est ma commande ? Je l'attends depuis lundi."
+    await webhook(
+        hub, tenant, messages=[{"id": "w1", "from": "+4511111111", "name": "Ann", "text": text}]
+    )
     conv = await Conversation.find_one(Conversation.account_id == tenant.account.id)
     assert conv is not None and conv.id is not None
-    inbound = await Message.find_one(Message.conversation_id == conv.id)
-    assert inbound is not None
-    inbound.translation = Translation(language="fr", text="Where is my order?")
-    await inbound.save()
-    return conv
+    for _ in range(200):
+        inbound = await Message.find_one(Message.conversation_id == conv.id)
+        if inbound is not None and inbound.translation is not None:
+            assert inbound.translation.language == "fr"
+            endpoint.script.clear()
+            return conv
+        await asyncio.sleep(0.05)
+    raise AssertionError("the French message was not translated")
 
 
 async def test_drafts_stream_into_the_composer(
@@ -61,7 +67,7 @@ async def test_drafts_stream_into_the_composer(
     await use_assist(served.hub, tenant.account, assist_endpoint)
     provider = Provider()
     httpx_mock.add_callback(provider, url="https://provider.test/send", is_reusable=True)
-    conv = await french_conversation(served, tenant)
+    conv = await french_conversation(served, tenant, assist_endpoint)
 
     page = await open_page(chromium, served)
     await sign_in(page, served, "nina@acme.test")
@@ -69,12 +75,14 @@ async def test_drafts_stream_into_the_composer(
 
     # The translation in the agent's language; the original one click (or Enter) away.
     message = page.locator(".msg.in").first
-    await expect(message.locator(".text.translated")).to_have_text("Where is my order?")
+    await expect(message.locator(".text.translated")).to_have_text(
+        "Hello, where is my order? I have been waiting since Monday."
+    )
     original = message.locator("details.original .text")
     await expect(original).to_be_hidden()
     await message.locator("details.original summary").focus()
     await page.keyboard.press("Enter")
-    await expect(original).to_have_text("Où est ma commande ?")
+    await expect(original).to_have_text("Bonjour, où est ma commande ? Je l'attends depuis lundi.")
     await expect(original).to_be_visible()
     await expect(page.get_by_label("Translate to the customer's language (French)")).to_be_visible()
 
@@ -147,7 +155,9 @@ async def test_danish_phone_summary_and_labels(
     for name in ("levering", "refusion"):
         await label_store.create_label(tenant.account.id, name)
     await use_assist(served.hub, tenant.account, assist_endpoint)
-    conv = await french_conversation(served, tenant)
+    provider = Provider()
+    httpx_mock.add_callback(provider, url="https://provider.test/send", is_reusable=True)
+    conv = await french_conversation(served, tenant, assist_endpoint)
 
     page = await open_page(chromium, served, width=390, height=844)
     await sign_in(page, served, "dorte@acme.test")
@@ -194,4 +204,19 @@ async def test_danish_phone_summary_and_labels(
     await expect(page.locator("#header")).to_contain_text("levering")
     saved = await Conversation.get(conv.id)
     assert saved is not None and saved.labels == ["levering"]
+
+    # Dorte writes Danish and ticks "translate": Ann gets French, the thread keeps both.
+    assist_endpoint.script.clear()
+    assist_endpoint.answer("Votre commande part demain.")
+    provider.answers.append(httpx.Response(200, json={"sid": "P1"}))
+    await page.get_by_role("textbox", name="Besked").fill("Din ordre sendes i morgen.")
+    await page.get_by_label("Oversæt til kundens sprog (fransk)").check()
+    await page.get_by_role("button", name="Send").click()
+    sent = page.locator(".msg.out:not(.note)").last
+    await expect(sent.locator("p.text").first).to_have_text("Din ordre sendes i morgen.")
+    await sent.locator("details.original summary").click()
+    await expect(sent.locator("details.original .text")).to_have_text("Votre commande part demain.")
+    assert [call["text"] for call in provider.calls] == ["Votre commande part demain."]
+    assert assist_endpoint.last.messages[-1]["content"] == "Din ordre sendes i morgen."
+    await page.screenshot(path=ARTIFACTS / "assist-da-phone-translated.png")
     assert page.dialogs == []  # type: ignore[attr-defined]

@@ -264,3 +264,29 @@ async def test_label_chips_only_of_the_account(
     assert 'data-label="refund"' in r.text and 'data-label="billing"' in r.text
     assert "angry" not in r.text and "vip" not in r.text
     assert "Labels suggested" in r.headers["HX-Trigger"]
+
+
+async def test_translated_reply_refused_keeps_the_composer(
+    running: Running,
+    tenant: Tenant,
+    signed_in: httpx.AsyncClient,
+    assist_endpoint: StandIn,  # noqa: F811
+) -> None:
+    conv = await conversation_of(running, tenant, "Où est ma commande ?")
+    inbound = await Message.find_one(Message.conversation_id == conv.id)
+    assert inbound is not None
+    inbound.translation = Translation(language="fr", text="Where is my order?")
+    await inbound.save()
+    await use_assist(running.hub, tenant.account, assist_endpoint)
+    assist_endpoint.answer(Answer(status=500, error="boom"))
+    token = {**HX, "X-CSRF-Token": csrf_of((await signed_in.get("/inbox")).text)}
+    form = {"kind": "reply", "text": "It ships tomorrow.", "translate_to": "fr"}
+    r = await signed_in.post(f"/inbox/c/{conv.id}/reply", data=form, headers=token)
+    assert r.status_code == 422
+    assert (
+        "The reply was not sent: the assistant could not translate it (HTTP 500). "
+        "Send it without translation, or try again."
+    ) in r.text
+    assert "It ships tomorrow." in r.text  # what the agent wrote is kept …
+    assert 'name="translate_to" value="fr" checked' in r.text  # … and the box stays ticked
+    assert await Message.find(Message.conversation_id == conv.id).count() == 1

@@ -214,11 +214,12 @@ async def _attachments(request: Request, account: Account, ids: list[str]) -> li
 @api.post(
     "/conversations/{id}/messages",
     "create_conversation_message",
-    "Reply (queued for sending) or add a note",
+    "Reply (queued for sending) or add a note; translate_to sends it translated (assist: "
+    "409, 403 or 502 as the assist routes, and nothing is sent)",
     status=202,
     response=MessageOut,
     body=ReplyIn,
-    errors=(404, 409, 413, 422),
+    errors=(404, 409, 413, 422, 502),
     headers=IDEMPOTENT,
 )
 @idempotent
@@ -268,11 +269,12 @@ def _address(to: str, own: AddressKind, registry: Registry) -> Address:
 @api.post(
     "/messages",
     "create_message",
-    "Start or continue a conversation from the business side (a template outside a reply window)",
+    "Start or continue a conversation from the business side (a template outside a reply "
+    "window); translate_to sends the text translated (assist)",
     status=202,
     response=MessageOut,
     body=SendIn,
-    errors=(404, 409, 413, 422),
+    errors=(404, 409, 413, 422, 502),
     headers=IDEMPOTENT,
     tag="messages",
 )
@@ -289,11 +291,17 @@ async def send_message(request: Request) -> JSONResponse:
     if not body.text.strip() and template is None:
         raise ApiError(400, "empty_message", "send text or a template")
     hub = hub_of(request)
+    text, original = body.text, None
+    if body.translate_to and body.text.strip():  # before anything is created
+        done = await assist.translated_reply(
+            hub, account, body.text, body.translate_to, key_actor(request)
+        )
+        text, original = done.text, done.original_text
     address = _address(body.to, channel.capabilities.address_kind, hub.registry)
     running = await ingest.running_conversation(channel, address)
     # Refused before anything is created: a 422 keeps no empty conversation or contact.
     outbox.check_channel_rules(
-        channel, running.last_inbound_at if running else None, body.text, template, []
+        channel, running.last_inbound_at if running else None, text, template, []
     )
     conversation, _ = await ingest.open_conversation(hub, channel, address)
     if body.subject and not conversation.subject:
@@ -301,7 +309,8 @@ async def send_message(request: Request) -> JSONResponse:
     message = await outbox.enqueue(
         hub,
         conversation,
-        text=body.text,
+        text=text,
+        original_text=original,
         sender=api_sender(request),
         template=template,
         subject=body.subject,

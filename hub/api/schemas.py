@@ -178,6 +178,11 @@ class SendIn(BaseModel):
     from_: OneAddress | None = Field(
         default=None, alias="from", max_length=320, description="one of the channel's senders"
     )
+    translate_to: AssistLanguage | None = Field(
+        default=None,
+        description="send the text translated into this language (assist's translate); "
+        "the text as written is kept as the message's original_text",
+    )
 
 
 # --------------------------------------------------------------------------- webhooks

@@ -14,6 +14,7 @@ in the ``Authorization`` header: never in a message, an error or a log line.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -25,7 +26,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hub.assist.errors import AssistError
 
+#: Each wait on the endpoint (connect 10 s); a whole non-streamed answer gets
+#: ``TOTAL_SECONDS``. A stream may run longer as long as it keeps writing.
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+TOTAL_SECONDS = 30.0
 #: How much of an endpoint's error body a message quotes.
 QUOTE = 300
 
@@ -74,6 +78,14 @@ class _StreamChoice(_Loose):
 class Chunk(_Loose):
     choices: list[_StreamChoice] = []
     usage: Usage | None = None
+    #: Some servers report a failure mid-stream as ``{"error": {"message"}}``.
+    error: dict[str, object] | str | None = None
+
+    def failure(self) -> str | None:
+        if self.error is None:
+            return None
+        said = self.error.get("message") if isinstance(self.error, dict) else self.error
+        return str(said or "an error")
 
 
 class _Message(_Loose):
@@ -113,7 +125,7 @@ def _body(endpoint: Endpoint, messages: list[ChatMessage], **extra: object) -> d
 
 
 def _unavailable(exc: Exception) -> AssistError:
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return AssistError("assist_unavailable", "the model endpoint timed out after 30 s")
     text = str(exc) or type(exc).__name__
     if text.startswith("outbound_refused"):
@@ -121,7 +133,14 @@ def _unavailable(exc: Exception) -> AssistError:
     return AssistError("assist_unavailable", f"the model endpoint cannot be reached: {text}")
 
 
-async def _refused(response: httpx.Response) -> AssistError:
+def _without_key(text: str, endpoint: Endpoint) -> str:
+    """What the endpoint said, with the key cut out should it echo it back."""
+    if endpoint.api_key and len(endpoint.api_key) >= 4:
+        text = text.replace(endpoint.api_key, "(the API key)")
+    return text
+
+
+async def _refused(response: httpx.Response, endpoint: Endpoint) -> AssistError:
     raw = (await response.aread()).decode("utf-8", "replace")
     said = raw.strip()
     try:
@@ -133,7 +152,7 @@ async def _refused(response: httpx.Response) -> AssistError:
             said = error
     except ValueError:
         pass
-    said = " ".join(said.split())[:QUOTE]
+    said = " ".join(_without_key(said, endpoint).split())[:QUOTE]
     reason = response.reason_phrase or ""
     note = f": {said}" if said else ""
     return AssistError(
@@ -152,13 +171,14 @@ async def complete(
         endpoint, messages, response_format={"type": "json_object"} if json_object else None
     )
     try:
-        response = await http.post(
-            endpoint.url, json=body, headers=endpoint.headers(), timeout=TIMEOUT
-        )
+        async with asyncio.timeout(TOTAL_SECONDS):  # a server that drips its answer
+            response = await http.post(
+                endpoint.url, json=body, headers=endpoint.headers(), timeout=TIMEOUT
+            )
         if response.status_code >= 300:
-            raise await _refused(response)
+            raise await _refused(response, endpoint)
         return Completion.model_validate_json(response.content)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, TimeoutError) as exc:
         raise _unavailable(exc) from None
     except ValidationError:
         raise AssistError(
@@ -181,7 +201,7 @@ async def stream(
             "POST", endpoint.url, json=body, headers=headers, timeout=TIMEOUT
         ) as response:
             if response.status_code >= 300:
-                raise await _refused(response)
+                raise await _refused(response, endpoint)
             kind = response.headers.get("content-type", "")
             if "text/event-stream" not in kind:
                 whole = Completion.model_validate_json(await response.aread())
@@ -194,6 +214,12 @@ async def stream(
                 if not event.data.strip():
                     continue
                 chunk = Chunk.model_validate_json(event.data)
+                failure = chunk.failure()
+                if failure is not None:
+                    said = " ".join(_without_key(failure, endpoint).split())[:QUOTE]
+                    raise AssistError(
+                        "assist_unavailable", f"the model endpoint failed mid-answer: {said}"
+                    )
                 for choice in chunk.choices:
                     if choice.delta is not None and choice.delta.content:
                         yield Piece(choice.index, choice.delta.content)

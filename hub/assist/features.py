@@ -101,16 +101,20 @@ async def suggest_stream(
     splitter = Splitter()
     written: list[str] = []
     usage: Usage | None = None
-    async for piece in stream(hub.http, endpoint_of(hub, setting), sent):
-        usage = piece.usage or usage
-        if piece.index != 0 or not piece.text:
-            continue
-        written.append(piece.text)
-        for draft in splitter.feed(piece.text):
+    try:
+        async for piece in stream(hub.http, endpoint_of(hub, setting), sent):
+            usage = piece.usage or usage
+            if piece.index != 0 or not piece.text:
+                continue
+            written.append(piece.text)
+            for draft in splitter.feed(piece.text):
+                yield draft
+        for draft in splitter.close():
             yield draft
-    for draft in splitter.close():
-        yield draft
-    await record(account, "suggest", conversation.id, user, tokens(usage, sent, "".join(written)))
+    finally:  # counted even when the reader stopped early (the agent closed the composer)
+        if written or usage is not None:
+            counted = tokens(usage, sent, "".join(written))
+            await record(account, "suggest", conversation.id, user, counted)
 
 
 async def suggest(

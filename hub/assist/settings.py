@@ -24,6 +24,7 @@ from hub.models.account import (
     AssistSetting,
 )
 from hub.pipeline import outbound
+from hub.pipeline.channel_secrets import Cipher, SecretUnreadable
 from hub.pipeline.services import Hub
 from hub.store import assist as store
 from hub.store.accounts import get_account
@@ -36,6 +37,7 @@ __all__ = [
     "configure",
     "endpoint_of",
     "features_on",
+    "reseal_keys",
 ]
 
 #: The associated data the key is sealed under (it cannot be moved to another field).
@@ -78,8 +80,32 @@ def agent_language(account: Account, user: User | Actor | None) -> str:
 
 def endpoint_of(hub: Hub, setting: AssistSetting) -> Endpoint:
     """The endpoint with its key opened for one call (never stored or logged)."""
-    key = hub.cipher.open(KEY_FIELD, setting.api_key) if setting.api_key else None
+    try:
+        key = hub.cipher.open(KEY_FIELD, setting.api_key) if setting.api_key else None
+    except SecretUnreadable:
+        raise AssistError(
+            "assist_unavailable",
+            "the stored API key cannot be opened under this hub's secret key: set it again",
+        ) from None
     return Endpoint(setting.base_url, setting.model, key)
+
+
+async def reseal_keys(cipher: Cipher) -> dict[str, int]:
+    """Re-seal every account's assist key under the current secret key (``parley keys
+    rotate``), each write conditional on the value it replaces.
+    Returns ``{"assist_keys", "unreadable"}``."""
+    counts = {"assist_keys": 0, "unreadable": 0}
+    async for account_id, sealed in store.keys_all_accounts():
+        if not cipher.needs_sealing(sealed):
+            continue
+        try:
+            fresh = cipher.seal(KEY_FIELD, cipher.open(KEY_FIELD, sealed))
+        except SecretUnreadable:
+            counts["unreadable"] += 1
+            continue
+        if await store.replace_key(account_id, sealed, fresh):
+            counts["assist_keys"] += 1
+    return counts
 
 
 def _merged(hub: Hub, current: AssistSetting | None, patch: AssistPatch) -> AssistSetting:

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from hub.assist.settings import reseal_keys
 from hub.centre.routing import calendars
 from hub.errors import HubError
 from hub.models.user import ROLES
@@ -190,8 +191,10 @@ async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> dict[str
     async with open_hub(settings) as hub:
         counts = await channel_secrets.seal_stored(hub.cipher, hub.registry)
         signing = await channel_secrets.seal_signing_secrets(hub.cipher)
+        assist_keys = await reseal_keys(hub.cipher)
     counts["signing_secrets"] = signing["signing_secrets"]
-    counts["unreadable"] += signing["unreadable"]
+    counts["assist_keys"] = assist_keys["assist_keys"]
+    counts["unreadable"] += signing["unreadable"] + assist_keys["unreadable"]
     if counts["unreadable"]:
         raise CliError(
             f"{counts['unreadable']} secrets open under neither PARLEY_SECRET_KEY nor "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 
@@ -9,7 +11,15 @@ from hub.contract import now
 from hub.models import Account, AssistUsage, Message, Translation
 from hub.models.account import AssistSetting
 
-__all__ = ["month_usage", "record_use", "set_original", "set_setting", "set_translation"]
+__all__ = [
+    "keys_all_accounts",
+    "month_usage",
+    "record_use",
+    "replace_key",
+    "set_original",
+    "set_setting",
+    "set_translation",
+]
 
 
 async def set_setting(account_id: PydanticObjectId, setting: AssistSetting | None) -> None:
@@ -18,6 +28,23 @@ async def set_setting(account_id: PydanticObjectId, setting: AssistSetting | Non
     await Account.get_pymongo_collection().update_one(
         {"_id": account_id}, {"$set": {"assist": value}}
     )
+
+
+async def keys_all_accounts() -> AsyncIterator[tuple[PydanticObjectId, str]]:
+    """Every account's stored (sealed) assist key: ``parley keys rotate`` re-seals them all."""
+    found = Account.get_pymongo_collection().find(
+        {"assist.api_key": {"$type": "string"}}, {"assist.api_key": 1}
+    )
+    async for doc in found:
+        yield doc["_id"], doc["assist"]["api_key"]
+
+
+async def replace_key(account_id: PydanticObjectId, was: str, now_sealed: str) -> bool:
+    """Set the account's assist key to ``now_sealed`` where it still holds ``was``."""
+    done = await Account.get_pymongo_collection().update_one(
+        {"_id": account_id, "assist.api_key": was}, {"$set": {"assist.api_key": now_sealed}}
+    )
+    return bool(done.modified_count)
 
 
 async def set_translation(

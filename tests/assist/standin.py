@@ -47,6 +47,9 @@ class Answer:
     usage: bool = True
     #: Answer a streamed request with one JSON completion (servers that do).
     ignore_stream: bool = False
+    #: Streamed: after this many pieces, an ``{"error": {"message": error}}`` event, and
+    #: the stream ends (a server failing mid-answer).
+    fail_after: int | None = None
 
     def pieces(self) -> list[str]:
         if isinstance(self.text, list):
@@ -107,7 +110,7 @@ class StandIn:
         answer = self._next()
         if answer.delay:
             await asyncio.sleep(answer.delay)
-        if answer.status != 200:
+        if answer.status != 200 and answer.fail_after is None:
             error = answer.error if answer.error is not None else {"message": "scripted failure"}
             if isinstance(error, str):
                 return Response(error, status_code=answer.status, media_type="text/plain")
@@ -148,7 +151,11 @@ class StandIn:
             return f"data: {json.dumps(chunk)}\n\n"
 
         yield line({"role": "assistant", "content": ""})
-        for piece in answer.pieces():
+        for n, piece in enumerate(answer.pieces()):
+            if answer.fail_after is not None and n >= answer.fail_after:
+                error = answer.error if answer.error is not None else {"message": "failed"}
+                yield f"data: {json.dumps({'error': error})}\n\n"
+                return
             if answer.chunk_delay:
                 await asyncio.sleep(answer.chunk_delay)
             self.chunk_times.append(time.monotonic())

@@ -221,11 +221,14 @@ async def test_endpoint_down_is_a_readable_502(
         "code": "assist_unavailable",
         "message": "the model endpoint answered 503 Service Unavailable: model is loading",
     }
-    assist_endpoint.answer(Answer(status=401, error="bad key"))
+    assist_endpoint.answer(Answer(status=401, error="bad key sk-test-secret-123 for you"))
     r = await client.post(
         f"/api/v1/conversations/{conversation_id}/assist/suggestions", headers=tenant.auth
     )
-    assert r.status_code == 502 and "401 Unauthorized: bad key" in r.json()["error"]["message"]
+    assert (
+        r.status_code == 502
+        and "401 Unauthorized: bad key (the API key) for you" in r.json()["error"]["message"]
+    )
     monkeypatch.setattr(assist_client, "TIMEOUT", httpx.Timeout(0.2))
     assist_endpoint.answer(Answer(delay=1.0))
     r = await client.post(url, headers=tenant.auth)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from hub import assist
-from hub.models import Conversation
+from hub.models import AuditEvent, Conversation
 from hub.pipeline.services import Hub
 from hub.store import canned
 from tests.api.conftest import inbound
@@ -71,3 +72,34 @@ async def test_suggest_whole_drafts(
         "Yes, we do.",
         "We ship there.",
     ]
+
+
+async def test_stream_failing_midway_is_a_readable_error(
+    hub: Hub, client: httpx.AsyncClient, tenant: Tenant, assist_endpoint: StandIn
+) -> None:
+    account = await use_assist(hub, tenant.account, assist_endpoint)
+    conversation = await _conversation(client, tenant, "Hello there, anyone home?")
+    assist_endpoint.answer(
+        Answer(text=["Hi", " there"], fail_after=1, error={"message": "out of memory"})
+    )
+    with pytest.raises(assist.AssistError) as raised:
+        await assist.suggest(hub, account, conversation.id, None)
+    assert raised.value.status == 502
+    assert raised.value.message == "the model endpoint failed mid-answer: out of memory"
+
+
+async def test_a_stream_stopped_early_is_still_counted(
+    hub: Hub, client: httpx.AsyncClient, tenant: Tenant, assist_endpoint: StandIn
+) -> None:
+    account = await use_assist(hub, tenant.account, assist_endpoint)
+    conversation = await _conversation(client, tenant, "Can I return a gift?")
+    assist_endpoint.answer(
+        Answer(text="Yes you can, within 30 days.\n---\nOf course!", chunk_size=3)
+    )
+    drafts = assist.suggest_stream(hub, account, conversation.id, None)
+    first = await anext(drafts)
+    assert first.index == 0 and first.delta
+    await drafts.aclose()  # the agent closed the composer
+    used = await AuditEvent.find(AuditEvent.account_id == account.id,
+                                 AuditEvent.action == "assist.used").to_list()  # fmt: skip
+    assert [e.details["feature"] for e in used] == ["suggest"]

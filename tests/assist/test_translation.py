@@ -109,3 +109,21 @@ async def test_composer_sends_translated(
         assert r.status_code == 422 and "(HTTP 503)" in r.text  # the inbox note (hub.inbox.assist)
         assert await Message.find(Message.conversation_id == conversation.id,
                                   Message.direction == "out").count() == 1  # fmt: skip
+
+
+async def test_business_started_message_translated(
+    hub: Hub, client: httpx.AsyncClient, tenant: Tenant, assist_endpoint: StandIn, provider: Any
+) -> None:
+    await use_assist(hub, tenant.account, assist_endpoint, agent_language="da")
+    assist_endpoint.answer(FRENCH_REPLY)
+    body = {"channel_id": str(tenant.channel.id), "to": "+33612345678", "text": DANISH_REPLY,
+            "translate_to": "fr"}  # fmt: skip
+    r = await client.post("/api/v1/messages", json=body, headers=tenant.auth)
+    assert r.status_code == 202, r.text
+    assert (r.json()["text"], r.json()["original_text"]) == (FRENCH_REPLY, DANISH_REPLY)
+    # the endpoint down: 502, and no conversation or message is made
+    assist_endpoint.answer(Answer(status=500, error="boom"))
+    other = {**body, "to": "+33699999999"}
+    r = await client.post("/api/v1/messages", json=other, headers=tenant.auth)
+    assert r.status_code == 502 and "500 Internal Server Error: boom" in r.text
+    assert await Conversation.find(Conversation.account_id == tenant.account.id).count() == 1

@@ -85,6 +85,8 @@ def note_for(error: assist.AssistError, feature: str) -> str:
         detail = _("its address is not allowed")
     elif "cannot be reached" in error.message:
         detail = _("no connection")
+    elif "mid-answer" in error.message:
+        detail = _("it stopped mid-answer")
     else:  # the endpoint answered, but nothing usable (or the conversation has no text yet)
         return _("The assistant could not help: %(reason)s") % {"reason": error.message}
     if feature == "translate":

@@ -209,6 +209,18 @@ async def test_endpoint_down_is_a_readable_note(
     [(name, data)] = events_of(r.text)
     assert (name, data["code"], data["status"]) == ("failed", "assist_unavailable", 502)
     assert data["note"] == ("The assistant is not reachable (HTTP 503). Write your reply yourself.")
+    # Failing mid-answer: the words written so far came, then the note.
+    assist_endpoint.script.clear()
+    assist_endpoint.answer(Answer(text="Hi Ann, it left today.", chunk_size=4, fail_after=2))
+    r = await signed_in.get(f"/inbox/c/{conv.id}/assist/suggestions", headers=SSE)
+    events = events_of(r.text)
+    assert [name for name, _ in events] == ["draft", "draft", "failed"]
+    assert "".join(str(data["delta"]) for _, data in events[:2]) == "Hi Ann, "
+    assert events[2][1]["note"] == (
+        "The assistant is not reachable (it stopped mid-answer). Write your reply yourself."
+    )
+    assist_endpoint.script.clear()
+    assist_endpoint.answer(Answer(status=503, error="overloaded"))
     token = {**HX, "X-CSRF-Token": csrf_of((await signed_in.get("/inbox")).text)}
     r = await signed_in.post(f"/inbox/c/{conv.id}/assist/summary", headers=token)
     assert r.status_code == 502

@@ -40,8 +40,6 @@ NOTE_LIMIT = 4000
 #: The endpoint's HTTP status in ``AssistError.message`` ("the model endpoint answered 503 …").
 HTTP_STATUS = re.compile(r"\banswered (\d{3})\b")
 KEEPALIVE_SECONDS = 15
-#: The HTTP status of each refusal (DESIGN.md, "Assist"); the stream carries it in ``failed``.
-STATUS = {"assist_not_configured": 409, "assist_feature_off": 403, "assist_unavailable": 502}
 
 
 def page_context(account: Account, user: User, messages: Sequence[Message]) -> dict[str, object]:
@@ -126,9 +124,7 @@ async def suggestions(request: Request, ctx: Ctx) -> Response:
         except assist.AssistError as exc:
             with i18n.speaking(speech):
                 note = note_for(exc, "suggest")
-            yield _event(
-                "failed", {"code": exc.code, "status": STATUS.get(exc.code, 502), "note": note}
-            )
+            yield _event("failed", {"code": exc.code, "status": exc.status, "note": note})
             return
         with i18n.speaking(speech):
             note = (
@@ -150,7 +146,7 @@ async def suggestions(request: Request, ctx: Ctx) -> Response:
 
 async def _failure(request: Request, exc: assist.AssistError, feature: str, block: str) -> Response:
     context = {"note": note_for(exc, feature), "failed": True, "speech": request.state.speech}
-    return pages.render(request, TEMPLATE, context, STATUS.get(exc.code, 502), block=block)
+    return pages.render(request, TEMPLATE, context, exc.status, block=block)
 
 
 @inbox_view()

@@ -192,7 +192,8 @@ def _label_names(text: str) -> list[str]:
 async def suggest_labels(
     hub: Hub, account: Account, conversation_id: str | PydanticObjectId, user: Who
 ) -> list[str]:
-    """Labels for the conversation, among the account's labels only (others are dropped)."""
+    """Labels for the conversation, among the account's labels only: the model's others,
+    and those the conversation has already, are dropped; at most three."""
     assist_ready(account, "labels")
     assert account.id is not None
     conversation, messages = await _conversation(account, conversation_id)

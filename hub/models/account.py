@@ -178,6 +178,13 @@ class AssistPatch(BaseModel):
     features: dict[AssistFeature, bool] | None = None
     agent_language: AssistLanguage | None = None
 
+    @field_validator("base_url")
+    @classmethod
+    def _no_credentials(cls, value: str | None) -> str | None:
+        if value is not None and "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+            raise ValueError("no user or password in the URL: give the key as api_key")
+        return value
+
 
 class Account(Document):
     name: str

@@ -97,6 +97,9 @@ async def test_private_base_url_is_refused_and_nothing_leaves(
         assert r.status_code == 400, (url, r.text)
         assert r.json()["error"]["code"] == "outbound_refused"
         assert r.json()["error"]["field"] == "assist.base_url"
+    body = {"assist": {"base_url": "https://me:pw@llm.example.com/v1", "model": "m"}}
+    r = await client.patch("/api/v1/account", json=body, headers=tenant.auth)
+    assert r.status_code == 400 and "give the key as api_key" in r.text
     stored = await Account.get(tenant.account.id)
     assert stored is not None and stored.assist is None
     # a setting that got past the check (a name that now resolves inside) is refused at

@@ -64,3 +64,32 @@ def test_first_words_are_not_held_back() -> None:
 )
 def test_detect_language(text: str, language: str | None) -> None:
     assert detect_language(text) == language
+
+
+def test_channel_limits_name_the_length_and_the_reply_window() -> None:
+    import datetime as dt
+
+    from beanie import PydanticObjectId
+
+    from hub.assist.prompts import channel_limits
+    from hub.contract import Capabilities, now
+    from hub.models import Conversation
+
+    def conversation(hours_ago: float | None) -> Conversation:
+        last = None if hours_ago is None else now() - dt.timedelta(hours=hours_ago)
+        return Conversation.model_construct(
+            account_id=PydanticObjectId(), channel_id=PydanticObjectId(),
+            channel_type="whatsapp_cloud", contact_key="phone:+45", last_inbound_at=last,
+        )  # fmt: skip
+
+    whatsapp = Capabilities(reply_window=dt.timedelta(hours=24), max_text_length=4096)
+    open_now = " ".join(channel_limits(conversation(2), whatsapp))
+    assert (
+        "at most 4096 characters" in open_now and "closes in about 21 h" in open_now
+    )  # 22 h less a moment, rounded down
+    closed = " ".join(channel_limits(conversation(30), whatsapp))
+    assert "reply window has closed" in closed and "template" in closed
+    sms = " ".join(
+        channel_limits(conversation(1), Capabilities(max_text_length=1600, segments=True))
+    )
+    assert "at most 1600 characters (an SMS" in sms and "window" not in sms

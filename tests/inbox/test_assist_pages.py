@@ -18,6 +18,7 @@ from tests.assist.conftest import assist_endpoint, use_assist  # noqa: F401 - th
 from tests.assist.standin import Answer, StandIn
 from tests.conftest import Running, Tenant
 from tests.inbox.conftest import add_user, csrf_of, post_inbound, session_client
+from tests.web.untranslated import strings, texts_of
 
 HX = {"HX-Request": "true"}
 SSE = {"Accept": "text/event-stream"}
@@ -302,3 +303,46 @@ async def test_translated_reply_refused_keeps_the_composer(
     assert "It ships tomorrow." in r.text  # what the agent wrote is kept …
     assert 'name="translate_to" value="fr" checked' in r.text  # … and the box stays ticked
     assert await Message.find(Message.conversation_id == conv.id).count() == 1
+
+
+async def test_assist_parts_in_every_language(
+    running: Running,
+    tenant: Tenant,
+    assist_endpoint: StandIn,  # noqa: F811
+) -> None:
+    """The page with every assist part, the summary and the chips: no English in da … fr."""
+    conv = await conversation_of(running, tenant, "Où est ma commande ?")
+    assert tenant.account.id is not None
+    inbound = await Message.find_one(Message.conversation_id == conv.id)
+    assert inbound is not None
+    inbound.translation = Translation(language="fr", text="Where is my order?")
+    await inbound.save()
+    await Message(
+        account_id=tenant.account.id, conversation_id=conv.id, channel_id=tenant.channel.id,  # type: ignore[arg-type]
+        direction="out", sender=Sender(type="agent", name="Agnes"), delivery="sent",
+        text="Elle part demain.", original_text="It ships tomorrow.",
+    ).insert()  # fmt: skip
+    await label_store.create_label(tenant.account.id, "refund")
+    await use_assist(running.hub, tenant.account, assist_endpoint)
+    agent = await add_user(tenant, "polyglot@acme.test", "agent", "Poly")
+    words = {"Where is my order?", "Où est ma commande ?", "It ships tomorrow.",
+             "Elle part demain.", "Ann", "Acme line", "Poly", "+ refund", "Wants: a refund."}  # fmt: skip
+    for lang in ("da", "sv", "nb", "nl", "fr"):
+        await agent.set({"language": lang})
+        async with session_client(running, agent) as client:
+            page = (await client.get(f"/inbox/c/{conv.id}")).text
+            token = {**HX, "X-CSRF-Token": csrf_of(page)}
+            assist_endpoint.script.clear()
+            assist_endpoint.answer("Wants: a refund.")
+            summary = await client.post(f"/inbox/c/{conv.id}/assist/summary", headers=token)
+            assist_endpoint.script.clear()
+            assist_endpoint.answer('{"labels": ["refund"]}')
+            chips = await client.post(f"/inbox/c/{conv.id}/assist/labels", headers=token)
+        assert "data-assist-suggest" in page and "refund" in chips.text
+        english = {
+            text: why
+            for html in (page, summary.text, chips.text)
+            for text in texts_of(html) - words
+            if (why := strings().classify(text, lang))
+        }
+        assert not english, f"{lang}: {english}"

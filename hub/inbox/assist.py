@@ -174,10 +174,14 @@ async def summary_note(request: Request, ctx: Ctx) -> Response:
     sender = Sender(type="agent", id=str(ctx.user.id), name=ctx.user.name or ctx.user.email)
     note = _("Summary by the assistant:") + "\n" + text
     await outbox.enqueue(ctx.hub, conversation, text=note, sender=sender, private=True)
-    return pages.done(
-        request, f"/inbox/c/{conversation.id}", _("Summary added as a private note."),
-        "thread-changed",
-    )  # fmt: skip
+    message = _("Summary added as a private note.")
+    if not pages.is_htmx(request):
+        return pages.done(request, f"/inbox/c/{conversation.id}", message)
+    # The button gives way to what it did, so the same summary is not added twice.
+    context = {"speech": request.state.speech}
+    headers = {"HX-Trigger": "thread-changed"}
+    response = pages.render(request, TEMPLATE, context, headers=headers, block="noted")
+    return pages.toast(response, message)
 
 
 @inbox_view()

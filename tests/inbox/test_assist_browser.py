@@ -188,6 +188,9 @@ async def test_danish_phone_summary_and_labels(
     await page.get_by_role("button", name="Tilføj som privat note").click()
     await expect(page.locator("#toast")).to_have_text("Resuméet er tilføjet som privat note.")
     await expect(page.locator(".msg.note")).to_contain_text("Resumé fra assistenten:")
+    await expect(page.locator("#assist-summary .assist-noted")).to_have_text(
+        "Tilføjet til tråden som privat note."
+    )
 
     # Suggested labels come as chips of the account's labels; one click adds one.
     assist_endpoint.script.clear()

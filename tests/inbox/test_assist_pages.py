@@ -248,8 +248,10 @@ async def test_summary_and_its_note(
     r = await signed_in.post(
         f"/inbox/c/{conv.id}/assist/summary/note", data={"text": summary}, headers=token
     )
-    assert r.status_code == 204
+    assert r.status_code == 200 and "Added to the thread as a private note." in r.text
+    assert "Add as private note" not in r.text  # the button gave way: not added twice
     assert "thread-changed" in r.headers["HX-Trigger"]
+    assert "Summary added as a private note." in r.headers["HX-Trigger"]
     note = await Message.find_one(Message.conversation_id == conv.id, Message.private == True)  # noqa: E712
     assert note is not None and note.direction == "out" and note.delivery != "queued"
     assert note.text == "Summary by the assistant:\n" + summary

@@ -87,7 +87,7 @@ async def test_drafts_stream_into_the_composer(
     await expect(page.get_by_label("Translate to the customer's language (French)")).to_be_visible()
 
     # "g" asks for drafts; the words appear while the stand-in is still writing them.
-    assist_endpoint.answer(Answer(text=DRAFTS, chunk_size=4, chunk_delay=0.2))
+    assist_endpoint.answer(Answer(text=DRAFTS, chunk_size=4, chunk_delay=0.3))
     await page.keyboard.press("Escape")
     await page.keyboard.press("g")
     first = page.locator(".assist-draft").nth(0)

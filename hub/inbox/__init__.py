@@ -10,6 +10,7 @@ def routes() -> list[BaseRoute]:
     from hub.inbox import (
         actions,
         app_shell,
+        assist,
         bulk,
         callback_offer,
         callbacks,
@@ -56,6 +57,7 @@ def routes() -> list[BaseRoute]:
         *thread.routes,
         *contact_book.routes,
         *actions.routes,
+        *assist.routes,
         *bulk.routes,
         *supervise.routes,
         *monitor.routes,

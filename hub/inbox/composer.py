@@ -20,6 +20,7 @@ from hub import assist
 from hub.centre import notifications, supervising
 from hub.contract import Attachment, Capabilities, one_line
 from hub.errors import HubError
+from hub.inbox import assist as assist_views
 from hub.inbox.thread import _templates, composer_state, render_conversation
 from hub.models import CannedResponse, Channel, Conversation, Sender
 from hub.pipeline import outbox
@@ -159,7 +160,7 @@ async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
         )  # fmt: skip
     except assist.AssistError as exc:
         await _forget(ctx, attachments)
-        raise ComposerError(exc.message) from None
+        raise ComposerError(assist_views.note_for(exc, "translate")) from None
     except HubError:
         await _forget(ctx, attachments)
         raise
@@ -179,6 +180,7 @@ async def reply(request: Request, ctx: Ctx) -> Response:
         state = composer_state(
             kept("kind"), kept("text"), kept("subject"), kept("cc"), kept("template"),
             error=getattr(exc, "message", None) or str(exc), sender=kept("from"),
+            translate_to=kept("translate_to"),
         )  # fmt: skip
         return await render_conversation(request, ctx, conversation, "composer", state, 422)
     kind = str(form.get("kind")) if form.get("kind") in ("note", "whisper") else "reply"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from connectors.twilio.channels import TwilioSMSConnector
 from hub.errors import InvalidInput
 from hub.models import Channel
 from hub.tenants.channel_forms import (
@@ -82,7 +83,7 @@ def test_white_contrast() -> None:
 
 @pytest.fixture
 def connectors() -> dict[str, Any]:
-    return {**CONNECTORS, "webchat": WebchatConnector}
+    return {**CONNECTORS, "webchat": WebchatConnector, "twilio_sms": TwilioSMSConnector}
 
 
 async def test_the_web_chat_form_in_the_admin(running: Running) -> None:
@@ -123,4 +124,44 @@ async def test_the_web_chat_form_in_the_admin(running: Running) -> None:
     other = await make_tenant(running.hub, "Globex")
     theirs = await client.get(f"/admin/channels/{other.channel.id}")
     assert theirs.status_code == 404
+    await client.aclose()
+
+
+async def test_a_twilio_form_and_its_refusals_in_danish(running: Running) -> None:
+    """The labels, hints and refusals of a connector's fields are in the reader's language:
+    pydantic's and the connector's English messages are not shown to a Danish admin."""
+    tenant = await make_tenant(running.hub)
+    admin = await add_user(tenant, "dorthe@acme.test", "admin", "Dorthe")
+    await admin.set({"language": "da"})
+    client = session_client(running, admin)
+    new = await client.get("/admin/channels/new", params={"type": "twilio_sms"})
+    assert new.status_code == 200
+    for danish in ("Konto-SID", "Afsendernummer", "Begynder med AC", "Skabeloner"):
+        assert danish in new.text, danish
+    for english in ("Account Sid", "From Number", "Messaging Service Sid", "format: ^AC"):
+        assert english not in new.text, english
+    form = {
+        "csrf": csrf_of(new.text), "type": "twilio_sms", "name": "SMS", "default_team_id": "",
+        "config.account_sid": "XX123", "config.auth_token": "t", "config.from_number": "",
+        "config.api_base_url": "not a url", "config.templates": "[{",
+    }  # fmt: skip
+    refused = await client.post("/admin/channels", data=form)
+    assert refused.status_code == 400
+    assert "Dette er ikke JSON" in refused.text and "this is not JSON" not in refused.text
+    form["config.templates"] = ""
+    refused = await client.post("/admin/channels", data=form)
+    assert refused.status_code == 400
+    text = refused.text
+    assert "Nogle indstillinger skal ændres: se de markerede felter." in text
+    assert "Ikke i den forventede form: se hjælpeteksten." in text  # account_sid's pattern
+    assert "Ikke en webadresse" in text  # api_base_url
+    assert "String should" not in text and "Input should" not in text
+    # The model's own check (no field of its own) is said in the banner, in Danish.
+    form.update(
+        {"config.account_sid": "AC" + "0" * 32, "config.api_base_url": "", "config.templates": ""}
+    )
+    refused = await client.post("/admin/channels", data=form)
+    assert refused.status_code == 400
+    assert "Angiv et afsendernummer eller et SID for en beskedtjeneste." in refused.text
+    assert "set from_number or messaging_service_sid" not in refused.text
     await client.aclose()

@@ -143,3 +143,19 @@ async def test_the_snooze_row_on_a_swedish_phone(served: Served, chromium: Brows
         assert box["x"] + box["width"] <= 390, f"{name!r} is cut at the right edge"
     wide = await page.evaluate("document.documentElement.scrollWidth")
     assert wide <= 390, f"the conversation scrolls sideways at 390 px ({wide} px)"
+
+
+async def test_a_french_admins_nav_is_one_line_at_1280(served: Served, chromium: Browser) -> None:
+    """Thirteen destinations in French (the longest words of the six) fit one line."""
+    tenant = await make_tenant(served.hub, "Pro Shop", plan="PRO")
+    admin = await add_user(tenant, "fleur@pro.test", "admin", "Fleur Admin")
+    await _speaks(admin, "fr")
+    page = await open_page(chromium, served, width=1280, height=800)
+    await sign_in(page, served, "fleur@pro.test")
+    nav = page.locator("#main-nav")
+    await expect(nav.get_by_role("link", name="Mon compte")).to_be_visible()
+    links = await nav.get_by_role("link").all()
+    assert len(links) >= 13
+    tops = {round((await link.bounding_box() or {"y": -1})["y"]) for link in links}
+    await page.screenshot(path=ARTIFACTS / "words-nav-fr-1280.png")
+    assert len(tops) == 1, f"the nav wraps onto {len(tops)} lines: {sorted(tops)}"

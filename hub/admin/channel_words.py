@@ -129,6 +129,14 @@ REFUSALS: list[tuple[re.Pattern[str], Say]] = [
         (r"unknown day (?P<value>.*); use (?P<days>.*)", _plain(N_("Unknown day %(value)s: use %(days)s."))),
         (r"(?P<value>.*) is not a span of HH:MM times",
          _plain(N_("%(value)s is not a span of HH:MM times."))),
+        # The outbound guard (hub.pipeline.outbound) on an address the account gives.
+        (r"(?P<value>\S+) is refused: .*",
+         _plain(N_("The hub may not call %(value)s: it points inside the hub's own network."))),
+        (r"(?P<value>.*) is not a URL: .*", _plain(N_("%(value)s is not a web address."))),
+        (r"(?P<value>.*) must be an http or https URL with a host",
+         _plain(N_("%(value)s must be an http or https address with a host."))),
+        (r"(?P<value>.*) is not a host name or address",
+         _plain(N_("%(value)s is not a host name or address."))),
     )
 ]  # fmt: skip
 _WHERE = re.compile(r"(?P<where>[\w.]+): (?P<rest>.+)", re.DOTALL)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from connectors.twilio.channels import TwilioSMSConnector
+from hub.admin import channel_words
 from hub.errors import InvalidInput
 from hub.models import Channel
 from hub.tenants.channel_forms import (
@@ -17,6 +18,7 @@ from hub.tenants.channel_forms import (
     submitted_values,
     white_contrast,
 )
+from hub.web import i18n
 from tests.conftest import CONNECTORS, Running, make_tenant
 from tests.inbox.conftest import add_user, csrf_of, session_client
 from webchat_widget.config import WebchatConfig
@@ -164,4 +166,33 @@ async def test_a_twilio_form_and_its_refusals_in_danish(running: Running) -> Non
     assert refused.status_code == 400
     assert "Angiv et afsendernummer eller et SID for en beskedtjeneste." in refused.text
     assert "set from_number or messaging_service_sid" not in refused.text
+    # The outbound guard's refusal of an address inside stands beside its field, in Danish.
+    form.update(
+        {"config.from_number": "+4520123456", "config.api_base_url": "http://169.254.169.254/"}
+    )
+    refused = await client.post("/admin/channels", data=form)
+    assert refused.status_code == 400, refused.text
+    assert "Hubben må ikke kalde http://169.254.169.254/" in refused.text
+    assert 'id="err-api_base_url"' in refused.text and "is refused" not in refused.text
     await client.aclose()
+
+
+def test_refusals_in_words() -> None:
+    """Pydantic's and the connectors' English refusals in the reader's language; a place
+    inside the field is kept, and a message no catalog knows is shown as written."""
+    with i18n.speaking(i18n.Speech("sv")):
+        assert channel_words.refusal("Field required") == "Obligatoriskt."
+        assert channel_words.refusal("0.sid: String should match pattern '^HX'") == (
+            "0.sid: Inte i förväntad form: se hjälptexten."
+        )
+        assert channel_words.refusal("String should have at most 40 characters") == (
+            "Högst 40 tecken."
+        )
+        assert channel_words.refusal("Value error, unknown time zone 'Mars/Base'") == (
+            "Okänd tidszon 'Mars/Base'."
+        )
+        assert channel_words.refusal("the widget frobnicated") == "the widget frobnicated"
+    with i18n.speaking(i18n.Speech("fr")):
+        assert channel_words.refusal("String should have at least 2 characters") == (
+            "Au moins 2 caractères."
+        )

@@ -88,6 +88,19 @@ def _at_most(m: re.Match[str]) -> str:
     return i18n.ngettext("At most %(n)s character.", "At most %(n)s characters.", n) % {"n": n}
 
 
+def _numbers(msgid: str) -> Say:
+    """Like ``_plain``, with the ratios (``best``, ``ratio``) in the reader's number format."""
+
+    def say(m: re.Match[str]) -> str:
+        values = {
+            k: i18n.format_number(float(v)) if k in ("best", "ratio") else v
+            for k, v in m.groupdict().items()
+        }
+        return i18n.gettext(msgid) % values
+
+    return say
+
+
 def _items(m: re.Match[str]) -> str:
     n = int(m["n"])
     return i18n.ngettext("Give at least %(n)s.", "Give at least %(n)s.", n) % {"n": n}
@@ -129,6 +142,14 @@ REFUSALS: list[tuple[re.Pattern[str], Say]] = [
         (r"unknown day (?P<value>.*); use (?P<days>.*)", _plain(N_("Unknown day %(value)s: use %(days)s."))),
         (r"(?P<value>.*) is not a span of HH:MM times",
          _plain(N_("%(value)s is not a span of HH:MM times."))),
+        # The web chat's colour warnings (webchat_widget.appearance), shown on its page.
+        (r"colour (?P<value>#\w+): neither black nor white text reaches the WCAG AA contrast of "
+         r"4\.5:1 on it \(best (?P<best>[\d.]+):1\); pick a darker or lighter colour",
+         _numbers(N_("Colour %(value)s: neither black nor white text reaches a contrast of 4.5:1 on it (at best %(best)s:1); pick a darker or lighter colour."))),
+        (r"colour (?P<value>#\w+): as text on white it reaches only (?P<ratio>[\d.]+):1 "
+         r"\(WCAG AA needs 4\.5:1\), so quick replies and links use dark text instead; "
+         r"a darker colour keeps them in your brand colour",
+         _numbers(N_("Colour %(value)s: as text on white it reaches only %(ratio)s:1 (4.5:1 is needed), so quick replies and links use dark text instead; a darker colour keeps them in your brand colour."))),
         # The outbound guard (hub.pipeline.outbound) on an address the account gives.
         (r"(?P<value>\S+) is refused: .*",
          _plain(N_("The hub may not call %(value)s: it points inside the hub's own network."))),
@@ -178,6 +199,27 @@ def _help_in_words(help: str) -> str:
         else:
             parts.append(i18n.gettext(part))
     return "; ".join(parts)
+
+
+#: What a connector's ``describe`` names, as the "Paste at the provider" card says it.
+PASTE = {
+    "webhook_url": N_("Webhook URL"), "embed": N_("Embed code"), "verify_token": N_("Verify token"),
+    "warnings": N_("Warnings"), "address": N_("Email address"),
+    "inbound_secret_header": N_("Header for the inbound secret"),
+    "smtp_listener": N_("The hub's SMTP listener"),
+}  # fmt: skip
+
+
+def paste_labels() -> dict[str, str]:
+    return {key: i18n.gettext(msgid) for key, msgid in PASTE.items()}
+
+
+def paste_in_words(paste: dict[str, object]) -> dict[str, object]:
+    """What to paste at the provider, its connector's warnings in the reader's language."""
+    warnings = paste.get("warnings")
+    if isinstance(warnings, list):
+        return {**paste, "warnings": [refusal(str(w)) for w in warnings]}
+    return paste
 
 
 def option_names() -> dict[str, str]:

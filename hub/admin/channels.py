@@ -147,7 +147,9 @@ async def _channel_page(
     context = await common.context(
         ctx, request, channel=channel, label=_(connector.label or channel.type),
         **_form(fields), white_contrast=white_contrast,
-        paste=channels.paste_at_provider(hub, channel), teams=await _teams(ctx),
+        paste=channel_words.paste_in_words(channels.paste_at_provider(hub, channel)),
+        paste_labels=channel_words.paste_labels(),
+        teams=await _teams(ctx),
         stored_secrets={k for k, v in channel.config.items() if is_secret(k) and v},
         **{"errors": {}, "once": {}, "values": form_values(fields, channel.config), **extra},
     )  # fmt: skip

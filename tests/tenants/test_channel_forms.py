@@ -21,6 +21,7 @@ from hub.tenants.channel_forms import (
 from hub.web import i18n
 from tests.conftest import CONNECTORS, Running, make_tenant
 from tests.inbox.conftest import add_user, csrf_of, session_client
+from webchat_widget.appearance import contrast_warning
 from webchat_widget.config import WebchatConfig
 from webchat_widget.connector import WebchatConnector
 
@@ -122,6 +123,11 @@ async def test_the_web_chat_form_in_the_admin(running: Running) -> None:
     assert channel is not None
     assert channel.config["allowed_origins"] == ["https://shop.example", "https://www.shop.example"]
     assert channel.config["prechat_fields"] == ["name"] and channel.config["language"] == "da"
+    # A connector's warning is a sentence on the page, not a Python list.
+    await channel.set({"config.colour": "#ffcc00"})
+    page = await client.get(f"/admin/channels/{tenant.channel.id}")
+    assert '<p class="banner">Colour #ffcc00: as text on white' in page.text
+    assert "[&#39;" not in page.text and "['" not in page.text
     # Another account's channel is not found.
     other = await make_tenant(running.hub, "Globex")
     theirs = await client.get(f"/admin/channels/{other.channel.id}")
@@ -196,3 +202,11 @@ def test_refusals_in_words() -> None:
         assert channel_words.refusal("String should have at least 2 characters") == (
             "Au moins 2 caractères."
         )
+    # The web chat's colour warning on its channel page, with the reader's decimal comma.
+    warning = contrast_warning("#ffcc00")
+    assert warning is not None and "as text on white" in warning
+    with i18n.speaking(i18n.Speech("da")):
+        said = channel_words.paste_in_words({"warnings": [warning]})["warnings"]
+        assert isinstance(said, list) and said[0].startswith("Farven #ffcc00: som tekst på hvid")
+        assert "1,5:1" in said[0] or "1,6:1" in said[0], said[0]
+        assert channel_words.paste_labels()["smtp_listener"] == "Hubbens SMTP-modtager"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from hub.tenants.channel_forms import ConfigField
 from hub.web import i18n
@@ -214,12 +214,12 @@ def paste_labels() -> dict[str, str]:
     return {key: i18n.gettext(msgid) for key, msgid in PASTE.items()}
 
 
-def paste_in_words(paste: dict[str, object]) -> dict[str, object]:
+def paste_in_words(paste: Mapping[str, object]) -> dict[str, object]:
     """What to paste at the provider, its connector's warnings in the reader's language."""
     warnings = paste.get("warnings")
     if isinstance(warnings, list):
         return {**paste, "warnings": [refusal(str(w)) for w in warnings]}
-    return paste
+    return dict(paste)
 
 
 def option_names() -> dict[str, str]:

@@ -329,9 +329,21 @@ async def restore(database: Database, archive: Path, verified: Manifest | None =
             f"database {database.name} is not empty ({', '.join(full[:5])} hold documents); "
             "restore into a new database"
         )
+    existing = set(await database.list_collection_names())
     with _open(archive) as tar:
         for entry in manifest.collections:
             collection = database.get_collection(entry.name, codec_options=RAW)
+            # Indexes first: SecantusDB builds an index on existing documents slower than
+            # it maintains one while inserting (bench/backup.py).
+            models = [
+                IndexModel(i.keys, **i.options)
+                for i in entry.indexes
+                if i.options.get("name") != "_id_"
+            ]
+            if models:
+                await collection.create_indexes(models)
+            elif entry.name not in existing:
+                await database.create_collection(entry.name)
             batch: list[RawBSONDocument] = []
             for raw in _documents(tar, entry.name):
                 batch.append(RawBSONDocument(raw))
@@ -340,13 +352,4 @@ async def restore(database: Database, archive: Path, verified: Manifest | None =
                     batch = []
             if batch:
                 await collection.insert_many(batch, ordered=True)
-            models = [
-                IndexModel(i.keys, **i.options)
-                for i in entry.indexes
-                if i.options.get("name") != "_id_"
-            ]
-            if models:
-                await collection.create_indexes(models)
-            elif entry.name not in await database.list_collection_names():
-                await database.create_collection(entry.name)
     return manifest

@@ -9,6 +9,7 @@ test cannot drift; only the ports and ``/srv/parley`` are replaced by the test's
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -57,10 +58,8 @@ def run(script: str, srv: Path, timeout: float = 150) -> subprocess.CompletedPro
     try:
         out, err = process.communicate(timeout=timeout)
     finally:  # whatever the script started (its database, its hubs) ends with it
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         process.wait(timeout=30)
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 

@@ -26,10 +26,13 @@ async def run_backup(args: argparse.Namespace, settings: Settings) -> dict[str, 
     out = Path(args.out)
     async with open_hub(settings) as hub:  # migrates first: the archive has today's shapes
         version = await migrations.stored_version(hub.database)
-        manifest = await backup.backup(
-            hub.database, out, migrations.CURRENT if version is None else version, hub_version(),
-            now(),
-        )  # fmt: skip
+        try:
+            manifest = await backup.backup(
+                hub.database, out, migrations.CURRENT if version is None else version,
+                hub_version(), now(),
+            )  # fmt: skip
+        except OSError as exc:  # the directory is missing, not writable, the disk full
+            raise backup.BackupFailed(f"cannot write {out}: {exc.strerror or exc}") from None
     return {
         "file": str(out),
         "collections": len(manifest.collections),

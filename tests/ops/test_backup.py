@@ -102,6 +102,8 @@ async def test_a_damaged_or_foreign_archive_writes_nothing(
 ) -> None:
     await post_inbound(running.client, tenant, "m-2", "+4520000002", "hello")
     archive = tmp_path / "hub.tar"
+    nowhere = str(tmp_path / "no-such-directory" / "hub.tar")
+    refused(await asyncio.to_thread(cli, settings, "backup", "--out", nowhere), "backup_failed")
     await acli(settings, "backup", "--out", str(archive))
     with tarfile.open(archive) as tar:
         members = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
@@ -150,7 +152,7 @@ async def test_the_archive_is_one_instant_while_the_hub_writes(
         entry = await dump(*args)
         if not written:  # "accounts" is read; now the hub writes elsewhere
             await post_inbound(running.client, tenant, "m-4", "+4520000004", "during")
-            await Account.find_one(Account.id == tenant.account.id).delete()  # type: ignore[union-attr]
+            await Account.find_one(Account.id == tenant.account.id).delete()
             written.append(entry.name)
         return entry
 

@@ -78,7 +78,7 @@ def test_the_production_guide_runs_as_written(tmp_path: Path) -> None:
     assert done.returncode == 0, (done.stdout, done.stderr)
     shown = lines(done.stdout)
     user, contact, found, backed, restored, after = shown[:6]
-    assert "id" in user and contact["name"] == "Ann Lee"  # type: ignore[comparison-overlap]
+    assert "id" in user and contact["name"] == "Ann Lee"
     assert [c["name"] for c in found["data"]] == ["Ann Lee"]  # type: ignore[attr-defined]
     assert backed["documents"] == restored["documents"]
     assert [c["name"] for c in after["data"]] == ["Ann Lee"]  # type: ignore[attr-defined]

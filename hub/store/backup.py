@@ -212,6 +212,7 @@ def _write_archive(manifest: Manifest, work: Path, out: Path) -> None:
         for entry in manifest.collections:
             with open(work / entry.name, "rb") as data:
                 _add(tar, _member(entry.name), data, at, entry.size)
+    os.chmod(partial, 0o600)  # password hashes, key digests, sealed secrets: the owner's only
     os.replace(partial, out)
 
 

@@ -74,7 +74,7 @@ async def test_a_restored_backup_serves_the_same_keys_sign_ins_and_conversations
 
     shown = await acli(settings, "backup", "--out", str(archive))  # the app keeps running
     before = await documents(settings)
-    assert shown["file"] == str(archive)
+    assert shown["file"] == str(archive) and archive.stat().st_mode & 0o777 == 0o600
     assert shown["documents"] == sum(before.values()) > 0
     assert shown["collections"] == len(before)
 

@@ -62,6 +62,22 @@ async def documents(settings: Settings) -> dict[str, int]:
         await db.release(client)
 
 
+async def indexes(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The ``messages`` indexes by name: their keys and options."""
+    client = db.connect(settings.mongodb_uri or "")
+    try:
+        found = [i async for i in await client[settings.database]["messages"].list_indexes()]
+        return {
+            i["name"]: {
+                "key": dict(i["key"]),
+                **{k: v for k, v in i.items() if k not in ("v", "name", "key", "ns")},
+            }
+            for i in found
+        }
+    finally:
+        await db.release(client)
+
+
 async def test_a_restored_backup_serves_the_same_keys_sign_ins_and_conversations(
     running: Running, tenant: Tenant, settings: Settings, tmp_path: Path, connectors: Any
 ) -> None:
@@ -71,6 +87,10 @@ async def test_a_restored_backup_serves_the_same_keys_sign_ins_and_conversations
     conversations = (await client.get("/api/v1/conversations", headers=tenant.auth)).json()
     assert len(conversations["data"]) == 1
     archive = tmp_path / "hub.tar"
+    # An index the hub does not declare: only the archive's manifest can bring it back.
+    await running.hub.database["messages"].create_index(
+        [("account_id", 1), ("direction", 1)], name="by_direction", sparse=True
+    )
 
     shown = await acli(settings, "backup", "--out", str(archive))  # the app keeps running
     before = await documents(settings)
@@ -83,6 +103,10 @@ async def test_a_restored_backup_serves_the_same_keys_sign_ins_and_conversations
     assert (restored["documents"], restored["migrated_to"]) == (shown["documents"], 1)
     after = await documents(fresh)
     assert {n: c for n, c in after.items() if c} == {n: c for n, c in before.items() if c}
+    assert (await indexes(fresh))["by_direction"] == {
+        "key": {"account_id": 1, "direction": 1},
+        "sparse": True,
+    }
 
     # A second restore into the same database is refused, and writes nothing.
     refused(await asyncio.to_thread(cli, fresh, "restore", "--from", str(archive)), "not_empty")

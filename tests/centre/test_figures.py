@@ -297,3 +297,54 @@ async def test_handling_figures_agree_on_every_surface(
         assert "4 / 5 average from 1 answer" in re.sub(r"<[^>]+>", "", csat_page.text)
         csat_csv = dict(csv.reader(io.StringIO((await pages.get(f"/inbox/reports/csat?{PERIOD}&format=csv")).text)))  # fmt: skip
         assert csat_csv["4"] == "1" and sum(int(v) for k, v in csat_csv.items() if k != "rating") == 1  # fmt: skip
+
+
+# --------------------------------------------------------------------------- business openings
+
+
+async def test_a_business_opening_counts_from_the_customers_first_answer(
+    client: httpx.AsyncClient, hub: Hub, tenant: Tenant, clock: Clock
+) -> None:
+    """A business-initiated conversation is neither answered nor unanswered until the
+    customer writes; then its SLA clocks start and its first response counts from the
+    customer's first message, the same on the wallboard, the queues and the reports."""
+    tenant = await make_tenant(hub, "Pro Co", plan="PRO")
+    assert tenant.account.id is not None
+    r = await client.post("/api/v1/sla_policies", json={"name": "P", "first_response_minutes": 10}, headers=tenant.auth)  # fmt: skip
+    assert r.status_code == 201, r.text
+    clock.set(TODAY + dt.timedelta(hours=9))
+    for to in ("+4520123499", "+4520123498"):
+        body = {"channel_id": str(tenant.channel.id), "to": to, "text": SHIPPED}
+        r = await client.post("/api/v1/messages", json=body, headers=tenant.auth)
+        assert r.status_code == 202, r.text
+    shipped = await Conversation.find_one(
+        Conversation.account_id == tenant.account.id,
+        Conversation.contact_key == "phone:+4520123499",
+    )
+    assert shipped is not None and shipped.sla is None
+
+    async def today() -> tuple[int, int, int]:
+        (queue,) = await live.snapshot(tenant.account)
+        r = await client.get("/api/v1/reports/summary?from=2026-03-02&to=2026-03-02", headers=tenant.auth)  # fmt: skip
+        (point,) = r.json()["data"]
+        assert point["opened"] - point["answered"] == queue.today.unanswered
+        assert point["answered"] == queue.today.answered
+        return queue.today.answered, queue.today.unanswered, queue.waiting
+
+    assert await today() == (0, 0, 0)  # nobody asked anything: not unanswered
+    clock.advance(minutes=30)
+    asked = await inbound_conversation(client, tenant, "+4520123499", "where-1")
+    assert asked.id == shipped.id and asked.sla is not None
+    assert asked.sla["first_response_due_at"] == clock.at + dt.timedelta(minutes=10)
+    assert await today() == (0, 1, 1)
+    clock.advance(minutes=5)
+    await outbox.enqueue(hub, asked, text="Tomorrow", sender=Sender(type="agent", id="agent-1", name="Ann"))  # fmt: skip
+    assert await today() == (1, 0, 0)
+    answered = await Conversation.get(shipped.id)
+    assert answered is not None and answered.first_response_seconds == 300.0
+    assert answered.sla is not None and not answered.sla.get("breaches")
+    r = await client.get("/api/v1/reports/conversations?from=2026-03-02&to=2026-03-02", headers=tenant.auth)  # fmt: skip
+    rows = {row["id"]: row for row in r.json()["data"]}
+    assert len(rows) == 2  # both business openings have their row
+    assert rows[str(shipped.id)]["first_response_seconds"] == 300.0
+    assert rows[str(shipped.id)]["opened_at"] == "2026-03-02T09:00:00+00:00"

@@ -5,7 +5,9 @@ its CSVs, ``GET /api/v1/reports/…`` (JSON and CSV), the CSAT page and its CSV,
 wallboard's and queues' answered / unanswered today (``hub.centre.reports.live``).
 
 - **openings**: a conversation opened (``opened``) or reopened by a customer's message
-  (``reopened``). A business-initiated conversation opens when the customer first writes.
+  (``reopened``). A business-initiated conversation (``business_opened``) opens when the
+  customer first writes: until then it is neither answered nor unanswered (nobody asked
+  anything), and its first response counts from the customer's first message.
 - **answered / unanswered**: of the openings in a period (by the opening's time, in the
   account's time zone), those that got a first public reply by a person, and the rest.
   A first response belongs to the opening it answered (``opening_of``), never to the
@@ -38,6 +40,9 @@ from hub.models import ActivityEvent
 
 #: The fact kinds that open a conversation for the customer (new or reopened).
 OPENINGS = ("opened", "reopened")
+#: A conversation's row in the conversations report starts at its first opening, the
+#: business's first message included (``business_opened``).
+ROW_OPENINGS = (*OPENINGS, "business_opened")
 RATINGS = tuple(str(n) for n in range(1, 6))
 
 

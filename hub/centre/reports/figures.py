@@ -126,7 +126,7 @@ async def conversations(
     """One row per conversation opened (or reopened) in the period, oldest opening first."""
     filters = filters or Filters()
     openings: dict[PydanticObjectId, dt.datetime] = {}
-    for kind in ("opened", "reopened"):
+    for kind in definitions.ROW_OPENINGS:
         for event in await _kind_between(account_id, kind, period):
             if event.conversation_id is not None and filters.keep(event):
                 first = openings.get(event.conversation_id)

@@ -169,7 +169,8 @@ async def read_window(
     several such shapes, merged). Newest first by default, back to ``since`` if given;
     ``descending=False`` reads oldest first from ``start`` (required then, e.g. the
     conversation's creation; anything older is read first, in one range read).
-    ``keep`` filters in Python; ``budget`` caps the documents read (a search gives up
+    ``keep`` filters in Python, called in the reading order (it may keep state, e.g. one
+    document per conversation); ``budget`` caps the documents read (a search gives up
     there and answers with what it found). ``projection`` must keep ``field``.
     ``empty_growth``: after a window that read nothing at all, widen by this factor
     instead (a term search: an empty index range costs one round trip, nothing more).
@@ -188,6 +189,7 @@ async def read_window(
         sized = reader.sized
         bounds, last = reader.bounds(span)
         docs = await _read(collection, shapes, field, bounds, projection)
+        docs.sort(key=lambda d: _key(d, field), reverse=descending)  # ``keep`` sees them in order
         read += len(docs)
         covered += span.total_seconds()
         kept = [d for d in docs if reader.after(d) and (keep is None or keep(d))]

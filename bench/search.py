@@ -43,6 +43,7 @@ ROOT = Path(os.environ.get("BENCH_ROOT") or Path(__file__).resolve().parent.pare
 sys.path.insert(0, str(ROOT))
 
 from bson import ObjectId  # noqa: E402
+from pymongo import monitoring  # noqa: E402
 
 from hub.app import create_app  # noqa: E402
 from hub.models import Account  # noqa: E402
@@ -265,8 +266,45 @@ async def measure_rows(database: Any, account: Any, repeat: int) -> None:
     )
     for name, fn in rows.items():
         p50, p99 = await timed(fn, repeat)
-        print(f"  {name:46} p50 {p50:8.1f} ms  p99 {p99:8.1f} ms")
+        trips = await round_trips(fn)
+        print(f"  {name:46} p50 {p50:8.1f} ms  p99 {p99:8.1f} ms  {len(trips):3d} round trips")
+        COUNTS[name] = trips
     print(f"load average {load()}")
+    for name, trips in COUNTS.items():
+        print(f"  commands of {name.split(' (')[0]}: {', '.join(trips)}")
+
+
+class Commands(monitoring.CommandListener):
+    """Counts the database commands (round trips) of what runs while ``on``."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.on:
+            self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+COMMANDS = Commands()
+COUNTS: dict[str, list[str]] = {}
+monitoring.register(COMMANDS)
+
+
+async def round_trips(fn: Callable[[], Awaitable[Any]]) -> list[str]:
+    """The database commands one call makes (load-independent, unlike its time)."""
+    COMMANDS.names, COMMANDS.on = [], True
+    try:
+        await fn()
+    finally:
+        COMMANDS.on = False
+    return COMMANDS.names
 
 
 async def show_plan(database: Any, query: dict[str, Any]) -> None:

@@ -40,8 +40,10 @@ CONTACT_LIMIT = 50
 MIN_PREFIX = 2
 #: Messages read per window step while looking for a page of conversations.
 MESSAGE_STEP = 50
-#: The first window back from now: an hour for words (a common one fills a page there).
+#: The first window back from now: an hour for words (a common one fills a page there);
+#: a day for a punctuated token that may be an address's part (``ORD-58812``, ``ann.lee``).
 WORD_SPAN = dt.timedelta(hours=1)
+TOKEN_SPAN = dt.timedelta(hours=24)
 #: An exact address or number (the query's lead term is the exact term itself) is rare
 #: by nature: its whole index range, back to 2000, is one read of what it matches.
 EXACT_SPAN = dt.timedelta(days=366 * 30)
@@ -209,8 +211,9 @@ async def _message_hits(
             cursor=read_cursor,
             keep=_first_of_conversation(hit, seen),
             projection=_projection(query),
-            first_span=EXACT_SPAN if exact else WORD_SPAN,
+            first_span=EXACT_SPAN if exact else TOKEN_SPAN if query.exact else WORD_SPAN,
             empty_growth=EMPTY_GROWTH,
+            by_density=True,
         )
         fresh: list[Doc] = []
         for doc in docs:

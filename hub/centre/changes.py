@@ -4,7 +4,7 @@
 assignee, team, labels or priority: ``hub.store.conversations.update_conversation``
 checks and writes it (a conversation moved to a team or unassigned starts waiting there
 now; the handling facts are written with it). Changes made by a conditional write of
-their own report it: a bot's hand-over (``hub.integrations.bots``) through
+their own report it: a contact merge through ``merge_contacts``, a bot's hand-over (``hub.integrations.bots``) through
 ``handed_to_people``, a snooze's wake-up (``hub.pipeline.housekeeping``) through ``woke``. Either way ``_moved`` applies what follows, the same for all:
 
 - a status change moves the SLA clocks (resolve stops them, pending pauses, open
@@ -30,12 +30,12 @@ from beanie import PydanticObjectId
 
 from hub.assist import notes
 from hub.centre.csat import answers as csat
-from hub.centre.routing import assignment
+from hub.centre.routing import assignment, vip
 from hub.centre.sla import clocks as sla
 from hub.contract import now
 from hub.errors import HubError
 from hub.models import Conversation
-from hub.store import conversations
+from hub.store import contact_merge, conversations
 from hub.store.labels import normalize
 
 if TYPE_CHECKING:
@@ -75,6 +75,23 @@ async def woke(account_id: PydanticObjectId, conversation_id: PydanticObjectId) 
     after = await conversations.get_conversation(account_id, str(conversation_id))
     before = after.model_copy(update={"status": "snoozed"})
     await _moved(account_id, before, after, {"status"})
+
+
+async def merge_contacts(
+    account_id: PydanticObjectId, keep_id: str, other_id: str
+) -> contact_merge.Merged:
+    """Fold contact ``other_id`` into ``keep_id`` (``hub.store.contact_merge``): their
+    conversations move to the kept contact (the change stream carries each change to the
+    events and the queues). When the merged contact is a VIP (marked, or an address of
+    either on the VIP list), its open conversations become VIP and the queues are
+    dispatched at once, VIP first."""
+    merged = await contact_merge.merge_contacts(account_id, keep_id, other_id)
+    contact = merged.contact
+    if contact.id is None or not await vip.is_vip(account_id, contact, contact.primary_address):
+        return merged
+    if await contact_merge.mark_vip(account_id, contact.id):
+        await assignment.dispatch(account_id)
+    return merged
 
 
 async def _moved(

@@ -1,6 +1,6 @@
 """Search benchmark: a rare order number in a six-month-old message, among N conversations.
 
-    .venv/bin/python bench/search.py [--size 100000] [--repeat 30] [--fill-minutes 6]
+    .venv/bin/python bench/search.py [--size 100000] [--repeat 30] [--fill-minutes 6] [--data DIR]
 
 Fills one account of a fresh embedded SecantusDB with N conversations of 10 messages
 each, spread over six months (``insert_many``; the terms written by the real
@@ -17,6 +17,10 @@ and, as the same run's baseline, a raw ``find_one({_id})`` on the messages colle
 Each row prints p50/p99 in ms. If filling N would take longer than ``--fill-minutes``
 at the fill rate measured on the first batches, N is scaled down to 10,000 and the
 run says so. Prints the machine and the load average before and after. Asserts nothing.
+
+``--data DIR`` keeps the filled database in DIR, and a later run with the same DIR
+measures it again without filling: with ``BENCH_ROOT=<another checkout>`` (whose ``hub``
+is then measured, e.g. the code before a change) the two runs time the same data.
 """
 
 from __future__ import annotations
@@ -34,12 +38,15 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+#: The checkout whose ``hub`` is measured: this one, or ``BENCH_ROOT`` (the "before").
+ROOT = Path(os.environ.get("BENCH_ROOT") or Path(__file__).resolve().parent.parent).resolve()
 sys.path.insert(0, str(ROOT))
 
 from bson import ObjectId  # noqa: E402
+from pymongo import monitoring  # noqa: E402
 
 from hub.app import create_app  # noqa: E402
+from hub.models import Account  # noqa: E402
 from hub.ops import embedded  # noqa: E402
 from hub.settings import Settings  # noqa: E402
 from hub.store import search  # noqa: E402
@@ -200,6 +207,12 @@ async def timed(fn: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, f
 async def run(app: Any, size: int, repeat: int, fill_minutes: float) -> None:
     hub = app.state.hub
     database = hub.database
+    filled = await Account.find_one(Account.name == "Bench")
+    if filled is not None:  # --data with a database filled by an earlier run
+        size = await database["conversations"].count_documents({"account_id": filled.id})
+        print(f"reusing the filled database: {size:,} conversations; measuring {ROOT}")
+        await measure_rows(database, filled, repeat)
+        return
     account = await accounts.create_account("Bench", "PRO", 3, ["generic_api"])
     other = await accounts.create_account("Other", "PRO", 3, ["generic_api"])
     channel, _ = await accounts.create_channel(hub, account, "test", "Bench line", {})
@@ -221,6 +234,10 @@ async def run(app: Any, size: int, repeat: int, fill_minutes: float) -> None:
         f"account): filled in {time.perf_counter() - started:.0f} s ({rate:.0f} documents/s); "
         f"load average {load()}"
     )
+    await measure_rows(database, account, repeat)
+
+
+async def measure_rows(database: Any, account: Any, repeat: int) -> None:
     assert account.id is not None
     email = email_of(3, "1")  # a contact from the first day, six months ago
     raw = database["messages"]
@@ -249,8 +266,45 @@ async def run(app: Any, size: int, repeat: int, fill_minutes: float) -> None:
     )
     for name, fn in rows.items():
         p50, p99 = await timed(fn, repeat)
-        print(f"  {name:46} p50 {p50:8.1f} ms  p99 {p99:8.1f} ms")
+        trips = await round_trips(fn)
+        print(f"  {name:46} p50 {p50:8.1f} ms  p99 {p99:8.1f} ms  {len(trips):3d} round trips")
+        COUNTS[name] = trips
     print(f"load average {load()}")
+    for name, trips in COUNTS.items():
+        print(f"  commands of {name.split(' (')[0]}: {', '.join(trips)}")
+
+
+class Commands(monitoring.CommandListener):
+    """Counts the database commands (round trips) of what runs while ``on``."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.on:
+            self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+COMMANDS = Commands()
+COUNTS: dict[str, list[str]] = {}
+monitoring.register(COMMANDS)
+
+
+async def round_trips(fn: Callable[[], Awaitable[Any]]) -> list[str]:
+    """The database commands one call makes (load-independent, unlike its time)."""
+    COMMANDS.names, COMMANDS.on = [], True
+    try:
+        await fn()
+    finally:
+        COMMANDS.on = False
+    return COMMANDS.names
 
 
 async def show_plan(database: Any, query: dict[str, Any]) -> None:
@@ -290,8 +344,13 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--fill-minutes", type=float, default=6.0)
+    parser.add_argument("--data", type=Path, default=None)
     args = parser.parse_args()
     print(f"machine: {machine()}; load average {load()}")
+    if args.data is not None:
+        args.data.mkdir(parents=True, exist_ok=True)
+        asyncio.run(measure(args.size, args.repeat, args.fill_minutes, args.data))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(measure(args.size, args.repeat, args.fill_minutes, Path(tmp)))
 

@@ -32,10 +32,12 @@ from hub.centre.ticker import CentreTicker
 from hub.centre.timers import Timers
 from hub.contract import Connector
 from hub.inbox import events
+from hub.inbox.push_events import PushFanOut
 from hub.intake import webhooks
 from hub.integrations.bots import BotWatch
 from hub.integrations.event_delivery import DeliveryWorker
 from hub.integrations.event_webhooks import EventFanOut
+from hub.integrations.push_delivery import PushWorker
 from hub.pipeline import outbound
 from hub.pipeline.channel_secrets import seal_signing_secrets, seal_stored
 from hub.pipeline.housekeeping import Housekeeper
@@ -161,9 +163,12 @@ def _tasks(hub: Hub, http: httpx.AsyncClient, workers: dict[str, Periodic]) -> l
     settings = hub.settings
     if not settings.run_workers:
         return always
-    deliveries = DeliveryWorker(hub)
+    deliveries, pushes = DeliveryWorker(hub), PushWorker(hub)
     workers.update(
-        dispatcher=Dispatcher(hub), webhook_deliveries=deliveries, retention=RetentionLoop(hub)
+        dispatcher=Dispatcher(hub),
+        webhook_deliveries=deliveries,
+        push_deliveries=pushes,
+        retention=RetentionLoop(hub),
     )
     return [
         *always,
@@ -171,6 +176,8 @@ def _tasks(hub: Hub, http: httpx.AsyncClient, workers: dict[str, Periodic]) -> l
         Housekeeper(hub.rules),
         deliveries,
         EventFanOut(hub, deliveries.wake),
+        pushes,
+        PushFanOut(hub, pushes.wake),  # Web Push to the users' devices
         BotWatch(hub),
         CallbackOfferWorker(hub),
         workers["retention"],

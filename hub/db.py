@@ -16,6 +16,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.models import DOCUMENTS
+from hub.store import migrations
 
 _shared: dict[tuple[str, int], tuple[AsyncMongoClient[Any], int]] = {}
 
@@ -43,7 +44,9 @@ async def release(client: AsyncMongoClient[Any]) -> None:
 
 
 async def init(client: AsyncMongoClient[Any], name: str) -> AsyncDatabase[Any]:
-    """Bind every document class to database ``name`` and create the declared indexes."""
+    """Bind every document class to database ``name``, create the declared indexes and
+    bring an older schema forward (``hub.store.migrations``; a newer one raises)."""
     database = client[name]
     await init_beanie(database=database, document_models=list(DOCUMENTS))
+    await migrations.migrate(database)
     return database

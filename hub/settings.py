@@ -60,6 +60,9 @@ class Settings:
     calendar_poll_seconds: float = 300.0
     #: How often the contact centre's timed work runs (presence timeouts, overflow, queues).
     centre_tick_seconds: float = 10.0
+    #: Tests only (no environment variable sets it): accept ``http://`` Web Push endpoints on
+    #: a loopback address, where a test's push service listens. Otherwise endpoints are https.
+    push_http_loopback: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

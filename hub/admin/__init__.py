@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute
 def routes() -> list[BaseRoute]:
     """Every admin route (and the public set-password page); mounted by ``hub.app``."""
     from hub.admin import (
+        assist,
         audit_log,
         bots,
         canned,
@@ -51,5 +52,6 @@ def routes() -> list[BaseRoute]:
         *vip.routes,
         *sla.routes,
         *csat.routes,
+        *assist.routes,
         *set_password.routes,
     ]

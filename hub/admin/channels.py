@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.admin import common
+from hub.admin import channel_words, common
 from hub.errors import NotFound
 from hub.models import Channel, Team
 from hub.store import teams as team_store
@@ -39,15 +39,19 @@ FIELD_LABELS = (
     N_("Language"), N_("Identity Secret"), N_("Agent Name"), N_("Greeting"), N_("Team Line"),
     N_("Colour"), N_("Position"), N_("Launcher Text"), N_("Show Agent Avatars"), N_("Sound"),
 )  # fmt: skip
-#: The options of the bundled connectors' selects and choices.
-OPTION_LABELS = (N_("right"), N_("left"), N_("name"), N_("email"))
 
 
-def _in_words(reason: str, errors: dict[str, str]) -> str:
-    """The banner over a refused form: the fields say what is wrong, each beside its input."""
-    if errors:
-        return _("Some settings need a change: see the marked fields.")
-    return reason
+def _form(fields: list[ConfigField]) -> dict[str, Any]:
+    """What the form's template needs of the fields, in the reader's language."""
+    shown = channel_words.fields_in_words(fields)
+    return {"fields": shown, "option_names": channel_words.option_names(),
+            "field_labels": {f.name: f.label for f in shown}}  # fmt: skip
+
+
+def _refusal(reason: str, errors: dict[str, str], fields: list[ConfigField]) -> dict[str, Any]:
+    """The banner over a refused form and each field's refusal beside its input, in words."""
+    banner, beside = channel_words.errors_in_words(reason, errors, fields)
+    return {"error": banner, "errors": beside}
 
 
 def _types(ctx: Ctx, request: Request) -> list[dict[str, str]]:
@@ -83,7 +87,7 @@ async def _new_page(
     fields = config_fields(connector.Config)
     context = await common.context(
         ctx, request, type=type, label=_(connector.label or type),
-        fields=fields, teams=await _teams(ctx), white_contrast=white_contrast,
+        **_form(fields), teams=await _teams(ctx), white_contrast=white_contrast,
         fee=plans.CHANNEL_ACTIVATION_FEE_EUR, stored_secrets=set(),
         **{"errors": {}, "values": form_values(fields, {}), "name": "", "default_team_id": "",
            **extra},
@@ -113,8 +117,8 @@ async def create(request: Request, ctx: Ctx) -> Response:
     team = common.form_str(form, "default_team_id", 40) or None
 
     async def again(message: str, errors: dict[str, str], status: int) -> Response:
-        return await _new_page(request, ctx, type, status, error=_in_words(message, errors),
-                               errors=errors, values=submitted_values(fields, submitted),
+        return await _new_page(request, ctx, type, status, **_refusal(message, errors, fields),
+                               values=submitted_values(fields, submitted),
                                name=name, default_team_id=team or "")  # fmt: skip
 
     try:
@@ -142,8 +146,10 @@ async def _channel_page(
     fields = config_fields(connector.Config)
     context = await common.context(
         ctx, request, channel=channel, label=_(connector.label or channel.type),
-        fields=fields, white_contrast=white_contrast,
-        paste=channels.paste_at_provider(hub, channel), teams=await _teams(ctx),
+        **_form(fields), white_contrast=white_contrast,
+        paste=channel_words.paste_in_words(channels.paste_at_provider(hub, channel)),
+        paste_labels=channel_words.paste_labels(),
+        teams=await _teams(ctx),
         stored_secrets={k for k, v in channel.config.items() if is_secret(k) and v},
         **{"errors": {}, "once": {}, "values": form_values(fields, channel.config), **extra},
     )  # fmt: skip
@@ -180,8 +186,7 @@ async def _change(request: Request, ctx: Ctx, changes_of: ChangesOf, message: st
         submitted = {k: v for k, v in form.items() if isinstance(v, str)}
         values = {**form_values(fields, channel.config), **submitted_values(fields, submitted)}
         return await _channel_page(
-            request, ctx, channel, status, error=_in_words(reason, errors), errors=errors,
-            values=values,
+            request, ctx, channel, status, **_refusal(reason, errors, fields), values=values,
         )  # fmt: skip
 
     try:

@@ -20,6 +20,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("/admin/bots", N_("Bots")),
     ("/admin/sla", N_("SLA policies")),
     ("/admin/csat", N_("Satisfaction survey")),
+    ("/admin/assist", N_("Assist (AI)")),
     ("/admin/retention", N_("Retention")),
     ("/admin/audit", N_("Audit log")),
     ("/admin/usage", N_("Usage and charges")),

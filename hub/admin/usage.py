@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -9,11 +12,37 @@ from starlette.routing import Route
 from hub.admin import common
 from hub.contract import now
 from hub.tenants import charges
+from hub.web import i18n
 from hub.web.guard import Ctx, page_view
 from hub.web.i18n import N_
 
 #: The statement's one-off lines the core names in English (hub.tenants.charges).
 ONE_OFF_ITEMS = (N_("API activation"), N_("Account activation"))
+#: The statement's other lines as the core writes them (English: the CSV and the CLI's).
+_PRORATED = re.compile(
+    r"(?P<name>.+?) (?P<kind>seats|add-on), (?P<since>\d{4}-\d\d-\d\d) to "
+    r"(?P<until>\d{4}-\d\d-\d\d) \((?P<span>\d+)/(?P<days>\d+) days\)"
+)
+_CHANNEL = re.compile(r"Channel activation: (?P<name>.*) \((?P<type>[\w-]*)\)")
+
+
+def item_in_words(item: str) -> str:
+    """A statement line in the reader's language (plan and add-on names stay identifiers)."""
+    _ = i18n.gettext
+    if item in ONE_OFF_ITEMS:
+        return _(item)
+    if m := _PRORATED.fullmatch(item):
+        values = {
+            "name": m["name"], "span": m["span"], "days": m["days"],
+            "since": i18n.format_date(dt.date.fromisoformat(m["since"])),
+            "until": i18n.format_date(dt.date.fromisoformat(m["until"])),
+        }  # fmt: skip
+        if m["kind"] == "seats":
+            return _("%(name)s seats, %(since)s to %(until)s (%(span)s of %(days)s days)") % values
+        return _("Add-on %(name)s, %(since)s to %(until)s (%(span)s of %(days)s days)") % values
+    if m := _CHANNEL.fullmatch(item):
+        return _("Channel activation: %(name)s (%(type)s)") % m.groupdict()
+    return item
 
 
 @page_view("admin")
@@ -35,7 +64,7 @@ async def index(request: Request, ctx: Ctx) -> Response:
         statement=statement,
         month=month,
         error=error,
-        one_off_items=ONE_OFF_ITEMS,
+        item_in_words=item_in_words,
     )
     return common.render(request, "usage.html", context, 400 if error else 200)
 

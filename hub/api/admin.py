@@ -28,7 +28,9 @@ from hub.api.context import (
 from hub.api.declare import Api, day, text
 from hub.api.errors import ApiError
 from hub.api.schemas import OneLine
+from hub.assist import configure as configure_assist
 from hub.models import Account, AuditEvent, Channel
+from hub.models.account import AssistOut
 from hub.tenants import accounts, audit, channels
 from hub.tenants.account_settings import AccountPatch
 from hub.tenants.shapes import account_json
@@ -56,6 +58,8 @@ class AccountOut(BaseModel):
     number_lookup: dict[str, Any] | None
     retention: dict[str, Any] | None
     csat: dict[str, Any] | None
+    #: The model endpoint of assist; the key is never returned (``api_key_set``).
+    assist: AssistOut | None
     created_at: dt.datetime
 
 
@@ -126,7 +130,7 @@ async def get_account(request: Request) -> JSONResponse:
     "/account",
     "update_account",
     "Change settings (time zone, hours, holidays, CRM link, number look-up, retention, "
-    "CSAT); plan, seats and add-ons are read-only here",
+    "CSAT, assist); plan, seats and add-ons are read-only here",
     response=AccountOut,
     body=AccountPatch,
     errors=(413,),
@@ -143,6 +147,10 @@ async def patch_account(request: Request) -> JSONResponse:
         raise ApiError(400, "read_only", f"{', '.join(fixed)}: changed in /admin or with the "
                        "CLI, not through the API")  # fmt: skip
     patch = await json_body(request, AccountPatch)
+    if "assist" in patch.model_fields_set:
+        account = await configure_assist(
+            hub_of(request), account, patch.assist, api_actor(request), client_ip(request)
+        )
     updated = await accounts.update_settings(
         account, patch.changes(), api_actor(request), client_ip(request)
     )

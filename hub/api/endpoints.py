@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from hub.api import (
     admin,
+    assist,
     bots,
     bulk,
     callbacks,
@@ -39,6 +40,7 @@ OPERATIONS: tuple[ApiRoute, ...] = tuple(
         teams,
         sla,
         labels,
+        assist,
     )
     for op in module.api.operations
 )

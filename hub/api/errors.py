@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub.assist.errors import AssistError
 from hub.errors import HubError
 from hub.web.answers import error_answer, error_response
 
@@ -41,6 +42,8 @@ async def handle(request: Request, exc: Exception) -> JSONResponse:
     """Map every typed error the API's services raise to its public answer."""
     if isinstance(exc, ApiError):
         return error_response(exc.status, exc.code, exc.message, exc.headers)
+    if isinstance(exc, AssistError):
+        return error_response(exc.status, exc.code, exc.message)
     if isinstance(exc, HubError):
         return error_answer(exc)
     if isinstance(exc, ValidationError):
@@ -56,4 +59,4 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, str(exc.detail), headers)
 
 
-HANDLED: tuple[type[Exception], ...] = (ApiError, HubError, ValidationError)
+HANDLED: tuple[type[Exception], ...] = (ApiError, AssistError, HubError, ValidationError)

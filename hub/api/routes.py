@@ -8,6 +8,7 @@ from beanie import PydanticObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub import assist
 from hub.api.context import (
     answer,
     api_account,
@@ -16,6 +17,7 @@ from hub.api.context import (
     cursor_of,
     hub_of,
     json_body,
+    key_actor,
     limit_of,
 )
 from hub.api.declare import IDEMPOTENT, PAGE, Api, choice, ident, text
@@ -163,7 +165,7 @@ async def patch_conversation(request: Request) -> JSONResponse:
     patch = await json_body(request, ConversationPatch)
     changes = patch.model_dump(exclude_unset=True)
     updated = await conversation_changes.update_conversation(
-        account.id, request.path_params["id"], changes, {"type": "api_key"}
+        account.id, request.path_params["id"], changes, {"type": "api_key"}, hub_of(request)
     )
     return answer(ConversationOut.of(updated, await queues.position(updated)))
 
@@ -212,11 +214,12 @@ async def _attachments(request: Request, account: Account, ids: list[str]) -> li
 @api.post(
     "/conversations/{id}/messages",
     "create_conversation_message",
-    "Reply (queued for sending) or add a note",
+    "Reply (queued for sending) or add a note; translate_to sends it translated (assist: "
+    "409, 403 or 502 as the assist routes, and nothing is sent)",
     status=202,
     response=MessageOut,
     body=ReplyIn,
-    errors=(404, 409, 413, 422),
+    errors=(404, 409, 413, 422, 502),
     headers=IDEMPOTENT,
 )
 @idempotent
@@ -225,10 +228,18 @@ async def post_reply(request: Request) -> JSONResponse:
     assert account.id is not None
     body = await json_body(request, ReplyIn)
     conversation = await conversations.get_conversation(account.id, request.path_params["id"])
+    text, original = body.text, None
+    if body.translate_to and body.text.strip() and not body.private:
+        done = await assist.translated_reply(
+            hub_of(request), account, body.text, body.translate_to, key_actor(request),
+            conversation.id,
+        )  # fmt: skip
+        text, original = done.text, done.original_text
     message = await outbox.enqueue(
         hub_of(request),
         conversation,
-        text=body.text,
+        text=text,
+        original_text=original,
         sender=api_sender(request),
         attachments=await _attachments(request, account, body.attachments),
         private=body.private,
@@ -258,11 +269,12 @@ def _address(to: str, own: AddressKind, registry: Registry) -> Address:
 @api.post(
     "/messages",
     "create_message",
-    "Start or continue a conversation from the business side (a template outside a reply window)",
+    "Start or continue a conversation from the business side (a template outside a reply "
+    "window); translate_to sends the text translated (assist)",
     status=202,
     response=MessageOut,
     body=SendIn,
-    errors=(404, 409, 413, 422),
+    errors=(404, 409, 413, 422, 502),
     headers=IDEMPOTENT,
     tag="messages",
 )
@@ -279,11 +291,17 @@ async def send_message(request: Request) -> JSONResponse:
     if not body.text.strip() and template is None:
         raise ApiError(400, "empty_message", "send text or a template")
     hub = hub_of(request)
+    text, original = body.text, None
+    if body.translate_to and body.text.strip():  # before anything is created
+        done = await assist.translated_reply(
+            hub, account, body.text, body.translate_to, key_actor(request)
+        )
+        text, original = done.text, done.original_text
     address = _address(body.to, channel.capabilities.address_kind, hub.registry)
     running = await ingest.running_conversation(channel, address)
     # Refused before anything is created: a 422 keeps no empty conversation or contact.
     outbox.check_channel_rules(
-        channel, running.last_inbound_at if running else None, body.text, template, []
+        channel, running.last_inbound_at if running else None, text, template, []
     )
     conversation, _ = await ingest.open_conversation(hub, channel, address)
     if body.subject and not conversation.subject:
@@ -291,7 +309,8 @@ async def send_message(request: Request) -> JSONResponse:
     message = await outbox.enqueue(
         hub,
         conversation,
-        text=body.text,
+        text=text,
+        original_text=original,
         sender=api_sender(request),
         template=template,
         subject=body.subject,

@@ -18,6 +18,7 @@ from hub.integrations.representations import ConversationOut as ConversationOut
 from hub.integrations.representations import ErrorOut as ErrorOut
 from hub.integrations.representations import MessageOut as MessageOut
 from hub.integrations.representations import Representation as Representation
+from hub.models.account import AssistLanguage
 from hub.store.attributes import check_attributes
 
 EventType = Literal[
@@ -90,6 +91,11 @@ class ReplyIn(BaseModel):
         alias="from",
         max_length=320,
         description="one of the channel's senders; default: the number the customer wrote to",
+    )
+    translate_to: AssistLanguage | None = Field(
+        default=None,
+        description="send the text translated into this language (assist's translate); "
+        "the text as written is kept as the message's original_text",
     )
 
 
@@ -171,6 +177,11 @@ class SendIn(BaseModel):
     )
     from_: OneAddress | None = Field(
         default=None, alias="from", max_length=320, description="one of the channel's senders"
+    )
+    translate_to: AssistLanguage | None = Field(
+        default=None,
+        description="send the text translated into this language (assist's translate); "
+        "the text as written is kept as the message's original_text",
     )
 
 

@@ -4,12 +4,15 @@
 assignee, team, labels or priority: ``hub.store.conversations.update_conversation``
 checks and writes it (a conversation moved to a team or unassigned starts waiting there
 now; the handling facts are written with it). Changes made by a conditional write of
-their own report it: a bot's hand-over (``hub.integrations.bots``) through
+their own report it: a contact merge through ``merge_contacts``, a bot's hand-over (``hub.integrations.bots``) through
 ``handed_to_people``, a snooze's wake-up (``hub.pipeline.housekeeping``) through ``woke``. Either way ``_moved`` applies what follows, the same for all:
 
 - a status change moves the SLA clocks (resolve stops them, pending pauses, open
   resumes); a resolution makes the CSAT survey due;
 - a hand-over from a bot starts the clocks as for a new conversation for people;
+- a transfer (to another person or team) or a bot's hand-over adds assist's summary as a
+  private note when the account has ``summarize`` on and the caller gave the hub
+  (``hub.assist.notes``, in the background);
 - a change that can free an agent or fill a queue (assignee, team, status, handler)
   dispatches the account's queues at once (``hub.centre.routing.assignment``).
 
@@ -21,18 +24,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from beanie import PydanticObjectId
 
+from hub.assist import notes
 from hub.centre.csat import answers as csat
-from hub.centre.routing import assignment
+from hub.centre.routing import assignment, vip
 from hub.centre.sla import clocks as sla
 from hub.contract import now
 from hub.errors import HubError
 from hub.models import Conversation
-from hub.store import conversations
+from hub.store import contact_merge, conversations
 from hub.store.labels import normalize
+
+if TYPE_CHECKING:
+    from hub.pipeline.services import Hub
 
 ROUTING_FIELDS = {"assignee_id", "team_id", "status", "handler"}
 
@@ -42,21 +49,24 @@ async def update_conversation(
     conversation_id: str,
     changes: dict[str, Any],
     actor: dict[str, Any] | None = None,
+    hub: Hub | None = None,
 ) -> Conversation:
     """Change a conversation (``actor``: who did it, for the handling facts), then what
-    follows from it (``_moved``)."""
+    follows from it (``_moved``; with ``hub``, assist's summary note on a transfer)."""
     before = await conversations.get_conversation(account_id, conversation_id)
     updated = await conversations.update_conversation(account_id, conversation_id, changes, actor)
-    if await _moved(account_id, before, updated, set(changes)):
+    if await _moved(account_id, before, updated, set(changes), hub):
         updated = await conversations.get_conversation(account_id, conversation_id)
     return updated
 
 
-async def handed_to_people(account_id: PydanticObjectId, conversation: Conversation) -> None:
+async def handed_to_people(
+    account_id: PydanticObjectId, conversation: Conversation, hub: Hub | None = None
+) -> None:
     """A bot's conversation came to people (stored by the hand-over's own atomic write):
     the clocks start as for a new conversation, and the queues are dispatched."""
     before = conversation.model_copy(update={"handler": "bot"})
-    await _moved(account_id, before, conversation, {"handler", "status", "team_id"})
+    await _moved(account_id, before, conversation, {"handler", "status", "team_id"}, hub)
 
 
 async def woke(account_id: PydanticObjectId, conversation_id: PydanticObjectId) -> None:
@@ -67,13 +77,39 @@ async def woke(account_id: PydanticObjectId, conversation_id: PydanticObjectId) 
     await _moved(account_id, before, after, {"status"})
 
 
+async def merge_contacts(
+    account_id: PydanticObjectId, keep_id: str, other_id: str
+) -> contact_merge.Merged:
+    """Fold contact ``other_id`` into ``keep_id`` (``hub.store.contact_merge``): their
+    conversations move to the kept contact (the change stream carries each change to the
+    events and the queues). When the merged contact is a VIP (marked, or an address of
+    either on the VIP list), its open conversations become VIP and the queues are
+    dispatched at once, VIP first."""
+    merged = await contact_merge.merge_contacts(account_id, keep_id, other_id)
+    contact = merged.contact
+    if contact.id is None or not await vip.is_vip(account_id, contact, contact.primary_address):
+        return merged
+    if await contact_merge.mark_vip(account_id, contact.id):
+        await assignment.dispatch(account_id)
+    return merged
+
+
 async def _moved(
-    account_id: PydanticObjectId, before: Conversation, after: Conversation, fields: Set[str]
+    account_id: PydanticObjectId,
+    before: Conversation,
+    after: Conversation,
+    fields: Set[str],
+    hub: Hub | None = None,
 ) -> bool:
     """Apply what follows a change; True if the queues were dispatched (the conversation
     may have been assigned meanwhile)."""
     assert after.id is not None
     at = after.updated_at or now()
+    if hub is not None:  # assist's summary note, made in the background
+        if before.handler == "bot" and after.handler == "human":
+            notes.summary_note_later(hub, account_id, after.id, "handover")
+        elif after.transfers > before.transfers:
+            notes.summary_note_later(hub, account_id, after.id, "transfer")
     if after.status != before.status:
         await sla.on_status(account_id, after.id, after.status, at)
         if after.status == "resolved":

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from beanie import PydanticObjectId
 
+from hub import assist
 from hub.centre import changes
 from hub.centre.callbacks.offer import take_answer
 from hub.centre.csat import answers as csat
@@ -75,6 +76,11 @@ class CentreRules:
         await arrivals.after_receive(
             self.hub, channel.account_id, receipt.new_conversations, bool(receipt.requeued)
         )
+        if any(assist.worth_translating(m) for m in receipt.messages):  # after the answer
+            self.hub.background.spawn(
+                assist.translate_inbound(self.hub, channel.account_id, list(receipt.messages)),
+                name=f"assist-translate-{receipt.messages[0].id}",
+            )
 
     async def is_vip(self, account_id: PydanticObjectId, contact: Contact, key: str) -> bool:
         return await vip.is_vip(account_id, contact, key)

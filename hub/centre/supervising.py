@@ -66,7 +66,11 @@ async def take_over(hub: Hub, conversation: Conversation, supervisor: User) -> C
         return conversation
     actor = {"type": "user", "id": str(supervisor.id)}
     updated = await changes.update_conversation(
-        conversation.account_id, str(conversation.id), {"assignee_id": str(supervisor.id)}, actor
+        conversation.account_id,
+        str(conversation.id),
+        {"assignee_id": str(supervisor.id)},
+        actor,
+        hub,
     )
     who = supervisor.name or supervisor.email
     from_name = await _name(conversation, previous)

@@ -33,12 +33,16 @@ async def opened(
     team_id: str | None,
     channel_id: str,
     at: dt.datetime,
+    by_business: bool = False,
 ) -> None:
-    """A conversation opened (or reopened) by an inbound message at ``at``."""
+    """A conversation opened (or reopened) by an inbound message at ``at``; or opened by
+    the business's first message (``business_opened``: not an opening the answered and
+    unanswered figures count; the customer's first answer is its ``opened``)."""
+    kind = "business_opened" if by_business else "reopened" if reopened else "opened"
     await facts.record(
-        account_id, "reopened" if reopened else "opened", at=at, tz=await account_tz(account_id),
+        account_id, kind, at=at, tz=await account_tz(account_id),
         conversation_id=conversation_id, team_id=team_id, channel_id=channel_id,
-        actor={"type": "contact"},
+        actor={"type": "business" if by_business else "contact"},
     )  # fmt: skip
 
 

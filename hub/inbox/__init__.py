@@ -9,6 +9,8 @@ def routes() -> list[BaseRoute]:
     """Every inbox route; mounted by ``hub.app``."""
     from hub.inbox import (
         actions,
+        app_shell,
+        assist,
         bulk,
         callback_offer,
         callbacks,
@@ -23,6 +25,7 @@ def routes() -> list[BaseRoute]:
         monitor,
         preferences,
         presence,
+        push,
         queues,
         reports,
         service_reports,
@@ -35,7 +38,9 @@ def routes() -> list[BaseRoute]:
 
     return [
         *signin.routes,
+        *app_shell.routes,  # the manifest, /sw.js and the offline page
         *me.routes,
+        *push.routes,
         *service_reports.routes,
         *survey.routes,
         *listing.routes,
@@ -52,6 +57,7 @@ def routes() -> list[BaseRoute]:
         *thread.routes,
         *contact_book.routes,
         *actions.routes,
+        *assist.routes,
         *bulk.routes,
         *supervise.routes,
         *monitor.routes,

@@ -29,7 +29,7 @@ from hub.web.i18n import gettext as _
 async def _apply(request: Request, ctx: Ctx, changes: dict[str, Any], message: str) -> Response:
     conversation = await conversations.get_conversation(ctx.account_id, request.path_params["id"])
     await conversation_changes.update_conversation(
-        ctx.account_id, str(conversation.id), changes, _actor(ctx)
+        ctx.account_id, str(conversation.id), changes, _actor(ctx), ctx.hub
     )
     return _done(request, conversation, message)
 
@@ -62,7 +62,7 @@ async def assign(request: Request, ctx: Ctx) -> Response:
     if "team" in form:
         changes["team_id"] = form["team"] or None
     updated = await conversation_changes.update_conversation(
-        ctx.account_id, str(conversation.id), changes, _actor(ctx)
+        ctx.account_id, str(conversation.id), changes, _actor(ctx), ctx.hub
     )
     note = form.get("note", "").strip()
     if note or (updated.assignee_id != conversation.assignee_id and assignee != "me"):

@@ -31,6 +31,8 @@ STYLE = Style(
     major_label_font_size=13,
     legend_font_size=14,
     title_font_size=16,
+    # pygal's 64 px "no data" line is wider than the chart in Swedish or French.
+    no_data_font_size=28,
 )
 #: The SVG's own policy: its inline styles, nothing else (an <img> never runs its scripts).
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"

@@ -16,9 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub import assist
 from hub.centre import notifications, supervising
 from hub.contract import Attachment, Capabilities, one_line
 from hub.errors import HubError
+from hub.inbox import assist as assist_views
 from hub.inbox.thread import _templates, composer_state, render_conversation
 from hub.models import CannedResponse, Channel, Conversation, Sender
 from hub.pipeline import outbox
@@ -143,12 +145,22 @@ async def _send(ctx: Ctx, conversation: Conversation, form: FormData) -> None:
             raise ComposerError(_("Subject: one line, without line breaks.")) from None
     attachments = await _store_files(ctx, channel, form)
     sent_from = str(form.get("from", "")).strip() or None
+    original = None
     try:
+        translate_to = str(form.get("translate_to", "")).strip()
+        if translate_to and text:  # the agent's words go out translated (assist)
+            done = await assist.translated_reply(
+                ctx.hub, ctx.account, text, translate_to, ctx.user, conversation.id
+            )
+            text, original = done.text, done.original_text
         await outbox.enqueue(
             ctx.hub, conversation, text=text, sender=_sender(ctx), attachments=attachments,
             template=template, subject=subject, metadata={"cc": cc} if cc else None,
-            from_address=sent_from,
+            from_address=sent_from, original_text=original,
         )  # fmt: skip
+    except assist.AssistError as exc:
+        await _forget(ctx, attachments)
+        raise ComposerError(assist_views.note_for(exc, "translate")) from None
     except HubError:
         await _forget(ctx, attachments)
         raise
@@ -168,6 +180,7 @@ async def reply(request: Request, ctx: Ctx) -> Response:
         state = composer_state(
             kept("kind"), kept("text"), kept("subject"), kept("cc"), kept("template"),
             error=getattr(exc, "message", None) or str(exc), sender=kept("from"),
+            translate_to=kept("translate_to"),
         )  # fmt: skip
         return await render_conversation(request, ctx, conversation, "composer", state, 422)
     kind = str(form.get("kind")) if form.get("kind") in ("note", "whisper") else "reply"

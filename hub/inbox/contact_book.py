@@ -13,13 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.centre import changes
 from hub.contract import one_address, one_line
 from hub.errors import ContactExists
 from hub.models import Contact, Conversation, Sender
 from hub.pipeline import outbox
 from hub.store import contacts, paging
 from hub.store import conversations as conversation_store
-from hub.store.contact_merge import merge_contacts
 from hub.store.conversations import InvalidChange
 from hub.tenants import audit
 from hub.web import display, pages
@@ -167,7 +167,7 @@ async def merge(request: Request, ctx: Ctx) -> Response:
     keep = await contacts.get_contact(ctx.account_id, request.path_params["id"])
     other_id = str((await request.form()).get("other", ""))
     try:
-        merged = await merge_contacts(ctx.account_id, str(keep.id), other_id)
+        merged = await changes.merge_contacts(ctx.account_id, str(keep.id), other_id)
     except InvalidChange as exc:
         return await _detail(request, ctx, keep, error=exc.message, status=400)
     kept_name = merged.contact.name or merged.contact.primary_address

@@ -1,4 +1,5 @@
-"""The signed-in user's own page: their password, and "sign out other sessions"."""
+"""The signed-in user's own page: their password, "sign out other sessions", and their devices
+(Web Push: ``hub.inbox.push``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.inbox import push
+from hub.models.push import PUSH_KINDS
+from hub.store import push as push_store
 from hub.tenants import audit, auth, users
 from hub.tenants.accounts import AdminError
 from hub.web import pages
@@ -21,9 +25,28 @@ def _ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def kind_names() -> dict[str, str]:
+    """What each kind of push is called on the page (in the current language)."""
+    return {
+        "assigned": _("A conversation is assigned to me"),
+        "reply": _("A customer replies in one of mine"),
+        "mention": _("Someone @mentions me"),
+        "whisper": _("A supervisor whispers to me"),
+        "sla": _("One of mine breaches its SLA"),
+    }
+
+
 async def _page(request: Request, ctx: Ctx, status: int = 200, **extra: Any) -> Response:
+    assert ctx.user.id is not None
+    names = kind_names()
     context = {
         **await layout_context(ctx),
+        "devices": [
+            (device, push.device_label(device))
+            for device in await push_store.devices(ctx.account_id, ctx.user.id)
+        ],
+        "push_kinds": [(kind, names[kind]) for kind in PUSH_KINDS],
+        "devices_notice": str(request.session.pop("flash_devices", "") or ""),
         "error": "",
         "notice": pages.take_flash(request),
         **extra,

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from hub.centre import supervising
 from hub.contract import Capabilities, now
-from hub.inbox import contacts, directory
+from hub.inbox import assist, contacts, directory
 from hub.models import Conversation
 from hub.pipeline import senders
 from hub.store import conversations, labels
@@ -35,19 +35,20 @@ ComposerState = TypedDict(
     "ComposerState",
     {
         "kind": str, "text": str, "subject": str, "cc": str, "template": str, "error": str,
-        "from": str,
+        "from": str, "translate_to": str,
     },
 )  # fmt: skip
 
 
 def composer_state(
     kind: str = "reply", text: str = "", subject: str = "", cc: str = "", template: str = "",
-    error: str = "", sender: str = "",
+    error: str = "", sender: str = "", translate_to: str = "",
 ) -> ComposerState:  # fmt: skip
-    """The composer's state; ``sender`` is the form's ``from`` (the number written from)."""
+    """The composer's state; ``sender`` is the form's ``from`` (the number written from),
+    ``translate_to`` the language a refused reply was to be translated to (kept ticked)."""
     return {
         "kind": kind, "text": text, "subject": subject, "cc": cc, "template": template,
-        "error": error, "from": sender,
+        "error": error, "from": sender, "translate_to": translate_to,
     }  # fmt: skip
 
 
@@ -122,6 +123,8 @@ async def render_conversation(
         "composer": state,
         "can_reassign": can_reassign(ctx, conversation),
         "label_colours": await labels.colours_of(ctx.account_id, conversation.labels),
+        # Which assist buttons show, and the customer's language: from what is loaded already.
+        **assist.page_context(ctx.account, ctx.user, messages),
     }
     return pages.render(
         request, "inbox/conversation.html", context, status, headers or {}, block=block

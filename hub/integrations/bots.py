@@ -176,7 +176,7 @@ async def handoff(
         except HubError as exc:  # e.g. the channel was removed: the hand-over stands
             log.warning("hand-over note of %s not stored: %s", conversation_id, exc.message)
     # The one path of a change of handler: SLA clocks start, the queues are dispatched.
-    await changes.handed_to_people(account_id, conversation)
+    await changes.handed_to_people(account_id, conversation, hub)
     return conversation
 
 

@@ -61,6 +61,11 @@ class SenderOut(BaseModel):
     name: str | None = None
 
 
+class TranslationOut(BaseModel):
+    language: str
+    text: str
+
+
 class MessageOut(Representation):
     model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
 
@@ -84,6 +89,10 @@ class MessageOut(Representation):
     provider_message_id: str | None = None
     #: The business's number or address it went out from (``from`` in JSON).
     from_: str | None = Field(default=None, alias="from")
+    #: Inbound: the text in the agent's language (``language``: the original's, detected).
+    translation: TranslationOut | None = None
+    #: Outbound, sent translated: the agent's own words (``text`` is what went out).
+    original_text: str | None = None
 
     @classmethod
     def of(cls, doc: Any, **overrides: Any) -> Self:

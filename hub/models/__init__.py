@@ -4,6 +4,7 @@ from hub.models.account import Account
 from hub.models.activity import ActivityEvent, DailyCounter
 from hub.models.apikey import ApiKey
 from hub.models.apistate import IdempotencyRecord, RateCounter
+from hub.models.assist import AssistUsage
 from hub.models.audit import Actor, AuditEvent, UsageEvent
 from hub.models.bot import Bot
 from hub.models.callback import CallbackAttempt, CallbackOffer, CallbackRequest
@@ -15,8 +16,9 @@ from hub.models.label import Label
 from hub.models.lease import Lease
 from hub.models.login_attempt import LoginAttempt
 from hub.models.lookup import NumberLookup
-from hub.models.message import EarlyStatus, Message, Sender, SendError
+from hub.models.message import EarlyStatus, Message, Sender, SendError, Translation
 from hub.models.notification import Notification
+from hub.models.push import PushDelivery, PushSubscription
 from hub.models.routing_lock import RoutingLock
 from hub.models.sla_policy import SlaPolicy
 from hub.models.stream_lease import StreamLease
@@ -57,6 +59,9 @@ DOCUMENTS: list[type] = [
     VipList,
     NumberLookup,
     RoutingLock,
+    AssistUsage,
+    PushSubscription,
+    PushDelivery,
 ]
 
 
@@ -66,6 +71,7 @@ __all__ = [
     "ActivityEvent",
     "Actor",
     "ApiKey",
+    "AssistUsage",
     "AuditEvent",
     "Bot",
     "CallbackAttempt",
@@ -84,6 +90,8 @@ __all__ = [
     "Message",
     "Notification",
     "NumberLookup",
+    "PushDelivery",
+    "PushSubscription",
     "RateCounter",
     "RoutingLock",
     "SendError",
@@ -91,6 +99,7 @@ __all__ = [
     "SlaPolicy",
     "StreamLease",
     "Team",
+    "Translation",
     "UsageEvent",
     "User",
     "VipList",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from beanie import Document
 from pydantic import (
@@ -101,6 +101,91 @@ class Csat(BaseModel):
         return (value or "").strip() or None
 
 
+#: The languages assist detects and translates between (ISO 639-1): the seed customers'
+#: Nordic and western European ones and their neighbours.
+AssistLanguage = Literal[
+    "en", "da", "sv", "nb", "nl", "fr", "de", "es", "fi", "pl", "it", "pt",
+]  # fmt: skip
+ASSIST_LANGUAGES: tuple[str, ...] = get_args(AssistLanguage)
+AssistFeature = Literal["suggest", "summarize", "translate", "labels"]
+ASSIST_FEATURES: tuple[AssistFeature, ...] = ("suggest", "summarize", "translate", "labels")
+
+
+class AssistFeatures(BaseModel):
+    """Which assist features the account uses (each on by default once assist is set)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    suggest: bool = True
+    summarize: bool = True
+    translate: bool = True
+    labels: bool = True
+
+
+class AssistSetting(BaseModel):
+    """The account's model endpoint (``hub.assist``): its one model, as stored.
+
+    ``api_key`` is stored sealed with the hub's cipher (``hub.assist.settings``) and never
+    returned; ``agent_language`` None: each agent's own language (else the account's).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    base_url: str
+    model: str
+    api_key: str | None = None
+    features: AssistFeatures = Field(default_factory=AssistFeatures)
+    agent_language: str | None = None
+
+    def shown(self) -> AssistOut:
+        """The setting as it is read back: the key only as ``api_key_set``."""
+        return AssistOut(
+            enabled=self.enabled,
+            base_url=self.base_url,
+            model=self.model,
+            api_key_set=bool(self.api_key),
+            features=self.features,
+            agent_language=self.agent_language,
+        )
+
+
+class AssistOut(BaseModel):
+    """``assist`` in ``GET /account``: the key is never returned, only whether one is set."""
+
+    enabled: bool
+    base_url: str
+    model: str
+    api_key_set: bool
+    features: AssistFeatures
+    agent_language: str | None
+
+
+class AssistPatch(BaseModel):
+    """A change of the assist setting (``PATCH /account`` ``assist``, the admin form).
+
+    Fields left out keep their value; ``features`` changes only the switches it names;
+    ``api_key`` is write-only (``""`` or null removes it); ``agent_language`` null: each
+    agent's own language. The first change names ``base_url`` and ``model``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = None
+    base_url: Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s]+$")] | None = None
+    model: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S+$")] | None = None
+    api_key: Annotated[str, Field(max_length=500)] | None = None
+    features: dict[AssistFeature, bool] | None = None
+    agent_language: AssistLanguage | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_credentials(cls, value: str | None) -> str | None:
+        if value is not None and "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+            raise ValueError("no user or password in the URL: give the key as api_key")
+        return value
+
+
 class Account(Document):
     name: str
     plan: str  # "HUB" | "PRO"; see hub.plans
@@ -123,6 +208,8 @@ class Account(Document):
     holidays: list[str] = []
     number_lookup: NumberLookupSetting | None = None
     retention: Retention = Field(default_factory=Retention)
+    #: The account's own OpenAI-compatible model endpoint (``hub.assist``); None: not set.
+    assist: AssistSetting | None = None
     created_at: dt.datetime = Field(default_factory=now)
 
     class Settings:

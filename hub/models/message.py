@@ -24,6 +24,14 @@ class SendError(BaseModel):
     message: str
 
 
+class Translation(BaseModel):
+    """An inbound message in the agent's language (``hub.assist``): ``language`` is the
+    detected language of the original, ``text`` the translation."""
+
+    language: str
+    text: str
+
+
 class Message(TenantDocument):
     conversation_id: PydanticObjectId
     channel_id: PydanticObjectId
@@ -62,6 +70,10 @@ class Message(TenantDocument):
     #: Search terms of the text and subject (``hub.store.terms.text_terms``), written with
     #: the message (``hub.store.terms.index_message``); deleted with it.
     terms: list[str] = []
+    #: The text in the agent's language (inbound, ``hub.assist`` translate); None: none.
+    translation: Translation | None = None
+    #: The agent's own words of a reply sent translated (``translate_to``); ``text`` went out.
+    original_text: str | None = None
 
     @model_validator(mode="after")
     def _private_is_not_public(self) -> Message:

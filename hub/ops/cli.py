@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import json
+import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -20,10 +21,11 @@ from typing import Any
 
 import httpx
 
+from hub.assist.settings import reseal_keys
 from hub.centre.routing import calendars
 from hub.errors import HubError
 from hub.models.user import ROLES
-from hub.ops import embedded
+from hub.ops import backups, embedded
 from hub.ops.connection import open_hub
 from hub.ops.marker import running_hub_url
 from hub.ops.serving import serve
@@ -190,8 +192,10 @@ async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> dict[str
     async with open_hub(settings) as hub:
         counts = await channel_secrets.seal_stored(hub.cipher, hub.registry)
         signing = await channel_secrets.seal_signing_secrets(hub.cipher)
+        assist_keys = await reseal_keys(hub.cipher)
     counts["signing_secrets"] = signing["signing_secrets"]
-    counts["unreadable"] += signing["unreadable"]
+    counts["assist_keys"] = assist_keys["assist_keys"]
+    counts["unreadable"] += signing["unreadable"] + assist_keys["unreadable"]
     if counts["unreadable"]:
         raise CliError(
             f"{counts['unreadable']} secrets open under neither PARLEY_SECRET_KEY nor "
@@ -313,12 +317,29 @@ def _parser() -> argparse.ArgumentParser:
         search, "reindex", "rewrite the search terms of every contact and message", _search_reindex
     )
 
+    help = "write every collection, as of one instant, to one archive file"
+    p = _cmd(sub, "backup", help, backups.run_backup)
+    p.add_argument("--out", required=True, metavar="FILE", help="the archive to write (tar)")
+    help = "load an archive from parley backup into an empty database"
+    p = _cmd(sub, "restore", help, backups.run_restore)
+    p.add_argument("--from", dest="source", required=True, metavar="FILE", help="the archive")
+
     keys = _group(sub, "keys", "the key that seals channel secrets")
     _cmd(keys, "rotate", "re-seal channel secrets under PARLEY_SECRET_KEY", _keys_rotate)
     return parser
 
 
+def _log_migrations() -> None:
+    """Schema migrations say on stderr what they bring forward (``serve`` and commands)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("parley: %(message)s"))
+    logger = logging.getLogger("parley.migrations")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _log_migrations()
     parser = _parser()
     args = parser.parse_args(argv)
     settings = Settings.from_env()

@@ -6,6 +6,9 @@ import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
 
 from hub import db
 from hub.centre.rules import CentreRules
@@ -33,6 +36,24 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
             hub = Hub(dataclasses.replace(settings, mongodb_uri=uri), database, http)
             hub.rules = CentreRules(hub)
             yield hub
+    finally:
+        await db.release(client)
+        if server is not None:
+            await asyncio.to_thread(server.stop)
+
+
+@contextlib.asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[AsyncDatabase[Any]]:
+    """The configured database as it is: no indexes created, nothing migrated (restore)."""
+    server = None
+    settings = as_running(settings)
+    uri = settings.mongodb_uri
+    if not uri:
+        server = await asyncio.to_thread(embedded.start, settings.data_dir)
+        uri = server.uri
+    client = db.connect(uri)
+    try:
+        yield client[settings.database]
     finally:
         await db.release(client)
         if server is not None:

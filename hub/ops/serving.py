@@ -13,6 +13,8 @@ import os
 import signal
 import sys
 
+from hub import db
+from hub.errors import HubError
 from hub.ops import embedded, ports
 from hub.ops.marker import publish, unpublish
 from hub.pipeline import outbound
@@ -33,6 +35,15 @@ def _exit_on_sigterm() -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+
+
+async def _schema(settings: Settings) -> None:
+    """Migrate (or refuse) before serving: ``db.init`` runs ``hub.store.migrations``."""
+    client = db.connect(settings.mongodb_uri or "")
+    try:
+        await db.init(client, settings.database)
+    finally:
+        await db.release(client)
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -56,6 +67,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         server = embedded.start(settings.data_dir)
         settings = dataclasses.replace(settings, mongodb_uri=server.uri)
     try:
+        try:  # the schema first: a newer database ends here, an older one is brought forward
+            asyncio.run(_schema(settings))
+        except HubError as exc:
+            print(f"parley: {exc.code}: {exc.message}", file=sys.stderr)
+            return 2
         if args.demo:
             from hub.ops.demo import ensure_demo
 

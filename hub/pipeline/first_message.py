@@ -58,5 +58,5 @@ async def open_conversation(
         key, new_id, contact, channel_type=channel.type, team_id=route.team_id, vip=vip, at=at
     )
     if created:
-        await handling.opened(channel.account_id, new_id, at=at, channel_id=str(channel.id), reopened=False, team_id=route.team_id)  # fmt: skip
+        await handling.opened(channel.account_id, new_id, at=at, channel_id=str(channel.id), reopened=False, team_id=route.team_id, by_business=True)  # fmt: skip
     return conversation, created

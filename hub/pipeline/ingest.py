@@ -86,12 +86,12 @@ async def receive(hub: IngestServices, channel: ResolvedChannel, result: Webhook
     """Store every event of ``result`` for ``channel``; returns once all are written."""
     receipt = Receipt()
     for inbound in result.messages:
-        message, conversation_created, requeued = await receive_message(hub, channel, inbound)
+        message, conversation_created, requeued, first = await receive_message(hub, channel, inbound)  # fmt: skip
         if message is None:
             receipt.duplicates += 1
             continue
         receipt.messages.append(message)
-        await hub.rules.after_inbound(channel, message, conversation_created)
+        await hub.rules.after_inbound(channel, message, first)
         if conversation_created:
             receipt.new_conversations.append(message.conversation_id)
         elif requeued:
@@ -106,16 +106,17 @@ async def receive(hub: IngestServices, channel: ResolvedChannel, result: Webhook
 
 async def receive_message(
     hub: IngestServices, channel: ResolvedChannel, inbound: InboundMessage
-) -> tuple[Message | None, bool, bool]:
-    """Store one inbound message. Returns (message, conversation created, back in a queue);
-    the message is None for a duplicate."""
+) -> tuple[Message | None, bool, bool, bool]:
+    """Store one inbound message. Returns (message, conversation created, back in a queue,
+    the customer's first opening of it: created, or opened by the business before); the
+    message is None for a duplicate."""
     if inbound.attachments and await _known(channel, inbound.provider_message_id):
-        return None, False, False  # a retry: do not fetch its media again
+        return None, False, False, False  # a retry: do not fetch its media again
     attachments = await _store_attachments(hub, channel, inbound)
     at = inbound.sent_at or now()
     taken, answer = await hub.rules.take_answer(channel, inbound, at)  # a survey answer
     if taken:  # stored with its conversation, and opens nothing
-        return answer, False, False
+        return answer, False, False, False
     thread_key = await _thread_key(channel, inbound)
     touched = await _touch_conversation(hub, channel, inbound, thread_key, at)
     conversation, created, requeued = touched.id, touched.created, touched.requeued
@@ -153,10 +154,10 @@ async def receive_message(
         # that arrives after the conversation was resolved also reopened it; that is
         # left as is: the agent sees the conversation again, nothing is lost.)
         await threads.undo_touch(channel.account_id, conversation)
-        return None, False, False
+        return None, False, False, False
     if touched.opened:
-        await handling.opened(channel.account_id, conversation, at=at, channel_id=str(channel.id), reopened=not created, team_id=touched.team_id)  # fmt: skip
-    return message, created, requeued
+        await handling.opened(channel.account_id, conversation, at=at, channel_id=str(channel.id), reopened=not touched.first, team_id=touched.team_id)  # fmt: skip
+    return message, created, requeued, touched.first
 
 
 async def _numbered_choice(

@@ -72,6 +72,7 @@ async def enqueue(
     metadata: Mapping[str, object] | None = None,
     idempotency_key: str | None = None,
     from_address: str | None = None,
+    original_text: str | None = None,
 ) -> Message:
     """Store a reply in ``conversation`` (queued for sending, or a private note).
 
@@ -80,6 +81,8 @@ async def enqueue(
     ``metadata.whisper_to``) and supervisors or admins see. ``from_address`` picks one of
     the channel's senders (``hub.pipeline.senders``); without it a reply leaves from the
     number the customer wrote to (``UnknownSender`` for a number the channel lacks).
+    ``original_text``: the agent's own words when ``text`` is their translation
+    (``hub.assist.translated_reply``), stored with the message.
     """
     if whisper:
         private = True
@@ -113,6 +116,7 @@ async def enqueue(
         metadata=dict(metadata or {}),
         idempotency_key=idempotency_key,
         from_address=sent_from,
+        original_text=original_text,
         outbox_due=None if private else at,
         created_at=at,
         updated_at=at,

@@ -37,6 +37,8 @@ WATCHED: dict[str, str] = {
     # Only so the webhook fan-out learns at once which accounts want events.
     "webhook_subscriptions": "webhook_subscription",
     "bots": "bot",
+    # Only so the push fan-out learns at once which accounts have devices.
+    "push_subscriptions": "push_subscription",
     "callback_requests": "callback",
 }
 QUEUE_SIZE = 1000

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 class Receipt(Protocol):
     """What ingest stored for one webhook (``hub.pipeline.ingest.Receipt``)."""
 
+    #: The messages stored (inbound ones the rules may act on after the answer).
+    messages: list[Message]
     new_conversations: list[PydanticObjectId]
     #: Conversations reopened without an assignee: they wait in their queue again.
     requeued: list[PydanticObjectId]

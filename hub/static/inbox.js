@@ -44,6 +44,27 @@
     return who ? who.dataset.me : "";
   }
 
+  // Sentences in the reader's language, from the page's #parley-words block
+  // (hub/web/js_words.py); English when a page has none.
+  var SAID = {
+    typing: "%(name)s is typing…", theCustomer: "The customer", theAgent: "The agent",
+    segments: ["%(count)s SMS segment (%(encoding)s)", "%(count)s SMS segments (%(encoding)s)"],
+    unreachable: "The hub cannot be reached. Your last action was not saved."
+  };
+  var said = null;
+  function say(key, values, count) {
+    if (!said) {
+      var block = document.getElementById("parley-words");
+      try { said = JSON.parse(block ? block.textContent : "{}") || {}; } catch (e) { said = {}; }
+    }
+    var text = said[key] || SAID[key];
+    if (Array.isArray(text)) {
+      var lang = document.documentElement.lang || "en";
+      text = text[new Intl.PluralRules(lang).select(count) === "one" ? 0 : 1];
+    }
+    return text.replace(/%\((\w+)\)s/g, function (_, name) { return String((values || {})[name]); });
+  }
+
   var typingTimer = null;
   // Someone else composing in the conversation on screen: "Agnes is typing…" for 8 s.
   function showTyping(evt) {
@@ -54,7 +75,7 @@
     if (data.user_id && data.user_id === me()) return;
     clearTimeout(typingTimer);
     if (!data.typing) { out.hidden = true; return; }
-    out.textContent = (data.name || (data.side === "visitor" ? "The customer" : "The agent")) + " is typing…";
+    out.textContent = say("typing", { name: data.name || say(data.side === "visitor" ? "theCustomer" : "theAgent") });
     out.hidden = false;
     typingTimer = setTimeout(function () { out.hidden = true; }, 8000);
   }
@@ -103,7 +124,7 @@
     if (!out) return;
     if (!textarea.value) { out.textContent = ""; return; }  // an empty composer says nothing
     var s = segments(textarea.value);
-    out.textContent = s.count + " SMS segment" + (s.count === 1 ? "" : "s") + " (" + s.encoding + ")";
+    out.textContent = say("segments", { count: s.count, encoding: s.encoding }, s.count);
   }
 
   /* ---------------------------------------------------------------- canned answers */
@@ -313,6 +334,6 @@
   });
   document.addEventListener("htmx:sendError", function () {
     var alert = document.getElementById("alert");
-    if (alert) alert.textContent = "The hub cannot be reached. Your last action was not saved.";
+    if (alert) alert.textContent = say("unreachable");
   });
 })();

@@ -37,6 +37,11 @@
     if (form) { (form.requestSubmit ? form.requestSubmit() : form.submit()); return true; }
     return false;
   }
+  function press(selector) {
+    var button = document.querySelector(selector);
+    if (button) { button.focus(); button.click(); return true; }
+    return false;
+  }
   function compose(kind) {
     var radio = document.getElementById(kind === "note" ? "kind-note" : "kind-reply");
     var text = document.getElementById("reply-text");
@@ -62,6 +67,8 @@
     "a": function () { return submit("form.assign-me"); },
     "e": function () { return submit("form.resolve"); },
     "s": function () { var b = document.querySelector(".presets button"); if (b) { b.focus(); return true; } return false; },
+    "g": function () { return press("[data-assist-suggest]"); },
+    "m": function () { return press("#assist-summarize"); },
     "/": function () { var q = document.getElementById("q"); if (q) { q.focus(); q.select(); return true; } return false; },
     "?": function () { overlay(true); },
     "x": function () {

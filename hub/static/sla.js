@@ -59,7 +59,21 @@
   document.addEventListener("htmx:afterSettle", updateAll);
 
   /* ---------------------------------------------------------------- breach alerts */
-  var KINDS = { first_response: "First response", next_response: "Next response", resolution: "Resolution" };
+  // The sentences come from the page's #parley-words block (hub/web/js_words.py), in the
+  // reader's language; English when a page has none.
+  var SAID = {
+    slaBreached: "SLA breached: %(target)s of %(conversation)s", slaTarget: "a target",
+    slaKinds: { first_response: "First response", next_response: "Next response", resolution: "Resolution" },
+    aConversation: "A conversation", dismiss: "Dismiss"
+  };
+  var said = null;
+  function say(key) {
+    if (!said) {
+      var block = document.getElementById("parley-words");
+      try { said = JSON.parse(block ? block.textContent : "{}") || {}; } catch (e) { said = {}; }
+    }
+    return said[key] || SAID[key];
+  }
   var seen = new WeakSet();
 
   function alertBreach(evt) {
@@ -79,13 +93,17 @@
     box.textContent = "";
     var link = document.createElement("a");
     link.href = "/inbox/c/" + encodeURIComponent(data.conversation_id);
-    link.textContent = (data.contact || "A conversation");
-    box.appendChild(document.createTextNode("SLA breached: " + (KINDS[data.kind] || "a target") + " of "));
+    link.textContent = (data.contact || say("aConversation"));
+    var target = say("slaKinds")[data.kind] || say("slaTarget");
+    // The sentence around the link: "SLA breached: <target> of <link>", in any word order.
+    var parts = fill(say("slaBreached"), { target: target, conversation: "\u0000" }).split("\u0000");
+    box.appendChild(document.createTextNode(parts[0]));
     box.appendChild(link);
+    if (parts[1]) box.appendChild(document.createTextNode(parts[1]));
     var close = document.createElement("button");
     close.type = "button";
     close.className = "link";
-    close.textContent = "Dismiss";
+    close.textContent = say("dismiss");
     close.addEventListener("click", function () { box.textContent = ""; });
     box.appendChild(document.createTextNode(" "));
     box.appendChild(close);

@@ -1,7 +1,9 @@
 """Merging two contacts who turned out to be one person.
 
 Identities, conversations and attributes move to the contact that is kept; the
-kept contact's own values win where both have one. The other contact is deleted
+kept contact's own values win where both have one. When the merged contact is a VIP
+(``hub.centre.changes.merge_contacts`` asks), ``mark_vip`` makes its open conversations
+VIP (their place in the queue moves). The other contact is deleted
 last, so a merge that is interrupted is finished by asking again.
 """
 
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 from beanie import PydanticObjectId
 
+from hub.contract import now
 from hub.models import Contact, Conversation
 from hub.store.contacts import get_contact
 from hub.store.conversations import InvalidChange
@@ -59,3 +62,13 @@ async def merge_contacts(account_id: PydanticObjectId, keep_id: str, other_id: s
     await contacts.delete_one({"_id": other.id, "account_id": account_id})
     kept = await get_contact(account_id, str(keep.id))
     return Merged(kept, moved, other.name or other.primary_address)
+
+
+async def mark_vip(account_id: PydanticObjectId, contact_id: PydanticObjectId) -> int:
+    """Make the contact's open (not resolved) conversations VIP; how many changed."""
+    result = await Conversation.get_pymongo_collection().update_many(
+        {"account_id": account_id, "contact_id": contact_id, "status": {"$ne": "resolved"},
+         "vip": {"$ne": True}},
+        {"$set": {"vip": True, "updated_at": now()}},
+    )  # fmt: skip
+    return result.modified_count

@@ -173,7 +173,7 @@ async def update_conversation(
         update["handler"] = changes["handler"]
     if update:
         update["updated_at"] = now()
-        moved = handling.transfers(conversation, update)
+        moved = handling.transfers(conversation, update, actor)
         update.update(handling.change_fields(conversation, update))
         update.update(_queue_entry(conversation, update))
         await Conversation.get_pymongo_collection().update_one(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 from beanie import PydanticObjectId
@@ -193,11 +193,30 @@ def change_fields(before: Conversation, update: Mapping[str, object]) -> FactFie
     return extra
 
 
-def transfers(before: Conversation, update: Mapping[str, object]) -> int:
-    """1 when a change hands the conversation on: from its assignee, or to another team."""
-    to_other = "assignee_id" in update and update["assignee_id"] != before.assignee_id
-    new_team = "team_id" in update and update["team_id"] != before.team_id
-    return int(bool(before.assignee_id and to_other) or new_team)
+Handover = Literal["transferred", "taken_over", ""]
+
+
+def handover(
+    before: Conversation, assignee_id: object, team_id: object, actor: Actor | None
+) -> Handover:
+    """What a change of assignee or team is, defined once (DESIGN.md "transfers out").
+
+    ``taken_over``: someone took it from its assignee for themselves (not the agent's
+    transfer); ``transferred``: handed on by the agent (to another agent, back to the
+    queue) or to another team; else "". The conversation's ``transfers`` counts exactly
+    the ``transferred`` facts."""
+    actor_id = (actor or {}).get("id")
+    from_agent = bool(before.assignee_id) and assignee_id != before.assignee_id
+    if from_agent and actor_id is not None and actor_id == assignee_id:
+        return "taken_over"
+    return "transferred" if from_agent or team_id != before.team_id else ""
+
+
+def transfers(before: Conversation, update: Mapping[str, object], actor: Actor | None) -> int:
+    """1 when a change hands the conversation on (``handover``'s ``transferred``)."""
+    assignee = update.get("assignee_id", before.assignee_id)
+    team = update.get("team_id", before.team_id)
+    return int(handover(before, assignee, team, actor) == "transferred")
 
 
 async def changed(before: Conversation, after: Conversation, actor: Actor | None = None) -> None:
@@ -227,13 +246,7 @@ async def changed(before: Conversation, after: Conversation, actor: Actor | None
 async def _moved(
     before: Conversation, after: Conversation, actor: Actor, base: dict[str, Any]
 ) -> None:
-    took_it = actor.get("id") is not None and actor.get("id") == after.assignee_id
-    if before.assignee_id and before.assignee_id != after.assignee_id and took_it:
-        kind = "taken_over"  # someone took it from the agent: not the agent's transfer
-    elif before.assignee_id or after.team_id != before.team_id:
-        kind = "transferred"
-    else:
-        kind = ""
+    kind = handover(before, after.assignee_id, after.team_id, actor)
     data = {"from_user": before.assignee_id, "to_user": after.assignee_id,
             "from_team": before.team_id, "to_team": after.team_id}  # fmt: skip
     if kind:

@@ -162,6 +162,7 @@ async def read_window(
     first_span: dt.timedelta = FIRST_SPAN,
     budget: int | None = None,
     empty_growth: float | None = None,
+    by_density: bool = False,
 ) -> tuple[list[Doc], str | None]:
     """Up to ``limit`` raw documents ordered by ``(field, _id)``, and the next cursor.
 
@@ -169,10 +170,14 @@ async def read_window(
     several such shapes, merged). Newest first by default, back to ``since`` if given;
     ``descending=False`` reads oldest first from ``start`` (required then, e.g. the
     conversation's creation; anything older is read first, in one range read).
-    ``keep`` filters in Python; ``budget`` caps the documents read (a search gives up
+    ``keep`` filters in Python, called in the reading order (it may keep state, e.g. one
+    document per conversation); ``budget`` caps the documents read (a search gives up
     there and answers with what it found). ``projection`` must keep ``field``.
     ``empty_growth``: after a window that read nothing at all, widen by this factor
     instead (a term search: an empty index range costs one round trip, nothing more).
+    ``by_density``: once something was kept, size the next window by what all windows so
+    far kept per second (1.5× what is still needed), not by the last window alone at
+    least doubled: a page that is nearly full reads a short window, not twice the last.
     """
     shapes = [equal] if isinstance(equal, Mapping) else list(equal)
     top: tuple[dt.datetime, Any] | None = None
@@ -188,6 +193,7 @@ async def read_window(
         sized = reader.sized
         bounds, last = reader.bounds(span)
         docs = await _read(collection, shapes, field, bounds, projection)
+        docs.sort(key=lambda d: _key(d, field), reverse=descending)  # ``keep`` sees them in order
         read += len(docs)
         covered += span.total_seconds()
         kept = [d for d in docs if reader.after(d) and (keep is None or keep(d))]
@@ -197,6 +203,9 @@ async def read_window(
             break
         if sized and empty_growth and not docs:
             span = span * empty_growth
+        elif sized and by_density and found:
+            need = limit + 1 - len(found)
+            span = min(span * MAX_GROWTH, dt.timedelta(seconds=1.5 * need * covered / len(found)))  # fmt: skip
         elif sized:  # the read of what precedes an ascending start says nothing of density
             span = _growth(span, len(kept), limit + 1 - len(found))
             if budget is not None and read:  # the next window should fit what is left

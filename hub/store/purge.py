@@ -57,20 +57,63 @@ async def messages_of(
     return count, files
 
 
-async def delete_conversations(
+def _journal_id(account_id: PydanticObjectId) -> str:
+    return f"retention:{account_id}"
+
+
+async def journal(account_id: PydanticObjectId, conversation_ids: list[PydanticObjectId]) -> None:
+    """Note the conversations about to be deleted (``leases``, id ``retention:<account>``),
+    so a purge interrupted after deleting them deletes their messages on the next run."""
+    await Lease.get_pymongo_collection().update_one(
+        {"_id": _journal_id(account_id)},
+        {"$addToSet": {"pending": {"$each": conversation_ids}}},
+        upsert=True,
+    )
+
+
+async def journaled(account_id: PydanticObjectId) -> list[PydanticObjectId]:
+    """The conversations an earlier purge of the account was deleting when it stopped."""
+    doc = await Lease.get_pymongo_collection().find_one({"_id": _journal_id(account_id)})
+    return [PydanticObjectId(i) for i in (doc or {}).get("pending") or []]
+
+
+async def unjournal(account_id: PydanticObjectId, conversation_ids: list[PydanticObjectId]) -> None:
+    """Their messages are gone: the conversations leave the journal."""
+    await Lease.get_pymongo_collection().update_one(
+        {"_id": _journal_id(account_id)}, {"$pullAll": {"pending": conversation_ids}}
+    )
+
+
+async def delete_resolved(
     account_id: PydanticObjectId, conversation_ids: list[PydanticObjectId], cutoff: dt.datetime
 ) -> None:
-    """Delete the messages, webhook deliveries and (last) the resolved conversations.
+    """Delete those of the conversations still resolved before ``cutoff``.
 
-    The conversation goes last: an interrupted purge is finished by the next run,
-    which finds the conversation again.
-    """
-    inside = {"account_id": account_id, "conversation_id": {"$in": conversation_ids}}
-    await Message.get_pymongo_collection().delete_many(inside)
-    await WebhookDelivery.get_pymongo_collection().delete_many(inside)
+    One conditional delete: a conversation a customer reopened since it was read is not
+    resolved any more and stays, with its messages, queue place and clocks."""
     await Conversation.get_pymongo_collection().delete_many(
         {**_resolved(account_id, cutoff), "_id": {"$in": conversation_ids}}
     )
+
+
+async def gone(
+    account_id: PydanticObjectId, conversation_ids: list[PydanticObjectId]
+) -> list[PydanticObjectId]:
+    """The ones of ``conversation_ids`` that no longer exist (an ``_id`` ``$in`` read)."""
+    found = Conversation.get_pymongo_collection().find(
+        {"account_id": account_id, "_id": {"$in": conversation_ids}}, {"_id": 1}
+    )
+    left = {doc["_id"] async for doc in found}
+    return [i for i in conversation_ids if i not in left]
+
+
+async def delete_messages(
+    account_id: PydanticObjectId, conversation_ids: list[PydanticObjectId]
+) -> None:
+    """Delete the messages and webhook deliveries of deleted conversations."""
+    inside = {"account_id": account_id, "conversation_id": {"$in": conversation_ids}}
+    await Message.get_pymongo_collection().delete_many(inside)
+    await WebhookDelivery.get_pymongo_collection().delete_many(inside)
 
 
 async def activity_before(

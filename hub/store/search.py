@@ -41,9 +41,12 @@ MIN_PREFIX = 2
 #: Messages read per window step while looking for a page of conversations.
 MESSAGE_STEP = 50
 #: The first window back from now: an hour for words (a common one fills a page there);
-#: a day for an address or number (rare by nature: fewer empty windows to its first use).
+#: a day for a punctuated token that may be an address's part (``ORD-58812``, ``ann.lee``).
 WORD_SPAN = dt.timedelta(hours=1)
-EXACT_SPAN = dt.timedelta(hours=24)
+TOKEN_SPAN = dt.timedelta(hours=24)
+#: An exact address or number (the query's lead term is the exact term itself) is rare
+#: by nature: its whole index range, back to 2000, is one read of what it matches.
+EXACT_SPAN = dt.timedelta(days=366 * 30)
 #: After a window with no match at all, the next is this much wider (back to 2000 in six
 #: reads instead of seven; a window that read something grows by what it kept).
 EMPTY_GROWTH = 16.0
@@ -51,14 +54,20 @@ EMPTY_GROWTH = 16.0
 #: A test on one raw conversation document (the list's filters other than the search).
 DocTest = Callable[[Mapping[str, object]], bool]
 Doc = dict[str, Any]
-_MESSAGE_FIELDS = {
-    "conversation_id": 1,
-    "terms": 1,
-    "text": 1,
-    "subject": 1,
-    "created_at": 1,
-    "visibility": 1,
-}
+_MESSAGE_FIELDS = {"conversation_id": 1, "created_at": 1, "visibility": 1}
+
+
+def _projection(query: Query) -> dict[str, int]:
+    """What a message hit needs: its terms only for a second term, its text only for a
+    quoted phrase (a smaller answer from the server)."""
+    fields = dict(_MESSAGE_FIELDS)
+    if len(query.terms) > 1:
+        fields["terms"] = 1
+    if query.phrases:
+        fields.update(terms=1, text=1, subject=1)
+    return fields
+
+
 #: A cursor's id above every real id: "start at this time, nothing consumed yet".
 _TOP_ID = PydanticObjectId("ffffffffffffffffffffffff")
 
@@ -116,8 +125,10 @@ def _activity(doc: Doc) -> tuple[dt.datetime, Any]:
 # --------------------------------------------------------------------------- messages
 
 
-def _matches(query: Query) -> Callable[[Doc], bool]:
-    needed = set(query.terms)
+def _matches(query: Query, *, lead_read: bool = False) -> Callable[[Doc], bool]:
+    """The test of a message: every term (but the lead when the read was by it, which
+    holds it) and every quoted phrase; never a whisper."""
+    needed = set(query.terms) - ({query.lead()} if lead_read else set())
 
     def test(doc: Doc) -> bool:
         if doc.get("visibility") == "whisper" or not needed <= set(doc.get("terms") or []):
@@ -128,6 +139,21 @@ def _matches(query: Query) -> Callable[[Doc], bool]:
         return all(has_phrase(said, phrase) for phrase in query.phrases)
 
     return test
+
+
+def _first_of_conversation(hit: Callable[[Doc], bool], seen: set[Any]) -> Callable[[Doc], bool]:
+    """A match, and the newest of a conversation not shown yet (documents come newest
+    first): the windows are sized by distinct conversations, not by messages."""
+    claimed: set[Any] = set()
+
+    def keep(doc: Doc) -> bool:
+        cid = doc["conversation_id"]
+        if cid in seen or cid in claimed or not hit(doc):
+            return False
+        claimed.add(cid)
+        return True
+
+    return keep
 
 
 async def _newer_match(
@@ -143,7 +169,7 @@ async def _newer_match(
             "conversation_id": conversation_id,
             "created_at": {"$gt": after},
         },
-        _MESSAGE_FIELDS,
+        {**_MESSAGE_FIELDS, "terms": 1, "text": 1, "subject": 1},
     )
     return any([test(doc) async for doc in found])
 
@@ -174,25 +200,25 @@ async def _message_hits(
     seen = set(skip)
     page: list[Doc] = []
     read_cursor = cursor
+    exact = lead in query.exact  # an address or number: one read of its whole range
+    hit = _matches(query, lead_read=True)
     while True:
         docs, after = await paging.read_window(
             Message.get_pymongo_collection(),
             {"account_id": account_id, "terms": lead},
             "created_at",
-            limit=MESSAGE_STEP,
+            limit=max(1, limit - len(page)),
             cursor=read_cursor,
-            keep=test,
-            projection=_MESSAGE_FIELDS,
-            first_span=EXACT_SPAN if query.exact else WORD_SPAN,
+            keep=_first_of_conversation(hit, seen),
+            projection=_projection(query),
+            first_span=EXACT_SPAN if exact else TOKEN_SPAN if query.exact else WORD_SPAN,
             empty_growth=EMPTY_GROWTH,
+            by_density=True,
         )
         fresh: list[Doc] = []
         for doc in docs:
-            cid = doc["conversation_id"]
-            if cid in seen:
-                continue
-            seen.add(cid)
-            if top is not None and await _newer_match(account_id, cid, top, test):
+            seen.add(doc["conversation_id"])
+            if top is not None and await _newer_match(account_id, doc["conversation_id"], top, test):  # fmt: skip
                 continue  # shown on an earlier page, at its newer message
             fresh.append(doc)
         conversations = await _by_ids(account_id, [d["conversation_id"] for d in fresh])

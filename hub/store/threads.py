@@ -71,19 +71,26 @@ class Touched(NamedTuple):
     created: bool
     #: This call opened or reopened it (its facts start now).
     opened: bool
+    #: This call opened it for its customer the first time: created it, or it was opened
+    #: by the business (``open_token`` "business") and this is the customer's first message.
+    first: bool
     #: Its team, as the upsert left it.
     team_id: str | None
     #: Reopened without an assignee: it waits in its queue again.
     requeued: bool
 
 
-def _touch_pipeline(arrival: Arrival, new_id: PydanticObjectId, token: str) -> list[dict[str, Any]]:
+def _touch_pipeline(
+    arrival: Arrival, new_id: PydanticObjectId, token: str, first_token: str
+) -> list[dict[str, Any]]:
     """The update pipeline that records an inbound message on its conversation.
 
     New: opened with the arrival's route. Resolved or snoozed: reopened. Either way the
     unread count, waiting time and last-message fields move. An opening (new or
     reopened) stores ``token`` in ``open_token``, so the caller can tell it opened it,
-    and starts the opening's facts (``opened_at``; no first response yet).
+    and starts the opening's facts (``opened_at``; no first response yet). The
+    customer's first message in a conversation the business opened stores
+    ``first_token``: it is the conversation's first opening by its customer.
     """
     at = arrival.at
 
@@ -108,7 +115,13 @@ def _touch_pipeline(arrival: Arrival, new_id: PydanticObjectId, token: str) -> l
         "queued_at": {"$cond": [reopen, at, _keep("queued_at", at)]},
         "team_since": {"$cond": [reopen, at, _keep("team_since", at)]},
         "snoozed_until": {"$cond": [reopen, None, _keep("snoozed_until", None)]},
-        "open_token": {"$cond": [reopen, token, _keep("open_token", token)]},
+        "open_token": {
+            "$cond": [
+                {"$eq": [_keep("open_token", token), "business"]},
+                first_token,
+                {"$cond": [reopen, token, _keep("open_token", token)]},
+            ]
+        },
         "opened_at": {"$cond": [reopen, at, _keep("opened_at", at)]},
         "first_response_at": {"$cond": [reopen, None, _keep("first_response_at", None)]},
         "first_response_seconds": {"$cond": [reopen, None, _keep("first_response_seconds", None)]},
@@ -195,11 +208,14 @@ async def _touch_many(key: ThreadKey, arrivals: list[Arrival]) -> list[Touched]:
     query = key._query()
     collection = Conversation.get_pymongo_collection()
     for _ in range(3):
-        proposed = [(PydanticObjectId(), str(PydanticObjectId())) for _ in arrivals]
+        proposed = [
+            (PydanticObjectId(), token, f"{token}:first")
+            for token in (str(PydanticObjectId()) for _ in arrivals)
+        ]
         pipeline = [
             stage
-            for arrival, (new_id, token) in zip(arrivals, proposed, strict=True)
-            for stage in _touch_pipeline(arrival, new_id, token)
+            for arrival, (new_id, token, first_token) in zip(arrivals, proposed, strict=True)
+            for stage in _touch_pipeline(arrival, new_id, token, first_token)
         ]
         try:
             doc = await collection.find_one_and_update(
@@ -215,22 +231,23 @@ async def _touch_many(key: ThreadKey, arrivals: list[Arrival]) -> list[Touched]:
             doc = await collection.find_one(query, TOUCHED)
         if doc is not None:
             return [
-                _touched(doc, arrival, new_id, token)
-                for arrival, (new_id, token) in zip(arrivals, proposed, strict=True)
+                _touched(doc, arrival, new_id, token, first_token)
+                for arrival, (new_id, token, first_token) in zip(arrivals, proposed, strict=True)
             ]
     raise RuntimeError("conversation upsert did not settle")
 
 
 def _touched(
-    doc: dict[str, Any], arrival: Arrival, new_id: PydanticObjectId, token: str
+    doc: dict[str, Any], arrival: Arrival, new_id: PydanticObjectId, token: str, first_token: str
 ) -> Touched:
     created = doc["_id"] == new_id
-    opened = doc.get("open_token") == token
+    opened = doc.get("open_token") in (token, first_token)
+    first = created or doc.get("open_token") == first_token
     # Reopened now (queued_at moved to this message) and nobody holds it: it waits.
     queued = doc.get("queued_at")
     again = queued is not None and abs(queued - arrival.at) < dt.timedelta(milliseconds=1)
     requeued = not created and doc.get("assignee_id") is None and again
-    return Touched(doc["_id"], created, opened, doc.get("team_id"), requeued)
+    return Touched(doc["_id"], created, opened, first, doc.get("team_id"), requeued)
 
 
 async def undo_touch(account_id: PydanticObjectId, conversation_id: PydanticObjectId) -> None:

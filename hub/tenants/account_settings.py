@@ -16,7 +16,7 @@ from typing import Annotated, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from hub.models.account import Csat, NumberLookupSetting, Retention
+from hub.models.account import AssistPatch, Csat, NumberLookupSetting, Retention
 from hub.store.accounts import SettingsChange
 
 __all__ = [
@@ -91,11 +91,15 @@ class AccountPatch(BaseModel):
     number_lookup: NumberLookupSetting | None = None
     retention: Retention | None = None
     csat: Csat | None = None
+    #: The assist endpoint (``hub.assist.configure`` stores it: the key sealed, the URL
+    #: checked); null removes it. Not part of ``changes``.
+    assist: AssistPatch | None = None
 
     def changes(self) -> SettingsChange:
         """The fields the request set, as stored (``null`` clears a nullable one)."""
         full = self.model_dump(mode="json")
-        out = cast(SettingsChange, {name: full[name] for name in self.model_fields_set})
+        named = self.model_fields_set - {"assist"}
+        out = cast(SettingsChange, {name: full[name] for name in named})
         if "timezone" in out and out["timezone"] is None:
             out["timezone"] = "UTC"
         if "holidays" in out and out["holidays"] is None:

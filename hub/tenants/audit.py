@@ -23,6 +23,8 @@ __all__ = ["SYSTEM", "Actor", "events_between", "of_key", "of_user", "operator",
 SYSTEM = Actor(type="system", id=None, name="Parley")
 #: Detail keys whose values are never stored (secrets in configs, passwords, keys).
 SECRET_HINTS = ("password", "secret", "token", "key")
+#: Detail keys that look secret but are not (an API key's id, assist's token counts).
+NOT_SECRET = frozenset({"key_id", "tokens_in", "tokens_out", "tokens_estimated"})
 MAX_EVENTS = 5000
 
 
@@ -46,7 +48,7 @@ def operator() -> Actor:
 def _scrub(details: Mapping[str, object]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in details.items():
-        if any(hint in key.lower() for hint in SECRET_HINTS) and key != "key_id":
+        if any(hint in key.lower() for hint in SECRET_HINTS) and key not in NOT_SECRET:
             clean[key] = "(set)" if value else value
         elif isinstance(value, Mapping):
             clean[key] = _scrub(value)

@@ -16,6 +16,7 @@ from hub.contract import now
 from hub.models import ApiKey, User
 from hub.models.user import ROLE_RANK
 from hub.store import keys, users
+from hub.store import push as push_store
 from hub.store.ids import try_id
 
 _hasher = PasswordHasher()
@@ -87,10 +88,21 @@ def login(request: Request, user: User) -> None:
     )
 
 
+#: The session's note of the Web Push device this browser subscribed (``hub.inbox.push``).
+PUSH_DEVICE = "push_device"
+
+
 async def logout(request: Request, user: User) -> None:
-    """End this session and every other one of ``user`` (a copied cookie stops working)."""
+    """End this session and every other one of ``user`` (a copied cookie stops working).
+
+    The Web Push device this browser subscribed in the session goes too: on a shared
+    computer the next person must not see the last one's notifications."""
     assert user.id is not None
     await users.end_sessions(user.account_id, user.id)
+    noted = request.session.get(PUSH_DEVICE)
+    device = try_id(noted) if noted else None
+    if device is not None:
+        await push_store.remove_device(user.account_id, user.id, device)
     request.session.clear()
 
 

@@ -41,20 +41,60 @@ async def conversations(
     hub: Hub, account_id: PydanticObjectId, cutoff: dt.datetime, dry_run: bool
 ) -> ConversationCounts:
     """Conversations resolved before ``cutoff``, with their messages, files and deliveries."""
-    ids = await store.resolved_before(account_id, cutoff)
     counts = ConversationCounts(conversations=0, messages=0, attachments=0)
+    pending = [] if dry_run else await store.journaled(account_id)
+    if pending:  # an interrupted run deleted these conversations but not their messages
+        await _finish(hub, account_id, await store.gone(account_id, pending), counts)
+    ids = await store.resolved_before(account_id, cutoff)
     for chunk in _chunks(ids):
-        messages, files = await store.messages_of(account_id, chunk)
-        if not dry_run:
-            # Files and messages first, the conversation last: an interrupted purge is
-            # finished by the next run, which finds the conversation again.
-            for file_id in files:
-                await hub.media.delete(file_id)
-            await store.delete_conversations(account_id, chunk, cutoff)
-        counts["conversations"] += len(chunk)
-        counts["messages"] += messages
-        counts["attachments"] += len(files)
+        if dry_run:
+            messages, files = await store.messages_of(account_id, chunk)
+            counts["conversations"] += len(chunk)
+            counts["messages"] += messages
+            counts["attachments"] += len(files)
+        else:
+            await delete_chunk(hub, account_id, chunk, cutoff, counts)
     return counts
+
+
+async def delete_chunk(
+    hub: Hub,
+    account_id: PydanticObjectId,
+    ids: list[PydanticObjectId],
+    cutoff: dt.datetime,
+    counts: ConversationCounts,
+) -> None:
+    """Delete the conversations of ``ids`` still resolved before ``cutoff``, then their
+    messages, files and deliveries.
+
+    The conversation goes first, by a conditional delete (``hub.store.purge``): one that a
+    customer reopened since ``ids`` were read stays whole (its new message, its place in
+    the queue and its SLA clocks with it), and a message arriving after the delete opens
+    a new conversation. The ids are journaled first, so a run interrupted between the two
+    steps deletes the messages left behind on the next run."""
+    await store.journal(account_id, ids)
+    await store.delete_resolved(account_id, ids, cutoff)
+    await _finish(hub, account_id, await store.gone(account_id, ids), counts)
+    await store.unjournal(account_id, ids)
+
+
+async def _finish(
+    hub: Hub,
+    account_id: PydanticObjectId,
+    deleted: list[PydanticObjectId],
+    counts: ConversationCounts,
+) -> None:
+    """The messages, files and deliveries of deleted conversations."""
+    if not deleted:
+        return
+    messages, files = await store.messages_of(account_id, deleted)
+    for file_id in files:
+        await hub.media.delete(file_id)
+    await store.delete_messages(account_id, deleted)
+    await store.unjournal(account_id, deleted)
+    counts["conversations"] += len(deleted)
+    counts["messages"] += messages
+    counts["attachments"] += len(files)
 
 
 async def activity(account_id: PydanticObjectId, cutoff: dt.datetime, dry_run: bool) -> int:

@@ -25,6 +25,7 @@ from hub.models import Account, Actor
 from hub.models.account import MAX_RETENTION_DAYS, Retention
 from hub.store import accounts as store
 from hub.store import purge as purge_store
+from hub.store import push as push_store
 from hub.tenants import audit, purge
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ MAX_DAYS = MAX_RETENTION_DAYS
 LEASE = dt.timedelta(minutes=30)
 LEASE_ID = "retention"
 INTERVAL_SECONDS = 3600.0
+#: A push device that took no push for this long is forgotten by the purge.
+DEVICE_DAYS = 180
 FIELDS = ("conversations_days", "callback_notes_days", "activity_days")
 
 
@@ -154,6 +157,8 @@ async def purge_account(
         )
     assert limits["books"] is not None
     counts.update(await purge.books(account.id, limits["books"], dry_run))
+    stale = at - dt.timedelta(days=DEVICE_DAYS)
+    counts["push_devices"] = await push_store.stale_devices(account.id, stale, dry_run)
     if not dry_run and any(counts.values()):
         details = {"as_of": at.isoformat(), **counts}
         await audit.record(

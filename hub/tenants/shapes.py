@@ -22,6 +22,8 @@ class AccountJson(TypedDict):
     number_lookup: JsonObject | None
     retention: JsonObject
     csat: JsonObject | None
+    #: ``AssistOut``: the key only as ``api_key_set``.
+    assist: JsonObject | None
     created_at: str
 
 
@@ -66,6 +68,7 @@ def account_json(account: Account, seats_used: int) -> AccountJson:
         else None,
         retention=account.retention.model_dump(mode="json"),
         csat=account.csat.model_dump(mode="json") if account.csat else None,
+        assist=account.assist.shown().model_dump(mode="json") if account.assist else None,
         created_at=account.created_at.isoformat(),
     )
 

@@ -21,6 +21,7 @@ from hub.errors import Conflict, Gone, InvalidInput, NotFound
 from hub.models import Account, Actor, User
 from hub.models.user import ROLES, SEAT_ROLES
 from hub.store import accounts as account_store
+from hub.store import push as push_store
 from hub.store import users as store
 from hub.store.ids import try_id
 from hub.store.users import UserFields
@@ -189,6 +190,9 @@ async def update_user(
         details["password"] = "changed"
     if ends_sessions:
         details["sessions_ended"] = True
+    if update.get("active") is False:  # a deactivated user's devices are told nothing more
+        assert user.id is not None
+        details["push_devices_removed"] = await push_store.forget_user(account.id, user.id)
     await audit.record(account.id, actor, _action(update), f"user:{user.id}", ip, details)
     assert user.id is not None
     return await get_user(account.id, user.id)

@@ -291,4 +291,5 @@ def install(env: jinja2.Environment) -> None:
         status_name=status_name,
         priority_name=priority_name,
         map_link=map_link,
+        language_name=i18n.language_name,
     )

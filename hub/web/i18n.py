@@ -141,6 +141,14 @@ def _locale() -> Locale:
         return Locale.parse(DEFAULT_LANGUAGE)
 
 
+def language_name(code: str | None) -> str:
+    """A language code (``fr``) named in the request's language (``French``, ``fransk``)."""
+    if not code:
+        return ""
+    name = _locale().languages.get(code.lower().replace("-", "_"))
+    return name or code
+
+
 def format_datetime(at: dt.datetime | None, form: str = "medium") -> str:
     """``at`` in the request's time zone and language (``short``, ``medium``, ``long``)."""
     if at is None:

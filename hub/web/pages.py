@@ -17,7 +17,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hub.web import display, i18n, sla_display
+from hub.web import display, i18n, js_words, sla_display
 from hub.web.static import static_url
 
 env = jinja2.Environment(
@@ -32,7 +32,7 @@ env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # typ
 display.install(env)
 env.globals["static"] = static_url
 sla_display.install(env)
-env.globals["static"] = static_url
+js_words.install(env)
 
 
 def speech_of(request: Request, context: Mapping[str, Any]) -> i18n.Speech:
@@ -88,7 +88,9 @@ def render(
                 html = render_block(template_name, target, full)
                 return HTMLResponse(html, status_code, headers=dict(headers or {}))
         html = template.render(full)
-    return HTMLResponse(html, status_code, headers=dict(headers or {}))
+    # The service worker fetches its offline page again when this changes (hub/inbox/app_shell).
+    spoken = {"Content-Language": speech.language, **(headers or {})}
+    return HTMLResponse(html, status_code, headers=spoken)
 
 
 TOAST_EVENT = "parley:toast"

@@ -46,3 +46,15 @@ class CachedStatic(StaticFiles):
             versioned = b"v=" in scope.get("query_string", b"")
             response.headers["Cache-Control"] = FOREVER if versioned else REVALIDATE
         return response
+
+
+def shell_files() -> list[str]:
+    """The versioned URLs of every static file, sorted: what the service worker keeps.
+
+    The licence texts of the vendored scripts are left out (no page loads them)."""
+    names = sorted(
+        str(path.relative_to(DIRECTORY))
+        for path in DIRECTORY.rglob("*")
+        if path.is_file() and not path.name.endswith(".LICENSE")
+    )
+    return [static_url(name) for name in names]

@@ -96,7 +96,7 @@ async def test_admin_runs_the_account(served: Served, chromium: Browser) -> None
     await page.locator("#cfg-from_number").fill("+4512345678")
     await page.get_by_role("button", name="Add channel").click()
     error = page.locator("#err-account_sid")
-    await expect(error).to_contain_text("pattern")
+    await expect(error).to_contain_text("Not in the expected form: see the hint.")
     await shots(page, "channel-error")
     assert await Channel.find(Channel.type == "twilio_sms").count() == 0
     await page.get_by_label("Account sid").fill(SID)

@@ -369,3 +369,26 @@ async def test_feedback_lives_in_the_session_not_the_address(
     again = await client.get("/admin/csat")  # a reload does not repeat it
     assert "Survey on:" not in again.text
     await client.aclose()
+
+
+def test_statement_lines_in_the_readers_language() -> None:
+    """The core writes the statement's lines in English (the CSV, the CLI); the page says them
+    in the reader's language, dates in its format, plan and add-on names as they are."""
+    from hub.admin.usage import item_in_words
+    from hub.web import i18n
+
+    with i18n.speaking(i18n.Speech("da")):
+        seats = item_in_words("PRO seats, 2026-12-07 to 2026-12-31 (25/31 days)")
+        assert seats.startswith("PRO-pladser, ") and seats.endswith("(25 af 31 dage)"), seats
+        assert " to " not in seats and "2026-12-07" not in seats
+        addon = item_in_words("generic_api add-on, 2026-12-07 to 2026-12-31 (25/31 days)")
+        assert addon.startswith("Tilvalget generic_api, "), addon
+        assert item_in_words("Channel activation: Shop (webchat)") == (
+            "Aktivering af kanal: Shop (webchat)"
+        )
+        assert item_in_words("API activation") != "API activation"
+        assert item_in_words("Something new") == "Something new"
+    with i18n.speaking(i18n.Speech("en")):
+        assert item_in_words("PRO seats, 2026-12-07 to 2026-12-31 (25/31 days)").startswith(
+            "PRO seats, "
+        )

@@ -168,7 +168,7 @@ async def test_summary_per_day_and_hour(
     r = await client.get(f"/api/v1/reports/summary?{DAY}&interval=day", headers=tenant.auth)
     assert r.status_code == 200, r.text
     assert r.json()["data"] == [
-        {"start": "2026-03-02", "opened": 4, "resolved": 2, "answered": 3,
+        {"start": "2026-03-02", "opened": 5, "resolved": 2, "answered": 3,
          "median_first_response_seconds": 300.0},
     ]  # fmt: skip
     r = await client.get(f"/api/v1/reports/summary?{DAY}&interval=hour", headers=tenant.auth)
@@ -178,7 +178,7 @@ async def test_summary_per_day_and_hour(
         "start": "2026-03-02T09:00", "opened": 3, "resolved": 2, "answered": 2,
         "median_first_response_seconds": 450.0,
     }  # fmt: skip
-    assert points["10:00"]["opened"] == 1 and points["10:00"]["answered"] == 1
+    assert points["10:00"]["opened"] == 2 and points["10:00"]["answered"] == 1
     assert points["10:00"]["median_first_response_seconds"] == 180.0
     assert (
         points["08:00"]["opened"] == 0 and points["08:00"]["median_first_response_seconds"] is None
@@ -215,7 +215,7 @@ async def test_filters_by_team_and_channel(
     assert len(r.json()["data"]) == 4
     channel = str(tenant.channel.id)
     r = await client.get(f"/api/v1/reports/summary?{DAY}&channel_id={channel}", headers=tenant.auth)
-    assert r.json()["data"][0]["opened"] == 4
+    assert r.json()["data"][0]["opened"] == 5
 
 
 async def test_another_account_sees_none_of_it(

@@ -268,3 +268,40 @@ async def test_the_reindex_command_backfills_through_the_cli(
     assert (await asyncio.to_thread(run))["rewritten"]["messages"] >= 1
     assert await found(client, tenant, "rhubarb") == [str(conv.id)]
     assert (await asyncio.to_thread(run))["rewritten"] == {"contacts": 0, "messages": 0}
+
+
+async def test_an_exact_address_reads_its_messages_in_one_index_read(
+    client: httpx.AsyncClient, tenant: Tenant, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An email or phone number is rare by nature: the contact's terms find it, and the
+    messages that hold it are one read of its whole index range (no widening windows)."""
+    clock.set(START - dt.timedelta(days=182))
+    old = await said(client, tenant, "+4520120031", "write to bo.holm@example.com please")
+    clock.set(START)
+    await said(client, tenant, "+4520120032", "nothing to see")
+    reads: list[dict[str, Any]] = []
+    original = AsyncCollection.find
+
+    def find(self: AsyncCollection[Any], filter: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if self.name == "messages":
+            reads.append(dict(filter or {}))
+        return original(self, filter, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncCollection, "find", find)
+    assert await found(client, tenant, "Bo.Holm@example.com") == [str(old.id)]
+    assert [r.get("terms") for r in reads] == ["bo.holm@example.com"], reads
+
+
+async def test_a_busy_conversation_counts_once_toward_a_page(
+    client: httpx.AsyncClient, tenant: Tenant, clock: Clock
+) -> None:
+    """Sixty recent matches in one conversation do not hide the older ones: the windows
+    are sized by distinct conversations, each at its newest match."""
+    clock.set(START - dt.timedelta(days=3))
+    older = [await said(client, tenant, f"+45201204{i:02d}", f"thanks {i}") for i in range(3)]
+    clock.set(START)
+    for i in range(60):
+        clock.advance(seconds=10)
+        busy = await said(client, tenant, "+4520120499", f"thanks again {i}")
+    got = await found(client, tenant, "thanks", limit="3")
+    assert got == [str(busy.id), str(older[2].id), str(older[1].id)]

@@ -44,10 +44,13 @@ from tests.inbox.conftest import add_user, session_client
 #   findAndModify 2, insert 2, update 2
 # API list page (3 conversations), second request: find 10, findAndModify 1
 # inbox page (3 conversations), second request: find 13
+# conversation page (one of those, one message), second request: find 19, measured on main
+#   (d6ece9d) before the assist views
 BASELINE_INBOUND_SMS = 4
 BASELINE_INBOUND_SMS_OPENING = 16
 BASELINE_API_LIST_PAGE = 11
 BASELINE_INBOX_PAGE = 13
+BASELINE_CONVERSATION_PAGE = 19
 
 _counting: contextvars.ContextVar[bool] = contextvars.ContextVar("counting", default=False)
 
@@ -196,3 +199,19 @@ async def test_inbox_page_round_trips(quiet: Running, commands: Commands) -> Non
             assert r.status_code == 200, r.text
     report("inbox page", commands, BASELINE_INBOX_PAGE)
     assert commands.total() <= BASELINE_INBOX_PAGE, commands.counts
+
+
+async def test_conversation_page_round_trips(quiet: Running, commands: Commands) -> None:
+    """The conversation page: assist's buttons and translations add no command."""
+    hub, client = quiet.hub, quiet.client
+    tenant = await _with_conversations(hub, client)
+    agent = await add_user(tenant, "agent@acme.test", "agent", "Agnes Agent")
+    found = await client.get("/api/v1/conversations", headers=tenant.auth)
+    conversation_id = found.json()["data"][0]["id"]
+    async with session_client(quiet, agent) as inbox:
+        for _ in range(2):
+            get = functools.partial(inbox.get, f"/inbox/c/{conversation_id}")
+            r = await counted(commands, hub, get)
+            assert r.status_code == 200, r.text
+    report("conversation page", commands, BASELINE_CONVERSATION_PAGE)
+    assert commands.total() <= BASELINE_CONVERSATION_PAGE, commands.counts

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from typing import Any
 
 import httpx
@@ -195,7 +196,8 @@ async def test_window_and_templates(
     )
     page = await signed_in.get(f"/inbox/c/{conv.id}")
     assert "free text cannot be sent" in page.text and "Your order {{1}} is ready" in page.text
-    assert "SMS segment" not in page.text  # an empty composer says nothing about segments
+    # An empty composer says nothing about segments (the words block carries the sentence).
+    assert not re.search(r'id="segments"[^>]*>[^<]', page.text)
     h = await _token(signed_in)
     r = await signed_in.post(
         f"/inbox/c/{conv.id}/reply", data={"kind": "reply", "text": "hello?"}, headers=h

@@ -57,6 +57,8 @@ async def test_the_same_numbers_on_every_surface(
     r = await api.get(served.url + "/api/v1/queues", headers=tenant.auth)
     (queue,) = r.json()["data"]
     assert queue["waiting"] == 3
+    # Three customers asked and nobody answered yet; "Order 17 has shipped." asked nothing.
+    assert queue["today"] == {"answered": 0, "unanswered": 3}
 
     page = await open_page(chromium, served, 1920, 1080)
     await sign_in(page, served, "sue@pro.test")
@@ -65,6 +67,8 @@ async def test_the_same_numbers_on_every_surface(
     await expect(row.locator("[data-figure=waiting] .wb-num")).to_have_text("3")
     await expect(row.locator("[data-figure=callbacks] dd")).to_have_text("1")
     await expect(row.locator("[data-figure=sla-at-risk] dd")).to_have_text("3")
+    await expect(row.locator("[data-figure=unanswered] .wb-num")).to_have_text("3")
+    await expect(row.locator("[data-figure=answered] .wb-num")).to_have_text("0")
     await page.screenshot(path=ARTIFACTS / "figures-wallboard-1920.png")
 
     await page.set_viewport_size({"width": 1280, "height": 800})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -260,3 +261,25 @@ def test_sees() -> None:
     assert not supervising.sees(agent, msg) and supervising.sees(sup, msg)
     msg.metadata["whisper_to"] = "1" * 24
     assert supervising.sees(agent, msg)
+
+
+def test_the_no_data_line_fits_the_chart_in_every_language() -> None:
+    """pygal's "no data" line at its 64 px default ran off the 900 px chart in Swedish."""
+    from hub.centre.reports.figures import SummaryPoint
+    from hub.inbox import charts
+    from hub.web import i18n
+
+    empty = [
+        SummaryPoint(start=f"2026-12-0{d}", opened=0, resolved=0, answered=0,
+                     median_first_response_seconds=None)
+        for d in range(1, 8)
+    ]  # fmt: skip
+    for lang in i18n.LANGUAGES:
+        with i18n.speaking(i18n.Speech(lang)):
+            svg = charts.first_response(empty)
+            text = i18n.gettext("No data in this period")
+        size = int(re.search(r"no_data\{[^}]*font-size:(\d+)px", svg)[1])  # type: ignore[index]
+        assert text in svg
+        assert len(text) * size * 0.6 < 900, (
+            f"{lang}: {text!r} at {size} px is wider than the chart"
+        )

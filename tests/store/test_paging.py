@@ -110,3 +110,28 @@ async def test_since_bounds_and_bad_cursor(collection: Any, clock: Any) -> None:
     assert cursor is None and docs and all(d["t"] >= since for d in docs)
     with pytest.raises(InvalidCursor):
         await read_window(collection, {"a": collection.account}, "t", limit=5, cursor="nonsense")
+
+
+async def test_windows_sized_by_density_stop_near_the_page(
+    collection: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``by_density`` a nearly full page reads a short last window (sized by what all
+    windows kept per second), not twice the last one: fewer documents for the same page."""
+    clock.set(END)
+    read: list[int] = []
+    original = paging._read
+
+    async def counting(*args: Any) -> list[dict[str, Any]]:
+        docs = await original(*args)
+        read.append(len(docs))
+        return docs
+
+    monkeypatch.setattr(paging, "_read", counting)
+    totals = {}
+    for dense in (False, True):
+        read.clear()
+        docs, _ = await read_window(collection, {"a": collection.account}, "t", limit=60, by_density=dense)  # fmt: skip
+        assert len(docs) == 60 and _order(docs)
+        totals[dense] = sum(read)
+    assert totals[True] < totals[False], totals
+    assert totals[True] <= 60 * 2

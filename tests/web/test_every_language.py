@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from hub.centre.routing import teams
-from hub.web import i18n
+from hub.web import i18n, js_words
 from tests.conftest import Running, make_tenant
 from tests.inbox.conftest import add_user, post_inbound, session_client
 from tests.web.untranslated import strings, texts_of
@@ -93,3 +93,30 @@ async def test_no_english_on_any_page_in_any_language(running: Running) -> None:
                     )
     report = "\n".join(f"{k} [{','.join(sorted(v))}]" for k, v in sorted(found.items()))
     assert not found, f"{len(found)} English string(s) on the pages:\n{report}"
+
+
+def _flat(words: object, key: str = "") -> dict[str, str]:
+    if isinstance(words, str):
+        return {key: words}
+    if isinstance(words, dict):
+        return {
+            k: v for name, item in words.items() for k, v in _flat(item, f"{key}.{name}").items()
+        }
+    assert isinstance(words, list)
+    return {k: v for i, item in enumerate(words) for k, v in _flat(item, f"{key}[{i}]").items()}
+
+
+def test_the_scripts_words_in_every_language() -> None:
+    """The sentences the pages' scripts write (the #parley-words block: the SLA breach alert,
+    typing, SMS segments, the hub out of reach) are in the reader's language, every one."""
+    english = _flat(js_words.page_words())
+    assert "SLA breached: %(target)s of %(conversation)s" in english.values()
+    for lang in i18n.LANGUAGES:
+        if lang == "en":
+            continue
+        with i18n.speaking(i18n.Speech(lang)):
+            said = _flat(js_words.page_words())
+        assert said.keys() == english.keys()
+        for key, text in said.items():
+            assert text != english[key], f"{lang}: {key} is English: {text!r}"
+            assert not strings().classify(text, lang), f"{lang}: {key} {text!r}"

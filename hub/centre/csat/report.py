@@ -1,6 +1,7 @@
 """CSAT figures for a period: answers, average rating and the spread of ratings.
 
-Read from the ``csat`` facts (a bounded range of ``activity_events``), never the messages.
+Read from the ``csat`` facts (a bounded range of ``activity_events``), never the messages;
+the figures are defined in ``hub.centre.reports.definitions`` (``csat``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TypedDict
 
 from beanie import PydanticObjectId
 
+from hub.centre.reports import definitions
 from hub.centre.sla.report import period
 from hub.facts import activity
 from hub.store import accounts as account_store
@@ -48,12 +50,8 @@ async def summary(
     tz = (account.timezone if account is not None else None) or "UTC"
     since, to, start, end = period(first, last, str(tz))
     facts = await activity.events_between(account_id, start, end, kinds=["csat"])
-    ratings = {str(n): 0 for n in range(1, 6)}
     comments: list[CsatComment] = []
     for fact in facts:
-        rating = str(fact.data.get("rating"))
-        if rating in ratings:
-            ratings[rating] += 1
         if fact.data.get("comment"):
             comments.append(
                 CsatComment(
@@ -63,14 +61,13 @@ async def summary(
                     conversation_id=str(fact.conversation_id),
                 )
             )
-    answers = sum(ratings.values())
-    total = sum(int(k) * v for k, v in ratings.items())
+    figures = definitions.csat(fact.data.get("rating") for fact in facts)
     return {
         "from": since.isoformat(),
         "to": to.isoformat(),
-        "answers": answers,
-        "average": round(total / answers, 2) if answers else None,
-        "ratings": ratings,
+        "answers": figures.answers,
+        "average": figures.average,
+        "ratings": figures.ratings,
         "comments": comments[-50:],
     }
 

@@ -2,17 +2,9 @@
 
 Everything here reads ``activity_events`` (bounded ``at`` ranges on the
 ``(account_id, at)`` and ``(account_id, kind, at)`` indexes) or ``daily_counters``,
-never the message history. Definitions (DESIGN.md "Reports"):
-
-- *assigned*: conversations assigned to the agent in the period;
-- *handled*: of those, ones the agent replied to in the period;
-- *answer rate* = handled / assigned (null with nothing assigned);
-- *first response*: from the first inbound message (or the reopening one) to the first
-  public reply by a person; attributed to the person who replied;
-- *handle time*: from the agent's assignment to the resolution while assigned to them;
-- *transfers out*: handed by the agent to another agent or team (a supervisor taking it
-  over is not the agent's transfer);
-- *outgoing messages*: the agent's public replies.
+never the message history. Every figure is defined once, in
+``hub.centre.reports.definitions`` (DESIGN.md "Reports"): assigned, handled, answer rate,
+first response, handle time, transfers out, openings and answered, CSAT.
 """
 
 from __future__ import annotations
@@ -20,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,7 +20,9 @@ from typing import Literal
 from beanie import PydanticObjectId
 from pydantic import BaseModel
 
+from hub.centre.reports import definitions
 from hub.centre.reports.period import Period
+from hub.contract import now
 from hub.facts import activity
 from hub.models import ActivityEvent, Conversation
 from hub.store import channels as channel_store
@@ -89,10 +82,6 @@ class Filters(BaseModel):
         return not (self.channel_id and event.channel_id != self.channel_id)
 
 
-def _mean(values: list[float]) -> float | None:
-    return round(sum(values) / len(values), 1) if values else None
-
-
 # --------------------------------------------------------------------------- agents
 
 
@@ -118,24 +107,7 @@ async def agents(
 
 
 def _agent_row(user_id: str, name: str, events: list[ActivityEvent]) -> AgentRow:
-    def of(kind: str) -> list[ActivityEvent]:
-        return [e for e in events if e.kind == kind]
-
-    assigned = {e.conversation_id for e in of("assigned")}
-    replied = {e.conversation_id for e in of("replied")}
-    handled = len(assigned & replied)
-    handle = [e.data["handle_seconds"] for e in of("resolved") if e.data.get("handle_seconds") is not None]  # fmt: skip
-    return AgentRow(
-        user_id=user_id,
-        name=name,
-        assigned=len(assigned),
-        handled=handled,
-        answer_rate=round(handled / len(assigned), 4) if assigned else None,
-        avg_first_response_seconds=_mean([e.data["seconds"] for e in of("first_response")]),
-        avg_handle_seconds=_mean(handle),
-        transfers_out=len(of("transferred")),
-        outgoing_messages=len(of("replied")),
-    )
+    return AgentRow(user_id=user_id, name=name, **definitions.handling(events).model_dump())
 
 
 # --------------------------------------------------------------------------- conversations
@@ -154,7 +126,7 @@ async def conversations(
     """One row per conversation opened (or reopened) in the period, oldest opening first."""
     filters = filters or Filters()
     openings: dict[PydanticObjectId, dt.datetime] = {}
-    for kind in ("opened", "reopened"):
+    for kind in definitions.ROW_OPENINGS:
         for event in await _kind_between(account_id, kind, period):
             if event.conversation_id is not None and filters.keep(event):
                 first = openings.get(event.conversation_id)
@@ -223,29 +195,39 @@ async def summary(
     interval: Interval = "day",
     filters: Filters | None = None,
 ) -> list[SummaryPoint]:
-    """Per hour or day (account's time zone): opened, resolved, answered (first public
-    reply by a person), and the median first response of those answers."""
+    """Per hour or day (account's time zone): openings (new or reopened), resolved, and of
+    the openings the ones answered (a first public reply by a person, whenever it came),
+    with the median first response of those answers (``hub.centre.reports.definitions``).
+
+    First responses are read from the period's start to its end or now, whichever is
+    later: an opening of the period answered after it still counts as answered."""
     filters = filters or Filters()
     buckets = period.buckets(interval)
     counts: dict[str, dict[str, int]] = {b: defaultdict(int) for b in buckets}
     seconds: dict[str, list[float]] = {b: [] for b in buckets}
-    for kind, key in (("opened", "opened"), ("resolved", "resolved"), ("first_response", "answered")):  # fmt: skip
+
+    def bucket(event: ActivityEvent, at: dt.datetime) -> str | None:
+        found = period.bucket_of(at, interval)
+        return found if filters.keep(event) and found in counts else None
+
+    for kind in (*definitions.OPENINGS, "resolved"):
         for event in await _kind_between(account_id, kind, period):
-            bucket = period.bucket_of(event.at, interval)
-            if not filters.keep(event) or bucket not in counts:
-                continue
-            counts[bucket][key] += 1
-            if kind == "first_response":
-                seconds[bucket].append(float(event.data.get("seconds", 0.0)))
+            if (found := bucket(event, event.at)) is not None:
+                counts[found]["resolved" if kind == "resolved" else "opened"] += 1
+    answers = await fact_store.events_of_kind_between(
+        account_id, "first_response", period.start, max(period.end, now())
+    )
+    for event in answers:
+        if (found := bucket(event, definitions.opening_of(event))) is not None:
+            counts[found]["answered"] += 1
+            seconds[found].append(definitions.response_seconds(event))
     return [
         SummaryPoint(
             start=b,
             opened=counts[b]["opened"],
             resolved=counts[b]["resolved"],
             answered=counts[b]["answered"],
-            median_first_response_seconds=(
-                round(statistics.median(seconds[b]), 1) if seconds[b] else None
-            ),
+            median_first_response_seconds=definitions.median(seconds[b]),
         )
         for b in buckets
     ]

@@ -10,7 +10,8 @@ report and the inbox's reports read these functions; none counts a figure itself
 - **longest / average wait**: from ``waiting_since`` (the oldest unanswered customer
   message) to now, over the waiting conversations.
 - **answered / unanswered today**: of the openings today (new or reopened, the account's
-  time zone), those that got a first public reply by a person, and the rest; from the
+  time zone), those that got a first public reply by a person, and the rest
+  (``hub.centre.reports.definitions``: the same as the report's point for today); from the
   day's counters (``hub.facts.activity``), per team, the no-team row being the account's
   minus the teams'.
 - **agents**: the queue's members (``member_ids``; every seat for the queue without a
@@ -31,6 +32,7 @@ from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 
 from hub.centre.callbacks import lifecycle as callbacks
+from hub.centre.reports import definitions
 from hub.centre.routing import availability
 from hub.centre.routing.queue_order import QueueOrders, key_of
 from hub.centre.routing.queues import waiting
@@ -247,9 +249,11 @@ async def today(account: Account) -> dict[str | None, QueueToday]:
     }
     out: dict[str | None, QueueToday] = {}
     for team, counts in per_team.items():
-        opened = int(counts.get("opened", 0) + counts.get("reopened", 0))
+        openings = int(sum(counts.get(kind, 0) for kind in definitions.OPENINGS))
         answered = int(counts.get("answered", 0))
-        out[team] = QueueToday(answered=answered, unanswered=max(0, opened - answered))
+        out[team] = QueueToday(
+            answered=answered, unanswered=definitions.unanswered(openings, answered)
+        )
     return out
 
 

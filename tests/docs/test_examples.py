@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 #: The order a reader goes through them in; every page of docs/ is listed.
 PAGES = ["README.md", "docs/channels.md", "docs/api.md", "docs/contact-centre.md",
-         "docs/operations.md", "docs/architecture.md"]  # fmt: skip
+         "docs/operations.md", "docs/architecture.md", "docs/indexes.md"]  # fmt: skip
 PORTS = ("8000", "2525", "8765", "1025", "9000", "9100")
 SHELL = {"sh", "bash"}
 NOT_SHELL = {"text", "json", "python", "html", "toml", "js", "ini", "nginx"}

@@ -113,8 +113,8 @@ class Conversation(TenantDocument):
             [("account_id", 1), ("team_id", 1), ("last_message_at", -1)],
             [("account_id", 1), ("labels", 1), ("last_message_at", -1)],
             [("account_id", 1), ("contact_id", 1), ("last_message_at", -1)],
-            # Search: a contact name's start (range), an exact address.
-            [("account_id", 1), ("contact_name", 1)],
+            # Search: an exact address. (``docs/indexes.md`` names each index's query;
+            # migration 2 dropped the ones no query used.)
             [("account_id", 1), ("contact_key", 1)],
             # Housekeeping: retire resolved chat threads; wake snoozed ones.
             [("thread_key", 1), ("status", 1), ("resolved_at", 1)],
@@ -134,7 +134,6 @@ class Conversation(TenantDocument):
             [("sla_next_due", 1)],
             [("account_id", 1), ("sla_due", 1)],
             [("account_id", 1), ("sla_risk_at", 1)],
-            [("account_id", 1), ("team_id", 1), ("sla_risk_at", 1)],
             # CSAT: surveys to send; an email survey's one-time token.
             [("csat_due_at", 1)],
             [("csat_survey.token_hash", 1)],

@@ -100,8 +100,6 @@ class Message(TenantDocument):
             [("channel_id", 1), ("provider_message_id", 1)],
             # A conversation's messages, in time windows (API list, thread, threading).
             [("account_id", 1), ("conversation_id", 1), ("created_at", 1)],
-            # An account's messages newest first (the search's read before the term index).
-            [("account_id", 1), ("created_at", -1)],
             # Search: a term's messages, newest first in time windows (hub.store.search).
             [("account_id", 1), ("terms", 1), ("created_at", -1)],
             pymongo.IndexModel(

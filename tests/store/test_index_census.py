@@ -272,7 +272,7 @@ async def test_each_query_wins_with_its_index(filled: AsyncDatabase[Any]) -> Non
 #: The keys the indexes migration 2 drops had, as an older hub declared them.
 OLDER = {
     "account_id_1_contact_name_1": [("account_id", 1), ("contact_name", 1)],
-    "account_id_1_team_id_1_sla_risk_at_1": [("account_id", 1), ("team_id", 1), ("sla_risk_at", 1)],  # fmt: skip
+    "account_id_1_team_id_1_sla_risk_at_1": [("account_id", 1), ("team_id", 1), ("sla_risk_at", 1)],
     "account_id_1_created_at_-1": [("account_id", 1), ("created_at", -1)],
 }
 

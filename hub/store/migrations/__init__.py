@@ -29,7 +29,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.errors import HubError
 from hub.store.database import Database
-from hub.store.migrations import m001_round_shapes
+from hub.store.migrations import m001_round_shapes, m002_unused_indexes
 
 log = logging.getLogger("parley.migrations")
 
@@ -44,7 +44,10 @@ class Migration:
 
 
 #: In order; ``MIGRATIONS[i].version == i + 1``.
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, m001_round_shapes.NAME, m001_round_shapes.up),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, m001_round_shapes.NAME, m001_round_shapes.up),
+    Migration(2, m002_unused_indexes.NAME, m002_unused_indexes.up),
+)
 CURRENT = len(MIGRATIONS)
 LEASE = "schema-migration"
 #: How long one process may hold the migration lease before another may take it over.

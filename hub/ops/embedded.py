@@ -142,11 +142,21 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+#: The clients' options for the embedded server. ``retryWrites=false``: with retryable
+#: writes every write carries a transaction number and SecantusDB keeps a record of its
+#: reply for 30 minutes, up to 10,000 of them, scanning the records on every write and
+#: sorting them all once the cap is reached: the per-write cost grew from ~0.6 ms to
+#: ~1.5 ms over the first 10,000 writes, then jumped to 6-8 ms (``docs/operations.md``,
+#: "Database performance"; ``bench/step.py``). The server is on loopback, so the one
+#: retry the driver would make on a dropped connection is seldom needed.
+OPTIONS = "directConnection=true&retryWrites=false"
+
+
 def _uri(port: int, password: str | None = None) -> str:
     if password is None:
-        return f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        return f"mongodb://127.0.0.1:{port}/?{OPTIONS}"
     login = f"{USER}:{quote_plus(password)}@"
-    return f"mongodb://{login}127.0.0.1:{port}/?directConnection=true&authSource=admin"
+    return f"mongodb://{login}127.0.0.1:{port}/?{OPTIONS}&authSource=admin"
 
 
 def _private_file(path: Path, text: str) -> None:

@@ -65,7 +65,8 @@ def mongodb_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         assert process.poll() is None, (data / "log").read_text()
         assert time.monotonic() < deadline, "secantusd-py did not start"
         time.sleep(0.05)
-    yield f"mongodb://127.0.0.1:{port}/?directConnection=true"
+    # The options the hub uses for its embedded server (no retryable-write records).
+    yield f"mongodb://127.0.0.1:{port}/?{embedded.OPTIONS}"
     process.terminate()
     process.wait(timeout=20)
     log.close()

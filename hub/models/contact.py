@@ -29,8 +29,8 @@ class Contact(TenantDocument):
         name = "contacts"
         indexes = [
             pymongo.IndexModel([("account_id", 1), ("primary_address", 1)], unique=True),
+            # A contact by any of its addresses (the arrival's upsert; docs/indexes.md).
             [("account_id", 1), ("addresses", 1)],
-            [("account_id", 1), ("name", 1)],
             # Word search: a surname's prefix at any age (hub.store.search).
             [("account_id", 1), ("terms", 1)],
             # The API's list, newest first in time windows (hub.store.paging).

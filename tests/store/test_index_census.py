@@ -1,11 +1,12 @@
-"""The index census: every index ``conversations`` and ``messages`` declare serves a named
-store query (``docs/indexes.md``), or is kept on purpose for a stated reason.
+"""The index census: every index ``conversations``, ``messages`` and ``contacts`` declare
+serves a named store query (``docs/indexes.md``), or is kept on purpose for a stated reason.
 
 For each entry the query's filter (and sort, if it sends one) is ``explain``ed on a small
 filled database with exactly the declared indexes: the winning plan must scan that index.
 An index declared without an entry fails, and so does one the planner does not pick for
-its query (then the index, or the query, is wrong). These two collections are written on
-every inbound message, so each index there costs on the hot path (BENCHMARKS.md).
+its query (then the index, or the query, is wrong). These collections are written on
+every inbound message (contacts: a new contact's), so each index there costs on the hot
+path (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from hub.models import Conversation, Message
+from hub.models import Contact, Conversation, Message
 from hub.store.migrations import m002_unused_indexes
 
+#: The collections every inbound message (or a new contact's) writes.
+CENSUSED = (Conversation, Message, Contact)
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "indexes.md"
 A, TEAM, USER, CHANNEL, CONTACT = (ObjectId() for _ in range(5))
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -149,6 +152,21 @@ CENSUS: dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any] | None]]
         {"account_id": A, "terms": "hello", "created_at": WINDOW},
         None,
     ),
+    ("contacts", "account_id_1_addresses_1"): (
+        "contacts.find_or_create_contact",
+        {"account_id": A, "addresses": "phone:+4520000001"},
+        None,
+    ),
+    ("contacts", "account_id_1_terms_1"): (
+        "search.search_conversations",
+        {"account_id": A, "terms": {"$gte": "cust", "$lt": "cust\uffff"}},
+        None,
+    ),
+    ("contacts", "account_id_1_created_at_-1"): (
+        "contacts.list_contacts",
+        {"account_id": A, "created_at": WINDOW},
+        None,
+    ),
     ("messages", "outbox_due_1"): (
         "outbox.next_due_all_accounts",
         {"outbox_due": {"$type": "date"}},
@@ -165,6 +183,9 @@ KEPT = {
     ),
     ("messages", "account_id_1_channel_id_1_provider_message_id_1"): (
         "unique: a provider's retried webhook stores its message once"
+    ),
+    ("contacts", "account_id_1_primary_address_1"): (
+        "unique: one contact per address of an account (the arrival's upsert relies on it)"
     ),
     ("messages", "account_id_1_idempotency_key_1"): (
         "unique: an API send with the same Idempotency-Key is stored once"
@@ -203,6 +224,18 @@ def _conversation(i: int) -> dict[str, Any]:
     }
 
 
+def _contact(i: int) -> dict[str, Any]:
+    address = f"phone:+45200000{i:02d}"
+    return {
+        "account_id": A if i % 2 else ObjectId(),
+        "addresses": [address],
+        "primary_address": address,
+        "name": f"Customer {i}",
+        "terms": ["customer", str(i), address],
+        "created_at": T0 + dt.timedelta(minutes=i),
+    }
+
+
 def _message(i: int) -> dict[str, Any]:
     return {
         "account_id": A if i % 2 else ObjectId(),
@@ -220,7 +253,7 @@ def _message(i: int) -> dict[str, Any]:
 async def filled(mongodb_uri: str) -> AsyncIterator[AsyncDatabase[Any]]:
     client: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_uri)
     database = client[f"census_{uuid.uuid4().hex[:10]}"]
-    for model, make in ((Conversation, _conversation), (Message, _message)):
+    for model, make in ((Conversation, _conversation), (Message, _message), (Contact, _contact)):
         collection = database[model.Settings.name]
         await collection.create_indexes(list(declared(model)))
         await collection.insert_many([make(i) for i in range(60)])
@@ -241,13 +274,13 @@ def _scans(plan: dict[str, Any]) -> Iterator[str]:
 
 def test_every_declared_index_is_in_the_census() -> None:
     text = DOCS.read_text()
-    for model in (Conversation, Message):
+    for model in CENSUSED:
         collection = model.Settings.name
         for index in declared(model):
             key = (collection, index.document["name"])
             assert key in CENSUS or key in KEPT, f"{key}: no query named for this index"
             assert f"`{key[1]}`" in text, f"{key} is missing from docs/indexes.md"
-    names = {(m.Settings.name, i.document["name"]) for m in (Conversation, Message) for i in declared(m)}  # fmt: skip
+    names = {(m.Settings.name, i.document["name"]) for m in CENSUSED for i in declared(m)}  # fmt: skip
     stale = (set(CENSUS) | set(KEPT)) - names
     assert not stale, f"census entries for indexes no longer declared: {stale}"
 
@@ -274,6 +307,7 @@ OLDER = {
     "account_id_1_contact_name_1": [("account_id", 1), ("contact_name", 1)],
     "account_id_1_team_id_1_sla_risk_at_1": [("account_id", 1), ("team_id", 1), ("sla_risk_at", 1)],
     "account_id_1_created_at_-1": [("account_id", 1), ("created_at", -1)],
+    "account_id_1_name_1": [("account_id", 1), ("name", 1)],
 }
 
 
@@ -281,7 +315,7 @@ async def test_migration_2_drops_the_unused_indexes_once(filled: AsyncDatabase[A
     for collection, name in m002_unused_indexes.UNUSED:
         assert (collection, name) not in CENSUS and (collection, name) not in KEPT
         assert await filled[collection].create_index(OLDER[name]) == name  # an older database
-    assert await m002_unused_indexes.up(filled) == {"indexes_dropped": 3}
+    assert await m002_unused_indexes.up(filled) == {"indexes_dropped": 4}
     for collection, name in m002_unused_indexes.UNUSED:
         assert name not in await filled[collection].index_information()
     assert "account_id_1_sla_risk_at_1" in await filled["conversations"].index_information()

@@ -2,13 +2,14 @@
 
 Every inbound message writes ``conversations`` and ``messages``, and each index there is
 paid on every write. The census (``tests/store/test_index_census.py``) names the query
-each remaining index serves; these three served none:
+each remaining index serves; these four served none:
 
 - ``conversations`` ``(account_id, contact_name)``: the contact-name search before
   contacts had terms;
 - ``conversations`` ``(account_id, team_id, sla_risk_at)``: the at-risk read is
   ``{account_id, sla_risk_at: range}`` on ``(account_id, sla_risk_at)``;
-- ``messages`` ``(account_id, created_at)``: the search's read before the term index.
+- ``messages`` ``(account_id, created_at)``: the search's read before the term index;
+- ``contacts`` ``(account_id, name)``: the name search before contacts had terms.
 
 Idempotent: an index already gone (a new database, a second run) is skipped.
 """
@@ -24,6 +25,7 @@ UNUSED = (
     ("conversations", "account_id_1_contact_name_1"),
     ("conversations", "account_id_1_team_id_1_sla_risk_at_1"),
     ("messages", "account_id_1_created_at_-1"),
+    ("contacts", "account_id_1_name_1"),
 )
 
 

@@ -16,6 +16,7 @@ The writes themselves are ``hub.store.delivery``'s.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping
 from typing import Final, NamedTuple
@@ -25,6 +26,7 @@ from beanie import PydanticObjectId
 from hub.contract import DELIVERY_RANK, DeliveryState, StatusUpdate, now
 from hub.models import Message, SendError
 from hub.store import delivery as store
+from hub.store.status_batch import StatusBatcher, StatusReport
 
 #: Longest wait between two attempts, in seconds.
 MAX_BACKOFF = 900.0
@@ -69,6 +71,32 @@ async def apply_status(
         account_id, channel_id, status.provider_message_id, status.status, error, status.metadata
     )
     return False
+
+
+async def apply_statuses(
+    batcher: StatusBatcher,
+    account_id: PydanticObjectId,
+    channel_id: PydanticObjectId,
+    statuses: list[StatusUpdate],
+) -> int:
+    """``apply_status`` for a callback's reports, gathered with concurrent callbacks'
+    into one batch (``hub.store.status_batch``); how many moved a message. Returns once
+    they are written, so the callback is answered after its reports are stored."""
+    reports = [
+        StatusReport(
+            account_id=account_id,
+            channel_id=channel_id,
+            provider_message_id=status.provider_message_id,
+            state=status.status,
+            rank=rank(status.status),
+            error=_reported_error(status),
+            metadata=status.metadata,
+            ends=status.status in ENDED,
+        )
+        for status in statuses
+    ]
+    moved = await asyncio.gather(*[batcher.apply(report) for report in reports])
+    return sum(moved)
 
 
 def _reported_error(status: StatusUpdate) -> SendError | None:

@@ -1,0 +1,188 @@
+"""Group commit of delivery status reports: concurrent callbacks applied with one bulk write.
+
+Providers send one status per HTTP request, and under load many arrive at once. Ingest
+hands each report to ``StatusBatcher.apply`` and waits; the batcher collects what arrives
+within ``window`` seconds (or while a batch is being written), then for the whole batch:
+
+- one ``find`` of the reported messages on the ``(channel_id, provider_message_id)``
+  index (account and direction checked on the documents, as ``outbound_by_provider_id``);
+- one ordered ``bulk_write``: per report its facts (``metadata``, kept even when the state
+  does not move) and its forward-only move, ``delivery_rank < rank`` in the filter, so a
+  status never goes backwards (reports of one message apply in the order they arrived);
+- one ``insert_many`` of the reports whose message is not known yet (``EarlyStatus``),
+  and one ``update_many`` of the conversations whose reply failed, only when there are any.
+
+Each caller learns whether its report moved a message (from the ranks read, stepped through
+in order; the write's filter is the guard). A callback is answered 2xx only after its batch
+was written; a failed batch fails every caller in it. One batcher per process
+(``Hub.status_updates``); batches are written one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from beanie import PydanticObjectId
+from beanie.odm.utils.dump import get_dict
+from pymongo import InsertOne, UpdateMany
+
+from hub.contract import DeliveryState, now
+from hub.models import Conversation, EarlyStatus, Message, SendError
+from hub.store.delivery import OUT_OF_OUTBOX
+
+#: How long the first report of a batch waits for company (seconds).
+WINDOW = 0.003
+MAX_BATCH = 64
+
+
+@dataclass
+class StatusReport:
+    """One provider report, ranked by the caller (``hub.pipeline.delivery``)."""
+
+    account_id: PydanticObjectId
+    channel_id: PydanticObjectId
+    provider_message_id: str
+    state: DeliveryState
+    rank: int
+    error: SendError | None
+    metadata: Mapping[str, object]
+    #: The state ends a delivery: a move flags the message's conversation.
+    ends: bool = False
+    done: asyncio.Future[bool] = field(default_factory=lambda: _future())
+
+
+def _future() -> asyncio.Future[bool]:
+    return asyncio.get_running_loop().create_future()
+
+
+@dataclass
+class _Found:
+    rank: int
+    conversation_id: PydanticObjectId
+
+
+class StatusBatcher:
+    """Collects status reports and applies them in small batches."""
+
+    def __init__(self, window: float = WINDOW, max_batch: int = MAX_BATCH) -> None:
+        self.window = window
+        self.max_batch = max_batch
+        self._pending: list[StatusReport] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._full = asyncio.Event()
+        self.batches = 0
+        self.reports = 0
+
+    async def apply(self, report: StatusReport) -> bool:
+        """Apply ``report`` with the next batch; whether it moved a message's delivery
+        (False also when it was kept as an early status). Raises the batch's error."""
+        self._pending.append(report)
+        if len(self._pending) >= self.max_batch:
+            self._full.set()
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+        return await asyncio.shield(report.done)
+
+    async def _flush_soon(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._full.wait(), self.window)
+        while self._pending:
+            self._full.clear()
+            batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+            try:
+                moved = await _write(batch)
+            except Exception as exc:  # the batch failed: every caller in it learns it
+                for report in batch:
+                    if not report.done.done():
+                        report.done.set_exception(exc)
+                continue
+            self.batches += 1
+            self.reports += len(batch)
+            for report, result in zip(batch, moved, strict=True):
+                if not report.done.done():
+                    report.done.set_result(result)
+
+
+async def _found(
+    batch: list[StatusReport],
+) -> dict[tuple[PydanticObjectId, str], dict[PydanticObjectId, _Found]]:
+    """The outbound messages each (channel, provider id) of the batch names, by account."""
+    accounts = {(r.channel_id, r.provider_message_id): r.account_id for r in batch}
+    docs = Message.get_pymongo_collection().find(
+        {
+            "channel_id": {"$in": list({r.channel_id for r in batch})},
+            "provider_message_id": {"$in": list({r.provider_message_id for r in batch})},
+        },
+        {"account_id": 1, "direction": 1, "channel_id": 1, "provider_message_id": 1,
+         "delivery_rank": 1, "conversation_id": 1},
+    )  # fmt: skip
+    found: dict[tuple[PydanticObjectId, str], dict[PydanticObjectId, _Found]] = {}
+    async for d in docs:
+        key = (d["channel_id"], d["provider_message_id"])
+        if d["direction"] != "out" or accounts.get(key) != d["account_id"]:
+            continue
+        found.setdefault(key, {})[d["_id"]] = _Found(
+            d.get("delivery_rank", 0), d["conversation_id"]
+        )
+    return found
+
+
+async def _write(batch: list[StatusReport]) -> list[bool]:
+    found = await _found(batch)
+    at = now()
+    writes: list[UpdateMany] = []
+    early: list[InsertOne[Any]] = []
+    failed: set[PydanticObjectId] = set()
+    moved: list[bool] = []
+    for report in batch:
+        messages = found.get((report.channel_id, report.provider_message_id))
+        if not messages:  # the report beat the send call's answer: kept for ``sent``
+            early.append(InsertOne(get_dict(_early(report), to_db=True)))
+            moved.append(False)
+            continue
+        ids = list(messages)
+        if report.metadata:
+            facts = {f"metadata.{k}": v for k, v in report.metadata.items()}
+            writes.append(UpdateMany({"_id": {"$in": ids}}, {"$set": facts}))
+        update: dict[str, object] = {
+            "delivery": report.state, "delivery_rank": report.rank, "updated_at": at
+        }  # fmt: skip
+        if report.error is not None:
+            update["error"] = report.error.model_dump()
+        writes.append(
+            UpdateMany(
+                {"_id": {"$in": ids}, "delivery_rank": {"$lt": report.rank}},
+                {"$set": update, "$unset": OUT_OF_OUTBOX},
+            )
+        )
+        forward = [m for m in messages.values() if m.rank < report.rank]
+        for m in forward:
+            m.rank = report.rank
+            if report.ends:
+                failed.add(m.conversation_id)
+        moved.append(bool(forward))
+    if writes:
+        await Message.get_pymongo_collection().bulk_write(writes, ordered=True)
+    if early:
+        await EarlyStatus.get_pymongo_collection().bulk_write(early, ordered=False)
+    if failed:
+        await Conversation.get_pymongo_collection().update_many(
+            {"_id": {"$in": list(failed)}}, {"$set": {"delivery_failed_at": at}}
+        )
+    return moved
+
+
+def _early(report: StatusReport) -> EarlyStatus:
+    return EarlyStatus(
+        id=PydanticObjectId(),
+        account_id=report.account_id,
+        channel_id=report.channel_id,
+        provider_message_id=report.provider_message_id,
+        status=report.state,
+        error=report.error,
+        metadata=dict(report.metadata),
+    )

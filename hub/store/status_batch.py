@@ -4,8 +4,9 @@ Providers send one status per HTTP request, and under load many arrive at once. 
 hands each report to ``StatusBatcher.apply`` and waits; the batcher collects what arrives
 within ``window`` seconds (or while a batch is being written), then for the whole batch:
 
-- one ``find`` of the reported messages on the ``(channel_id, provider_message_id)``
-  index (account and direction checked on the documents, as ``outbound_by_provider_id``);
+- an equality read per reported provider id on the ``(channel_id, provider_message_id)``
+  index, sent together (account and direction checked on the documents, as
+  ``outbound_by_provider_id``; SecantusDB scans for ``$in`` on that field, see ``_found``);
 - one ordered ``bulk_write``: per report its facts (``metadata``, kept even when the state
   does not move) and its forward-only move, ``delivery_rank < rank`` in the filter, so a
   status never goes backwards (reports of one message apply in the order they arrived);
@@ -110,25 +111,32 @@ class StatusBatcher:
 async def _found(
     batch: list[StatusReport],
 ) -> dict[tuple[PydanticObjectId, str], dict[PydanticObjectId, _Found]]:
-    """The outbound messages each (channel, provider id) of the batch names, by account."""
+    """The outbound messages each (channel, provider id) of the batch names, by account.
+
+    One equality read per provider id, sent together: SecantusDB answers ``$in`` (and
+    ``$or``, ``$unionWith``) on ``provider_message_id`` by scanning the channel's messages
+    (98 ms of its CPU for 16 ids among 2,000, against 0.5 ms for each equality read).
+    """
     accounts = {(r.channel_id, r.provider_message_id): r.account_id for r in batch}
-    docs = Message.get_pymongo_collection().find(
-        {
-            "channel_id": {"$in": list({r.channel_id for r in batch})},
-            "provider_message_id": {"$in": list({r.provider_message_id for r in batch})},
-        },
-        {"account_id": 1, "direction": 1, "channel_id": 1, "provider_message_id": 1,
-         "delivery_rank": 1, "conversation_id": 1},
-    )  # fmt: skip
+    keys = list(accounts)
+    reads = await asyncio.gather(*[_read(channel_id, pid) for channel_id, pid in keys])
     found: dict[tuple[PydanticObjectId, str], dict[PydanticObjectId, _Found]] = {}
-    async for d in docs:
-        key = (d["channel_id"], d["provider_message_id"])
-        if d["direction"] != "out" or accounts.get(key) != d["account_id"]:
-            continue
-        found.setdefault(key, {})[d["_id"]] = _Found(
-            d.get("delivery_rank", 0), d["conversation_id"]
-        )
+    for key, docs in zip(keys, reads, strict=True):
+        for d in docs:
+            if d["direction"] == "out" and accounts[key] == d["account_id"]:
+                found.setdefault(key, {})[d["_id"]] = _Found(
+                    d.get("delivery_rank", 0), d["conversation_id"]
+                )
     return found
+
+
+async def _read(channel_id: PydanticObjectId, provider_message_id: str) -> list[dict[str, Any]]:
+    """Exactly the (channel_id, provider_message_id) index, as ``outbound_by_provider_id``."""
+    docs = Message.get_pymongo_collection().find(
+        {"channel_id": channel_id, "provider_message_id": provider_message_id},
+        {"account_id": 1, "direction": 1, "delivery_rank": 1, "conversation_id": 1},
+    )
+    return [d async for d in docs]
 
 
 async def _write(batch: list[StatusReport]) -> list[bool]:

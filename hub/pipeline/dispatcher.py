@@ -61,6 +61,8 @@ class Dispatcher(ClaimLoop[Message]):
         self.per_channel = per_channel
         self.lease = dt.timedelta(seconds=hub.settings.outbox_lease_seconds)
         self._busy: Counter[PydanticObjectId] = Counter()
+        #: The messages this dispatcher is sending (never claimed again meanwhile).
+        self._sending: set[PydanticObjectId | None] = set()
         self._held_back = False
         #: Due messages read from the index (or seen arriving), claimed from in order.
         self._candidates: list[DueMessage] = []
@@ -96,30 +98,40 @@ class Dispatcher(ClaimLoop[Message]):
         return found[0] if found else None
 
     async def claim_many(self, room: int) -> list[Message]:
-        """Claim up to ``room`` due messages: one read of the due index, then a
-        compare-and-set ``update_one`` by ``_id`` per message (``find_one_and_update``
-        cost grew with the collection on SecantusDB). Channels at ``per_channel`` sends
-        are skipped, so their messages stay due for this or another process."""
+        """Claim up to ``room`` due messages: one read of the due index (at most once a
+        second), then every compare-and-set on ``(_id, outbox_due)`` in one bulk write and
+        one read of those won (``hub.store.outbox.take_many``): a constant number of
+        commands per batch. Channels at ``per_channel`` sends are skipped, so their
+        messages stay due for this or another process."""
         at = now()
         await self._refresh(at)
         self._held_back = False
-        claimed: list[PydanticObjectId] = []
+        chosen: list[DueMessage] = []
         kept: list[DueMessage] = []
+        wanted: Counter[PydanticObjectId] = Counter()
         for due in self._candidates:
             if due.outbox_due > at or due.delivery_rank > delivery.rank("sending"):
                 continue  # not due (a later retry) or done meanwhile: the next read shows it
-            if len(claimed) >= room or self._busy[due.channel_id] >= self.per_channel:
-                self._held_back = self._held_back or len(claimed) < room
+            if due.id in self._sending:
+                continue  # this dispatcher holds it already
+            busy = self._busy[due.channel_id] + wanted[due.channel_id]
+            if len(chosen) >= room or busy >= self.per_channel:
+                self._held_back = self._held_back or len(chosen) < room
                 kept.append(due)
                 continue
-            if await outbox.take(
-                due, self.owner, "sending", delivery.rank("sending"),
-                at=at, lease_until=at + self.lease,
-            ):  # fmt: skip
-                self._busy[due.channel_id] += 1
-                claimed.append(due.id)
+            wanted[due.channel_id] += 1
+            chosen.append(due)
         self._candidates = kept
-        return await self._claimed(claimed, at)
+        claimed = await outbox.take_many(
+            chosen, self.owner, "sending", delivery.rank("sending"),
+            at=at, lease_until=at + self.lease,
+        )  # fmt: skip
+        for message in claimed:
+            self._busy[message.channel_id] += 1
+            self._sending.add(message.id)
+            if message.attempts == 1:
+                self.hub.metrics.dispatcher_lag.set((at - message.created_at).total_seconds())
+        return claimed
 
     async def _refresh(self, at: dt.datetime) -> None:
         """Read the due index when the known candidates ran out or are a second old, so a
@@ -130,18 +142,12 @@ class Dispatcher(ClaimLoop[Message]):
         self._candidates = await outbox.due_all_accounts(at)
         self._read_at = time.monotonic()
 
-    async def _claimed(self, ids: list[PydanticObjectId], at: dt.datetime) -> list[Message]:
-        claimed = await outbox.claimed(ids)
-        for message in claimed:
-            if message.attempts == 1:
-                self.hub.metrics.dispatcher_lag.set((at - message.created_at).total_seconds())
-        return claimed
-
     async def process(self, message: Message) -> None:
         """Send one claimed message and record the outcome; frees its channel's slot."""
         try:
             await self._process(message)
         finally:
+            self._sending.discard(message.id)
             self._busy[message.channel_id] -= 1
             if self._busy[message.channel_id] <= 0:
                 del self._busy[message.channel_id]

@@ -16,7 +16,8 @@ within ``window`` seconds (or while a batch is being written), then for the whol
 Each caller learns whether its report moved a message (from the ranks read, stepped through
 in order; the write's filter is the guard). A callback is answered 2xx only after its batch
 was written; a failed batch fails every caller in it. One batcher per process
-(``Hub.status_updates``); batches are written one at a time.
+(``Hub.status_updates``); up to ``IN_FLIGHT`` batches are written at once (each write
+only moves a message forward, so their order does not matter to the state).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from hub.store.delivery import OUT_OF_OUTBOX
 #: How long the first report of a batch waits for company (seconds).
 WINDOW = 0.003
 MAX_BATCH = 64
+#: Batches written at the same time (a batch's bulk write runs its updates one by one).
+IN_FLIGHT = 4
 
 
 @dataclass
@@ -75,6 +78,9 @@ class StatusBatcher:
         self._pending: list[StatusReport] = []
         self._flusher: asyncio.Task[None] | None = None
         self._full = asyncio.Event()
+        #: Batches written at once: the database runs concurrent commands on its cores.
+        self._slots = asyncio.Semaphore(IN_FLIGHT)
+        self._writing: set[asyncio.Task[Any] | None] = set()
         self.batches = 0
         self.reports = 0
 
@@ -91,21 +97,32 @@ class StatusBatcher:
     async def _flush_soon(self) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._full.wait(), self.window)
-        while self._pending:
+        async with self._slots:
             self._full.clear()
             batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+            # Reports arriving from now on gather for the next batch, written alongside.
+            self._flusher = asyncio.create_task(self._flush_soon()) if self._pending else None
+            task = asyncio.current_task()
+            if task is not None:  # kept referenced while it writes, once no longer the flusher
+                self._writing.add(task)
             try:
-                moved = await _write(batch)
-            except Exception as exc:  # the batch failed: every caller in it learns it
-                for report in batch:
-                    if not report.done.done():
-                        report.done.set_exception(exc)
-                continue
-            self.batches += 1
-            self.reports += len(batch)
-            for report, result in zip(batch, moved, strict=True):
+                await self._write_batch(batch)
+            finally:
+                self._writing.discard(task)
+
+    async def _write_batch(self, batch: list[StatusReport]) -> None:
+        try:
+            moved = await _write(batch)
+        except Exception as exc:  # the batch failed: every caller in it learns it
+            for report in batch:
                 if not report.done.done():
-                    report.done.set_result(result)
+                    report.done.set_exception(exc)
+            return
+        self.batches += 1
+        self.reports += len(batch)
+        for report, result in zip(batch, moved, strict=True):
+            if not report.done.done():
+                report.done.set_result(result)
 
 
 async def _found(

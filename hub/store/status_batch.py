@@ -1,8 +1,8 @@
 """Group commit of delivery status reports: concurrent callbacks applied with one bulk write.
 
 Providers send one status per HTTP request, and under load many arrive at once. Ingest
-hands each report to ``StatusBatcher.apply`` and waits; the batcher collects what arrives
-within ``window`` seconds (or while a batch is being written), then for the whole batch:
+hands each report to ``StatusBatcher.apply`` and waits; the batcher gathers what arrives
+together (``hub.store.gather``), then for the whole batch:
 
 - an equality read per reported provider id on the ``(channel_id, provider_message_id)``
   index, sent together (account and direction checked on the documents, as
@@ -16,16 +16,15 @@ within ``window`` seconds (or while a batch is being written), then for the whol
 Each caller learns whether its report moved a message (from the ranks read, stepped through
 in order; the write's filter is the guard). A callback is answered 2xx only after its batch
 was written; a failed batch fails every caller in it. One batcher per process
-(``Hub.status_updates``); up to ``IN_FLIGHT`` batches are written at once (each write
-only moves a message forward, so their order does not matter to the state).
+(``Hub.status_updates``); a few batches may be written at once (each write only moves a
+message forward, so their order does not matter to the state).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -35,12 +34,7 @@ from pymongo import InsertOne, UpdateMany
 from hub.contract import DeliveryState, now
 from hub.models import Conversation, EarlyStatus, Message, SendError
 from hub.store.delivery import OUT_OF_OUTBOX
-
-#: How long the first report of a batch waits for company (seconds).
-WINDOW = 0.003
-MAX_BATCH = 64
-#: Batches written at the same time (a batch's bulk write runs its updates one by one).
-IN_FLIGHT = 4
+from hub.store.gather import Gatherer
 
 
 @dataclass
@@ -56,11 +50,6 @@ class StatusReport:
     metadata: Mapping[str, object]
     #: The state ends a delivery: a move flags the message's conversation.
     ends: bool = False
-    done: asyncio.Future[bool] = field(default_factory=lambda: _future())
-
-
-def _future() -> asyncio.Future[bool]:
-    return asyncio.get_running_loop().create_future()
 
 
 @dataclass
@@ -69,60 +58,16 @@ class _Found:
     conversation_id: PydanticObjectId
 
 
-class StatusBatcher:
+class StatusBatcher(Gatherer[StatusReport, bool]):
     """Collects status reports and applies them in small batches."""
-
-    def __init__(self, window: float = WINDOW, max_batch: int = MAX_BATCH) -> None:
-        self.window = window
-        self.max_batch = max_batch
-        self._pending: list[StatusReport] = []
-        self._flusher: asyncio.Task[None] | None = None
-        self._full = asyncio.Event()
-        #: Batches written at once: the database runs concurrent commands on its cores.
-        self._slots = asyncio.Semaphore(IN_FLIGHT)
-        self._writing: set[asyncio.Task[Any] | None] = set()
-        self.batches = 0
-        self.reports = 0
 
     async def apply(self, report: StatusReport) -> bool:
         """Apply ``report`` with the next batch; whether it moved a message's delivery
         (False also when it was kept as an early status). Raises the batch's error."""
-        self._pending.append(report)
-        if len(self._pending) >= self.max_batch:
-            self._full.set()
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_soon())
-        return await asyncio.shield(report.done)
+        return await self.submit(report)
 
-    async def _flush_soon(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._full.wait(), self.window)
-        async with self._slots:
-            self._full.clear()
-            batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
-            # Reports arriving from now on gather for the next batch, written alongside.
-            self._flusher = asyncio.create_task(self._flush_soon()) if self._pending else None
-            task = asyncio.current_task()
-            if task is not None:  # kept referenced while it writes, once no longer the flusher
-                self._writing.add(task)
-            try:
-                await self._write_batch(batch)
-            finally:
-                self._writing.discard(task)
-
-    async def _write_batch(self, batch: list[StatusReport]) -> None:
-        try:
-            moved = await _write(batch)
-        except Exception as exc:  # the batch failed: every caller in it learns it
-            for report in batch:
-                if not report.done.done():
-                    report.done.set_exception(exc)
-            return
-        self.batches += 1
-        self.reports += len(batch)
-        for report, result in zip(batch, moved, strict=True):
-            if not report.done.done():
-                report.done.set_result(result)
+    async def write(self, batch: list[StatusReport]) -> list[bool]:
+        return await _write(batch)
 
 
 async def _found(

@@ -171,9 +171,10 @@ class Dispatcher(ClaimLoop[Message]):
             log.exception("send of %s failed", message.id)
             await self._retry(message, "internal_error", str(exc)[:300] or type(exc).__name__, None)
         else:
-            await delivery.sent(
-                message, self.owner, result.provider_message_id, result.status, result.metadata
-            )
+            await delivery.sent_together(
+                self.hub.send_results, message, self.owner, result.provider_message_id,
+                result.status, result.metadata,
+            )  # fmt: skip
             self.hub.metrics.messages_out.inc()
 
     async def _outbound(self, message: Message) -> tuple[OutboundMessage, ResolvedChannel]:

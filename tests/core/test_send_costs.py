@@ -33,7 +33,7 @@ from tests.fakes import TEST_API
 
 SENDS = 10
 #: ``update`` commands for the ten sends: one bulk claim, and the results' bulk writes (one
-#: or two, as the sends finish together or not). 20 before (a claim and a result each).
+#: to three, as the sends finish together or not). 20 before (a claim and a result each).
 BASELINE_WRITES = 4
 #: Every command of the ten sends: the due read, the claims' write and read, each send's
 #: read of its conversation (10), the results' writes and the early reports' reads. 43

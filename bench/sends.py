@@ -40,6 +40,7 @@ import ingest
 
 from hub import db
 from hub.ops import embedded
+from hub.pipeline import outbound
 from hub.pipeline.services import Hub
 from hub.tenants import accounts
 
@@ -173,6 +174,10 @@ async def provider_baseline(provider: str, clients: int, seconds: float) -> tupl
 
 
 async def run(args: argparse.Namespace) -> None:
+    # The provider stand-in listens on loopback: let the outbound guard through to it
+    # (here for the channel's set-up; the server reads PARLEY_OUTBOUND_ALLOW).
+    os.environ.setdefault("PARLEY_OUTBOUND_ALLOW", "127.0.0.1/32")
+    outbound.configure(("127.0.0.1/32",))
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         data = Path(tmp)
         db_server = embedded.start(data)

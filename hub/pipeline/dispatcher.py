@@ -63,6 +63,8 @@ class Dispatcher(ClaimLoop[Message]):
         self._busy: Counter[PydanticObjectId] = Counter()
         #: The messages this dispatcher is sending (never claimed again meanwhile).
         self._sending: set[PydanticObjectId | None] = set()
+        #: The conversations of the claimed messages, read with their claim, by message id.
+        self._conversations: dict[PydanticObjectId, Conversation] = {}
         self._held_back = False
         #: Due messages read from the index (or seen arriving), claimed from in order.
         self._candidates: list[DueMessage] = []
@@ -126,6 +128,9 @@ class Dispatcher(ClaimLoop[Message]):
             chosen, self.owner, "sending", delivery.rank("sending"),
             at=at, lease_until=at + self.lease,
         )  # fmt: skip
+        # Their conversations in one read by ``_id`` (a send needs its address, subject
+        # and reply window), not one read per send.
+        self._conversations.update(await outbox.conversations_of(claimed))
         for message in claimed:
             self._busy[message.channel_id] += 1
             self._sending.add(message.id)
@@ -148,6 +153,8 @@ class Dispatcher(ClaimLoop[Message]):
             await self._process(message)
         finally:
             self._sending.discard(message.id)
+            if message.id is not None:
+                self._conversations.pop(message.id, None)
             self._busy[message.channel_id] -= 1
             if self._busy[message.channel_id] <= 0:
                 del self._busy[message.channel_id]
@@ -181,9 +188,11 @@ class Dispatcher(ClaimLoop[Message]):
         channel = await self.hub.channels.resolve(message.channel_id)
         if channel is None:
             raise PermanentSendError("channel_inactive", "the channel was removed or deactivated")
-        conversation = await paging.model_by_id(
-            Conversation, message.account_id, message.conversation_id
-        )
+        conversation = self._conversations.pop(message.id, None) if message.id else None
+        if conversation is None:
+            conversation = await paging.model_by_id(
+                Conversation, message.account_id, message.conversation_id
+            )
         if conversation is None:
             raise PermanentSendError("conversation_gone", "the conversation no longer exists")
         refs = await messages.thread_refs(message) if channel.threaded else []

@@ -15,7 +15,7 @@ from beanie import PydanticObjectId
 from pymongo import UpdateOne
 
 from hub.contract import DeliveryState
-from hub.models import Message
+from hub.models import Conversation, Message
 
 #: The partial index of pending work. Named in every outbox query: SecantusDB's planner
 #: does not pick a partial index by itself and scanned every message instead.
@@ -88,3 +88,19 @@ async def take_many(
     ids = [d.id for d in due]
     docs = collection.find({"_id": {"$in": ids}, "outbox_owner": owner, "outbox_due": lease_until})
     return [Message.model_validate(d) async for d in docs]
+
+
+async def conversations_of(claimed: list[Message]) -> dict[PydanticObjectId, Conversation]:
+    """The conversation of each claimed message, by message id, in one read by ``_id``
+    (each checked to be of its message's account); a removed one is missing."""
+    ids = list({m.conversation_id for m in claimed})
+    if not ids:
+        return {}
+    docs = Conversation.get_pymongo_collection().find({"_id": {"$in": ids}})
+    found = {d["_id"]: d async for d in docs}
+    conversations: dict[PydanticObjectId, Conversation] = {}
+    for message in claimed:
+        doc = found.get(message.conversation_id)
+        if message.id is not None and doc is not None and doc["account_id"] == message.account_id:
+            conversations[message.id] = Conversation.model_validate(doc)
+    return conversations

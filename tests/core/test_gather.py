@@ -45,7 +45,7 @@ async def test_arrivals_during_a_write_form_the_next_batch() -> None:
     assert gatherer.seen == [[1], [2]]
 
 
-async def test_a_full_batch_is_written_without_waiting() -> None:
+async def test_more_than_a_batch_is_split_into_batches_of_64() -> None:
     size = 70
     gatherer = Doubler()
     results = await asyncio.gather(*[gatherer.submit(n) for n in range(size)])

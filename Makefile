@@ -44,7 +44,7 @@ bench: $(STAMP)
 	  export BENCH_ROOT=$$root; \
 	  $(BIN)/python bench/ingest.py && $(BIN)/python bench/live.py && \
 	  $(BIN)/python bench/sends.py && $(BIN)/python bench/positions.py && \
-	  $(BIN)/python bench/burst.py && \
+	  $(BIN)/python bench/burst.py && $(BIN)/python bench/statuses.py && \
 	  $(BIN)/python bench/queries.py $(if $(FULL),,--quick) || exit 1; \
 	done
 

@@ -71,6 +71,10 @@ def settings_for(uri: str) -> Settings:
         mongodb_uri=uri,
         database=DATABASE,
         secret_key=SECRET,
+        # bench/sends.py's provider stand-in listens on loopback.
+        outbound_allow=tuple(
+            a for a in os.environ.get("PARLEY_OUTBOUND_ALLOW", "").split(",") if a
+        ),
     )
 
 

@@ -11,7 +11,8 @@ whose test channel sends to a fast fake provider served by this process on
 - ``--clients`` concurrent API clients replying as fast as they can for ``--seconds``:
   replies accepted, sent within the same seconds, and sends per second until all left;
 - the baselines of the same run: the provider called directly (latency and rate with
-  the same concurrency), so a busy machine shows as a busy baseline.
+  the same concurrency), and raw ``insert_one`` of message-shaped documents into the
+  embedded database (``ingest.raw_rate``), so a busy machine shows as a busy baseline.
 ``BENCH_ROOT`` as in ingest.py. Nothing is asserted.
 """
 
@@ -39,6 +40,7 @@ import ingest
 
 from hub import db
 from hub.ops import embedded
+from hub.pipeline import outbound
 from hub.pipeline.services import Hub
 from hub.tenants import accounts
 
@@ -172,6 +174,10 @@ async def provider_baseline(provider: str, clients: int, seconds: float) -> tupl
 
 
 async def run(args: argparse.Namespace) -> None:
+    # The provider stand-in listens on loopback: let the outbound guard through to it
+    # (here for the channel's set-up; the server reads PARLEY_OUTBOUND_ALLOW).
+    os.environ.setdefault("PARLEY_OUTBOUND_ALLOW", "127.0.0.1/32")
+    outbound.configure(("127.0.0.1/32",))
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         data = Path(tmp)
         db_server = embedded.start(data)
@@ -187,6 +193,9 @@ async def run(args: argparse.Namespace) -> None:
                 warm = [(f"w{i}", ingest.contact(i)) for i in range(ingest.CONTACTS)]
                 await ingest.post_all(base, info["webhook"], warm, 16)
                 await report(args, base, info, provider)
+            rate, cpu_ms = await ingest.raw_rate(db_server.uri, db_server.pid, 600, args.clients)
+            print(f"baseline: raw insert_one {rate:.0f}/s with {args.clients} clients; "
+                  f"database CPU {cpu_ms:.1f} ms an insert; load {ingest.load()}")  # fmt: skip
         finally:
             server.should_exit = True
             await task

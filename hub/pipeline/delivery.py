@@ -16,6 +16,7 @@ The writes themselves are ``hub.store.delivery``'s.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping
 from typing import Final, NamedTuple
@@ -23,8 +24,10 @@ from typing import Final, NamedTuple
 from beanie import PydanticObjectId
 
 from hub.contract import DELIVERY_RANK, DeliveryState, StatusUpdate, now
-from hub.models import Message, SendError
+from hub.models import EarlyStatus, Message, SendError
 from hub.store import delivery as store
+from hub.store.send_results import SentResult, SentResults
+from hub.store.status_batch import StatusBatcher, StatusReport
 
 #: Longest wait between two attempts, in seconds.
 MAX_BACKOFF = 900.0
@@ -71,6 +74,32 @@ async def apply_status(
     return False
 
 
+async def apply_statuses(
+    batcher: StatusBatcher,
+    account_id: PydanticObjectId,
+    channel_id: PydanticObjectId,
+    statuses: list[StatusUpdate],
+) -> int:
+    """``apply_status`` for a callback's reports, gathered with concurrent callbacks'
+    into one batch (``hub.store.status_batch``); how many moved a message. Returns once
+    they are written, so the callback is answered after its reports are stored."""
+    reports = [
+        StatusReport(
+            account_id=account_id,
+            channel_id=channel_id,
+            provider_message_id=status.provider_message_id,
+            state=status.status,
+            rank=rank(status.status),
+            error=_reported_error(status),
+            metadata=status.metadata,
+            ends=status.status in ENDED,
+        )
+        for status in statuses
+    ]
+    moved = await asyncio.gather(*[batcher.apply(report) for report in reports])
+    return sum(moved)
+
+
 def _reported_error(status: StatusUpdate) -> SendError | None:
     if not status.error_code and status.status not in ENDED:
         return None
@@ -93,11 +122,47 @@ async def sent(
     await apply_early_statuses(message.account_id, message.channel_id, provider_id)
 
 
+async def sent_together(
+    results: SentResults,
+    message: Message,
+    owner: str,
+    provider_id: str,
+    status: DeliveryState,
+    meta: Mapping[str, object],
+) -> None:
+    """``sent``, written with concurrent sends' outcomes in one batch (``hub.store.send_results``)."""
+    state: DeliveryState = status if rank(status) >= rank("sent") else "sent"
+    assert message.id is not None
+    kept = await results.record(
+        SentResult(
+            message_id=message.id,
+            account_id=message.account_id,
+            channel_id=message.channel_id,
+            owner=owner,
+            provider_message_id=provider_id,
+            state=state,
+            rank=rank(state),
+            metadata=meta,
+        )
+    )
+    await _apply_kept(message.account_id, message.channel_id, provider_id, kept)
+
+
 async def apply_early_statuses(
     account_id: PydanticObjectId, channel_id: PydanticObjectId, provider_id: str
 ) -> None:
     """Apply, then drop, the reports kept for ``provider_id`` before its send returned."""
-    for item in await store.early_statuses(account_id, channel_id, provider_id):
+    kept = await store.early_statuses(account_id, channel_id, provider_id)
+    await _apply_kept(account_id, channel_id, provider_id, kept)
+
+
+async def _apply_kept(
+    account_id: PydanticObjectId,
+    channel_id: PydanticObjectId,
+    provider_id: str,
+    kept: list[EarlyStatus],
+) -> None:
+    for item in kept:
         await apply_status(
             account_id,
             channel_id,

@@ -61,6 +61,10 @@ class Dispatcher(ClaimLoop[Message]):
         self.per_channel = per_channel
         self.lease = dt.timedelta(seconds=hub.settings.outbox_lease_seconds)
         self._busy: Counter[PydanticObjectId] = Counter()
+        #: The messages this dispatcher is sending (never claimed again meanwhile).
+        self._sending: set[PydanticObjectId | None] = set()
+        #: The conversations of the claimed messages, read with their claim, by message id.
+        self._conversations: dict[PydanticObjectId, Conversation] = {}
         self._held_back = False
         #: Due messages read from the index (or seen arriving), claimed from in order.
         self._candidates: list[DueMessage] = []
@@ -96,30 +100,43 @@ class Dispatcher(ClaimLoop[Message]):
         return found[0] if found else None
 
     async def claim_many(self, room: int) -> list[Message]:
-        """Claim up to ``room`` due messages: one read of the due index, then a
-        compare-and-set ``update_one`` by ``_id`` per message (``find_one_and_update``
-        cost grew with the collection on SecantusDB). Channels at ``per_channel`` sends
-        are skipped, so their messages stay due for this or another process."""
+        """Claim up to ``room`` due messages: one read of the due index (at most once a
+        second), then every compare-and-set on ``(_id, outbox_due)`` in one bulk write and
+        one read of those won (``hub.store.outbox.take_many``): a constant number of
+        commands per batch. Channels at ``per_channel`` sends are skipped, so their
+        messages stay due for this or another process."""
         at = now()
         await self._refresh(at)
         self._held_back = False
-        claimed: list[PydanticObjectId] = []
+        chosen: list[DueMessage] = []
         kept: list[DueMessage] = []
+        wanted: Counter[PydanticObjectId] = Counter()
         for due in self._candidates:
             if due.outbox_due > at or due.delivery_rank > delivery.rank("sending"):
                 continue  # not due (a later retry) or done meanwhile: the next read shows it
-            if len(claimed) >= room or self._busy[due.channel_id] >= self.per_channel:
-                self._held_back = self._held_back or len(claimed) < room
+            if due.id in self._sending:
+                continue  # this dispatcher holds it already
+            busy = self._busy[due.channel_id] + wanted[due.channel_id]
+            if len(chosen) >= room or busy >= self.per_channel:
+                self._held_back = self._held_back or len(chosen) < room
                 kept.append(due)
                 continue
-            if await outbox.take(
-                due, self.owner, "sending", delivery.rank("sending"),
-                at=at, lease_until=at + self.lease,
-            ):  # fmt: skip
-                self._busy[due.channel_id] += 1
-                claimed.append(due.id)
+            wanted[due.channel_id] += 1
+            chosen.append(due)
         self._candidates = kept
-        return await self._claimed(claimed, at)
+        claimed = await outbox.take_many(
+            chosen, self.owner, "sending", delivery.rank("sending"),
+            at=at, lease_until=at + self.lease,
+        )  # fmt: skip
+        # Their conversations in one read by ``_id`` (a send needs its address, subject
+        # and reply window), not one read per send.
+        self._conversations.update(await outbox.conversations_of(claimed))
+        for message in claimed:
+            self._busy[message.channel_id] += 1
+            self._sending.add(message.id)
+            if message.attempts == 1:
+                self.hub.metrics.dispatcher_lag.set((at - message.created_at).total_seconds())
+        return claimed
 
     async def _refresh(self, at: dt.datetime) -> None:
         """Read the due index when the known candidates ran out or are a second old, so a
@@ -130,18 +147,14 @@ class Dispatcher(ClaimLoop[Message]):
         self._candidates = await outbox.due_all_accounts(at)
         self._read_at = time.monotonic()
 
-    async def _claimed(self, ids: list[PydanticObjectId], at: dt.datetime) -> list[Message]:
-        claimed = await outbox.claimed(ids)
-        for message in claimed:
-            if message.attempts == 1:
-                self.hub.metrics.dispatcher_lag.set((at - message.created_at).total_seconds())
-        return claimed
-
     async def process(self, message: Message) -> None:
         """Send one claimed message and record the outcome; frees its channel's slot."""
         try:
             await self._process(message)
         finally:
+            self._sending.discard(message.id)
+            if message.id is not None:
+                self._conversations.pop(message.id, None)
             self._busy[message.channel_id] -= 1
             if self._busy[message.channel_id] <= 0:
                 del self._busy[message.channel_id]
@@ -165,18 +178,21 @@ class Dispatcher(ClaimLoop[Message]):
             log.exception("send of %s failed", message.id)
             await self._retry(message, "internal_error", str(exc)[:300] or type(exc).__name__, None)
         else:
-            await delivery.sent(
-                message, self.owner, result.provider_message_id, result.status, result.metadata
-            )
+            await delivery.sent_together(
+                self.hub.send_results, message, self.owner, result.provider_message_id,
+                result.status, result.metadata,
+            )  # fmt: skip
             self.hub.metrics.messages_out.inc()
 
     async def _outbound(self, message: Message) -> tuple[OutboundMessage, ResolvedChannel]:
         channel = await self.hub.channels.resolve(message.channel_id)
         if channel is None:
             raise PermanentSendError("channel_inactive", "the channel was removed or deactivated")
-        conversation = await paging.model_by_id(
-            Conversation, message.account_id, message.conversation_id
-        )
+        conversation = self._conversations.pop(message.id, None) if message.id else None
+        if conversation is None:
+            conversation = await paging.model_by_id(
+                Conversation, message.account_id, message.conversation_id
+            )
         if conversation is None:
             raise PermanentSendError("conversation_gone", "the conversation no longer exists")
         refs = await messages.thread_refs(message) if channel.threaded else []

@@ -38,6 +38,7 @@ from hub.store.batch import InsertBatcher
 from hub.store.contacts import find_or_create_contact as contact_for_address
 from hub.store.errors import Duplicate
 from hub.store.media import MediaStore
+from hub.store.status_batch import StatusBatcher
 
 __all__ = [
     "IngestServices",
@@ -69,6 +70,9 @@ class IngestServices(Protocol):
     @property
     def message_inserts(self) -> InsertBatcher[Message]: ...
 
+    @property
+    def status_updates(self) -> StatusBatcher: ...
+
 
 @dataclass
 class Receipt:
@@ -96,9 +100,10 @@ async def receive(hub: IngestServices, channel: ResolvedChannel, result: Webhook
             receipt.new_conversations.append(message.conversation_id)
         elif requeued:
             receipt.requeued.append(message.conversation_id)
-    for status in result.statuses:
-        if await delivery.apply_status(channel.account_id, channel.id, status):
-            receipt.statuses_applied += 1
+    if result.statuses:
+        receipt.statuses_applied = await delivery.apply_statuses(
+            hub.status_updates, channel.account_id, channel.id, result.statuses
+        )
     hub.metrics.messages_in.inc(len(receipt.messages))
     await hub.rules.after_receive(channel, receipt)  # routing, out of office, look-ups
     return receipt

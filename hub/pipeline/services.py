@@ -26,6 +26,8 @@ from hub.settings import Settings
 from hub.store.batch import InsertBatcher, message_inserts
 from hub.store.database import Database
 from hub.store.media import MediaStore
+from hub.store.send_results import SentResults
+from hub.store.status_batch import StatusBatcher
 
 
 class Hub:
@@ -68,6 +70,10 @@ class Hub:
         self.background = tasks.Background()
         #: Group commit of inbound messages (``hub.store.batch``), used by ingest.
         self.message_inserts: InsertBatcher[Message] = message_inserts(database)
+        #: Group commit of delivery status reports (``hub.store.status_batch``).
+        self.status_updates = StatusBatcher()
+        #: Group commit of the dispatcher's "sent" outcomes (``hub.store.send_results``).
+        self.send_results = SentResults()
 
     async def resolve(self, channel_id: str | PydanticObjectId | None) -> ResolvedChannel | None:
         """The active channel with this id with its connector, capabilities and info."""

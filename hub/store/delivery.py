@@ -17,7 +17,7 @@ from hub.contract import DeliveryState, now
 from hub.models import Conversation, EarlyStatus, Message, SendError
 
 #: The outbox's claim fields, cleared when a message leaves the outbox.
-_OUT_OF_OUTBOX = {"outbox_due": "", "outbox_owner": ""}
+OUT_OF_OUTBOX = {"outbox_due": "", "outbox_owner": ""}
 
 
 def _owned(message: Message, owner: str) -> dict[str, object]:
@@ -57,7 +57,7 @@ async def advance(
         update["error"] = error.model_dump()
     result = await Message.get_pymongo_collection().update_many(
         {"_id": {"$in": ids}, "delivery_rank": {"$lt": rank}},
-        {"$set": update, "$unset": _OUT_OF_OUTBOX},
+        {"$set": update, "$unset": OUT_OF_OUTBOX},
     )
     return result.modified_count
 
@@ -128,7 +128,7 @@ async def mark_sent(
     for key, value in metadata.items():
         update[f"metadata.{key}"] = value
     await Message.get_pymongo_collection().update_one(
-        _owned(message, owner), {"$set": update, "$unset": _OUT_OF_OUTBOX}
+        _owned(message, owner), {"$set": update, "$unset": OUT_OF_OUTBOX}
     )
 
 
@@ -145,7 +145,7 @@ async def mark_ended(
                 "error": error.model_dump(),
                 "updated_at": now(),
             },
-            "$unset": _OUT_OF_OUTBOX,
+            "$unset": OUT_OF_OUTBOX,
         },
     )
     return bool(result.modified_count)

@@ -12,9 +12,10 @@ import datetime as dt
 from typing import NamedTuple
 
 from beanie import PydanticObjectId
+from pymongo import UpdateOne
 
 from hub.contract import DeliveryState
-from hub.models import Message
+from hub.models import Conversation, Message
 
 #: The partial index of pending work. Named in every outbox query: SecantusDB's planner
 #: does not pick a partial index by itself and scanned every message instead.
@@ -55,36 +56,51 @@ async def due_all_accounts(at: dt.datetime) -> list[DueMessage]:
     return sorted(found, key=lambda d: d.outbox_due)
 
 
-async def take(
-    due: DueMessage,
+async def take_many(
+    due: list[DueMessage],
     owner: str,
     state: DeliveryState,
     rank: int,
     *,
     at: dt.datetime,
     lease_until: dt.datetime,
-) -> bool:
-    """Claim one due message for ``owner`` until ``lease_until`` (moved to ``state``, one
-    more attempt); False when another took it, or it changed, since it was read."""
-    result = await Message.get_pymongo_collection().update_one(
-        {"_id": due.id, "outbox_due": due.outbox_due},
-        {
-            "$set": {
-                "outbox_due": lease_until,
-                "outbox_owner": owner,
-                "delivery": state,
-                "delivery_rank": rank,
-                "updated_at": at,
-            },
-            "$inc": {"attempts": 1},
-        },
-    )
-    return bool(result.modified_count)
-
-
-async def claimed(ids: list[PydanticObjectId]) -> list[Message]:
-    """The claimed messages, read once after their claims."""
-    if not ids:
+) -> list[Message]:
+    """``take`` for several due messages in two commands: one unordered ``bulk_write`` of
+    the compare-and-sets, then one read of those now held by ``owner`` until
+    ``lease_until`` (the caller leaves out messages it already holds). Those another
+    dispatcher took, or that changed since they were read, are not returned."""
+    if not due:
         return []
-    docs = [d async for d in Message.get_pymongo_collection().find({"_id": {"$in": ids}})]
-    return [Message.model_validate(d) for d in docs]
+    collection = Message.get_pymongo_collection()
+    claim = {
+        "$set": {
+            "outbox_due": lease_until,
+            "outbox_owner": owner,
+            "delivery": state,
+            "delivery_rank": rank,
+            "updated_at": at,
+        },
+        "$inc": {"attempts": 1},
+    }
+    await collection.bulk_write(
+        [UpdateOne({"_id": d.id, "outbox_due": d.outbox_due}, claim) for d in due], ordered=False
+    )
+    ids = [d.id for d in due]
+    docs = collection.find({"_id": {"$in": ids}, "outbox_owner": owner, "outbox_due": lease_until})
+    return [Message.model_validate(d) async for d in docs]
+
+
+async def conversations_of(claimed: list[Message]) -> dict[PydanticObjectId, Conversation]:
+    """The conversation of each claimed message, by message id, in one read by ``_id``
+    (each checked to be of its message's account); a removed one is missing."""
+    ids = list({m.conversation_id for m in claimed})
+    if not ids:
+        return {}
+    docs = Conversation.get_pymongo_collection().find({"_id": {"$in": ids}})
+    found = {d["_id"]: d async for d in docs}
+    conversations: dict[PydanticObjectId, Conversation] = {}
+    for message in claimed:
+        doc = found.get(message.conversation_id)
+        if message.id is not None and doc is not None and doc["account_id"] == message.account_id:
+            conversations[message.id] = Conversation.model_validate(doc)
+    return conversations

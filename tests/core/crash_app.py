@@ -19,6 +19,7 @@ def settings() -> Settings:
         database="crash",
         secret_key="crash-secret",
         outbox_base_backoff=30.0,
+        outbound_allow=("127.0.0.1/32",),  # the provider stand-in's (unreachable) address
     )
 
 

@@ -25,6 +25,7 @@ import pytest
 
 from hub import db
 from hub.ops import embedded
+from hub.pipeline import outbound
 from hub.pipeline.services import Hub
 from hub.tenants import accounts
 from tests.core import crash_app
@@ -64,8 +65,10 @@ def _hub(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
 async def _setup(uri: str) -> dict[str, Any]:
     client = db.connect(uri)
     database = await db.init(client, "crash")
+    settings = crash_app.settings()
+    outbound.configure(settings.outbound_allow)  # the channel's loopback address is allowed
     async with httpx.AsyncClient() as http:
-        hub = Hub(crash_app.settings(), database, http, {"test": EchoConnector})
+        hub = Hub(settings, database, http, {"test": EchoConnector})
         account = await accounts.create_account("Crash", "PRO", 3, ["generic_api"])
         unreachable = f"http://127.0.0.1:{embedded.free_port()}"
         channel, _ = await accounts.create_channel(

@@ -126,13 +126,18 @@ async def test_drafts_stream_into_the_composer(
         "Merci Ann, elle arrive jeudi. Bonne journée !"
     ]
 
+    # The hub's answer to the send replaces the composer (the drafts' box with it): wait
+    # for it, as an agent sees the emptied composer, before asking again.
+    await expect(box).to_have_value("", timeout=15000)
+
     # The endpoint down: a readable note in the composer, the page still whole.
     assist_endpoint.script.clear()
     assist_endpoint.answer(Answer(status=503, error="overloaded"))
     await page.get_by_role("button", name="Suggest replies").click()
     note = page.locator("#assist-drafts .assist-error")
     await expect(note).to_have_text(
-        "The assistant is not reachable (HTTP 503). Write your reply yourself."
+        "The assistant is not reachable (HTTP 503). Write your reply yourself.",
+        timeout=15000,
     )
     await expect(page.locator(".assist-draft")).to_have_count(0)
     await expect(box).to_be_editable()

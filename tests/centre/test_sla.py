@@ -402,11 +402,6 @@ async def test_timed_reads_use_their_indexes(hub: Hub, tenant: Tenant) -> None:
         "sla_next_due_1": {"sla_next_due": bounded},
         "account_id_1_sla_due_1": {"account_id": account, "sla_due": {"$gte": sla.FLOOR}},
         "account_id_1_sla_risk_at_1": {"account_id": account, "sla_risk_at": bounded},
-        "account_id_1_team_id_1_sla_risk_at_1": {
-            "account_id": account,
-            "team_id": "t1",
-            "sla_risk_at": bounded,
-        },
         "csat_due_at_1": {"csat_due_at": bounded},
         "csat_survey.token_hash_1": {"csat_survey.token_hash": "abc"},
     }

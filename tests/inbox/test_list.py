@@ -137,7 +137,6 @@ async def test_every_filter_has_an_index(running: Running) -> None:
         "channel_id",
         "team_id",
         "labels",
-        "contact_name",
         "contact_key",
     ):
         assert ("account_id", field) in leading, field

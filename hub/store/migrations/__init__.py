@@ -145,6 +145,9 @@ async def migrate(database: Database, poll: float = 1.0) -> Outcome:
             await _next_version(database, poll)  # another process migrates: wait for it
             continue
         try:
+            # Read again under the lease: another process may have migrated and let go
+            # between the read above and the take.
+            version = await stored_version(database) or 0
             for step in MIGRATIONS[version:]:
                 log.info("schema migration %d (%s) starts", step.version, step.name)
                 counts = await step.up(database)

@@ -12,34 +12,27 @@ screen shows it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from beanie import PydanticObjectId
 
-from hub import tasks
 from hub.contract import now
 from hub.errors import NotFound
 from hub.integrations.event_webhooks import event_key
 from hub.models import Account, User
 from hub.models.push import PushDelivery
-from hub.pipeline.realtime import Event, Subscription
-from hub.pipeline.services import Hub
+from hub.pipeline.fan_out import InterestedFanOut
+from hub.pipeline.realtime import Event
 from hub.store import accounts, conversations, users
 from hub.store import push as store
-from hub.store.errors import DatabaseError
 from hub.store.ids import try_id
 from hub.web import i18n
 from hub.web.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 BODY_CHARS = 120
-#: Seconds between re-reads of which accounts have devices (and at once when one changes).
-INTEREST_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -186,64 +179,20 @@ async def queue(account_id: PydanticObjectId, target: Target, key: str) -> int:
     return await store.queue(pushes)
 
 
-class PushFanOut:
-    """Reads the process's change events and stores their pushes; one per process."""
+class PushFanOut(InterestedFanOut):
+    """Stores the pushes of the process's change events; one per process."""
 
-    def __init__(self, hub: Hub, on_new: Callable[[], None]) -> None:
-        self.hub = hub
-        self.on_new = on_new
-        self._sub: Subscription | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._interested: set[PydanticObjectId] = set()
-        self._stale = True
-        self._read_at = 0.0
+    interest_kinds = ("push_subscription",)
+    event_kinds = ("message", "conversation", "notification")
+    what = "push events"
+    task_name = "parley-push-events"
 
-    def _wanted(self, event: Event) -> bool:
-        kind = event.type.split(".")[0]
-        if kind == "push_subscription":
-            self._stale = True
-            return False
-        if kind not in ("message", "conversation", "notification"):
-            return False
-        return self._stale or event.account_id in self._interested
+    async def interested_accounts(self) -> set[PydanticObjectId]:
+        return await store.accounts_with_devices_all_accounts()
 
-    async def _refresh(self) -> None:
-        if not self._stale and time.monotonic() - self._read_at < INTEREST_SECONDS:
-            return
-        self._stale = False
-        self._read_at = time.monotonic()
-        self._interested = await store.accounts_with_devices_all_accounts()
-
-    async def start(self) -> None:
-        await self._refresh()
-        self._sub = self.hub.realtime.subscribe(None, self._wanted)
-        self._task = asyncio.create_task(self._run(self._sub), name="parley-push-events")
-
-    async def stop(self) -> None:
-        if self._sub is not None:
-            self.hub.realtime.unsubscribe(self._sub)
-        await tasks.stop(self._task)
-
-    async def handle(self, event: Event) -> int:
-        """Store the pushes of one change; returns how many this call stored."""
-        await self._refresh()
-        if event.account_id is None or event.account_id not in self._interested:
-            return 0
+    async def deliver(self, event: Event) -> int:
+        assert event.account_id is not None
         stored = 0
         for target in await targets(event):
             stored += await queue(event.account_id, target, f"{target.kind}:{event_key(event)}")
         return stored
-
-    async def _run(self, sub: Subscription) -> None:
-        while True:
-            event = await sub.get()
-            if sub.lagged:
-                log.warning("push events fell behind the change stream; some were skipped")
-                sub.lagged = False
-            try:
-                if await self.handle(event):
-                    self.on_new()
-            except (DatabaseError, ValueError) as exc:
-                log.warning("push for %s not stored: %s", event.type, exc)
-            except Exception:  # a bug must not stop every later event
-                log.exception("push for %s not stored", event.type)

@@ -14,30 +14,27 @@ Standard Webhooks headers (``hub.integrations.signing``).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import json
 import logging
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from beanie import PydanticObjectId
 
-from hub import tasks
 from hub.contract import JsonObject, now
 from hub.integrations import signing
 from hub.integrations.representations import CallbackOut, ConversationOut, MessageOut
 from hub.models import CallbackRequest, Conversation, Message, WebhookDelivery
-from hub.pipeline.realtime import Event, Subscription
+from hub.pipeline.fan_out import InterestedFanOut
+from hub.pipeline.realtime import Event
 from hub.store import bots as bot_store
 from hub.store import webhooks as store
-from hub.store.errors import DatabaseError
 
 if TYPE_CHECKING:
-    from hub.pipeline.services import Hub
+    pass
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = signing.PARLEY_HEADER
@@ -157,72 +154,23 @@ async def fan_out(event: Event) -> int:
     return await store.insert_deliveries(deliveries)  # another process may have stored some
 
 
-#: Seconds between re-reads of which accounts have subscriptions or bots, besides the
-#: immediate re-read their change events trigger.
-INTEREST_SECONDS = 30.0
+class EventFanOut(InterestedFanOut):
+    """Stores the webhook deliveries of the process's change events; one per process.
 
-
-class EventFanOut:
-    """Reads the process's change events and stores their deliveries; one per process.
-
-    Only accounts with an active subscription or a bot are interested in events; the
-    set is kept in memory and re-read when a subscription or bot changes anywhere
-    (their collections are in ``realtime.WATCHED``), so the events of every other
-    account cost nothing here — under load they would otherwise cost reads per message
-    and push this subscriber behind the change stream.
+    Only accounts with an active subscription or a bot are interested (their collections
+    are in ``realtime.WATCHED``; ``hub.pipeline.fan_out`` keeps the set).
     """
 
-    def __init__(self, hub: Hub, on_new: Callable[[], None]) -> None:
-        self.hub = hub
-        self.on_new = on_new
-        self._sub: Subscription | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._interested: set[PydanticObjectId] = set()
-        self._stale = True
-        self._read_at = 0.0
+    interest_kinds = ("webhook_subscription", "bot")
+    event_kinds = ("message", "conversation", "callback")
+    what = "webhook events"
+    task_name = "parley-webhook-events"
 
-    def _wanted(self, event: Event) -> bool:
-        kind = event.type.split(".")[0]
-        if kind in ("webhook_subscription", "bot"):
-            self._stale = True
-            return False
-        if kind not in ("message", "conversation", "callback"):
-            return False
-        return self._stale or event.account_id in self._interested
+    async def interested_accounts(self) -> set[PydanticObjectId]:
+        return await store.interested_accounts_all_accounts()
 
-    async def _refresh(self) -> None:
-        if not self._stale and time.monotonic() - self._read_at < INTEREST_SECONDS:
-            return
-        self._stale = False  # changes from here on mark it stale again
-        self._read_at = time.monotonic()
-        self._interested = await store.interested_accounts_all_accounts()
-
-    async def start(self) -> None:
-        await self._refresh()
-        self._sub = self.hub.realtime.subscribe(None, self._wanted)
-        self._task = asyncio.create_task(self._run(self._sub), name="parley-webhook-events")
-
-    async def stop(self) -> None:
-        if self._sub is not None:
-            self.hub.realtime.unsubscribe(self._sub)
-        await tasks.stop(self._task)
-
-    async def _run(self, sub: Subscription) -> None:
-        while True:
-            event = await sub.get()
-            if sub.lagged:
-                log.warning("webhook events fell behind the change stream; some were skipped")
-                sub.lagged = False
-            try:
-                await self._refresh()
-                if event.account_id not in self._interested:
-                    continue
-                if await fan_out(event) + await fact_events(event):
-                    self.on_new()
-            except (DatabaseError, ValueError) as exc:
-                log.warning("webhook event %s not stored: %s", event.type, exc)
-            except Exception:  # a bug must not stop every later event
-                log.exception("webhook event %s not stored", event.type)
+    async def deliver(self, event: Event) -> int:
+        return await fan_out(event) + await fact_events(event)
 
 
 # --------------------------------------------------------------------------- facts

@@ -13,6 +13,8 @@ whose test channel sends to a fast fake provider served by this process on
 - the baselines of the same run: the provider called directly (latency and rate with
   the same concurrency), and raw ``insert_one`` of message-shaped documents into the
   embedded database (``ingest.raw_rate``), so a busy machine shows as a busy baseline.
+- the CPU the database and the hub process spent during the flood, per reply (from its
+  request until the provider had it).
 ``BENCH_ROOT`` as in ingest.py. Nothing is asserted.
 """
 
@@ -45,6 +47,8 @@ from hub.pipeline.services import Hub
 from hub.tenants import accounts
 
 ARRIVED: dict[str, float] = {}
+#: The processes whose CPU the flood reports: the database and the hub (by name).
+PIDS: dict[str, int] = {}
 
 
 async def provider_send(request: Request) -> JSONResponse:
@@ -138,6 +142,7 @@ async def drained(marks: dict[str, Any], limit: float) -> float:
 
 async def flood(client: Any, auth: Any, convs: list[str], clients: int, seconds: float) -> Any:
     marks: dict[str, tuple[float, float]] = {}
+    cpu0 = {pid: ingest.cpu_seconds(pid) for pid in PIDS.values()}
     t0 = time.monotonic()
     end = t0 + seconds
 
@@ -150,7 +155,8 @@ async def flood(client: Any, auth: Any, convs: list[str], clients: int, seconds:
     await asyncio.gather(*[worker(n) for n in range(clients)])
     in_window = sum(1 for m in marks if m in ARRIVED and ARRIVED[m] <= end)
     done = await drained(marks, 120)
-    return len(marks), in_window, len(marks) / (done - t0)
+    cpu = {name: ingest.cpu_seconds(pid) - cpu0[pid] for name, pid in PIDS.items()}
+    return len(marks), in_window, len(marks) / (done - t0), cpu
 
 
 async def provider_baseline(provider: str, clients: int, seconds: float) -> tuple[float, float]:
@@ -189,7 +195,9 @@ async def run(args: argparse.Namespace) -> None:
             info = await setup(db_server.uri, provider)
             port = embedded.free_port()
             base = f"http://127.0.0.1:{port}"
-            with ingest.server(db_server.uri, port, 1, data):
+            PIDS["database"] = db_server.pid
+            with ingest.server(db_server.uri, port, 1, data) as hub_process:
+                PIDS["hub"] = hub_process.pid
                 warm = [(f"w{i}", ingest.contact(i)) for i in range(ingest.CONTACTS)]
                 await ingest.post_all(base, info["webhook"], warm, 16)
                 await report(args, base, info, provider)
@@ -216,10 +224,13 @@ async def report(args: argparse.Namespace, base: str, info: dict[str, Any], prov
         print(f"{args.rate:.0f} replies/s offered: 202 p50 {pct(accepted, 50):.1f} ms, "
               f"p99 {pct(accepted, 99):.1f} ms; reply -> provider p50 {pct(sent, 50):.1f} ms, "
               f"p99 {pct(sent, 99):.1f} ms ({len(sent)}/{len(accepted)} sent)")  # fmt: skip
-        total, in_window, rate = await flood(client, auth, convs, args.clients, args.seconds)
+        total, in_window, rate, cpu = await flood(client, auth, convs, args.clients, args.seconds)
         print(f"{args.clients} API clients for {args.seconds:.0f} s: {total} replies accepted, "
               f"{in_window} sent within those seconds; {rate:.0f} sends/s until all left "
               f"(x{rate / base_rate:.2f} of the provider's direct rate)")  # fmt: skip
+        print("CPU per send (accepted and sent): " + ", ".join(
+            f"{name} {seconds * 1000 / max(total, 1):.2f} ms" for name, seconds in cpu.items()
+        ))  # fmt: skip
         print(f"load average at the end: {ingest.load()}")
 
 

@@ -59,6 +59,16 @@ class ClaimLoop(tasks.Periodic, Generic[T]):
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
 
+    def in_use(self) -> int:
+        """Slots taken: items being processed (the dispatcher adds those it reserved)."""
+        return len(self._inflight)
+
+    def start_item(self, item: T) -> None:
+        """Process ``item`` in its own task, counted in ``_inflight``."""
+        task = asyncio.create_task(self.process(item))
+        self._inflight.add(task)
+        task.add_done_callback(self._done)
+
     # ------------------------------------------------------------------ the loop
 
     async def stop(self) -> None:
@@ -88,13 +98,13 @@ class ClaimLoop(tasks.Periodic, Generic[T]):
         """Claim and start due items until none is due; returns how many were claimed."""
         claimed = 0
         while True:
-            while len(self._inflight) >= self.concurrency:
+            while self.in_use() >= self.concurrency:
+                if not self._inflight:  # slots reserved for hand-offs, which wake the loop
+                    return claimed
                 await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
-            items = await self.claim_many(self.concurrency - len(self._inflight))
+            items = await self.claim_many(self.concurrency - self.in_use())
             if not items:
                 return claimed
             claimed += len(items)
             for item in items:
-                task = asyncio.create_task(self.process(item))
-                self._inflight.add(task)
-                task.add_done_callback(self._done)
+                self.start_item(item)

@@ -4,6 +4,14 @@ A claim moves ``outbox_due`` to the end of a lease (``hub.store.outbox``), so a 
 whose sender died becomes due again when the lease runs out. The dispatcher calls
 ``connector.send`` and records the outcome (``hub.pipeline.delivery``). It wakes at once
 on new work from the change stream and sleeps until the next retry otherwise.
+
+A reply stored by this process skips the claim: ``hub.pipeline.outbox.enqueue`` asks the
+running dispatcher for a slot (``reserve``: within the per-channel and per-process
+bounds), stores the message already leased to it (``outbox_owner``, ``outbox_due`` =
+the lease's end, ``attempts`` 1) and hands it over (``hand``), which starts its send at
+once: no claim write, no read of the message or its conversation, no wait for the change
+stream. Without a slot the message is stored due now and claimed as before; if this
+process dies, the lease runs out and any dispatcher claims it.
 """
 
 from __future__ import annotations
@@ -69,10 +77,56 @@ class Dispatcher(ClaimLoop[Message]):
         #: Due messages read from the index (or seen arriving), claimed from in order.
         self._candidates: list[DueMessage] = []
         self._read_at = 0.0
+        #: Slots promised to replies being stored by this process (``reserve``).
+        self._reserved = 0
         self._sub = hub.realtime.subscribe(None, self._is_new_work)
+
+    async def start(self) -> None:
+        await super().start()
+        self.hub.outbox_sender = self  # replies stored here are handed over (``reserve``)
+
+    def in_use(self) -> int:
+        used = len(self._inflight) + self._reserved
+        if used >= self.concurrency:
+            self._held_back = True  # a finished send wakes the loop for waiting work
+        return used
+
+    def reserve(self, channel_id: PydanticObjectId) -> dt.datetime | None:
+        """A send slot for a message this process is about to store, within the channel's
+        and the process's bounds: the end of the lease to store it with (None: no slot;
+        store it due now for any dispatcher). ``hand`` or ``release`` it afterwards."""
+        if not self.running or self._busy[channel_id] >= self.per_channel:
+            return None
+        if len(self._inflight) + self._reserved >= self.concurrency:
+            return None
+        self._busy[channel_id] += 1
+        self._reserved += 1
+        return now() + self.lease
+
+    def release(self, channel_id: PydanticObjectId) -> None:
+        """Give back a slot from ``reserve`` whose message was not stored."""
+        self._reserved -= 1
+        self._free(channel_id)
+
+    def hand(self, message: Message, conversation: Conversation) -> None:
+        """Send ``message``, stored leased to this dispatcher with a ``reserve``d slot."""
+        self._reserved -= 1
+        self._sending.add(message.id)
+        if message.id is not None:
+            self._conversations[message.id] = conversation
+        self.start_item(message)
+
+    def _free(self, channel_id: PydanticObjectId) -> None:
+        self._busy[channel_id] -= 1
+        if self._busy[channel_id] <= 0:
+            del self._busy[channel_id]
+        if self._held_back:  # a channel's slot opened for work that waits for it
+            self._wake.set()
 
     def _is_new_work(self, event: Event) -> bool:
         data = event.data
+        if data.get("outbox_owner") == self.owner:
+            return False  # handed over by this process (``hand``): being sent
         if event.type.startswith("message.") and data.get("outbox_due") is not None:
             rank = data.get("delivery_rank", 0)
             if rank < delivery.rank("sending"):
@@ -83,6 +137,8 @@ class Dispatcher(ClaimLoop[Message]):
         return False
 
     async def stop(self) -> None:
+        if self.hub.outbox_sender is self:
+            self.hub.outbox_sender = None
         self.hub.realtime.unsubscribe(self._sub)
         await super().stop()
 
@@ -155,16 +211,14 @@ class Dispatcher(ClaimLoop[Message]):
             self._sending.discard(message.id)
             if message.id is not None:
                 self._conversations.pop(message.id, None)
-            self._busy[message.channel_id] -= 1
-            if self._busy[message.channel_id] <= 0:
-                del self._busy[message.channel_id]
-            if self._held_back:  # a channel's slot opened for work that waits for it
-                self._wake.set()
+            self._free(message.channel_id)
 
     async def _process(self, message: Message) -> None:
         try:
             outbound, channel = await self._outbound(message)
-            timeout = self.lease.total_seconds() * 0.8
+            timeout = self._send_timeout(message)
+            if timeout <= 0:  # the lease is nearly over: leave it to the next claim
+                return
             result = await asyncio.wait_for(channel.connector.send(channel.info, outbound), timeout)
         except PermanentSendError as exc:
             await self._fail(message, exc.code, exc.message)
@@ -183,6 +237,15 @@ class Dispatcher(ClaimLoop[Message]):
                 result.status, result.metadata,
             )  # fmt: skip
             self.hub.metrics.messages_out.inc()
+
+    def _send_timeout(self, message: Message) -> float:
+        """0.8 of a lease, and never past 0.8 of the lease this message holds (a handed-over
+        one was leased before it was stored), so a live sender records before it ends."""
+        lease = self.lease.total_seconds()
+        if message.outbox_due is None:
+            return lease * 0.8
+        left = (message.outbox_due - now()).total_seconds() - lease * 0.2
+        return min(lease * 0.8, left)
 
     async def _outbound(self, message: Message) -> tuple[OutboundMessage, ResolvedChannel]:
         channel = await self.hub.channels.resolve(message.channel_id)

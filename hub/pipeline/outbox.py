@@ -95,6 +95,10 @@ async def enqueue(
             channel, conversation.last_inbound_at, text, template, attachments or []
         )
     sent_from = None if private else senders.choose(channel.document, conversation, from_address)
+    # A slot of this process's dispatcher: the message is stored leased to it and handed
+    # over once stored (no claim, no wake-up through the change stream).
+    sender_loop = None if private else hub.outbox_sender
+    lease_until = sender_loop.reserve(channel.id) if sender_loop is not None else None
     at = now()
     state = delivery.initial(private)
     message = Message(
@@ -117,14 +121,22 @@ async def enqueue(
         idempotency_key=idempotency_key,
         from_address=sent_from,
         original_text=original_text,
-        outbox_due=None if private else at,
+        outbox_due=None if private else (lease_until or at),
+        outbox_owner=sender_loop.owner if sender_loop and lease_until else None,
+        attempts=1 if lease_until else 0,
         created_at=at,
         updated_at=at,
     )
     try:
-        await messages.insert_outbound(message)
-    except Duplicate:
-        return await _replay(conversation.account_id, idempotency_key, message)
+        await messages.insert_outbound(message, hub.message_inserts)
+    except BaseException as exc:
+        if sender_loop is not None and lease_until is not None:
+            sender_loop.release(channel.id)
+        if isinstance(exc, Duplicate):
+            return await _replay(conversation.account_id, idempotency_key, message)
+        raise
+    if sender_loop is not None and lease_until is not None:
+        sender_loop.hand(message, conversation)
     if not private:
         # The facts first: the conversation's change (below) wakes the wallboard, which
         # then reads today's counters.

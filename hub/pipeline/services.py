@@ -9,6 +9,8 @@ connectors get only ``connector_services`` (the contract's ``HubServices``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 from beanie import PydanticObjectId
 
@@ -28,6 +30,9 @@ from hub.store.database import Database
 from hub.store.media import MediaStore
 from hub.store.send_results import SentResults
 from hub.store.status_batch import StatusBatcher
+
+if TYPE_CHECKING:
+    from hub.pipeline.dispatcher import Dispatcher
 
 
 class Hub:
@@ -74,6 +79,9 @@ class Hub:
         self.status_updates = StatusBatcher()
         #: Group commit of the dispatcher's "sent" outcomes (``hub.store.send_results``).
         self.send_results = SentResults()
+        #: This process's running dispatcher, to which ``outbox.enqueue`` hands the replies
+        #: it stores (set by ``Dispatcher.start``; None without workers).
+        self.outbox_sender: Dispatcher | None = None
 
     async def resolve(self, channel_id: str | PydanticObjectId | None) -> ResolvedChannel | None:
         """The active channel with this id with its connector, capabilities and info."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
@@ -13,6 +14,9 @@ from hub.store.conversations import get_conversation
 from hub.store.errors import Duplicate, NotFound
 from hub.store.ids import parse_id
 from hub.store.terms import index_message
+
+if TYPE_CHECKING:
+    from hub.store.batch import InsertBatcher
 
 # ---- added by rules
 
@@ -67,8 +71,14 @@ async def last_quick_replies(
     return [str(option["payload"]) for option in options]
 
 
-async def insert_outbound(message: Message) -> None:
-    """Store a new business-side message. ``Duplicate``: its idempotency key is taken."""
+async def insert_outbound(message: Message, batch: InsertBatcher[Message] | None = None) -> None:
+    """Store a new business-side message. ``Duplicate``: its idempotency key is taken.
+
+    With ``batch`` (``Hub.message_inserts``) it is group-committed with the concurrent
+    inserts of the process (``hub.store.batch``)."""
+    if batch is not None:
+        await batch.insert(message)  # raises ``Duplicate`` itself
+        return
     try:
         await index_message(message).insert()
     except DuplicateKeyError:

@@ -104,8 +104,11 @@ async def _account(request: Request, account_id: PydanticObjectId) -> Account:
     account = await accounts.find_account(account_id)
     if account is None:
         raise ApiError(401, "unauthorized", "the key's account no longer exists")
-    settings = hub_of(request).settings
-    await ratelimit.count(account_id, settings.api_rate_limit, settings.api_rate_window_seconds)
+    hub = hub_of(request)
+    settings = hub.settings
+    await ratelimit.count(
+        account_id, settings.api_rate_limit, settings.api_rate_window_seconds, hub.rate_hits
+    )
     return account
 
 

@@ -37,5 +37,8 @@ class WriteAudit:
             return
         client = scope.get("client")
         details = {"method": scope["method"], "path": scope["path"], "status": status["code"]}
+        # The process's concurrent events are one insert (``Hub.audit_inserts``).
+        hub = getattr(getattr(scope.get("app"), "state", None), "hub", None)
         await audit.record(key.account_id, audit.of_key(key), "api.write", None,
-                           client[0] if client else None, details)  # fmt: skip
+                           client[0] if client else None, details,
+                           getattr(hub, "audit_inserts", None))  # fmt: skip

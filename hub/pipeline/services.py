@@ -9,14 +9,15 @@ connectors get only ``connector_services`` (the contract's ``HubServices``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import Protocol
 
 import httpx
 from beanie import PydanticObjectId
 
 from hub import tasks
 from hub.contract import ChannelInfo, Connector, JsonObject
-from hub.models import Channel, Message
+from hub.models import AuditEvent, Channel, Conversation, Message
 from hub.pipeline.channel_secrets import Cipher, fields_of
 from hub.pipeline.channels import ChannelResolver, ResolvedChannel
 from hub.pipeline.connector_services import ConnectorServices
@@ -25,14 +26,26 @@ from hub.pipeline.realtime import Realtime
 from hub.pipeline.registry import Registry
 from hub.pipeline.rules import BasicRules, ConversationRules
 from hub.settings import Settings
+from hub.store.audit import audit_inserts
 from hub.store.batch import InsertBatcher, message_inserts
 from hub.store.database import Database
 from hub.store.media import MediaStore
+from hub.store.ratelimits import RateHits
 from hub.store.send_results import SentResults
 from hub.store.status_batch import StatusBatcher
 
-if TYPE_CHECKING:
-    from hub.pipeline.dispatcher import Dispatcher
+
+class HandOff(Protocol):
+    """What ``hub.pipeline.outbox.enqueue`` needs of the process's running dispatcher
+    (``hub.pipeline.dispatcher.Dispatcher``) to hand it a reply without a claim."""
+
+    owner: str
+
+    def reserve(self, channel_id: PydanticObjectId) -> dt.datetime | None: ...
+
+    def release(self, channel_id: PydanticObjectId) -> None: ...
+
+    def hand(self, message: Message, conversation: Conversation) -> None: ...
 
 
 class Hub:
@@ -79,9 +92,13 @@ class Hub:
         self.status_updates = StatusBatcher()
         #: Group commit of the dispatcher's "sent" outcomes (``hub.store.send_results``).
         self.send_results = SentResults()
+        #: Group commit of the API's write audit events (``hub.api.write_audit``).
+        self.audit_inserts: InsertBatcher[AuditEvent] = audit_inserts(database)
+        #: The API's rate-limit hits of concurrent requests, counted together.
+        self.rate_hits = RateHits()
         #: This process's running dispatcher, to which ``outbox.enqueue`` hands the replies
         #: it stores (set by ``Dispatcher.start``; None without workers).
-        self.outbox_sender: Dispatcher | None = None
+        self.outbox_sender: HandOff | None = None
 
     async def resolve(self, channel_id: str | PydanticObjectId | None) -> ResolvedChannel | None:
         """The active channel with this id with its connector, capabilities and info."""

@@ -8,11 +8,24 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from hub.models import AuditEvent
+from hub.store.batch import InsertBatcher
 
 
-async def insert_event(event: AuditEvent) -> AuditEvent:
-    await event.insert()
+async def insert_event(
+    event: AuditEvent, batch: InsertBatcher[AuditEvent] | None = None
+) -> AuditEvent:
+    """Store ``event``; with ``batch`` (``Hub.audit_inserts``) group-committed with the
+    process's concurrent events (``hub.store.batch``)."""
+    if batch is not None:
+        await batch.insert(event)
+    else:
+        await event.insert()
     return event
+
+
+def audit_inserts(database: Any) -> InsertBatcher[AuditEvent]:
+    """The process's group commit of audit events (``Hub.audit_inserts``)."""
+    return InsertBatcher(database["audit_events"])
 
 
 async def events_between(

@@ -50,9 +50,20 @@ class SentResults(Gatherer[SentResult, list[EarlyStatus]]):
 
     async def write(self, batch: list[SentResult]) -> list[list[EarlyStatus]]:
         at = now()
-        await MessageDocument.get_pymongo_collection().bulk_write(
-            [_mark_sent(result, at) for result in batch], ordered=False
-        )
+        collection = MessageDocument.get_pymongo_collection()
+        groups: dict[tuple[Any, ...], list[SentResult]] = {}
+        for result in batch:
+            if result.metadata:
+                key: tuple[Any, ...] = ("one", result.message_id)
+            else:
+                key = (result.account_id, result.owner, result.state, result.rank)
+            groups.setdefault(key, []).append(result)
+        single = [r for group in groups.values() if len(group) == 1 for r in group]
+        if single:
+            await collection.bulk_write([_mark_sent(r, at) for r in single], ordered=False)
+        for group in groups.values():
+            if len(group) > 1:
+                await collection.update_many(*_mark_all_sent(group, at))
         early = await EarlyStatus.find(
             {
                 "channel_id": {"$in": list({r.channel_id for r in batch})},
@@ -64,6 +75,29 @@ class SentResults(Gatherer[SentResult, list[EarlyStatus]]):
             key = (item.account_id, item.channel_id, item.provider_message_id)
             kept.setdefault(key, []).append(item)
         return [kept.get((r.account_id, r.channel_id, r.provider_message_id), []) for r in batch]
+
+
+def _mark_all_sent(group: list[SentResult], at: Any) -> tuple[dict[str, Any], list[Any]]:
+    """One filter and update pipeline for results of one account, owner and state, none
+    with metadata: each message gets its own provider id by a ``$switch`` on ``_id``."""
+    first = group[0]
+    branches = [
+        {"case": {"$eq": ["$_id", r.message_id]}, "then": {"$literal": r.provider_message_id}}
+        for r in group
+    ]
+    owned = {
+        "_id": {"$in": [r.message_id for r in group]},
+        "account_id": first.account_id,
+        "outbox_owner": first.owner,
+    }
+    fields = {
+        "provider_message_id": {"$switch": {"branches": branches, "default": None}},
+        "delivery": {"$literal": first.state},
+        "delivery_rank": {"$literal": first.rank},
+        "error": None,
+        "updated_at": {"$literal": at},
+    }
+    return owned, [{"$set": fields}, {"$unset": list(OUT_OF_OUTBOX)}]
 
 
 def _mark_sent(result: SentResult, at: Any) -> UpdateOne:

@@ -17,6 +17,7 @@ from beanie import PydanticObjectId
 
 from hub.models import Actor, ApiKey, AuditEvent, User
 from hub.store import audit as store
+from hub.store.batch import InsertBatcher
 
 __all__ = ["SYSTEM", "Actor", "events_between", "of_key", "of_user", "operator", "record"]
 
@@ -64,8 +65,10 @@ async def record(
     target: str | None = None,
     ip: str | None = None,
     details: Mapping[str, object] | None = None,
+    batch: InsertBatcher[AuditEvent] | None = None,
 ) -> AuditEvent:
-    """Write one audit event. Secret-looking detail values are replaced by ``(set)``."""
+    """Write one audit event. Secret-looking detail values are replaced by ``(set)``.
+    ``batch``: the process's group commit of events (``Hub.audit_inserts``)."""
     event = AuditEvent(
         account_id=account_id,
         actor=actor,
@@ -74,7 +77,7 @@ async def record(
         ip=ip,
         details=_scrub(details or {}),
     )
-    return await store.insert_event(event)
+    return await store.insert_event(event, batch)
 
 
 async def events_between(

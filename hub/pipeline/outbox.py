@@ -34,7 +34,8 @@ from hub.models import Conversation, Message, Sender
 from hub.pipeline import delivery, senders
 from hub.pipeline.channels import ResolvedChannel
 from hub.pipeline.dispatcher import IDLE_POLL, Dispatcher
-from hub.store import conversations, messages
+from hub.store import messages
+from hub.store.answered import Reply
 from hub.store.errors import Duplicate
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ async def enqueue(
         # The facts first: the conversation's change (below) wakes the wallboard, which
         # then reads today's counters.
         await handling.replied(conversation, message)
-        await _mark_answered(conversation, message, at)
+        await _mark_answered(hub, conversation, message, at)
     if not private and sender.type == "agent":  # a person's public reply
         await hub.rules.after_reply(conversation, message)  # SLA clocks
     return message
@@ -223,10 +224,16 @@ def preview_of(message: Message) -> str:
     return "[attachment]"
 
 
-async def _mark_answered(conversation: Conversation, message: Message, at: dt.datetime) -> None:
+async def _mark_answered(
+    hub: Hub, conversation: Conversation, message: Message, at: dt.datetime
+) -> None:
     # An automatic message (a system sender) answers nothing: the customer still waits.
+    # Concurrent replies' updates are one write (``hub.store.answered``).
     answers = message.sender.type != "system"
-    await conversations.mark_answered(conversation, preview_of(message), at, answers=answers)
+    assert conversation.id is not None
+    await hub.answered.mark(
+        Reply(conversation.account_id, conversation.id, preview_of(message), at, answers)
+    )
 
 
 #: ``hub.pipeline.delivery.requeue``, where the delivery states live.

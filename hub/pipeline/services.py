@@ -26,6 +26,7 @@ from hub.pipeline.realtime import Realtime
 from hub.pipeline.registry import Registry
 from hub.pipeline.rules import BasicRules, ConversationRules
 from hub.settings import Settings
+from hub.store.answered import Answered
 from hub.store.audit import audit_inserts
 from hub.store.batch import InsertBatcher, message_inserts
 from hub.store.database import Database
@@ -94,6 +95,8 @@ class Hub:
         self.send_results = SentResults()
         #: Group commit of the API's write audit events (``hub.api.write_audit``).
         self.audit_inserts: InsertBatcher[AuditEvent] = audit_inserts(database)
+        #: Group commit of replies' conversation updates (``hub.store.answered``).
+        self.answered = Answered()
         #: The API's rate-limit hits of concurrent requests, counted together.
         self.rate_hits = RateHits()
         #: This process's running dispatcher, to which ``outbox.enqueue`` hands the replies

@@ -1,14 +1,24 @@
-"""Database commands of one API reply: ``POST /api/v1/conversations/{id}/messages``.
+"""Database commands of API replies: ``POST /api/v1/conversations/{id}/messages``.
 
 Counted as ``test_round_trips`` counts (the app without its workers, the request's own
-commands, the second, warm request). The reply is accepted (202) only once its message
-is stored; what the dispatcher does afterwards is counted in ``test_send_costs``.
+commands, warm requests). A reply is accepted (202) only once its message is stored;
+what the dispatcher does afterwards is counted in ``test_send_costs``.
+
+One reply alone costs the key, account and conversation reads, the rate-limit count, the
+message insert, the conversation's update and the write's audit event. Ten concurrent
+replies share the writes: the inserts, the rate-limit count, the conversation updates
+and the audit events are each gathered into a few commands (``hub.store.batch``,
+``hub.store.gather``), each request still answered only after its own are written.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 
+import httpx
+
+from hub.models import Conversation, Message
 from tests.conftest import Running, make_tenant
 from tests.core.helpers import inbound_conversation
 from tests.core.test_round_trips import (  # noqa: F401  (fixtures)
@@ -20,10 +30,17 @@ from tests.core.test_round_trips import (  # noqa: F401  (fixtures)
     report,
 )
 
-BASELINE_REPLY = 99
+#: One warm reply: find 3 (key, account, conversation), findAndModify 1 (rate limit),
+#: insert 2 (message, audit event), update 1 (conversation).
+BASELINE_REPLY = 7
+#: Ten replies at once to five conversations: 70 before, one by one (find 30,
+#: findAndModify 10, insert 20, update 10); 41 with the writes gathered (find 30,
+#: findAndModify 3, insert 5, update 3).
+BEFORE_TEN_REPLIES = 70
+BASELINE_TEN_REPLIES = 41
 
 
-async def test_api_reply_round_trips(quiet: Running, commands: Commands) -> None:
+async def test_api_reply_round_trips(quiet: Running, commands: Commands) -> None:  # noqa: F811
     hub, client = quiet.hub, quiet.client
     tenant = await make_tenant(hub)
     conversation = await inbound_conversation(client, tenant)
@@ -34,3 +51,52 @@ async def test_api_reply_round_trips(quiet: Running, commands: Commands) -> None
         assert r.status_code == 202, r.text
     report("API reply", commands, BASELINE_REPLY)
     assert commands.total() <= BASELINE_REPLY, commands.counts
+
+
+async def test_concurrent_replies_share_their_writes(
+    quiet: Running,  # noqa: F811
+    commands: Commands,  # noqa: F811
+) -> None:
+    hub, client = quiet.hub, quiet.client
+    tenant = await make_tenant(hub)
+    threads = [
+        await inbound_conversation(client, tenant, f"+451111111{i}", f"in-{i}") for i in range(5)
+    ]
+    warm = await client.post(
+        f"/api/v1/conversations/{threads[0].id}/messages",
+        json={"text": "warm"},
+        headers=tenant.auth,
+    )
+    assert warm.status_code == 202, warm.text
+
+    async def ten() -> httpx.Response:
+        answers = await asyncio.gather(
+            *[
+                client.post(
+                    f"/api/v1/conversations/{threads[i % 5].id}/messages",
+                    json={"text": f"reply {i}"},
+                    headers=tenant.auth,
+                )
+                for i in range(10)
+            ]
+        )
+        assert all(a.status_code == 202 for a in answers), [a.text for a in answers]
+        return answers[0]
+
+    await counted(commands, hub, ten)
+    report("ten API replies at once", commands, BASELINE_TEN_REPLIES)
+    assert commands.total() <= BASELINE_TEN_REPLIES < BEFORE_TEN_REPLIES, commands.counts
+    for i, before in enumerate(threads):
+        after = await Conversation.get(before.id)
+        assert after is not None and after.waiting_since is None
+        stored = await Message.find(
+            Message.conversation_id == before.id, Message.direction == "out"
+        ).to_list()
+        assert sorted(m.text for m in stored if m.text != "warm") == [
+            f"reply {i}",
+            f"reply {i + 5}",
+        ]
+        assert after.messages_out == len(stored)
+        # The conversation shows one of its replies, its time and preview together.
+        shown = [m for m in stored if m.created_at == after.last_message_at]
+        assert [m.text for m in shown] == [after.last_message_preview], (shown, after)

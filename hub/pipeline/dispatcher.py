@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from beanie import PydanticObjectId
@@ -204,22 +205,36 @@ class Dispatcher(ClaimLoop[Message]):
         self._read_at = time.monotonic()
 
     async def process(self, message: Message) -> None:
-        """Send one claimed message and record the outcome; frees its channel's slot."""
+        """Send one claimed message and record the outcome. Its channel's slot is freed
+        once the provider answered (the bound is on calls to the provider), the process's
+        slot once the outcome is recorded."""
+        held = [True]
+
+        def free_channel() -> None:
+            if held[0]:
+                held[0] = False
+                self._free(message.channel_id)
+
         try:
-            await self._process(message)
+            await self._process(message, free_channel)
         finally:
             self._sending.discard(message.id)
             if message.id is not None:
                 self._conversations.pop(message.id, None)
-            self._free(message.channel_id)
+            free_channel()
 
-    async def _process(self, message: Message) -> None:
+    async def _process(self, message: Message, free_channel: Callable[[], None]) -> None:
         try:
             outbound, channel = await self._outbound(message)
             timeout = self._send_timeout(message)
             if timeout <= 0:  # the lease is nearly over: leave it to the next claim
                 return
-            result = await asyncio.wait_for(channel.connector.send(channel.info, outbound), timeout)
+            try:
+                result = await asyncio.wait_for(
+                    channel.connector.send(channel.info, outbound), timeout
+                )
+            finally:
+                free_channel()
         except PermanentSendError as exc:
             await self._fail(message, exc.code, exc.message)
         except RetryableSendError as exc:

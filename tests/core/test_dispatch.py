@@ -90,3 +90,53 @@ async def test_claims_come_in_batches_and_once(
     assert {m.id for m in a} | {m.id for m in b} == {m.id for m in queued}
     assert all(m.delivery == "sending" and m.attempts == 1 for m in a + b)
     assert await first.claim_many(10) == []
+
+
+async def test_a_reply_stored_here_is_handed_over_within_the_bounds(
+    client: httpx.AsyncClient, hub: Hub, tenant: Tenant, httpx_mock: HTTPXMock
+) -> None:
+    """With a running dispatcher in the process, a reply is stored leased to it and sent
+    without a claim, while its channel has a free slot; past the channel's bound it is
+    stored due and claimed as before. Each is sent once."""
+    conversation = await inbound_conversation(client, tenant)
+    release = asyncio.Event()
+    calls: list[str] = []
+
+    async def provider(request: httpx.Request) -> httpx.Response:
+        calls.append(json.loads(request.content)["id"])
+        await release.wait()
+        return httpx.Response(200, json={"sid": "p-" + json.loads(request.content)["id"]})
+
+    httpx_mock.add_callback(provider, url=f"{TEST_API}/send", is_reusable=True)
+    dispatcher = Dispatcher(hub, concurrency=16, per_channel=2)
+    await dispatcher.start()
+    try:
+        replies = [await reply(hub, conversation, f"h{i}") for i in range(3)]
+        handed, due = replies[:2], replies[2]
+        for message in handed:  # stored leased to this dispatcher: no claim to come
+            assert message.outbox_owner == dispatcher.owner and message.attempts == 1
+            assert message.delivery == "queued" and message.outbox_due is not None
+        assert due.outbox_owner is None and due.attempts == 0  # the channel was full
+
+        async def both_called() -> bool:
+            return len(calls) >= 2
+
+        await wait_for(both_called, "the handed-over replies at the provider")
+        assert sorted(calls) == sorted(str(m.id) for m in handed)  # the bound holds
+        release.set()
+
+        async def all_sent() -> bool:
+            ids = [m.id for m in replies]
+            return await Message.find({"_id": {"$in": ids}, "delivery": "sent"}).count() == 3
+
+        await wait_for(all_sent, "every reply sent")
+        assert sorted(calls) == sorted(str(m.id) for m in replies)  # each once
+        for message in replies:
+            stored = await Message.get(message.id)
+            assert stored is not None and stored.attempts == 1
+            assert stored.provider_message_id == f"p-{message.id}"
+            assert stored.outbox_owner is None and stored.outbox_due is None
+    finally:
+        release.set()
+        await dispatcher.stop()
+    assert hub.outbox_sender is None  # a stopped dispatcher is handed nothing

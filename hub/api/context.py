@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, TypeVar
 
 from beanie import PydanticObjectId
@@ -14,11 +15,12 @@ from hub.api.errors import ApiError
 from hub.contract import JSONRefused, read_json
 from hub.integrations import bots
 from hub.models import Account, Actor, Bot, Sender
+from hub.pipeline.realtime import Event
 from hub.pipeline.services import Hub
 from hub.store import accounts
 from hub.store.ids import parse_id
 from hub.tenants import audit, plans
-from hub.tenants.auth import api_key_account
+from hub.tenants.auth import KeyCache
 
 M = TypeVar("M", bound=BaseModel)
 MAX_JSON_BYTES = 1024 * 1024
@@ -44,7 +46,7 @@ async def api_account(request: Request, addon: str = "generic_api") -> Account:
     """
     account: Account | None = getattr(request.state, "account", None)
     if account is None:
-        record = await api_key_account(bearer(request))
+        record = await _keys(request).account_key(bearer(request))
         if record is None:
             raise ApiError(401, "unauthorized", "the API key is unknown or revoked")
         account = await _account(request, record.account_id)
@@ -52,6 +54,21 @@ async def api_account(request: Request, addon: str = "generic_api") -> Account:
         request.state.api_key = record
     plans.require_addon(account.addons, addon)
     return account
+
+
+def _keys(request: Request) -> KeyCache:
+    """The app's cache of live API keys, dropped by the keys' change events."""
+    cache: KeyCache | None = getattr(request.app.state, "api_keys", None)
+    if cache is None:
+        cache = request.app.state.api_keys = KeyCache()
+        hub_of(request).realtime.subscribe(None, functools.partial(_key_changed, cache))
+    return cache
+
+
+def _key_changed(cache: KeyCache, event: Event) -> bool:
+    if event.type.startswith("api_key."):
+        cache.changed(event.data, event.changed)
+    return False  # never queued: the cache only needs the side effect
 
 
 def api_sender(request: Request) -> Sender:

@@ -40,6 +40,9 @@ WATCHED: dict[str, str] = {
     # Only so the push fan-out learns at once which accounts have devices.
     "push_subscriptions": "push_subscription",
     "callback_requests": "callback",
+    # Only so each process drops a changed or revoked key from its cache at once
+    # (``hub.tenants.auth.KeyCache``); no view or worker forwards these events.
+    "api_keys": "api_key",
 }
 QUEUE_SIZE = 1000
 #: Only these changes are sent by the server: deletes and the like cost no delivery.

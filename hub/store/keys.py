@@ -8,6 +8,15 @@ from beanie import PydanticObjectId
 
 from hub.models import ApiKey
 
+#: Revocations made by this process, so its cache of live keys drops them at once
+#: (``hub.tenants.auth.KeyCache``; other processes' arrive as change events).
+_revocations = 0
+
+
+def revocations() -> int:
+    """How many keys this process has revoked (a cache compares it)."""
+    return _revocations
+
 
 async def insert_key(key: ApiKey) -> ApiKey:
     await key.insert()
@@ -37,6 +46,8 @@ async def get_key(account_id: PydanticObjectId, key_id: PydanticObjectId) -> Api
 
 
 async def revoke_key(account_id: PydanticObjectId, key_id: PydanticObjectId) -> None:
+    global _revocations
+    _revocations += 1
     await ApiKey.get_pymongo_collection().update_one(
         {"_id": key_id, "account_id": account_id}, {"$set": {"revoked": True}}
     )

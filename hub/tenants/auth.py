@@ -6,6 +6,8 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
+import time
+from collections.abc import Mapping
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -166,6 +168,47 @@ async def api_key_account(key: str) -> ApiKey | None:
 
 #: ``last_used_at`` is written at most this often per key: not a write per request.
 TOUCH_SECONDS = 60
+#: Longest a process keeps a live key without reading it again (changes drop it sooner).
+KEY_CACHE_SECONDS = 30.0
+
+
+class KeyCache:
+    """Live API keys of one process by digest, so a request does not read its key again.
+
+    An entry is dropped when its key changes (``changed``: the change stream's
+    ``api_key`` events, from any process, within milliseconds), at once when this
+    process revokes any key (``hub.store.keys.revocations``), and after
+    ``KEY_CACHE_SECONDS`` in any case. A key unknown or revoked is never kept.
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[str, tuple[float, ApiKey]] = {}
+        self._revocations = keys.revocations()
+
+    def changed(self, data: Mapping[str, object], fields: tuple[str, ...] = ()) -> None:
+        """A key's document changed (its change event's full document and the fields an
+        update changed): dropped, unless only its use was noted (``last_used_at``)."""
+        if fields and set(fields) <= {"last_used_at"}:
+            return
+        digest = data.get("digest")
+        if isinstance(digest, str):
+            self._keys.pop(digest, None)
+
+    async def account_key(self, key: str) -> ApiKey | None:
+        """``api_key_account`` through the cache."""
+        if keys.revocations() != self._revocations:
+            self._keys.clear()
+            self._revocations = keys.revocations()
+        digest = _digest(key)
+        cached = self._keys.get(digest)
+        if cached is not None and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
+            await _touch(cached[1])
+            return cached[1]
+        revocations = keys.revocations()
+        record = await api_key_account(key)
+        if record is not None and keys.revocations() == revocations:
+            self._keys[digest] = (time.monotonic(), record)
+        return record
 
 
 async def _touch(record: ApiKey) -> None:

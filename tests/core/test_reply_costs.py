@@ -30,14 +30,18 @@ from tests.core.test_round_trips import (  # noqa: F401  (fixtures)
     report,
 )
 
-#: One warm reply: find 3 (key, account, conversation), findAndModify 1 (rate limit),
-#: insert 2 (message, audit event), update 1 (conversation).
-BASELINE_REPLY = 7
+#: One warm reply: find 2 (account, conversation; the key is cached by the process),
+#: findAndModify 1 (rate limit), insert 2 (message, audit event), update 1
+#: (conversation). 7 before the key cache (find 3).
+BASELINE_REPLY = 6
 #: Ten replies at once to five conversations: 70 before, one by one (find 30,
 #: findAndModify 10, insert 20, update 10); 41 with the writes gathered (find 30,
-#: findAndModify 3, insert 5, update 3).
+#: findAndModify 3, insert 5, update 3); 25 with the key cached too (find 20,
+#: findAndModify 2, insert 2, update 1). The reads are one account and one conversation
+#: a request; the writes depend on how many requests meet in a batch's window (5 to 12
+#: measured), so the ceiling leaves room for a few more batches.
 BEFORE_TEN_REPLIES = 70
-BASELINE_TEN_REPLIES = 41
+BASELINE_TEN_REPLIES = 40
 
 
 async def test_api_reply_round_trips(quiet: Running, commands: Commands) -> None:  # noqa: F811
@@ -86,6 +90,7 @@ async def test_concurrent_replies_share_their_writes(
     await counted(commands, hub, ten)
     report("ten API replies at once", commands, BASELINE_TEN_REPLIES)
     assert commands.total() <= BASELINE_TEN_REPLIES < BEFORE_TEN_REPLIES, commands.counts
+    assert commands.counts["find"] <= 20, commands.counts
     for i, before in enumerate(threads):
         after = await Conversation.get(before.id)
         assert after is not None and after.waiting_since is None
@@ -98,5 +103,6 @@ async def test_concurrent_replies_share_their_writes(
         ]
         assert after.messages_out == len(stored)
         # The conversation shows one of its replies, its time and preview together.
-        shown = [m for m in stored if m.created_at == after.last_message_at]
-        assert [m.text for m in shown] == [after.last_message_preview], (shown, after)
+        # (Two replies may share a millisecond: the preview is one of them.)
+        shown = [m.text for m in stored if m.created_at == after.last_message_at]
+        assert after.last_message_preview in shown, (shown, after)

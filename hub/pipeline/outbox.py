@@ -99,7 +99,6 @@ async def enqueue(
     # A slot of this process's dispatcher: the message is stored leased to it and handed
     # over once stored (no claim, no wake-up through the change stream).
     sender_loop = None if private else hub.outbox_sender
-    lease_until = sender_loop.reserve(channel.id) if sender_loop is not None else None
     at = now()
     state = delivery.initial(private)
     message = Message(
@@ -122,12 +121,17 @@ async def enqueue(
         idempotency_key=idempotency_key,
         from_address=sent_from,
         original_text=original_text,
-        outbox_due=None if private else (lease_until or at),
-        outbox_owner=sender_loop.owner if sender_loop and lease_until else None,
-        attempts=1 if lease_until else 0,
+        outbox_due=None if private else at,
         created_at=at,
         updated_at=at,
     )
+    lease_until = sender_loop.reserve(channel.id) if sender_loop is not None else None
+    if sender_loop is not None and lease_until is not None:  # released or handed below
+        message.outbox_due, message.outbox_owner, message.attempts = (
+            lease_until,
+            sender_loop.owner,
+            1,
+        )
     try:
         await messages.insert_outbound(message, hub.message_inserts)
     except BaseException as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import Any, TypeVar
 
@@ -118,15 +119,24 @@ async def caller_account(request: Request) -> Account:
 
 
 async def _account(request: Request, account_id: PydanticObjectId) -> Account:
-    account = await accounts.find_account(account_id)
-    if account is None:
-        raise ApiError(401, "unauthorized", "the key's account no longer exists")
+    """The key's account, and the request counted against its rate limit: both at once
+    (one wait, not two); a missing account answers 401 before a 429."""
     hub = hub_of(request)
     settings = hub.settings
-    await ratelimit.count(
-        account_id, settings.api_rate_limit, settings.api_rate_window_seconds, hub.rate_hits
+    found, counted = await asyncio.gather(
+        accounts.find_account(account_id),
+        ratelimit.count(
+            account_id, settings.api_rate_limit, settings.api_rate_window_seconds, hub.rate_hits
+        ),
+        return_exceptions=True,
     )
-    return account
+    if isinstance(found, BaseException):
+        raise found
+    if found is None:
+        raise ApiError(401, "unauthorized", "the key's account no longer exists")
+    if isinstance(counted, BaseException):
+        raise counted
+    return found
 
 
 async def json_body(request: Request, model: type[M]) -> M:

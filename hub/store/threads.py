@@ -62,8 +62,8 @@ async def touch(key: ThreadKey, arrival: Arrival, before: Before | None = None) 
     ``find_one_and_update``: on SecantusDB that command re-finds its match with a filter
     no index serves (a scan of the collection, ~7 ms at 500 conversations and growing).
     Instead the conversation is read (``current``, or ``before`` when the caller read it
-    already) and written with ``update_one`` by ``_id``, a pipeline that changes nothing
-    unless the fields the answer depends on are still as read; the answer is computed
+    already) and written with ``update_one`` by ``_id``, a pipeline that the server
+    refuses unless the fields the answer depends on are still as read; the answer is computed
     from what was read (``hub.store.touches``). Changed meanwhile: read again.
 
     Concurrent messages to one conversation do not queue on its document: while one

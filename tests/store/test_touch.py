@@ -1,8 +1,8 @@
 """hub.store.threads.touch: a conversation that exists is written with a guarded update.
 
 The touch of an existing conversation reads it (or takes the caller's read), writes it
-with ``update_one`` by ``_id`` through a pipeline that changes nothing unless the fields
-its answer depends on are still as read, and computes the answer from the read. These
+with ``update_one`` by ``_id`` through a pipeline that the server refuses unless the
+fields its answer depends on are still as read, and computes the answer from the read. These
 tests make the read stale on purpose (the conversation resolved, assigned, given clocks,
 retired after it) and check the answer and the document against what the atomic upsert
 answered before: a stale read costs a second read, never a wrong answer. Commands are
@@ -78,7 +78,7 @@ async def test_a_steady_message_is_one_read_and_one_update(
     doc = await _doc(key)
     assert doc["messages_in"] == doc["unread"] == 2
     assert doc["last_message_preview"] == "again"
-    assert "_touch_guard" not in doc
+    assert doc["_id"] == first.id and doc["status"] == "open"
 
 
 async def test_a_stale_read_is_read_again_and_answers_as_the_document_is(
@@ -97,7 +97,8 @@ async def test_a_stale_read_is_read_again_and_answers_as_the_document_is(
         touched = await threads.touch(key, _arrival(later, "back"), before)
     finally:
         _counting.reset(token)
-    # The guarded write changed nothing, the conversation was read again and reopened.
+    # The guarded write was refused (it changed nothing), the conversation was read
+    # again and reopened.
     assert dict(commands.counts) == {"update": 2, "find": 1}, commands.counts
     assert touched.id == first.id and not touched.created
     assert touched.opened and not touched.first and touched.requeued and touched.clocked

@@ -6,10 +6,12 @@ conversation found, reopened or opened (with routing for a new one); each
 status update moves a message's delivery forward only. It returns once every
 event is durably written, so the caller may answer the provider 2xx.
 
-A steady-state inbound message costs two database writes: one atomic
-conversation upsert (an update pipeline holding the open/reopen rules,
-``hub.store.threads.touch``) and the message insert. A new conversation adds the
-contact upsert and one update. A conversation resolved long ago is not reopened:
+A steady-state inbound message costs one read and two writes: the contact's
+conversation read once (``hub.store.threads.current``: the survey-answer test and
+the touch share it), the conversation write (an update pipeline holding the
+open/reopen rules, ``hub.store.threads.touch``: a guarded ``update_one`` of the
+conversation as read, or an upsert that creates it) and the message insert. A new
+conversation adds the contact upsert and one update. A conversation resolved long ago is not reopened:
 ``hub.pipeline.housekeeping`` retires it first, so the next message opens a new one.
 The business's own first message to a contact opens its conversation through
 ``hub.pipeline.first_message`` (``open_conversation``, named here too).

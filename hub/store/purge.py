@@ -149,14 +149,12 @@ async def books_before(
 async def clear_callback_notes(
     account_id: PydanticObjectId, cutoff: dt.datetime, dry_run: bool
 ) -> int:
-    """Clear the notes of callback attempts made before ``cutoff``; returns how many."""
+    """Clear the notes of callback attempts made before ``cutoff``; returns how many.
+
+    The read is a range on the (account, attempts.at) index; whether an old attempt still
+    has a note is checked here (``_noted_before``)."""
     collection = CallbackRequest.get_pymongo_collection()
-    scope = {
-        "account_id": account_id,
-        "attempts": {
-            "$elemMatch": {"at": {"$gte": EPOCH, "$lt": cutoff}, "note": {"$nin": [None, ""]}}
-        },
-    }
+    scope = {"account_id": account_id, "attempts.at": {"$gte": EPOCH, "$lt": cutoff}}
     cleared = 0
     async for doc in collection.find(scope, {"attempts": 1, "last_note": 1}):
         attempts = doc.get("attempts") or []

@@ -29,7 +29,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.errors import HubError
 from hub.store.database import Database
-from hub.store.migrations import m001_round_shapes, m002_unused_indexes
+from hub.store.migrations import m001_round_shapes, m002_unused_indexes, m003_unused_indexes
 
 log = logging.getLogger("parley.migrations")
 
@@ -47,6 +47,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, m001_round_shapes.NAME, m001_round_shapes.up),
     Migration(2, m002_unused_indexes.NAME, m002_unused_indexes.up),
+    Migration(3, m003_unused_indexes.NAME, m003_unused_indexes.up),
 )
 CURRENT = len(MIGRATIONS)
 LEASE = "schema-migration"

@@ -441,6 +441,20 @@ ALSO: list[tuple[str, str, str, dict[str, Any], dict[str, Any] | None]] = [
         None,
     ),
     (
+        "audit_events",
+        "account_id_1_at_1",
+        "purge.books_before",
+        {"account_id": A, "at": RETENTION},
+        None,
+    ),
+    (
+        "usage_events",
+        "account_id_1_at_1",
+        "purge.books_before",
+        {"account_id": A, "at": RETENTION},
+        None,
+    ),
+    (
         "callback_requests",
         "account_id_1_attempts.at_1",
         "callbacks.purge_notes",

@@ -8,8 +8,11 @@ request starts every 1/rate s, whatever the answers) to 500 existing conversatio
 and times, for each message, the start of its request to its signal on a signed-in
 ``/inbox/events`` stream: p50/p99, and how many of the offered were answered 2xx.
 The baseline of the same run is one message at a time. Part 2 opens N idle inbox
-streams (raw sockets, light on the client), reports the server's resident memory per
-stream, and times one webhook to one more listener. ``BENCH_ROOT`` as in ingest.py.
+streams (raw sockets, parked once ready: this process no longer reads them, unless
+``--read-idle``), reports the server's resident memory per stream, and times one
+webhook to one more listener (p50, p99 and max of ``--probes``; with fewer than 100
+probes the p99 is the max). ``--streams 1,...`` gives the same run's baseline: the
+path from webhook to listener with no other stream. ``BENCH_ROOT`` as in ingest.py.
 """
 
 from __future__ import annotations
@@ -74,7 +77,11 @@ async def offered(
     return started, ok
 
 
-async def idle_stream(port: int, cookie: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+async def idle_stream(
+    port: int, cookie: str, park: bool
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """One idle stream; ``park``: once ready, this process stops reading it (the kernel
+    keeps what arrives), so the 2,000 "other browsers" cost the probe's process nothing."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(
         f"GET /inbox/events HTTP/1.1\r\nHost: bench\r\nCookie: parley_session={cookie}\r\n\r\n".encode()
@@ -82,6 +89,8 @@ async def idle_stream(port: int, cookie: str) -> tuple[asyncio.StreamReader, asy
     await writer.drain()
     while b"event: ready" not in await reader.readline():
         pass
+    if park:
+        writer.transport.pause_reading()  # type: ignore[attr-defined]
     return reader, writer
 
 
@@ -94,7 +103,8 @@ async def streams_part(
     for target in args.streams:
         while len(opened) < target:
             batch = [
-                idle_stream(port, info["cookie"]) for _ in range(min(100, target - len(opened)))
+                idle_stream(port, info["cookie"], not args.read_idle)
+                for _ in range(min(100, target - len(opened)))
             ]
             opened += await asyncio.gather(*batch)
         await asyncio.sleep(1.0)
@@ -116,9 +126,11 @@ async def streams_part(
                 os.kill(pid, signal.SIGUSR1)
         samples.sort()
         med = samples[len(samples) // 2] if samples else float("nan")
+        p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))] if samples else float("nan")
         print(
             f"  {len(opened):5} idle streams: server RSS +{per:6.1f} KB per stream; "
-            f"one more listener gets an event in p50 {med:6.1f} ms, max {max(samples or [0]):6.1f} ms "
+            f"one more listener gets an event in p50 {med:6.1f} ms, p99 {p99:6.1f} ms, "
+            f"max {max(samples or [0]):6.1f} ms "
             f"({len(samples)} probes); server CPU {cpu * 1e6 / max(1, args.probes * len(opened)):.0f} µs "
             f"a stream a message; load {ingest.load()}"
         )
@@ -194,6 +206,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--streams", default="500,1000,2000")
     parser.add_argument("--probes", type=int, default=10)
+    parser.add_argument(
+        "--read-idle",
+        action="store_true",
+        help="read the idle streams in the bench process too (as before 7 Dec, session 4): "
+        "their reads then delay the probe's in the same event loop",
+    )
     args = parser.parse_args()
     args.rates = [float(r) for r in args.rates.split(",") if r]
     args.streams = [int(s) for s in args.streams.split(",") if s]

@@ -23,6 +23,8 @@ import contextlib
 import os
 import random
 import signal
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -125,6 +127,16 @@ async def streams_part(
             if profiling:
                 os.kill(pid, signal.SIGUSR1)
         samples.sort()
+        flushes = fanout_calls(len(opened) + 1)
+        if flushes:
+            wall = statistics.median(w for w, _ in flushes) * 1e6 / (len(opened) + 1)
+            flush_cpu = statistics.median(c for _, c in flushes) * 1e6 / (len(opened) + 1)
+            print(
+                f"  {len(opened):5} idle streams: the room's flush (median of {len(flushes)}): "
+                f"{wall:.1f} µs a stream wall, {flush_cpu:.1f} µs CPU; baseline, raw socket.send of "
+                f"the same size to as many loopback sockets in the bench process: "
+                f"{raw_send_us(len(opened) + 1):.1f} µs a socket"
+            )
         med = samples[len(samples) // 2] if samples else float("nan")
         p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))] if samples else float("nan")
         print(
@@ -135,6 +147,46 @@ async def streams_part(
             f"a stream a message; load {ingest.load()}"
         )
     return opened
+
+
+def fanout_calls(streams: int) -> list[tuple[float, float]]:
+    """The timed flushes to ``streams`` streams since the last call (``BENCH_FANOUT``)."""
+    path = Path(os.environ["BENCH_FANOUT"])
+    if not path.exists():
+        return []
+    lines = path.read_text().split()
+    path.unlink()
+    found = []
+    for n, wall, cpu in zip(lines[0::3], lines[1::3], lines[2::3], strict=True):
+        if int(n) == streams:
+            found.append((float(wall), float(cpu)))
+    return found
+
+
+def raw_send_us(count: int, size: int = 700, rounds: int = 9) -> float:
+    """µs per ``socket.send`` of ``size`` bytes to ``count`` loopback TCP sockets whose
+    other ends nobody reads (the kernel keeps the bytes): the floor of a fan-out's write."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=count)
+    pairs = []
+    try:
+        for _ in range(count):
+            client = socket.create_connection(listener.getsockname())
+            pairs.append((client, listener.accept()[0]))
+        for _, server_end in pairs:
+            server_end.setblocking(False)
+        chunk = b"x" * size
+        took = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            for _, server_end in pairs:
+                server_end.send(chunk)
+            took.append(time.perf_counter() - started)
+        return statistics.median(took) * 1e6 / count
+    finally:
+        listener.close()
+        for a, b in pairs:
+            a.close()
+            b.close()
 
 
 def stop_with_streams(process: Any, streams: int) -> None:
@@ -174,6 +226,7 @@ async def rates_part(args: argparse.Namespace, port: int, info: dict[str, str]) 
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         data = Path(tmp)
+        os.environ["BENCH_FANOUT"] = str(data / "fanout.txt")
         db_server = embedded.start(data)
         os.environ["BENCH_MONGODB_URI"] = db_server.uri
         try:

@@ -4,7 +4,8 @@ A ``Room`` listens to the account's events once (``Realtime.listen``) and routes
 event once, whatever the number of streams:
 
 - the signals every stream shows (``frames.encoded``) are serialized once, gathered for
-  ``COALESCE_SECONDS`` (a message and its conversation's change become one chunk) and
+  ``COALESCE_SECONDS`` (or until the inbound message a conversation change announced
+  arrives: a message and its conversation's change become one chunk) and
   written to every stream's outlet (``hub.web.sse.Outlet``) from the room's own call:
   no queue and no task woken per stream; an event without such signals (a change of a
   user that no colleague sees, a notification for one person) touches no other stream;
@@ -37,6 +38,11 @@ from hub.web import sse
 #: message and its conversation's change come as two change events a few ms apart, and
 #: each chunk costs every stream a socket write (the fan-out's cost).
 COALESCE_SECONDS = 0.01
+#: A conversation change that records an inbound message (``frames.records_inbound``) is
+#: followed by that message's insert (``hub.pipeline.ingest``: the conversation is touched
+#: first): the chunk waits for the message, at most this long, so the two leave together
+#: and each stream costs one write per inbound message, not two.
+MESSAGE_WAIT_SECONDS = 0.1
 #: A keep-alive comment on every stream of a room this often (one timer per room, not
 #: a ping task per stream); skipped when the room wrote to all its streams meanwhile.
 KEEPALIVE_SECONDS = 15.0
@@ -85,6 +91,8 @@ class Room:
         self.owner: dict[str, str] = {}
         self.supervisors: set[str] = set()
         self._pending: list[bytes] = []
+        #: Conversations whose change is gathered and whose inbound message is on its way.
+        self._expecting: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
         self._keepalive: asyncio.TimerHandle | None = None
         #: When the room last wrote to all its streams (``loop.time()``).
@@ -145,10 +153,7 @@ class Room:
             self._sessions(event)
         shared = frames.encoded(event)
         if shared:
-            self._pending.append(shared)
-            if self._flush is None:
-                loop = asyncio.get_running_loop()
-                self._flush = loop.call_later(COALESCE_SECONDS, self.flush)
+            self._gather(event, shared)
         personal = self._personal(event)
         if personal:
             self.flush()  # the shared signals before this user's own, in order
@@ -156,8 +161,30 @@ class Room:
             for listener in self.by_user.get(uid, ()):
                 listener.write(own)
 
+    def _gather(self, event: Event, shared: bytes) -> None:
+        """Keep ``shared`` for the next chunk, and choose when that chunk leaves: in
+        ``COALESCE_SECONDS``; or, after a conversation change that records an inbound
+        message, as soon as that message arrives (``MESSAGE_WAIT_SECONDS`` at most)."""
+        self._pending.append(shared)
+        loop = asyncio.get_running_loop()
+        if frames.records_inbound(event):
+            self._expecting.add(str(event.data.get("_id")))
+            deadline = loop.time() + MESSAGE_WAIT_SECONDS
+            if self._flush is None or self._flush.when() < deadline:
+                if self._flush is not None:
+                    self._flush.cancel()
+                self._flush = loop.call_at(deadline, self.flush)
+        elif (
+            event.type == "message.created"
+            and str(event.data.get("conversation_id")) in self._expecting
+        ):
+            self.flush()  # the message and its conversation's change: one chunk, now
+        if self._pending and self._flush is None:
+            self._flush = loop.call_later(COALESCE_SECONDS, self.flush)
+
     def flush(self) -> None:
         """Write the shared signals gathered so far to every stream, as one chunk."""
+        self._expecting.clear()
         if self._flush is not None:
             self._flush.cancel()
             self._flush = None

@@ -22,7 +22,7 @@ from beanie import PydanticObjectId
 from pymongo import monitoring
 
 from hub import db
-from hub.inbox import rooms
+from hub.inbox import frames, rooms
 from hub.inbox.events import RESYNC, rooms_of
 from hub.models import StreamLease, User
 from hub.pipeline import outbound
@@ -336,6 +336,45 @@ def test_ending_a_users_sessions_reaches_their_streams_only() -> None:
         assert _client(listener).writes == [b"event: signed-out\r\ndata: {}\r\n\r\n"]
         assert _client(listener).complete and listener.ended
     assert _client(listeners[2]).writes == [] and not listeners[2].ended
+
+
+async def test_an_inbound_message_and_its_conversation_leave_as_one_write(
+    quiet: Running,
+) -> None:
+    """The ingest touches the conversation first, then inserts the message: the room sees
+    the conversation's change as one that records an inbound message (new conversation or
+    not), and the message after it, so it holds the chunk for that message instead of
+    writing every stream twice."""
+    tenant = await make_tenant(quiet.hub)
+    async with quiet.hub.realtime.subscription(tenant.account.id) as seen:
+        for n in range(2):  # a new conversation, then a message in it
+            await post_inbound(quiet.client, tenant, f"in{n}", "+4520123456", f"hi {n}")
+            kinds = []
+            async with asyncio.timeout(10):
+                while (event := await seen.get()).type != "message.created":
+                    if event.type.startswith("conversation."):
+                        kinds.append((event.type, frames.records_inbound(event)))
+            assert kinds and kinds[0][1], kinds  # announced before the message arrived
+
+    account = PydanticObjectId()
+    room = rooms.Room(account)
+    listeners = [_listener(_user(account, f"u{i}")) for i in range(3)]
+    for listener in listeners:
+        room.add(listener, set())
+    conv = PydanticObjectId()
+    touched = Event(
+        "conversation.updated", account, {"_id": conv, "status": "open"}, changed=("messages_in", "unread")
+    )  # fmt: skip
+    room.deliver(touched)
+    await asyncio.sleep(rooms.COALESCE_SECONDS * 2)  # longer than a plain gathering
+    assert all(_client(listener).writes == [] for listener in listeners)
+    room.deliver(Event("message.created", account, {"_id": PydanticObjectId(), "conversation_id": conv}))  # fmt: skip
+    for listener in listeners:  # written at once, both signals in one write
+        [chunk] = _client(listener).writes
+        assert chunk.count(b"event: c-") == 2 and b"event: inbox" in chunk
+    room.deliver(touched)  # a message that never comes (a duplicate): the chunk still leaves
+    await asyncio.sleep(rooms.MESSAGE_WAIT_SECONDS * 2)
+    assert all(len(_client(listener).writes) == 2 for listener in listeners)
 
 
 async def test_a_slow_client_holds_only_its_own_stream() -> None:

@@ -131,11 +131,12 @@ async def streams_part(
         if flushes:
             wall = statistics.median(w for w, _ in flushes) * 1e6 / (len(opened) + 1)
             flush_cpu = statistics.median(c for _, c in flushes) * 1e6 / (len(opened) + 1)
+            raw_wall, raw_cpu = raw_send_us(len(opened) + 1)
             print(
                 f"  {len(opened):5} idle streams: the room's flush (median of {len(flushes)}): "
                 f"{wall:.1f} µs a stream wall, {flush_cpu:.1f} µs CPU; baseline, raw socket.send of "
                 f"the same size to as many loopback sockets in the bench process: "
-                f"{raw_send_us(len(opened) + 1):.1f} µs a socket"
+                f"{raw_wall:.1f} µs wall, {raw_cpu:.1f} µs CPU a socket"
             )
         med = samples[len(samples) // 2] if samples else float("nan")
         p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))] if samples else float("nan")
@@ -163,9 +164,10 @@ def fanout_calls(streams: int) -> list[tuple[float, float]]:
     return found
 
 
-def raw_send_us(count: int, size: int = 700, rounds: int = 9) -> float:
+def raw_send_us(count: int, size: int = 700, rounds: int = 9) -> tuple[float, float]:
     """µs per ``socket.send`` of ``size`` bytes to ``count`` loopback TCP sockets whose
-    other ends nobody reads (the kernel keeps the bytes): the floor of a fan-out's write."""
+    other ends nobody reads (the kernel keeps the bytes), wall and CPU (medians of
+    ``rounds``): the floor of a fan-out's write."""
     listener = socket.create_server(("127.0.0.1", 0), backlog=count)
     pairs = []
     try:
@@ -175,13 +177,14 @@ def raw_send_us(count: int, size: int = 700, rounds: int = 9) -> float:
         for _, server_end in pairs:
             server_end.setblocking(False)
         chunk = b"x" * size
-        took = []
+        took, cpu = [], []
         for _ in range(rounds):
-            started = time.perf_counter()
+            started, cpu0 = time.perf_counter(), time.process_time()
             for _, server_end in pairs:
                 server_end.send(chunk)
             took.append(time.perf_counter() - started)
-        return statistics.median(took) * 1e6 / count
+            cpu.append(time.process_time() - cpu0)
+        return statistics.median(took) * 1e6 / count, statistics.median(cpu) * 1e6 / count
     finally:
         listener.close()
         for a, b in pairs:

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 
 from hub.api import ratelimit
 from hub.api.errors import ApiError
+from hub.api.schemas import NoOptions
 from hub.contract import JSONRefused, read_json
 from hub.integrations import bots
 from hub.models import Account, Actor, Bot, Sender
@@ -107,6 +108,19 @@ async def _account(request: Request, account_id: PydanticObjectId) -> Account:
     settings = hub_of(request).settings
     await ratelimit.count(account_id, settings.api_rate_limit, settings.api_rate_window_seconds)
     return account
+
+
+async def account_id_of(request: Request, addon: str = "generic_api") -> PydanticObjectId:
+    """The id of the request's account (``api_account``: 401, 403 and 429 as it says)."""
+    account = await api_account(request, addon)
+    assert account.id is not None
+    return account.id
+
+
+async def no_options(request: Request) -> None:
+    """An action without options: no body, a blank one, or ``{}`` (400 for anything else)."""
+    if (await request.body()).strip():
+        await json_body(request, NoOptions)
 
 
 async def json_body(request: Request, model: type[M]) -> M:

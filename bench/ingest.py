@@ -82,7 +82,11 @@ def bench_app() -> Any:
     """The app each uvicorn worker runs (``uvicorn --factory bench.ingest:bench_app``).
 
     With ``BENCH_PROFILE=<file>``, SIGUSR2 starts cProfile in the server and SIGUSR1
-    stops it and writes the file (a bench profiles the window it measures)."""
+    stops it and writes the file (a bench profiles the window it measures). With
+    ``BENCH_FANOUT=<file>``, each call of the inbox rooms' ``flush`` that had shared signals
+    for more than one stream appends "streams, wall seconds, process CPU seconds" to the file
+    (after 7 Dec, session 4 that call is the writes to every stream; before, the queue puts)."""
+    _time_fanout(os.environ.get("BENCH_FANOUT"))
     target = os.environ.get("BENCH_PROFILE")
     if target:
         import cProfile
@@ -92,6 +96,25 @@ def bench_app() -> Any:
         signal.signal(signal.SIGUSR2, lambda *_: profile.enable())
         signal.signal(signal.SIGUSR1, lambda *_: (profile.disable(), profile.dump_stats(target)))
     return create_app(settings_for(os.environ["BENCH_MONGODB_URI"]), connectors=_connectors())
+
+
+def _time_fanout(target: str | None) -> None:
+    if not target:
+        return
+    from hub.inbox import rooms
+
+    original = rooms.Room.flush
+
+    def timed(room: Any) -> None:
+        streams = sum(len(s) for s in room.by_user.values()) if room._pending else 0
+        wall, cpu = time.perf_counter(), time.process_time()
+        original(room)
+        if streams > 1:
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            with open(target, "a") as out:
+                out.write(f"{streams} {wall} {cpu}\n")
+
+    rooms.Room.flush = timed  # type: ignore[method-assign]
 
 
 def _connectors() -> dict[str, Any]:

@@ -8,8 +8,11 @@ request starts every 1/rate s, whatever the answers) to 500 existing conversatio
 and times, for each message, the start of its request to its signal on a signed-in
 ``/inbox/events`` stream: p50/p99, and how many of the offered were answered 2xx.
 The baseline of the same run is one message at a time. Part 2 opens N idle inbox
-streams (raw sockets, light on the client), reports the server's resident memory per
-stream, and times one webhook to one more listener. ``BENCH_ROOT`` as in ingest.py.
+streams (raw sockets, parked once ready: this process no longer reads them, unless
+``--read-idle``), reports the server's resident memory per stream, and times one
+webhook to one more listener (p50, p99 and max of ``--probes``; with fewer than 100
+probes the p99 is the max). ``--streams 1,...`` gives the same run's baseline: the
+path from webhook to listener with no other stream. ``BENCH_ROOT`` as in ingest.py.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import contextlib
 import os
 import random
 import signal
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,7 +79,11 @@ async def offered(
     return started, ok
 
 
-async def idle_stream(port: int, cookie: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+async def idle_stream(
+    port: int, cookie: str, park: bool
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """One idle stream; ``park``: once ready, this process stops reading it (the kernel
+    keeps what arrives), so the 2,000 "other browsers" cost the probe's process nothing."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(
         f"GET /inbox/events HTTP/1.1\r\nHost: bench\r\nCookie: parley_session={cookie}\r\n\r\n".encode()
@@ -82,6 +91,8 @@ async def idle_stream(port: int, cookie: str) -> tuple[asyncio.StreamReader, asy
     await writer.drain()
     while b"event: ready" not in await reader.readline():
         pass
+    if park:
+        writer.transport.pause_reading()  # type: ignore[attr-defined]
     return reader, writer
 
 
@@ -94,7 +105,8 @@ async def streams_part(
     for target in args.streams:
         while len(opened) < target:
             batch = [
-                idle_stream(port, info["cookie"]) for _ in range(min(100, target - len(opened)))
+                idle_stream(port, info["cookie"], not args.read_idle)
+                for _ in range(min(100, target - len(opened)))
             ]
             opened += await asyncio.gather(*batch)
         await asyncio.sleep(1.0)
@@ -115,14 +127,69 @@ async def streams_part(
             if profiling:
                 os.kill(pid, signal.SIGUSR1)
         samples.sort()
+        flushes = fanout_calls(len(opened) + 1)
+        if flushes:
+            wall = statistics.median(w for w, _ in flushes) * 1e6 / (len(opened) + 1)
+            flush_cpu = statistics.median(c for _, c in flushes) * 1e6 / (len(opened) + 1)
+            raw_wall, raw_cpu = raw_send_us(len(opened) + 1)
+            print(
+                f"  {len(opened):5} idle streams: the room's flush (median of {len(flushes)}): "
+                f"{wall:.1f} µs a stream wall, {flush_cpu:.1f} µs CPU; baseline, raw socket.send of "
+                f"the same size to as many loopback sockets in the bench process: "
+                f"{raw_wall:.1f} µs wall, {raw_cpu:.1f} µs CPU a socket"
+            )
         med = samples[len(samples) // 2] if samples else float("nan")
+        p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))] if samples else float("nan")
         print(
             f"  {len(opened):5} idle streams: server RSS +{per:6.1f} KB per stream; "
-            f"one more listener gets an event in p50 {med:6.1f} ms, max {max(samples or [0]):6.1f} ms "
+            f"one more listener gets an event in p50 {med:6.1f} ms, p99 {p99:6.1f} ms, "
+            f"max {max(samples or [0]):6.1f} ms "
             f"({len(samples)} probes); server CPU {cpu * 1e6 / max(1, args.probes * len(opened)):.0f} µs "
             f"a stream a message; load {ingest.load()}"
         )
     return opened
+
+
+def fanout_calls(streams: int) -> list[tuple[float, float]]:
+    """The timed flushes to ``streams`` streams since the last call (``BENCH_FANOUT``)."""
+    path = Path(os.environ["BENCH_FANOUT"])
+    if not path.exists():
+        return []
+    lines = path.read_text().split()
+    path.unlink()
+    found = []
+    for n, wall, cpu in zip(lines[0::3], lines[1::3], lines[2::3], strict=True):
+        if int(n) == streams:
+            found.append((float(wall), float(cpu)))
+    return found
+
+
+def raw_send_us(count: int, size: int = 700, rounds: int = 9) -> tuple[float, float]:
+    """µs per ``socket.send`` of ``size`` bytes to ``count`` loopback TCP sockets whose
+    other ends nobody reads (the kernel keeps the bytes), wall and CPU (medians of
+    ``rounds``): the floor of a fan-out's write."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=count)
+    pairs = []
+    try:
+        for _ in range(count):
+            client = socket.create_connection(listener.getsockname())
+            pairs.append((client, listener.accept()[0]))
+        for _, server_end in pairs:
+            server_end.setblocking(False)
+        chunk = b"x" * size
+        took, cpu = [], []
+        for _ in range(rounds):
+            started, cpu0 = time.perf_counter(), time.process_time()
+            for _, server_end in pairs:
+                server_end.send(chunk)
+            took.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu0)
+        return statistics.median(took) * 1e6 / count, statistics.median(cpu) * 1e6 / count
+    finally:
+        listener.close()
+        for a, b in pairs:
+            a.close()
+            b.close()
 
 
 def stop_with_streams(process: Any, streams: int) -> None:
@@ -162,6 +229,7 @@ async def rates_part(args: argparse.Namespace, port: int, info: dict[str, str]) 
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         data = Path(tmp)
+        os.environ["BENCH_FANOUT"] = str(data / "fanout.txt")
         db_server = embedded.start(data)
         os.environ["BENCH_MONGODB_URI"] = db_server.uri
         try:
@@ -194,6 +262,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--streams", default="500,1000,2000")
     parser.add_argument("--probes", type=int, default=10)
+    parser.add_argument(
+        "--read-idle",
+        action="store_true",
+        help="read the idle streams in the bench process too (as before 7 Dec, session 4): "
+        "their reads then delay the probe's in the same event loop",
+    )
     args = parser.parse_args()
     args.rates = [float(r) for r in args.rates.split(",") if r]
     args.streams = [int(s) for s in args.streams.split(",") if s]

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub import assist
-from hub.api.context import api_account, api_actor, hub_of, json_body
+from hub.api.context import api_account, api_actor, hub_of, json_body, no_options
 from hub.api.declare import Api
 from hub.models.account import AssistLanguage
 
@@ -22,15 +22,9 @@ ASSIST_ERRORS = (404, 409, 502)
 
 
 class AssistIn(BaseModel):
-    """No options yet: an empty body or ``{}``."""
+    """No options yet: an empty body or ``{}`` (read by ``no_options``)."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-async def _options(request: Request) -> AssistIn:
-    if not (await request.body()).strip():
-        return AssistIn()
-    return await json_body(request, AssistIn)
 
 
 class SuggestionOut(BaseModel):
@@ -73,7 +67,7 @@ class TranslateOut(BaseModel):
 )
 async def suggestions(request: Request) -> JSONResponse:
     account = await api_account(request)
-    await _options(request)
+    await no_options(request)
     drafts = await assist.suggest(
         hub_of(request), account, request.path_params["id"], api_actor(request)
     )
@@ -91,7 +85,7 @@ async def suggestions(request: Request) -> JSONResponse:
 )
 async def summary(request: Request) -> JSONResponse:
     account = await api_account(request)
-    await _options(request)
+    await no_options(request)
     text = await assist.summarize(
         hub_of(request), account, request.path_params["id"], api_actor(request)
     )
@@ -108,7 +102,7 @@ async def summary(request: Request) -> JSONResponse:
 )
 async def labels(request: Request) -> JSONResponse:
     account = await api_account(request)
-    await _options(request)
+    await no_options(request)
     names = await assist.suggest_labels(
         hub_of(request), account, request.path_params["id"], api_actor(request)
     )

@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub.api.context import (
+    account_id_of,
     answer,
-    api_account,
     bot_of,
     cursor_of,
     hub_of,
@@ -37,9 +37,7 @@ BOT = "Chatbot API (bot token): "
 
 async def _account_id(request: Request) -> PydanticObjectId:
     """The caller's account, which needs the chatbot add-on."""
-    account = await api_account(request, addon="chatbot_api")
-    assert account.id is not None
-    return account.id
+    return await account_id_of(request, addon="chatbot_api")
 
 
 @api.get("/bots", "list_bots", "The account's bots", response=BotOut, paged=True, query=PAGE)

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 
 from hub.api import ratelimit
 from hub.api.errors import ApiError
+from hub.api.schemas import NoOptions
 from hub.contract import JSONRefused, read_json
 from hub.integrations import bots
 from hub.models import Account, Actor, Bot, Sender
@@ -137,6 +138,19 @@ async def _account(request: Request, account_id: PydanticObjectId) -> Account:
     if isinstance(counted, BaseException):
         raise counted
     return found
+
+
+async def account_id_of(request: Request, addon: str = "generic_api") -> PydanticObjectId:
+    """The id of the request's account (``api_account``: 401, 403 and 429 as it says)."""
+    account = await api_account(request, addon)
+    assert account.id is not None
+    return account.id
+
+
+async def no_options(request: Request) -> None:
+    """An action without options: no body, a blank one, or ``{}`` (400 for anything else)."""
+    if (await request.body()).strip():
+        await json_body(request, NoOptions)
 
 
 async def json_body(request: Request, model: type[M]) -> M:

@@ -10,11 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hub.api.context import api_account, json_body
+from hub.api.context import account_id_of, json_body, path_id
 from hub.api.declare import Api
 from hub.models import Label
 from hub.store import labels
-from hub.store.ids import parse_id
 
 api = Api(tag="labels")
 COLOUR = r"^#[0-9a-fA-F]{6}$"
@@ -55,9 +54,8 @@ def _one(label: Label, status: int = 200) -> JSONResponse:
 
 @api.get("/labels", "list_labels", "The account's labels, by name", response=LabelOut, paged=True)
 async def list_labels(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
-    found = await labels.list_labels(account.id)
+    account_id = await account_id_of(request)
+    found = await labels.list_labels(account_id)
     data = [LabelOut.of(label).model_dump(mode="json") for label in found]
     return JSONResponse({"data": data, "next_cursor": None})
 
@@ -72,10 +70,9 @@ async def list_labels(request: Request) -> JSONResponse:
     errors=(409, 413),
 )
 async def create_label(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
+    account_id = await account_id_of(request)
     body = await json_body(request, LabelIn)
-    label = await labels.create_label(account.id, body.name, body.colour, body.description)
+    label = await labels.create_label(account_id, body.name, body.colour, body.description)
     return _one(label, 201)
 
 
@@ -88,12 +85,11 @@ async def create_label(request: Request) -> JSONResponse:
     errors=(404, 409, 413),
 )
 async def update_label(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
+    account_id = await account_id_of(request)
     body = await json_body(request, LabelPatch)
-    label_id = parse_id(request.path_params["id"])
+    label_id = path_id(request)
     return _one(
-        await labels.update_label(account.id, label_id, body.name, body.colour, body.description)
+        await labels.update_label(account_id, label_id, body.name, body.colour, body.description)
     )
 
 
@@ -105,9 +101,8 @@ async def update_label(request: Request) -> JSONResponse:
     errors=(404,),
 )
 async def delete_label(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
-    return _one(await labels.delete_label(account.id, parse_id(request.path_params["id"])))
+    account_id = await account_id_of(request)
+    return _one(await labels.delete_label(account_id, path_id(request)))
 
 
 routes = api.routes()

@@ -8,13 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from hub.api.context import api_account, json_body
+from hub.api.context import account_id_of, api_account, json_body, path_id
 from hub.api.declare import Api
 from hub.api.errors import ApiError
 from hub.centre.reports import live
 from hub.centre.routing import teams, vip
 from hub.models import Team
-from hub.store.ids import parse_id
 
 api = Api(tag="teams")
 
@@ -75,9 +74,8 @@ def _team(team: Team) -> JSONResponse:
     paged=True,
 )
 async def list_teams(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
-    found = await teams.list_teams(account.id)
+    account_id = await account_id_of(request)
+    found = await teams.list_teams(account_id)
     data = [TeamOut.of(t).model_dump(mode="json") for t in found]
     return JSONResponse({"data": data, "next_cursor": None})
 
@@ -92,17 +90,15 @@ async def list_teams(request: Request) -> JSONResponse:
     errors=(413,),
 )
 async def create_team(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
-    team = await teams.create_team(account.id, await json_body(request, teams.TeamIn))
+    account_id = await account_id_of(request)
+    team = await teams.create_team(account_id, await json_body(request, teams.TeamIn))
     return JSONResponse(TeamOut.of(team).model_dump(mode="json"), status_code=201)
 
 
 @api.get("/teams/{id}", "get_team", "One team", response=TeamOut, errors=(404,))
 async def get_team(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
-    return _team(await teams.get_team(account.id, parse_id(request.path_params["id"])))
+    account_id = await account_id_of(request)
+    return _team(await teams.get_team(account_id, path_id(request)))
 
 
 @api.patch(
@@ -114,10 +110,9 @@ async def get_team(request: Request) -> JSONResponse:
     errors=(404, 413),
 )
 async def patch_team(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
+    account_id = await account_id_of(request)
     patch = await json_body(request, teams.TeamPatch)
-    return _team(await teams.update_team(account.id, parse_id(request.path_params["id"]), patch))
+    return _team(await teams.update_team(account_id, path_id(request), patch))
 
 
 @api.delete(
@@ -128,16 +123,14 @@ async def patch_team(request: Request) -> JSONResponse:
     errors=(404,),
 )
 async def delete_team(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
-    return _team(await teams.delete_team(account.id, parse_id(request.path_params["id"])))
+    account_id = await account_id_of(request)
+    return _team(await teams.delete_team(account_id, path_id(request)))
 
 
 @api.get("/vip", "get_vip", "The VIP list", response=VipOut, tag="vip")
 async def get_vip(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
-    keys = await vip.addresses(account.id)
+    account_id = await account_id_of(request)
+    keys = await vip.addresses(account_id)
     return JSONResponse({"addresses": [vip.display(k) for k in keys]})
 
 
@@ -151,11 +144,10 @@ async def get_vip(request: Request) -> JSONResponse:
     tag="vip",
 )
 async def put_vip(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
+    account_id = await account_id_of(request)
     body = await json_body(request, VipIn)
     try:
-        keys = await vip.replace(account.id, body.addresses)
+        keys = await vip.replace(account_id, body.addresses)
     except vip.InvalidAddress as exc:
         raise ApiError(400, "invalid_address", str(exc)) from None
     return JSONResponse({"addresses": [vip.display(k) for k in keys]})

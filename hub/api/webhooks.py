@@ -7,13 +7,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from hub.api.context import (
+    account_id_of,
     answer,
-    api_account,
     choice_of,
     cursor_of,
     hub_of,
     json_body,
     limit_of,
+    no_options,
     path_id,
 )
 from hub.api.declare import IDEMPOTENT, PAGE, Api, choice
@@ -44,10 +45,9 @@ api = Api(tag="webhooks")
     query=PAGE,
 )
 async def list_webhooks(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
+    account_id = await account_id_of(request)
     docs, cursor = await webhooks.page_subscriptions(
-        account.id, limit_of(request), cursor_of(request)
+        account_id, limit_of(request), cursor_of(request)
     )
     return JSONResponse(page([WebhookOut.of(s) for s in docs], cursor))
 
@@ -64,11 +64,10 @@ async def list_webhooks(request: Request) -> JSONResponse:
 )
 @idempotent
 async def create_webhook(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
+    account_id = await account_id_of(request)
     body = await json_body(request, WebhookIn)
     sub = await subscriptions.create(
-        account.id, body.url, list(body.events), hub_of(request).cipher
+        account_id, body.url, list(body.events), hub_of(request).cipher
     )
     out = WebhookCreated(**WebhookOut.of(sub).model_dump(), secret=sub.secret)
     return answer(out, 201)
@@ -76,9 +75,8 @@ async def create_webhook(request: Request) -> JSONResponse:
 
 @api.get("/webhooks/{id}", "get_webhook", "One subscription", response=WebhookOut, errors=(404,))
 async def get_webhook(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
-    return answer(WebhookOut.of(await webhooks.require_subscription(account.id, path_id(request))))
+    account_id = await account_id_of(request)
+    return answer(WebhookOut.of(await webhooks.require_subscription(account_id, path_id(request))))
 
 
 @api.delete(
@@ -89,11 +87,10 @@ async def get_webhook(request: Request) -> JSONResponse:
     errors=(404,),
 )
 async def delete_webhook(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
+    account_id = await account_id_of(request)
     sub_id = path_id(request)
-    sub = await webhooks.require_subscription(account.id, sub_id)
-    await webhooks.delete_subscription(account.id, sub_id)
+    sub = await webhooks.require_subscription(account_id, sub_id)
+    await webhooks.delete_subscription(account_id, sub_id)
     return JSONResponse(
         WebhookOut.of(sub).model_copy(update={"active": False}).model_dump(mode="json")
     )
@@ -110,21 +107,14 @@ async def delete_webhook(request: Request) -> JSONResponse:
 )
 async def list_deliveries(request: Request) -> JSONResponse:
     """The subscription's delivery log, newest first: each attempt's status code and duration."""
-    account = await api_account(request)
-    assert account.id is not None
+    account_id = await account_id_of(request)
     sub_id = path_id(request)
-    await webhooks.require_subscription(account.id, sub_id)  # 404 for another account's
+    await webhooks.require_subscription(account_id, sub_id)  # 404 for another account's
     status = choice_of(request, "status", DELIVERY_STATUSES)
     docs, cursor = await webhooks.page_deliveries(
-        account.id, sub_id, status, limit_of(request), cursor_of(request)
+        account_id, sub_id, status, limit_of(request), cursor_of(request)
     )
     return JSONResponse(page([DeliveryOut.of(d) for d in docs], cursor))
-
-
-async def _no_options(request: Request) -> None:
-    """An action's body may be absent; when given, it is an empty object (400 otherwise)."""
-    if await request.body():
-        await json_body(request, NoOptions)
 
 
 def _wake(request: Request) -> None:
@@ -145,10 +135,9 @@ def _wake(request: Request) -> None:
 )
 @idempotent
 async def rotate_secret(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
-    await _no_options(request)
-    sub = await subscriptions.rotate(account.id, path_id(request), hub_of(request).cipher)
+    account_id = await account_id_of(request)
+    await no_options(request)
+    sub = await subscriptions.rotate(account_id, path_id(request), hub_of(request).cipher)
     return answer(WebhookCreated(**WebhookOut.of(sub).model_dump(), secret=sub.secret))
 
 
@@ -164,11 +153,10 @@ async def rotate_secret(request: Request) -> JSONResponse:
 )
 @idempotent
 async def test_webhook(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
-    await _no_options(request)
-    sub = await webhooks.require_subscription(account.id, path_id(request))
-    delivery = await subscriptions.ping(account.id, sub)
+    account_id = await account_id_of(request)
+    await no_options(request)
+    sub = await webhooks.require_subscription(account_id, path_id(request))
+    delivery = await subscriptions.ping(account_id, sub)
     _wake(request)
     return answer(DeliveryOut.of(delivery), 202)
 
@@ -185,14 +173,13 @@ async def test_webhook(request: Request) -> JSONResponse:
 )
 @idempotent
 async def redeliver(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
-    await _no_options(request)
-    sub = await webhooks.require_subscription(account.id, path_id(request))
-    delivery = await subscriptions.redeliver(account.id, sub, request.path_params["delivery_id"])
+    account_id = await account_id_of(request)
+    await no_options(request)
+    sub = await webhooks.require_subscription(account_id, path_id(request))
+    delivery = await subscriptions.redeliver(account_id, sub, request.path_params["delivery_id"])
     _wake(request)
     assert delivery.id is not None
-    requeued = await webhooks.get_delivery(account.id, delivery.id)
+    requeued = await webhooks.get_delivery(account_id, delivery.id)
     return answer(DeliveryOut.of(requeued or delivery), 202)
 
 
@@ -205,11 +192,10 @@ async def redeliver(request: Request) -> JSONResponse:
     errors=(404, 409),
 )
 async def redeliver_failed(request: Request) -> JSONResponse:
-    account = await api_account(request)
-    assert account.id is not None
-    sub = await webhooks.require_subscription(account.id, path_id(request))
+    account_id = await account_id_of(request)
+    sub = await webhooks.require_subscription(account_id, path_id(request))
     body = await json_body(request, RedeliverRange)
-    count = await subscriptions.redeliver_failed(account.id, sub, body.since, body.until)
+    count = await subscriptions.redeliver_failed(account_id, sub, body.since, body.until)
     _wake(request)
     return answer(RedeliveredOut(redelivered=count))
 

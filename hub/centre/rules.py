@@ -27,6 +27,7 @@ from hub.pipeline.rules import Receipt, Route
 if TYPE_CHECKING:
     from hub.pipeline.channels import ResolvedChannel
     from hub.pipeline.services import Hub
+    from hub.store.threads import Before
 
 
 def counts_for_sla(message: Message) -> bool:
@@ -48,9 +49,9 @@ class CentreRules:
         return None  # VIPs go first in the queue by their ``vip`` flag, not by priority
 
     async def after_inbound(
-        self, channel: ResolvedChannel, message: Message, created: bool
+        self, channel: ResolvedChannel, message: Message, created: bool, clocked: bool = True
     ) -> None:
-        if counts_for_sla(message):
+        if counts_for_sla(message) and (created or clocked):  # no clocks: nothing to move
             await sla.on_inbound(
                 channel.account_id, message.conversation_id, message.created_at, created
             )
@@ -68,9 +69,13 @@ class CentreRules:
         await changes.woke(account_id, conversation_id)
 
     async def take_answer(
-        self, channel: ResolvedChannel, inbound: InboundMessage, at: dt.datetime
+        self,
+        channel: ResolvedChannel,
+        inbound: InboundMessage,
+        at: dt.datetime,
+        before: Before | None = None,
     ) -> tuple[bool, Message | None]:
-        return await csat.take_answer(channel, inbound, at)
+        return await csat.take_answer(channel, inbound, at, before)
 
     async def after_receive(self, channel: ResolvedChannel, receipt: Receipt) -> None:
         await arrivals.after_receive(

@@ -26,12 +26,9 @@ other clients and tests can read it; the event id is the change's resume token.
 
 from __future__ import annotations
 
-import asyncio
 import weakref
-from collections.abc import AsyncIterator
 
 from sse_starlette.event import ServerSentEvent
-from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -51,6 +48,7 @@ from hub.inbox.frames import (
 from hub.pipeline.realtime import Event, Realtime
 from hub.pipeline.services import Hub
 from hub.tenants.auth import has_role, session_user
+from hub.web import sse
 
 __all__ = [
     "SEEN_FIELDS",
@@ -67,6 +65,7 @@ __all__ = [
 #: ``retry:`` sent to browsers: reconnect one second after a dropped connection.
 RETRY_MS = 1000
 RESYNC = ServerSentEvent("{}", event="resync").encode()
+READY = ServerSentEvent("{}", event="ready", retry=RETRY_MS).encode()
 _rooms: weakref.WeakKeyDictionary[Realtime, rooms.Rooms] = weakref.WeakKeyDictionary()
 
 
@@ -82,24 +81,7 @@ def _encoded(event: Event) -> bytes:
     return frames.encoded(event)
 
 
-def _drain(listener: rooms.Listener, first: rooms.Item) -> tuple[bytes, str | None]:
-    """``first`` and every item already waiting, as one chunk: one socket write per
-    stream for the events of one watcher batch (a message and its conversation's change
-    arrive together), not one each; and the stream's end if it came among them."""
-    parts: list[bytes] = []
-    item: rooms.Item | None = first
-    while item is not None:
-        if isinstance(item, str):  # SIGNED_OUT or CLOSING: nothing after it is sent
-            return b"".join(parts), item
-        if listener.lagged:
-            listener.lagged = False
-            parts.append(RESYNC)
-        parts.append(item if isinstance(item, bytes) else item.encode())
-        item = listener.queue.get_nowait() if not listener.queue.empty() else None
-    return b"".join(parts), None
-
-
-async def stream(request: Request) -> Response:
+async def stream(request: Request) -> Response | sse.EventStream:
     user = await session_user(request)
     if user is None:
         return JSONResponse({"error": {"code": "unauthorized", "message": "sign in"}}, 401)
@@ -108,31 +90,25 @@ async def stream(request: Request) -> Response:
         return JSONResponse({"error": {"code": "forbidden", "message": message}}, 403)
     hub: Hub = request.app.state.hub
     liveness: Liveness = request.app.state.liveness
-    listener = rooms.Listener(user, int(request.session.get("sv", 0)))
+    version = int(request.session.get("sv", 0))
     mine = await frames.my_open(user)
-    resumed = bool(request.headers.get("last-event-id"))
+    place = rooms_of(hub)
+    joined: list[rooms.Listener] = []
 
-    async def events() -> AsyncIterator[ServerSentEvent | bytes]:
+    async def opened(outlet: sse.Outlet) -> None:
+        listener = rooms.Listener(user, version, outlet)
         hub.metrics.sse_subscribers.inc()
-        place = rooms_of(hub)
         place.join(listener, mine)
+        joined.append(listener)
         await liveness.opened(user)  # an agent with no stream goes offline in time
-        try:
-            yield ServerSentEvent("{}", event="ready", retry=RETRY_MS)
-            if resumed:  # events between the drop and now are not replayed: refetch instead
-                yield ServerSentEvent("{}", event="resync")
-            while True:
-                chunk, end = _drain(listener, await listener.queue.get())
-                if chunk:
-                    yield chunk
-                if end is not None:
-                    if end == rooms.SIGNED_OUT:
-                        yield ServerSentEvent("{}", event="signed-out")
-                    return
-        finally:
+
+    async def closed() -> None:
+        for listener in joined:
             hub.metrics.sse_subscribers.dec()
             place.leave(listener)
-            await asyncio.shield(liveness.closed(user))
+            await liveness.closed(user)
 
-    # no ping task per stream: the room pings its streams (``rooms.KEEPALIVE_SECONDS``)
-    return EventSourceResponse(events(), ping=0)
+    # events between a drop and the reconnect are not replayed: the page refetches instead
+    first = READY + RESYNC if request.headers.get("last-event-id") else READY
+    # the room writes every event to the stream's outlet and pings it (rooms.KEEPALIVE_SECONDS)
+    return sse.EventStream(first, opened, closed, resync=RESYNC)

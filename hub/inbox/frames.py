@@ -281,6 +281,14 @@ def ends_session(event: Event, user_id: str, session_version: int) -> bool:
     return data.get("active") is False or version != session_version
 
 
+def records_inbound(event: Event) -> bool:
+    """A conversation change made by an inbound message's arrival (``hub.store.threads.touch``
+    counts it in ``messages_in``); the message itself is inserted right after."""
+    if event.type == "conversation.created":
+        return bool(event.data.get("messages_in"))
+    return event.type == "conversation.updated" and "messages_in" in event.changed
+
+
 #: Signals that only some users get (``alert_for``): not in the frames shared by all.
 PERSONAL = {"sla-breach"}
 

@@ -36,13 +36,8 @@ class ActivityEvent(TenantDocument):
         indexes = [
             # Reports over a period: a bounded range on (account, at).
             [("account_id", 1), ("at", 1)],
-            # One kind in a period (first responses for the median, openings for the rows).
-            [("account_id", 1), ("kind", 1), ("at", 1)],
-            # One conversation's history (its row in the conversations report).
-            [("account_id", 1), ("conversation_id", 1), ("at", 1)],
-            # One agent's facts in a period.
-            [("account_id", 1), ("user_id", 1), ("at", 1)],
-            # Retention: one kind's facts before a cut-off (presence history).
+            # One kind in a period (first responses for the median, openings for the rows)
+            # and retention: one kind's facts before a cut-off (presence history).
             [("account_id", 1), ("kind", 1), ("at", 1)],
         ]
 

@@ -23,7 +23,6 @@ class Notification(TenantDocument):
 
     class Settings:
         name = "notifications"
-        indexes = [
-            [("account_id", 1), ("user_id", 1), ("created_at", -1)],
-            pymongo.IndexModel([("created_at", 1)], expireAfterSeconds=KEEP_SECONDS),
-        ]
+        # Nothing reads notifications back: the change stream carries each one as it is
+        # written (docs/indexes.md, "Dropped"). The TTL index forgets them.
+        indexes = [pymongo.IndexModel([("created_at", 1)], expireAfterSeconds=KEEP_SECONDS)]

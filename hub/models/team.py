@@ -34,4 +34,9 @@ class Team(TenantDocument):
 
     class Settings:
         name = "teams"
-        indexes = [pymongo.IndexModel([("account_id", 1), ("name", 1)], unique=True)]
+        indexes = [
+            pymongo.IndexModel([("account_id", 1), ("name", 1)], unique=True),
+            # The callback offer's sweep over every account (callbacks.teams_offering_all_accounts):
+            # without it the sweep read every team of every account each time.
+            [("callback.enabled", 1)],
+        ]

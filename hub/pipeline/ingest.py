@@ -6,10 +6,12 @@ conversation found, reopened or opened (with routing for a new one); each
 status update moves a message's delivery forward only. It returns once every
 event is durably written, so the caller may answer the provider 2xx.
 
-A steady-state inbound message costs two database writes: one atomic
-conversation upsert (an update pipeline holding the open/reopen rules,
-``hub.store.threads.touch``) and the message insert. A new conversation adds the
-contact upsert and one update. A conversation resolved long ago is not reopened:
+A steady-state inbound message costs one read and two writes: the contact's
+conversation read once (``hub.store.threads.current``: the survey-answer test and
+the touch share it), the conversation write (an update pipeline holding the
+open/reopen rules, ``hub.store.threads.touch``: a guarded ``update_one`` of the
+conversation as read, or an upsert that creates it) and the message insert. A new
+conversation adds the contact upsert and one update. A conversation resolved long ago is not reopened:
 ``hub.pipeline.housekeeping`` retires it first, so the next message opens a new one.
 The business's own first message to a contact opens its conversation through
 ``hub.pipeline.first_message`` (``open_conversation``, named here too).
@@ -90,12 +92,13 @@ async def receive(hub: IngestServices, channel: ResolvedChannel, result: Webhook
     """Store every event of ``result`` for ``channel``; returns once all are written."""
     receipt = Receipt()
     for inbound in result.messages:
-        message, conversation_created, requeued, first = await receive_message(hub, channel, inbound)  # fmt: skip
+        stored = await _receive_message(hub, channel, inbound)
+        message, conversation_created, requeued, first = stored[:4]
         if message is None:
             receipt.duplicates += 1
             continue
         receipt.messages.append(message)
-        await hub.rules.after_inbound(channel, message, first)
+        await hub.rules.after_inbound(channel, message, first, clocked=stored[4])
         if conversation_created:
             receipt.new_conversations.append(message.conversation_id)
         elif requeued:
@@ -115,15 +118,29 @@ async def receive_message(
     """Store one inbound message. Returns (message, conversation created, back in a queue,
     the customer's first opening of it: created, or opened by the business before); the
     message is None for a duplicate."""
+    return (await _receive_message(hub, channel, inbound))[:4]
+
+
+async def _receive_message(
+    hub: IngestServices, channel: ResolvedChannel, inbound: InboundMessage
+) -> tuple[Message | None, bool, bool, bool, bool]:
+    """``receive_message``, and whether the conversation had SLA clocks before it."""
     if inbound.attachments and await _known(channel, inbound.provider_message_id):
-        return None, False, False, False  # a retry: do not fetch its media again
+        return None, False, False, False, True  # a retry: do not fetch its media again
     attachments = await _store_attachments(hub, channel, inbound)
     at = inbound.sent_at or now()
-    taken, answer = await hub.rules.take_answer(channel, inbound, at)  # a survey answer
+    # A chat channel's message joins the contact's current conversation: read it once,
+    # for the survey answer's test and for the touch (``hub.store.threads.current``).
+    before = None
+    if not channel.threaded:
+        before = await threads.current(
+            threads.ThreadKey(channel.account_id, channel.id, inbound.sender.key)
+        )
+    taken, answer = await hub.rules.take_answer(channel, inbound, at, before)  # a survey answer
     if taken:  # stored with its conversation, and opens nothing
-        return answer, False, False, False
+        return answer, False, False, False, True
     thread_key = await _thread_key(channel, inbound)
-    touched = await _touch_conversation(hub, channel, inbound, thread_key, at)
+    touched = await _touch_conversation(hub, channel, inbound, thread_key, at, before)
     conversation, created, requeued = touched.id, touched.created, touched.requeued
     if created:
         await _attach_contact(hub, channel, conversation, inbound)
@@ -159,10 +176,10 @@ async def receive_message(
         # that arrives after the conversation was resolved also reopened it; that is
         # left as is: the agent sees the conversation again, nothing is lost.)
         await threads.undo_touch(channel.account_id, conversation)
-        return None, False, False, False
+        return None, False, False, False, True
     if touched.opened:
         await handling.opened(channel.account_id, conversation, at=at, channel_id=str(channel.id), reopened=not touched.first, team_id=touched.team_id)  # fmt: skip
-    return message, created, requeued, touched.first
+    return message, created, requeued, touched.first, touched.clocked
 
 
 async def _numbered_choice(
@@ -260,13 +277,15 @@ async def _touch_conversation(
     inbound: InboundMessage,
     thread_key: str,
     at: dt.datetime,
+    before: threads.Before | None = None,
 ) -> threads.Touched:
     """Record the message on its conversation (``hub.store.threads.touch``): one atomic
-    ``find_one_and_update`` upsert that creates, reopens or updates it, and answers
-    whether this call created it, opened or reopened it (its team then), and whether
-    it waits in its queue again (reopened without an assignee)."""
+    write that creates, reopens or updates it, and answers whether this call created
+    it, opened or reopened it (its team then), whether it waits in its queue again
+    (reopened without an assignee), and whether it had SLA clocks. ``before``: the
+    conversation as read just now (a stale read costs the touch a second read)."""
     key = threads.ThreadKey(channel.account_id, channel.id, inbound.sender.key, thread_key)
-    return await threads.touch(key, _arrival(hub, channel, inbound, at))
+    return await threads.touch(key, _arrival(hub, channel, inbound, at), before)
 
 
 async def _attach_contact(

@@ -22,6 +22,7 @@ from hub.models import Channel, Contact, Conversation, Message
 
 if TYPE_CHECKING:
     from hub.pipeline.channels import ResolvedChannel
+    from hub.store.threads import Before
 
 
 class Receipt(Protocol):
@@ -55,9 +56,10 @@ class ConversationRules(Protocol):
         ...
 
     async def after_inbound(
-        self, channel: ResolvedChannel, message: Message, created: bool
+        self, channel: ResolvedChannel, message: Message, created: bool, clocked: bool = True
     ) -> None:
-        """After an inbound message is stored (``created``: it opened its conversation)."""
+        """After an inbound message is stored (``created``: it opened its conversation;
+        ``clocked`` False: the conversation had no SLA clocks when the message was recorded)."""
         ...
 
     async def after_reply(self, conversation: Conversation, message: Message) -> None:
@@ -77,10 +79,15 @@ class ConversationRules(Protocol):
         ...
 
     async def take_answer(
-        self, channel: ResolvedChannel, inbound: InboundMessage, at: dt.datetime
+        self,
+        channel: ResolvedChannel,
+        inbound: InboundMessage,
+        at: dt.datetime,
+        before: Before | None = None,
     ) -> tuple[bool, Message | None]:
         """Before an inbound message opens anything: an answer to a survey is stored and
-        handled here (``(True, message)``; message None for a repeat); else ``(False, None)``."""
+        handled here (``(True, message)``; message None for a repeat); else ``(False, None)``.
+        ``before``: the contact's current conversation as ingest read it, if it did."""
         ...
 
     async def is_vip(self, account_id: PydanticObjectId, contact: Contact, key: str) -> bool:
@@ -100,7 +107,7 @@ class BasicRules:
         return None  # VIPs are not a priority: they go first in the queue (``vip``)
 
     async def after_inbound(
-        self, channel: ResolvedChannel, message: Message, created: bool
+        self, channel: ResolvedChannel, message: Message, created: bool, clocked: bool = True
     ) -> None:
         return None
 
@@ -117,7 +124,11 @@ class BasicRules:
         return None
 
     async def take_answer(
-        self, channel: ResolvedChannel, inbound: InboundMessage, at: dt.datetime
+        self,
+        channel: ResolvedChannel,
+        inbound: InboundMessage,
+        at: dt.datetime,
+        before: Before | None = None,
     ) -> tuple[bool, Message | None]:
         return False, None
 

@@ -13,8 +13,7 @@ import datetime as dt
 
 from beanie import PydanticObjectId
 
-from hub.contract import now
-from hub.store import conversations
+from hub.store import widget
 from hub.store.database import Database
 
 COLLECTION = "widget_typing"
@@ -30,8 +29,13 @@ async def agent_typing(
     typing: bool = True,
 ) -> None:
     """Record that ``user_id`` is (or stopped) composing a reply in the conversation."""
-    at = now()
-    await conversations.agent_typing(
-        database, account_id, conversation_id, user_id, name, typing=typing, at=at,
-        expires_at=at + TTL,
-    )  # fmt: skip
+    await widget.set_typing(
+        database,
+        account_id=account_id,
+        conversation_id=conversation_id,
+        side="agent",
+        typing=typing,
+        name=name,
+        ttl=TTL,
+        user_id=user_id,
+    )

@@ -29,16 +29,16 @@ async def claim_daily_auto_reply(
     account_id: PydanticObjectId, contact_id: PydanticObjectId, at: dt.datetime
 ) -> bool:
     """Take the contact's one automatic reply of the day: True when none was sent to the contact
-    in the 24 hours before ``at`` (atomic, so two processes cannot both send one)."""
-    result = await Contact.get_pymongo_collection().update_one(
-        {
-            "_id": contact_id,
-            "account_id": account_id,
-            "$or": [
-                {"auto_replied_at": None},
-                {"auto_replied_at": {"$lte": at - dt.timedelta(days=1)}},
-            ],
-        },
-        {"$set": {"auto_replied_at": at}},
-    )
-    return result.modified_count == 1
+    in the 24 hours before ``at`` (atomic, so two processes cannot both send one).
+
+    Two conditional updates (never replied; replied a day ago or more), not one with an
+    ``$or``: SecantusDB read every contact for the ``$or`` (docs/indexes.md)."""
+    collection = Contact.get_pymongo_collection()
+    for since in (None, {"$lte": at - dt.timedelta(days=1)}):
+        result = await collection.update_one(
+            {"_id": contact_id, "account_id": account_id, "auto_replied_at": since},
+            {"$set": {"auto_replied_at": at}},
+        )
+        if result.modified_count == 1:
+            return True
+    return False

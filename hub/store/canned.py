@@ -41,9 +41,12 @@ async def canned_for_any(
     """One canned answer whose shortcut starts with any of ``prefixes`` (any case), or None."""
     if not prefixes:
         return None
-    patterns = [{"shortcut": {"$regex": "^" + re.escape(p), "$options": "i"}} for p in prefixes]
+    # One pattern with alternatives, not an ``$or`` of patterns (that read every account's
+    # canned answers; docs/indexes.md).
+    either = "|".join(re.escape(p) for p in prefixes)
+    pattern = {"$regex": f"^(?:{either})", "$options": "i"}
     found = (
-        await CannedResponse.find({"account_id": account_id, "$or": patterns})
+        await CannedResponse.find({"account_id": account_id, "shortcut": pattern})
         .sort("shortcut")
         .limit(1)
         .to_list()

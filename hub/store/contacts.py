@@ -198,12 +198,15 @@ async def update_contact(
 
 
 async def _conversations_of(contact: Contact) -> list[Conversation]:
-    return await Conversation.find(
-        {
-            "account_id": contact.account_id,
-            "$or": [{"contact_id": contact.id}, {"contact_key": {"$in": contact.addresses}}],
-        }
-    ).to_list()
+    """Its conversations by id and by any of its addresses: two reads, each on its index
+    (an ``$or`` of the two read every conversation; docs/indexes.md)."""
+    found: dict[Any, Conversation] = {}
+    for shape in ({"contact_id": contact.id}, {"contact_key": {"$in": contact.addresses}}):
+        for conversation in await Conversation.find(
+            {"account_id": contact.account_id, **shape}
+        ).to_list():
+            found.setdefault(conversation.id, conversation)
+    return list(found.values())
 
 
 def _naming(contact: Contact, field: str) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from hub.models import Conversation, User
 from hub.store import facts as handling
 from hub.store import labels as label_store
 from hub.store import paging, refs
-from hub.store.database import Database
 from hub.store.errors import InvalidChange, NotFound
 from hub.store.ids import parse_id, try_id
 from hub.store.paging import decode_cursor, encode_cursor
@@ -351,35 +350,4 @@ async def mark_answered(
         update["$unset"] = {"waiting_since": ""}
     await Conversation.get_pymongo_collection().update_one(
         {"_id": conversation.id, "account_id": conversation.account_id}, update
-    )
-
-
-async def agent_typing(
-    database: Database,
-    account_id: PydanticObjectId,
-    conversation_id: PydanticObjectId,
-    user_id: str,
-    name: str,
-    *,
-    typing: bool,
-    at: dt.datetime,
-    expires_at: dt.datetime,
-) -> None:
-    """Record that ``user_id`` is (or stopped) composing a reply in the conversation: one
-    document per (conversation, side) in ``widget_typing``, carried by the change stream."""
-    await database["widget_typing"].update_one(
-        {"_id": f"{conversation_id}:agent"},
-        {
-            "$set": {
-                "account_id": account_id,
-                "conversation_id": conversation_id,
-                "side": "agent",
-                "typing": typing,
-                "name": name,
-                "user_id": user_id,
-                "at": at,
-                "expires_at": expires_at,
-            }
-        },
-        upsert=True,
     )

@@ -17,6 +17,7 @@ from hub.models import Account, Conversation
 from hub.models.account import Csat
 from hub.models.conversation import CURRENT_THREAD
 from hub.store.paging import FLOOR
+from hub.store.touches import Before
 
 
 class CsatAnswer(BaseModel):
@@ -67,6 +68,12 @@ class DueSurvey(NamedTuple):
 
 def _mine(account_id: PydanticObjectId, conversation_id: PydanticObjectId) -> dict[str, Any]:
     return {"_id": conversation_id, "account_id": account_id}
+
+
+def survey_target_of(before: Before) -> SurveyTarget | None:
+    """``awaiting_answer``'s answer from the contact's conversation as ingest read it
+    (``hub.store.threads.current``: its fields include the survey's)."""
+    return _target(None if before.doc is None else dict(before.doc))
 
 
 def _target(doc: dict[str, Any] | None) -> SurveyTarget | None:

@@ -89,23 +89,26 @@ async def set_typing(
     typing: bool,
     name: str | None,
     ttl: dt.timedelta,
+    user_id: str | None = None,
 ) -> None:
-    """Upsert the (conversation, side) indicator; its change event carries it to every stream."""
+    """Upsert the (conversation, side) indicator; its change event carries it to every stream.
+
+    The one writer of typing state: the visitor's (the widget) and the agent's (the inbox
+    composer, ``hub.pipeline.typing``, which names the agent in ``user_id``)."""
     at = now()
+    fields: dict[str, Any] = {
+        "account_id": account_id,
+        "conversation_id": conversation_id,
+        "side": side,
+        "typing": typing,
+        "name": name,
+        "at": at,
+        "expires_at": at + ttl,
+    }
+    if user_id is not None:
+        fields["user_id"] = user_id
     await database[TYPING].update_one(
-        {"_id": f"{conversation_id}:{side}"},
-        {
-            "$set": {
-                "account_id": account_id,
-                "conversation_id": conversation_id,
-                "side": side,
-                "typing": typing,
-                "name": name,
-                "at": at,
-                "expires_at": at + ttl,
-            }
-        },
-        upsert=True,
+        {"_id": f"{conversation_id}:{side}"}, {"$set": fields}, upsert=True
     )
 
 

@@ -1,11 +1,11 @@
-"""Idle inbox streams cost nothing per stream: database commands and queue puts, counted.
+"""Idle inbox streams cost nothing per stream: database commands and writes, counted.
 
 pymongo's command monitoring counts every command the app sends (the change stream's
 own traffic aside, as in ``test_round_trips``) while an inbound message reaches 10 idle
 inbox streams, and again while the next one reaches 100: the count must not grow with
 the streams. A heartbeat period (``Liveness.renew``) is one command whatever the
 number of streams and users. And an event that no stream shows (a user change no
-colleague sees), or that concerns one user, puts nothing on the other streams' queues.
+colleague sees), or that concerns one user, writes nothing to the other streams.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ from beanie import PydanticObjectId
 from pymongo import monitoring
 
 from hub import db
-from hub.inbox import rooms
-from hub.inbox.events import rooms_of
+from hub.inbox import frames, rooms
+from hub.inbox.events import RESYNC, rooms_of
 from hub.models import StreamLease, User
 from hub.pipeline import outbound
 from hub.pipeline.realtime import Event
 from hub.settings import Settings
+from hub.store import users
+from hub.web import sse
 from tests.conftest import Running, Tenant, make_tenant, start_app
 from tests.fakes import EchoConnector
 from tests.inbox.conftest import add_user, post_inbound, session_client
@@ -108,6 +110,7 @@ class Stream:
         }  # fmt: skip
         self.task = asyncio.create_task(running.app(scope, self._receive, self._send))
         self._asked = False
+        self.complete = False
 
     async def _receive(self) -> dict[str, Any]:
         if not self._asked:
@@ -122,6 +125,9 @@ class Stream:
             if "event: ready" in self.body:
                 self.ready.set()
             self.changed.set()
+            if not message.get("more_body", False):
+                self.complete = True
+                self._gone.set()  # a server answers receive with a disconnect once a response is sent
 
     def signals(self, name: str) -> int:
         return self.body.splitlines().count(f"event: {name}")
@@ -199,6 +205,31 @@ async def test_an_event_costs_the_same_commands_for_10_and_100_streams(
     assert liveness.streams == 0
 
 
+async def test_streams_end_at_once_when_sessions_end_or_the_server_stops(
+    quiet: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The room ends a stream by completing its response (no task of the stream's to wake):
+    a user whose sessions end gets ``signed-out`` on each of their streams, and only they;
+    when the server is stopping (uvicorn's flag, as ``sse.exiting`` reads it) every stream
+    ends within the rooms' next look, and each request returns and leaves its room."""
+    tenant = await make_tenant(quiet.hub)
+    ann, bob = await add_user(tenant, "ann@acme.test"), await add_user(tenant, "bob@acme.test")
+    streams = await _open(quiet, [ann, bob], 4)  # ann's: 0 and 2
+    place = rooms_of(quiet.hub)
+    assert ann.id is not None
+    await users.end_sessions(tenant.account.id, ann.id)
+    await asyncio.wait_for(asyncio.gather(streams[0].task, streams[2].task), 10)
+    assert all(s.complete and s.signals("signed-out") == 1 for s in streams[0::2])
+    assert not any(s.task.done() or s.signals("signed-out") for s in streams[1::2])
+    assert len(place._rooms[tenant.account.id].listeners()) == 2
+
+    monkeypatch.setattr(sse.AppStatus, "should_exit", True)
+    await asyncio.wait_for(asyncio.gather(streams[1].task, streams[3].task), 10)
+    assert all(s.complete and not s.signals("signed-out") for s in streams[1::2])
+    assert tenant.account.id not in place._rooms and place._exit_check is None
+    assert quiet.app.state.liveness.streams == 0
+
+
 def _user(account: PydanticObjectId, name: str) -> User:
     """A user as the stream holds it (no database: built without Beanie's checks)."""
     return User.model_construct(
@@ -206,8 +237,46 @@ def _user(account: PydanticObjectId, name: str) -> User:
     )
 
 
+class Client:
+    """A stream's ASGI ``send`` as the room sees it: each write recorded; ``hold`` makes
+    the writes wait (a client that stopped reading) until ``release``."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.complete = False
+        self._gate: asyncio.Event | None = None
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if self._gate is not None:
+            await self._gate.wait()
+        self.writes.append(message.get("body", b""))
+        self.complete = not message.get("more_body", False)
+
+    def hold(self) -> None:
+        self._gate = asyncio.Event()
+
+    def release(self) -> None:
+        assert self._gate is not None
+        self._gate.set()
+        self._gate = None
+
+
 def _listener(user: User) -> rooms.Listener:
-    return rooms.Listener(user, 0)
+    return rooms.Listener(user, 0, sse.Outlet(Client().send, RESYNC))
+
+
+def _client(listener: rooms.Listener) -> Client:
+    send = listener.outlet._send
+    assert isinstance(send.__self__, Client)  # type: ignore[attr-defined]
+    return send.__self__  # type: ignore[attr-defined, no-any-return]
+
+
+async def _drained(listener: rooms.Listener) -> None:
+    """Wait until the task writing for a slow client is done."""
+    busy = listener.outlet._busy
+    assert busy is not None
+    await asyncio.wait_for(busy, 5)
+    assert not listener.outlet.busy
 
 
 async def test_an_event_a_stream_does_not_need_costs_it_nothing() -> None:
@@ -219,10 +288,10 @@ async def test_an_event_a_stream_does_not_need_costs_it_nothing() -> None:
         room.add(listener, set())
     unseen = Event("user.updated", account, {"_id": users[0].id}, changed=("last_seen_at",))
     room.deliver(unseen)
-    assert all(listener.queue.empty() for listener in listeners)
+    assert all(_client(listener).writes == [] for listener in listeners)
     note = {"_id": PydanticObjectId(), "user_id": str(users[3].id), "kind": "mention"}
     room.deliver(Event("notification.created", account, note))
-    told = [listener for listener in listeners if not listener.queue.empty()]
+    told = [listener for listener in listeners if _client(listener).writes]
     assert told and all(listener.user is users[3] for listener in told)
     assert len(told) == 10
     seen = Event(
@@ -233,12 +302,14 @@ async def test_an_event_a_stream_does_not_need_costs_it_nothing() -> None:
     )
     room.deliver(seen)
     room.deliver(Event("message.created", account, {"_id": PydanticObjectId(), "conversation_id": seen.data["_id"]}))  # fmt: skip
-    assert all(listener.queue.qsize() in (0, 1) for listener in listeners)  # gathered
+    assert all(len(_client(listener).writes) in (0, 1) for listener in listeners)  # gathered
     await asyncio.sleep(rooms.COALESCE_SECONDS * 2)
-    # the conversation's change and its message: one chunk on each stream
-    assert all(listener.queue.qsize() in (1, 2) for listener in listeners)
-    chunk = listeners[0].queue.get_nowait()
-    assert isinstance(chunk, bytes) and chunk.count(b"event: c-") == 2, chunk
+    # the conversation's change and its message: one write on each stream
+    assert all(len(_client(listener).writes) in (1, 2) for listener in listeners)
+    chunk = _client(listeners[0]).writes[-1]
+    assert chunk.count(b"event: c-") == 2, chunk
+    # written once for all: every stream was handed the same bytes, not a copy each
+    assert len({id(_client(listener).writes[-1]) for listener in listeners}) == 1
 
 
 async def test_rooms_stop_listening_when_their_last_stream_leaves(quiet: Running) -> None:
@@ -261,45 +332,96 @@ def test_ending_a_users_sessions_reaches_their_streams_only() -> None:
         room.add(listener, set())
     doc = {"_id": ann.id, "session_version": 1, "active": True, "presence": "offline"}
     room.deliver(Event("user.updated", account, doc, changed=("session_version",)))
-    assert [listener.queue.get_nowait() for listener in listeners[:2]] == [rooms.SIGNED_OUT] * 2
-    assert listeners[2].queue.empty() and not listeners[2].ended
+    for listener in listeners[:2]:  # the signed-out event, and the response completes
+        assert _client(listener).writes == [b"event: signed-out\r\ndata: {}\r\n\r\n"]
+        assert _client(listener).complete and listener.ended
+    assert _client(listeners[2]).writes == [] and not listeners[2].ended
 
 
-def test_a_batch_of_events_is_one_write_per_stream() -> None:
-    """What waits on a stream's queue leaves as one chunk (one socket write): the shared
-    bytes and a personal event together; a lag puts a resync first; the stream's end
-    stops the chunk there."""
-    from sse_starlette.event import ServerSentEvent
+async def test_an_inbound_message_and_its_conversation_leave_as_one_write(
+    quiet: Running,
+) -> None:
+    """The ingest touches the conversation first, then inserts the message: the room sees
+    the conversation's change as one that records an inbound message (new conversation or
+    not), and the message after it, so it holds the chunk for that message instead of
+    writing every stream twice."""
+    tenant = await make_tenant(quiet.hub)
+    async with quiet.hub.realtime.subscription(tenant.account.id) as seen:
+        for n in range(2):  # a new conversation, then a message in it
+            await post_inbound(quiet.client, tenant, f"in{n}", "+4520123456", f"hi {n}")
+            kinds = []
+            async with asyncio.timeout(10):
+                while (event := await seen.get()).type != "message.created":
+                    if event.type.startswith("conversation."):
+                        kinds.append((event.type, frames.records_inbound(event)))
+            assert kinds and kinds[0][1], kinds  # announced before the message arrived
 
-    from hub.inbox.events import RESYNC, _drain
-
-    listener = rooms.Listener(User.model_construct(id=PydanticObjectId()), 0)
-    personal = ServerSentEvent("{}", event="notify")
-    for item in (b"event: inbox\r\n\r\n", personal, b"event: c-1\r\n\r\n"):
-        listener.put(item)
-    first = listener.queue.get_nowait()
-    chunk, end = _drain(listener, first)
-    assert chunk == b"event: inbox\r\n\r\n" + personal.encode() + b"event: c-1\r\n\r\n"
-    assert end is None and listener.queue.empty()
-    listener.lagged = True
-    listener.put(b"later")
-    listener.end(rooms.CLOSING)
-    chunk, end = _drain(listener, b"now")
-    assert chunk == RESYNC + b"now" + b"later" and end == rooms.CLOSING
-
-
-async def test_one_keep_alive_timer_pings_every_stream_of_a_room() -> None:
-    """No ping task per stream: the room's one timer puts the shared ping on each idle
-    stream (a stream with something to send is skipped), and stops with the room."""
     account = PydanticObjectId()
     room = rooms.Room(account)
     listeners = [_listener(_user(account, f"u{i}")) for i in range(3)]
     for listener in listeners:
         room.add(listener, set())
-    listeners[0].put(b"busy")
+    conv = PydanticObjectId()
+    touched = Event(
+        "conversation.updated", account, {"_id": conv, "status": "open"}, changed=("messages_in", "unread")
+    )  # fmt: skip
+    room.deliver(touched)
+    await asyncio.sleep(rooms.COALESCE_SECONDS * 2)  # longer than a plain gathering
+    assert all(_client(listener).writes == [] for listener in listeners)
+    room.deliver(Event("message.created", account, {"_id": PydanticObjectId(), "conversation_id": conv}))  # fmt: skip
+    for listener in listeners:  # written at once, both signals in one write
+        [chunk] = _client(listener).writes
+        assert chunk.count(b"event: c-") == 2 and b"event: inbox" in chunk
+    room.deliver(touched)  # a message that never comes (a duplicate): the chunk still leaves
+    await asyncio.sleep(rooms.MESSAGE_WAIT_SECONDS * 2)
+    assert all(len(_client(listener).writes) == 2 for listener in listeners)
+
+
+async def test_a_slow_client_holds_only_its_own_stream() -> None:
+    """A client that stops reading: the room's writes to the others go on at once; what
+    comes for the slow one meanwhile leaves as one write when it drains; past the
+    outlet's limit it is dropped and a resync goes first; the stream's end comes last."""
+    account = PydanticObjectId()
+    room = rooms.Room(account)
+    slow, quick = _listener(_user(account, "slow")), _listener(_user(account, "quick"))
+    for listener in (slow, quick):
+        room.add(listener, set())
+    _client(slow).hold()
+    for n in range(3):
+        room._pending.append(f"event: c-{n}\r\n\r\n".encode())
+        room.flush()
+    assert _client(quick).writes == [b"event: c-0\r\n\r\n", b"event: c-1\r\n\r\n", b"event: c-2\r\n\r\n"]  # fmt: skip
+    assert _client(slow).writes == [] and slow.outlet.busy
+    _client(slow).release()
+    await _drained(slow)
+    assert _client(slow).writes == [b"event: c-0\r\n\r\n", b"event: c-1\r\n\r\nevent: c-2\r\n\r\n"]  # fmt: skip
+
+    _client(slow).hold()
+    big = b"x" * (sse.WAITING_LIMIT // 2 + 1)
+    for chunk in (b"first", big, big, b"late"):  # the second big one overflows: dropped
+        slow.write(chunk)
+    assert slow.outlet.lagged
+    slow.end(rooms.CLOSING)
+    _client(slow).release()
+    await _drained(slow)
+    assert _client(slow).writes[-2:] == [b"first", RESYNC + b"late"]
+    assert _client(slow).complete and not _client(quick).complete
+
+
+async def test_one_keep_alive_timer_pings_every_stream_of_a_room() -> None:
+    """No ping task per stream: the room's one timer writes the shared ping to each idle
+    stream (a stream still writing to its client is skipped), and stops with the room."""
+    account = PydanticObjectId()
+    room = rooms.Room(account)
+    listeners = [_listener(_user(account, f"u{i}")) for i in range(3)]
+    for listener in listeners:
+        room.add(listener, set())
+    _client(listeners[0]).hold()
+    listeners[0].write(b"busy")
     room.keep_alive()
-    assert [listener.queue.qsize() for listener in listeners] == [1, 1, 1]
-    assert [listeners[n].queue.get_nowait() for n in (1, 2)] == [rooms.PING] * 2
+    assert [_client(listener).writes for listener in listeners] == [[], [rooms.PING], [rooms.PING]]
     assert room._keepalive is not None
     room.stop()
     assert room._keepalive is None
+    _client(listeners[0]).release()
+    await asyncio.sleep(0)

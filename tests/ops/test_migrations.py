@@ -57,10 +57,13 @@ async def test_an_older_archive_restores_and_is_brought_forward(
     messages, names, meta = await raw(target, shapes)
     assert len(messages) == 3 and all(m.get("terms") for m in messages)
     assert names == ["refund", "vip customer"]
-    assert meta["version"] == 2 and [m["version"] for m in meta["migrated"]] == [1, 2]
+    assert meta["version"] == 4 and [m["version"] for m in meta["migrated"]] == [1, 2, 3, 4]
     indexes = await raw(target, lambda database: database["conversations"].index_information())
     assert "account_id_1_handler_1_status_1_last_message_at_-1" in indexes
     assert "account_id_1_contact_name_1" not in indexes  # migration 2 dropped it
+    indexes = await raw(target, lambda database: database["activity_events"].index_information())
+    assert "account_id_1_kind_1_at_1" in indexes
+    assert "account_id_1_user_id_1_at_1" not in indexes  # migration 3 dropped it
 
     auth = {"Authorization": f"Bearer {KEPT['api_key']}"}
     async for running in start_app(target, connectors):
@@ -100,7 +103,7 @@ async def test_two_processes_starting_together_migrate_once(settings: Settings) 
     said = [line for done in both for line in done.stderr.splitlines() if "migration 1" in line]
     assert len(said) == 2, said  # one process: "starts" and "done"
     meta = await raw(target, lambda database: database["meta"].find_one({"_id": "schema"}))
-    assert [m["version"] for m in meta["migrated"]] == [1, 2]
+    assert [m["version"] for m in meta["migrated"]] == [1, 2, 3, 4]
 
 
 async def test_a_newer_database_is_refused_by_commands_and_serve(

@@ -30,9 +30,12 @@ from hub.pipeline import outbound
 from hub.pipeline.media import MediaNotFound
 from hub.pipeline.services import Hub
 from hub.settings import Settings
+from hub.store import purge
+from hub.store.migrations import m004_books_at
 from hub.tenants import retention
 from tests.conftest import Clock, Running, Tenant, start_app
 from tests.core.helpers import inbound_conversation, wait_for
+from tests.store.test_index_census import _scans
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 PARLEY = str(Path(sys.executable).with_name("parley"))
@@ -201,7 +204,8 @@ async def test_audit_log_and_usage_ledger_are_kept_five_years(hub: Hub, tenant: 
         await AuditEvent(
             account_id=account_id, actor="system", action=action, created_at=at
         ).insert()
-        await UsageEvent(account_id=account_id, kind="seats", created_at=at).insert()
+        # The ledger's time is ``at`` (the purge reads it); written then, so both are ``at``.
+        await UsageEvent(account_id=account_id, kind="seats", at=at, created_at=at).insert()
     await retention.set_retention(tenant.account, {"conversations_days": 1, "activity_days": 1})
 
     counts = await retention.purge_account(hub, tenant.account, START)
@@ -212,6 +216,61 @@ async def test_audit_log_and_usage_ledger_are_kept_five_years(hub: Hub, tenant: 
     }
     assert "old" not in actions and "recent" in actions
     assert await UsageEvent.find(UsageEvent.account_id == account_id).count() == ledger + 1
+
+
+class _Recording:
+    """A collection that notes the filters of its counts and deletions."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.filters = inner, []
+
+    async def count_documents(self, scope: dict[str, Any]) -> int:
+        self.filters.append(scope)
+        return int(await self.inner.count_documents(scope))
+
+    async def delete_many(self, scope: dict[str, Any]) -> Any:
+        self.filters.append(scope)
+        return await self.inner.delete_many(scope)
+
+
+async def test_the_books_purge_reads_them_by_at_on_their_index(
+    hub: Hub, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Audit events and ledger lines go by ``at`` (older events had only ``created_at``:
+    migration 4 gives them ``at``), and each count and deletion reads (account_id, at)."""
+    account_id = tenant.account.id
+    assert account_id is not None
+    old = START - dt.timedelta(days=365 * 6)
+    # An event written before ``at`` existed: its time in created_at only.
+    older = {"account_id": account_id, "actor": "system", "action": "old", "created_at": old}
+    await AuditEvent.get_pymongo_collection().insert_one(older)
+    await AuditEvent(account_id=account_id, actor="system", action="kept").insert()
+    await UsageEvent(account_id=account_id, kind="seats", at=old).insert()  # created now
+    assert await m004_books_at.up(AuditEvent.get_pymongo_collection().database) == {
+        "audit_events": 1,
+        "usage_events": 0,
+    }
+    recorded = {}
+    for model in (AuditEvent, UsageEvent):
+        recorded[model] = _Recording(model.get_pymongo_collection())
+        monkeypatch.setattr(model, "get_pymongo_collection", lambda r=recorded[model]: r)
+    cutoff = START - dt.timedelta(days=365 * 5)
+
+    dry = await purge.books_before(account_id, cutoff, dry_run=True)
+    done = await purge.books_before(account_id, cutoff, dry_run=False)
+
+    assert dry == done == {"audit_events": 1, "usage_events": 1}
+    audit, usage = recorded[AuditEvent].inner, recorded[UsageEvent].inner
+    actions = {doc["action"] async for doc in audit.find({"account_id": account_id})}
+    assert "old" not in actions and "kept" in actions
+    assert await usage.count_documents({"account_id": account_id, "at": {"$lt": cutoff}}) == 0
+    for recording in recorded.values():
+        collection = recording.inner
+        assert len(recording.filters) == 2
+        for scope in recording.filters:
+            find = {"find": collection.name, "filter": scope}
+            plan = (await collection.database.command("explain", find))["queryPlanner"]
+            assert "account_id_1_at_1" in list(_scans(plan["winningPlan"])), (scope, plan)
 
 
 @pytest.mark.parametrize(

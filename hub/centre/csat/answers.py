@@ -33,6 +33,7 @@ from hub.models.account import Csat
 from hub.store import accounts as account_store
 from hub.store import csat as store
 from hub.store import messages as message_store
+from hub.store import threads
 from hub.store.csat import CsatAnswer
 
 __all__ = [
@@ -142,12 +143,21 @@ def _aware(at: dt.datetime) -> dt.datetime:
 
 
 async def take_answer(
-    channel: ChannelRef, inbound: InboundMessage, at: dt.datetime
+    channel: ChannelRef,
+    inbound: InboundMessage,
+    at: dt.datetime,
+    before: threads.Before | None = None,
 ) -> tuple[bool, Message | None]:
     """If ``inbound`` answers a survey on its channel, take it: (True, the stored message,
-    or None for a repeated delivery). (False, None): an ordinary message, for ingest."""
+    or None for a repeated delivery). (False, None): an ordinary message, for ingest.
+    ``before``: the contact's current conversation on the channel, read by ingest already
+    (``hub.store.threads.current``); read here when not given."""
     account_id = channel.account_id
-    conv = await store.awaiting_answer(account_id, channel.id, inbound.sender.key)
+    key = threads.ThreadKey(account_id, channel.id, inbound.sender.key)
+    if before is not None and before.key == key:
+        conv = store.survey_target_of(before)
+    else:
+        conv = await store.awaiting_answer(account_id, channel.id, inbound.sender.key)
     survey = (conv.csat_survey if conv is not None else None) or store.SurveyState()
     until = survey.awaiting_until
     if conv is None or conv.status != "resolved" or until is None or at > _aware(until):

@@ -29,7 +29,12 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.errors import HubError
 from hub.store.database import Database
-from hub.store.migrations import m001_round_shapes, m002_unused_indexes
+from hub.store.migrations import (
+    m001_round_shapes,
+    m002_unused_indexes,
+    m003_unused_indexes,
+    m004_books_at,
+)
 
 log = logging.getLogger("parley.migrations")
 
@@ -47,6 +52,8 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, m001_round_shapes.NAME, m001_round_shapes.up),
     Migration(2, m002_unused_indexes.NAME, m002_unused_indexes.up),
+    Migration(3, m003_unused_indexes.NAME, m003_unused_indexes.up),
+    Migration(4, m004_books_at.NAME, m004_books_at.up),
 )
 CURRENT = len(MIGRATIONS)
 LEASE = "schema-migration"

@@ -54,9 +54,14 @@ async def _scenario(hub: Any, one: httpx.AsyncClient, two: httpx.AsyncClient) ->
     convs = await eventually(settled, "40 of 50 conversations assigned")
     per_agent = collections.Counter(c.assignee_id for c in convs if c.assignee_id)
     assert sorted(per_agent.values()) == [10, 10, 10, 10]
-    events = await ActivityEvent.find(
-        ActivityEvent.account_id == centre.account.id, ActivityEvent.kind == "assigned"
-    ).to_list()
+    async def recorded() -> list[ActivityEvent] | None:
+        # the assignment's fact is written right after its claim: wait for the last one
+        events = await ActivityEvent.find(
+            ActivityEvent.account_id == centre.account.id, ActivityEvent.kind == "assigned"
+        ).to_list()
+        return events if len(events) >= 40 else None
+
+    events = await eventually(recorded, "40 assignment facts")
     per_conversation = collections.Counter(e.conversation_id for e in events)
     assert len(per_conversation) == 40 and set(per_conversation.values()) == {1}
     queues = (await two.get("/api/v1/queues", headers=centre.auth)).json()["data"]

@@ -30,8 +30,13 @@ UNUSED = (
 
 
 async def up(database: Database) -> dict[str, int]:
+    return await drop_indexes(database, UNUSED)
+
+
+async def drop_indexes(database: Database, unused: tuple[tuple[str, str], ...]) -> dict[str, int]:
+    """Drop each named index that is there (a step run again drops nothing twice)."""
     dropped = 0
-    for collection, name in UNUSED:
+    for collection, name in unused:
         if name in await database[collection].index_information():
             await database[collection].drop_index(name)
             dropped += 1

@@ -16,6 +16,7 @@ gone (a new database, a second run) is skipped.
 from __future__ import annotations
 
 from hub.store.database import Database
+from hub.store.migrations.m002_unused_indexes import drop_indexes
 
 NAME = "drop the unused indexes of activity_events and notifications"
 
@@ -28,9 +29,4 @@ UNUSED = (
 
 
 async def up(database: Database) -> dict[str, int]:
-    dropped = 0
-    for collection, name in UNUSED:
-        if name in await database[collection].index_information():
-            await database[collection].drop_index(name)
-            dropped += 1
-    return {"indexes_dropped": dropped}
+    return await drop_indexes(database, UNUSED)

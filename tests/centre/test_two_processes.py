@@ -54,6 +54,7 @@ async def _scenario(hub: Any, one: httpx.AsyncClient, two: httpx.AsyncClient) ->
     convs = await eventually(settled, "40 of 50 conversations assigned")
     per_agent = collections.Counter(c.assignee_id for c in convs if c.assignee_id)
     assert sorted(per_agent.values()) == [10, 10, 10, 10]
+
     async def recorded() -> list[ActivityEvent] | None:
         # the assignment's fact is written right after its claim: wait for the last one
         events = await ActivityEvent.find(

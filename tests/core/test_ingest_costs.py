@@ -36,8 +36,11 @@ from tests.core.test_round_trips import (  # noqa: F401  (fixtures)
 
 BURST = 10
 #: Conversation writes for the burst: the first alone, the others merged (at most a
-#: second merge when the first merge is still in flight as the last ones come in).
-BASELINE_TOUCHES = 3
+#: second merge when the first merge is still in flight as the last ones come in, and one
+#: more when a slow machine spreads the arrivals or a guarded write is refused and retried
+#: because the conversation changed since its read: seen once in a full run). Ten
+#: unmerged writes still fail.
+BASELINE_TOUCHES = 4
 #: Reads of the burst: one of the conversation per message (shared by the survey-answer
 #: test and the touch), and one before each merged write after the first.
 BASELINE_READS = BURST + BASELINE_TOUCHES - 1

@@ -51,8 +51,9 @@ class Outage:
 
 
 async def _until(page: Page, selector: str, text: str) -> None:
-    """Reload the log until ``selector`` shows ``text`` (the worker runs in the background)."""
-    for _ in range(100):
+    """Reload the log until ``selector`` shows ``text`` (the worker runs in the background;
+    about 40 s at most: once, in a full run, a failed delivery took over 15 s to show)."""
+    for _ in range(300):
         await page.reload()
         if text in (await page.locator(selector).inner_text()):
             return
